@@ -1,0 +1,202 @@
+"""The catalog: one record per loss, the single source of truth.
+
+``@register(...)`` records a loss's family, task, input spaces, properties and native
+counterparts at import time. The conformance suite, the CLI (``lossapi list``/``check``),
+the docs and ``recommend`` all iterate over :func:`catalog`, so a loss that is not registered
+is not tested — and a test (``tests/test_catalog.py``) fails if a public loss is missing from
+the catalog or a registered loss has no conformance case.
+
+(The module is called ``_catalog`` so that importing it can never shadow the public
+``lossapi.catalog`` function.)
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, TypeVar
+
+__all__ = ["LossRecord", "catalog", "lookup", "register"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: Keyword arguments every loss shares; everything else in a signature is a loss option.
+COMMON_KEYWORDS = frozenset({"sample_weight", "where", "reduction", "axis", "xp"})
+
+FAMILIES = (
+    "regression",
+    "classification",
+    "divergence",
+    "embedding",
+    "ranking",
+    "segmentation",
+    "detection",
+    "sequence",
+    "reinforcement",
+    "generative",
+    "composite",
+)
+
+
+@dataclass(frozen=True)
+class LossRecord:
+    """What lossapi knows about one loss.
+
+    Attributes
+    ----------
+    name : str
+        Public name (``lossapi.<name>``).
+    fn : callable
+        The loss function.
+    family, task : str
+        Loss family (module) and the task it serves ("regression", "binary", "multiclass", ...).
+    inputs : tuple of str
+        Names of the positional inputs, in order.
+    input_spaces : mapping
+        Space of each positional input ("real", "positive", "nonnegative", "logit",
+        "probability", "log_probability", "label", "variance", ...).
+    options : mapping
+        Loss-specific keyword options and their defaults.
+    convex, smooth, robust, bounded, probabilistic : bool
+        Properties (convex in the prediction; twice differentiable everywhere; robust to
+        outliers, i.e. bounded gradient; bounded loss value; a likelihood/probabilistic loss).
+    counterparts : mapping
+        Library name -> the exact call of that library that gives the same numbers.
+    aliases : tuple of str
+        Other public names of the same function.
+    summary : str
+        First line of the docstring.
+    formula : str
+        Plain-text formula of the per-element loss.
+    has_axis : bool
+        Whether the loss reduces over a class / feature axis (``axis=`` keyword).
+    """
+
+    name: str
+    fn: Callable[..., Any] = field(repr=False, compare=False)
+    family: str
+    task: str
+    inputs: tuple[str, ...]
+    input_spaces: Mapping[str, str]
+    options: Mapping[str, Any]
+    convex: bool
+    smooth: bool
+    robust: bool
+    bounded: bool
+    probabilistic: bool
+    counterparts: Mapping[str, str]
+    aliases: tuple[str, ...]
+    summary: str
+    formula: str
+    has_axis: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-friendly dict of the record (without the function)."""
+        return {
+            "name": self.name,
+            "family": self.family,
+            "task": self.task,
+            "inputs": list(self.inputs),
+            "input_spaces": dict(self.input_spaces),
+            "options": {k: (v if isinstance(v, (int, float, str, bool, type(None))) else repr(v))
+                        for k, v in self.options.items()},
+            "convex": self.convex,
+            "smooth": self.smooth,
+            "robust": self.robust,
+            "bounded": self.bounded,
+            "probabilistic": self.probabilistic,
+            "counterparts": dict(self.counterparts),
+            "aliases": list(self.aliases),
+            "summary": self.summary,
+            "formula": self.formula,
+            "has_axis": self.has_axis,
+        }
+
+
+_REGISTRY: dict[str, LossRecord] = {}
+
+
+def register(
+    *,
+    family: str,
+    task: str,
+    input_spaces: Mapping[str, str],
+    formula: str,
+    convex: bool = False,
+    smooth: bool = False,
+    robust: bool = False,
+    bounded: bool = False,
+    probabilistic: bool = False,
+    counterparts: Mapping[str, str] | None = None,
+    aliases: tuple[str, ...] = (),
+) -> Callable[[F], F]:
+    """Record the decorated loss in the catalog (the function itself is returned unchanged)."""
+    if family not in FAMILIES:
+        raise ValueError(f"unknown loss family {family!r}; expected one of {FAMILIES}")
+
+    def deco(fn: F) -> F:
+        sig = inspect.signature(fn)
+        inputs = tuple(
+            p.name for p in sig.parameters.values() if p.kind is inspect.Parameter.POSITIONAL_ONLY
+        )
+        if set(input_spaces) != set(inputs):
+            raise ValueError(f"{fn.__name__}: input_spaces {sorted(input_spaces)} != inputs {inputs}")
+        options = {
+            p.name: p.default
+            for p in sig.parameters.values()
+            if p.kind is inspect.Parameter.KEYWORD_ONLY and p.name not in COMMON_KEYWORDS
+        }
+        doc = inspect.getdoc(fn) or ""
+        rec = LossRecord(
+            name=fn.__name__,
+            fn=fn,
+            family=family,
+            task=task,
+            inputs=inputs,
+            input_spaces=MappingProxyType(dict(input_spaces)),
+            options=MappingProxyType(options),
+            convex=convex,
+            smooth=smooth,
+            robust=robust,
+            bounded=bounded,
+            probabilistic=probabilistic,
+            counterparts=MappingProxyType(dict(counterparts or {})),
+            aliases=tuple(aliases),
+            summary=doc.splitlines()[0] if doc else "",
+            formula=formula,
+            has_axis="axis" in sig.parameters,
+        )
+        if rec.name in _REGISTRY:
+            raise ValueError(f"loss {rec.name!r} registered twice")
+        _REGISTRY[rec.name] = rec
+        return fn
+
+    return deco
+
+
+def catalog(*, family: str | None = None, task: str | None = None) -> tuple[LossRecord, ...]:
+    """All registered losses, optionally filtered by ``family`` and/or ``task``.
+
+    Examples
+    --------
+    >>> import lossapi as la
+    >>> [r.name for r in la.catalog(family="regression")][:3]
+    ['mean_squared_error', 'root_mean_squared_error', 'mean_absolute_error']
+    """
+    return tuple(
+        r for r in _REGISTRY.values()
+        if (family is None or r.family == family) and (task is None or r.task == task)
+    )
+
+
+def lookup(name: str) -> LossRecord:
+    """The catalog record of ``name`` (a loss name or one of its aliases)."""
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        for r in _REGISTRY.values():
+            if name in r.aliases:
+                return r
+        raise KeyError(f"no loss named {name!r} in the lossapi catalog") from None

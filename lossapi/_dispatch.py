@@ -1,0 +1,227 @@
+"""Namespace and device resolution.
+
+Every loss starts with :func:`get_namespace`. On the hot path it costs one ``tuple(map(type,
+...))`` and one dict lookup: the namespace of array-api-compat supported types depends only on
+the types of the inputs, so the result is cached per tuple of input types (``None`` and Python
+scalars are part of the key and simply ignored on a miss). On a miss, array-api-compat resolves
+the namespace, and mixed libraries or non-array inputs raise errors that say how to fix them.
+
+Devices are compared only for libraries where arrays can live on different devices (torch,
+JAX, CuPy, array-api-strict), and only where the device is knowable: JAX tracers report no
+device inside ``jax.jit`` and are skipped.
+
+No array library is imported here: array-api-compat detects libraries through ``sys.modules``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from types import ModuleType
+from typing import Any
+
+import array_api_compat as _compat
+
+from ._errors import DeviceMismatchError, InputTypeError, NamespaceMismatchError
+
+__all__ = ["backend_name", "get_namespace"]
+
+_SCALAR_TYPES = (type(None), bool, int, float, complex)
+
+# (tuple of input types) -> (namespace, device checker or None)
+_CACHE: dict[tuple[type, ...], tuple[ModuleType, Callable[..., None] | None]] = {}
+# namespace module -> short backend name ("numpy", "torch", "jax", "dask", "cupy", "array_api_strict")
+_BACKEND_OF: dict[Any, str] = {}
+_LOCK = threading.Lock()
+
+_LIBRARY_CHECKS: tuple[tuple[str, Callable[[Any], bool]], ...] = (
+    ("numpy", _compat.is_numpy_array),
+    ("torch", _compat.is_torch_array),
+    ("jax", _compat.is_jax_array),
+    ("cupy", _compat.is_cupy_array),
+    ("dask", _compat.is_dask_array),
+    ("array_api_strict", lambda a: type(a).__module__.startswith("array_api_strict")),
+    ("ndonnx", getattr(_compat, "is_ndonnx_array", lambda a: False)),
+    ("pydata_sparse", getattr(_compat, "is_pydata_sparse_array", lambda a: False)),
+)
+
+_FIX_HINT = {
+    "numpy": "numpy.asarray(x)",
+    "torch": "torch.asarray(x, device=<the other inputs' device>)",
+    "jax": "jax.numpy.asarray(x)",
+    "cupy": "cupy.asarray(x)",
+    "dask": "dask.array.asarray(x)",
+    "array_api_strict": "array_api_strict.asarray(x)",
+}
+
+
+def _library(a: Any) -> str:
+    for name, check in _LIBRARY_CHECKS:
+        try:
+            if check(a):
+                return name
+        except Exception:  # noqa: BLE001 - a checker must never break error reporting
+            continue
+    mod = type(a).__module__.split(".")[0]
+    return {"jaxlib": "jax"}.get(mod, mod)
+
+
+def _names(names: str, n: int) -> list[str]:
+    out = names.split()
+    return out + [f"argument {i}" for i in range(len(out), n)]
+
+
+def backend_name(xp: Any) -> str:
+    """Short name of the backend behind namespace ``xp`` ("numpy", "torch", "jax", ...)."""
+    try:
+        return _BACKEND_OF[xp]
+    except (KeyError, TypeError):
+        pass
+    for name, check in (
+        ("numpy", _compat.is_numpy_namespace),
+        ("torch", _compat.is_torch_namespace),
+        ("jax", _compat.is_jax_namespace),
+        ("cupy", _compat.is_cupy_namespace),
+        ("dask", _compat.is_dask_namespace),
+        ("array_api_strict", _compat.is_array_api_strict_namespace),
+    ):
+        if check(xp):
+            break
+    else:
+        name = getattr(xp, "__name__", "unknown")
+    try:
+        _BACKEND_OF[xp] = name
+    except TypeError:
+        pass
+    return name
+
+
+def _device_of(a: Any) -> Any:
+    try:
+        return _compat.device(a)
+    except Exception:  # noqa: BLE001 - e.g. sharded JAX arrays: no single device to compare
+        return None
+
+
+def _make_device_checker(idx: Sequence[int]) -> Callable[..., None]:
+    """A checker comparing the devices of the array arguments at positions ``idx``."""
+    idx = tuple(idx)
+
+    def check(fn: str, names: str, arrays: tuple[Any, ...]) -> None:
+        first = None
+        first_i = -1
+        for i in idx:
+            d = _device_of(arrays[i])
+            if d is None:  # unknowable (JAX tracer inside jit): nothing to compare
+                continue
+            if first is None:
+                first, first_i = d, i
+            elif d != first:
+                nm = _names(names, len(arrays))
+                raise DeviceMismatchError(
+                    f"lossapi.{fn}: `{nm[first_i]}` is on device {first!s} but `{nm[i]}` is on "
+                    f"device {d!s}; all array inputs must be on one device. Move them first, "
+                    f"e.g. `{nm[i]}.to({nm[first_i]}.device)` in torch or "
+                    f"`jax.device_put({nm[i]}, {nm[first_i]}.device)` in JAX."
+                )
+
+    return check
+
+
+def _resolve(fn: str, names: str, arrays: tuple[Any, ...], key: tuple[type, ...]):
+    nm = _names(names, len(arrays))
+    found: list[tuple[int, Any, str]] = []  # (position, namespace, library)
+    for i, a in enumerate(arrays):
+        if isinstance(a, _SCALAR_TYPES):
+            continue
+        if isinstance(a, (list, tuple)):
+            raise InputTypeError(
+                f"lossapi.{fn}: `{nm[i]}` is a Python {type(a).__name__}, not an array; "
+                f"convert it first with xp.asarray({nm[i]}) using the array library of the "
+                "other inputs."
+            )
+        try:
+            ns = _compat.array_namespace(a)
+        except TypeError:
+            raise InputTypeError(
+                f"lossapi.{fn}: `{nm[i]}` has type {type(a).__module__}.{type(a).__qualname__}, "
+                "which is not an array of a supported library (NumPy, PyTorch, JAX, CuPy, Dask, "
+                "array-api-strict); convert it with xp.asarray first."
+            ) from None
+        found.append((i, ns, _library(a)))
+    if not found:
+        raise InputTypeError(
+            f"lossapi.{fn}: no array among the inputs ({', '.join(nm)}); pass arrays of one "
+            "array library (Python numbers are accepted only for hyper-parameters)."
+        )
+    libs = {lib for _, _, lib in found}
+    if len(libs) > 1:
+        # NumPy scalars (np.float64(1.0)) behave like Python numbers next to other libraries.
+        found = [f for f in found if not (f[2] == "numpy" and getattr(arrays[f[0]], "ndim", 1) == 0
+                                          and type(arrays[f[0]]).__name__ != "ndarray")] or found
+        libs = {lib for _, _, lib in found}
+    if len(libs) > 1:
+        first_i, _, first_lib = found[0]
+        other = next(f for f in found if f[2] != first_lib)
+        raise NamespaceMismatchError(
+            f"lossapi.{fn}: `{nm[first_i]}` is a {first_lib} array but `{nm[other[0]]}` is a "
+            f"{other[2]} array; all array inputs of a loss must come from one array library. "
+            f"Convert `{nm[other[0]]}` with {_FIX_HINT.get(first_lib, 'xp.asarray(x)')} "
+            f"(or the other inputs to {other[2]})."
+        )
+    ns = found[0][1]
+    lib = found[0][2]
+    try:
+        _BACKEND_OF.setdefault(ns, lib)
+    except TypeError:
+        pass
+    checker = None
+    if lib not in ("numpy", "dask") and len(found) > 1:
+        checker = _make_device_checker([i for i, _, _ in found])
+    entry = (ns, checker)
+    # JAX float0 arrays are NumPy arrays routed to JAX per instance: never cache them.
+    if not any(getattr(getattr(arrays[i], "dtype", None), "kind", None) == "V" for i, _, _ in found):
+        with _LOCK:
+            _CACHE[key] = entry
+    return entry
+
+
+def get_namespace(fn: str, names: str, *arrays: Any, xp: Any = None) -> Any:
+    """Return the array namespace shared by ``arrays`` (``None`` and Python numbers ignored).
+
+    Parameters
+    ----------
+    fn : str
+        Name of the calling loss, used in error messages.
+    names : str
+        Space-separated names of ``arrays`` in order, used in error messages only.
+    *arrays
+        The loss inputs: arrays, ``None`` or Python numbers.
+    xp : namespace, optional
+        Escape hatch: when given it is returned unchanged and nothing is inspected.
+
+    Raises
+    ------
+    NamespaceMismatchError
+        Inputs come from different array libraries.
+    DeviceMismatchError
+        Inputs live on different devices.
+    InputTypeError
+        An input is a list, or of a type no supported array library knows.
+    """
+    if xp is not None:
+        return xp
+    key = tuple(map(type, arrays))
+    try:
+        ns, check = _CACHE[key]
+    except KeyError:
+        ns, check = _resolve(fn, names, arrays, key)
+    if check is not None:
+        check(fn, names, arrays)
+    return ns
+
+
+def clear_cache() -> None:
+    """Forget cached namespaces (used by tests)."""
+    with _LOCK:
+        _CACHE.clear()

@@ -1,0 +1,119 @@
+"""The one place where reductions, weights and ``where`` masks meet.
+
+Rule (API.md): every weight source multiplies the per-element loss; ``"mean"`` is
+``sum(w * l) / sum(w)``, which is the plain mean without weights; when ``sum(w) == 0`` the
+result is 0 with zero gradient (not NaN). Entries excluded by ``where`` may hold inf/NaN in
+the inputs: :func:`mask_inputs` replaces them *before* the loss is computed (the first half of
+the "double where"), and the reduction drops them (the second half), so neither the value nor
+the gradient sees them.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from ._errors import ShapeMismatchError
+from ._ops import as_result
+from ._validation import _kind, broadcast_shapes, check_where
+
+__all__ = ["mask_inputs", "reduce"]
+
+
+def mask_inputs(xp: Any, fn: str, where: Any, *arrays: Any, fill: float = 1.0) -> tuple[Any, ...]:
+    """Replace entries of ``arrays`` where ``where`` is False by ``fill``.
+
+    ``fill`` must be a point where the loss is finite with finite gradients (1.0 suits every
+    regression loss: positive, inside every log/sqrt domain). Python numbers pass through.
+    """
+    if where is None:
+        return arrays
+    check_where(fn, where)
+    out = []
+    for a in arrays:
+        if isinstance(a, (int, float)) or a is None:
+            out.append(a)
+        else:
+            out.append(xp.where(where, a, xp.full_like(a, fill)) if where.shape == a.shape
+                       else xp.where(where, a, fill if _kind(a.dtype) == "float" else 1))
+    return tuple(out)
+
+
+def _check_weight(fn: str, name: str, w: Any, shape: tuple[Any, ...]) -> None:
+    if w.shape == shape:
+        return
+    b = broadcast_shapes(tuple(w.shape), tuple(shape))
+    if b is None or (len(b) != len(shape)) or any(
+        bd != sd and not (isinstance(sd, float) or sd is None) for bd, sd in zip(b, shape)
+    ):
+        raise ShapeMismatchError(
+            f"lossapi.{fn}: `{name}` has shape {tuple(w.shape)}, which does not broadcast to the "
+            f"per-element loss shape {tuple(shape)} (the shape returned by reduction='none')."
+        )
+
+
+def reduce(
+    xp: Any,
+    loss: Any,
+    reduction: str,
+    *,
+    fn: str,
+    sample_weight: Any = None,
+    where: Any = None,
+    weight: Any = None,
+    out_dtype: Any = None,
+) -> Any:
+    """Apply weights, mask and reduction to the per-element ``loss``.
+
+    Parameters
+    ----------
+    loss : array
+        Per-element loss, already reduced over the loss's own axis ("none" shape).
+    reduction : {"mean", "sum", "none"}
+        Already validated by the caller.
+    sample_weight : array, optional
+        Broadcastable to ``loss.shape``.
+    where : bool array, optional
+        Broadcastable to ``loss.shape``; False entries count with weight 0.
+    weight : array, optional
+        Internal weights of the loss itself (class weights, ignore_index masks), in ``loss``'s
+        dtype and broadcastable to it.
+    out_dtype : dtype, optional
+        Cast the result to this dtype (16-bit inputs computed in float32).
+    """
+    w = weight
+    if sample_weight is not None:
+        _check_weight(fn, "sample_weight", sample_weight, loss.shape)
+        if _kind(sample_weight.dtype) != "float" or sample_weight.dtype != loss.dtype:
+            sample_weight = xp.astype(sample_weight, loss.dtype)
+        w = sample_weight if w is None else w * sample_weight
+    if where is not None:
+        _check_weight(fn, "where", where, loss.shape)
+        # Inputs were masked already; this `where` keeps a masked NaN from a weight out too.
+        if w is not None:
+            w = xp.where(where, w, xp.zeros_like(w)) if w.shape == where.shape else w * xp.astype(where, loss.dtype)
+        else:
+            w = xp.astype(where, loss.dtype)
+        loss = xp.where(where, loss, xp.zeros_like(loss))
+
+    if w is None:
+        if reduction == "mean":
+            size = math.prod(loss.shape) if all(isinstance(d, int) for d in loss.shape) else None
+            out = xp.sum(loss) if size == 0 else xp.mean(loss)
+        elif reduction == "sum":
+            out = xp.sum(loss)
+        else:
+            out = loss
+    else:
+        wl = loss * w
+        if reduction == "none":
+            out = wl
+        elif reduction == "sum":
+            out = xp.sum(wl)
+        else:
+            den = xp.sum(w) if w.shape == wl.shape else xp.sum(xp.broadcast_to(w, wl.shape))
+            nonzero = den != 0
+            out = xp.where(nonzero, xp.sum(wl) / xp.where(nonzero, den, xp.ones_like(den)), xp.zeros_like(den))
+    if out_dtype is not None and out.dtype != out_dtype:
+        out = xp.astype(out, out_dtype)
+    return as_result(xp, out) if reduction != "none" else out

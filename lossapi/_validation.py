@@ -1,0 +1,165 @@
+"""Static checks on loss inputs: shapes, dtypes and options.
+
+Nothing here looks at array *values*: every check runs on shapes, dtypes and Python options,
+so it is free under ``jax.jit``/``torch.compile`` and never forces a Dask computation.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from ._errors import InvalidDTypeError, InvalidOptionError, ShapeMismatchError
+
+__all__ = [
+    "REDUCTIONS",
+    "broadcast_shapes",
+    "check_in_range",
+    "check_reduction",
+    "check_where",
+    "floating_inputs",
+]
+
+REDUCTIONS = ("mean", "sum", "none")
+
+_FLOAT_NAMES = frozenset({"float16", "bfloat16", "float32", "float64"})
+_KIND_CACHE: dict[Any, str] = {}
+
+
+def _kind(dtype: Any) -> str:
+    """"float", "bool", "int" or "other" for a dtype of any library (cached)."""
+    try:
+        return _KIND_CACHE[dtype]
+    except (KeyError, TypeError):
+        pass
+    name = str(dtype).rsplit(".", 1)[-1].strip("'>")
+    if name in _FLOAT_NAMES:
+        kind = "float"
+    elif name in ("bool", "bool_"):
+        kind = "bool"
+    elif name.startswith(("int", "uint")):
+        kind = "int"
+    else:
+        kind = "other"
+    try:
+        _KIND_CACHE[dtype] = kind
+    except TypeError:
+        pass
+    return kind
+
+
+def dtype_kind(dtype: Any) -> str:
+    """Public alias of the cached dtype classifier ("float", "int", "bool", "other")."""
+    return _kind(dtype)
+
+
+def check_reduction(fn: str, reduction: str) -> None:
+    if reduction not in REDUCTIONS:
+        raise InvalidOptionError(
+            f"lossapi.{fn}: reduction={reduction!r} is not one of 'mean', 'sum', 'none'."
+        )
+
+
+def check_in_range(
+    fn: str,
+    name: str,
+    value: Any,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    low_open: bool = False,
+    high_open: bool = False,
+) -> None:
+    """Range check for a hyper-parameter given as a Python number (arrays are not inspected)."""
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return
+    bad = (
+        (low is not None and (value <= low if low_open else value < low))
+        or (high is not None and (value >= high if high_open else value > high))
+        or math.isnan(value)
+    )
+    if bad:
+        lo = "(" if low_open else "["
+        hi = ")" if high_open else "]"
+        interval = f"{lo}{'-inf' if low is None else low}, {'inf' if high is None else high}{hi}"
+        raise InvalidOptionError(f"lossapi.{fn}: {name}={value!r} is out of range; it must lie in {interval}.")
+
+
+def broadcast_shapes(*shapes: tuple[Any, ...]) -> tuple[Any, ...] | None:
+    """Broadcast shape of ``shapes``, or ``None`` if they do not broadcast.
+
+    Unknown dimensions (``None`` or NaN, as Dask and lazy libraries report) are treated as
+    matching anything.
+    """
+    ndim = max(len(s) for s in shapes)
+    out: list[Any] = []
+    for i in range(-ndim, 0):
+        dim: Any = 1
+        for s in shapes:
+            if len(s) < -i:
+                continue
+            d = s[i]
+            if d is None or (isinstance(d, float) and math.isnan(d)):
+                if dim == 1:
+                    dim = d
+                continue
+            if d == 1:
+                continue
+            if dim == 1 or dim is None or (isinstance(dim, float) and math.isnan(dim)):
+                dim = d
+            elif dim != d:
+                return None
+        out.append(dim)
+    return tuple(out)
+
+
+def floating_inputs(xp: Any, fn: str, names: str, *arrays: Any) -> tuple[Any, ...]:
+    """Check that ``arrays`` are floating, broadcast sensibly, and cast them to one dtype.
+
+    The compute dtype is the first array's dtype, or float32 for float16/bfloat16. Returns
+    ``(out_dtype, compute_dtype, *arrays)``; Python numbers pass through unchanged.
+    """
+    nm = names.split()
+    first = arrays[0]
+    out_dtype = first.dtype
+    for i, a in enumerate(arrays):
+        if isinstance(a, (int, float)):
+            continue
+        if _kind(a.dtype) != "float":
+            raise InvalidDTypeError(
+                f"lossapi.{fn}: `{nm[i]}` must have a real floating dtype, got {a.dtype}; "
+                f"cast it first, e.g. xp.astype({nm[i]}, xp.float32)."
+            )
+    shapes = [a.shape for a in arrays if not isinstance(a, (int, float))]
+    if any(s != shapes[0] for s in shapes):
+        full = broadcast_shapes(*shapes)
+        named = [(nm[i], a.shape) for i, a in enumerate(arrays) if not isinstance(a, (int, float))]
+        desc = ", ".join(f"`{n}` {tuple(s)}" for n, s in named)
+        if full is None:
+            raise ShapeMismatchError(f"lossapi.{fn}: the shapes {desc} do not broadcast together.")
+        if len(shapes) > 1 and all(tuple(s) != full for s in shapes):
+            raise ShapeMismatchError(
+                f"lossapi.{fn}: the shapes {desc} broadcast to {full}, a shape none of them has; "
+                "this is almost always a bug (e.g. (N, 1) against (N,) gives (N, N)). Reshape "
+                "them to the same shape first."
+            )
+    compute = xp.float32 if _is_half_name(out_dtype) else out_dtype
+    out = [out_dtype, compute]
+    for a in arrays:
+        if isinstance(a, (int, float)):
+            out.append(a)
+        else:
+            out.append(a if a.dtype == compute else xp.astype(a, compute))
+    return tuple(out)
+
+
+def _is_half_name(dtype: Any) -> bool:
+    return str(dtype).rsplit(".", 1)[-1].strip("'>") in ("float16", "bfloat16")
+
+
+def check_where(fn: str, where: Any) -> None:
+    if _kind(where.dtype) != "bool":
+        raise InvalidDTypeError(
+            f"lossapi.{fn}: `where` must be a boolean array, got dtype {where.dtype}; "
+            "use e.g. `mask > 0` or pass the weights as `sample_weight`."
+        )
