@@ -1,0 +1,181 @@
+"""Backends the conformance checks run on: creation, read-back and differentiation.
+
+Each :class:`Backend` knows how to turn a float64 NumPy array into an array of its library in
+a given dtype (and device), how to read a result back as float64 NumPy, and, for torch and
+JAX, how to differentiate a function of its inputs.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+__all__ = ["BACKENDS", "Backend", "available_backends", "get_backend"]
+
+
+@dataclass(frozen=True)
+class Backend:
+    """One array library as seen by the conformance checks."""
+
+    name: str
+    module: str
+    dtypes: tuple[str, ...]
+    differentiable: bool = False
+
+    def available(self) -> bool:
+        if importlib.util.find_spec(self.module.split(".")[0]) is None:
+            return False
+        if self.name == "cupy":
+            try:
+                import cupy  # noqa: PLC0415
+
+                return cupy.cuda.runtime.getDeviceCount() > 0
+            except Exception:  # noqa: BLE001 - no GPU / no driver
+                return False
+        return True
+
+    def unavailable_reason(self) -> str:
+        if importlib.util.find_spec(self.module.split(".")[0]) is None:
+            return f"{self.module} is not installed"
+        if self.name == "cupy":
+            return "CuPy needs a CUDA GPU, and none is present"
+        return ""
+
+    # -- creation / read-back ----------------------------------------------------------------
+    def xp(self) -> Any:
+        """The array namespace of this backend (as lossapi resolves it)."""
+        import array_api_compat  # noqa: PLC0415
+
+        return array_api_compat.array_namespace(self.asarray(np.zeros(1), self.dtypes[0]))
+
+    def dtype(self, name: str) -> Any:
+        mod = self._mod()
+        if self.name == "dask":
+            return np.dtype(name) if name != "bfloat16" else None
+        if self.name == "torch":
+            return getattr(mod, name)
+        if self.name == "jax":
+            return getattr(importlib.import_module("jax.numpy"), name)
+        if self.name == "array_api_strict":
+            return getattr(mod, name)
+        return getattr(np, name) if name != "bfloat16" else None
+
+    def _mod(self) -> Any:
+        if self.name == "jax":
+            _enable_jax_x64()
+        return importlib.import_module(self.module)
+
+    def asarray(self, a: Any, dtype: str | None = None, device: Any = None, chunks: Any = None) -> Any:
+        """``a`` (NumPy) as an array of this backend, cast to ``dtype`` (a name)."""
+        a = np.asarray(a)
+        if dtype is None:
+            dtype = str(a.dtype)
+        mod = self._mod()
+        if self.name == "numpy":
+            return np.asarray(a, dtype=dtype)
+        if self.name == "torch":
+            t = mod.asarray(np.ascontiguousarray(a)).to(getattr(mod, dtype))
+            return t if device is None else t.to(device)
+        if self.name == "jax":
+            jnp = importlib.import_module("jax.numpy")
+            x = jnp.asarray(a).astype(getattr(jnp, dtype))
+            if device is not None:
+                x = importlib.import_module("jax").device_put(x, device)
+            return x
+        if self.name == "dask":
+            da = importlib.import_module("dask.array")
+            c = chunks if chunks is not None else tuple(max(1, (s + 1) // 2) for s in a.shape) or ()
+            return da.from_array(a.astype(dtype), chunks=c if a.ndim else ())
+        if self.name == "array_api_strict":
+            kw = {} if device is None else {"device": device}
+            return mod.asarray(a.astype(dtype) if a.dtype != dtype else a, **kw)
+        if self.name == "cupy":
+            return mod.asarray(a, dtype=dtype)
+        raise ValueError(self.name)
+
+    def to_numpy(self, x: Any) -> np.ndarray:
+        """A result of this backend as a NumPy array (floats as float64)."""
+        if self.name == "torch":
+            x = x.detach().cpu()
+            if str(x.dtype) == "torch.bfloat16":
+                x = x.float()
+            out = x.numpy()
+        elif self.name == "dask":
+            out = np.asarray(x.compute())
+        elif self.name == "array_api_strict":
+            mod = self._mod()
+            if x.device != mod.Device("CPU_DEVICE"):
+                x = mod.asarray(x, device=mod.Device("CPU_DEVICE"), copy=True)
+            out = np.asarray(x._array)
+        elif self.name == "cupy":
+            out = x.get()
+        else:
+            out = np.asarray(x)
+        out = np.asarray(out)
+        if out.dtype.kind == "f" or str(out.dtype) == "bfloat16":
+            out = out.astype(np.float64)
+        return out
+
+    def alternate_device(self) -> Any:
+        """A non-default device to check placement on, or None."""
+        if self.name == "array_api_strict":
+            return self._mod().Device("device1")
+        if self.name == "torch":
+            torch = self._mod()
+            return torch.device("cuda") if torch.cuda.is_available() else None
+        return None
+
+    # -- differentiation ---------------------------------------------------------------------
+    def grad(self, f: Callable[..., Any], args: Sequence[Any], argnums: Sequence[int]) -> list[np.ndarray]:
+        """Gradients of scalar ``f(*args)`` w.r.t. ``args[i]`` for i in ``argnums`` (float64 NumPy)."""
+        if self.name == "torch":
+            torch = self._mod()
+            args = [a.detach().clone().requires_grad_(i in argnums) if isinstance(a, torch.Tensor)
+                    and a.dtype.is_floating_point else a for i, a in enumerate(args)]
+            out = f(*args)
+            gs = torch.autograd.grad(out, [args[i] for i in argnums], allow_unused=True)
+            return [np.zeros(args[i].shape) if g is None else g.detach().cpu().double().numpy()
+                    for g, i in zip(gs, argnums)]
+        if self.name == "jax":
+            jax = importlib.import_module("jax")
+            gs = jax.grad(f, argnums=tuple(argnums))(*args)
+            return [np.asarray(g, dtype=np.float64) for g in gs]
+        raise NotImplementedError(f"{self.name} has no automatic differentiation")
+
+
+def _enable_jax_x64() -> None:
+    os.environ.setdefault("JAX_ENABLE_X64", "1")
+    try:
+        import jax  # noqa: PLC0415
+
+        jax.config.update("jax_enable_x64", True)
+    except ImportError:
+        pass
+
+
+BACKENDS: dict[str, Backend] = {
+    b.name: b
+    for b in (
+        Backend("numpy", "numpy", ("float32", "float64", "float16")),
+        Backend("array_api_strict", "array_api_strict", ("float32", "float64")),
+        Backend("torch", "torch", ("float32", "float64", "float16", "bfloat16"), differentiable=True),
+        Backend("jax", "jax", ("float32", "float64", "float16", "bfloat16"), differentiable=True),
+        Backend("dask", "dask.array", ("float32", "float64")),
+        Backend("cupy", "cupy", ("float32", "float64", "float16")),
+    )
+}
+
+
+def get_backend(name: str) -> Backend:
+    return BACKENDS[name]
+
+
+def available_backends(names: Sequence[str] | None = None) -> list[Backend]:
+    """Installed backends among ``names`` (default: all, in a fixed order)."""
+    return [BACKENDS[n] for n in (names or BACKENDS) if BACKENDS[n].available()]
