@@ -1,0 +1,7 @@
+"""``python -m lossapi`` is the ``lossapi`` command."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

@@ -1,0 +1,164 @@
+"""Command line: ``lossapi list`` and ``lossapi check``.
+
+``lossapi check`` runs the conformance matrix (values against float64 oracles, gradients,
+native fast paths, ...) for the installed backends and exits non-zero on any disagreement.
+With no ``--backends`` it checks NumPy and array-api-strict (the embedded default, always
+available with ``pip install "lossapi[strict]"``) plus every other installed backend.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+from collections.abc import Sequence
+from typing import Any, TextIO
+
+__all__ = ["main"]
+
+
+def _progress_bar(stream: TextIO) -> Any:
+    """A dependency-free progress bar: ``update(done, total, label)``."""
+    is_tty = stream.isatty()
+    start = time.perf_counter()
+    last = [0.0]
+
+    def update(done: int, total: int, label: str = "") -> None:
+        now = time.perf_counter()
+        if not is_tty and done < total and now - last[0] < 2.0:
+            return
+        last[0] = now
+        width = 30
+        frac = done / total if total else 1.0
+        bar = "#" * int(width * frac) + "-" * (width - int(width * frac))
+        msg = f"[{bar}] {done}/{total} {now - start:5.1f}s {label[:40]:<40}"
+        if is_tty:
+            stream.write("\r" + msg)
+            if done >= total:
+                stream.write("\n")
+        else:
+            stream.write(msg + "\n")
+        stream.flush()
+
+    return update
+
+
+def _fmt_err(x: float) -> str:
+    return "-" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.1e}"
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from ._catalog import catalog
+
+    recs = catalog(family=args.family)
+    if args.json:
+        json.dump([r.as_dict() for r in recs], sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return 0
+    name_w = max((len(r.name) for r in recs), default=4)
+    print(f"{'name':<{name_w}}  {'family':<14} {'inputs':<22} properties  counterparts")
+    for r in recs:
+        props = "".join(
+            c if flag else "."
+            for c, flag in (("C", r.convex), ("S", r.smooth), ("R", r.robust), ("B", r.bounded), ("P", r.probabilistic))
+        )
+        cps = ", ".join(sorted(r.counterparts)) or "-"
+        print(f"{r.name:<{name_w}}  {r.family:<14} {', '.join(r.inputs):<22} {props:<11} {cps}")
+    print(f"\n{len(recs)} losses. Properties: C convex, S smooth, R robust to outliers, B bounded, P probabilistic.")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from ._conformance.backends import BACKENDS, available_backends
+    from ._conformance.runner import run_matrix, summarize
+
+    if args.backends:
+        wanted = [b.strip() for b in args.backends.split(",") if b.strip()]
+        unknown = [b for b in wanted if b not in BACKENDS]
+        if unknown:
+            print(f"lossapi check: unknown backend(s) {unknown}; choose from {sorted(BACKENDS)}", file=sys.stderr)
+            return 2
+        backends = [b for b in wanted if BACKENDS[b].available()]
+        for b in wanted:
+            if b not in backends:
+                print(f"lossapi check: skipping {b}: {BACKENDS[b].unavailable_reason()}", file=sys.stderr)
+    else:
+        backends = [b.name for b in available_backends()]
+    if not backends:
+        print("lossapi check: no backend available (install numpy and array-api-strict)", file=sys.stderr)
+        return 2
+    losses = [x.strip() for x in args.losses.split(",")] if args.losses else None
+    print(f"lossapi check: backends {', '.join(backends)}" + (" (full)" if args.full else " (quick)"), file=sys.stderr)
+    results = run_matrix(
+        backends=backends,
+        losses=losses,
+        quick=not args.full,
+        progress=None if args.no_progress else _progress_bar(sys.stderr),
+    )
+    rows = summarize(results)
+    _print_matrix(rows, backends)
+    failed = [r for r in results if not r.ok]
+    if failed:
+        print(f"\n{len(failed)} check(s) FAILED:")
+        for r in failed[:50]:
+            print(f"  {r.loss} [{r.backend}] {r.check}: {r.detail}")
+        return 1
+    n_skip = sum(r.skipped for r in results)
+    print(f"\nall {len(results) - n_skip} checks passed ({n_skip} skipped).")
+    return 0
+
+
+def _print_matrix(rows: Sequence[Any], backends: Sequence[str]) -> None:
+    """Print loss x backend: worst relative value error and gradient agreement per cell."""
+    cells: dict[tuple[str, str], Any] = {}
+    losses: list[str] = []
+    for row in rows:
+        loss, backend = row["loss"], row["backend"]
+        if loss not in losses:
+            losses.append(loss)
+        cells[(loss, backend)] = row
+    name_w = max((len(x) for x in losses), default=4)
+    col_w = 22
+    print()
+    print(f"{'loss':<{name_w}}  " + "".join(f"{b:<{col_w}}" for b in backends))
+    for loss in losses:
+        line = f"{loss:<{name_w}}  "
+        for b in backends:
+            row = cells.get((loss, b))
+            if row is None:
+                cell = "-"
+            else:
+                status = "ok" if row["ok"] else "FAIL"
+                grad = row.get("gradients", "-")
+                cell = f"{status} {_fmt_err(row.get('worst'))} grad:{grad}"
+            line += f"{cell:<{col_w}}"
+        print(line)
+    print("\ncells: status, worst relative value error, gradient agreement (ok / FAIL / - not differentiable)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="lossapi", description="Loss functions for every array library.")
+    sub = p.add_subparsers(dest="command", required=True)
+    c = sub.add_parser("check", help="run the conformance matrix for the installed backends")
+    c.add_argument("--backends", help="comma-separated backends (default: every installed one)")
+    c.add_argument("--losses", help="comma-separated loss names (default: the whole catalog)")
+    c.add_argument("--full", action="store_true", help="every option set, dtype and shape (slower)")
+    c.add_argument("--no-progress", action="store_true", help="no progress bar")
+    c.set_defaults(func=cmd_check)
+    lst = sub.add_parser("list", help="print the catalog")
+    lst.add_argument("--family", help="only this family")
+    lst.add_argument("--json", action="store_true", help="JSON records")
+    lst.set_defaults(func=cmd_list)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``lossapi`` command."""
+    args = build_parser().parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,95 @@
+"""nox sessions: one per backend, an all-backends session, lint, benchmarks.
+
+    nox -s all            # every backend in one environment (what CI runs)
+    nox -s "tests(torch)" # one backend
+    nox -s lint
+
+Every install goes through pip with the constraints in ``.ci/constraints.txt`` (passed as
+PIP_CONSTRAINT), which pins torch to the CPU build available on the project's machines; uv
+does not read pip's configuration, so this file sticks to nox's virtualenv + pip backend.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import nox
+
+nox.needs_version = ">=2024.3.2"
+nox.options.default_venv_backend = "virtualenv"
+nox.options.sessions = ["lint", "all"]
+nox.options.reuse_existing_virtualenvs = True
+
+ROOT = Path(__file__).parent
+CONSTRAINTS = str(ROOT / ".ci" / "constraints.txt")
+PYPROJECT = nox.project.load_toml("pyproject.toml")
+
+# backend -> (extras, extra environment)
+BACKENDS: dict[str, tuple[list[str], dict[str, str]]] = {
+    "numpy": ([], {}),
+    "strict": (["strict"], {}),
+    "torch": (["torch"], {}),
+    "jax": (["jax"], {"JAX_ENABLE_X64": "1"}),
+    "dask": (["dask"], {}),
+    "cupy": (["cupy"], {}),
+}
+TEST_NAME = {"strict": "array_api_strict"}
+
+
+def _install(session: nox.Session, extras: list[str], *groups: str) -> None:
+    env = {"PIP_CONSTRAINT": CONSTRAINTS}
+    for g in groups:
+        session.install(*nox.project.dependency_groups(PYPROJECT, g), env=env)
+    spec = f".[{','.join(extras)}]" if extras else "."
+    session.install("-e", spec, env=env)
+
+
+@nox.session
+@nox.parametrize("backend", [nox.param(b, id=b, tags=[b]) for b in BACKENDS])
+def tests(session: nox.Session, backend: str) -> None:
+    """Unit tests and the conformance suite on one backend (numpy is always present)."""
+    if backend == "cupy" and shutil.which("nvidia-smi") is None:
+        session.skip("CuPy needs a CUDA GPU and none is present on this machine")
+    extras, env = BACKENDS[backend]
+    groups = ["test"] + (["counterparts"] if backend in ("torch", "jax") else [])
+    _install(session, extras, *groups)
+    name = TEST_NAME.get(backend, backend)
+    backends = "numpy" if name == "numpy" else f"numpy,{name}"
+    session.run(
+        "pytest", "-n", "2", *session.posargs,
+        env={"LOSSAPI_TEST_BACKENDS": backends, "KERAS_BACKEND": "jax", "JAX_ENABLE_X64": "1", **env},
+    )
+
+
+@nox.session(name="all")
+def all_backends(session: nox.Session) -> None:
+    """Every CPU backend and every counterpart library in one environment: the CI job."""
+    _install(session, ["all"], "test", "counterparts")
+    session.run(
+        "pytest", "-n", "2", *session.posargs,
+        env={"JAX_ENABLE_X64": "1", "KERAS_BACKEND": "jax", "PYTHONHASHSEED": "0"},
+    )
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff on the package, tests, conformance suite and benchmarks."""
+    session.install(*nox.project.dependency_groups(PYPROJECT, "lint"))
+    session.run("ruff", "check", "lossapi", "tests", "conformance", "benchmarks", "noxfile.py")
+
+
+@nox.session
+def check(session: nox.Session) -> None:
+    """The main job: ``lossapi check`` on the embedded default (NumPy + array-api-strict)."""
+    _install(session, ["strict"])
+    session.run("lossapi", "check", *session.posargs)
+
+
+@nox.session(default=False)
+def bench(session: nox.Session) -> None:
+    """Benchmarks against torch.nn.functional, optax and NumPy (quick mode by default)."""
+    _install(session, ["torch", "jax"], "bench")
+    args = session.posargs or ["--quick"]
+    session.run("python", "benchmarks/run.py", *args, env={"OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "2")})
