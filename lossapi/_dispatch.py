@@ -15,7 +15,6 @@ No array library is imported here: array-api-compat detects libraries through ``
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Sequence
 from types import ModuleType
 from typing import Any
@@ -30,9 +29,9 @@ _SCALAR_TYPES = (type(None), bool, int, float, complex)
 
 # (tuple of input types) -> (namespace, device checker or None)
 _CACHE: dict[tuple[type, ...], tuple[ModuleType, Callable[..., None] | None]] = {}
-# namespace module -> short backend name ("numpy", "torch", "jax", "dask", "cupy", "array_api_strict")
-_BACKEND_OF: dict[Any, str] = {}
-_LOCK = threading.Lock()
+# namespace module name -> short backend name ("numpy", "torch", "jax", "dask", "cupy",
+# "array_api_strict"). Keyed by the module's __name__: torch.compile cannot hash modules.
+_BACKEND_OF: dict[str, str] = {}
 
 _LIBRARY_CHECKS: tuple[tuple[str, Callable[[Any], bool]], ...] = (
     ("numpy", _compat.is_numpy_array),
@@ -74,8 +73,8 @@ def _names(names: str, n: int) -> list[str]:
 def backend_name(xp: Any) -> str:
     """Short name of the backend behind namespace ``xp`` ("numpy", "torch", "jax", ...)."""
     try:
-        return _BACKEND_OF[xp]
-    except (KeyError, TypeError):
+        return _BACKEND_OF[xp.__name__]
+    except (KeyError, AttributeError):
         pass
     for name, check in (
         ("numpy", _compat.is_numpy_namespace),
@@ -89,10 +88,9 @@ def backend_name(xp: Any) -> str:
             break
     else:
         name = getattr(xp, "__name__", "unknown")
-    try:
-        _BACKEND_OF[xp] = name
-    except TypeError:
-        pass
+    key = getattr(xp, "__name__", None)
+    if key is not None:
+        _BACKEND_OF[key] = name
     return name
 
 
@@ -171,18 +169,17 @@ def _resolve(fn: str, names: str, arrays: tuple[Any, ...], key: tuple[type, ...]
         )
     ns = found[0][1]
     lib = found[0][2]
-    try:
-        _BACKEND_OF.setdefault(ns, lib)
-    except TypeError:
-        pass
+    if getattr(ns, "__name__", None) is not None:
+        _BACKEND_OF.setdefault(ns.__name__, lib)
     checker = None
     if lib not in ("numpy", "dask") and len(found) > 1:
         checker = _make_device_checker([i for i, _, _ in found])
     entry = (ns, checker)
     # JAX float0 arrays are NumPy arrays routed to JAX per instance: never cache them.
     if not any(getattr(getattr(arrays[i], "dtype", None), "kind", None) == "V" for i, _, _ in found):
-        with _LOCK:
-            _CACHE[key] = entry
+        # A plain store: dict writes are atomic and idempotent here (same key -> same value), and
+        # a lock would stop torch.compile from tracing through a cache miss.
+        _CACHE[key] = entry
     return entry
 
 
@@ -223,5 +220,4 @@ def get_namespace(fn: str, names: str, *arrays: Any, xp: Any = None) -> Any:
 
 def clear_cache() -> None:
     """Forget cached namespaces (used by tests)."""
-    with _LOCK:
-        _CACHE.clear()
+    _CACHE.clear()

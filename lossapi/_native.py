@@ -137,12 +137,6 @@ def _torch_poisson_nll(
     return _F().poisson_nll_loss(pred, target, log_input=log_input, full=full, eps=float(eps), reduction=reduction)
 
 
-@register_native("gaussian_nll", "torch")
-def _torch_gaussian_nll(
-    pred: Any, target: Any, var: Any, *, full: bool, eps: Any, sample_weight: Any, where: Any, reduction: str
-) -> Any:
-    if isinstance(var, (int, float)) or not _num(eps):
-        return NotImplemented
-    if not _torch_plain(pred, target, var, sample_weight=sample_weight, where=where):
-        return NotImplemented
-    return _F().gaussian_nll_loss(pred, target, var, full=full, eps=float(eps), reduction=reduction)
+# No fast path for gaussian_nll: torch's kernel checks ``var >= 0`` on the values (a host sync
+# in eager mode, a failure under torch.compile(fullgraph=True) and torch.func), which the
+# generic path does not need.

@@ -50,14 +50,15 @@ _HALF_CACHE: dict[Any, bool] = {}
 
 def is_half(dtype: Any) -> bool:
     """True for 16-bit floating dtypes (float16, bfloat16) of any library."""
+    key = (type(dtype), dtype)  # see _validation._kind: strict and NumPy dtypes hash alike
     try:
-        return _HALF_CACHE[dtype]
+        return _HALF_CACHE[key]
     except (KeyError, TypeError):
         pass
     name = str(dtype).rsplit(".", 1)[-1].strip("'>")
     out = name in _HALF_NAMES
     try:
-        _HALF_CACHE[dtype] = out
+        _HALF_CACHE[key] = out
     except TypeError:
         pass
     return out

@@ -28,8 +28,11 @@ _KIND_CACHE: dict[Any, str] = {}
 
 def _kind(dtype: Any) -> str:
     """"float", "bool", "int" or "other" for a dtype of any library (cached)."""
+    # Keyed by (type, dtype): array-api-strict dtypes hash like NumPy's, and comparing the two
+    # in a dict lookup emits a UserWarning on every call once both have been seen.
+    key = (type(dtype), dtype)
     try:
-        return _KIND_CACHE[dtype]
+        return _KIND_CACHE[key]
     except (KeyError, TypeError):
         pass
     name = str(dtype).rsplit(".", 1)[-1].strip("'>")
@@ -42,7 +45,7 @@ def _kind(dtype: Any) -> str:
     else:
         kind = "other"
     try:
-        _KIND_CACHE[dtype] = kind
+        _KIND_CACHE[key] = kind
     except TypeError:
         pass
     return kind
@@ -76,7 +79,7 @@ def check_in_range(
     bad = (
         (low is not None and (value <= low if low_open else value < low))
         or (high is not None and (value >= high if high_open else value > high))
-        or math.isnan(value)
+        or value != value  # NaN (math.isnan would break torch.compile tracing)
     )
     if bad:
         lo = "(" if low_open else "["

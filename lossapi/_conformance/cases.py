@@ -94,3 +94,8 @@ def reference_reduce(
 
 #: name -> Case; filled below (regression family in ``cases_regression``).
 CASES: dict[str, Case] = {}
+
+# Imported last: cases_regression imports Case/Edge from this module.
+from .cases_regression import REGRESSION_CASES  # noqa: E402
+
+CASES.update(REGRESSION_CASES)
