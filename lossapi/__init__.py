@@ -31,7 +31,7 @@ from .losses import __all__ as _losses_all
 __version__ = "0.1.0"
 
 
-def stop_gradient(x):  # noqa: ANN001, ANN201 - documented below
+def stop_gradient(x):
     """The backend's own stop-gradient (torch ``detach``, ``jax.lax.stop_gradient``).
 
     Identity for libraries without automatic differentiation.

@@ -21,6 +21,8 @@ import math
 import sys
 from typing import Any
 
+from array_api_compat import device as _device
+
 from ._dispatch import backend_name
 
 __all__ = [
@@ -88,8 +90,8 @@ def param(xp: Any, value: Any, dtype: Any) -> Any:
 
 def as_result(xp: Any, x: Any) -> Any:
     """Make sure a reduced result is an array of ``xp`` (NumPy reductions give scalars)."""
-    if backend_name(xp) == "numpy" and type(x).__name__ != "ndarray":
-        return xp.asarray(x)
+    if type(x).__module__ == "numpy" and type(x).__name__ != "ndarray":
+        return sys.modules["numpy"].asarray(x)
     return x
 
 
@@ -138,8 +140,13 @@ def clip_max(xp: Any, x: Any, hi: Any) -> Any:
 
 
 def softplus(xp: Any, x: Any) -> Any:
-    """``log(1 + exp(x))`` without overflow: ``relu(x) + log1p(exp(-|x|))``."""
-    return relu(xp, x) + xp.log1p(xp.exp(-xp.abs(x)))
+    """``log(1 + exp(x))`` without overflow: ``relu(x) + log1p(exp(-|x|))``.
+
+    ``-|x|`` is spelled ``where(x > 0, -x, x)`` so that at ``x = 0`` both terms take the
+    ``x <= 0`` branch and the gradient is ``sigmoid(0) = 0.5`` on every backend (with ``abs``
+    the kinks of ``relu`` and ``abs`` gave 0 in torch and -0.5 in JAX).
+    """
+    return relu(xp, x) + xp.log1p(xp.exp(xp.where(x > 0, -x, x)))
 
 
 def log_sigmoid(xp: Any, x: Any) -> Any:
@@ -186,7 +193,7 @@ def one_hot(xp: Any, labels: Any, num_classes: int, dtype: Any, axis: int = -1) 
 
     Out-of-range labels give all-zero rows.
     """
-    classes = xp.arange(num_classes, dtype=labels.dtype, device=labels.device)
+    classes = xp.arange(num_classes, dtype=labels.dtype, device=_device(labels))  # Dask has no .device
     lab = xp.expand_dims(labels, axis=axis)
     shape = [1] * lab.ndim
     shape[axis] = num_classes

@@ -10,7 +10,6 @@ the gradient sees them.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from ._errors import ShapeMismatchError
@@ -29,6 +28,13 @@ def mask_inputs(xp: Any, fn: str, where: Any, *arrays: Any, fill: float = 1.0) -
     if where is None:
         return arrays
     check_where(fn, where)
+    # `where` must broadcast to the inputs' shape without enlarging it: otherwise the
+    # xp.where below would silently broadcast the inputs up to `where`'s shape.
+    shapes = [tuple(a.shape) for a in arrays if not (isinstance(a, (int, float)) or a is None)]
+    if shapes:
+        full = broadcast_shapes(*shapes)
+        if full is not None:
+            _check_weight(fn, "where", where, full)
     out = []
     for a in arrays:
         if isinstance(a, (int, float)) or a is None:
@@ -98,8 +104,8 @@ def reduce(
 
     if w is None:
         if reduction == "mean":
-            size = math.prod(loss.shape) if all(isinstance(d, int) for d in loss.shape) else None
-            out = xp.sum(loss) if size == 0 else xp.mean(loss)
+            # An empty loss has sum(w) == 0: the rule gives 0, where a plain mean gives NaN.
+            out = xp.sum(loss) if 0 in loss.shape else xp.mean(loss)
         elif reduction == "sum":
             out = xp.sum(loss)
         else:

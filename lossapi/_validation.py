@@ -122,42 +122,66 @@ def floating_inputs(xp: Any, fn: str, names: str, *arrays: Any) -> tuple[Any, ..
     The compute dtype is the first array's dtype, or float32 for float16/bfloat16. Returns
     ``(out_dtype, compute_dtype, *arrays)``; Python numbers pass through unchanged.
     """
-    nm = names.split()
     first = arrays[0]
     out_dtype = first.dtype
+    shape0 = first.shape
+    same = True
     for i, a in enumerate(arrays):
         if isinstance(a, (int, float)):
             continue
-        if _kind(a.dtype) != "float":
-            raise InvalidDTypeError(
-                f"lossapi.{fn}: `{nm[i]}` must have a real floating dtype, got {a.dtype}; "
-                f"cast it first, e.g. xp.astype({nm[i]}, xp.float32)."
-            )
-    shapes = [a.shape for a in arrays if not isinstance(a, (int, float))]
-    if any(s != shapes[0] for s in shapes):
-        full = broadcast_shapes(*shapes)
-        named = [(nm[i], a.shape) for i, a in enumerate(arrays) if not isinstance(a, (int, float))]
-        desc = ", ".join(f"`{n}` {tuple(s)}" for n, s in named)
-        if full is None:
-            raise ShapeMismatchError(f"lossapi.{fn}: the shapes {desc} do not broadcast together.")
-        if len(shapes) > 1 and all(tuple(s) != full for s in shapes):
-            raise ShapeMismatchError(
-                f"lossapi.{fn}: the shapes {desc} broadcast to {full}, a shape none of them has; "
-                "this is almost always a bug (e.g. (N, 1) against (N,) gives (N, N)). Reshape "
-                "them to the same shape first."
-            )
-    compute = xp.float32 if _is_half_name(out_dtype) else out_dtype
+        dt = a.dtype
+        if dt != out_dtype or _kind(dt) != "float":
+            if _kind(dt) != "float":
+                nm = names.split()
+                raise InvalidDTypeError(
+                    f"lossapi.{fn}: `{nm[i]}` must have a real floating dtype, got {dt}; "
+                    f"cast it first, e.g. xp.astype({nm[i]}, xp.float32)."
+                )
+            same = False
+        if a.shape != shape0:
+            _check_shapes(fn, names, arrays)
+    compute = _compute_dtype(xp, out_dtype)
+    if same and compute == out_dtype:
+        return (out_dtype, compute, *arrays)
     out = [out_dtype, compute]
     for a in arrays:
-        if isinstance(a, (int, float)):
+        if isinstance(a, (int, float)) or a.dtype == compute:
             out.append(a)
         else:
-            out.append(a if a.dtype == compute else xp.astype(a, compute))
+            out.append(xp.astype(a, compute))
     return tuple(out)
 
 
-def _is_half_name(dtype: Any) -> bool:
-    return str(dtype).rsplit(".", 1)[-1].strip("'>") in ("float16", "bfloat16")
+def _compute_dtype(xp: Any, dtype: Any) -> Any:
+    """float32 for 16-bit floats, else ``dtype`` itself."""
+    try:
+        half = _HALF_CACHE[dtype]
+    except (KeyError, TypeError):
+        half = str(dtype).rsplit(".", 1)[-1].strip("'>") in ("float16", "bfloat16")
+        try:
+            _HALF_CACHE[dtype] = half
+        except TypeError:
+            pass
+    return xp.float32 if half else dtype
+
+
+_HALF_CACHE: dict[Any, bool] = {}
+
+
+def _check_shapes(fn: str, names: str, arrays: tuple[Any, ...]) -> None:
+    nm = names.split()
+    named = [(nm[i], tuple(a.shape)) for i, a in enumerate(arrays) if not isinstance(a, (int, float))]
+    shapes = [s for _, s in named]
+    full = broadcast_shapes(*shapes)
+    desc = ", ".join(f"`{n}` {s}" for n, s in named)
+    if full is None:
+        raise ShapeMismatchError(f"lossapi.{fn}: the shapes {desc} do not broadcast together.")
+    if len(shapes) > 1 and all(s != full for s in shapes):
+        raise ShapeMismatchError(
+            f"lossapi.{fn}: the shapes {desc} broadcast to {full}, a shape none of them has; "
+            "this is almost always a bug (e.g. (N, 1) against (N,) gives (N, N)). Reshape "
+            "them to the same shape first."
+        )
 
 
 def check_where(fn: str, where: Any) -> None:

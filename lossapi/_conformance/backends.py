@@ -33,10 +33,10 @@ class Backend:
             return False
         if self.name == "cupy":
             try:
-                import cupy  # noqa: PLC0415
+                import cupy
 
                 return cupy.cuda.runtime.getDeviceCount() > 0
-            except Exception:  # noqa: BLE001 - no GPU / no driver
+            except Exception:
                 return False
         return True
 
@@ -50,7 +50,7 @@ class Backend:
     # -- creation / read-back ----------------------------------------------------------------
     def xp(self) -> Any:
         """The array namespace of this backend (as lossapi resolves it)."""
-        import array_api_compat  # noqa: PLC0415
+        import array_api_compat
 
         return array_api_compat.array_namespace(self.asarray(np.zeros(1), self.dtypes[0]))
 
@@ -152,7 +152,7 @@ class Backend:
 def _enable_jax_x64() -> None:
     os.environ.setdefault("JAX_ENABLE_X64", "1")
     try:
-        import jax  # noqa: PLC0415
+        import jax
 
         jax.config.update("jax_enable_x64", True)
     except ImportError:

@@ -33,22 +33,31 @@ def setup(
     reduction: str,
     xp: Any,
     params: tuple[Any, ...] = (),
-    param_names: str = "",
     fill: float = 1.0,
 ) -> Prepared:
     """Validate and prepare the floating inputs of an elementwise loss.
 
-    ``names`` names ``arrays`` (space separated); ``params`` are hyper-parameters that may be
-    Python numbers or 0-d arrays of the inputs' namespace.
+    ``names`` names, space separated, ``arrays`` then ``sample_weight``, ``where`` and the
+    ``params`` (used in error messages only); ``params`` are hyper-parameters that may be
+    Python numbers or 0-d arrays of the inputs' namespace. With ``xp`` given (the user's
+    escape hatch, or a namespace already resolved by :func:`resolve`) nothing is inspected.
     """
-    check_reduction(fn, reduction)
-    xp = get_namespace(
-        fn, f"{names} sample_weight where {param_names}", *arrays, sample_weight, where, *params, xp=xp
-    )
+    if xp is None:
+        xp = resolve(fn, names, reduction, *arrays, sample_weight, where, *params)
     out_dtype, dtype, *arrs = floating_inputs(xp, fn, names, *arrays)
     if where is not None:
         arrs = list(mask_inputs(xp, fn, where, *arrs, fill=fill))
-    return Prepared(xp, out_dtype, dtype, tuple(arrs), tuple(param(xp, p, dtype) for p in params))
+    return Prepared(xp, out_dtype, dtype, tuple(arrs), tuple([param(xp, p, dtype) for p in params]) if params else ())
+
+
+def resolve(fn: str, names: str, reduction: str, *arrays: Any, xp: Any = None) -> Any:
+    """Validate ``reduction`` and resolve the namespace of ``arrays`` (named by ``names``).
+
+    Losses with a native fast path call this first, try the fast path, then ``setup(...,
+    xp=xp)`` (which then skips the namespace lookup).
+    """
+    check_reduction(fn, reduction)
+    return get_namespace(fn, names, *arrays, xp=xp)
 
 
 def finish(p: Prepared, loss: Any, reduction: str, *, fn: str, sample_weight: Any, where: Any) -> Any:

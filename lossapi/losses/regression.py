@@ -18,7 +18,7 @@ from .. import _native
 from .._catalog import register
 from .._ops import LOG_2, LOG_2PI, abs_, clip_max, finfo_eps, relu, safe_sqrt, stop_gradient, xlogy
 from .._validation import check_in_range
-from ._common import finish, setup
+from ._common import finish, resolve, setup
 
 __all__ = [
     "epsilon_insensitive",
@@ -107,10 +107,12 @@ def mean_squared_error(
     2.0
     """
     fn = "mean_squared_error"
-    p = setup(fn, "pred target", (pred, target), sample_weight=sample_weight, where=where, reduction=reduction, xp=xp)
-    r = _fast(fn, p.xp, *p.arrays, sample_weight=sample_weight, where=where, reduction=reduction)
+    xp = resolve(fn, "pred target sample_weight where", reduction, pred, target, sample_weight, where, xp=xp)
+    r = _fast(fn, xp, pred, target, sample_weight=sample_weight, where=where, reduction=reduction)
     if r is not NotImplemented:
         return r
+    p = setup(fn, "pred target sample_weight where", (pred, target), sample_weight=sample_weight, where=where,
+              reduction=reduction, xp=xp)
     d = p.arrays[0] - p.arrays[1]
     return finish(p, d * d, reduction, fn=fn, sample_weight=sample_weight, where=where)
 
@@ -171,8 +173,8 @@ def root_mean_squared_error(
     """
     fn = "root_mean_squared_error"
     check_in_range(fn, "eps", eps, low=0.0)
-    p = setup(fn, "pred target", (pred, target), sample_weight=sample_weight, where=where,
-              reduction=reduction, xp=xp, params=(eps,), param_names="eps")
+    p = setup(fn, "pred target sample_weight where eps", (pred, target), sample_weight=sample_weight,
+              where=where, reduction=reduction, xp=xp, params=(eps,))
     xp = p.xp
     d = p.arrays[0] - p.arrays[1]
     ms = finish(p, d * d, reduction, fn=fn, sample_weight=sample_weight, where=where)
@@ -237,10 +239,12 @@ def mean_absolute_error(
     1.5
     """
     fn = "mean_absolute_error"
-    p = setup(fn, "pred target", (pred, target), sample_weight=sample_weight, where=where, reduction=reduction, xp=xp)
-    r = _fast(fn, p.xp, *p.arrays, sample_weight=sample_weight, where=where, reduction=reduction)
+    xp = resolve(fn, "pred target sample_weight where", reduction, pred, target, sample_weight, where, xp=xp)
+    r = _fast(fn, xp, pred, target, sample_weight=sample_weight, where=where, reduction=reduction)
     if r is not NotImplemented:
         return r
+    p = setup(fn, "pred target sample_weight where", (pred, target), sample_weight=sample_weight, where=where,
+              reduction=reduction, xp=xp)
     return finish(p, abs_(p.xp, p.arrays[0] - p.arrays[1]), reduction, fn=fn, sample_weight=sample_weight, where=where)
 
 
@@ -306,11 +310,12 @@ def huber(
     """
     fn = "huber"
     check_in_range(fn, "delta", delta, low=0.0, low_open=True)
-    p = setup(fn, "pred target", (pred, target), sample_weight=sample_weight, where=where,
-              reduction=reduction, xp=xp, params=(delta,), param_names="delta")
-    r = _fast(fn, p.xp, *p.arrays, delta=delta, sample_weight=sample_weight, where=where, reduction=reduction)
+    xp = resolve(fn, "pred target sample_weight where delta", reduction, pred, target, sample_weight, where, delta, xp=xp)
+    r = _fast(fn, xp, pred, target, delta=delta, sample_weight=sample_weight, where=where, reduction=reduction)
     if r is not NotImplemented:
         return r
+    p = setup(fn, "pred target sample_weight where delta", (pred, target), sample_weight=sample_weight,
+              where=where, reduction=reduction, xp=xp, params=(delta,))
     xp = p.xp
     a = abs_(xp, p.arrays[0] - p.arrays[1])
     q = clip_max(xp, a, p.params[0])
@@ -372,11 +377,12 @@ def smooth_l1(
     """
     fn = "smooth_l1"
     check_in_range(fn, "beta", beta, low=0.0)
-    p = setup(fn, "pred target", (pred, target), sample_weight=sample_weight, where=where,
-              reduction=reduction, xp=xp, params=(beta,), param_names="beta")
-    r = _fast(fn, p.xp, *p.arrays, beta=beta, sample_weight=sample_weight, where=where, reduction=reduction)
+    xp = resolve(fn, "pred target sample_weight where beta", reduction, pred, target, sample_weight, where, beta, xp=xp)
+    r = _fast(fn, xp, pred, target, beta=beta, sample_weight=sample_weight, where=where, reduction=reduction)
     if r is not NotImplemented:
         return r
+    p = setup(fn, "pred target sample_weight where beta", (pred, target), sample_weight=sample_weight,
+              where=where, reduction=reduction, xp=xp, params=(beta,))
     xp = p.xp
     (b,) = p.params
     a = abs_(xp, p.arrays[0] - p.arrays[1])
@@ -443,8 +449,8 @@ def pseudo_huber(
     """
     fn = "pseudo_huber"
     check_in_range(fn, "delta", delta, low=0.0, low_open=True)
-    p = setup(fn, "pred target", (pred, target), sample_weight=sample_weight, where=where,
-              reduction=reduction, xp=xp, params=(delta,), param_names="delta")
+    p = setup(fn, "pred target sample_weight where delta", (pred, target), sample_weight=sample_weight,
+              where=where, reduction=reduction, xp=xp, params=(delta,))
     xp = p.xp
     (d,) = p.params
     r = abs_(xp, p.arrays[0] - p.arrays[1]) / d
@@ -505,7 +511,8 @@ def log_cosh(
     2.3093
     """
     fn = "log_cosh"
-    p = setup(fn, "pred target", (pred, target), sample_weight=sample_weight, where=where, reduction=reduction, xp=xp)
+    p = setup(fn, "pred target sample_weight where", (pred, target), sample_weight=sample_weight, where=where,
+              reduction=reduction, xp=xp)
     xp = p.xp
     a = abs_(xp, p.arrays[0] - p.arrays[1])
     loss = a + xp.log1p(xp.exp(-2.0 * a)) - LOG_2
@@ -566,8 +573,8 @@ def quantile(
     """
     fn = "quantile"
     check_in_range(fn, "q", q, low=0.0, high=1.0, low_open=True, high_open=True)
-    p = setup(fn, "pred target", (pred, target), sample_weight=sample_weight, where=where,
-              reduction=reduction, xp=xp, params=(q,), param_names="q")
+    p = setup(fn, "pred target sample_weight where q", (pred, target), sample_weight=sample_weight,
+              where=where, reduction=reduction, xp=xp, params=(q,))
     xp = p.xp
     (qq,) = p.params
     e = p.arrays[1] - p.arrays[0]
@@ -629,8 +636,8 @@ def mean_absolute_percentage_error(
     """
     fn = "mean_absolute_percentage_error"
     check_in_range(fn, "eps", eps, low=0.0, low_open=True)
-    p = setup(fn, "pred target", (pred, target), sample_weight=sample_weight, where=where,
-              reduction=reduction, xp=xp, params=(eps,) if eps is not None else (), param_names="eps")
+    p = setup(fn, "pred target sample_weight where eps", (pred, target), sample_weight=sample_weight,
+              where=where, reduction=reduction, xp=xp, params=(eps,) if eps is not None else ())
     xp = p.xp
     e = p.params[0] if eps is not None else finfo_eps(xp, p.dtype)
     t = p.arrays[1]
@@ -691,7 +698,8 @@ def mean_squared_log_error(
     1.0
     """
     fn = "mean_squared_log_error"
-    p = setup(fn, "pred target", (pred, target), sample_weight=sample_weight, where=where, reduction=reduction, xp=xp)
+    p = setup(fn, "pred target sample_weight where", (pred, target), sample_weight=sample_weight, where=where,
+              reduction=reduction, xp=xp)
     xp = p.xp
     d = xp.log1p(p.arrays[0]) - xp.log1p(p.arrays[1])
     return finish(p, d * d, reduction, fn=fn, sample_weight=sample_weight, where=where)
@@ -748,8 +756,8 @@ def tukey_biweight(
     """
     fn = "tukey_biweight"
     check_in_range(fn, "c", c, low=0.0, low_open=True)
-    p = setup(fn, "pred target", (pred, target), sample_weight=sample_weight, where=where,
-              reduction=reduction, xp=xp, params=(c,), param_names="c")
+    p = setup(fn, "pred target sample_weight where c", (pred, target), sample_weight=sample_weight,
+              where=where, reduction=reduction, xp=xp, params=(c,))
     xp = p.xp
     (cc,) = p.params
     r = clip_max(xp, abs_(xp, p.arrays[0] - p.arrays[1]), cc) / cc
@@ -810,8 +818,8 @@ def epsilon_insensitive(
     """
     fn = "epsilon_insensitive"
     check_in_range(fn, "epsilon", epsilon, low=0.0)
-    p = setup(fn, "pred target", (pred, target), sample_weight=sample_weight, where=where,
-              reduction=reduction, xp=xp, params=(epsilon,), param_names="epsilon")
+    p = setup(fn, "pred target sample_weight where epsilon", (pred, target), sample_weight=sample_weight,
+              where=where, reduction=reduction, xp=xp, params=(epsilon,))
     xp = p.xp
     h = relu(xp, abs_(xp, p.arrays[0] - p.arrays[1]) - p.params[0])
     return finish(p, h * h if squared else h, reduction, fn=fn, sample_weight=sample_weight, where=where)
@@ -884,12 +892,13 @@ def poisson_nll(
     """
     fn = "poisson_nll"
     check_in_range(fn, "eps", eps, low=0.0)
-    p = setup(fn, "pred target", (pred, target), sample_weight=sample_weight, where=where,
-              reduction=reduction, xp=xp, params=(eps,), param_names="eps")
-    r = _fast(fn, p.xp, *p.arrays, log_input=log_input, full=full, eps=eps,
+    xp = resolve(fn, "pred target sample_weight where eps", reduction, pred, target, sample_weight, where, eps, xp=xp)
+    r = _fast(fn, xp, pred, target, log_input=log_input, full=full, eps=eps,
               sample_weight=sample_weight, where=where, reduction=reduction)
     if r is not NotImplemented:
         return r
+    p = setup(fn, "pred target sample_weight where eps", (pred, target), sample_weight=sample_weight,
+              where=where, reduction=reduction, xp=xp, params=(eps,))
     xp = p.xp
     x, t = p.arrays
     loss = xp.exp(x) - t * x if log_input else x - t * xp.log(x + p.params[0])
@@ -971,11 +980,12 @@ def gaussian_nll(
         xv = setup(fn, "pred target var", (pred, target, var), sample_weight=None, where=None,
                    reduction=reduction, xp=xp).xp
         var = xv.expand_dims(var, axis=-1)
-    p = setup(fn, "pred target var", (pred, target, var), sample_weight=sample_weight, where=where,
-              reduction=reduction, xp=xp, params=(eps,), param_names="eps")
-    r = _fast(fn, p.xp, *p.arrays, full=full, eps=eps, sample_weight=sample_weight, where=where, reduction=reduction)
+    xp = resolve(fn, "pred target var sample_weight where eps", reduction, pred, target, var, sample_weight, where, eps, xp=xp)
+    r = _fast(fn, xp, pred, target, var, full=full, eps=eps, sample_weight=sample_weight, where=where, reduction=reduction)
     if r is not NotImplemented:
         return r
+    p = setup(fn, "pred target var sample_weight where eps", (pred, target, var), sample_weight=sample_weight,
+              where=where, reduction=reduction, xp=xp, params=(eps,))
     xp = p.xp
     x, t, v = p.arrays
     e = p.params[0]
@@ -1059,7 +1069,8 @@ def tweedie_deviance(
             f"lossapi.{fn}: power={power!r} is invalid; it must be a Python number <= 0 or >= 1 "
             "(Tweedie distributions do not exist for 0 < power < 1)."
         )
-    p = setup(fn, "pred target", (pred, target), sample_weight=sample_weight, where=where, reduction=reduction, xp=xp)
+    p = setup(fn, "pred target sample_weight where", (pred, target), sample_weight=sample_weight, where=where,
+              reduction=reduction, xp=xp)
     xp = p.xp
     mu, y = p.arrays
     pw = float(power)

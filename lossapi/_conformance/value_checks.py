@@ -1,0 +1,362 @@
+"""Value checks: lossapi against the float64 oracles, at edge points, and against native libraries.
+
+Every check returns a :class:`~lossapi._conformance.result.CheckResult`; none raises on a
+mismatch (exceptions from the loss are reported as failures with the message).
+
+Tolerances are dtype-aware. Inputs are cast to the tested dtype first and the oracle is
+evaluated on the *rounded* inputs (read back as float64), so the tolerance only has to cover
+the loss's own arithmetic in that dtype, not the rounding of its inputs.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from .backends import Backend
+from .cases import Case, reference_reduce
+from .result import CheckResult
+
+__all__ = [
+    "RTOL",
+    "WEIGHTINGS",
+    "check_counterpart",
+    "check_edges",
+    "check_values",
+    "compare",
+]
+
+#: Relative tolerance per dtype (float16/bfloat16 are computed in float32, then rounded).
+RTOL: dict[str, float] = {"float64": 1e-10, "float32": 2e-5, "float16": 1e-2, "bfloat16": 5e-2}
+
+#: Weighting modes of :func:`check_values`.
+WEIGHTINGS = ("none", "sample_weight", "where", "zero_weights")
+
+Shape = tuple[int, ...]
+
+
+def _loss_fn(name: str) -> Any:
+    import lossapi
+
+    return getattr(lossapi, name)
+
+
+def compare(got: np.ndarray, want: np.ndarray, rtol: float, scale: np.ndarray | float | None = None) -> tuple[bool, float, str]:
+    """Compare ``got`` to ``want`` elementwise.
+
+    Parameters
+    ----------
+    got, want : ndarray
+        Values (float64).
+    rtol : float
+        Relative tolerance; the absolute tolerance is ``rtol * scale``.
+    scale : ndarray or float, optional
+        Magnitude of the terms that produced ``want`` (guards against cancellation, e.g. a
+        mean of losses of both signs); defaults to ``|want|``.
+
+    Returns
+    -------
+    (bool, float, str)
+        Whether all entries agree, the worst relative error, and a description of the worst
+        entry when they do not.
+    """
+    got = np.asarray(got, dtype=np.float64)
+    want = np.asarray(want, dtype=np.float64)
+    if got.shape != want.shape:
+        return False, float("inf"), f"shape {got.shape} != expected {want.shape}"
+    if want.size == 0:
+        return True, 0.0, ""
+    scale = np.abs(want) if scale is None else np.broadcast_to(np.asarray(scale, dtype=np.float64), want.shape)
+    # Equal infinities count as equal; any NaN mismatch is an error.
+    same = (got == want) | (np.isnan(got) & np.isnan(want))
+    with np.errstate(invalid="ignore", over="ignore"):
+        err = np.where(same, 0.0, np.abs(got - want))
+        tol = rtol * np.maximum(np.abs(want), scale) + 1e-300
+        rel = np.where(same, 0.0, err / np.maximum(np.abs(want), np.finfo(np.float64).tiny))
+    bad = ~(err <= tol)
+    worst = float(np.nanmax(np.where(np.isnan(rel), np.inf, rel)))
+    if not bad.any():
+        return True, worst, ""
+    i = np.unravel_index(int(np.argmax(np.where(bad, np.nan_to_num(err / tol, nan=np.inf, posinf=np.inf), -1.0))),
+                         want.shape) if want.ndim else ()
+    return False, worst, f"got {got[i]!r}, want {want[i]!r} at index {tuple(int(k) for k in i)} (rtol {rtol:g})"
+
+
+def _call_oracle(case: Case, inputs: Mapping[str, np.ndarray], options: Mapping[str, Any], dtype: str) -> np.ndarray:
+    # Oracles whose default constants depend on the compute dtype (MAPE's eps) take ``dtype``.
+    kw = dict(options)
+    if "dtype" in inspect.signature(case.oracle).parameters:
+        kw["dtype"] = dtype
+    with np.errstate(all="ignore"):
+        return np.asarray(case.oracle(**inputs, **kw), dtype=np.float64)
+
+
+def _expected(
+    case: Case,
+    inputs: Mapping[str, np.ndarray],
+    options: Mapping[str, Any],
+    reduction: str,
+    dtype: str,
+    sample_weight: np.ndarray | None,
+    where: np.ndarray | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The oracle's reduced value and the magnitude scale for the tolerance."""
+    if case.reduce_oracle is not None:
+        want = case.reduce_oracle(dict(inputs), dict(options), reduction, sample_weight, where)
+        return np.asarray(want, dtype=np.float64), np.abs(want)
+    per = _call_oracle(case, inputs, options, dtype)
+    want = reference_reduce(per, reduction, sample_weight, where)
+    with np.errstate(invalid="ignore"):
+        scale = reference_reduce(np.abs(per), reduction, sample_weight, where)
+    return np.asarray(want, dtype=np.float64), np.abs(scale)
+
+
+def _shapes(shape: Shape | Sequence[Shape], n_inputs: int) -> tuple[Shape, list[Shape]]:
+    """The broadcast shape and one shape per positional input.
+
+    ``shape`` is either one shape for every input or one per input (missing trailing entries
+    take the broadcast shape), e.g. ``((3, 4), (1, 4))`` for a broadcast target.
+    """
+    if len(shape) and isinstance(shape[0], tuple):
+        per = [tuple(s) for s in shape]  # type: ignore[union-attr]
+        full = tuple(np.broadcast_shapes(*per))
+        per += [full] * (n_inputs - len(per))
+        return full, per
+    full = tuple(shape)  # type: ignore[arg-type]
+    return full, [full] * n_inputs
+
+
+def _shrink(a: np.ndarray, shape: Shape) -> np.ndarray:
+    # Keep the first entry along every axis the input broadcasts over (shapes right-aligned).
+    lead = a.ndim - len(shape)
+    idx = (0,) * lead + tuple(slice(0, 1) if s == 1 else slice(None) for s in shape)
+    return np.ascontiguousarray(a[idx])
+
+
+def _round(backend: Backend, a: np.ndarray, dtype: str) -> np.ndarray:
+    """``a`` rounded to ``dtype`` by the backend itself, read back as float64."""
+    return backend.to_numpy(backend.asarray(a, dtype))
+
+
+def _dtype_ok(result: Any, dtype: str) -> bool:
+    return str(getattr(result, "dtype", "")).split(".")[-1] == dtype
+
+
+def _run(case: Case, backend: Backend, inputs: Mapping[str, np.ndarray], dtype: str, options: Mapping[str, Any],
+         reduction: str, sample_weight: np.ndarray | None, where: np.ndarray | None) -> Any:
+    arrays = [backend.asarray(v, dtype) for v in inputs.values()]
+    kw: dict[str, Any] = dict(options)
+    if sample_weight is not None:
+        kw["sample_weight"] = backend.asarray(sample_weight, dtype)
+    if where is not None:
+        kw["where"] = backend.asarray(where, "bool")
+    return _loss_fn(case.name)(*arrays, reduction=reduction, **kw)
+
+
+def check_values(
+    case: Case,
+    backend: Backend,
+    dtype: str,
+    options: Mapping[str, Any],
+    reduction: str,
+    weighting: str,
+    shape: Shape | Sequence[Shape],
+    rng: np.random.Generator,
+) -> CheckResult:
+    """lossapi on ``backend`` against the oracle for random valid inputs.
+
+    Parameters
+    ----------
+    case : Case
+        The loss's conformance case.
+    backend : Backend
+        Array library to run lossapi on.
+    dtype : str
+        Floating dtype of the inputs ("float64", "float32", "float16", "bfloat16").
+    options : mapping
+        Loss options.
+    reduction : {"mean", "sum", "none"}
+        Reduction.
+    weighting : {"none", "sample_weight", "where", "zero_weights"}
+        ``"sample_weight"``: random positive weights (first axis broadcast when 2-D or more);
+        ``"where"``: a random mask whose excluded entries hold NaN/inf in the inputs;
+        ``"zero_weights"``: all-zero weights (``"mean"`` and ``"sum"`` must be 0).
+    shape : tuple or sequence of tuples
+        One shape for every input, or one per input (broadcasting).
+    rng : numpy.random.Generator
+        Source of the random inputs.
+
+    Returns
+    -------
+    CheckResult
+        ``check`` is ``"values"``.
+    """
+    label = f"values[{dtype},{reduction},{weighting},{shape},{dict(options)}]"
+    res = {"loss": case.name, "backend": backend.name, "check": label}
+    if dtype not in backend.dtypes:
+        return CheckResult(**res, ok=True, skipped=True, detail=f"{backend.name} has no {dtype}")
+    full, _ = _shapes(shape, 0)
+    raw = case.make_inputs(rng, full, options)
+    _, per = _shapes(shape, len(raw))
+    inputs = {k: _round(backend, _shrink(v, s), dtype) for (k, v), s in zip(raw.items(), per)}
+
+    sample_weight = where = None
+    if weighting == "sample_weight":
+        wshape = (1, *full[1:]) if len(full) >= 2 else full
+        sample_weight = _round(backend, rng.uniform(0.1, 2.0, wshape), dtype)
+    elif weighting == "zero_weights":
+        sample_weight = np.zeros(full)
+    elif weighting == "where":
+        where = rng.random(full) < 0.7
+    elif weighting != "none":
+        raise ValueError(f"unknown weighting {weighting!r}")
+
+    sent = dict(inputs)
+    if where is not None:
+        # Poison the excluded entries of every input that has the full shape.
+        poison = [np.nan, np.inf, -np.inf]
+        for j, (k, v) in enumerate(inputs.items()):
+            if v.shape == full:
+                sent[k] = np.where(where, v, poison[j % len(poison)])
+
+    try:
+        out = _run(case, backend, sent, dtype, options, reduction, sample_weight, where)
+        got = backend.to_numpy(out)
+    except Exception as exc:  # a failing loss is a failed check, reported with its message
+        return CheckResult(**res, ok=False, detail=f"{type(exc).__name__}: {exc}")
+    want, scale = _expected(case, inputs, options, reduction, dtype, sample_weight, where)
+
+    if not _dtype_ok(out, dtype):
+        return CheckResult(**res, ok=False, detail=f"result dtype {out.dtype} != input dtype {dtype}")
+    if not np.all(np.isfinite(got)):
+        return CheckResult(**res, ok=False, detail=f"non-finite result {got!r} (want {want!r})")
+    if weighting == "zero_weights" and not np.any(want):
+        # Exactly zero, not merely small: sum(w) == 0 is defined as 0.
+        ok = got.shape == want.shape and not np.any(got)
+        return CheckResult(**res, ok=ok, worst=0.0 if ok else float("inf"),
+                           detail="" if ok else f"all-zero weights gave {got!r}, want exactly 0")
+    rtol = case.rtol.get(dtype, RTOL[dtype])
+    ok, worst, detail = compare(got, want, rtol, scale)
+    return CheckResult(**res, ok=ok, worst=worst, detail=detail)
+
+
+def check_edges(case: Case, backend: Backend, dtype: str) -> list[CheckResult]:
+    """lossapi at the case's edge points (kinks, zeros, extremes) against the oracle.
+
+    Each edge is checked with ``reduction="none"`` and ``"mean"``; the value must be finite
+    wherever the oracle's is. Edges whose inputs or values do not fit in ``dtype`` (e.g.
+    1e20 in float16) are skipped with the reason.
+
+    Parameters
+    ----------
+    case : Case
+        The loss's conformance case.
+    backend : Backend
+        Array library to run lossapi on.
+    dtype : str
+        Floating dtype of the inputs.
+
+    Returns
+    -------
+    list of CheckResult
+        One per edge point (``check`` is ``"edge:<label>"``).
+    """
+    out: list[CheckResult] = []
+    big = float(np.finfo(np.float16).max) if dtype == "float16" else (
+        3.0e38 if dtype in ("float32", "bfloat16") else float(np.finfo(np.float64).max))
+    for edge in case.edges:
+        res = {"loss": case.name, "backend": backend.name, "check": f"edge:{edge.label}[{dtype}]"}
+        if dtype not in backend.dtypes:
+            out.append(CheckResult(**res, ok=True, skipped=True, detail=f"{backend.name} has no {dtype}"))
+            continue
+        inputs = {k: _round(backend, np.asarray(v, dtype=np.float64), dtype) for k, v in edge.inputs.items()}
+        per = _call_oracle(case, inputs, edge.options, dtype)
+        if not all(np.all(np.isfinite(v)) for v in inputs.values()) or np.any(np.abs(per) > big / 10):
+            out.append(CheckResult(**res, ok=True, skipped=True, detail=f"edge values do not fit in {dtype}"))
+            continue
+        worst, details = 0.0, []
+        for reduction in ("none", "mean"):
+            try:
+                got = backend.to_numpy(_run(case, backend, inputs, dtype, edge.options, reduction, None, None))
+            except Exception as exc:  # reported, not raised
+                details.append(f"{reduction}: {type(exc).__name__}: {exc}")
+                continue
+            want, scale = _expected(case, inputs, edge.options, reduction, dtype, None, None)
+            if np.all(np.isfinite(want)) and not np.all(np.isfinite(got)):
+                details.append(f"{reduction}: non-finite {got!r}, want {want!r}")
+                continue
+            ok, w, d = compare(got, want, case.rtol.get(dtype, RTOL[dtype]), scale)
+            worst = max(worst, w)
+            if not ok:
+                details.append(f"{reduction}: {d}")
+        out.append(CheckResult(**res, ok=not details, worst=worst, detail="; ".join(details)))
+    return out
+
+
+def check_counterpart(
+    case: Case,
+    library: str,
+    options: Mapping[str, Any],
+    reduction: str,
+    *,
+    weighted: bool = False,
+    rng: np.random.Generator | None = None,
+) -> CheckResult:
+    """lossapi (NumPy, float64) against a native library's function of the same loss.
+
+    Parameters
+    ----------
+    case : Case
+        The loss's conformance case.
+    library : str
+        "torch", "optax", "keras" or "sklearn" (a key of the record's ``counterparts``).
+    options : mapping
+        Loss options.
+    reduction : {"mean", "sum", "none"}
+        Reduction.
+    weighted : bool
+        Pass random per-sample (row) weights to both.
+    rng : numpy.random.Generator, optional
+        Source of the inputs (seeded from the loss name when None).
+
+    Returns
+    -------
+    CheckResult
+        ``check`` is ``"counterpart:<library>"``; skipped when the library is missing or the
+        mapping does not cover these options/reduction/weights.
+    """
+    from .counterparts import COUNTERPARTS, library_available
+
+    res = {"loss": case.name, "backend": "numpy",
+           "check": f"counterpart:{library}[{reduction},{dict(options)},weighted={weighted}]"}
+    entries = [c for c in COUNTERPARTS.get(case.name, []) if c.library == library]
+    if not entries:
+        return CheckResult(**res, ok=False, detail=f"no counterpart callable registered for {library}")
+    cp = entries[0]
+    avail, why = library_available(library)
+    if not avail:
+        return CheckResult(**res, ok=True, skipped=True, detail=why)
+    if not cp.supports(options, reduction, weighted):
+        return CheckResult(**res, ok=True, skipped=True,
+                           detail=f"the {library} mapping does not cover these options/reduction/weights")
+    if rng is None:
+        rng = np.random.default_rng(sum(map(ord, case.name + library)))
+    shape = (5, 3) if cp.ndim == 2 else (9,)
+    inputs = case.make_inputs(rng, shape, options)
+    sw = rng.uniform(0.1, 2.0, shape[0]) if weighted else None
+    # Samples are rows: lossapi gets the weights broadcast along the row.
+    la_sw = None if sw is None else (sw[:, None] if len(shape) == 2 else sw)
+    try:
+        got = np.asarray(_loss_fn(case.name)(*inputs.values(), reduction=reduction, sample_weight=la_sw, **options),
+                         dtype=np.float64)
+    except Exception as exc:  # reported, not raised
+        return CheckResult(**res, ok=False, detail=f"lossapi raised {type(exc).__name__}: {exc}")
+    try:
+        want = np.asarray(cp.fn(inputs, options, reduction, sw), dtype=np.float64)
+    except Exception as exc:  # a broken mapping must show, not be skipped
+        return CheckResult(**res, ok=False, detail=f"{library} raised {type(exc).__name__}: {exc}")
+    ok, worst, detail = compare(got, want, cp.rtol)
+    return CheckResult(**res, ok=ok, worst=worst, detail=detail)
