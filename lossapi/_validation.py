@@ -117,9 +117,10 @@ def broadcast_shapes(*shapes: tuple[Any, ...]) -> tuple[Any, ...] | None:
 
 
 def floating_inputs(xp: Any, fn: str, names: str, *arrays: Any) -> tuple[Any, ...]:
-    """Check that ``arrays`` are floating, broadcast sensibly, and cast them to one dtype.
+    """Check that ``arrays`` are numeric, broadcast sensibly, and cast them to one dtype.
 
-    The compute dtype is the first array's dtype, or float32 for float16/bfloat16. Returns
+    The first array (the prediction) must be floating; the others may also be integer or
+    bool. The compute dtype is the first array's dtype, or float32 for float16/bfloat16. Returns
     ``(out_dtype, compute_dtype, *arrays)``; Python numbers pass through unchanged.
     """
     first = arrays[0]
@@ -131,7 +132,10 @@ def floating_inputs(xp: Any, fn: str, names: str, *arrays: Any) -> tuple[Any, ..
             continue
         dt = a.dtype
         if dt != out_dtype or _kind(dt) != "float":
-            if _kind(dt) != "float":
+            kind = _kind(dt)
+            # The prediction must be floating; the other inputs (targets, counts) may be integer
+            # or bool: they are cast to the compute dtype below and never promote the result.
+            if kind != "float" and (i == 0 or kind not in ("int", "bool")):
                 nm = names.split()
                 raise InvalidDTypeError(
                     f"lossapi.{fn}: `{nm[i]}` must have a real floating dtype, got {dt}; "
@@ -154,12 +158,13 @@ def floating_inputs(xp: Any, fn: str, names: str, *arrays: Any) -> tuple[Any, ..
 
 def _compute_dtype(xp: Any, dtype: Any) -> Any:
     """float32 for 16-bit floats, else ``dtype`` itself."""
+    key = (type(dtype), dtype)  # see _kind: strict and NumPy dtypes hash alike
     try:
-        half = _HALF_CACHE[dtype]
+        half = _HALF_CACHE[key]
     except (KeyError, TypeError):
         half = str(dtype).rsplit(".", 1)[-1].strip("'>") in ("float16", "bfloat16")
         try:
-            _HALF_CACHE[dtype] = half
+            _HALF_CACHE[key] = half
         except TypeError:
             pass
     return xp.float32 if half else dtype

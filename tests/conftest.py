@@ -67,7 +67,7 @@ class Backend:
             return isinstance(x, importlib.import_module("jax").Array)
         if self.name == "dask":
             return isinstance(x, self.mod.Array)
-        return isinstance(x, self.mod.Array)
+        return isinstance(x, importlib.import_module("array_api_strict._array_object").Array)
 
     def dtype(self, name: str) -> Any:
         return getattr(self.mod, name)

@@ -16,7 +16,7 @@ from typing import Any
 
 from .. import _native
 from .._catalog import register
-from .._ops import LOG_2, LOG_2PI, abs_, clip_max, finfo_eps, relu, safe_sqrt, stop_gradient, xlogy
+from .._ops import LOG_2, LOG_2PI, abs_, as_result, clip_max, finfo_eps, relu, safe_sqrt, stop_gradient, xlogy
 from .._validation import check_in_range
 from ._common import finish, resolve, setup
 
@@ -182,7 +182,8 @@ def root_mean_squared_error(
     if ms.dtype != p.dtype:
         ms = xp.astype(ms, p.dtype)
     out = safe_sqrt(xp, ms + eps) if not (isinstance(eps, float | int) and eps > 0) else xp.sqrt(ms + eps)
-    return out if out.dtype == p.out_dtype else xp.astype(out, p.out_dtype)
+    out = out if out.dtype == p.out_dtype else xp.astype(out, p.out_dtype)
+    return out if reduction == "none" else as_result(xp, out)
 
 
 @register(
@@ -761,8 +762,10 @@ def tukey_biweight(
     xp = p.xp
     (cc,) = p.params
     r = clip_max(xp, abs_(xp, p.arrays[0] - p.arrays[1]), cc) / cc
-    u = 1.0 - r * r
-    loss = (cc * cc / 6.0) * (1.0 - u * u * u)
+    r2 = r * r
+    # 1 - (1 - r2)^3 expanded as r2 (3 - 3 r2 + r2^2): the direct form cancels for small errors
+    # (in float32 it is exactly 0 for |e| < ~1e-4 c, and loses digits well beyond that).
+    loss = (cc * cc / 6.0) * (r2 * (3.0 - 3.0 * r2 + r2 * r2))
     return finish(p, loss, reduction, fn=fn, sample_weight=sample_weight, where=where)
 
 
