@@ -61,7 +61,7 @@ def measure(backend: str, repeats: int = 15) -> list[dict]:
 
     x, y = make_arrays(backend)
 
-    def empty(fn, names, *arrays):  # noqa: ANN001, ANN002, ANN202
+    def empty(fn, names, *arrays):
         return None
 
     ns = {

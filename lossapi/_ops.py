@@ -35,6 +35,7 @@ __all__ = [
     "log_sigmoid",
     "log_softmax",
     "logsumexp",
+    "mean",
     "one_hot",
     "param",
     "relu",
@@ -42,6 +43,7 @@ __all__ = [
     "safe_sqrt",
     "softplus",
     "stop_gradient",
+    "sum_",
     "upcast",
     "xlogy",
 ]
@@ -93,6 +95,20 @@ def as_result(xp: Any, x: Any) -> Any:
     if type(x).__module__ == "numpy" and type(x).__name__ != "ndarray":
         return sys.modules["numpy"].asarray(x)
     return x
+
+
+def mean(xp: Any, x: Any) -> Any:
+    """Mean of all elements (NumPy: the ndarray method, which skips ~2 µs of dispatch)."""
+    if type(x).__module__ == "numpy":
+        return x.mean()
+    return xp.mean(x)
+
+
+def sum_(xp: Any, x: Any) -> Any:
+    """Sum of all elements (NumPy: the ndarray method)."""
+    if type(x).__module__ == "numpy":
+        return x.sum()
+    return xp.sum(x)
 
 
 def stop_gradient(xp: Any, x: Any) -> Any:

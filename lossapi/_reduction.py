@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from ._errors import ShapeMismatchError
-from ._ops import as_result
+from ._ops import as_result, mean, sum_
 from ._validation import _kind, broadcast_shapes, check_where
 
 __all__ = ["mask_inputs", "reduce"]
@@ -105,9 +105,9 @@ def reduce(
     if w is None:
         if reduction == "mean":
             # An empty loss has sum(w) == 0: the rule gives 0, where a plain mean gives NaN.
-            out = xp.sum(loss) if 0 in loss.shape else xp.mean(loss)
+            out = xp.sum(loss) if 0 in loss.shape else mean(xp, loss)
         elif reduction == "sum":
-            out = xp.sum(loss)
+            out = sum_(xp, loss)
         else:
             out = loss
     else:
@@ -115,7 +115,7 @@ def reduce(
         if reduction == "none":
             out = wl
         elif reduction == "sum":
-            out = xp.sum(wl)
+            out = sum_(xp, wl)
         else:
             den = xp.sum(w) if w.shape == wl.shape else xp.sum(xp.broadcast_to(w, wl.shape))
             nonzero = den != 0
