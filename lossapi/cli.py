@@ -115,7 +115,7 @@ def _print_matrix(rows: Sequence[Any], backends: Sequence[str]) -> None:
     cells: dict[tuple[str, str], Any] = {}
     losses: list[str] = []
     for row in rows:
-        loss, backend = row["loss"], row["backend"]
+        loss, backend = row.loss, row.backend
         if loss not in losses:
             losses.append(loss)
         cells[(loss, backend)] = row
@@ -130,12 +130,11 @@ def _print_matrix(rows: Sequence[Any], backends: Sequence[str]) -> None:
             if row is None:
                 cell = "-"
             else:
-                status = "ok" if row["ok"] else "FAIL"
-                grad = row.get("gradients", "-")
-                cell = f"{status} {_fmt_err(row.get('worst'))} grad:{grad}"
+                status = "ok" if row.ok else "FAIL"
+                cell = f"{status} {_fmt_err(row.worst_value_error)} grad:{row.gradients}"
             line += f"{cell:<{col_w}}"
         print(line)
-    print("\ncells: status, worst relative value error, gradient agreement (ok / FAIL / - not differentiable)")
+    print("\ncells: status, worst relative value error, gradient agreement (ok / FAIL / n/a where the backend has no autodiff)")
 
 
 def build_parser() -> argparse.ArgumentParser:
