@@ -60,6 +60,11 @@ class Case:
         whose reduction is not the standard weighted one (e.g. RMSE takes a root after it).
     rtol : mapping, optional
         Per-dtype relative tolerance overrides.
+    cancels : bool, optional
+        The per-element loss is a difference of terms much larger than itself (a deviance, a
+        log-likelihood, a squared log-ratio), so low-precision rounding error scales with the
+        typical loss, not with each entry: value checks then add ``rtol * typical |loss|`` to
+        the absolute tolerance.
     """
 
     name: str
@@ -70,6 +75,7 @@ class Case:
     edges: tuple[Edge, ...] = ()
     reduce_oracle: Callable[..., Any] | None = None
     rtol: Mapping[str, float] = field(default_factory=dict)
+    cancels: bool = False
 
 
 def reference_reduce(

@@ -187,6 +187,7 @@ _MSLE = Case(
     name="mean_squared_log_error",
     make_inputs=_msle_inputs,
     oracle=oracles.mean_squared_log_error,
+    cancels=True,
     edges=(
         Edge("zero targets", _pt([0.0, 1.0, 3.0], [0.0, 0.0, 0.0])),
         Edge("zero predictions", _pt([0.0, 0.0], [0.0, 2.0])),
@@ -239,6 +240,7 @@ _POISSON = Case(
     name="poisson_nll",
     make_inputs=_poisson_inputs,
     oracle=oracles.poisson_nll,
+    cancels=True,
     options=(
         {},
         {"log_input": True, "full": False},
@@ -267,6 +269,7 @@ _GAUSSIAN = Case(
     name="gaussian_nll",
     make_inputs=_gaussian_inputs,
     oracle=oracles.gaussian_nll,
+    cancels=True,
     options=({}, {"full": True}, {"full": False, "eps": 0.5}),
     differentiable=("pred", "target", "var"),
     edges=(
@@ -290,6 +293,7 @@ _TWEEDIE = Case(
     name="tweedie_deviance",
     make_inputs=_tweedie_inputs,
     oracle=oracles.tweedie_deviance,
+    cancels=True,
     options=({}, {"power": 0.0}, {"power": 1.0}, {"power": 1.5}, {"power": 2.0}, {"power": 3.0}, {"power": -0.5}),
     edges=(
         Edge("zero targets, power 1", _pt([0.5, 2.0], [0.0, 0.0]), {"power": 1.0}),

@@ -20,7 +20,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import traceback
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -39,6 +39,7 @@ __all__ = [
     "check_second_derivatives",
     "check_zero_weight_gradients",
     "draw_inputs",
+    "edge_inputs",
     "get_case",
     "get_record",
     "load_cases",
@@ -373,6 +374,23 @@ def check_gradients(name: str, backend: str, *, quick: bool = False, seed: int =
     Every option set of the case (the first only when ``quick``), ``reduction="mean"`` and
     ``"sum"``, with and without ``sample_weight``; w.r.t. every input in
     ``case.differentiable``; float64.
+
+    Parameters
+    ----------
+    name : str
+        Catalog name of the loss.
+    backend : {"torch", "jax"}
+        Differentiating backend; others give one skipped result.
+    quick : bool, default False
+        First option set and ``reduction="mean"`` only.
+    seed : int, default 0
+        Seed of the random inputs and weights.
+
+    Returns
+    -------
+    list of CheckResult
+        One result (``worst``: worst relative error seen); failing configurations listed in
+        ``detail``.
     """
     check = "gradients"
     if (reason := _skip_reason(backend)) is not None:
@@ -402,7 +420,23 @@ def check_gradients(name: str, backend: str, *, quick: bool = False, seed: int =
 
 
 def check_gradient_agreement(name: str, *, quick: bool = False, seed: int = 0) -> list[CheckResult]:
-    """torch autograd and ``jax.grad`` agree (1e-10 at random points, 1e-12 at kinks)."""
+    """torch autograd and ``jax.grad`` agree (1e-10 at random points, 1e-12 at kinks).
+
+    Parameters
+    ----------
+    name : str
+        Catalog name of the loss.
+    quick : bool, default False
+        First option set and ``reduction="mean"`` only (edges always included).
+    seed : int, default 0
+        Seed of the random inputs.
+
+    Returns
+    -------
+    list of CheckResult
+        One result (``worst``: worst relative error seen); failing configurations listed in
+        ``detail``.
+    """
     check, bname = "gradients:torch-vs-jax", "torch+jax"
     for bk in DIFF_BACKENDS:
         if (reason := _skip_reason(bk)) is not None:
@@ -416,7 +450,7 @@ def check_gradient_agreement(name: str, *, quick: bool = False, seed: int = 0) -
         (*c, _XB_RTOL) for c in _configs(case, rng, quick)
     ]
     for edge in case.edges:
-        inputs = _edge_inputs(edge)
+        inputs = edge_inputs(edge)
         for reduction in _reductions(quick):
             points.append((f"edge {edge.label!r} reduction={reduction}", inputs, edge.options, reduction, None,
                            _KINK_XB_TOL if edge.kink else _XB_RTOL))
@@ -435,11 +469,12 @@ def check_gradient_agreement(name: str, *, quick: bool = False, seed: int = 0) -
     return [CheckResult(name, bname, check, not problems, worst, "; ".join(problems))]
 
 
-def _edge_inputs(edge: Edge) -> dict[str, np.ndarray]:
+def edge_inputs(edge: Edge) -> dict[str, np.ndarray]:
+    """The inputs of an edge point as NumPy arrays (floating ones in float64, labels kept)."""
     out = {}
     for k, v in edge.inputs.items():
         a = np.asarray(v)
-        out[k] = np.array(a, dtype=np.float64) if a.dtype.kind in "fiu" and k != "labels" and a.dtype.kind == "f" else np.array(a)
+        out[k] = np.array(a, dtype=np.float64) if a.dtype.kind == "f" else np.array(a)
     return out
 
 
@@ -449,6 +484,21 @@ def check_edge_gradients(name: str, backend: str, *, quick: bool = False) -> lis
     Kinks: each component lies between the one-sided differences. Other edges: central (or,
     at a domain boundary, one-sided) differences. Everywhere: the gradient is finite wherever
     the differences are.
+
+    Parameters
+    ----------
+    name : str
+        Catalog name of the loss.
+    backend : {"torch", "jax"}
+        Differentiating backend; others give one skipped result.
+    quick : bool, default False
+        ``reduction="mean"`` only.
+
+    Returns
+    -------
+    list of CheckResult
+        One result (``worst``: worst relative error seen); failing configurations listed in
+        ``detail``.
     """
     check = "gradients:edges"
     if (reason := _skip_reason(backend)) is not None:
@@ -462,7 +512,7 @@ def check_edge_gradients(name: str, backend: str, *, quick: bool = False) -> lis
     b = BACKENDS[backend]
     worst, problems = 0.0, []
     for edge in case.edges:
-        inputs = _edge_inputs(edge)
+        inputs = edge_inputs(edge)
         for reduction in _reductions(quick):
             label = f"edge {edge.label!r} reduction={reduction}"
             try:
@@ -519,6 +569,21 @@ def check_masked_gradients(name: str, backend: str, *, seed: int = 0) -> list[Ch
 
     The gradient must be finite, equal to the gradient of the oracle on clean inputs under
     the same mask, and exactly 0 at masked entries.
+
+    Parameters
+    ----------
+    name : str
+        Catalog name of the loss.
+    backend : {"torch", "jax"}
+        Differentiating backend; others give one skipped result.
+    seed : int, default 0
+        Seed of the inputs, mask and weights.
+
+    Returns
+    -------
+    list of CheckResult
+        One result (``worst``: worst relative error seen); failing configurations listed in
+        ``detail``.
     """
     check = "gradients:where"
     if (reason := _skip_reason(backend)) is not None:
@@ -576,7 +641,23 @@ def check_masked_gradients(name: str, backend: str, *, seed: int = 0) -> list[Ch
 
 
 def check_zero_weight_gradients(name: str, backend: str, *, seed: int = 0) -> list[CheckResult]:
-    """All-zero ``sample_weight``: value 0 and an exactly-zero, finite gradient."""
+    """All-zero ``sample_weight``: value 0 and an exactly-zero, finite gradient.
+
+    Parameters
+    ----------
+    name : str
+        Catalog name of the loss.
+    backend : {"torch", "jax"}
+        Differentiating backend; others give one skipped result.
+    seed : int, default 0
+        Seed of the inputs.
+
+    Returns
+    -------
+    list of CheckResult
+        One result (``worst``: worst relative error seen); failing configurations listed in
+        ``detail``.
+    """
     check = "gradients:zero-weight"
     if (reason := _skip_reason(backend)) is not None:
         return [_skipped(name, backend, check, reason)]
@@ -658,6 +739,23 @@ def check_second_derivatives(name: str, backend: str, *, quick: bool = False, se
     """Diagonal of the Hessian (smooth, elementwise losses) vs second differences of the oracle.
 
     Also compares against the other differentiable backend when it is installed.
+
+    Parameters
+    ----------
+    name : str
+        Catalog name of the loss.
+    backend : {"torch", "jax"}
+        Differentiating backend; others give one skipped result.
+    quick : bool, default False
+        First option set only.
+    seed : int, default 0
+        Seed of the inputs.
+
+    Returns
+    -------
+    list of CheckResult
+        One result (``worst``: worst relative error seen); failing configurations listed in
+        ``detail``.
     """
     check = "second-derivatives"
     if (reason := _skip_reason(backend)) is not None:

@@ -516,7 +516,12 @@ def log_cosh(
               reduction=reduction, xp=xp)
     xp = p.xp
     a = abs_(xp, p.arrays[0] - p.arrays[1])
-    loss = a + xp.log1p(xp.exp(-2.0 * a)) - LOG_2
+    big = a + xp.log1p(xp.exp(-2.0 * a)) - LOG_2
+    # That form cancels for small |e| (float32 gives 0 at |e| = 1e-4, 5% off at 1e-3); there
+    # use log cosh a = log1p(2 sinh(a/2)^2), with a capped at 1 so sinh never overflows.
+    h = 0.5 * clip_max(xp, a, 1.0)
+    sh = xp.sinh(h)
+    loss = xp.where(a < 1.0, xp.log1p(2.0 * sh * sh), big)
     return finish(p, loss, reduction, fn=fn, sample_weight=sample_weight, where=where)
 
 

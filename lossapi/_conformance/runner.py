@@ -1,0 +1,259 @@
+"""The loss x backend conformance matrix behind ``lossapi check``.
+
+:func:`run_matrix` runs, for every selected catalog loss on every selected backend, the value
+checks (``value_checks``: oracle values, edge points, native counterparts), placement checks
+(namespace, dtype, device, Dask laziness), and on torch/JAX the gradient, second-derivative,
+transform and native-fast-path checks. :func:`summarize` folds the results into one row per
+(loss, backend).
+
+``quick=True`` (the CLI default) keeps the matrix to a few seconds per backend: the first
+option set of each case, fewer reductions/weightings/dtypes, no ``torch.compile``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+import zlib
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from .backends import BACKENDS, Backend, available_backends
+from .result import CheckResult
+
+__all__ = ["SummaryRow", "run_matrix", "summarize"]
+
+#: ``progress(done, total, label)``: called after each (loss, backend) cell.
+Progress = Callable[[int, int, str], None]
+
+_QUICK_SHAPES: tuple[Any, ...] = ((3, 4),)
+_FULL_SHAPES: tuple[Any, ...] = ((3, 4), (1,), (2, 3, 4), ((3, 4), (1, 4)))
+
+
+class SummaryRow(NamedTuple):
+    """One (loss, backend) cell of the matrix.
+
+    Attributes
+    ----------
+    loss, backend : str
+        The cell.
+    worst_value_error : float
+        Worst relative error of the value checks (oracle values, edges, counterparts); NaN if
+        none ran.
+    gradients : str
+        ``"ok"``, ``"FAIL"``, or ``"n/a"`` (backend without autodiff / no gradient check ran).
+    ok : bool
+        Every non-skipped check of the cell passed.
+    """
+
+    loss: str
+    backend: str
+    worst_value_error: float
+    gradients: str
+    ok: bool
+
+
+def _value_checks() -> Any:
+    # Lazy: the value-check module pulls in the oracles and counterpart tables.
+    return importlib.import_module(f"{__package__}.value_checks")
+
+
+def _loss_names(losses: Iterable[str] | None) -> list[str]:
+    from .._catalog import catalog, lookup  # noqa: PLC0415
+
+    if losses is None:
+        return [r.name for r in catalog()]
+    return [lookup(n).name for n in losses]
+
+
+def _select_backends(backends: Iterable[str | Backend] | None) -> list[Backend]:
+    if backends is None:
+        return available_backends()
+    out = []
+    for b in backends:
+        out.append(b if isinstance(b, Backend) else BACKENDS[b])
+    return out
+
+
+def _missing_case(name: str, backend: str) -> CheckResult:
+    return CheckResult(name, backend, "case", False, float("inf"),
+                       f"loss {name!r} has no conformance case (lossapi._conformance.CASES)")
+
+
+def _value_cell(case: Any, backend: Backend, quick: bool, rng: np.random.Generator) -> list[CheckResult]:
+    vc = _value_checks()
+    dtypes = ("float64", "float32") if quick else backend.dtypes
+    options_sets = case.options[:1] if quick else case.options
+    reductions = ("mean", "none") if quick else ("mean", "sum", "none")
+    weightings = ("none", "where") if quick else tuple(vc.WEIGHTINGS)
+    shapes = _QUICK_SHAPES if quick else _FULL_SHAPES
+    out: list[CheckResult] = []
+    for dtype in dtypes:
+        for options in options_sets:
+            for reduction in reductions:
+                for weighting in weightings:
+                    if weighting == "zero_weights" and reduction == "none":
+                        continue
+                    for shape in shapes:
+                        out.append(vc.check_values(case, backend, dtype, options, reduction, weighting, shape, rng))
+        if not quick or dtype == "float64":
+            out += vc.check_edges(case, backend, dtype)
+    return out
+
+
+def _counterpart_cell(case: Any, record: Any, quick: bool) -> list[CheckResult]:
+    vc = _value_checks()
+    out: list[CheckResult] = []
+    options_sets = case.options[:1] if quick else case.options
+    for library in record.counterparts:
+        for options in options_sets:
+            for reduction in (("mean",) if quick else ("mean", "sum", "none")):
+                for weighted in ((False,) if quick else (False, True)):
+                    out.append(vc.check_counterpart(case, library, options, reduction, weighted=weighted))
+    return out
+
+
+def _grad_cell(name: str, backend: str, quick: bool) -> list[CheckResult]:
+    from . import grad_checks as gc  # noqa: PLC0415
+
+    out = gc.check_gradients(name, backend, quick=quick)
+    out += gc.check_edge_gradients(name, backend, quick=quick)
+    out += gc.check_masked_gradients(name, backend)
+    out += gc.check_zero_weight_gradients(name, backend)
+    out += [r for r in gc.check_second_derivatives(name, backend, quick=quick) if not r.skipped or not quick]
+    return out
+
+
+def _transform_cell(name: str, backend: str, quick: bool) -> list[CheckResult]:
+    from . import transform_checks as tc  # noqa: PLC0415
+
+    out: list[CheckResult] = []
+    if backend == "jax":
+        out += tc.check_jax_transforms(name, quick=quick)
+    if backend == "torch":
+        for native in tc.native_modes(name):
+            out += tc.check_torch_func(name, native=native, quick=quick)
+            if not quick:  # seconds per loss even with the eager backend
+                out += tc.check_torch_compile(name, native=native)
+        out += [r for r in tc.check_native(name) if not r.skipped]
+    return out
+
+
+def _placement_cell(name: str, backend: str, quick: bool) -> list[CheckResult]:
+    from . import transform_checks as tc  # noqa: PLC0415
+
+    out = tc.check_namespace(name, backend)
+    if not quick:  # quick mode: the value checks already verify the result dtype
+        out += tc.check_dtypes(name, backend)
+    if BACKENDS[backend].alternate_device() is not None:
+        out += tc.check_device(name, backend)
+    if backend == "dask":
+        out += tc.check_dask_lazy(name)
+    return out
+
+
+def run_matrix(
+    backends: Sequence[str | Backend] | None = None,
+    losses: Sequence[str] | None = None,
+    quick: bool = True,
+    progress: Progress | None = None,
+) -> list[CheckResult]:
+    """Run the conformance checks for ``losses`` x ``backends``.
+
+    Parameters
+    ----------
+    backends : sequence of str or Backend, optional
+        Backend names ("numpy", "array_api_strict", "torch", "jax", "dask", "cupy"); default:
+        every installed one. A backend that is not available gives skipped results with the
+        reason.
+    losses : sequence of str, optional
+        Catalog names or aliases; default: the whole catalog.
+    quick : bool, default True
+        Fewer option sets / reductions / dtypes and no ``torch.compile``.
+    progress : callable, optional
+        ``progress(done, total, label)`` after each (loss, backend) cell, for a progress bar.
+
+    Returns
+    -------
+    list of CheckResult
+        Every check; a loss without a conformance case gives a failing ``"case"`` result.
+    """
+    from .._catalog import lookup  # noqa: PLC0415
+    from .grad_checks import check_gradient_agreement, load_cases  # noqa: PLC0415
+
+    names = _loss_names(losses)
+    bks = _select_backends(backends)
+    cases = load_cases()
+    total = len(names) * len(bks)
+    done = 0
+    results: list[CheckResult] = []
+    diff_names = {b.name for b in bks if b.differentiable and b.available()}
+    for name in names:
+        record = lookup(name)
+        case = cases.get(name)
+        for b in bks:
+            label = f"{name} on {b.name}"
+            if not b.available():
+                results.append(CheckResult(name, b.name, "backend", True, float("nan"), b.unavailable_reason(),
+                                           skipped=True))
+            elif case is None:
+                results.append(_missing_case(name, b.name))
+            else:
+                rng = np.random.default_rng(zlib.crc32(f"{name}/{b.name}".encode()))  # stable across runs
+                cell: list[CheckResult] = []
+                parts: list[tuple[Callable[..., list[CheckResult]], tuple[Any, ...]]] = [
+                    (_value_cell, (case, b, quick, rng)),
+                    (_placement_cell, (name, b.name, quick)),
+                    (_transform_cell, (name, b.name, quick)),
+                ]
+                if b.differentiable:
+                    parts.insert(2, (_grad_cell, (name, b.name, quick)))
+                for fn, args in parts:
+                    try:
+                        cell += fn(*args)
+                    except Exception as e:  # noqa: BLE001 - one broken check must not stop the matrix
+                        cell.append(CheckResult(name, b.name, "internal", False, float("inf"),
+                                                f"check machinery raised {type(e).__name__}: {e}"))
+                if b.name == "numpy":  # counterparts compare lossapi-on-NumPy with each library
+                    cell += _counterpart_cell(case, record, quick)
+                results += cell
+            done += 1
+            if progress is not None:
+                progress(done, total, label)
+        if case is not None and {"torch", "jax"} <= diff_names:
+            results += check_gradient_agreement(name, quick=quick)
+    return results
+
+
+def _is_value(check: str) -> bool:
+    return check.startswith(("values", "edge:", "counterpart:"))
+
+
+def _is_grad(check: str) -> bool:
+    return check.startswith(("gradients", "second-derivatives"))
+
+
+def summarize(results: Iterable[CheckResult]) -> list[SummaryRow]:
+    """One :class:`SummaryRow` per (loss, backend), in first-seen order.
+
+    Cross-backend results (backend ``"torch+jax"``) fold into both the torch and the JAX rows.
+    """
+    cells: dict[tuple[str, str], list[CheckResult]] = {}
+    for r in results:
+        for b in (r.backend.split("+") if "+" in r.backend else [r.backend]):
+            cells.setdefault((r.loss, b), []).append(r)
+    rows = []
+    for (loss, backend), rs in cells.items():
+        ran = [r for r in rs if not r.skipped]
+        vals = [r.worst for r in ran if _is_value(r.check) and not math.isnan(r.worst)]
+        grads = [r for r in ran if _is_grad(r.check)]
+        rows.append(SummaryRow(
+            loss=loss,
+            backend=backend,
+            worst_value_error=max(vals) if vals else float("nan"),
+            gradients="n/a" if not grads else ("ok" if all(r.ok for r in grads) else "FAIL"),
+            ok=all(r.ok for r in ran),
+        ))
+    return rows
