@@ -93,6 +93,7 @@ def check_jax_transforms(name: str, *, quick: bool = False, seed: int = 0) -> li
     """``jax.jit`` (options closed over), ``jax.vmap`` over a batch axis, ``jax.jit(jax.grad)``.
 
     Each matches eager JAX; vmap of the mean-reduced loss equals the per-row eager losses.
+    Floating options are also passed as traced 0-d arrays into ``jax.jit``.
 
     Parameters
     ----------
@@ -179,6 +180,40 @@ def check_jax_transforms(name: str, *, quick: bool = False, seed: int = 0) -> li
             if not err <= _EAGER_RTOL:
                 problems.append(f"[{dict(options)}] d/d{n}: jit {np.asarray(gj).ravel()[:4]} vs eager {np.asarray(ge).ravel()[:4]}")
     out += _result(name, "jax", "jax.grad(jit)", problems, worst)
+
+    # Floating hyper-parameters passed as traced 0-d arrays (API.md: they may be learned or
+    # traced). A loss may refuse an array for a structural option, but only with its own
+    # InvalidOptionError naming the option ("must be a Python number").
+    from .._errors import InvalidOptionError  # noqa: PLC0415
+
+    problems, worst, ran = [], 0.0, False
+    for options in options_sets:
+        traced = [k for k, v in options.items() if isinstance(v, float)]
+        if not traced:
+            continue
+        x = to_backend(b, draw_inputs(case, rng, _SHAPE, options), "float64")
+        fixed = {k: v for k, v in options.items() if k not in traced}
+
+        def t(*a: Any, hp: Mapping[str, Any], fixed: Mapping[str, Any] = fixed) -> Any:
+            return record.fn(*a, **fixed, **hp, reduction="mean")
+        try:
+            eager = b.to_numpy(t(*_positional(record, x), hp={k: options[k] for k in traced}))
+            got = b.to_numpy(jax.jit(t)(*_positional(record, x),
+                                        hp={k: b.asarray(np.float64(options[k])) for k in traced}))
+        except InvalidOptionError as e:
+            if not any(k in str(e) for k in traced):
+                problems.append(f"[{dict(options)}] unclear refusal of array options: {e}")
+            continue
+        except Exception as e:  # noqa: BLE001
+            problems.append(f"[{dict(options)}] {_err(e)}")
+            continue
+        ran = True
+        err = rel_err(got, eager)
+        worst = max(worst, err)
+        if not err <= _EAGER_RTOL:
+            problems.append(f"[{dict(options)}] traced options {got} vs Python numbers {eager}")
+    if ran or problems:
+        out += _result(name, "jax", "jax.jit(traced options)", problems, worst)
     return out
 
 
