@@ -1002,7 +1002,11 @@ def gaussian_nll(
         loss = 0.5 * (math.log(v) + (x - t) ** 2 / v)
     else:
         # Straight-through clamp: forward max(v, eps), backward identity (torch's convention).
-        v = v + stop_gradient(xp, clip_max(xp, -v, -e) * -1.0 - v)
+        v_clamped = v + stop_gradient(xp, clip_max(xp, -v, -e) * -1.0 - v)
+        if not isinstance(e, (int, float)):
+            # A learnable 0-d eps still gets its gradient where it is the active floor.
+            v_clamped = v_clamped + (e - stop_gradient(xp, e)) * xp.astype(v < e, v.dtype)
+        v = v_clamped
         d = x - t
         loss = 0.5 * (xp.log(v) + d * d / v)
     if full:
