@@ -112,7 +112,7 @@ def _mixed_pairs():
 
 @pytest.mark.parametrize(("lib_pred", "lib_target"), _mixed_pairs())
 def test_mixed_libraries_raise(lib_pred, lib_target):
-    from conftest import load_backend
+    from _backends import load_backend
 
     bp, bt = load_backend(lib_pred), load_backend(lib_target)
     pred = bp.asarray([1.0, 2.0])
@@ -237,7 +237,7 @@ def test_import_lossapi_imports_no_framework():
 
 
 def test_thread_safety_mixed_backends():
-    from conftest import _import, load_backend
+    from _backends import _import, load_backend
 
     names = ["numpy", "array_api_strict"] + [n for n in ("torch", "jax", "dask") if _import(n) is not None]
     backends = [load_backend(n) for n in names]
