@@ -94,11 +94,17 @@ def test_edges(loss_name, any_backend, case, dtype, assert_checks):
     assert_checks(check_edges(case, backend, dtype))
 
 
+def _differs(value, default) -> bool:
+    if isinstance(value, np.ndarray) or isinstance(default, np.ndarray):
+        return default is None or value is None or not np.array_equal(value, default)
+    return value != default
+
+
 def test_every_option_is_exercised(loss_name, case):
     """Every loss option appears with a non-default value in some option set or edge."""
     defaults = lossapi.lookup_loss(loss_name).options
     sets = [*case.options, *(e.options for e in case.edges)]
-    missing = [k for k, d in defaults.items() if not any(k in o and o[k] != d for o in sets)]
+    missing = [k for k, d in defaults.items() if not any(k in o and _differs(o[k], d) for o in sets)]
     assert not missing, f"{loss_name}: options never tested with a non-default value: {missing}"
 
 

@@ -32,6 +32,7 @@ __all__ = [
     "clip_max",
     "gather_labels",
     "is_half",
+    "label_hits",
     "log_sigmoid",
     "log_softmax",
     "logsumexp",
@@ -44,6 +45,7 @@ __all__ = [
     "softplus",
     "stop_gradient",
     "sum_",
+    "take_1d",
     "upcast",
     "xlogy",
 ]
@@ -175,9 +177,21 @@ def logsumexp(xp: Any, x: Any, axis: int = -1, keepdims: bool = False) -> Any:
 
     Rows that are entirely ``-inf`` give ``-inf`` (not NaN).
     """
+    b = backend_name(xp)
+    if b == "torch":  # fused kernel, same value and gradient (softmax)
+        return sys.modules["torch"].logsumexp(x, dim=axis, keepdim=keepdims)
+    if b == "jax":
+        return sys.modules["jax"].nn.logsumexp(x, axis=axis, keepdims=keepdims)
     m = stop_gradient(xp, xp.max(x, axis=axis, keepdims=True))
     m = xp.where(xp.isfinite(m), m, xp.zeros_like(m))
-    out = xp.log(xp.sum(xp.exp(x - m), axis=axis, keepdims=True)) + m
+    if b == "numpy":
+        # One full-size temporary instead of two (peak memory of cross-entropy on NumPy).
+        np_ = sys.modules["numpy"]
+        t = np_.subtract(x, m)
+        np_.exp(t, out=t)
+        out = np_.log(t.sum(axis=axis, keepdims=True)) + m
+    else:
+        out = xp.log(xp.sum(xp.exp(x - m), axis=axis, keepdims=True)) + m
     return out if keepdims else xp.squeeze(out, axis=axis)
 
 
@@ -239,6 +253,40 @@ def gather_labels(xp: Any, x: Any, labels: Any, axis: int = -1) -> Any:
             idx = idx.to(torch.int64)
         return torch.take_along_dim(x, idx, dim=axis).squeeze(axis)
     return xp.squeeze(xp.take_along_axis(x, idx, axis=axis), axis=axis)
+
+
+def label_hits(xp: Any, labels: Any, num_classes: int, axis: int) -> Any:
+    """Boolean ``labels == c`` with a class axis of ``num_classes`` inserted at ``axis``.
+
+    The comparison broadcasts a ``(C,)`` range against the labels: one bool array, never a
+    floating one-hot. ``axis`` is a non-negative position in the result.
+    """
+    classes = xp.arange(num_classes, dtype=labels.dtype, device=_device(labels))
+    shape = [1] * (labels.ndim + 1)
+    shape[axis] = num_classes
+    return xp.expand_dims(labels, axis=axis) == xp.reshape(classes, tuple(shape))
+
+
+def take_1d(xp: Any, table: Any, idx: Any) -> Any:
+    """``table[idx]`` for a 1-D ``table`` (per-class values) and integer ``idx`` of any shape.
+
+    Indices must be valid (``0 <= idx < len(table)``); any integer dtype works (uint8 is not
+    read as a boolean mask on torch).
+    """
+    b = backend_name(xp)
+    if b == "torch":
+        torch = sys.modules["torch"]
+        return table[idx if idx.dtype in (torch.int64, torch.int32) else idx.to(torch.int64)]
+    if b in ("numpy", "jax", "cupy"):
+        return table[idx]
+    if b == "dask":
+        # Dask cannot index with a lazy integer array of unknown values: compare against the
+        # (small) class range instead, chunk by chunk.
+        n = table.shape[0]
+        hit = xp.expand_dims(idx, axis=-1) == xp.arange(n, dtype=idx.dtype)
+        return xp.sum(xp.where(hit, table, xp.zeros_like(table)), axis=-1)
+    flat = xp.take(table, xp.reshape(idx, (-1,)), axis=0)
+    return xp.reshape(flat, tuple(idx.shape))
 
 
 def finfo_eps(xp: Any, dtype: Any) -> float:

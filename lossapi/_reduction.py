@@ -68,6 +68,7 @@ def reduce(
     where: Any = None,
     weight: Any = None,
     out_dtype: Any = None,
+    weighted_loss: bool = False,
 ) -> Any:
     """Apply weights, mask and reduction to the per-element ``loss``.
 
@@ -86,21 +87,33 @@ def reduce(
         dtype and broadcastable to it.
     out_dtype : dtype, optional
         Cast the result to this dtype (16-bit inputs computed in float32).
+    weighted_loss : bool, default False
+        ``loss`` already includes ``weight`` (e.g. torch's label-smoothed cross-entropy, whose
+        smoothing term weights every class while the denominator sums the label's weight):
+        ``weight`` then only enters the denominator of ``"mean"``.
     """
-    w = weight
+    # `extra`: the caller's weight sources (sample_weight, where); `w`: every weight source.
+    extra = None
     if sample_weight is not None:
         _check_weight(fn, "sample_weight", sample_weight, loss.shape)
         if _kind(sample_weight.dtype) != "float" or sample_weight.dtype != loss.dtype:
             sample_weight = xp.astype(sample_weight, loss.dtype)
-        w = sample_weight if w is None else w * sample_weight
+        extra = sample_weight
     if where is not None:
         _check_weight(fn, "where", where, loss.shape)
         # Inputs were masked already; this `where` keeps a masked NaN from a weight out too.
-        if w is not None:
-            w = xp.where(where, w, xp.zeros_like(w)) if w.shape == where.shape else w * xp.astype(where, loss.dtype)
+        if extra is not None:
+            extra = (xp.where(where, extra, xp.zeros_like(extra)) if extra.shape == where.shape
+                     else extra * xp.astype(where, loss.dtype))
         else:
-            w = xp.astype(where, loss.dtype)
+            extra = xp.astype(where, loss.dtype)
         loss = xp.where(where, loss, xp.zeros_like(loss))
+    if weight is None:
+        w = extra
+    elif extra is None:
+        w = weight
+    else:
+        w = weight * extra
 
     if w is None:
         if reduction == "mean":
@@ -111,7 +124,10 @@ def reduce(
         else:
             out = loss
     else:
-        wl = loss * w
+        if weighted_loss:  # `loss` already carries `weight`
+            wl = loss if extra is None else loss * extra
+        else:
+            wl = loss * w
         if reduction == "none":
             out = wl
         elif reduction == "sum":

@@ -7,7 +7,12 @@ import importlib
 
 import pytest
 
-MODULES = ["lossapi", "lossapi._catalog", "lossapi.losses.regression"]
+MODULES = [
+    "lossapi",
+    "lossapi._catalog",
+    "lossapi.losses.regression",
+    "lossapi.losses.classification",
+]
 
 
 @pytest.mark.parametrize("name", MODULES)

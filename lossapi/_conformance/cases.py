@@ -5,6 +5,18 @@ inputs are differentiable, which edge points (kinks, zeros, extremes) to visit, 
 independent float64 oracle (``oracles.py``) that gives the expected per-element loss.
 
 Every catalog loss must have exactly one case: ``tests/test_catalog.py`` enforces it.
+
+Shapes: ``make_inputs(rng, shape, options)`` receives the *per-element* shape (the shape
+``reduction="none"`` returns). Losses with a class or distribution axis insert it themselves at
+``options.get("axis", -1)``; their integer labels have the per-element shape. Option values may
+be NumPy arrays (class weights): the checks convert them to the tested backend and dtype.
+
+Option keys starting with ``_`` are *case-only* options: they steer ``make_inputs`` (e.g.
+``{"_target": "probs"}`` to draw class probabilities instead of labels) and are removed by
+:func:`loss_options` before the loss, the oracle or a counterpart sees the options.
+
+Each family's cases live in ``cases_<family>.py``, which defines ``FAMILY_CASES``; they are
+collected into ``CASES`` at import.
 """
 
 from __future__ import annotations
@@ -15,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["CASES", "Case", "Edge", "reference_reduce"]
+__all__ = ["CASES", "Case", "Edge", "class_axis_of", "loss_options", "expand_mask", "poison", "reference_reduce", "with_class_axis"]
 
 Inputs = dict[str, np.ndarray]
 
@@ -98,10 +110,78 @@ def reference_reduce(
     return np.float64(0.0) if den == 0 else np.sum(loss * w) / den
 
 
-#: name -> Case; filled below (regression family in ``cases_regression``).
+def loss_options(options: Mapping[str, Any]) -> dict[str, Any]:
+    """``options`` without the case-only keys (those starting with ``_``)."""
+    return {k: v for k, v in options.items() if not k.startswith("_")}
+
+
+def class_axis_of(options: Mapping[str, Any], ndim: int) -> int:
+    """Non-negative position of the class axis in an input of ``ndim`` dimensions."""
+    axis = options.get("axis", -1)
+    return (-1 if axis is None else int(axis)) % ndim
+
+
+def with_class_axis(shape: tuple[int, ...], num_classes: int, options: Mapping[str, Any]) -> tuple[int, ...]:
+    """``shape`` (per-element) with a class axis of ``num_classes`` inserted at ``options["axis"]``."""
+    s = list(shape)
+    s.insert(class_axis_of(options, len(shape) + 1), num_classes)
+    return tuple(s)
+
+
+def expand_mask(mask: np.ndarray, shape: tuple[int, ...], options: Mapping[str, Any]) -> np.ndarray | None:
+    """A per-element boolean ``mask`` broadcast to an input of ``shape``.
+
+    Inputs of the per-element shape take it as is; inputs with one more dimension (a class
+    axis) take it expanded along ``options["axis"]``; other inputs (e.g. broadcast ones) give
+    None.
+    """
+    mask = np.asarray(mask, dtype=bool)
+    if tuple(shape) == mask.shape:
+        return mask
+    if len(shape) == mask.ndim + 1:
+        m = np.expand_dims(mask, class_axis_of(options, len(shape)))
+        try:
+            return np.broadcast_to(m, shape)
+        except ValueError:
+            return None
+    return None
+
+
+_POISON_FLOAT = (np.nan, np.inf, -np.inf)
+_POISON_INT = (-7, 10**6)
+
+
+def poison(inputs: Mapping[str, np.ndarray], where: np.ndarray, options: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    """``inputs`` with the entries excluded by ``where`` replaced by hostile values.
+
+    Floating inputs get NaN/inf, integer inputs (labels) out-of-range labels: a loss must leave
+    both out of the value and the gradient of the kept entries.
+    """
+    out = {}
+    for j, (k, v) in enumerate(inputs.items()):
+        v = np.asarray(v)
+        m = expand_mask(where, v.shape, options)
+        if m is None or v.dtype.kind not in "fiu":
+            out[k] = v
+        elif v.dtype.kind == "f":
+            out[k] = np.where(m, v, _POISON_FLOAT[j % len(_POISON_FLOAT)])
+        else:
+            out[k] = np.where(m, v, _POISON_INT[j % len(_POISON_INT)]).astype(v.dtype)
+    return out
+
+
+#: name -> Case, collected from every ``cases_<family>`` module's ``FAMILY_CASES``.
 CASES: dict[str, Case] = {}
 
-# Imported last: cases_regression imports Case/Edge from this module.
-from .cases_regression import REGRESSION_CASES  # noqa: E402
 
-CASES.update(REGRESSION_CASES)
+def _collect() -> None:
+    import importlib
+    import pkgutil
+
+    pkg = importlib.import_module(__package__)
+    for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: i.name):
+        if info.name.startswith("cases_"):
+            CASES.update(importlib.import_module(f"{__package__}.{info.name}").FAMILY_CASES)
+
+
+_collect()

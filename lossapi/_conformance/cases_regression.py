@@ -15,7 +15,7 @@ import numpy as np
 from . import oracles
 from .cases import Case, Edge
 
-__all__ = ["REGRESSION_CASES"]
+__all__ = ["FAMILY_CASES", "REGRESSION_CASES"]
 
 #: Minimum distance of a random error from a kink.
 _GAP = 1e-2
@@ -324,3 +324,5 @@ REGRESSION_CASES: dict[str, Case] = {
         _TWEEDIE,
     )
 }
+
+FAMILY_CASES = REGRESSION_CASES

@@ -279,3 +279,17 @@ COUNTERPARTS: dict[str, list[Counterpart]] = {
         Counterpart("sklearn", _sk("mean_tweedie_deviance"), _mean_only, ndim=1),
     ],
 }
+
+
+def _collect() -> None:
+    """Add every ``counterparts_<family>`` module's ``FAMILY_COUNTERPARTS`` to ``COUNTERPARTS``."""
+    import importlib
+    import pkgutil
+
+    pkg = importlib.import_module(__package__)
+    for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: i.name):
+        if info.name.startswith("counterparts_"):
+            COUNTERPARTS.update(importlib.import_module(f"{__package__}.{info.name}").FAMILY_COUNTERPARTS)
+
+
+_collect()

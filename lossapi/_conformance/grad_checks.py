@@ -26,11 +26,12 @@ from typing import Any
 import numpy as np
 
 from .backends import BACKENDS, Backend
-from .cases import CASES, Case, Edge, reference_reduce
+from .cases import CASES, Case, Edge, expand_mask, loss_options, poison, reference_reduce
 from .result import CheckResult
 
 __all__ = [
     "DIFF_BACKENDS",
+    "backend_options",
     "call_loss",
     "check_edge_gradients",
     "check_gradient_agreement",
@@ -102,14 +103,40 @@ def to_backend(backend: Backend, inputs: Mapping[str, np.ndarray], dtype: str, d
     return {k: backend.asarray(v, dtype if is_float(v) else None, device=device) for k, v in inputs.items()}
 
 
+def backend_options(backend: Backend, options: Mapping[str, Any], dtype: str = "float64", device: Any = None) -> dict[str, Any]:
+    """``options`` with NumPy-array values (class weights) converted to ``backend`` arrays
+    (floating ones in ``dtype``); other values unchanged."""
+    out = loss_options(options)
+    for k, v in out.items():
+        if isinstance(v, np.ndarray):
+            out[k] = backend.asarray(v, dtype if is_float(v) else None, device=device)
+    return out
+
+
+def _options_like(arrays: Mapping[str, Any], options: Mapping[str, Any]) -> dict[str, Any]:
+    """Array-valued options converted to the backend, dtype and device of the first float input."""
+    if not any(isinstance(v, np.ndarray) for v in options.values()):
+        return loss_options(options)
+    first = next(a for a in arrays.values() if "float" in str(a.dtype))
+    name = str(first.dtype).rsplit(".", 1)[-1]
+    import array_api_compat
+
+    for b in BACKENDS.values():
+        if b.available() and array_api_compat.array_namespace(first) is b.xp():
+            dev = getattr(first, "device", None) if b.name in ("torch", "array_api_strict", "cupy") else None
+            return backend_options(b, options, name, device=dev)
+    raise TypeError(f"no conformance backend for arrays of type {type(first).__name__}")
+
+
 def call_loss(record: Any, arrays: Mapping[str, Any], options: Mapping[str, Any], **kw: Any) -> Any:
-    """Call the loss with its positional inputs taken from ``arrays`` by name."""
-    return record.fn(*[arrays[n] for n in record.inputs], **options, **kw)
+    """Call the loss with its positional inputs taken from ``arrays`` by name (array-valued
+    options are converted to the inputs' backend, dtype and device)."""
+    return record.fn(*[arrays[n] for n in record.inputs], **_options_like(arrays, options), **kw)
 
 
 def oracle_none(case: Case, inputs: Mapping[str, np.ndarray], options: Mapping[str, Any]) -> np.ndarray:
     """The oracle's per-element loss (the ``"none"`` shape) in float64."""
-    return np.asarray(case.oracle(**inputs, **options), dtype=np.float64)
+    return np.asarray(case.oracle(**inputs, **loss_options(options)), dtype=np.float64)
 
 
 def oracle_reduce(
@@ -122,7 +149,8 @@ def oracle_reduce(
 ) -> np.ndarray:
     """The reduced float64 oracle value (``reduce_oracle`` when the case has one)."""
     if case.reduce_oracle is not None:
-        return np.asarray(case.reduce_oracle(inputs, options, reduction, sample_weight, where), dtype=np.float64)
+        return np.asarray(case.reduce_oracle(inputs, loss_options(options), reduction, sample_weight, where),
+                          dtype=np.float64)
     return np.asarray(reference_reduce(oracle_none(case, inputs, options), reduction, sample_weight, where))
 
 
@@ -197,9 +225,10 @@ def backend_grads(
     arrays = to_backend(backend, inputs, "float64")
     sw = None if sample_weight is None else backend.asarray(sample_weight, "float64")
     wh = None if where is None else backend.asarray(where, "bool")
+    opts = backend_options(backend, options)
 
     def f(*args: Any) -> Any:
-        return record.fn(*args, **options, reduction=reduction, sample_weight=sw, where=wh)
+        return record.fn(*args, **opts, reduction=reduction, sample_weight=sw, where=wh)
 
     argnums = [names.index(n) for n in case.differentiable]
     gs = backend.grad(f, [arrays[n] for n in names], argnums)
@@ -288,7 +317,10 @@ def fd_grads(
                 # Largest loss element that depends on this entry (elementwise, broadcasting).
                 dep = np.zeros(x.shape, dtype=bool)
                 dep[idx] = True
-                mag = float(np.max(np.where(np.broadcast_to(dep, loss0.shape), loss0, 0.0)))
+                try:
+                    mag = float(np.max(np.where(np.broadcast_to(dep, loss0.shape), loss0, 0.0)))
+                except ValueError:  # a class axis: every loss element may depend on the entry
+                    mag = float(np.max(loss0, initial=0.0))
             else:
                 mag = abs(float(ref(base)))
             prev, g[idx] = est(h0), np.nan
@@ -332,12 +364,19 @@ def _gaussian_nll_clamped(inputs: Mapping[str, np.ndarray], options: Mapping[str
     return {"var": var < eps}
 
 
+def _bce_saturated(inputs: Mapping[str, np.ndarray], options: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    p = np.asarray(inputs["probs"], dtype=np.float64)
+    return {"probs": p * (1 - p) < 1e-12}
+
+
 #: Losses whose gradient is, at some entries, fixed by a documented convention rather than by
 #: the derivative of the formula: name -> (inputs, options) -> {input: bool mask}. There the
 #: gradient is only required to be finite and equal on torch and JAX.
 CONVENTION_ENTRIES: dict[str, Callable[[Mapping[str, np.ndarray], Mapping[str, Any]], dict[str, np.ndarray]]] = {
     # torch's straight-through clamp: below eps the var-gradient is that of max(var, eps).
     "gaussian_nll": _gaussian_nll_clamped,
+    # torch's BCE backward where p (1 - p) < 1e-12: (p - t) / 1e-12 instead of the unbounded derivative.
+    "binary_cross_entropy": _bce_saturated,
 }
 
 
@@ -561,9 +600,6 @@ def check_edge_gradients(name: str, backend: str, *, quick: bool = False) -> lis
     return [CheckResult(name, backend, check, not problems, worst, "; ".join(problems))]
 
 
-_POISON = (np.nan, np.inf, -np.inf)
-
-
 def check_masked_gradients(name: str, backend: str, *, seed: int = 0) -> list[CheckResult]:
     """``where``-masked entries holding NaN/inf leave value and gradient untouched.
 
@@ -599,12 +635,7 @@ def check_masked_gradients(name: str, backend: str, *, seed: int = 0) -> list[Ch
     shape = _none_shape(case, clean, options)
     where = rng.random(shape) < 0.6
     where.flat[0], where.flat[-1] = True, False  # at least one kept and one masked entry
-    poisoned = {}
-    for i, (k, v) in enumerate(clean.items()):
-        if is_float(v) and v.shape == shape:
-            v = v.copy()
-            v[~where] = _POISON[i % len(_POISON)]
-        poisoned[k] = v
+    poisoned = poison(clean, where, options)
     worst, problems = 0.0, []
     for reduction in ("mean", "sum"):
         for sw in (None, _weights(rng, shape)):
@@ -630,8 +661,9 @@ def check_masked_gradients(name: str, backend: str, *, seed: int = 0) -> list[Ch
                     problems.append(f"d/d{n} [{label}]: non-finite gradient {g.ravel()}")
                     worst = float("inf")
                     continue
-                if g.shape == shape and np.any(g[~where] != 0):
-                    problems.append(f"d/d{n} [{label}]: masked entries have gradient {g[~where]}, not 0")
+                m = expand_mask(where, g.shape, options)
+                if m is not None and np.any(g[~m] != 0):
+                    problems.append(f"d/d{n} [{label}]: masked entries have gradient {g[~m]}, not 0")
                 keep = ~conv.get(n, np.zeros(g.shape, dtype=bool))
                 err = rel_err(np.where(keep, g, 0.0), np.where(keep, want[n], 0.0), floor=_FD_FLOOR)
                 worst = max(worst, err, verr)
@@ -704,8 +736,10 @@ def backend_hessian_diag(backend: Backend, record: Any, arrays: Sequence[Any], i
 
     For an elementwise loss the Hessian w.r.t. one input is diagonal, so this is its diagonal.
     """
+    opts = backend_options(backend, options)
+
     def f(*args: Any) -> Any:
-        return record.fn(*args, **options, reduction="sum")
+        return record.fn(*args, **opts, reduction="sum")
 
     if backend.name == "torch":
         import torch
@@ -714,7 +748,11 @@ def backend_hessian_diag(backend: Backend, record: Any, arrays: Sequence[Any], i
         x = args[index].detach().clone().requires_grad_(True)
         args[index] = x
         (g,) = torch.autograd.grad(f(*args), [x], create_graph=True)
-        (h,) = torch.autograd.grad(g.sum(), [x])
+        if not g.requires_grad:  # the loss is linear in this input: its second derivative is 0
+            return np.zeros(tuple(x.shape))
+        (h,) = torch.autograd.grad(g.sum(), [x], allow_unused=True)
+        if h is None:
+            return np.zeros(tuple(x.shape))
         return h.detach().cpu().double().numpy()
     if backend.name == "jax":
         import jax

@@ -19,14 +19,17 @@ from typing import Any
 import numpy as np
 
 from .backends import BACKENDS
+from .cases import class_axis_of  # noqa: F401  (re-exported for per-family checks)
 from .grad_checks import (
     backend_grads,
+    backend_options,
     call_loss,
     draw_inputs,
     edge_inputs,
     get_case,
     get_record,
     is_float,
+    oracle_none,
     oracle_reduce,
     rel_err,
     to_backend,
@@ -86,6 +89,12 @@ def _positional(record: Any, arrays: Mapping[str, Any]) -> list[Any]:
     return [arrays[n] for n in record.inputs]
 
 
+def _vmap_sets(option_sets: tuple[Mapping[str, Any], ...]) -> list[Mapping[str, Any]]:
+    """Option sets that commute with mapping over a new leading axis: a non-negative class
+    ``axis`` would point at a different axis inside each row."""
+    return [o for o in option_sets if o.get("axis") is None or o["axis"] < 0]
+
+
 # -- JAX ---------------------------------------------------------------------------------------
 
 
@@ -125,8 +134,9 @@ def check_jax_transforms(name: str, *, quick: bool = False, seed: int = 0) -> li
     problems, worst = [], 0.0
     for options in options_sets:
         x = to_backend(b, draw_inputs(case, rng, _SHAPE, options), "float64")
+        opts = backend_options(b, options)
         for reduction in ("mean", "sum", "none"):
-            def f(*a: Any, options: Mapping[str, Any] = options, reduction: str = reduction) -> Any:
+            def f(*a: Any, options: Mapping[str, Any] = opts, reduction: str = reduction) -> Any:
                 return record.fn(*a, **options, reduction=reduction)
             try:
                 eager = b.to_numpy(f(*_positional(record, x)))
@@ -142,11 +152,12 @@ def check_jax_transforms(name: str, *, quick: bool = False, seed: int = 0) -> li
 
     # vmap over a leading batch axis of every input.
     problems, worst = [], 0.0
-    for options in options_sets:
+    for options in _vmap_sets(options_sets):
         raw = draw_inputs(case, rng, (_BATCH, *_SHAPE), options)
         x = to_backend(b, raw, "float64")
+        opts = backend_options(b, options)
 
-        def g(*a: Any, options: Mapping[str, Any] = options) -> Any:
+        def g(*a: Any, options: Mapping[str, Any] = opts) -> Any:
             return record.fn(*a, **options, reduction="mean")
         try:
             batched = b.to_numpy(jax.vmap(g)(*_positional(record, x)))
@@ -165,8 +176,9 @@ def check_jax_transforms(name: str, *, quick: bool = False, seed: int = 0) -> li
     argnums = tuple(names.index(n) for n in case.differentiable)
     for options in options_sets:
         x = to_backend(b, draw_inputs(case, rng, _SHAPE, options), "float64")
+        opts = backend_options(b, options)
 
-        def h(*a: Any, options: Mapping[str, Any] = options) -> Any:
+        def h(*a: Any, options: Mapping[str, Any] = opts) -> Any:
             return record.fn(*a, **options, reduction="mean")
         try:
             eager = jax.grad(h, argnums=argnums)(*_positional(record, x))
@@ -192,7 +204,7 @@ def check_jax_transforms(name: str, *, quick: bool = False, seed: int = 0) -> li
         if not traced:
             continue
         x = to_backend(b, draw_inputs(case, rng, _SHAPE, options), "float64")
-        fixed = {k: v for k, v in options.items() if k not in traced}
+        fixed = {k: v for k, v in backend_options(b, options).items() if k not in traced}
 
         def t(*a: Any, hp: Mapping[str, Any], fixed: Mapping[str, Any] = fixed) -> Any:
             return record.fn(*a, **fixed, **hp, reduction="mean")
@@ -262,10 +274,11 @@ def check_torch_compile(name: str, *, native: bool = True, seed: int = 0) -> lis
     # A fresh Dynamo cache per loss: the recompile limit is per code object, and every loss
     # is reached through the same wrapper below.
     torch._dynamo.reset()
+    opts = backend_options(b, options)
     with _native.native(native):
         for reduction in ("mean", "sum", "none"):
             def f(*a: Any, reduction: str = reduction) -> Any:
-                return record.fn(*a, **options, reduction=reduction)
+                return record.fn(*a, **opts, reduction=reduction)
             x = to_backend(b, raw, "float64")
             try:
                 compiled = torch.compile(f, fullgraph=True, backend=compile_backend())
@@ -331,8 +344,9 @@ def check_torch_func(name: str, *, native: bool = True, quick: bool = False, see
         problems, worst = [], 0.0
         for options in options_sets:
             x = to_backend(b, draw_inputs(case, rng, _SHAPE, options), "float64")
+            opts = backend_options(b, options)
 
-            def f(*a: Any, options: Mapping[str, Any] = options) -> Any:
+            def f(*a: Any, options: Mapping[str, Any] = opts) -> Any:
                 return record.fn(*a, **options, reduction="mean")
             try:
                 fg = torch.func.grad(f, argnums=argnums)(*_positional(record, x))
@@ -348,10 +362,11 @@ def check_torch_func(name: str, *, native: bool = True, quick: bool = False, see
         out += _result(name, "torch", "torch.func.grad" + tag, problems, worst)
 
         problems, worst = [], 0.0
-        for options in options_sets:
+        for options in _vmap_sets(options_sets):
             x = to_backend(b, draw_inputs(case, rng, (_BATCH, *_SHAPE), options), "float64")
+            opts = backend_options(b, options)
 
-            def g(*a: Any, options: Mapping[str, Any] = options) -> Any:
+            def g(*a: Any, options: Mapping[str, Any] = opts) -> Any:
                 return record.fn(*a, **options, reduction="mean")
             try:
                 batched = b.to_numpy(torch.func.vmap(g)(*_positional(record, x)))
@@ -509,7 +524,7 @@ def check_device(name: str, backend: str, device: Any = None, *, seed: int = 0) 
     problems = []
     try:
         x = to_backend(b, raw, "float32", device=device)
-        sw = b.asarray(np.full(np.broadcast_shapes(*[v.shape for v in raw.values()]), 0.5), "float32", device=device)
+        sw = b.asarray(np.full(oracle_none(case, raw, options).shape, 0.5), "float32", device=device)
     except Exception as e:  # noqa: BLE001
         return [CheckResult(name, backend, check, False, float("inf"), f"could not create inputs: {e}")]
     worst = 0.0
@@ -568,7 +583,7 @@ def check_dask_lazy(name: str, *, seed: int = 0) -> list[CheckResult]:
     options = case.options[0]
     rng = np.random.default_rng(seed)
     raw = draw_inputs(case, rng, (4, 6), options)
-    shape = np.broadcast_shapes(*[v.shape for v in raw.values()])
+    shape = oracle_none(case, raw, options).shape
     sw, wh = rng.uniform(0.5, 2.0, shape), rng.random(shape) < 0.7
     problems, worst = [], 0.0
     for reduction in ("mean", "sum", "none"):
@@ -642,7 +657,7 @@ def check_native(name: str, backend: str = "torch", *, seed: int = 0) -> list[Ch
     for options in case.options:
         raw = draw_inputs(case, rng, _SHAPE, options)
         x = to_backend(b, raw, "float64")
-        full = {**dict(record.options), **dict(options)}
+        full = {**dict(record.options), **backend_options(b, options)}
         try:
             engaged |= fast(*_positional(record, x), **full, sample_weight=None, where=None,
                             reduction="mean") is not NotImplemented

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from .backends import Backend
-from .cases import Case, reference_reduce
+from .cases import Case, loss_options, poison, reference_reduce
 from .result import CheckResult
 
 __all__ = [
@@ -92,7 +92,7 @@ def compare(
 
 def _call_oracle(case: Case, inputs: Mapping[str, np.ndarray], options: Mapping[str, Any], dtype: str) -> np.ndarray:
     # Oracles whose default constants depend on the compute dtype (MAPE's eps) take ``dtype``.
-    kw = dict(options)
+    kw = loss_options(options)
     if "dtype" in inspect.signature(case.oracle).parameters:
         kw["dtype"] = dtype
     with np.errstate(all="ignore"):
@@ -110,7 +110,7 @@ def _expected(
 ) -> tuple[np.ndarray, np.ndarray]:
     """The oracle's reduced value and the magnitude scale for the tolerance."""
     if case.reduce_oracle is not None:
-        want = case.reduce_oracle(dict(inputs), dict(options), reduction, sample_weight, where)
+        want = case.reduce_oracle(dict(inputs), loss_options(options), reduction, sample_weight, where)
         return np.asarray(want, dtype=np.float64), np.abs(want)
     per = _call_oracle(case, inputs, options, dtype)
     want = reference_reduce(per, reduction, sample_weight, where)
@@ -153,8 +153,12 @@ def _atol(case: Case, dtype: str, rtol: float, scale: np.ndarray) -> float:
 
 
 def _round(backend: Backend, a: np.ndarray, dtype: str) -> np.ndarray:
-    """``a`` rounded to ``dtype`` by the backend itself, read back as float64."""
-    return backend.to_numpy(backend.asarray(a, dtype))
+    """``a`` rounded to ``dtype`` by the backend itself, read back as float64 (integer and
+    bool arrays, i.e. labels, are returned unchanged)."""
+    a = np.asarray(a)
+    if a.dtype.kind in "iub":
+        return a
+    return backend.to_numpy(backend.asarray(np.asarray(a, dtype=np.float64), dtype))
 
 
 def _dtype_ok(result: Any, dtype: str) -> bool:
@@ -163,8 +167,10 @@ def _dtype_ok(result: Any, dtype: str) -> bool:
 
 def _run(case: Case, backend: Backend, inputs: Mapping[str, np.ndarray], dtype: str, options: Mapping[str, Any],
          reduction: str, sample_weight: np.ndarray | None, where: np.ndarray | None) -> Any:
-    arrays = [backend.asarray(v, dtype) for v in inputs.values()]
-    kw: dict[str, Any] = dict(options)
+    from .grad_checks import backend_options
+
+    arrays = [backend.asarray(v, dtype if np.asarray(v).dtype.kind == "f" else None) for v in inputs.values()]
+    kw: dict[str, Any] = backend_options(backend, options, dtype)
     if sample_weight is not None:
         kw["sample_weight"] = backend.asarray(sample_weight, dtype)
     if where is not None:
@@ -217,6 +223,8 @@ def check_values(
     full, _ = _shapes(shape, 0)
     raw = case.make_inputs(rng, full, options)
     _, per = _shapes(shape, len(raw))
+    if any(np.ndim(v) != len(full) for v in raw.values()):
+        per = [np.shape(v) for v in raw.values()]  # a class axis: inputs are not broadcast
     inputs = {k: _round(backend, _shrink(v, s), dtype) for (k, v), s in zip(raw.items(), per)}
 
     sample_weight = where = None
@@ -230,13 +238,8 @@ def check_values(
     elif weighting != "none":
         raise ValueError(f"unknown weighting {weighting!r}")
 
-    sent = dict(inputs)
-    if where is not None:
-        # Poison the excluded entries of every input that has the full shape.
-        poison = [np.nan, np.inf, -np.inf]
-        for j, (k, v) in enumerate(inputs.items()):
-            if v.shape == full:
-                sent[k] = np.where(where, v, poison[j % len(poison)])
+    # Excluded entries of every input hold NaN/inf (or out-of-range labels).
+    sent = dict(inputs) if where is None else poison(inputs, where, options)
 
     try:
         out = _run(case, backend, sent, dtype, options, reduction, sample_weight, where)
@@ -289,7 +292,7 @@ def check_edges(case: Case, backend: Backend, dtype: str) -> list[CheckResult]:
             out.append(CheckResult(**res, ok=True, skipped=True, detail=f"{backend.name} has no {dtype}"))
             continue
         with np.errstate(over="ignore"):  # 1e20 -> inf in float16: such edges are skipped below
-            inputs = {k: _round(backend, np.asarray(v, dtype=np.float64), dtype) for k, v in edge.inputs.items()}
+            inputs = {k: _round(backend, np.asarray(v), dtype) for k, v in edge.inputs.items()}
         per = _call_oracle(case, inputs, edge.options, dtype)
         if not all(np.all(np.isfinite(v)) for v in inputs.values()) or np.any(np.abs(per) > big / 10):
             out.append(CheckResult(**res, ok=True, skipped=True, detail=f"edge values do not fit in {dtype}"))
@@ -371,12 +374,12 @@ def check_counterpart(
     # Samples are rows: lossapi gets the weights broadcast along the row.
     la_sw = None if sw is None else (sw[:, None] if len(shape) == 2 else sw)
     try:
-        got = np.asarray(_loss_fn(case.name)(*inputs.values(), reduction=reduction, sample_weight=la_sw, **options),
-                         dtype=np.float64)
+        got = np.asarray(_loss_fn(case.name)(*inputs.values(), reduction=reduction, sample_weight=la_sw,
+                                             **loss_options(options)), dtype=np.float64)
     except Exception as exc:  # reported, not raised
         return CheckResult(**res, ok=False, detail=f"lossapi raised {type(exc).__name__}: {exc}")
     try:
-        want = np.asarray(cp.fn(inputs, options, reduction, sw), dtype=np.float64)
+        want = np.asarray(cp.fn(inputs, loss_options(options), reduction, sw), dtype=np.float64)
     except Exception as exc:  # a broken mapping must show, not be skipped
         return CheckResult(**res, ok=False, detail=f"{library} raised {type(exc).__name__}: {exc}")
     ok, worst, detail = compare(got, want, cp.rtol)

@@ -1,0 +1,248 @@
+"""Plumbing for losses with a class (or distribution) axis: classification and divergences.
+
+``setup_classes`` validates the prediction and the target against each other *statically*
+(dtypes and shapes only, never values, so it is free under ``jax.jit``/``torch.compile`` and
+keeps Dask lazy), decides between integer class indices and floating class probabilities by
+dtype, normalizes ``axis``, upcasts 16-bit floats to float32, and applies the first half of the
+``where`` double-where: excluded rows of the prediction are replaced by a harmless value and
+excluded labels by 0, so that inf/NaN or out-of-range labels there never reach the value or
+the gradient. ``finish_classes`` is the second half (the reduction drops those rows).
+
+Shapes: the prediction has the class axis at ``axis``; integer labels have the prediction's
+shape without that axis (the per-element "none" shape); floating targets have the
+prediction's shape (or broadcast to it without enlarging it).
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+from .._dispatch import get_namespace
+from .._errors import InvalidDTypeError, InvalidOptionError, ShapeMismatchError
+from .._ops import astype, param, take_1d
+from .._reduction import reduce
+from .._validation import _compute_dtype, _kind, broadcast_shapes, check_reduction, check_where
+
+__all__ = [
+    "ClassPrepared",
+    "check_class_weight",
+    "class_weight_at",
+    "finish_classes",
+    "ignore_mask",
+    "resolve_classes",
+    "setup_classes",
+]
+
+
+class ClassPrepared(NamedTuple):
+    """Validated inputs of a class-axis loss.
+
+    ``x``: the prediction in the compute dtype (``where``-excluded rows filled); ``target``:
+    integer labels (excluded ones set to 0) or the floating target in the compute dtype;
+    ``axis``: non-negative class axis of ``x``; ``num_classes``: ``x.shape[axis]``;
+    ``int_labels``: whether ``target`` holds class indices.
+    """
+
+    xp: Any
+    out_dtype: Any
+    dtype: Any
+    x: Any
+    target: Any
+    axis: int
+    num_classes: Any
+    int_labels: bool
+    params: tuple[Any, ...]
+
+
+def resolve_classes(fn: str, names: str, reduction: str, *arrays: Any, xp: Any = None) -> Any:
+    """Validate ``reduction`` and resolve the namespace of every array argument."""
+    check_reduction(fn, reduction)
+    return get_namespace(fn, names, *arrays, xp=xp)
+
+
+def _same(a: Any, b: Any) -> bool:
+    # Dask reports unknown sizes as NaN: they match anything.
+    return a == b or a is None or b is None or a != a or b != b
+
+
+def _norm_axis(fn: str, axis: Any, ndim: int, first: str) -> int:
+    if not isinstance(axis, int) or isinstance(axis, bool):
+        raise InvalidOptionError(f"lossapi.{fn}: axis must be an int, got {axis!r}.")
+    if ndim == 0:
+        raise ShapeMismatchError(
+            f"lossapi.{fn}: `{first}` is 0-d, but this loss needs a class axis; pass an array of "
+            "shape (..., C) (or (N, C, ...) with axis=1)."
+        )
+    if not -ndim <= axis < ndim:
+        raise InvalidOptionError(
+            f"lossapi.{fn}: axis={axis} is out of range for `{first}` with {ndim} dimension(s); "
+            f"use an axis in [{-ndim}, {ndim - 1}]."
+        )
+    return axis % ndim
+
+
+def setup_classes(
+    fn: str,
+    names: str,
+    x: Any,
+    target: Any,
+    *,
+    axis: int,
+    sample_weight: Any,
+    where: Any,
+    reduction: str,
+    xp: Any,
+    params: tuple[Any, ...] = (),
+    labels: str = "auto",
+    fill: float = 0.0,
+    target_fill: float = 0.0,
+    extra: tuple[Any, ...] = (),
+) -> ClassPrepared:
+    """Validate and prepare the inputs of a loss with a class axis.
+
+    Parameters
+    ----------
+    fn, names : str
+        Loss name and the space-separated names of ``x``, ``target``, ``sample_weight``,
+        ``where``, then of ``extra`` arrays and ``params`` (for namespace errors).
+    x : array
+        Prediction (logits, probabilities, scores, log-probabilities), floating.
+    target : array
+        Integer class indices or a floating target (see ``labels``).
+    labels : {"auto", "int", "float"}
+        ``"auto"``: integer dtype = class indices, floating/bool = class probabilities;
+        ``"int"``: class indices required; ``"float"``: a floating/bool target of ``x``'s
+        shape required (integer arrays are cast).
+    fill, target_fill : float
+        Values written into ``where``-excluded rows of ``x`` and of a floating target.
+    extra : tuple of arrays
+        Further array arguments (class weights, ...) to include in the namespace check.
+    """
+    nm = names.split()
+    if xp is None:
+        xp = resolve_classes(fn, names, reduction, x, target, sample_weight, where, *extra, *params)
+    if _kind(x.dtype) != "float":
+        raise InvalidDTypeError(
+            f"lossapi.{fn}: `{nm[0]}` must have a real floating dtype, got {x.dtype}; "
+            f"cast it first, e.g. xp.astype({nm[0]}, xp.float32)."
+        )
+    ax = _norm_axis(fn, axis, x.ndim, nm[0])
+    none_shape = tuple(s for i, s in enumerate(x.shape) if i != ax)
+    kind = _kind(target.dtype)
+    int_labels = kind == "int" and labels != "float"
+    if labels == "int" and kind != "int":
+        raise InvalidDTypeError(
+            f"lossapi.{fn}: `{nm[1]}` must hold integer class indices, got dtype {target.dtype}; "
+            f"convert probabilities/one-hot targets with argmax(..., axis={axis})."
+        )
+    if kind == "other":
+        raise InvalidDTypeError(f"lossapi.{fn}: `{nm[1]}` has unsupported dtype {target.dtype}.")
+    if int_labels:
+        t_shape = tuple(target.shape)
+        if len(t_shape) != len(none_shape) or not all(_same(a, b) for a, b in zip(t_shape, none_shape)):
+            raise ShapeMismatchError(
+                f"lossapi.{fn}: integer `{nm[1]}` has shape {t_shape}, but `{nm[0]}` of shape "
+                f"{tuple(x.shape)} with the class axis at {axis} needs labels of shape {none_shape}"
+                + (" (squeeze the trailing 1)" if t_shape == (*none_shape, 1) else "")
+                + "; floating targets are read as class probabilities of the same shape as the prediction."
+            )
+    else:
+        full = broadcast_shapes(tuple(target.shape), tuple(x.shape))
+        if full is None or len(full) != x.ndim or not all(_same(a, b) for a, b in zip(full, x.shape)):
+            raise ShapeMismatchError(
+                f"lossapi.{fn}: `{nm[1]}` of shape {tuple(target.shape)} does not match `{nm[0]}` of shape "
+                f"{tuple(x.shape)}; a floating target holds class probabilities of the prediction's shape "
+                "(integer class indices have the shape without the class axis)."
+            )
+    out_dtype = x.dtype
+    dtype = _compute_dtype(xp, out_dtype)
+    x = astype(xp, x, dtype)
+    if not int_labels:
+        target = astype(xp, target, dtype)
+    if where is not None:
+        check_where(fn, where)
+        wshape = broadcast_shapes(tuple(where.shape), none_shape)
+        if wshape is None or len(wshape) != len(none_shape) or not all(
+            _same(a, b) for a, b in zip(wshape, none_shape)
+        ):
+            raise ShapeMismatchError(
+                f"lossapi.{fn}: `where` has shape {tuple(where.shape)}, which does not broadcast to the "
+                f"per-element loss shape {none_shape} (the prediction's shape without the class axis)."
+            )
+        if where.ndim < len(none_shape):
+            where = xp.reshape(where, (1,) * (len(none_shape) - where.ndim) + tuple(where.shape))
+        wx = xp.expand_dims(where, axis=ax)
+        x = xp.where(wx, x, xp.asarray(fill, dtype=dtype, device=_dev(x)))
+        if int_labels:
+            target = xp.where(where, target, xp.zeros_like(target))
+        elif target.ndim == x.ndim:
+            target = xp.where(wx, target, xp.asarray(target_fill, dtype=dtype, device=_dev(target)))
+    ps = tuple(param(xp, p, dtype) for p in params)
+    return ClassPrepared(xp, out_dtype, dtype, x, target, ax, x.shape[ax], int_labels, ps)
+
+
+def _dev(x: Any) -> Any:
+    from array_api_compat import device
+
+    return device(x)
+
+
+def check_class_weight(fn: str, name: str, xp: Any, weight: Any, num_classes: Any, dtype: Any) -> Any:
+    """Validate a per-class weight vector of length ``num_classes``; cast it to ``dtype``."""
+    if weight is None:
+        return None
+    if not hasattr(weight, "shape") or isinstance(weight, (list, tuple)):
+        raise InvalidOptionError(
+            f"lossapi.{fn}: `{name}` must be a 1-D array of the inputs' namespace, got {type(weight).__name__}."
+        )
+    if weight.ndim != 1 or not _same(weight.shape[0], num_classes):
+        raise ShapeMismatchError(
+            f"lossapi.{fn}: `{name}` has shape {tuple(weight.shape)}, expected ({num_classes},): one weight per class."
+        )
+    if _kind(weight.dtype) not in ("float", "int", "bool"):
+        raise InvalidDTypeError(f"lossapi.{fn}: `{name}` has unsupported dtype {weight.dtype}.")
+    return astype(xp, weight, dtype)
+
+
+def ignore_mask(fn: str, xp: Any, labels: Any, ignore_index: Any) -> tuple[Any, Any]:
+    """``(valid, safe_labels)``: ``valid`` is ``labels != ignore_index`` (None when nothing can be
+    ignored) and ``safe_labels`` replaces ignored labels by 0, so they may be out of range."""
+    if ignore_index is None:
+        return None, labels
+    if not isinstance(ignore_index, int) or isinstance(ignore_index, bool):
+        raise InvalidOptionError(f"lossapi.{fn}: ignore_index must be an int or None, got {ignore_index!r}.")
+    info = xp.iinfo(labels.dtype)
+    if not info.min <= ignore_index <= info.max:
+        return None, labels  # e.g. -100 with uint8 labels: no label can equal it
+    valid = labels != ignore_index
+    return valid, xp.where(valid, labels, xp.zeros_like(labels))
+
+
+def class_weight_at(xp: Any, weight: Any, labels: Any) -> Any:
+    """Per-class ``weight`` looked up at valid integer ``labels``."""
+    return take_1d(xp, weight, labels)
+
+
+def finish_classes(
+    p: ClassPrepared,
+    loss: Any,
+    reduction: str,
+    *,
+    fn: str,
+    sample_weight: Any,
+    where: Any,
+    weight: Any = None,
+    weighted_loss: bool = False,
+) -> Any:
+    """Reduce the per-element ``loss`` (class axis already reduced) and cast back."""
+    return reduce(
+        p.xp,
+        loss,
+        reduction,
+        fn=fn,
+        sample_weight=sample_weight,
+        where=where,
+        weight=weight,
+        out_dtype=None if p.out_dtype == p.dtype else p.out_dtype,
+        weighted_loss=weighted_loss,
+    )
