@@ -140,3 +140,146 @@ def _torch_poisson_nll(
 # No fast path for gaussian_nll: torch's kernel checks ``var >= 0`` on the values (a host sync
 # in eager mode, a failure under torch.compile(fullgraph=True) and torch.func), which the
 # generic path does not need.
+
+
+# -- classification ------------------------------------------------------------------------------
+# torch's class dimension is 1 (0 for unbatched 1-D input). Channels-last inputs of rank > 2 are
+# flattened to (N, C) -- a view, no copy -- and other axes are moved to 1.
+
+
+def _torch_float(x: Any) -> bool:
+    torch = sys.modules["torch"]
+    return x.dtype in (torch.float32, torch.float64) and x.numel() > 0
+
+
+def _class_layout(x: Any, target: Any, axis: Any, int_labels: bool) -> tuple[Any, Any, Any] | None:
+    """``(x, target, none_shape)`` in torch's layout, or None when ``axis`` is not an int in range."""
+    if not isinstance(axis, int) or isinstance(axis, bool) or not -x.ndim <= axis < x.ndim:
+        return None
+    nd, ax = x.ndim, axis % x.ndim
+    none_shape = tuple(s for i, s in enumerate(x.shape) if i != ax)
+    if nd == 1 or ax == 1:
+        return x, target, none_shape
+    if ax == nd - 1:
+        c = x.shape[-1]
+        return x.reshape(-1, c), (target.reshape(-1) if int_labels else target.reshape(-1, c)), none_shape
+    return x.movedim(ax, 1), (target if int_labels else target.movedim(ax, 1)), none_shape
+
+
+def _labels_ok(x: Any, labels: Any, axis: int) -> Any:
+    """``labels`` as int64 when they are integer class indices of the right shape, else None."""
+    torch = sys.modules["torch"]
+    if labels.dtype.is_floating_point or labels.dtype in (torch.bool, torch.complex64, torch.complex128):
+        return None
+    ax = axis % x.ndim
+    if tuple(labels.shape) != tuple(s for i, s in enumerate(x.shape) if i != ax):
+        return None
+    return labels if labels.dtype == torch.int64 else labels.to(torch.int64)
+
+
+def _weight_ok(x: Any, w: Any, axis: int) -> bool:
+    return w is None or (
+        hasattr(w, "dtype") and w.dtype == x.dtype and w.ndim == 1 and w.device == x.device
+        and w.shape[0] == x.shape[axis % x.ndim]
+    )
+
+
+def _weighted_mean(total: Any, labels: Any, weight: Any, ignore_index: Any) -> Any:
+    """``total / sum(w_y over counted targets)``, 0 when nothing is counted (torch gives NaN)."""
+    torch = sys.modules["torch"]
+    if ignore_index is not None:
+        valid = labels != ignore_index
+        safe = torch.where(valid, labels, torch.zeros_like(labels))
+    else:
+        valid, safe = None, labels
+    if weight is not None:
+        w = weight[safe]
+        den = (w * valid).sum() if valid is not None else w.sum()
+    else:
+        den = valid.sum().to(total.dtype)
+    ok = den != 0
+    return torch.where(ok, total / torch.where(ok, den, torch.ones_like(den)), torch.zeros_like(total))
+
+
+def _class_fast(kernel: Any, x: Any, target: Any, *, weight: Any, ignore_index: Any, axis: Any,
+                reduction: str, int_only: bool, **kw: Any) -> Any:
+    if not _torch_float(x) or not _weight_ok(x, weight, axis if isinstance(axis, int) else 0):
+        return NotImplemented
+    if ignore_index is not None and (not isinstance(ignore_index, int) or isinstance(ignore_index, bool)):
+        return NotImplemented
+    lay = _class_layout(x, target, axis, True)
+    if lay is None:
+        return NotImplemented
+    labels = _labels_ok(x, target, axis)
+    if labels is None:
+        if int_only or ignore_index is not None or not (target.dtype == x.dtype and target.shape == x.shape):
+            return NotImplemented  # the generic path raises the right error or handles the mix
+        xl, tl, none_shape = _class_layout(x, target, axis, False)
+        out = kernel(xl, tl, weight=weight, reduction=reduction, **kw)
+        return out.reshape(none_shape) if reduction == "none" else out
+    xl, yl, none_shape = _class_layout(x, labels, axis, True)
+    ign = -100 if ignore_index is None else ignore_index
+    if reduction == "mean" and (weight is not None or ignore_index is not None):
+        total = kernel(xl, yl, weight=weight, ignore_index=ign, reduction="sum", **kw)
+        return _weighted_mean(total, yl, weight, ignore_index)
+    out = kernel(xl, yl, weight=weight, ignore_index=ign, reduction=reduction, **kw)
+    return out.reshape(none_shape) if reduction == "none" else out
+
+
+@register_native("cross_entropy", "torch")
+def _torch_cross_entropy(
+    logits: Any, target: Any, *, class_weight: Any, ignore_index: Any, label_smoothing: Any, temperature: Any,
+    sample_weight: Any, where: Any, reduction: str, axis: Any,
+) -> Any:
+    if sample_weight is not None or where is not None or not _num(label_smoothing, temperature):
+        return NotImplemented
+    z = logits if temperature == 1 else logits / temperature
+    return _class_fast(_F().cross_entropy, z, target, weight=class_weight, ignore_index=ignore_index, axis=axis,
+                       reduction=reduction, int_only=False, label_smoothing=float(label_smoothing))
+
+
+@register_native("nll", "torch")
+def _torch_nll(
+    log_probs: Any, labels: Any, *, class_weight: Any, ignore_index: Any, sample_weight: Any, where: Any,
+    reduction: str, axis: Any,
+) -> Any:
+    if sample_weight is not None or where is not None:
+        return NotImplemented
+    return _class_fast(_F().nll_loss, log_probs, labels, weight=class_weight, ignore_index=ignore_index, axis=axis,
+                       reduction=reduction, int_only=True)
+
+
+def _smoothed(target: Any, s: Any) -> Any:
+    return target if s == 0 else target * (1 - s) + s / 2
+
+
+@register_native("binary_cross_entropy", "torch")
+def _torch_bce(
+    probs: Any, target: Any, *, alpha: Any, label_smoothing: Any, sample_weight: Any, where: Any, reduction: str
+) -> Any:
+    # torch's target gradient at p in {0, 1} is +-inf (the generic path gives the clamped
+    # value's derivative): the fast path is only taken when no target gradient is needed.
+    if alpha is not None or not _num(label_smoothing) or getattr(target, "requires_grad", True):
+        return NotImplemented
+    if not _torch_plain(probs, target, sample_weight=sample_weight, where=where):
+        return NotImplemented
+    return _F().binary_cross_entropy(probs, _smoothed(target, label_smoothing), reduction=reduction)
+
+
+@register_native("binary_cross_entropy_with_logits", "torch")
+def _torch_bce_logits(
+    logits: Any, target: Any, *, pos_weight: Any, alpha: Any, label_smoothing: Any, sample_weight: Any, where: Any,
+    reduction: str,
+) -> Any:
+    if alpha is not None or not _num(label_smoothing):
+        return NotImplemented
+    if not _torch_plain(logits, target, sample_weight=sample_weight, where=where):
+        return NotImplemented
+    if pos_weight is not None:
+        if _num(pos_weight):
+            pos_weight = logits.new_full((), float(pos_weight))
+        elif not (hasattr(pos_weight, "dtype") and pos_weight.dtype == logits.dtype
+                  and pos_weight.device == logits.device and pos_weight.ndim <= logits.ndim):
+            return NotImplemented
+    return _F().binary_cross_entropy_with_logits(logits, _smoothed(target, label_smoothing), reduction=reduction,
+                                                 pos_weight=pos_weight)

@@ -12,6 +12,7 @@ Every function returns a list of :class:`~lossapi._conformance.result.CheckResul
 
 from __future__ import annotations
 
+import inspect
 import os
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -657,7 +658,9 @@ def check_native(name: str, backend: str = "torch", *, seed: int = 0) -> list[Ch
     for options in case.options:
         raw = draw_inputs(case, rng, _SHAPE, options)
         x = to_backend(b, raw, "float64")
-        full = {**dict(record.options), **backend_options(b, options)}
+        axis = inspect.signature(record.fn).parameters.get("axis")
+        full = {**dict(record.options), **({} if axis is None else {"axis": axis.default}),
+                **backend_options(b, options)}
         try:
             engaged |= fast(*_positional(record, x), **full, sample_weight=None, where=None,
                             reduction="mean") is not NotImplemented
