@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["CASES", "Case", "Edge", "class_axis_of", "loss_options", "expand_mask", "poison", "reference_reduce", "with_class_axis"]
+__all__ = ["CASES", "Case", "Edge", "class_axis_of", "expand_mask", "loss_options", "poison", "reference_reduce", "with_class_axis"]
 
 Inputs = dict[str, np.ndarray]
 
