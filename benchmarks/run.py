@@ -1,7 +1,7 @@
 """Run every benchmark, each backend in a fresh process, and print one table of ratios.
 
-    python benchmarks/run.py --quick            # tiny + medium, fewer repeats (< 5 min, 2 cores)
-    python benchmarks/run.py                    # + large (1e7) inputs
+    python benchmarks/run.py --quick            # tiny + medium (classification: tiny + small), fewer repeats
+    python benchmarks/run.py                    # + large (1e7; classification 16384×1000) inputs
     python benchmarks/run.py --out DIR          # default benchmarks/results/ (git-ignored)
     python benchmarks/run.py --device cuda      # torch on the GPU and CuPy, when present
 
@@ -163,6 +163,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--device", default="cpu", help="cpu (default) or cuda: torch on the GPU and CuPy, when present")
     ap.add_argument("--backends", default="numpy,torch,jax", help="regression backends (comma-separated)")
     ap.add_argument("--no-dispatch", action="store_true", help="skip the dispatch benchmark")
+    ap.add_argument("--no-classification", action="store_true", help="skip the classification benchmark")
     args = ap.parse_args(argv)
     quick = ["--quick"] if args.quick else []
     t0 = time.perf_counter()
@@ -181,14 +182,23 @@ def main(argv: list[str] | None = None) -> None:
             print("note: --device cuda: CuPy is not installed; only torch (if it sees a GPU) uses it", file=sys.stderr)
     for b in regression:
         rows += run_child(["python", "bench_regression.py", "--backend", b, "--device", args.device, *quick])
+    if not args.no_classification:
+        for b in regression:
+            rows += run_child(["python", "bench_classification.py", "--backend", b, "--device", args.device, *quick])
     env = env_info()
     env["quick"] = args.quick
     env["wall_s"] = round(time.perf_counter() - t0, 1)
     ratios = ratio_rows(rows)
     md = markdown(rows, ratios, env)
+    results = {"env": env, "measurements": rows, "ratios": ratios}
+    if not args.no_classification:
+        import bench_classification
+
+        results["classification_ratios"] = cls_ratios = bench_classification.ratio_rows(rows)
+        md += "\n" + bench_classification.tables(rows, cls_ratios)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "results.json").write_text(json.dumps({"env": env, "measurements": rows, "ratios": ratios}, indent=1))
+    (out / "results.json").write_text(json.dumps(results, indent=1))
     (out / "results.md").write_text(md)
     print(md)
     print(f"wrote {out / 'results.json'} and {out / 'results.md'} ({env['wall_s']} s)", file=sys.stderr)

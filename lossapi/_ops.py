@@ -172,10 +172,12 @@ def log_sigmoid(xp: Any, x: Any) -> Any:
     return -softplus(xp, -x)
 
 
-def logsumexp(xp: Any, x: Any, axis: int = -1, keepdims: bool = False) -> Any:
+def logsumexp(xp: Any, x: Any, axis: int = -1, keepdims: bool = False, overwrite_input: bool = False) -> Any:
     """``log(sum(exp(x)))`` over ``axis``, stable, with a stop-gradient on the shift.
 
-    Rows that are entirely ``-inf`` give ``-inf`` (not NaN).
+    Rows that are entirely ``-inf`` give ``-inf`` (not NaN). With ``overwrite_input`` (for a
+    private temporary the caller no longer needs) NumPy works in ``x`` itself, so the only
+    full-size memory is ``x``; other backends ignore it.
     """
     b = backend_name(xp)
     if b == "torch":  # fused kernel, same value and gradient (softmax)
@@ -187,7 +189,7 @@ def logsumexp(xp: Any, x: Any, axis: int = -1, keepdims: bool = False) -> Any:
     if b == "numpy":
         # One full-size temporary instead of two (peak memory of cross-entropy on NumPy).
         np_ = sys.modules["numpy"]
-        t = np_.subtract(x, m)
+        t = np_.subtract(x, m, out=x if overwrite_input else None)
         np_.exp(t, out=t)
         out = np_.log(t.sum(axis=axis, keepdims=True)) + m
     else:
@@ -296,3 +298,32 @@ def finfo_eps(xp: Any, dtype: Any) -> float:
 
 LOG_2 = math.log(2.0)
 LOG_2PI = math.log(2.0 * math.pi)
+
+
+# -- sorting and scans along an axis (margin losses: sparsemax threshold, label padding) --------
+
+
+def sort_descending(xp: Any, x: Any, axis: int = -1) -> Any:
+    """Values of ``x`` sorted in descending order along ``axis``.
+
+    The standard ``xp.sort(..., descending=True)`` on every backend except torch, which is
+    called directly (one kernel, no compat wrapper in a ``torch.compile`` graph). Dask
+    rechunks ``axis`` into one chunk to sort it (class axes are small).
+    """
+    if backend_name(xp) == "torch":
+        return sys.modules["torch"].sort(x, dim=axis, descending=True).values
+    return xp.sort(x, axis=axis, descending=True)
+
+
+def cumulative_sum(xp: Any, x: Any, axis: int = -1) -> Any:
+    """Inclusive cumulative sum along ``axis`` (the standard's ``cumulative_sum``).
+
+    NumPy, torch and JAX call their own ``cumsum`` (same result, no compat wrapper); the other
+    backends use ``xp.cumulative_sum``.
+    """
+    b = backend_name(xp)
+    if b == "torch":
+        return sys.modules["torch"].cumsum(x, dim=axis)
+    if b in ("numpy", "jax"):
+        return xp.cumsum(x, axis=axis)
+    return xp.cumulative_sum(x, axis=axis)

@@ -1,7 +1,10 @@
 """The loss families. Each module holds one family; this package re-exports them all."""
 
-from . import classification, regression
+from . import classification, divergence, focal, margin, regression
 from .classification import *  # noqa: F403
+from .divergence import *  # noqa: F403
+from .focal import *  # noqa: F403
+from .margin import *  # noqa: F403
 from .regression import *  # noqa: F403
 
 # Aliases fixed by API.md.
@@ -10,4 +13,16 @@ rmse = regression.root_mean_squared_error
 mae = regression.mean_absolute_error
 bce = classification.binary_cross_entropy
 
-__all__ = sorted([*regression.__all__, *classification.__all__, "mse", "rmse", "mae", "bce"])
+__all__ = sorted(
+    [
+        *regression.__all__,
+        *classification.__all__,
+        *margin.__all__,
+        *focal.__all__,
+        *divergence.__all__,
+        "mse",
+        "rmse",
+        "mae",
+        "bce",
+    ]
+)

@@ -40,7 +40,8 @@ class ClassPrepared(NamedTuple):
     ``x``: the prediction in the compute dtype (``where``-excluded rows filled); ``target``:
     integer labels (excluded ones set to 0) or the floating target in the compute dtype;
     ``axis``: non-negative class axis of ``x``; ``num_classes``: ``x.shape[axis]``;
-    ``int_labels``: whether ``target`` holds class indices.
+    ``int_labels``: whether ``target`` holds class indices; ``owned``: ``x`` is a private copy
+    (cast or masked) that the loss may overwrite once it no longer needs it.
     """
 
     xp: Any
@@ -52,6 +53,7 @@ class ClassPrepared(NamedTuple):
     num_classes: Any
     int_labels: bool
     params: tuple[Any, ...]
+    owned: bool = False
 
 
 def resolve_classes(fn: str, names: str, reduction: str, *arrays: Any, xp: Any = None) -> Any:
@@ -156,6 +158,7 @@ def setup_classes(
             )
     out_dtype = x.dtype
     dtype = _compute_dtype(xp, out_dtype)
+    owned = dtype != out_dtype
     x = astype(xp, x, dtype)
     if not int_labels:
         target = astype(xp, target, dtype)
@@ -173,12 +176,13 @@ def setup_classes(
             where = xp.reshape(where, (1,) * (len(none_shape) - where.ndim) + tuple(where.shape))
         wx = xp.expand_dims(where, axis=ax)
         x = xp.where(wx, x, xp.asarray(fill, dtype=dtype, device=_dev(x)))
+        owned = True
         if int_labels:
             target = xp.where(where, target, xp.zeros_like(target))
         elif target.ndim == x.ndim:
             target = xp.where(wx, target, xp.asarray(target_fill, dtype=dtype, device=_dev(target)))
     ps = tuple(param(xp, p, dtype) for p in params)
-    return ClassPrepared(xp, out_dtype, dtype, x, target, ax, x.shape[ax], int_labels, ps)
+    return ClassPrepared(xp, out_dtype, dtype, x, target, ax, x.shape[ax], int_labels, ps, owned)
 
 
 def _dev(x: Any) -> Any:

@@ -438,10 +438,18 @@ def cross_entropy(
                       reduction=reduction, xp=xp, params=(temperature, label_smoothing))
     T, eps = p.params
     cw = check_class_weight(fn, "class_weight", xp, class_weight, p.num_classes, p.dtype)
-    z = p.x if isinstance(T, (int, float)) and T == 1 else p.x / T
+    unscaled = isinstance(T, (int, float)) and T == 1
+    z = p.x if unscaled else p.x / T
     smoothing = not (isinstance(eps, (int, float)) and eps == 0)
-    lse = logsumexp(xp, z, axis=p.axis, keepdims=True)
     C = p.num_classes
+    if p.int_labels and not smoothing:
+        # Gather first: logsumexp may then reuse a private `z` as its workspace (NumPy), so
+        # the only full-size memory is the logits (and their masked/scaled copy).
+        y, w, _ = _label_weights(p, fn, cw, ignore_index)
+        g = gather_labels(xp, z, y, axis=p.axis)
+        nll = logsumexp(xp, z, axis=p.axis, overwrite_input=p.owned or not unscaled) - g
+        return finish_classes(p, nll, reduction, fn=fn, sample_weight=sample_weight, where=where, weight=w)
+    lse = logsumexp(xp, z, axis=p.axis, keepdims=True)
     if not p.int_labels:
         if ignore_index is not None:
             raise InvalidOptionError(
@@ -461,8 +469,6 @@ def cross_entropy(
     y, w, valid = _label_weights(p, fn, cw, ignore_index)
     lse = xp.squeeze(lse, axis=p.axis)
     nll = lse - gather_labels(xp, z, y, axis=p.axis)
-    if not smoothing:
-        return finish_classes(p, nll, reduction, fn=fn, sample_weight=sample_weight, where=where, weight=w)
     # Smoothing term sum_c w_c (lse - z_c), each term computed before summing (no cancellation).
     d = xp.expand_dims(lse, axis=p.axis) - z
     smooth = xp.sum(d if cw is None else d * _class_shape(p, cw), axis=p.axis)

@@ -1,0 +1,897 @@
+"""Margin-based classification losses: hinge family, soft margins, perceptrons and sparsemax.
+
+Binary losses (``hinge``, ``squared_hinge``, ``soft_margin``, ``perceptron``) are elementwise:
+``reduction="none"`` returns the broadcast shape of ``scores`` and ``target``. Their targets are
+signs: ``target`` in {-1, 1}, where 0 is read as -1 (so {0, 1} labels work too); integer and
+boolean targets are accepted and never change the result dtype.
+
+The others have a class axis (``axis=-1`` by default; torch-style ``(N, C, ...)`` inputs pass
+``axis=1``) which ``reduction="none"`` drops. Integer labels (any integer dtype: int32 on JAX,
+int64 on torch, uint8, ...) are never expanded into a floating one-hot of the scores' size: the
+score at the label is gathered, and "all classes but the label" is a boolean comparison.
+
+Gradients at kinks are the minimum-norm subgradient, identical on torch and JAX: 0 where a
+hinge ``max(0, .)`` sits exactly at 0; a maximum over tied wrong classes splits its gradient
+evenly among them (``xp.max``). ``multiclass_hinge`` and ``multiclass_perceptron`` are written
+as ``max(0, m + max_{c != y} s_c - s_y)``, equal in value to optax's ``max_c(...) - s_y``, so
+that a tie between the label and a wrong class also gets the zero subgradient.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from .._catalog import register
+from .._errors import InvalidDTypeError, InvalidOptionError
+from .._ops import (
+    astype,
+    cumulative_sum,
+    gather_labels,
+    label_hits,
+    relu,
+    softplus,
+    sort_descending,
+    stop_gradient,
+)
+from .._validation import _kind, check_in_range
+from ._classes import check_class_weight, class_weight_at, finish_classes, setup_classes
+from ._common import finish, setup
+
+__all__ = [
+    "categorical_hinge",
+    "hinge",
+    "multiclass_hinge",
+    "multiclass_perceptron",
+    "multilabel_margin",
+    "multilabel_soft_margin",
+    "perceptron",
+    "soft_margin",
+    "sparsemax",
+    "squared_hinge",
+]
+
+_BINARY_SPACES = {"scores": "real", "target": "sign"}
+_LABEL_SPACES = {"scores": "real", "labels": "label"}
+_VARIANTS = ("crammer_singer", "weston_watkins")
+
+
+# -- helpers --------------------------------------------------------------------------------------
+
+
+def _signs(xp: Any, t: Any) -> Any:
+    """Targets as signs: 0 is read as -1, every other value is kept (so {0, 1} -> {-1, 1})."""
+    if isinstance(t, (int, float)):  # a Python number broadcast against the scores
+        return -1.0 if t == 0 else t
+    return xp.where(t == 0, -xp.ones_like(t), t)
+
+
+def _binary(fn: str, scores: Any, target: Any, params: tuple[Any, ...], sample_weight: Any, where: Any,
+            reduction: str, xp: Any) -> tuple[Any, Any, Any]:
+    names = "scores target sample_weight where" + (" margin" if params else "")
+    p = setup(fn, names, (scores, target), sample_weight=sample_weight, where=where, reduction=reduction, xp=xp,
+              params=params)
+    s, t = p.arrays
+    return p, s, _signs(p.xp, t)
+
+
+def _check_margin(fn: str, margin: Any) -> None:
+    check_in_range(fn, "margin", margin, low=0.0)
+
+
+def _max_other(xp: Any, x: Any, hit: Any, axis: int) -> Any:
+    """``max_{c != y} x_c`` over ``axis`` (``-inf`` with a single class); ties split evenly."""
+    return xp.max(xp.where(hit, xp.full_like(x, -math.inf), x), axis=axis)
+
+
+def _device(x: Any) -> Any:
+    from array_api_compat import device
+
+    return device(x)
+
+
+def _class_shape(x: Any, xp: Any, v: Any, axis: int) -> Any:
+    """A (C,) vector reshaped to broadcast along ``axis`` of ``x``."""
+    shape = [1] * x.ndim
+    shape[axis] = x.shape[axis]
+    return xp.reshape(v, tuple(shape))
+
+
+# -- binary ---------------------------------------------------------------------------------------
+
+
+@register(
+    family="classification",
+    task="binary",
+    input_spaces=_BINARY_SPACES,
+    formula="max(0, m - t s), t in {-1, 1} (0 read as -1)",
+    convex=True,
+    robust=True,
+    counterparts={
+        "optax": "optax.losses.hinge_loss(scores, target).mean()",
+        "keras": "keras.losses.Hinge()(target, scores)",
+        "sklearn": "sklearn.metrics.hinge_loss(target, scores)",
+    },
+)
+def hinge(
+    scores: Any,
+    target: Any,
+    /,
+    *,
+    margin: Any = 1.0,
+    sample_weight: Any = None,
+    where: Any = None,
+    reduction: str = "mean",
+    xp: Any = None,
+) -> Any:
+    r"""Hinge loss for binary classification with signed targets.
+
+    .. math:: \ell(s, t) = \max(0,\; m - t\,s), \qquad t \in \{-1, 1\}
+
+    A target of 0 is read as -1, so {0, 1} labels give the same loss as {-1, 1}. The gradient
+    at the kink :math:`t s = m` is 0 on every backend.
+
+    Parameters
+    ----------
+    scores : array
+        Real-valued decision scores (floating).
+    target : array
+        Signs in {-1, 1} (or {0, 1}); floating, integer or boolean, broadcastable with
+        ``scores``.
+    margin : float or 0-d array, default 1.0
+        :math:`m \ge 0`.
+    sample_weight : array, optional
+        Weights broadcastable to the per-element loss; ``"mean"`` is ``sum(w*l)/sum(w)``.
+    where : bool array, optional
+        Entries where False are excluded (they may hold inf/NaN).
+    reduction : {"mean", "sum", "none"}
+        ``"none"`` returns the per-element loss of the broadcast shape.
+    xp : namespace, optional
+        Array namespace; inferred from the inputs when None.
+
+    Returns
+    -------
+    array
+        0-d for ``"mean"``/``"sum"``, else the broadcast shape; the scores' namespace, device
+        and floating dtype.
+
+    Notes
+    -----
+    With ``margin=1`` equals ``optax.losses.hinge_loss(scores, target)`` per element,
+    ``keras.losses.Hinge()(target, scores)`` (``"mean"``) and
+    ``sklearn.metrics.hinge_loss(target, scores, sample_weight=w)`` (``"mean"``, 1-D).
+
+    Examples
+    --------
+    >>> import numpy as np, lossapi as la
+    >>> la.hinge(np.array([2.0, 0.5, -1.0]), np.array([1, 1, 1]), reduction="none").tolist()
+    [0.0, 0.5, 2.0]
+    >>> la.hinge(np.array([2.0, 0.5]), np.array([0, 0]), reduction="none").tolist()
+    [3.0, 1.5]
+    """
+    fn = "hinge"
+    _check_margin(fn, margin)
+    p, s, t = _binary(fn, scores, target, (margin,), sample_weight, where, reduction, xp)
+    (m,) = p.params
+    return finish(p, relu(p.xp, m - t * s), reduction, fn=fn, sample_weight=sample_weight, where=where)
+
+
+@register(
+    family="classification",
+    task="binary",
+    input_spaces=_BINARY_SPACES,
+    formula="max(0, m - t s)^2, t in {-1, 1} (0 read as -1)",
+    convex=True,
+    counterparts={"keras": "keras.losses.SquaredHinge()(target, scores)"},
+)
+def squared_hinge(
+    scores: Any,
+    target: Any,
+    /,
+    *,
+    margin: Any = 1.0,
+    sample_weight: Any = None,
+    where: Any = None,
+    reduction: str = "mean",
+    xp: Any = None,
+) -> Any:
+    r"""Squared hinge loss (L2-SVM loss) for binary classification.
+
+    .. math:: \ell(s, t) = \max(0,\; m - t\,s)^2, \qquad t \in \{-1, 1\}
+
+    Continuously differentiable (gradient 0 at :math:`t s = m`). A target of 0 is read as -1.
+
+    Parameters
+    ----------
+    scores : array
+        Real-valued decision scores (floating).
+    target : array
+        Signs in {-1, 1} (or {0, 1}), broadcastable with ``scores``.
+    margin : float or 0-d array, default 1.0
+        :math:`m \ge 0`.
+    sample_weight, where, reduction, xp
+        As for :func:`hinge`.
+
+    Returns
+    -------
+    array
+        0-d for ``"mean"``/``"sum"``, else the broadcast shape.
+
+    Notes
+    -----
+    ``"mean"`` with ``margin=1`` equals ``keras.losses.SquaredHinge()(target, scores)`` (keras
+    also converts {0, 1} targets to {-1, 1}, but only when *every* target is 0 or 1).
+
+    Examples
+    --------
+    >>> import numpy as np, lossapi as la
+    >>> la.squared_hinge(np.array([2.0, 0.5, -1.0]), np.array([1.0, 1.0, 1.0]), reduction="none").tolist()
+    [0.0, 0.25, 4.0]
+    """
+    fn = "squared_hinge"
+    _check_margin(fn, margin)
+    p, s, t = _binary(fn, scores, target, (margin,), sample_weight, where, reduction, xp)
+    (m,) = p.params
+    h = relu(p.xp, m - t * s)
+    return finish(p, h * h, reduction, fn=fn, sample_weight=sample_weight, where=where)
+
+
+@register(
+    family="classification",
+    task="binary",
+    input_spaces=_BINARY_SPACES,
+    formula="log(1 + exp(-t s)), t in {-1, 1} (0 read as -1)",
+    convex=True,
+    smooth=True,
+    robust=True,
+    probabilistic=True,
+    counterparts={"torch": "torch.nn.functional.soft_margin_loss(scores, target)"},
+)
+def soft_margin(
+    scores: Any,
+    target: Any,
+    /,
+    *,
+    sample_weight: Any = None,
+    where: Any = None,
+    reduction: str = "mean",
+    xp: Any = None,
+) -> Any:
+    r"""Soft-margin (logistic) loss with signed targets.
+
+    .. math:: \ell(s, t) = \log\bigl(1 + e^{-t\,s}\bigr), \qquad t \in \{-1, 1\}
+
+    Computed as ``softplus(-t s)``: finite for every finite score (no overflow of ``exp``),
+    and accurate for large margins. A target of 0 is read as -1.
+
+    Parameters
+    ----------
+    scores : array
+        Real-valued scores (logits), floating.
+    target : array
+        Signs in {-1, 1} (or {0, 1}), broadcastable with ``scores``.
+    sample_weight, where, reduction, xp
+        As for :func:`hinge`.
+
+    Returns
+    -------
+    array
+        0-d for ``"mean"``/``"sum"``, else the broadcast shape.
+
+    Notes
+    -----
+    Equals ``torch.nn.functional.soft_margin_loss(scores, target)`` for targets in {-1, 1}
+    (torch reads a 0 target literally, giving ``log 2``).
+
+    Examples
+    --------
+    >>> import numpy as np, lossapi as la
+    >>> la.soft_margin(np.array([0.0, 2.0]), np.array([1.0, -1.0]), reduction="none").round(6).tolist()
+    [0.693147, 2.126928]
+    """
+    fn = "soft_margin"
+    p, s, t = _binary(fn, scores, target, (), sample_weight, where, reduction, xp)
+    return finish(p, softplus(p.xp, -(t * s)), reduction, fn=fn, sample_weight=sample_weight, where=where)
+
+
+@register(
+    family="classification",
+    task="binary",
+    input_spaces=_BINARY_SPACES,
+    formula="max(0, -t s), t in {-1, 1} (0 read as -1)",
+    convex=True,
+    robust=True,
+    counterparts={"optax": "optax.losses.perceptron_loss(scores, target).mean()"},
+)
+def perceptron(
+    scores: Any,
+    target: Any,
+    /,
+    *,
+    sample_weight: Any = None,
+    where: Any = None,
+    reduction: str = "mean",
+    xp: Any = None,
+) -> Any:
+    r"""Binary perceptron loss.
+
+    .. math:: \ell(s, t) = \max(0,\; -t\,s), \qquad t \in \{-1, 1\}
+
+    Zero for correctly signed scores; the gradient at :math:`s = 0` is 0. A target of 0 is read
+    as -1.
+
+    Parameters
+    ----------
+    scores : array
+        Real-valued scores, floating.
+    target : array
+        Signs in {-1, 1} (or {0, 1}), broadcastable with ``scores``.
+    sample_weight, where, reduction, xp
+        As for :func:`hinge`.
+
+    Returns
+    -------
+    array
+        0-d for ``"mean"``/``"sum"``, else the broadcast shape.
+
+    Notes
+    -----
+    Equals ``optax.losses.perceptron_loss(scores, target)`` per element.
+
+    Examples
+    --------
+    >>> import numpy as np, lossapi as la
+    >>> la.perceptron(np.array([2.0, -0.5, 1.5]), np.array([1, 1, 0]), reduction="none").tolist()
+    [0.0, 0.5, 1.5]
+    """
+    fn = "perceptron"
+    p, s, t = _binary(fn, scores, target, (), sample_weight, where, reduction, xp)
+    return finish(p, relu(p.xp, -(t * s)), reduction, fn=fn, sample_weight=sample_weight, where=where)
+
+
+# -- multiclass -----------------------------------------------------------------------------------
+
+
+@register(
+    family="classification",
+    task="multiclass",
+    input_spaces=_LABEL_SPACES,
+    formula="crammer_singer: max(0, m + max_{c!=y} s_c - s_y)^p; "
+            "weston_watkins: sum_{c!=y} max(0, m - s_y + s_c)^p / C; times w_y",
+    convex=True,
+    robust=True,
+    counterparts={
+        "optax": "optax.losses.multiclass_hinge_loss(scores, labels).mean()",
+        "torch": "torch.nn.functional.multi_margin_loss(scores, labels, p=p, margin=margin, weight=class_weight)",
+        "sklearn": "sklearn.metrics.hinge_loss(labels, scores, labels=range(C))",
+    },
+)
+def multiclass_hinge(
+    scores: Any,
+    labels: Any,
+    /,
+    *,
+    margin: Any = 1.0,
+    variant: str = "crammer_singer",
+    p: int = 1,
+    class_weight: Any = None,
+    sample_weight: Any = None,
+    where: Any = None,
+    reduction: str = "mean",
+    axis: int = -1,
+    xp: Any = None,
+) -> Any:
+    r"""Multiclass hinge loss (multiclass SVM), Crammer-Singer or Weston-Watkins.
+
+    With scores :math:`s` over ``axis``, label :math:`y` and :math:`C` classes:
+
+    - ``variant="crammer_singer"`` (the largest violation):
+
+      .. math:: \ell = \max\bigl(0,\; m + \max_{c \ne y} s_c - s_y\bigr)^p
+                     = \Bigl(\max_c \bigl(s_c + m\,[c \ne y]\bigr) - s_y\Bigr)^p
+
+    - ``variant="weston_watkins"`` (every violation, averaged over the classes):
+
+      .. math:: \ell = \frac{1}{C} \sum_{c \ne y} \max\bigl(0,\; m - s_y + s_c\bigr)^p
+
+    ``class_weight`` is a weight source (API.md): the element's loss is multiplied by
+    :math:`w_y`, and ``"mean"`` is :math:`\sum_i w_{y_i} \ell_i / \sum_i w_{y_i}`.
+
+    Parameters
+    ----------
+    scores : array
+        Real floating scores with the class axis at ``axis``.
+    labels : array
+        Integer class indices (any integer dtype), the scores' shape without the class axis.
+    margin : float or 0-d array, default 1.0
+        :math:`m \ge 0`.
+    variant : {"crammer_singer", "weston_watkins"}
+        Which multiclass extension of the hinge.
+    p : {1, 2}
+        Power of each hinge term (2: squared hinge).
+    class_weight : array, optional
+        Shape (C,): per-class weights looked up at the label.
+    sample_weight : array, optional
+        Broadcastable to the per-element loss (the scores' shape without the class axis).
+    where : bool array, optional
+        Same shape rules; False entries are excluded (they may hold NaN/inf scores and
+        out-of-range labels).
+    reduction : {"mean", "sum", "none"}
+        ``"none"`` returns the (class-weighted) per-element loss, without the class axis.
+    axis : int, default -1
+        Class axis of ``scores``.
+    xp : namespace, optional
+        Array namespace; inferred from the inputs when None.
+
+    Returns
+    -------
+    array
+        0-d for ``"mean"``/``"sum"``; for ``"none"`` the shape of ``labels``.
+
+    Raises
+    ------
+    InvalidOptionError
+        Unknown ``variant``, ``p`` not 1 or 2, negative ``margin``.
+
+    Notes
+    -----
+    ``"crammer_singer"`` with ``margin=1, p=1`` equals
+    ``optax.losses.multiclass_hinge_loss(scores, labels)`` per element and
+    ``sklearn.metrics.hinge_loss(labels, scores, labels=range(C), sample_weight=w)``
+    (``"mean"``). ``"weston_watkins"`` equals ``torch.nn.functional.multi_margin_loss(scores,
+    labels, p=p, margin=margin, weight=class_weight)`` with ``axis=1`` -- except that with a
+    ``weight`` torch's ``"mean"`` divides by the number of elements, lossapi's by the sum of
+    the weights (``"none"`` and ``"sum"`` agree).
+
+    The gradient at the hinge's kink is 0 (a tie between :math:`s_y` and :math:`m + s_c`);
+    tied wrong classes share the gradient of the maximum evenly.
+
+    Examples
+    --------
+    >>> import numpy as np, lossapi as la
+    >>> s = np.array([[2.0, 1.5, -1.0], [0.0, 1.0, 0.5]])
+    >>> y = np.array([0, 0])
+    >>> la.multiclass_hinge(s, y, reduction="none").tolist()
+    [0.5, 2.0]
+    >>> la.multiclass_hinge(s, y, variant="weston_watkins", reduction="none").tolist()
+    [0.16666666666666666, 1.1666666666666667]
+    """
+    fn = "multiclass_hinge"
+    if not isinstance(variant, str) or variant not in _VARIANTS:
+        raise InvalidOptionError(
+            f"lossapi.{fn}: variant={variant!r} is not one of 'crammer_singer' (optax's multiclass_hinge_loss), "
+            "'weston_watkins' (torch's multi_margin_loss)."
+        )
+    if isinstance(p, bool) or not isinstance(p, (int, float)) or p not in (1, 2):
+        raise InvalidOptionError(f"lossapi.{fn}: p={p!r} is not supported; use p=1 (hinge) or p=2 (squared hinge).")
+    _check_margin(fn, margin)
+    names = "scores labels sample_weight where class_weight margin"
+    pc = setup_classes(fn, names, scores, labels, axis=axis, sample_weight=sample_weight, where=where,
+                       reduction=reduction, xp=xp, params=(margin,), labels="int", extra=(class_weight,))
+    xp = pc.xp
+    x, y, ax = pc.x, pc.target, pc.axis
+    (m,) = pc.params
+    cw = check_class_weight(fn, "class_weight", xp, class_weight, pc.num_classes, pc.dtype)
+    hit = label_hits(xp, y, pc.num_classes, ax)
+    s_y = gather_labels(xp, x, y, axis=ax)
+    if variant == "crammer_singer":
+        h = relu(xp, m + _max_other(xp, x, hit, ax) - s_y)
+        loss = h if p == 1 else h * h
+    else:
+        h = relu(xp, m - xp.expand_dims(s_y, axis=ax) + x)
+        if p == 2:
+            h = h * h
+        loss = xp.sum(xp.where(hit, xp.zeros_like(h), h), axis=ax) / pc.num_classes
+    w = None if cw is None else class_weight_at(xp, cw, y)
+    return finish_classes(pc, loss, reduction, fn=fn, sample_weight=sample_weight, where=where, weight=w)
+
+
+@register(
+    family="classification",
+    task="multiclass",
+    input_spaces={"scores": "real", "target": "label_or_probability"},
+    formula="max(0, 1 + max_c (1 - t_c) s_c - sum_c t_c s_c)",
+    convex=True,
+    robust=True,
+    counterparts={"keras": "keras.losses.CategoricalHinge()(target, scores)"},
+)
+def categorical_hinge(
+    scores: Any,
+    target: Any,
+    /,
+    *,
+    sample_weight: Any = None,
+    where: Any = None,
+    reduction: str = "mean",
+    axis: int = -1,
+    xp: Any = None,
+) -> Any:
+    r"""Categorical hinge loss (keras' definition) with one-hot targets or integer labels.
+
+    .. math::
+
+        \ell = \max\Bigl(0,\; 1 + \max_c\, (1 - t_c)\, s_c - \sum_c t_c\, s_c\Bigr)
+
+    For a one-hot target of class :math:`y` this is
+    :math:`\max(0, 1 + \max(0, \max_{c \ne y} s_c) - s_y)`: as in keras, the zeroed entry of the
+    label takes part in the maximum. Integer labels give exactly that, without building a
+    floating one-hot of the scores' size.
+
+    Parameters
+    ----------
+    scores : array
+        Real floating scores with the class axis at ``axis``.
+    target : array
+        Floating (or boolean) one-hot / soft targets of the scores' shape, or integer class
+        indices of the scores' shape without the class axis. Chosen by dtype.
+    sample_weight, where, reduction, axis, xp
+        As for :func:`multiclass_hinge`.
+
+    Returns
+    -------
+    array
+        0-d for ``"mean"``/``"sum"``; for ``"none"`` the scores' shape without ``axis``.
+
+    Notes
+    -----
+    Equals ``keras.losses.categorical_hinge(target, scores)`` per element and
+    ``keras.losses.CategoricalHinge()(target, scores)`` for ``"mean"``.
+
+    Examples
+    --------
+    >>> import numpy as np, lossapi as la
+    >>> s = np.array([[2.0, 1.5, -1.0], [-2.0, -1.0, 0.5]])
+    >>> la.categorical_hinge(s, np.array([[1.0, 0.0, 0.0], [1.0, 0.0, 0.0]]), reduction="none").tolist()
+    [0.5, 3.5]
+    >>> la.categorical_hinge(s, np.array([0, 0]), reduction="none").tolist()
+    [0.5, 3.5]
+    """
+    fn = "categorical_hinge"
+    pc = setup_classes(fn, "scores target sample_weight where", scores, target, axis=axis,
+                       sample_weight=sample_weight, where=where, reduction=reduction, xp=xp)
+    xp = pc.xp
+    x, ax = pc.x, pc.axis
+    if pc.int_labels:
+        hit = label_hits(xp, pc.target, pc.num_classes, ax)
+        pos = gather_labels(xp, x, pc.target, axis=ax)
+        neg = xp.max(xp.where(hit, xp.zeros_like(x), x), axis=ax)
+    else:
+        t = pc.target
+        pos = xp.sum(t * x, axis=ax)
+        neg = xp.max((1 - t) * x, axis=ax)
+    return finish_classes(pc, relu(xp, 1 + neg - pos), reduction, fn=fn, sample_weight=sample_weight, where=where)
+
+
+@register(
+    family="classification",
+    task="multiclass",
+    input_spaces=_LABEL_SPACES,
+    formula="max_c s_c - s_y",
+    convex=True,
+    robust=True,
+    counterparts={"optax": "optax.losses.multiclass_perceptron_loss(scores, labels).mean()"},
+)
+def multiclass_perceptron(
+    scores: Any,
+    labels: Any,
+    /,
+    *,
+    sample_weight: Any = None,
+    where: Any = None,
+    reduction: str = "mean",
+    axis: int = -1,
+    xp: Any = None,
+) -> Any:
+    r"""Multiclass perceptron loss.
+
+    .. math:: \ell = \max_c s_c - s_y = \max\bigl(0,\; \max_{c \ne y} s_c - s_y\bigr)
+
+    Zero when the label has the (weakly) largest score. Computed in the second form: the
+    gradient is 0 at a tie between the label and the best wrong class, and tied wrong classes
+    share it evenly.
+
+    Parameters
+    ----------
+    scores : array
+        Real floating scores with the class axis at ``axis``.
+    labels : array
+        Integer class indices (any integer dtype), the scores' shape without the class axis.
+    sample_weight, where, reduction, axis, xp
+        As for :func:`multiclass_hinge`.
+
+    Returns
+    -------
+    array
+        0-d for ``"mean"``/``"sum"``; for ``"none"`` the shape of ``labels``.
+
+    Notes
+    -----
+    Equals ``optax.losses.multiclass_perceptron_loss(scores, labels)`` per element.
+
+    Examples
+    --------
+    >>> import numpy as np, lossapi as la
+    >>> s = np.array([[2.0, 1.5, -1.0], [0.0, 1.0, 0.5]])
+    >>> la.multiclass_perceptron(s, np.array([0, 0]), reduction="none").tolist()
+    [0.0, 1.0]
+    """
+    fn = "multiclass_perceptron"
+    pc = setup_classes(fn, "scores labels sample_weight where", scores, labels, axis=axis,
+                       sample_weight=sample_weight, where=where, reduction=reduction, xp=xp, labels="int")
+    xp = pc.xp
+    hit = label_hits(xp, pc.target, pc.num_classes, pc.axis)
+    s_y = gather_labels(xp, pc.x, pc.target, axis=pc.axis)
+    loss = relu(xp, _max_other(xp, pc.x, hit, pc.axis) - s_y)
+    return finish_classes(pc, loss, reduction, fn=fn, sample_weight=sample_weight, where=where)
+
+
+@register(
+    family="classification",
+    task="multiclass",
+    input_spaces={"logits": "logit", "labels": "label"},
+    formula="0.5 ||p - e_y||^2 + max(0, tau - z_y), p = sparsemax(z) = max(z - tau, 0)",
+    convex=True,
+    robust=True,
+    probabilistic=True,
+    counterparts={"optax": "optax.losses.multiclass_sparsemax_loss(logits, labels).mean()"},
+)
+def sparsemax(
+    logits: Any,
+    labels: Any,
+    /,
+    *,
+    sample_weight: Any = None,
+    where: Any = None,
+    reduction: str = "mean",
+    axis: int = -1,
+    xp: Any = None,
+) -> Any:
+    r"""Sparsemax loss (Martins & Astudillo, 2016): the Fenchel-Young loss of sparsemax.
+
+    With :math:`p = \mathrm{sparsemax}(z) = \max(z - \tau, 0)`, the Euclidean projection of
+    the logits onto the simplex (:math:`\tau` chosen so that :math:`\sum_c p_c = 1`), and
+    support :math:`S = \{c : p_c > 0\}`:
+
+    .. math::
+
+        \ell(z, y) = \tfrac12 \sum_{c \in S} \bigl(z_c^2 - \tau^2\bigr) + \tfrac12 - z_y
+                   = \tfrac12 \lVert p - e_y \rVert^2 + \max(0,\; \tau - z_y)
+
+    The second form (used here) is a sum of non-negative terms, so small losses keep their
+    relative precision; the logits are shifted by their maximum first (the loss is
+    shift-invariant). :math:`\tau` comes from a descending sort and a cumulative sum along the
+    class axis: :math:`k^* = \max\{k : 1 + k\, z_{(k)} > \sum_{j \le k} z_{(j)}\}`,
+    :math:`\tau = (\sum_{j \le k^*} z_{(j)} - 1) / k^*`. The gradient is
+    :math:`p - e_y` (no gradient flows through the sort).
+
+    Parameters
+    ----------
+    logits : array
+        Real floating logits with the class axis at ``axis``.
+    labels : array
+        Integer class indices (any integer dtype), the logits' shape without the class axis.
+    sample_weight, where, reduction, axis, xp
+        As for :func:`multiclass_hinge`.
+
+    Returns
+    -------
+    array
+        0-d for ``"mean"``/``"sum"``; for ``"none"`` the shape of ``labels``.
+
+    Notes
+    -----
+    Equals ``optax.losses.multiclass_sparsemax_loss(logits, labels)`` per element.
+
+    Examples
+    --------
+    >>> import numpy as np, lossapi as la
+    >>> z = np.array([[1.0, 0.5, -1.0], [0.0, 0.0, 0.0]])
+    >>> la.sparsemax(z, np.array([1, 2]), reduction="none").round(6).tolist()
+    [0.5625, 0.333333]
+    """
+    fn = "sparsemax"
+    pc = setup_classes(fn, "logits labels sample_weight where", logits, labels, axis=axis,
+                       sample_weight=sample_weight, where=where, reduction=reduction, xp=xp, labels="int")
+    xp = pc.xp
+    ax, C, dt = pc.axis, pc.num_classes, pc.dtype
+    z = pc.x - stop_gradient(xp, xp.max(pc.x, axis=ax, keepdims=True))
+    # Threshold from the sorted logits (no gradient needed: it only decides the support).
+    zs = sort_descending(xp, stop_gradient(xp, z), axis=ax)
+    shape = [1] * z.ndim
+    shape[ax] = C
+    k = xp.reshape(xp.arange(1, C + 1, dtype=dt, device=_device(z)), tuple(shape))
+    cond = 1 + k * zs > cumulative_sum(xp, zs, axis=ax)
+    zero = xp.zeros_like(z)
+    tau_s = (xp.sum(xp.where(cond, zs, zero), axis=ax, keepdims=True) - 1) / xp.sum(
+        astype(xp, cond, dt), axis=ax, keepdims=True)
+    # The support, boundary included (p = 0 there; tau is unchanged), and a differentiable tau.
+    support = z >= tau_s
+    tau = (xp.sum(xp.where(support, z, zero), axis=ax, keepdims=True) - 1) / xp.sum(
+        astype(xp, support, dt), axis=ax, keepdims=True)
+    prob = xp.where(support, z - tau, zero)
+    y = pc.target
+    hit = label_hits(xp, y, C, ax)
+    others = xp.where(hit, zero, prob)  # 1 - p_y == sum of the other probabilities
+    rest = xp.sum(others, axis=ax)
+    sq = 0.5 * (xp.sum(others * others, axis=ax) + rest * rest)
+    z_y = gather_labels(xp, z, y, axis=ax)
+    in_support = gather_labels(xp, astype(xp, support, dt), y, axis=ax) > 0
+    gap = xp.squeeze(tau, axis=ax) - z_y
+    loss = sq + xp.where(in_support, xp.zeros_like(gap), gap)
+    return finish_classes(pc, loss, reduction, fn=fn, sample_weight=sample_weight, where=where)
+
+
+# -- multilabel -----------------------------------------------------------------------------------
+
+
+@register(
+    family="classification",
+    task="multilabel",
+    input_spaces={"logits": "logit", "target": "probability"},
+    formula="-mean_c w_c (t_c log sigmoid(x_c) + (1 - t_c) log sigmoid(-x_c))",
+    convex=True,
+    smooth=True,
+    robust=True,
+    probabilistic=True,
+    counterparts={
+        "torch": "torch.nn.functional.multilabel_soft_margin_loss(logits, target, weight=class_weight)",
+    },
+)
+def multilabel_soft_margin(
+    logits: Any,
+    target: Any,
+    /,
+    *,
+    class_weight: Any = None,
+    sample_weight: Any = None,
+    where: Any = None,
+    reduction: str = "mean",
+    axis: int = -1,
+    xp: Any = None,
+) -> Any:
+    r"""Multilabel soft-margin loss: per-class logistic losses averaged over the classes.
+
+    .. math::
+
+        \ell = -\frac{1}{C} \sum_c w_c \bigl(t_c \log\sigma(x_c) + (1 - t_c)\log\sigma(-x_c)\bigr)
+
+    Each term is computed in the stable form
+    :math:`\max(x, 0) - x\,t + \log(1 + e^{-|x|})`. ``class_weight`` weighs the terms inside
+    the class mean (as torch's ``weight``); it is not a weight source of the reduction.
+
+    Parameters
+    ----------
+    logits : array
+        Real floating logits with the class axis at ``axis``.
+    target : array
+        Multi-hot (or soft) targets in [0, 1] of the logits' shape; floating, integer or
+        boolean.
+    class_weight : array, optional
+        Shape (C,): weight of each class's term.
+    sample_weight, where, reduction, axis, xp
+        As for :func:`multiclass_hinge`.
+
+    Returns
+    -------
+    array
+        0-d for ``"mean"``/``"sum"``; for ``"none"`` the logits' shape without ``axis``.
+
+    Notes
+    -----
+    Equals ``torch.nn.functional.multilabel_soft_margin_loss(logits, target,
+    weight=class_weight)`` (class axis last, or ``axis=1`` for ``(N, C)``).
+
+    Examples
+    --------
+    >>> import numpy as np, lossapi as la
+    >>> x = np.array([[0.0, 2.0], [-1.0, 1.0]])
+    >>> la.multilabel_soft_margin(x, np.array([[1.0, 0.0], [0.0, 1.0]]), reduction="none").round(6).tolist()
+    [1.410038, 0.313262]
+    """
+    fn = "multilabel_soft_margin"
+    names = "logits target sample_weight where class_weight"
+    pc = setup_classes(fn, names, logits, target, axis=axis, sample_weight=sample_weight, where=where,
+                       reduction=reduction, xp=xp, labels="float", extra=(class_weight,))
+    xp = pc.xp
+    x, t, ax = pc.x, pc.target, pc.axis
+    cw = check_class_weight(fn, "class_weight", xp, class_weight, pc.num_classes, pc.dtype)
+    # -(t log s(x) + (1 - t) log s(-x)) = max(x, 0) - x t + log1p(exp(-|x|)): exact for 0/1 targets
+    # at large |x| (softplus(x) - x t would cancel). -|x| as where(x > 0, -x, x): gradient
+    # sigmoid(0) - t at x = 0 on every backend.
+    terms = relu(xp, x) - x * t + xp.log1p(xp.exp(xp.where(x > 0, -x, x)))
+    if cw is not None:
+        terms = terms * _class_shape(x, xp, cw, ax)
+    loss = xp.mean(terms, axis=ax)
+    return finish_classes(pc, loss, reduction, fn=fn, sample_weight=sample_weight, where=where)
+
+
+@register(
+    family="classification",
+    task="multilabel",
+    input_spaces={"scores": "real", "labels": "padded_labels"},
+    formula="sum_{j valid} sum_{i not a target} max(0, 1 - (s_{y_j} - s_i)) / C",
+    convex=True,
+    robust=True,
+    counterparts={"torch": "torch.nn.functional.multilabel_margin_loss(scores, labels)"},
+)
+def multilabel_margin(
+    scores: Any,
+    labels: Any,
+    /,
+    *,
+    sample_weight: Any = None,
+    where: Any = None,
+    reduction: str = "mean",
+    axis: int = -1,
+    xp: Any = None,
+) -> Any:
+    r"""Multilabel margin loss (torch's ``multilabel_margin_loss``).
+
+    ``labels`` has the scores' shape: along ``axis`` it lists the target classes
+    :math:`y_1, y_2, \dots` of the element, padded with -1 (everything from the first negative
+    entry on is ignored). With :math:`J` the valid entries and :math:`T = \{y_j : j \in J\}`:
+
+    .. math::
+
+        \ell = \frac{1}{C} \sum_{j \in J} \sum_{i \notin T} \max\bigl(0,\; 1 - (s_{y_j} - s_i)\bigr)
+
+    (a class listed twice counts twice, as in torch). Shapes stay static: validity is a
+    cumulative sum of ``labels < 0`` along the axis, and the pairs are a :math:`C \times C`
+    comparison per element (memory :math:`O(C^2)` per element), so the loss runs under
+    ``jax.jit`` and on Dask.
+
+    Parameters
+    ----------
+    scores : array
+        Real floating scores with the class axis at ``axis``.
+    labels : array
+        Integer (any integer dtype) target lists of the scores' shape, padded with -1.
+    sample_weight, where, reduction, axis, xp
+        As for :func:`multiclass_hinge`.
+
+    Returns
+    -------
+    array
+        0-d for ``"mean"``/``"sum"``; for ``"none"`` the scores' shape without ``axis``.
+
+    Notes
+    -----
+    Equals ``torch.nn.functional.multilabel_margin_loss(scores, labels)`` for ``(N, C)``
+    inputs (torch raises for out-of-range entries after the padding; lossapi ignores them).
+
+    Examples
+    --------
+    >>> import numpy as np, lossapi as la
+    >>> s = np.array([[0.1, 0.2, 0.4, 0.8]])
+    >>> round(float(la.multilabel_margin(s, np.array([[3, 0, -1, 1]]))), 6)
+    0.85
+    """
+    fn = "multilabel_margin"
+    if hasattr(labels, "dtype") and _kind(labels.dtype) != "int":
+        raise InvalidDTypeError(
+            f"lossapi.{fn}: `labels` must hold integer class indices padded with -1, got dtype {labels.dtype}."
+        )
+    # Labels are compared as floats (exact for any class count below 2**24); where-excluded
+    # rows become all padding.
+    pc = setup_classes(fn, "scores labels sample_weight where", scores, labels, axis=axis,
+                       sample_weight=sample_weight, where=where, reduction=reduction, xp=xp, labels="float",
+                       target_fill=-1.0)
+    xp = pc.xp
+    x, ax, C, dt = pc.x, pc.axis, pc.num_classes, pc.dtype
+    y = pc.target
+    if tuple(y.shape) != tuple(x.shape):
+        y = xp.broadcast_to(y, tuple(x.shape))
+    valid = cumulative_sum(xp, astype(xp, y < 0, dt), axis=ax) == 0
+    # Pairs: target slot j at `ax`, class i at `ax + 1`.
+    shape = [1] * (x.ndim + 1)
+    shape[ax + 1] = C
+    classes = xp.reshape(xp.arange(C, dtype=dt, device=_device(x)), tuple(shape))
+    hit = xp.expand_dims(y, axis=ax + 1) == classes
+    valid_j = xp.expand_dims(valid, axis=ax + 1)
+    is_target = xp.any(hit & valid_j, axis=ax)
+    x_i = xp.expand_dims(x, axis=ax)
+    g = xp.sum(xp.where(hit, x_i, xp.zeros_like(x_i)), axis=ax + 1)  # s at y_j (0 for padding)
+    pair = relu(xp, 1 - xp.expand_dims(g, axis=ax + 1) + x_i)
+    keep = valid_j & xp.expand_dims(~is_target, axis=ax)
+    loss = xp.sum(xp.where(keep, pair, xp.zeros_like(pair)), axis=(ax, ax + 1)) / C
+    return finish_classes(pc, loss, reduction, fn=fn, sample_weight=sample_weight, where=where)
