@@ -157,6 +157,13 @@ def test_nchw_axis1_equals_torch_and_channels_last(backend):
     y3 = RNG.integers(0, 4, size=(3, 5))
     got = _np(backend, la.cross_entropy(backend.asarray(x3), backend.asarray(y3), axis=-2, reduction="none"))
     np.testing.assert_allclose(got, _torch_ce(x3, y3, reduction="none"), rtol=1e-12)
+    # class axis first, (C, N, L), and third of four, (N, H, C, W)
+    x0 = np.ascontiguousarray(np.moveaxis(x3, 1, 0))
+    got = _np(backend, la.cross_entropy(backend.asarray(x0), backend.asarray(y3), axis=0, reduction="none"))
+    np.testing.assert_allclose(got, _torch_ce(x3, y3, reduction="none"), rtol=1e-12)
+    x2 = np.ascontiguousarray(np.moveaxis(x, 1, 2))
+    got = _np(backend, la.cross_entropy(backend.asarray(x2), backend.asarray(y), axis=2))
+    np.testing.assert_allclose(got, _torch_ce(x, y), rtol=1e-12)
 
 
 # -- 3. every torch combination, exactly ----------------------------------------------------------
@@ -787,7 +794,15 @@ def test_native_cross_entropy_matches_generic():
     x4 = RNG.normal(size=(2, 5, 3, 4))
     y4 = RNG.integers(0, 5, size=(2, 3, 4))
     y4[0, 0, 0] = -100
+    x4m = np.ascontiguousarray(np.moveaxis(x4, 1, 2))  # (N, H, C, W)
+    x30 = np.ascontiguousarray(np.moveaxis(x, 1, 0))  # (C, N, L)
     for reduction in REDUCTIONS:
+        _native_vs_generic(la.cross_entropy, (_leaf(x4m), _leaf(y4)), axis=2, ignore_index=-100,
+                           class_weight=torch.linspace(0.5, 2, 5, dtype=torch.float64), reduction=reduction)
+        _native_vs_generic(la.cross_entropy, (_leaf(x30), _leaf(y)), axis=0, label_smoothing=0.1,
+                           reduction=reduction)
+        _native_vs_generic(la.nll, (_leaf(x30), _leaf(y)), axis=0, reduction=reduction)
+        _native_vs_generic(la.cross_entropy, (_leaf(x[0, :, 0]), _leaf(y[0, 0])), reduction=reduction)  # 1-D
         _native_vs_generic(la.cross_entropy, (_leaf(x4), _leaf(y4)), axis=1, ignore_index=-100,
                            reduction=reduction)
         _native_vs_generic(la.cross_entropy, (_leaf(x4, torch.float32), _leaf(y4, torch.int32)), axis=1,
@@ -843,6 +858,7 @@ def test_native_nll_and_bce_match_generic():
     pw = np.linspace(0.5, 3.0, 14)
     for reduction in REDUCTIONS:
         for kw in ({}, {"alpha": 0.25}, {"label_smoothing": 0.1}, {"alpha": 0.7, "label_smoothing": 0.2}):
+            _native_vs_generic(la.binary_cross_entropy, (_leaf(p), _leaf(t, grad=False)), reduction=reduction, **kw)
             _native_vs_generic(la.binary_cross_entropy, (_leaf(p), _leaf(t)), reduction=reduction, **kw)
             _native_vs_generic(la.binary_cross_entropy_with_logits, (_leaf(x), _leaf(t)),
                                reduction=reduction, **kw)

@@ -230,9 +230,12 @@ def backend_grads(
     def f(*args: Any) -> Any:
         return record.fn(*args, **opts, reduction=reduction, sample_weight=sw, where=wh)
 
-    argnums = [names.index(n) for n in case.differentiable]
-    gs = backend.grad(f, [arrays[n] for n in names], argnums)
-    return dict(zip(case.differentiable, gs))
+    # An integer/bool value of a differentiable input (an edge with hard labels) has no gradient.
+    diff = [n for n in case.differentiable if is_float(inputs[n])]
+    gs = backend.grad(f, [arrays[n] for n in names], [names.index(n) for n in diff]) if diff else []
+    out = {n: np.zeros(np.shape(inputs[n])) for n in case.differentiable}
+    out.update(zip(diff, gs))
+    return out
 
 
 class OracleRef:
