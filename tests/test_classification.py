@@ -88,7 +88,7 @@ def _reductions(backend):
     return ("none", "mean") if backend.name in _SLOW else REDUCTIONS
 
 
-def _combos(backend, *axes, stride=5):
+def _combos(backend, *axes, stride=7):
     combos = list(itertools.product(*axes))
     return combos[::stride] if backend.name in _SLOW else combos
 
@@ -231,7 +231,7 @@ def test_weighted_mean_rule_with_sample_weight_where_temperature(backend):
     xb, xwb = backend.asarray(x), backend.asarray(xw)
     for use_sw, use_where, T, (cw, eps), ii, reduction in _combos(
         backend, (False, True), (False, True), (1.0, 2.5), ((None, 0.0), (w, 0.0), (w, 0.1), (None, 0.1)),
-        (None, -100), REDUCTIONS, stride=7,
+        (None, -100), REDUCTIONS, stride=11,
     ):
         if ii is None and not use_where:
             labels = np.where(y == -100, 1, y)
@@ -374,19 +374,25 @@ def test_bce_saturated_probabilities(backend):
     assert float(_np(backend, la.bce(backend.asarray(p), backend.asarray(t)))) == pytest.approx(50.0, rel=1e-12)
 
 
-def test_bce_saturated_equals_torch_with_finite_gradient():
+@pytest.mark.parametrize("native", [True, False], ids=["native", "generic"])
+def test_bce_saturated_equals_torch_with_finite_gradient(native):
+    """Values and the gradient w.r.t. probs equal torch's, whose backward divides by
+    max(p (1 - p), 1e-12) -- a C++ float constant, 1e-12 rounded to float32."""
     torch = _torch()
     F = torch.nn.functional
-    p0 = torch.tensor([0.0, 1.0, 0.0, 1.0, 0.3, 1e-20], dtype=torch.float64)
-    t = torch.tensor([1.0, 0.0, 0.0, 1.0, 1.0, 1.0], dtype=torch.float64)
-    p1, p2 = p0.clone().requires_grad_(), p0.clone().requires_grad_()
-    out = la.binary_cross_entropy(p1, t)
-    ref = F.binary_cross_entropy(p2, t)
-    assert out.item() == pytest.approx(ref.item(), rel=1e-12)
-    (g,) = torch.autograd.grad(out, p1)
-    (gr,) = torch.autograd.grad(ref, p2)
-    assert torch.all(torch.isfinite(g))
-    torch.testing.assert_close(g, gr, rtol=1e-12, atol=0)
+    p0 = torch.tensor([0.0, 1.0, 0.0, 1.0, 0.3, 1e-20, 0.5], dtype=torch.float64)
+    t = torch.tensor([1.0, 0.0, 0.0, 1.0, 1.0, 1.0, 0.2], dtype=torch.float64)
+    for reduction in REDUCTIONS:
+        p1, p2 = p0.clone().requires_grad_(), p0.clone().requires_grad_()
+        with la.native(native):
+            out = la.binary_cross_entropy(p1, t, reduction=reduction)
+        ref = F.binary_cross_entropy(p2, t, reduction=reduction)
+        torch.testing.assert_close(out.detach(), ref.detach(), rtol=1e-12, atol=0)
+        cot = torch.linspace(0.5, 1.5, ref.numel(), dtype=torch.float64).reshape(ref.shape)
+        (g,) = torch.autograd.grad((out * cot).sum(), p1)
+        (gr,) = torch.autograd.grad((ref * cot).sum(), p2)
+        assert torch.all(torch.isfinite(g))
+        torch.testing.assert_close(g, gr, rtol=1e-12, atol=0, msg=lambda m, r=reduction: f"{r}: {m}")
 
 
 def test_logits_1e4_finite_values_and_gradients_torch():
@@ -852,7 +858,8 @@ def test_native_nll_and_bce_match_generic():
                            reduction=reduction)
         _native_vs_generic(la.nll, (_leaf(lp[:, :, 0]), _leaf(yy[:, 0])), class_weight=cw,
                            ignore_index=ii, reduction=reduction)
-    p = np.concatenate([RNG.uniform(0.01, 0.99, size=10), [0.0, 1.0, 0.0, 1.0]])
+    # exact 0 / 1 probabilities: see test_bce_saturated_equals_torch_with_finite_gradient
+    p = np.concatenate([RNG.uniform(0.01, 0.99, size=10), [1e-3, 0.999, 1e-9, 1.0 - 1e-9]])
     t = np.concatenate([RNG.uniform(size=10), [1.0, 0.0, 0.0, 1.0]])
     x = np.concatenate([RNG.normal(size=10) * 3, [1e4, -1e4, 0.0, 30.0]])
     pw = np.linspace(0.5, 3.0, 14)

@@ -49,8 +49,9 @@ __all__ = [
 #: torch clamps log-probabilities at -100 in its BCE; so do the probability-space losses here.
 LOG_CLAMP = -100.0
 _CLAMP_AT = math.exp(LOG_CLAMP)
-#: torch's BCE backward divides by max(p (1 - p), 1e-12).
-_BCE_GRAD_EPS = 1e-12
+#: torch's BCE backward divides by max(p (1 - p), EPSILON) with a C++ float EPSILON = 1e-12f,
+#: i.e. float32(1e-12) also in float64.
+_BCE_GRAD_EPS = 9.999999960041972e-13
 
 
 def _fast(name: str, xp: Any, *arrays: Any, **kw: Any) -> Any:
