@@ -12,6 +12,9 @@ MODULES = [
     "lossapi._catalog",
     "lossapi.losses.regression",
     "lossapi.losses.classification",
+    "lossapi.losses.margin",
+    "lossapi.losses.focal",
+    "lossapi.losses.divergence",
 ]
 
 

@@ -265,7 +265,7 @@ def softmax_focal(
     alpha_table = alpha is not None and getattr(alpha, "ndim", 0) != 0
     p = setup_classes(fn, "logits labels sample_weight where class_weight alpha gamma", logits, labels, axis=axis,
                       sample_weight=sample_weight, where=where, reduction=reduction, xp=xp, params=(gamma,),
-                      labels="int", extra=(class_weight, alpha if alpha_table else None))
+                      labels="int", extra=(class_weight, alpha))
     xp, x, ax = p.xp, p.x, p.axis
     (g,) = p.params
     cw = check_class_weight(fn, "class_weight", xp, class_weight, p.num_classes, p.dtype)
