@@ -122,3 +122,18 @@ def test_no_conformance_case_without_a_loss():
     from lossapi._conformance.cases import CASES
 
     assert set(CASES) <= set(RECORDS)
+
+
+def test_conformance_cases_need_only_runtime_dependencies():
+    """`lossapi check` runs on a machine with only lossapi's runtime dependencies: loading
+    every case, oracle and counterpart mapping imports no SciPy and no framework."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from lossapi._conformance.grad_checks import load_cases; load_cases(); "
+        "import lossapi._conformance.counterparts; "
+        "bad = sorted({m.split('.')[0] for m in sys.modules} & {'scipy', 'sklearn', 'torch', 'jax', 'keras', 'optax'}); "
+        "assert not bad, bad"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

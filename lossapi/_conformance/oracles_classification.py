@@ -11,7 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from scipy.special import expit, log_softmax
+
+from .special import expit, log_softmax
 
 __all__ = [
     "binary_cross_entropy",

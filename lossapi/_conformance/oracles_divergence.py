@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from scipy.special import rel_entr
+
+from .special import rel_entr
 
 __all__ = ["generalized_kl_divergence", "hellinger", "js_divergence", "kl_divergence"]
 

@@ -17,7 +17,8 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from scipy.special import expit, logsumexp
+
+from .special import expit, logsumexp
 
 __all__ = ["reduce_softmax_focal", "sigmoid_focal", "softmax_focal", "softmax_focal_terms"]
 
