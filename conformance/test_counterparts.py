@@ -24,7 +24,7 @@ from lossapi._conformance.cases import CASES  # noqa: E402
 from lossapi._conformance.counterparts import COUNTERPARTS, Counterpart  # noqa: E402
 from lossapi._conformance.value_checks import check_counterpart  # noqa: E402
 
-_MODULE = {"torch": "torch", "optax": "optax", "keras": "keras", "sklearn": "sklearn"}
+_MODULE = {"torch": "torch", "optax": "optax", "keras": "keras", "sklearn": "sklearn", "torchvision": "torchvision"}
 
 PAIRS = [pytest.param(r.name, lib, id=f"{r.name}-{lib}") for r in lossapi.catalog() for lib in r.counterparts
          if r.name in CASES]

@@ -36,7 +36,8 @@ class Counterpart(NamedTuple):
     Attributes
     ----------
     library : str
-        "torch", "optax", "keras" or "sklearn".
+        "torch", "optax", "keras", "sklearn" or "torchvision" (not installable here: its
+        checks skip with the reason).
     fn : callable
         ``fn(np_inputs, options, reduction, sample_weight) -> float64 value or array``.
     supports : callable
@@ -58,7 +59,7 @@ class Counterpart(NamedTuple):
     ndim: int = 2
 
 
-_MODULES = {"torch": "torch", "optax": "optax", "keras": "keras", "sklearn": "sklearn"}
+_MODULES = {"torch": "torch", "optax": "optax", "keras": "keras", "sklearn": "sklearn", "torchvision": "torchvision"}
 
 
 def library_available(library: str) -> tuple[bool, str]:
@@ -67,7 +68,8 @@ def library_available(library: str) -> tuple[bool, str]:
     Parameters
     ----------
     library : str
-        "torch", "optax", "keras" or "sklearn".
+        "torch", "optax", "keras", "sklearn" or "torchvision" (not installable here: its
+        checks skip with the reason).
 
     Returns
     -------
