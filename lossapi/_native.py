@@ -21,7 +21,7 @@ from typing import Any
 
 from ._dispatch import backend_name
 
-__all__ = ["lookup", "native", "native_backends", "register_native", "set_native"]
+__all__ = ["lookup", "native", "native_backends", "register_native", "set_native", "try_fast"]
 
 _ENABLED: bool = os.environ.get("LOSSAPI_NATIVE", "1").strip().lower() not in ("0", "false", "off", "no")
 _FAST: dict[tuple[str, str], Callable[..., Any]] = {}
@@ -47,6 +47,13 @@ def lookup(loss: str, xp: Any) -> Callable[..., Any] | None:
     if not _ENABLED:
         return None
     return _FAST.get((loss, backend_name(xp)))
+
+
+def try_fast(loss: str, xp: Any, *arrays: Any, **kw: Any) -> Any:
+    """Run the fast path of ``loss`` on ``xp`` if there is one (``NotImplemented`` otherwise,
+    or when the fast path declines these options)."""
+    fn = lookup(loss, xp)
+    return NotImplemented if fn is None else fn(*arrays, **kw)
 
 
 def native_backends(loss: str) -> tuple[str, ...]:

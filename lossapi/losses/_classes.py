@@ -25,8 +25,10 @@ from .._validation import _compute_dtype, _kind, broadcast_shapes, check_reducti
 
 __all__ = [
     "ClassPrepared",
+    "along_axis",
     "check_class_weight",
     "class_weight_at",
+    "device_of",
     "finish_classes",
     "ignore_mask",
     "resolve_classes",
@@ -189,6 +191,18 @@ def _dev(x: Any) -> Any:
     from array_api_compat import device
 
     return device(x)
+
+
+def device_of(x: Any) -> Any:
+    """The device of ``x`` for creation functions (``device=``); Dask arrays have no ``.device``."""
+    return _dev(x)
+
+
+def along_axis(xp: Any, v: Any, ndim: int, axis: int) -> Any:
+    """A 1-D per-class vector ``v`` reshaped to broadcast along ``axis`` of an ``ndim``-D array."""
+    shape = [1] * ndim
+    shape[axis] = v.shape[0]
+    return xp.reshape(v, tuple(shape))
 
 
 def check_class_weight(fn: str, name: str, xp: Any, weight: Any, num_classes: Any, dtype: Any) -> Any:

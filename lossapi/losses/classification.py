@@ -21,12 +21,13 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .. import _native
 from .._catalog import register
 from .._errors import InvalidOptionError
+from .._native import try_fast as _fast
 from .._ops import astype, gather_labels, logsumexp, stop_gradient, take_1d
 from .._validation import check_in_range
 from ._classes import (
+    along_axis,
     check_class_weight,
     finish_classes,
     ignore_mask,
@@ -52,11 +53,6 @@ _CLAMP_AT = math.exp(LOG_CLAMP)
 #: torch's BCE backward divides by max(p (1 - p), EPSILON) with a C++ float EPSILON = 1e-12f,
 #: i.e. float32(1e-12) also in float64.
 _BCE_GRAD_EPS = 9.999999960041972e-13
-
-
-def _fast(name: str, xp: Any, *arrays: Any, **kw: Any) -> Any:
-    fn = _native.lookup(name, xp)
-    return NotImplemented if fn is None else fn(*arrays, **kw)
 
 
 def _clamped_log(xp: Any, p: Any) -> Any:
@@ -312,13 +308,6 @@ def _label_weights(p: Any, fn: str, class_weight: Any, ignore_index: Any) -> tup
     return y, w, valid
 
 
-def _class_shape(p: Any, v: Any) -> Any:
-    """A (C,) vector reshaped to broadcast along the class axis of ``p.x``."""
-    shape = [1] * p.x.ndim
-    shape[p.axis] = p.num_classes
-    return p.xp.reshape(v, tuple(shape))
-
-
 @register(
     family="classification",
     task="multiclass",
@@ -463,7 +452,7 @@ def cross_entropy(
         nlp = lse - z
         # A -inf logit with zero target probability contributes 0 (not 0 * inf = NaN).
         nlp = xp.where(t == 0, xp.zeros_like(nlp), nlp)
-        terms = t * nlp if cw is None else t * nlp * _class_shape(p, cw)
+        terms = t * nlp if cw is None else t * nlp * along_axis(xp, cw, p.x.ndim, p.axis)
         loss = xp.sum(terms, axis=p.axis)
         return finish_classes(p, loss, reduction, fn=fn, sample_weight=sample_weight, where=where)
 
@@ -472,7 +461,7 @@ def cross_entropy(
     nll = lse - gather_labels(xp, z, y, axis=p.axis)
     # Smoothing term sum_c w_c (lse - z_c), each term computed before summing (no cancellation).
     d = xp.expand_dims(lse, axis=p.axis) - z
-    smooth = xp.sum(d if cw is None else d * _class_shape(p, cw), axis=p.axis)
+    smooth = xp.sum(d if cw is None else d * along_axis(xp, cw, p.x.ndim, p.axis), axis=p.axis)
     if cw is None:
         loss = (1 - eps) * nll + (eps / C) * smooth
         return finish_classes(p, loss, reduction, fn=fn, sample_weight=sample_weight, where=where, weight=w)

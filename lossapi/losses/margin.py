@@ -35,7 +35,7 @@ from .._ops import (
     stop_gradient,
 )
 from .._validation import _kind, check_in_range
-from ._classes import check_class_weight, class_weight_at, finish_classes, setup_classes
+from ._classes import along_axis, check_class_weight, class_weight_at, device_of, finish_classes, setup_classes
 from ._common import finish, setup
 
 __all__ = [
@@ -82,19 +82,6 @@ def _check_margin(fn: str, margin: Any) -> None:
 def _max_other(xp: Any, x: Any, hit: Any, axis: int) -> Any:
     """``max_{c != y} x_c`` over ``axis`` (``-inf`` with a single class); ties split evenly."""
     return xp.max(xp.where(hit, xp.full_like(x, -math.inf), x), axis=axis)
-
-
-def _device(x: Any) -> Any:
-    from array_api_compat import device
-
-    return device(x)
-
-
-def _class_shape(x: Any, xp: Any, v: Any, axis: int) -> Any:
-    """A (C,) vector reshaped to broadcast along ``axis`` of ``x``."""
-    shape = [1] * x.ndim
-    shape[axis] = x.shape[axis]
-    return xp.reshape(v, tuple(shape))
 
 
 # -- binary ---------------------------------------------------------------------------------------
@@ -699,7 +686,7 @@ def sparsemax(
     zs = sort_descending(xp, stop_gradient(xp, z), axis=ax)
     shape = [1] * z.ndim
     shape[ax] = C
-    k = xp.reshape(xp.arange(1, C + 1, dtype=dt, device=_device(z)), tuple(shape))
+    k = xp.reshape(xp.arange(1, C + 1, dtype=dt, device=device_of(z)), tuple(shape))
     cond = 1 + k * zs > cumulative_sum(xp, zs, axis=ax)
     zero = xp.zeros_like(z)
     tau_s = (xp.sum(xp.where(cond, zs, zero), axis=ax, keepdims=True) - 1) / xp.sum(
@@ -800,7 +787,7 @@ def multilabel_soft_margin(
     # sigmoid(0) - t at x = 0 on every backend.
     terms = relu(xp, x) - x * t + xp.log1p(xp.exp(xp.where(x > 0, -x, x)))
     if cw is not None:
-        terms = terms * _class_shape(x, xp, cw, ax)
+        terms = terms * along_axis(xp, cw, x.ndim, ax)
     loss = xp.mean(terms, axis=ax)
     return finish_classes(pc, loss, reduction, fn=fn, sample_weight=sample_weight, where=where)
 
@@ -885,7 +872,7 @@ def multilabel_margin(
     # Pairs: target slot j at `ax`, class i at `ax + 1`.
     shape = [1] * (x.ndim + 1)
     shape[ax + 1] = C
-    classes = xp.reshape(xp.arange(C, dtype=dt, device=_device(x)), tuple(shape))
+    classes = xp.reshape(xp.arange(C, dtype=dt, device=device_of(x)), tuple(shape))
     hit = xp.expand_dims(y, axis=ax + 1) == classes
     valid_j = xp.expand_dims(valid, axis=ax + 1)
     is_target = xp.any(hit & valid_j, axis=ax)

@@ -14,8 +14,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .. import _native
 from .._catalog import register
+from .._native import try_fast as _fast
 from .._ops import LOG_2, LOG_2PI, abs_, as_result, clip_max, finfo_eps, relu, safe_sqrt, stop_gradient, xlogy
 from .._validation import check_in_range
 from ._common import finish, resolve, setup
@@ -39,11 +39,6 @@ __all__ = [
 ]
 
 _SPACES = {"pred": "real", "target": "real"}
-
-
-def _fast(name: str, xp: Any, *arrays: Any, **kw: Any) -> Any:
-    fn = _native.lookup(name, xp)
-    return NotImplemented if fn is None else fn(*arrays, **kw)
 
 
 @register(
