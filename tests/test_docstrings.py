@@ -15,6 +15,10 @@ MODULES = [
     "lossapi.losses.margin",
     "lossapi.losses.focal",
     "lossapi.losses.divergence",
+    "lossapi.losses.embedding",
+    "lossapi.losses.ranking",
+    "lossapi.losses.segmentation",
+    "lossapi.losses.detection",
 ]
 
 

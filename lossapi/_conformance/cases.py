@@ -132,18 +132,22 @@ def expand_mask(mask: np.ndarray, shape: tuple[int, ...], options: Mapping[str, 
     """A per-element boolean ``mask`` broadcast to an input of ``shape``.
 
     Inputs of the per-element shape take it as is; inputs with one more dimension (a class
-    axis) take it expanded along ``options["axis"]``; other inputs (e.g. broadcast ones) give
-    None.
+    axis) take it expanded along ``options["axis"]``; inputs whose leading dimensions are the
+    mask's shape (a per-sample mask of an image batch) take it expanded along the trailing
+    dimensions; other inputs (e.g. broadcast ones) give None.
     """
     mask = np.asarray(mask, dtype=bool)
-    if tuple(shape) == mask.shape:
+    shape = tuple(shape)
+    if shape == mask.shape:
         return mask
     if len(shape) == mask.ndim + 1:
         m = np.expand_dims(mask, class_axis_of(options, len(shape)))
         try:
             return np.broadcast_to(m, shape)
         except ValueError:
-            return None
+            pass
+    if len(shape) > mask.ndim and shape[: mask.ndim] == mask.shape:
+        return np.broadcast_to(mask.reshape(mask.shape + (1,) * (len(shape) - mask.ndim)), shape)
     return None
 
 

@@ -226,15 +226,18 @@ def check_values(
     if any(np.ndim(v) != len(full) for v in raw.values()):
         per = [np.shape(v) for v in raw.values()]  # a class axis: inputs are not broadcast
     inputs = {k: _round(backend, _shrink(v, s), dtype) for (k, v), s in zip(raw.items(), per)}
+    # Weights and masks take the "none" shape, which the oracle tells: losses that reduce more
+    # than a class axis (per-sample segmentation, per-list ranking) map ``shape`` to their own.
+    none = _call_oracle(case, inputs, options, dtype).shape
 
     sample_weight = where = None
     if weighting == "sample_weight":
-        wshape = (1, *full[1:]) if len(full) >= 2 else full
+        wshape = (1, *none[1:]) if len(none) >= 2 else none
         sample_weight = _round(backend, rng.uniform(0.1, 2.0, wshape), dtype)
     elif weighting == "zero_weights":
-        sample_weight = np.zeros(full)
+        sample_weight = np.zeros(none)
     elif weighting == "where":
-        where = rng.random(full) < 0.7
+        where = rng.random(none) < 0.7
     elif weighting != "none":
         raise ValueError(f"unknown weighting {weighting!r}")
 

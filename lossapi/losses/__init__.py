@@ -1,11 +1,15 @@
 """The loss families. Each module holds one family; this package re-exports them all."""
 
-from . import classification, divergence, focal, margin, regression
+from . import classification, detection, divergence, embedding, focal, margin, ranking, regression, segmentation
 from .classification import *  # noqa: F403
+from .detection import *  # noqa: F403
 from .divergence import *  # noqa: F403
+from .embedding import *  # noqa: F403
 from .focal import *  # noqa: F403
 from .margin import *  # noqa: F403
+from .ranking import *  # noqa: F403
 from .regression import *  # noqa: F403
+from .segmentation import *  # noqa: F403
 
 # Aliases fixed by API.md.
 mse = regression.mean_squared_error
@@ -13,16 +17,6 @@ rmse = regression.root_mean_squared_error
 mae = regression.mean_absolute_error
 bce = classification.binary_cross_entropy
 
-__all__ = sorted(
-    [
-        *regression.__all__,
-        *classification.__all__,
-        *margin.__all__,
-        *focal.__all__,
-        *divergence.__all__,
-        "mse",
-        "rmse",
-        "mae",
-        "bce",
-    ]
-)
+_FAMILY_MODULES = (regression, classification, margin, focal, divergence, embedding, ranking, segmentation, detection)
+
+__all__ = sorted([*(n for m in _FAMILY_MODULES for n in m.__all__), "mse", "rmse", "mae", "bce"])
