@@ -372,6 +372,12 @@ def _bce_saturated(inputs: Mapping[str, np.ndarray], options: Mapping[str, Any])
     return {"probs": p * (1 - p) < 1e-12}
 
 
+def _ciou_alpha_frozen(inputs: Mapping[str, np.ndarray], options: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    from .oracles_detection import ciou_aspect_entries
+
+    return ciou_aspect_entries(inputs, options)
+
+
 #: Losses whose gradient is, at some entries, fixed by a documented convention rather than by
 #: the derivative of the formula: name -> (inputs, options) -> {input: bool mask}. There the
 #: gradient is only required to be finite and equal on torch and JAX.
@@ -380,6 +386,9 @@ CONVENTION_ENTRIES: dict[str, Callable[[Mapping[str, np.ndarray], Mapping[str, A
     "gaussian_nll": _gaussian_nll_clamped,
     # torch's BCE backward where p (1 - p) < 1e-12: (p - t) / 1e-12 instead of the unbounded derivative.
     "binary_cross_entropy": _bce_saturated,
+    # CIoU's alpha is a constant for differentiation (torchvision: torch.no_grad): where the
+    # aspect-ratio term v != 0 the gradient is not the derivative of the value.
+    "ciou": _ciou_alpha_frozen,
 }
 
 
