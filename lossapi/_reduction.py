@@ -138,4 +138,5 @@ def reduce(
             out = xp.where(nonzero, xp.sum(wl) / xp.where(nonzero, den, xp.ones_like(den)), xp.zeros_like(den))
     if out_dtype is not None and out.dtype != out_dtype:
         out = xp.astype(out, out_dtype)
-    return as_result(xp, out) if reduction != "none" else out
+    # NumPy arithmetic on 0-d arrays gives scalars: "none" of a 0-d loss must stay an array too.
+    return as_result(xp, out)
