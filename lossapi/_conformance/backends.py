@@ -80,7 +80,7 @@ class Backend:
         if self.name == "numpy":
             return np.asarray(a, dtype=dtype)
         if self.name == "torch":
-            t = mod.asarray(np.ascontiguousarray(a)).to(getattr(mod, dtype))
+            t = mod.asarray(np.ascontiguousarray(a).reshape(a.shape)).to(getattr(mod, dtype))  # 0-d stays 0-d
             return t if device is None else t.to(device)
         if self.name == "jax":
             jnp = importlib.import_module("jax.numpy")
