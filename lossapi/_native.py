@@ -290,3 +290,36 @@ def _torch_bce_logits(
             return NotImplemented
     return _F().binary_cross_entropy_with_logits(logits, _smoothed(target, label_smoothing), reduction=reduction,
                                                  pos_weight=pos_weight)
+
+
+# -- embeddings ------------------------------------------------------------------------------------
+
+
+@register_native("triplet_margin", "torch")
+def _torch_triplet_margin(
+    anchor: Any, positive: Any, negative: Any, *, margin: Any, p: Any, eps: Any, swap: bool, eps_placement: str,
+    sample_weight: Any, where: Any, reduction: str, axis: Any,
+) -> Any:
+    # The distances come from torch's fused pairwise_distance (||x - y + eps||_p, as the generic
+    # path); the swap and the hinge are written as in the generic path so that ties and the
+    # kink keep lossapi's gradient convention (F.triplet_margin_loss's clamp_min passes 1 at 0).
+    # p < 1: torch's norm backward is NaN at a zero component (the generic path gives 0).
+    if eps_placement != "difference" or not _num(margin, p, eps) or p < 1 or not isinstance(swap, bool):
+        return NotImplemented
+    if not _torch_plain(anchor, positive, negative, sample_weight=sample_weight, where=where):
+        return NotImplemented
+    if not isinstance(axis, int) or isinstance(axis, bool) or not -anchor.ndim <= axis < anchor.ndim:
+        return NotImplemented
+    torch = sys.modules["torch"]
+    if axis % anchor.ndim != anchor.ndim - 1:
+        anchor, positive, negative = (t.movedim(axis, -1) for t in (anchor, positive, negative))
+    pd = _F().pairwise_distance
+    d_pos = pd(anchor, positive, p=float(p), eps=float(eps))
+    d_neg = pd(anchor, negative, p=float(p), eps=float(eps))
+    if swap:
+        d_swap = pd(positive, negative, p=float(p), eps=float(eps))
+        d_neg = torch.where(d_swap < d_neg, d_swap, d_neg)
+    loss = torch.relu(margin + d_pos - d_neg)
+    if reduction == "none":
+        return loss
+    return loss.mean() if reduction == "mean" else loss.sum()

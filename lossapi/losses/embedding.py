@@ -28,6 +28,7 @@ from typing import Any
 
 from .._catalog import register
 from .._errors import InputTypeError, InvalidDTypeError, InvalidOptionError, ShapeMismatchError
+from .._native import try_fast
 from .._ops import abs_, astype, finfo_eps, param, relu, safe_sqrt, softplus, stop_gradient
 from .._reduction import reduce
 from .._validation import _kind, broadcast_shapes, check_in_range, check_where, floating_inputs
@@ -576,7 +577,14 @@ def triplet_margin(
         check_in_range(fn, "eps", eps)
     if not isinstance(swap, bool):
         raise InvalidOptionError(f"lossapi.{fn}: swap must be a bool, got {swap!r}.")
-    prep, _, ax = _setup_vectors(fn, "anchor positive negative sample_weight where margin eps",
+    names = "anchor positive negative sample_weight where margin eps"
+    xp = resolve(fn, names, reduction, anchor, positive, negative, sample_weight, where, margin, eps, xp=xp)
+    out = try_fast(fn, xp, anchor, positive, negative, margin=margin, p=p, eps=eps, swap=swap,
+                   eps_placement=eps_placement, sample_weight=sample_weight, where=where, reduction=reduction,
+                   axis=axis)
+    if out is not NotImplemented:
+        return out
+    prep, _, ax = _setup_vectors(fn, names,
                                  (anchor, positive, negative), (), axis=axis, sample_weight=sample_weight,
                                  where=where, reduction=reduction, xp=xp, params=(margin, eps))
     xp = prep.xp
