@@ -46,6 +46,7 @@ __all__ = [
     "safe_sqrt",
     "softplus",
     "sort_descending",
+    "sort_descending_with",
     "stop_gradient",
     "sum_",
     "take_1d",
@@ -330,3 +331,43 @@ def cumulative_sum(xp: Any, x: Any, axis: int = -1) -> Any:
     if b in ("numpy", "jax"):
         return xp.cumsum(x, axis=axis)
     return xp.cumulative_sum(x, axis=axis)
+
+
+def sort_descending_with(xp: Any, key: Any, value: Any, axis: int = -1) -> tuple[Any, Any]:
+    """``key`` sorted in descending order along ``axis``, and ``value`` permuted the same way.
+
+    Stable: tied keys keep their original order, identically on every backend. ``value`` has
+    ``key``'s shape (any dtype). torch sorts once and gathers with the indices; NumPy, JAX,
+    array-api-strict and CuPy use the standard ``argsort(descending=True, stable=True)`` and
+    ``take_along_axis``; Dask (which has no ``take_along_axis``) rechunks ``axis`` into one
+    chunk and permutes each block lazily with NumPy. Gradients flow to ``key`` and ``value``
+    through the permutation (Lovasz losses sort errors and carry the ground truth along).
+    """
+    axis = axis % key.ndim
+    b = backend_name(xp)
+    if b == "torch":
+        torch = sys.modules["torch"]
+        s, idx = torch.sort(key, dim=axis, descending=True, stable=True)
+        return s, torch.take_along_dim(value, idx, dim=axis)
+    if b == "dask" or not hasattr(xp, "take_along_axis"):
+        return _sort_with_blocks(key, value, axis)
+    idx = xp.argsort(key, axis=axis, descending=True, stable=True)
+    return xp.take_along_axis(key, idx, axis=axis), xp.take_along_axis(value, idx, axis=axis)
+
+
+def _sort_with_blocks(key: Any, value: Any, axis: int) -> tuple[Any, Any]:
+    """Dask: one lazy ``map_blocks`` over ``stack([key, value])`` with ``axis`` in one chunk."""
+    da = sys.modules["dask.array"]
+    import array_api_compat.numpy as cnp  # noqa: PLC0415
+
+    vdtype = value.dtype
+    both = da.stack([key, value.astype(key.dtype) if vdtype != key.dtype else value], axis=0)
+    both = both.rechunk({0: -1, axis + 1: -1})
+
+    def block(a: Any) -> Any:
+        idx = cnp.argsort(a[0], axis=axis, descending=True, stable=True)
+        return cnp.stack([cnp.take_along_axis(a[0], idx, axis=axis), cnp.take_along_axis(a[1], idx, axis=axis)])
+
+    out = da.map_blocks(block, both, dtype=key.dtype, meta=both._meta)
+    v = out[1]
+    return out[0], (v.astype(vdtype) if vdtype != key.dtype else v)

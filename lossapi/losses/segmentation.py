@@ -1,5 +1,1011 @@
-"""Segmentation losses (work in progress)."""
+r"""Segmentation losses: overlap (Dice, Jaccard, Tversky), Lovász, and metric surrogates.
+
+Inputs are probabilities (apply your softmax / sigmoid first); the Lovász hinge takes logits.
+
+- **Class axis.** With a class axis (``axis=-1`` by default, channels-last as in optax/keras;
+  torch-style ``(N, C, H, W)`` inputs pass ``axis=1``) the target is either integer class
+  indices without the class axis or a floating (one-hot / probability) target of the
+  prediction's shape; integer dtype means indices, never the values. Binary masks have no
+  class axis: pass ``axis=None``; the target then has the prediction's shape and may be
+  floating, integer or boolean (0/1).
+- **Batch.** The first axis is the batch. Statistics (the sums :math:`\sum p t`, :math:`\sum p`,
+  :math:`\sum t`, the soft confusion matrix) run over the *spatial* axes (every axis but the
+  batch and the class axis). ``per_sample=True`` computes them per sample: ``reduction="none"``
+  returns the per-sample loss, shape ``(N,)``, already averaged over the classes, and
+  ``"mean"`` averages the samples. ``per_sample=False`` pools the whole batch: ``"none"`` is
+  0-d. Overlap losses default to per sample (MONAI's ``batch=False``, optax); the Lovász
+  softmax and the metric surrogates (soft F1, kappa, MCC) default to pooled statistics, as
+  the metrics they relax are defined on a whole data set.
+- **Weights and masks** follow the API rule on that "none" shape: ``sample_weight`` weighs
+  samples (broadcastable to ``(N,)``, or 0-d when pooled); ``where`` excludes whole samples,
+  whose inputs may then hold inf/NaN or out-of-range labels without touching the value or the
+  gradient.
+- **Empty classes.** A class absent from both prediction and target has no overlap to score.
+  Dice, Jaccard and Tversky give it loss 0 (also with ``smooth=0``, where the formula is 0/0):
+  it counts as a perfect class in the class mean, which is what a positive ``smooth`` gives
+  anyway. The soft F1 leaves it out of its macro mean (as sklearn, which averages over the
+  labels present in ``y_true`` or ``y_pred``). Every such case is a ``where`` selection:
+  values and gradients stay finite.
+
+Nothing branches on array values and nothing has a data-dependent shape: every loss runs
+under ``jax.jit``/``vmap``, ``torch.compile(fullgraph=True)`` and stays lazy on Dask. The
+Lovász losses sort the errors with a stable permutation that carries the ground truth along;
+ignored pixels become neutral entries of the Lovász gradient, "present" classes weights.
+"""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from typing import Any
+
+from .._catalog import register
+from .._errors import InvalidOptionError
+from .._ops import label_hits, relu
+from .._validation import check_in_range
+from ._classes import check_class_weight, device_of, ignore_mask
+from ._segmentation import (
+    class_mean,
+    finish_seg,
+    flat_groups,
+    lovasz_sorted,
+    overlap,
+    prepare,
+    safe_div,
+    stat_axes,
+    sum_over,
+    two_class,
+)
+
+__all__ = [
+    "cohen_kappa",
+    "dice",
+    "focal_tversky",
+    "generalized_dice",
+    "jaccard",
+    "lovasz_hinge",
+    "lovasz_softmax",
+    "matthews",
+    "soft_f1",
+    "tversky",
+]
+
+_SPACES = {"probs": "probability", "target": "label_or_probability"}
+_KAPPA_WEIGHTS = (None, "linear", "quadratic")
+_LOVASZ_CLASSES = ("present", "all")
+
+
+def _overlap_loss(fn: str, names: str, probs: Any, target: Any, per_class: Any, *, params: tuple[Any, ...],
+                  class_weight: Any, per_sample: bool, sample_weight: Any, where: Any, reduction: str, axis: Any,
+                  xp: Any) -> Any:
+    """Shared body of the overlap losses: statistics, per-class loss, class mean, reduction."""
+    sp = prepare(fn, names, probs, target, axis=axis, per_sample=per_sample, sample_weight=sample_weight,
+                 where=where, reduction=reduction, xp=xp, params=params, extra=(class_weight,))
+    cw = check_class_weight(fn, "class_weight", sp.xp, class_weight, sp.num_classes, sp.dtype)
+    I, P, T = overlap(sp)  # noqa: E741
+    loss = class_mean(sp.xp, per_class(sp.xp, I, P, T, *sp.params), cw)
+    return finish_seg(sp, loss, reduction, fn=fn, sample_weight=sample_weight, where=where)
+
+
+def _one_minus_ratio(xp: Any, num: Any, den: Any, smooth: Any = 0.0) -> Any:
+    """``1 - num/den``, and 0 where ``den == 0`` (an empty class with no smoothing).
+
+    With a positive Python-number ``smooth`` in the denominator of non-negative sums the
+    denominator cannot be 0: the guard (three extra operations) is skipped.
+    """
+    if isinstance(smooth, (int, float)) and smooth > 0:
+        return (den - num) / den
+    return safe_div(xp, den - num, den)
+
+
+# -- Dice, Jaccard, Tversky ---------------------------------------------------------------------------
+
+
+@register(
+    family="segmentation",
+    task="segmentation",
+    input_spaces=_SPACES,
+    formula="1 - (2 sum(p t) + s) / (sum(p) + sum(t) + s) per class over the spatial axes; mean over classes",
+    smooth=True,
+    bounded=True,
+    counterparts={
+        "optax": "optax.losses.dice_loss(probs, one_hot(target), smooth=smooth / 2, apply_softmax=False)",
+        "keras": "keras.losses.dice(target, probs, axis=spatial_axes) (smooth=0: keras' eps 1e-7)",
+    },
+)
+def dice(
+    probs: Any,
+    target: Any,
+    /,
+    *,
+    smooth: Any = 1.0,
+    class_weight: Any = None,
+    per_sample: bool = True,
+    sample_weight: Any = None,
+    where: Any = None,
+    reduction: str = "mean",
+    axis: int | None = -1,
+    xp: Any = None,
+) -> Any:
+    r"""Soft Dice loss for segmentation (Milletari et al. 2016), per class, averaged over classes.
+
+    .. math:: \ell_c = 1 - \frac{2\sum p_c t_c + s}{\sum p_c + \sum t_c + s},
+              \qquad \ell = \frac{\sum_c w_c \ell_c}{\sum_c w_c}
+
+    Sums run over the spatial axes (per sample) or over the whole batch (``per_sample=False``).
+    A class absent from both prediction and target has loss 0 (with ``smooth=0`` too, where
+    the ratio is 0/0).
+
+    Parameters
+    ----------
+    probs : array
+        Probabilities, shape ``(N, ..., C)`` with the class axis at ``axis``, or ``(N, ...)``
+        with ``axis=None`` (binary masks).
+    target : array
+        Integer class indices of shape ``(N, ...)`` (without the class axis), or a floating /
+        boolean one-hot or probability target of ``probs``' shape.
+    smooth : float or 0-d array, default 1.0
+        :math:`s \ge 0`, added to numerator and denominator.
+    class_weight : (C,) array, optional
+        Per-class weights :math:`w_c` of the class mean (``sum(w l) / sum(w)``; equal weights
+        by default).
+    per_sample : bool, default True
+        Statistics per sample (``"none"`` shape ``(N,)``) or pooled over the batch (0-d).
+    sample_weight : array, optional
+        Weights of the samples, broadcastable to the ``"none"`` shape.
+    where : bool array, optional
+        Samples to include (broadcastable to the ``"none"`` shape); excluded samples may hold
+        inf/NaN or out-of-range labels.
+    reduction : {"mean", "sum", "none"}
+        Reduction over the samples.
+    axis : int or None, default -1
+        Class axis (not the batch axis 0); None for binary masks without a class axis.
+    xp : namespace, optional
+        Array namespace; inferred from the inputs when None.
+
+    Returns
+    -------
+    array
+        0-d for ``"mean"``/``"sum"``; ``"none"``: ``(N,)`` per sample or 0-d pooled. The
+        probabilities' namespace, device and floating dtype.
+
+    Notes
+    -----
+    Equals ``optax.losses.dice_loss(probs, one_hot, smooth=s / 2, apply_softmax=False)`` per
+    sample: optax writes the Dice as :math:`(I + s') / ((P + T)/2 + s')`, so its ``smooth`` is
+    half of this one. optax's ``class_weights`` multiply the per-class losses before a plain
+    mean: they equal ``class_weight * C / sum(class_weight)`` here; pooled statistics are
+    optax's ``axis`` over the batch and spatial axes. keras' ``dice(target, probs, axis=...)`` has no smoothing and
+    adds 1e-7 to the denominator: ``smooth=0`` matches it up to that epsilon (and except for
+    empty classes, which keras scores 1). MONAI's ``DiceLoss(smooth_nr=s, smooth_dr=s)`` is the
+    same formula per sample; smp's ``DiceLoss`` pools the batch (``per_sample=False``) and drops
+    the classes absent from the target.
+
+    Examples
+    --------
+    >>> import numpy as np, lossapi as la
+    >>> probs = np.array([[[0.75, 0.25], [0.25, 0.75]]])   # one sample, two pixels, two classes
+    >>> labels = np.array([[0, 1]])
+    >>> # each class: 2 * 0.75 / (1 + 1) = 0.75 -> loss 0.25
+    >>> float(la.dice(probs, labels, smooth=0.0))
+    0.25
+    >>> float(la.dice(np.array([[1.0, 0.0]]), np.array([[1.0, 0.0]]), axis=None, smooth=0.0))
+    0.0
+    """
+    fn = "dice"
+    check_in_range(fn, "smooth", smooth, low=0.0)
+
+    def per_class(xp: Any, I: Any, P: Any, T: Any, s: Any) -> Any:  # noqa: E741
+        return _one_minus_ratio(xp, 2.0 * I + s, P + T + s, s)
+
+    return _overlap_loss(fn, "probs target sample_weight where class_weight smooth", probs, target, per_class,
+                         params=(smooth,), class_weight=class_weight, per_sample=per_sample,
+                         sample_weight=sample_weight, where=where, reduction=reduction, axis=axis, xp=xp)
+
+
+@register(
+    family="segmentation",
+    task="segmentation",
+    input_spaces=_SPACES,
+    formula="1 - (sum(p t) + s) / (sum(p) + sum(t) - sum(p t) + s) per class; mean over classes",
+    smooth=True,
+    bounded=True,
+    counterparts={
+        "optax": "optax.losses.dice_loss(probs, one_hot(target), smooth=smooth, alpha=1, beta=1, apply_softmax=False)",
+    },
+)
+def jaccard(
+    probs: Any,
+    target: Any,
+    /,
+    *,
+    smooth: Any = 1.0,
+    class_weight: Any = None,
+    per_sample: bool = True,
+    sample_weight: Any = None,
+    where: Any = None,
+    reduction: str = "mean",
+    axis: int | None = -1,
+    xp: Any = None,
+) -> Any:
+    r"""Soft Jaccard (IoU) loss, per class, averaged over classes.
+
+    .. math:: \ell_c = 1 - \frac{\sum p_c t_c + s}{\sum p_c + \sum t_c - \sum p_c t_c + s}
+
+    Shapes, ``per_sample``, ``class_weight`` (weighted class mean) and empty classes (loss 0)
+    as in :func:`dice`.
+
+    Parameters
+    ----------
+    probs, target : array
+        As for :func:`dice`.
+    smooth : float or 0-d array, default 1.0
+        :math:`s \ge 0`.
+    class_weight : (C,) array, optional
+        Weights of the class mean.
+    per_sample : bool, default True
+        Per-sample statistics (``"none"``: ``(N,)``) or pooled over the batch (0-d).
+    sample_weight, where, reduction, axis, xp
+        As for :func:`dice`.
+
+    Returns
+    -------
+    array
+        As for :func:`dice`.
+
+    Notes
+    -----
+    The Tversky index with :math:`\alpha = \beta = 1`: equals
+    ``optax.losses.dice_loss(probs, one_hot, smooth=s, alpha=1.0, beta=1.0, apply_softmax=False)``.
+
+    Examples
+    --------
+    >>> import numpy as np, lossapi as la
+    >>> probs = np.array([[0.5, 0.5, 0.0, 0.0]])   # one binary mask of 4 pixels
+    >>> target = np.array([[1, 0, 0, 0]])
+    >>> # I = 0.5, union = 1 + 1 - 0.5 = 1.5 -> 1 - 1/3
+    >>> round(float(la.jaccard(probs, target, smooth=0.0, axis=None)), 6)
+    0.666667
+    """
+    fn = "jaccard"
+    check_in_range(fn, "smooth", smooth, low=0.0)
+
+    def per_class(xp: Any, I: Any, P: Any, T: Any, s: Any) -> Any:  # noqa: E741
+        return _one_minus_ratio(xp, I + s, P + T - I + s, s)
+
+    return _overlap_loss(fn, "probs target sample_weight where class_weight smooth", probs, target, per_class,
+                         params=(smooth,), class_weight=class_weight, per_sample=per_sample,
+                         sample_weight=sample_weight, where=where, reduction=reduction, axis=axis, xp=xp)
+
+
+def _tversky_index_loss(xp: Any, I: Any, P: Any, T: Any, a: Any, b: Any, s: Any) -> Any:  # noqa: E741
+    """``1 - (TP + s) / (TP + a FP + b FN + s)``, FP = P - I, FN = T - I (0 where the ratio is 0/0)."""
+    return _one_minus_ratio(xp, I + s, I + a * (P - I) + b * (T - I) + s, s)
+
+
+def _check_tversky(fn: str, alpha: Any, beta: Any, smooth: Any) -> None:
+    check_in_range(fn, "alpha", alpha, low=0.0)
+    check_in_range(fn, "beta", beta, low=0.0)
+    check_in_range(fn, "smooth", smooth, low=0.0)
+
+
+@register(
+    family="segmentation",
+    task="segmentation",
+    input_spaces=_SPACES,
+    formula="1 - (TP + s) / (TP + alpha FP + beta FN + s) per class (alpha: false positives); mean over classes",
+    smooth=True,
+    bounded=True,
+    counterparts={
+        "optax": "optax.losses.dice_loss(probs, one_hot(target), alpha=alpha, beta=beta, smooth=smooth, "
+                 "apply_softmax=False)",
+        "keras": "keras.losses.tversky(target, probs, alpha=beta, beta=alpha, axis=spatial_axes) "
+                 "(keras 3.15 swaps alpha/beta; smooth=0: keras' eps 1e-7)",
+    },
+)
+def tversky(
+    probs: Any,
+    target: Any,
+    /,
+    *,
+    alpha: Any = 0.5,
+    beta: Any = 0.5,
+    smooth: Any = 1.0,
+    class_weight: Any = None,
+    per_sample: bool = True,
+    sample_weight: Any = None,
+    where: Any = None,
+    reduction: str = "mean",
+    axis: int | None = -1,
+    xp: Any = None,
+) -> Any:
+    r"""Tversky loss (Salehi et al. 2017): Dice with separate weights on false positives and negatives.
+
+    .. math:: \mathrm{TI}_c = \frac{TP_c + s}{TP_c + \alpha\,FP_c + \beta\,FN_c + s},
+              \quad TP = \sum p t,\; FP = \sum p (1 - t),\; FN = \sum (1 - p) t,
+              \qquad \ell = \operatorname{mean}_c (1 - \mathrm{TI}_c)
+
+    :math:`\alpha` weighs the **false positives**, :math:`\beta` the **false negatives** (the
+    paper's convention, also MONAI's, smp's and optax's). :math:`\alpha = \beta = 1` is
+    :func:`jaccard`; :math:`\alpha = \beta = 0.5` is :func:`dice` with twice the ``smooth``
+    (:math:`(TP + s) / ((P + T)/2 + s)`). A class whose index is 0/0 (no
+    true positive, no weighted error, ``smooth=0``) has loss 0.
+
+    Parameters
+    ----------
+    probs, target : array
+        As for :func:`dice`.
+    alpha : float or 0-d array, default 0.5
+        Weight :math:`\alpha \ge 0` of the false positives.
+    beta : float or 0-d array, default 0.5
+        Weight :math:`\beta \ge 0` of the false negatives.
+    smooth : float or 0-d array, default 1.0
+        :math:`s \ge 0`.
+    class_weight : (C,) array, optional
+        Weights of the class mean.
+    per_sample : bool, default True
+        Per-sample statistics (``"none"``: ``(N,)``) or pooled over the batch (0-d).
+    sample_weight, where, reduction, axis, xp
+        As for :func:`dice`.
+
+    Returns
+    -------
+    array
+        As for :func:`dice`.
+
+    Notes
+    -----
+    Equals ``optax.losses.dice_loss(probs, one_hot, alpha=alpha, beta=beta, smooth=s,
+    apply_softmax=False)``. keras 3.15's ``tversky`` applies its ``alpha`` to the false
+    *negatives* (contrary to its docstring; fixed upstream in keras PR #23333): there
+    ``keras.losses.tversky(target, probs, alpha=beta, beta=alpha)`` matches ``smooth=0`` up to
+    keras' 1e-7 epsilon.
+
+    Examples
+    --------
+    >>> import numpy as np, lossapi as la
+    >>> # y = [1, 1, 0, 0], y_hat = [1, 0, 1, 1]: TP = 1, FN = 1, FP = 2
+    >>> y, y_hat = np.array([[1.0, 1.0, 0.0, 0.0]]), np.array([[1.0, 0.0, 1.0, 1.0]])
+    >>> # alpha = 1 (on FP), beta = 0: 1 - 1 / (1 + 2)
+    >>> round(float(la.tversky(y_hat, y, alpha=1.0, beta=0.0, smooth=0.0, axis=None)), 6)
+    0.666667
+    """
+    fn = "tversky"
+    _check_tversky(fn, alpha, beta, smooth)
+    return _overlap_loss(fn, "probs target sample_weight where class_weight alpha beta smooth", probs, target,
+                         _tversky_index_loss, params=(alpha, beta, smooth), class_weight=class_weight,
+                         per_sample=per_sample, sample_weight=sample_weight, where=where, reduction=reduction,
+                         axis=axis, xp=xp)
+
+
+@register(
+    family="segmentation",
+    task="segmentation",
+    input_spaces=_SPACES,
+    formula="mean over classes of (1 - TI_c)^gamma, TI the Tversky index (alpha: false positives)",
+    bounded=True,
+)
+def focal_tversky(
+    probs: Any,
+    target: Any,
+    /,
+    *,
+    alpha: Any = 0.5,
+    beta: Any = 0.5,
+    gamma: Any = 0.75,
+    smooth: Any = 1.0,
+    class_weight: Any = None,
+    per_sample: bool = True,
+    sample_weight: Any = None,
+    where: Any = None,
+    reduction: str = "mean",
+    axis: int | None = -1,
+    xp: Any = None,
+) -> Any:
+    r"""Focal Tversky loss (Abraham & Khan 2019): the per-class Tversky loss raised to ``gamma``.
+
+    .. math:: \ell = \operatorname{mean}_c \,(1 - \mathrm{TI}_c)^{\gamma}
+
+    with :math:`\mathrm{TI}_c` the Tversky index of :func:`tversky` (:math:`\alpha` on false
+    positives, :math:`\beta` on false negatives). The power is taken **per class**, as in the
+    paper (which sums :math:`\sum_c (1 - \mathrm{TI}_c)^{\gamma}`; here the classes are
+    averaged, as in every overlap loss, or weighted by ``class_weight``). ``gamma < 1`` raises
+    the loss of well-segmented classes; at a perfect class (loss 0) the gradient is 0 (the
+    derivative of :math:`x^\gamma` is infinite there; double where).
+
+    Parameters
+    ----------
+    probs, target : array
+        As for :func:`dice`.
+    alpha, beta : float or 0-d array, default 0.5
+        Weights of the false positives and false negatives.
+    gamma : float or 0-d array, default 0.75
+        Exponent :math:`\gamma > 0` (the paper's :math:`1/\gamma`: its recommended 4/3 is 0.75).
+    smooth : float or 0-d array, default 1.0
+        :math:`s \ge 0`.
+    class_weight : (C,) array, optional
+        Weights of the class mean.
+    per_sample : bool, default True
+        Per-sample statistics (``"none"``: ``(N,)``) or pooled over the batch (0-d).
+    sample_weight, where, reduction, axis, xp
+        As for :func:`dice`.
+
+    Returns
+    -------
+    array
+        As for :func:`dice`.
+
+    Notes
+    -----
+    smp's ``TverskyLoss(gamma=)`` raises the *class-mean* loss to ``gamma`` instead; for a
+    single class (binary masks) the two agree.
+
+    Examples
+    --------
+    >>> import numpy as np, lossapi as la
+    >>> y, y_hat = np.array([[1.0, 1.0, 0.0, 0.0]]), np.array([[1.0, 0.0, 1.0, 1.0]])
+    >>> # Tversky loss (alpha = beta = 0.5): 1 - 1 / (1 + 1.5) = 0.6; 0.6 ** 0.5
+    >>> round(float(la.focal_tversky(y_hat, y, gamma=0.5, smooth=0.0, axis=None)), 6)
+    0.774597
+    """
+    fn = "focal_tversky"
+    _check_tversky(fn, alpha, beta, smooth)
+    check_in_range(fn, "gamma", gamma, low=0.0, low_open=True)
+
+    def per_class(xp: Any, I: Any, P: Any, T: Any, a: Any, b: Any, g: Any, s: Any) -> Any:  # noqa: E741
+        base = _tversky_index_loss(xp, I, P, T, a, b, s)
+        pos = base > 0
+        return xp.where(pos, xp.where(pos, base, xp.ones_like(base)) ** g, 0.0)
+
+    return _overlap_loss(fn, "probs target sample_weight where class_weight alpha beta gamma smooth", probs, target,
+                         per_class, params=(alpha, beta, gamma, smooth), class_weight=class_weight,
+                         per_sample=per_sample, sample_weight=sample_weight, where=where, reduction=reduction,
+                         axis=axis, xp=xp)
+
+
+@register(
+    family="segmentation",
+    task="segmentation",
+    input_spaces=_SPACES,
+    formula="1 - (2 sum_c w_c sum(p t) + s) / (sum_c w_c (sum(p) + sum(t)) + s), w_c = 1 / (sum t_c)^2",
+    smooth=True,
+    bounded=True,
+)
+def generalized_dice(
+    probs: Any,
+    target: Any,
+    /,
+    *,
+    smooth: Any = 1e-5,
+    per_sample: bool = True,
+    sample_weight: Any = None,
+    where: Any = None,
+    reduction: str = "mean",
+    axis: int | None = -1,
+    xp: Any = None,
+) -> Any:
+    r"""Generalized Dice loss (Sudre et al. 2017): one Dice of class sums weighted by inverse squared volume.
+
+    .. math:: \ell = 1 - \frac{2 \sum_c w_c \sum p_c t_c + s}{\sum_c w_c (\sum p_c + \sum t_c) + s},
+              \qquad w_c = \frac{1}{(\sum t_c)^2}
+
+    A class absent from the target has :math:`w_c = \infty`: it takes the largest weight of the
+    present classes of the same sample (MONAI's rule), so predicting it is still penalized;
+    when no class is present (an empty binary mask) every weight is 1, and the loss is
+    :math:`1 - s / (\sum p + s)`. A 0/0 ratio (``smooth=0``, nothing predicted, empty target)
+    gives 0.
+
+    Parameters
+    ----------
+    probs, target : array
+        As for :func:`dice`.
+    smooth : float or 0-d array, default 1e-5
+        :math:`s \ge 0`. The weighted sums scale like :math:`1/\sum t`, so on large masks a
+        fixed ``smooth`` weighs more than in :func:`dice`.
+    per_sample : bool, default True
+        Weights and statistics per sample (``"none"``: ``(N,)``; MONAI's ``batch=False``) or
+        pooled over the batch (0-d).
+    sample_weight, where, reduction, axis, xp
+        As for :func:`dice`.
+
+    Returns
+    -------
+    array
+        As for :func:`dice`.
+
+    Notes
+    -----
+    The weights depend on the target only; no gradient flows into them from ``probs``.
+    optax's ``multiclass_generalized_dice_loss`` is a different quantity (a mean of per-class
+    Dice losses multiplied by normalized weights, with weights pooled over the batch): it is
+    not a counterpart of this loss.
+
+    Examples
+    --------
+    >>> import numpy as np, lossapi as la
+    >>> probs = np.array([[[1.0, 0.0], [0.5, 0.5], [0.0, 1.0]]])
+    >>> labels = np.array([[0, 0, 1]])
+    >>> # T = (2, 1), w = (1/4, 1); I = (1.5, 1), P = (1.5, 1.5)
+    >>> # 1 - 2 (0.375 + 1) / (0.25 * 3.5 + 2.5) = 1 - 2.75 / 3.375
+    >>> round(float(la.generalized_dice(probs, labels, smooth=0.0)), 6)
+    0.185185
+    """
+    fn = "generalized_dice"
+    check_in_range(fn, "smooth", smooth, low=0.0)
+    sp = prepare(fn, "probs target sample_weight where smooth", probs, target, axis=axis, per_sample=per_sample,
+                 sample_weight=sample_weight, where=where, reduction=reduction, xp=xp, params=(smooth,))
+    xp = sp.xp
+    (s,) = sp.params
+    I, P, T = overlap(sp)  # noqa: E741
+    present = T > 0
+    w = xp.where(present, 1.0 / xp.where(present, T, xp.ones_like(T)) ** 2, 0.0)
+    wmax = xp.max(w, axis=-1, keepdims=True)
+    w = xp.where(present, w, xp.where(wmax > 0, wmax, 1.0))
+    num = 2.0 * xp.sum(w * I, axis=-1) + s
+    den = xp.sum(w * (P + T), axis=-1) + s
+    return finish_seg(sp, _one_minus_ratio(xp, num, den), reduction, fn=fn, sample_weight=sample_weight, where=where)
+
+
+# -- Lovász ----------------------------------------------------------------------------------------
+
+
+@register(
+    family="segmentation",
+    task="segmentation",
+    input_spaces={"probs": "probability", "labels": "label"},
+    formula="mean over classes of the Lovasz extension of the Jaccard loss at the errors |1[y = c] - p_c|",
+    convex=True,
+    bounded=True,
+)
+def lovasz_softmax(
+    probs: Any,
+    labels: Any,
+    /,
+    *,
+    ignore_index: int | None = None,
+    classes: str = "present",
+    per_sample: bool = False,
+    sample_weight: Any = None,
+    where: Any = None,
+    reduction: str = "mean",
+    axis: int = -1,
+    xp: Any = None,
+) -> Any:
+    r"""Lovász-Softmax loss (Berman et al. 2018): a convex surrogate of the mean IoU loss.
+
+    For each class :math:`c`, with errors :math:`e_i = |[y_i = c] - p_{i,c}|` over the pixels
+    sorted so that :math:`e_{(1)} \ge e_{(2)} \ge \dots`:
+
+    .. math:: \ell_c = \sum_k e_{(k)}\, \bigl(\Delta_J(k) - \Delta_J(k - 1)\bigr),
+              \qquad \Delta_J(k) = 1 - \frac{|G_c| - \sum_{j \le k} g_{(j)}}{|G_c| + \sum_{j \le k} (1 - g_{(j)})}
+
+    (:math:`g = [y = c]`, :math:`G_c` the pixels of class :math:`c`): the Lovász extension of the
+    Jaccard loss evaluated at the errors. The loss is the mean of :math:`\ell_c` over the
+    classes present in ``labels`` (``classes="present"``; 0 if none) or over all classes.
+
+    Parameters
+    ----------
+    probs : array
+        Probabilities with the class axis at ``axis`` (a softmax output), shape ``(N, ..., C)``.
+    labels : int array
+        Class indices, shape ``(N, ...)`` (``probs`` without the class axis).
+    ignore_index : int, optional
+        Label of pixels to leave out (they neither count nor move the others' gradients).
+    classes : {"present", "all"}, default "present"
+        Average over the classes present in the (non-ignored) labels, or over every class.
+    per_sample : bool, default False
+        False: the whole batch flattened into one set of pixels (the paper's default; ``"none"``
+        is 0-d). True: one loss per image (``"none"``: ``(N,)``; smp's ``per_image``).
+    sample_weight, where, reduction, xp
+        As for :func:`dice`.
+    axis : int, default -1
+        Class axis (binary masks: :func:`lovasz_hinge`).
+
+    Returns
+    -------
+    array
+        0-d for ``"mean"``/``"sum"``; ``"none"``: 0-d (pooled) or ``(N,)`` per sample.
+
+    Notes
+    -----
+    Written for tracing: one stable sort per class (``argsort`` + ``take_along_axis``) carries
+    the ground truth along with the errors; ignored pixels get error 0 and ground truth
+    "neither" (their entry of the Lovász gradient is exactly 0), and "present" classes are
+    weights. Errors are computed as ``1 - p`` (class pixels) and ``p`` (others), which equals
+    :math:`|g - p|` for probabilities in [0, 1]. Ties between errors only affect the (sub)gradient,
+    never the value.
+
+    Examples
+    --------
+    >>> import numpy as np, lossapi as la
+    >>> probs = np.array([[[0.9, 0.1], [0.4, 0.6]]])   # one image of two pixels, labels 0 and 1
+    >>> labels = np.array([[0, 1]])
+    >>> # class 0: errors 0.4 (pixel 1, background), 0.1 (pixel 0): Delta_J = 1/2, 1 -> 0.4/2 + 0.1/2
+    >>> # class 1: errors 0.4 (pixel 1, foreground), 0.1: Delta_J = 1, 1 -> 0.4
+    >>> round(float(la.lovasz_softmax(probs, labels)), 6)
+    0.325
+    """
+    fn = "lovasz_softmax"
+    if classes not in _LOVASZ_CLASSES:
+        raise InvalidOptionError(f"lossapi.{fn}: classes={classes!r} is not one of {_LOVASZ_CLASSES}.")
+    if axis is None:
+        raise InvalidOptionError(
+            f"lossapi.{fn}: axis=None (binary masks) is not supported; use lossapi.lovasz_hinge on logits, or "
+            "pass two-class probabilities with a class axis."
+        )
+    sp = prepare(fn, "probs labels sample_weight where", probs, labels, axis=axis, per_sample=per_sample,
+                 sample_weight=sample_weight, where=where, reduction=reduction, xp=xp, labels="int")
+    xp, dtype = sp.xp, sp.dtype
+    valid, lab = ignore_mask(fn, xp, sp.t, ignore_index)
+    C = sp.num_classes
+    p = xp.permute_dims(flat_groups(sp, sp.p), (0, 2, 1))  # (G, C, M)
+    lab = flat_groups(sp, lab, class_axis=False)  # (G, M)
+    fg = label_hits(xp, lab, C, 1)  # (G, C, M) bool
+    errors = xp.where(fg, 1.0 - p, p)
+    if valid is None:
+        gt, bg = xp.astype(fg, dtype), None
+    else:
+        v = xp.expand_dims(flat_groups(sp, valid, class_axis=False), axis=1)  # (G, 1, M)
+        gt = xp.astype(fg & v, dtype)
+        bg = xp.astype(~fg & v, dtype)
+        errors = xp.where(v, errors, 0.0)
+    e, g = lovasz_sorted(xp, errors, gt, bg)
+    per_class = xp.sum(e * g, axis=-1)  # (G, C)
+    if classes == "present":
+        present = xp.astype(xp.sum(gt, axis=-1) > 0, dtype)
+        loss = safe_div(xp, xp.sum(per_class * present, axis=-1), xp.sum(present, axis=-1))
+    else:
+        loss = xp.mean(per_class, axis=-1)
+    if not sp.per_sample:
+        loss = xp.reshape(loss, ())
+    return finish_seg(sp, loss, reduction, fn=fn, sample_weight=sample_weight, where=where)
+
+
+@register(
+    family="segmentation",
+    task="binary_segmentation",
+    input_spaces={"logits": "logit", "labels": "label"},
+    formula="Lovasz extension of the Jaccard loss at relu(1 - logit * (2 y - 1)), per image",
+    convex=True,
+)
+def lovasz_hinge(
+    logits: Any,
+    labels: Any,
+    /,
+    *,
+    per_sample: bool = True,
+    ignore_index: int | None = None,
+    sample_weight: Any = None,
+    where: Any = None,
+    reduction: str = "mean",
+    xp: Any = None,
+) -> Any:
+    r"""Binary Lovász hinge loss (Berman et al. 2018) on logits.
+
+    With hinge errors :math:`e_i = 1 - x_i\,(2 y_i - 1)` sorted in descending order,
+
+    .. math:: \ell = \sum_k \max(e_{(k)}, 0)\, \bigl(\Delta_J(k) - \Delta_J(k - 1)\bigr)
+
+    where :math:`\Delta_J` is the Jaccard loss of the foreground (``y = 1``) after the first
+    :math:`k` pixels, as in :func:`lovasz_softmax`.
+
+    Parameters
+    ----------
+    logits : array
+        Real-valued scores, shape ``(N, ...)`` (no class axis).
+    labels : array
+        0/1 labels of ``logits``' shape (integer, boolean or floating).
+    per_sample : bool, default True
+        One loss per image (``"none"``: ``(N,)``; the paper's ``per_image``) or the batch
+        flattened into one set of pixels (0-d).
+    ignore_index : int, optional
+        Label value of pixels to leave out.
+    sample_weight, where, reduction, xp
+        As for :func:`dice`.
+
+    Returns
+    -------
+    array
+        0-d for ``"mean"``/``"sum"``; ``"none"``: ``(N,)`` per image or 0-d pooled.
+
+    Notes
+    -----
+    An image without foreground scores :math:`\max_i e_i^+` (its Jaccard loss is 1 as soon as
+    one pixel is predicted positive); an image whose pixels are all ignored scores 0.
+
+    Examples
+    --------
+    >>> import numpy as np, lossapi as la
+    >>> logits = np.array([[2.0, -1.0, 0.5]])
+    >>> labels = np.array([[1, 0, 0]])
+    >>> # errors (-1, 0, 1.5); sorted: 1.5 (bg) -> Delta_J = 1/2; then 0 and -1 -> relu 0
+    >>> float(la.lovasz_hinge(logits, labels))
+    0.75
+    """
+    fn = "lovasz_hinge"
+    sp = prepare(fn, "logits labels sample_weight where", logits, labels, axis=None, per_sample=per_sample,
+                 sample_weight=sample_weight, where=where, reduction=reduction, xp=xp, fill=0.0,
+                 binary_class_axis=False)
+    xp, dtype = sp.xp, sp.dtype
+    x = flat_groups(sp, sp.p, class_axis=False)  # (G, M)
+    y = flat_groups(sp, sp.t, class_axis=False)
+    if ignore_index is None:
+        bg = None
+        gt = y
+    else:
+        if not isinstance(ignore_index, int) or isinstance(ignore_index, bool):
+            raise InvalidOptionError(f"lossapi.{fn}: ignore_index must be an int or None, got {ignore_index!r}.")
+        valid = y != float(ignore_index)
+        gt = xp.where(valid, y, 0.0)
+        bg = xp.astype(valid, dtype) - gt
+    errors = 1.0 - x * (2.0 * gt - 1.0)
+    if bg is not None:
+        errors = xp.where(valid, errors, 0.0)
+    e, g = lovasz_sorted(xp, errors, gt, bg)
+    loss = xp.sum(relu(xp, e) * g, axis=-1)
+    if not sp.per_sample:
+        loss = xp.reshape(loss, ())
+    return finish_seg(sp, loss, reduction, fn=fn, sample_weight=sample_weight, where=where)
+
+
+# -- metric surrogates -------------------------------------------------------------------------------
+
+
+@register(
+    family="segmentation",
+    task="segmentation",
+    input_spaces=_SPACES,
+    formula="1 - macro mean over classes of 2 TP / (2 TP + FP + FN), soft counts (classes with no TP+FP+FN left out)",
+    smooth=True,
+    bounded=True,
+    counterparts={"sklearn": "1 - sklearn.metrics.f1_score(y_true, y_pred, average='macro') at hard predictions"},
+)
+def soft_f1(
+    probs: Any,
+    target: Any,
+    /,
+    *,
+    per_sample: bool = False,
+    sample_weight: Any = None,
+    where: Any = None,
+    reduction: str = "mean",
+    axis: int | None = -1,
+    xp: Any = None,
+) -> Any:
+    r"""Soft macro-F1 loss: one minus the F1 score of soft true/false positives and negatives.
+
+    .. math:: F_1^{(c)} = \frac{2\,TP_c}{2\,TP_c + FP_c + FN_c}, \quad TP = \sum p t,\;
+              FP = \sum p (1 - t),\; FN = \sum (1 - p) t, \qquad
+              \ell = 1 - \operatorname{mean}_{c \in \mathcal{C}} F_1^{(c)}
+
+    :math:`\mathcal{C}` holds the classes with :math:`TP + FP + FN > 0` (present in the target
+    or the prediction), as sklearn's macro average; with none of them the loss is 0. Binary
+    masks (``axis=None``) score the positive class only. The statistics are pooled over the
+    whole batch by default (the F1 of a data set); ``per_sample=True`` gives one per sample.
+
+    Parameters
+    ----------
+    probs, target : array
+        As for :func:`dice`.
+    per_sample : bool, default False
+        Pooled statistics (``"none"`` is 0-d) or per sample (``(N,)``).
+    sample_weight, where, reduction, axis, xp
+        As for :func:`dice`.
+
+    Returns
+    -------
+    array
+        As for :func:`dice`.
+
+    Notes
+    -----
+    At hard one-hot predictions equals ``1 - sklearn.metrics.f1_score(y_true, y_pred,
+    average="macro")`` (``average="binary", zero_division=1.0`` for binary masks). The per-class
+    soft F1 is the Dice coefficient without smoothing.
+
+    Examples
+    --------
+    >>> import numpy as np, lossapi as la
+    >>> probs = np.array([[1.0, 0.0], [0.0, 1.0], [0.0, 1.0]])   # predicted 0, 1, 1
+    >>> labels = np.array([0, 1, 0])
+    >>> # F1 of class 0: 2/(2+0+1) = 2/3; class 1: 2/(2+1+0) = 2/3
+    >>> round(float(la.soft_f1(probs, labels)), 6)
+    0.333333
+    """
+    fn = "soft_f1"
+    sp = prepare(fn, "probs target sample_weight where", probs, target, axis=axis, per_sample=per_sample,
+                 sample_weight=sample_weight, where=where, reduction=reduction, xp=xp)
+    xp = sp.xp
+    I, P, T = overlap(sp)  # noqa: E741
+    den = P + T
+    present = xp.astype(den != 0, sp.dtype)
+    f1 = safe_div(xp, 2.0 * I, den)
+    n = xp.sum(present, axis=-1)
+    loss = safe_div(xp, n - xp.sum(f1, axis=-1), n)
+    return finish_seg(sp, loss, reduction, fn=fn, sample_weight=sample_weight, where=where)
+
+
+@register(
+    family="segmentation",
+    task="segmentation",
+    input_spaces={"probs": "probability", "labels": "label_or_probability"},
+    formula="sum(W O) / sum(W E): O the soft confusion matrix sum_n t_n p_n^T, E the outer product of its "
+            "marginals / total, W the disagreement weights",
+    smooth=True,
+    bounded=True,
+    counterparts={"sklearn": "1 - sklearn.metrics.cohen_kappa_score(y_true, y_pred, labels=range(C), "
+                             "weights=weights) at hard predictions"},
+)
+def cohen_kappa(
+    probs: Any,
+    labels: Any,
+    /,
+    *,
+    weights: str | None = "quadratic",
+    per_sample: bool = False,
+    sample_weight: Any = None,
+    where: Any = None,
+    reduction: str = "mean",
+    axis: int | None = -1,
+    xp: Any = None,
+) -> Any:
+    r"""Soft Cohen's kappa loss: one minus the weighted kappa of a soft confusion matrix.
+
+    .. math:: O = \sum_n t_n p_n^\top, \quad E = \frac{(O\mathbf{1})(\mathbf{1}^\top O)}{\mathbf{1}^\top O \mathbf{1}},
+              \qquad \ell = 1 - \kappa = \frac{\sum_{ij} W_{ij} O_{ij}}{\sum_{ij} W_{ij} E_{ij}}
+
+    (rows: true class, columns: predicted class) with disagreement weights
+    :math:`W_{ij} = (i - j)^2` (``"quadratic"``, the QWK of ordinal grading), :math:`|i - j|`
+    (``"linear"``) or :math:`[i \ne j]` (None). The loss lies in [0, 2]; where the expected
+    disagreement is 0 (every true and predicted label in one class) agreement is perfect and
+    the loss is 0.
+
+    Parameters
+    ----------
+    probs : array
+        Probabilities with the class axis at ``axis``, or of the positive class (``axis=None``:
+        two classes ``[1 - p, p]``).
+    labels : array
+        Integer class indices (``probs`` without the class axis), or a one-hot / probability
+        target of ``probs``' shape; 0/1 labels of ``probs``' shape with ``axis=None``.
+    weights : {"quadratic", "linear", None}, default "quadratic"
+        Disagreement weights, from the class indices 0..C-1.
+    per_sample : bool, default False
+        Pooled confusion matrix (``"none"`` is 0-d) or one per sample (``(N,)``).
+    sample_weight, where, reduction, axis, xp
+        As for :func:`dice`.
+
+    Returns
+    -------
+    array
+        As for :func:`dice`.
+
+    Notes
+    -----
+    At hard one-hot predictions equals ``1 - sklearn.metrics.cohen_kappa_score(y_true, y_pred,
+    labels=range(C), weights=weights, replace_undefined_by=1.0)``: the weights use the class
+    indices, so sklearn needs ``labels=range(C)`` when a class is absent from both.
+
+    Examples
+    --------
+    >>> import numpy as np, lossapi as la
+    >>> probs = np.array([[1.0, 0.0], [0.0, 1.0], [0.0, 1.0], [1.0, 0.0]])
+    >>> labels = np.array([0, 1, 0, 1])
+    >>> # O = [[1, 1], [1, 1]], E = [[1, 1], [1, 1]]: kappa 0, loss 1
+    >>> float(la.cohen_kappa(probs, labels))
+    1.0
+    """
+    fn = "cohen_kappa"
+    if weights not in _KAPPA_WEIGHTS:
+        raise InvalidOptionError(f"lossapi.{fn}: weights={weights!r} is not one of {_KAPPA_WEIGHTS}.")
+    sp = prepare(fn, "probs labels sample_weight where", probs, labels, axis=axis, per_sample=per_sample,
+                 sample_weight=sample_weight, where=where, reduction=reduction, xp=xp)
+    if sp.binary:
+        sp = two_class(sp)
+    xp, dtype, C = sp.xp, sp.dtype, sp.num_classes
+    p = flat_groups(sp, sp.p)  # (G, M, C)
+    if sp.int_labels:
+        t = xp.astype(label_hits(xp, flat_groups(sp, sp.t, class_axis=False), C, 2), dtype)
+    else:
+        t = flat_groups(sp, sp.t)
+    O = xp.matmul(xp.matrix_transpose(t), p)  # noqa: E741  (G, C, C)
+    rows, cols = xp.sum(O, axis=-1), xp.sum(O, axis=-2)
+    total = xp.sum(rows, axis=-1)
+    k = xp.arange(C, dtype=dtype, device=device_of(p))
+    d = xp.reshape(k, (-1, 1)) - xp.reshape(k, (1, -1))
+    W = d * d if weights == "quadratic" else (xp.abs(d) if weights == "linear" else xp.astype(d != 0, dtype))
+    observed = xp.sum(xp.sum(W * O, axis=-1), axis=-1)
+    expected = xp.sum(xp.matmul(rows, W) * cols, axis=-1)  # = total * sum(W E)
+    loss = safe_div(xp, observed * total, expected)
+    if not sp.per_sample:
+        loss = xp.reshape(loss, ())
+    return finish_seg(sp, loss, reduction, fn=fn, sample_weight=sample_weight, where=where)
+
+
+@register(
+    family="segmentation",
+    task="segmentation",
+    input_spaces=_SPACES,
+    formula="1 - (c s - sum_k p_k t_k) / sqrt((s^2 - sum p_k^2)(s^2 - sum t_k^2)) of the soft confusion matrix",
+    smooth=True,
+    bounded=True,
+    counterparts={"sklearn": "1 - sklearn.metrics.matthews_corrcoef(y_true, y_pred) at hard predictions"},
+)
+def matthews(
+    probs: Any,
+    target: Any,
+    /,
+    *,
+    per_sample: bool = False,
+    sample_weight: Any = None,
+    where: Any = None,
+    reduction: str = "mean",
+    axis: int | None = -1,
+    xp: Any = None,
+) -> Any:
+    r"""Soft Matthews correlation loss: one minus the (multiclass, Gorodkin) MCC of a soft confusion matrix.
+
+    With the soft confusion matrix :math:`O = \sum_n t_n p_n^\top`, its row sums :math:`t_k`
+    (true), column sums :math:`p_k` (predicted), trace :math:`c` and total :math:`s`:
+
+    .. math:: \mathrm{MCC} = \frac{c\,s - \sum_k p_k t_k}
+              {\sqrt{(s^2 - \sum_k p_k^2)(s^2 - \sum_k t_k^2)}}, \qquad \ell = 1 - \mathrm{MCC}
+
+    For binary masks (``axis=None``) the classes are ``[1 - p, p]``: the usual binary MCC. The
+    loss lies in [0, 2]; where a factor of the denominator is 0 (a single true or predicted
+    class) the MCC is 0, as sklearn's, and the loss 1 (finite gradient).
+
+    Parameters
+    ----------
+    probs, target : array
+        As for :func:`dice` (``target``: class indices or a one-hot / probability target).
+    per_sample : bool, default False
+        Pooled statistics (``"none"`` is 0-d) or per sample (``(N,)``).
+    sample_weight, where, reduction, axis, xp
+        As for :func:`dice`.
+
+    Returns
+    -------
+    array
+        As for :func:`dice`.
+
+    Notes
+    -----
+    At hard one-hot predictions equals ``1 - sklearn.metrics.matthews_corrcoef(y_true, y_pred)``.
+    The marginals are those of the confusion matrix, :math:`t_k = \sum_n t_{nk} \sum_j p_{nj}`,
+    so probabilities that do not sum to 1 are handled consistently.
+
+    Examples
+    --------
+    >>> import numpy as np, lossapi as la
+    >>> p = np.array([[1.0, 1.0, 0.0, 0.0]])      # binary mask: predicted 1, 1, 0, 0
+    >>> t = np.array([[1.0, 0.0, 0.0, 0.0]])      # TP 1, FP 1, TN 2, FN 0
+    >>> # MCC = (1*2 - 1*0) / sqrt(2 * 1 * 3 * 2) = 2 / sqrt(12)
+    >>> round(float(la.matthews(p, t, axis=None)), 6)
+    0.42265
+    """
+    fn = "matthews"
+    sp = prepare(fn, "probs target sample_weight where", probs, target, axis=axis, per_sample=per_sample,
+                 sample_weight=sample_weight, where=where, reduction=reduction, xp=xp)
+    if sp.binary:
+        sp = two_class(sp)
+    xp, ax, axes = sp.xp, sp.axis, stat_axes(sp)
+    p_row = xp.sum(sp.p, axis=ax, keepdims=True)  # sum_j p_nj
+    if sp.int_labels:
+        hits = label_hits(xp, sp.t, sp.num_classes, ax)
+        t_row = xp.sum(xp.astype(hits, sp.dtype), axis=ax, keepdims=True)  # 1 (0 for out-of-range labels)
+        t_k = sum_over(xp, xp.where(hits, p_row, 0.0), axes)
+        trace = sum_over(xp, xp.where(hits, sp.p, 0.0), axes)
+    else:
+        t_row = xp.sum(sp.t, axis=ax, keepdims=True)
+        t_k = sum_over(xp, sp.t * p_row, axes)
+        trace = sum_over(xp, sp.t * sp.p, axes)
+    p_k = sum_over(xp, sp.p * t_row, axes)
+    c = xp.sum(trace, axis=-1)
+    s = xp.sum(t_k, axis=-1)
+    # sklearn's form: at a perfect prediction the three covariances round identically (MCC 1).
+    cov_tp = c * s - xp.sum(p_k * t_k, axis=-1)
+    cov_pp = s * s - xp.sum(p_k * p_k, axis=-1)
+    cov_tt = s * s - xp.sum(t_k * t_k, axis=-1)
+    ok = (cov_pp > 0) & (cov_tt > 0)
+    den = xp.sqrt(xp.where(ok, cov_pp * cov_tt, xp.ones_like(cov_pp)))
+    loss = 1.0 - xp.where(ok, cov_tp / den, 0.0)
+    return finish_seg(sp, loss, reduction, fn=fn, sample_weight=sample_weight, where=where)

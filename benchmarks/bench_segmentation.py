@@ -1,0 +1,317 @@
+"""Segmentation losses: lossapi against optax (jax.jit), hand-written torch and NumPy, and Lovász jit vs eager.
+
+    python benchmarks/bench_segmentation.py                  # every backend, fresh processes: ratio table
+    python benchmarks/bench_segmentation.py --quick          # tiny + small, fewer repeats (< 1 min, 2 cores)
+    python benchmarks/bench_segmentation.py --sizes tiny,medium
+    python benchmarks/bench_segmentation.py --backend {numpy,torch,jax} [--quick] [--sizes ...]   # JSON lines
+
+Sizes (a batch of N images of H×W pixels, C classes, float32 probabilities): tiny 2×16×16×4,
+small 8×64×64×8 (1 MB), medium 16×128×128×21 (22 MB). The Lovász losses, which sort every
+class's errors, run on tiny and small only (medium: one small-size run is enough to see the
+scaling). Labels are uniform integer classes.
+
+Pairs, always within one backend and one process (``impl`` in the JSON lines):
+
+- jax: ``jax.jit(lossapi)`` against ``jax.jit(optax)`` (``impl=optax``) on the same logits:
+  ``dice`` = ``optax.losses.dice_loss(z, one_hot, smooth=s/2)`` against
+  ``la.dice(softmax(z), labels, smooth=s)`` (integer labels) and against ``one_hot`` targets
+  (``dice_onehot``), ``jaccard`` (optax ``alpha=beta=1``), ``tversky`` (alpha 0.3, beta 0.7);
+  forward, ``grad`` and ``value_and_grad`` with respect to the logits. optax has no
+  generalized Dice of Sudre et al. (its ``multiclass_generalized_dice_loss`` is another
+  quantity), no Lovász and no metric surrogates. Lovász softmax / hinge: ``jax.jit(lossapi)``
+  (``impl=lossapi``) against eager JAX (``impl=lossapi_eager``).
+- torch (eager, 2 threads, channels-first with ``axis=1``): lossapi against the formula a torch
+  user writes (``impl=torch_hand``): soft Dice ``1 - (2 sum(p t) + s) / (sum p + sum t + s)``
+  from ``F.one_hot``; for the Lovász losses Berman et al.'s reference implementation (as in
+  smp: a Python loop over classes / images with boolean indexing); forward under ``no_grad``
+  and forward+backward with respect to the probabilities / logits.
+- numpy: lossapi ``dice`` against hand-written NumPy (one-hot by comparison, sums).
+
+Nothing asserts a timing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from _timing import bench
+
+import lossapi as la
+
+HERE = Path(__file__).resolve().parent
+SIZES = {"tiny": (2, 16, 16, 4), "small": (8, 64, 64, 8), "medium": (16, 128, 128, 21)}
+QUICK_SIZES = ("tiny", "small")
+LOVASZ_SIZES = ("tiny", "small")
+SMOOTH = 1.0
+ALPHA, BETA = 0.3, 0.7
+
+
+def make_inputs(size: str, seed: int = 0):
+    """Logits ``(N, H, W, C)``, labels ``(N, H, W)`` (NumPy float32 / int64)."""
+    import numpy as np
+
+    n, h, w, c = SIZES[size]
+    rng = np.random.default_rng(seed)
+    z = rng.standard_normal((n, h, w, c), dtype=np.float32)
+    y = rng.integers(0, c, (n, h, w))
+    return z, y
+
+
+def softmax_np(z):
+    import numpy as np
+
+    e = np.exp(z - z.max(-1, keepdims=True))
+    return (e / e.sum(-1, keepdims=True)).astype(np.float32)
+
+
+class Runner:
+    def __init__(self, backend: str, quick: bool) -> None:
+        self.backend, self.quick = backend, quick
+        self.common = {"bench": "segmentation", "backend": backend}
+
+    def timing_kw(self, size: str) -> dict:
+        if self.quick:
+            return {"repeats": 5, "min_time": 0.005, "warmup": 1, "budget": 0.3}
+        return {"repeats": 15, "min_time": 0.02, "warmup": 2, "budget": 3.0}
+
+    def emit(self, loss: str, size: str, direction: str, impl: str, timing: dict) -> None:
+        rec = {**self.common, "loss": loss, "size": size, "shape": list(SIZES[size]), "direction": direction,
+               "impl": impl, **timing}
+        print(json.dumps(rec), flush=True)
+
+    def check(self, loss: str, size: str, ours: float, ref: float, what: str, rtol: float = 1e-4) -> None:
+        if not math.isclose(ours, ref, rel_tol=rtol, abs_tol=1e-5):
+            print(f"warning: {loss} {size} ({self.backend}): lossapi {ours} != {what} {ref}", file=sys.stderr)
+
+
+# ------------------------------------------------------------------ NumPy
+def run_numpy(r: Runner, sizes: list[str]) -> None:
+    import numpy as np
+
+    def hand_dice(p, y):
+        c = p.shape[-1]
+        t = (y[..., None] == np.arange(c)).astype(p.dtype)
+        axes = (1, 2)
+        inter = (p * t).sum(axes)
+        den = p.sum(axes) + t.sum(axes)
+        return (1 - (2 * inter + SMOOTH) / (den + SMOOTH)).mean()
+
+    for size in sizes:
+        z, y = make_inputs(size)
+        p = softmax_np(z)
+        r.check("dice", size, float(la.dice(p, y)), float(hand_dice(p, y)), "hand-written NumPy")
+        for impl, f in (("numpy", hand_dice), ("lossapi", la.dice)):
+            r.emit("dice", size, "fwd", impl, bench(lambda f=f, p=p, y=y: f(p, y), **r.timing_kw(size)))
+
+
+# ------------------------------------------------------------------ torch
+def berman_lovasz_grad(torch, gt_sorted):
+    gts = gt_sorted.sum()
+    intersection = gts - gt_sorted.float().cumsum(0)
+    union = gts + (1 - gt_sorted).float().cumsum(0)
+    jaccard = 1.0 - intersection / union
+    if len(gt_sorted) > 1:
+        jaccard[1:] = jaccard[1:] - jaccard[:-1]
+    return jaccard
+
+
+def berman_lovasz_softmax(torch, probs, labels):
+    """Berman et al.'s reference (smp ``_lovasz_softmax``, per_image=False, classes="present")."""
+    c = probs.shape[1]
+    p = probs.permute(0, 2, 3, 1).reshape(-1, c)
+    y = labels.reshape(-1)
+    losses = []
+    for k in range(c):
+        fg = (y == k).to(p.dtype)
+        if fg.sum() == 0:
+            continue
+        errors = (fg - p[:, k]).abs()
+        errors_sorted, perm = torch.sort(errors, 0, descending=True)
+        losses.append(torch.dot(errors_sorted, berman_lovasz_grad(torch, fg[perm])))
+    return torch.stack(losses).mean()
+
+
+def berman_lovasz_hinge(torch, logits, labels):
+    """Berman et al.'s reference (smp ``_lovasz_hinge``, per_image=True)."""
+    out = []
+    for x, y in zip(logits, labels):
+        x, y = x.reshape(-1), y.reshape(-1).to(x.dtype)
+        errors = 1.0 - x * (2.0 * y - 1.0)
+        errors_sorted, perm = torch.sort(errors, dim=0, descending=True)
+        out.append(torch.dot(torch.relu(errors_sorted), berman_lovasz_grad(torch, y[perm])))
+    return torch.stack(out).mean()
+
+
+def run_torch(r: Runner, sizes: list[str]) -> None:
+    import numpy as np
+    import torch
+    import torch.nn.functional as F
+
+    torch.set_num_threads(2)
+
+    def hand_dice(p, y):  # (N, C, H, W) probabilities, (N, H, W) labels
+        t = F.one_hot(y, p.shape[1]).permute(0, 3, 1, 2).to(p.dtype)
+        inter = (p * t).sum((2, 3))
+        den = p.sum((2, 3)) + t.sum((2, 3))
+        return (1 - (2 * inter + SMOOTH) / (den + SMOOTH)).mean()
+
+    cases = {
+        "dice": (lambda p, y: la.dice(p, y, axis=1), hand_dice, "probs", sizes),
+        "lovasz_softmax": (lambda p, y: la.lovasz_softmax(p, y, axis=1),
+                           lambda p, y: berman_lovasz_softmax(torch, p, y), "probs",
+                           [s for s in sizes if s in LOVASZ_SIZES]),
+        "lovasz_hinge": (la.lovasz_hinge, lambda x, y: berman_lovasz_hinge(torch, x, y), "binary",
+                         [s for s in sizes if s in LOVASZ_SIZES]),
+    }
+    for loss, (ours, hand, kind, loss_sizes) in cases.items():
+        for size in loss_sizes:
+            z, y = make_inputs(size)
+            if kind == "probs":
+                x = torch.asarray(np.moveaxis(softmax_np(z), -1, 1).copy())
+                lab = torch.asarray(y)
+            else:  # binary: one logit map per image
+                x = torch.asarray(z[..., 0].copy())
+                lab = torch.asarray((y % 2).astype(np.int64))
+            r.check(loss, size, float(ours(x, lab)), float(hand(x, lab)), "hand-written torch")
+            kw = r.timing_kw(size)
+            xg = x.clone().requires_grad_(True)
+            for impl, f in (("torch_hand", hand), ("lossapi", ours)):
+                with torch.no_grad():
+                    r.emit(loss, size, "fwd", impl, bench(lambda f=f, x=x, lab=lab: f(x, lab), **kw))
+
+                def step(f=f, xg=xg, lab=lab):
+                    xg.grad = None
+                    f(xg, lab).backward()
+
+                r.emit(loss, size, "fwd+bwd", impl, bench(step, **kw))
+
+
+# ------------------------------------------------------------------ JAX
+def run_jax(r: Runner, sizes: list[str]) -> None:
+    import jax
+    import jax.numpy as jnp
+    import numpy as np
+    import optax
+
+    L = optax.losses
+    sm = jax.nn.softmax
+
+    pairs = {
+        # lossapi from logits (softmax inside the jitted function, as optax's apply_softmax)
+        "dice": (lambda z, y, t: la.dice(sm(z), y, smooth=SMOOTH),
+                 lambda z, y, t: L.dice_loss(z, jax.nn.one_hot(y, z.shape[-1]), smooth=SMOOTH / 2).mean()),
+        "dice_onehot": (lambda z, y, t: la.dice(sm(z), t, smooth=SMOOTH),
+                        lambda z, y, t: L.dice_loss(z, t, smooth=SMOOTH / 2).mean()),
+        "jaccard": (lambda z, y, t: la.jaccard(sm(z), y, smooth=SMOOTH),
+                    lambda z, y, t: L.dice_loss(z, jax.nn.one_hot(y, z.shape[-1]), smooth=SMOOTH, alpha=1.0,
+                                                beta=1.0).mean()),
+        "tversky": (lambda z, y, t: la.tversky(sm(z), y, alpha=ALPHA, beta=BETA, smooth=SMOOTH),
+                    lambda z, y, t: L.dice_loss(z, jax.nn.one_hot(y, z.shape[-1]), smooth=SMOOTH, alpha=ALPHA,
+                                                beta=BETA).mean()),
+    }
+
+    def block(x):
+        return jax.block_until_ready(x)
+
+    directions = ("fwd", "value_and_grad") if r.quick else ("fwd", "grad", "value_and_grad")
+    for size in sizes:
+        z, y = make_inputs(size)
+        zj, yj = jnp.asarray(z), jnp.asarray(y.astype(np.int32))
+        tj = jax.nn.one_hot(yj, z.shape[-1], dtype=jnp.float32)
+        kw = r.timing_kw(size)
+        for loss, (ours, nat) in pairs.items():
+            r.check(loss, size, float(jax.jit(ours)(zj, yj, tj)), float(jax.jit(nat)(zj, yj, tj)), "optax")
+            for impl, f in (("optax", nat), ("lossapi", ours)):
+                for direction in directions:
+                    g = {"fwd": f, "grad": jax.grad(f), "value_and_grad": jax.value_and_grad(f)}[direction]
+                    jf = jax.jit(g)
+                    r.emit(loss, size, direction, impl,
+                           bench(lambda jf=jf, a=(zj, yj, tj): jf(*a), sync=block, **kw))
+        if size not in LOVASZ_SIZES:
+            continue
+        lov = {
+            "lovasz_softmax": (lambda z, y: la.lovasz_softmax(sm(z), y), zj, yj),
+            "lovasz_hinge": (lambda x, y: la.lovasz_hinge(x, y), zj[..., 0], yj % 2),
+        }
+        for loss, (f, a, b) in lov.items():
+            for direction in ("fwd", "value_and_grad"):
+                g = f if direction == "fwd" else jax.value_and_grad(f)
+                for impl, h in (("lossapi_eager", g), ("lossapi", jax.jit(g))):
+                    r.emit(loss, size, direction, impl, bench(lambda h=h, a=a, b=b: h(a, b), sync=block, **kw))
+
+
+# ------------------------------------------------------------------ ratios and tables
+PAIRS = {
+    "numpy": (("lossapi", "numpy", "lossapi / hand-written NumPy"),),
+    "torch": (("lossapi", "torch_hand", "lossapi / hand-written torch"),),
+    "jax": (("lossapi", "optax", "jit(lossapi) / jit(optax)"), ("lossapi", "lossapi_eager", "jit / eager")),
+}
+
+
+def ratio_rows(rows: list[dict]) -> list[dict]:
+    idx = {(r["backend"], r["loss"], r["size"], r["direction"], r["impl"]): r for r in rows if "median" in r}
+    out = []
+    order = {s: i for i, s in enumerate(SIZES)}
+    for backend, loss, size, direction in sorted({k[:4] for k in idx}, key=lambda k: (k[0], k[1], order[k[2]], k[3])):
+        for ours, nat, label in PAIRS.get(backend, ()):
+            a, b = idx.get((backend, loss, size, direction, ours)), idx.get((backend, loss, size, direction, nat))
+            if a is None or b is None:
+                continue
+            out.append({"backend": backend, "loss": loss, "size": size, "direction": direction, "pair": label,
+                        "lossapi_median": a["median"], "native_median": b["median"],
+                        "ratio": a["median"] / b["median"]})
+    return out
+
+
+def fmt(s: float) -> str:
+    if s < 1e-3:
+        return f"{s * 1e6:.1f} µs"
+    return f"{s * 1e3:.2f} ms"
+
+
+def table(ratios: list[dict]) -> str:
+    lines = ["### Segmentation losses: ratio lossapi / reference (median)", "",
+             "| backend | loss | size | direction | pair | lossapi | reference | ratio |", "|---|---|---|---|---|---|---|---|"]
+    for q in ratios:
+        lines.append(f"| {q['backend']} | {q['loss']} | {q['size']} | {q['direction']} | {q['pair']} | "
+                     f"{fmt(q['lossapi_median'])} | {fmt(q['native_median'])} | {q['ratio']:.2f} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--backend", choices=("numpy", "torch", "jax"))
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--sizes", default=None)
+    args = ap.parse_args()
+    sizes = args.sizes.split(",") if args.sizes else list(QUICK_SIZES if args.quick else SIZES)
+    if args.backend:
+        os.environ.setdefault("JAX_ENABLE_X64", "0")
+        r = Runner(args.backend, args.quick)
+        {"numpy": run_numpy, "torch": run_torch, "jax": run_jax}[args.backend](r, sizes)
+        return
+    rows: list[dict] = []
+    env = dict(os.environ, OMP_NUM_THREADS="2", PYTHONWARNINGS="ignore")
+    for backend in ("numpy", "torch", "jax"):
+        cmd = [sys.executable, str(HERE / "bench_segmentation.py"), "--backend", backend, "--sizes", ",".join(sizes)]
+        if args.quick:
+            cmd.append("--quick")
+        t0 = time.perf_counter()
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=HERE)
+        for line in proc.stderr.splitlines():
+            if line.startswith(("warning", "Traceback")) or proc.returncode:
+                print("  " + line, file=sys.stderr)
+        print(f"{backend}: {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+        rows += [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
+    print(table(ratio_rows(rows)))
+
+
+if __name__ == "__main__":
+    main()
