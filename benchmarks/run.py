@@ -32,6 +32,19 @@ PAIRS = {
 }
 
 
+#: (bench name, script, backends): the families whose scripts print JSON lines with ``--backend``.
+FAMILY_BENCHES = (
+    ("embedding", "bench_embedding.py", ("torch", "jax")),
+    ("segmentation", "bench_segmentation.py", ("numpy", "torch", "jax")),
+    ("detection", "bench_detection.py", ("numpy", "torch", "jax")),
+)
+FAMILY_TITLES = {
+    "embedding": "Embedding and ranking losses: ratio lossapi / native (median)",
+    "segmentation": "Segmentation losses: ratio lossapi / native (median)",
+    "detection": "Detection losses: ratio lossapi / hand-written torchvision formulas (median)",
+}
+
+
 def target(backend: str, label: str, size: str, direction: str) -> tuple[float | None, str]:
     """The DESIGN.md target for one ratio (None when DESIGN.md sets none)."""
     if backend == "jax":
@@ -164,6 +177,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--backends", default="numpy,torch,jax", help="regression backends (comma-separated)")
     ap.add_argument("--no-dispatch", action="store_true", help="skip the dispatch benchmark")
     ap.add_argument("--no-classification", action="store_true", help="skip the classification benchmark")
+    ap.add_argument("--no-families", action="store_true",
+                    help="skip the embedding/ranking, segmentation and detection benchmarks")
     args = ap.parse_args(argv)
     quick = ["--quick"] if args.quick else []
     t0 = time.perf_counter()
@@ -185,6 +200,12 @@ def main(argv: list[str] | None = None) -> None:
     if not args.no_classification:
         for b in regression:
             rows += run_child(["python", "bench_classification.py", "--backend", b, "--device", args.device, *quick])
+    family_rows: dict[str, list[dict]] = {}
+    if not args.no_families:
+        for name, script, backends in FAMILY_BENCHES:
+            for b in backends:
+                family_rows.setdefault(name, []).extend(
+                    run_child(["python", script, "--backend", b, *quick]))
     env = env_info()
     env["quick"] = args.quick
     env["wall_s"] = round(time.perf_counter() - t0, 1)
@@ -196,6 +217,13 @@ def main(argv: list[str] | None = None) -> None:
 
         results["classification_ratios"] = cls_ratios = bench_classification.ratio_rows(rows)
         md += "\n" + bench_classification.tables(rows, cls_ratios)
+    for name, script, _ in FAMILY_BENCHES:
+        if name in family_rows:
+            module = __import__(script.removesuffix(".py"))
+            fam = [r for r in family_rows[name] if r.get("bench", name) == name]
+            results["measurements"] += fam
+            results[f"{name}_ratios"] = fam_ratios = module.ratio_rows(fam)
+            md += f"\n### {FAMILY_TITLES[name]}\n\n" + module.table(fam_ratios)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "results.json").write_text(json.dumps(results, indent=1))
