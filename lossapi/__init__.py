@@ -25,8 +25,14 @@ from ._errors import (
     ShapeMismatchError,
 )
 from ._native import native, native_enabled, set_native
+from .composition import *  # noqa: F403
+from .composition import __all__ as _composition_all
 from .losses import *  # noqa: F403
 from .losses import __all__ as _losses_all
+from .monitor import *  # noqa: F403
+from .monitor import __all__ as _monitor_all
+from .recommend import *  # noqa: F403
+from .recommend import __all__ as _recommend_all
 
 __version__ = "0.1.0"
 
@@ -66,5 +72,8 @@ __all__ = sorted(
         "set_native",
         "stop_gradient",
         *_losses_all,
+        *_composition_all,
+        *_monitor_all,
+        *_recommend_all,
     ]
 )

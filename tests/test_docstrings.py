@@ -19,6 +19,12 @@ MODULES = [
     "lossapi.losses.ranking",
     "lossapi.losses.segmentation",
     "lossapi.losses.detection",
+    "lossapi.losses.sequence",
+    "lossapi.losses.reinforcement",
+    "lossapi.losses.generative",
+    "lossapi.composition",
+    "lossapi.monitor",
+    "lossapi.recommend",
 ]
 
 

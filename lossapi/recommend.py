@@ -1,0 +1,5 @@
+"""Recommend (work in progress)."""
+
+from __future__ import annotations
+
+__all__: list[str] = []
