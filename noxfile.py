@@ -54,7 +54,7 @@ def tests(session: nox.Session, backend: str) -> None:
         session.skip("CuPy needs a CUDA GPU and none is present on this machine")
     extras, env = BACKENDS[backend]
     groups = ["test"] + (["counterparts"] if backend in ("torch", "jax") else [])
-    _install(session, extras, *groups)
+    _install(session, [*extras, "plot"], *groups)
     name = TEST_NAME.get(backend, backend)
     backends = "numpy" if name == "numpy" else f"numpy,{name}"
     session.run(
@@ -66,7 +66,7 @@ def tests(session: nox.Session, backend: str) -> None:
 @nox.session(name="all")
 def all_backends(session: nox.Session) -> None:
     """Every CPU backend and every counterpart library in one environment: the CI job."""
-    _install(session, ["all"], "test", "counterparts")
+    _install(session, ["all", "plot"], "test", "counterparts")
     session.run(
         "pytest", "-n", "2", *session.posargs,
         env={"JAX_ENABLE_X64": "1", "KERAS_BACKEND": "jax", "PYTHONHASHSEED": "0"},

@@ -1,4 +1,4 @@
-"""Command line: ``lossapi list`` and ``lossapi check``.
+"""Command line: ``lossapi list``, ``lossapi check`` and ``lossapi recommend``.
 
 ``lossapi check`` runs the conformance matrix (values against float64 oracles, gradients,
 native fast paths, ...) for the installed backends and exits non-zero on any disagreement.
@@ -67,6 +67,34 @@ def cmd_list(args: argparse.Namespace) -> int:
         cps = ", ".join(sorted(r.counterparts)) or "-"
         print(f"{r.name:<{name_w}}  {r.family:<14} {', '.join(r.inputs):<22} {props:<11} {cps}")
     print(f"\n{len(recs)} losses. Properties: C convex, S smooth, R robust to outliers, B bounded, P probabilistic.")
+    return 0
+
+
+def cmd_recommend(args: argparse.Namespace) -> int:
+    from ._errors import InvalidOptionError
+    from .recommend import recommend
+
+    try:
+        recs = recommend(
+            args.task,
+            imbalanced=args.imbalanced,
+            outliers=args.outliers,
+            noisy_labels=args.noisy_labels,
+            probabilistic=args.probabilistic,
+            top=args.top,
+        )
+    except InvalidOptionError as e:
+        print(f"lossapi recommend: {e}", file=sys.stderr)
+        return 2
+    if args.json:
+        json.dump([r.as_dict() for r in recs], sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return 0
+    if not recs:
+        print(f"no loss in the catalog for task {args.task!r}")
+        return 0
+    for r in recs:
+        print(f"{r} [score {r.score:g}]")
     return 0
 
 
@@ -150,6 +178,15 @@ def build_parser() -> argparse.ArgumentParser:
     lst.add_argument("--family", help="only this family")
     lst.add_argument("--json", action="store_true", help="JSON records")
     lst.set_defaults(func=cmd_list)
+    rec = sub.add_parser("recommend", help="ranked losses for a task, with the reason for each")
+    rec.add_argument("task", help='task, e.g. "regression", "classification", "segmentation", "detection"')
+    rec.add_argument("--imbalanced", action="store_true", help="some classes are much rarer than others")
+    rec.add_argument("--outliers", action="store_true", help="the targets contain outliers")
+    rec.add_argument("--noisy-labels", action="store_true", help="some labels are wrong")
+    rec.add_argument("--probabilistic", action="store_true", help="prefer likelihood-based losses")
+    rec.add_argument("--top", type=int, help="print only the TOP best")
+    rec.add_argument("--json", action="store_true", help="JSON records")
+    rec.set_defaults(func=cmd_recommend)
     return p
 
 
