@@ -75,9 +75,9 @@ def all_backends(session: nox.Session) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """ruff on the package, tests, conformance suite and benchmarks."""
+    """ruff on the package, tests, conformance suite and benchmarks and examples."""
     session.install(*nox.project.dependency_groups(PYPROJECT, "lint"))
-    session.run("ruff", "check", "lossapi", "tests", "conformance", "benchmarks", "noxfile.py")
+    session.run("ruff", "check", "lossapi", "tests", "conformance", "benchmarks", "examples", "noxfile.py")
 
 
 @nox.session
