@@ -21,6 +21,7 @@ from ._errors import (
     InvalidDTypeError,
     InvalidOptionError,
     LossapiError,
+    MissingDependencyError,
     NamespaceMismatchError,
     ShapeMismatchError,
 )
@@ -62,6 +63,7 @@ __all__ = sorted(
         "InvalidOptionError",
         "LossRecord",
         "LossapiError",
+        "MissingDependencyError",
         "NamespaceMismatchError",
         "ShapeMismatchError",
         "__version__",

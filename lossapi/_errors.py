@@ -13,6 +13,7 @@ __all__ = [
     "InvalidDTypeError",
     "InvalidOptionError",
     "LossapiError",
+    "MissingDependencyError",
     "NamespaceMismatchError",
     "ShapeMismatchError",
 ]
@@ -44,3 +45,8 @@ class InvalidOptionError(LossapiError, ValueError):
 
 class InputTypeError(LossapiError, TypeError):
     """An input is not an array (e.g. a Python list)."""
+
+
+class MissingDependencyError(LossapiError, ImportError):
+    """An optional dependency (e.g. matplotlib for plots) is not installed; the message names
+    the extra to install."""

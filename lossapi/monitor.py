@@ -32,9 +32,9 @@ from dataclasses import asdict, dataclass
 from os import PathLike
 from typing import Any
 
-from ._errors import InputTypeError, InvalidOptionError, LossapiError, ShapeMismatchError
+from ._errors import InputTypeError, InvalidOptionError, MissingDependencyError, ShapeMismatchError
 
-__all__ = ["LossMonitor", "MissingDependencyError", "MonitorAnalysis"]
+__all__ = ["LossMonitor", "MonitorAnalysis"]
 
 STATUSES = ("insufficient data", "converged", "unstable", "slow", "decreasing")
 
@@ -45,10 +45,6 @@ _ADVICE = {
     "slow": "consider adjusting the learning rate or other hyper-parameters, or a different loss",
     "decreasing": "training is progressing normally",
 }
-
-
-class MissingDependencyError(LossapiError, ImportError):
-    """An optional dependency (e.g. matplotlib for plots) is not installed."""
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ ERRORS = {
     "InvalidDTypeError": TypeError,
     "InvalidOptionError": ValueError,
     "InputTypeError": TypeError,
+    "MissingDependencyError": ImportError,
 }
 
 

@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 import lossapi as la
-from lossapi.monitor import MissingDependencyError, MonitorAnalysis
+from lossapi._errors import MissingDependencyError
+from lossapi.monitor import MonitorAnalysis
 
 
 def _feed(values, **options):
