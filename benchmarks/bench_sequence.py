@@ -152,6 +152,11 @@ def _jax_size(r: Runner, size: str) -> None:
             print(f"warning: ctc {size}: lossapi {vals['lossapi']} != optax {vals['optax']}", file=sys.stderr)
 
 
+def ratio_rows(rows: list[dict]) -> list[dict]:
+    """The timed rows (``run.py`` passes them to :func:`table`, which forms the ratios)."""
+    return [r for r in rows if "median" in r]
+
+
 def table(rows: list[dict]) -> str:
     def med(backend, size, direction, impl):
         for x in rows:

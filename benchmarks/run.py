@@ -37,11 +37,13 @@ FAMILY_BENCHES = (
     ("embedding", "bench_embedding.py", ("torch", "jax")),
     ("segmentation", "bench_segmentation.py", ("numpy", "torch", "jax")),
     ("detection", "bench_detection.py", ("numpy", "torch", "jax")),
+    ("sequence", "bench_sequence.py", ("torch", "jax")),
 )
 FAMILY_TITLES = {
     "embedding": "Embedding and ranking losses: ratio lossapi / native (median)",
     "segmentation": "Segmentation losses: ratio lossapi / native (median)",
     "detection": "Detection losses: ratio lossapi / hand-written torchvision formulas (median)",
+    "sequence": "CTC: lossapi / torch F.ctc_loss (eager) and / optax ctc_loss (jit)",
 }
 
 
