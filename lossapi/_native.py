@@ -323,3 +323,78 @@ def _torch_triplet_margin(
     if reduction == "none":
         return loss
     return loss.mean() if reduction == "mean" else loss.sum()
+
+
+# -- sequence ------------------------------------------------------------------------------------
+
+
+def _functorch_or_compiling(x: Any) -> bool:
+    torch = sys.modules["torch"]
+    if torch.compiler.is_compiling():
+        return True
+    try:
+        return bool(torch._C._functorch.is_functorch_wrapped_tensor(x))
+    except AttributeError:  # pragma: no cover - older torch
+        return True
+
+
+@register_native("ctc", "torch")
+def _torch_ctc(
+    log_probs: Any, labels: Any, input_lengths: Any, label_lengths: Any, *, blank: int, zero_infinity: bool,
+    time_major: bool, sample_weight: Any, where: Any, reduction: str,
+) -> Any:
+    """torch's fused CTC with the generic path's semantics.
+
+    - torch's backward w.r.t. ``log_probs`` is ``exp(lp) - alpha beta / p`` (the gradient w.r.t.
+      logits through ``log_softmax``); a zero-valued term ``-sum_valid (exp(lp) - exp(lp).detach())``
+      per sequence turns it into the partial derivative the generic path (and JAX) give;
+    - impossible alignments (input shorter than labels + repeats) are found from the lengths
+      and labels, torch computes them with ``zero_infinity=True`` (zero gradient), and the value
+      is then +inf unless ``zero_infinity``;
+    - declined under ``torch.compile`` and ``torch.func`` transforms (no rules for ``ctc_loss``);
+      ``ctc_loss`` has no double backward: use ``lossapi.native(False)`` for Hessians.
+    """
+    torch = sys.modules["torch"]
+    if sample_weight is not None or where is not None or not isinstance(blank, int) or isinstance(blank, bool):
+        return NotImplemented
+    if not isinstance(zero_infinity, bool) or not isinstance(time_major, bool):
+        return NotImplemented
+    lp = log_probs
+    if not (hasattr(lp, "dtype") and _torch_float(lp) and lp.ndim >= 3):
+        return NotImplemented
+    batch = tuple(lp.shape[1:-1]) if time_major else tuple(lp.shape[:-2])
+    ints = (torch.int8, torch.uint8, torch.int16, torch.int32, torch.int64)
+    for a, shape in ((labels, batch + labels.shape[-1:]), (input_lengths, batch), (label_lengths, batch)):
+        if not hasattr(a, "dtype") or a.dtype not in ints or tuple(a.shape) != shape or a.device != lp.device:
+            return NotImplemented
+    if _functorch_or_compiling(lp):
+        return NotImplemented
+    C = lp.shape[-1]
+    # (T, B, C) with the batch dimensions flattened (a view where the layout allows).
+    x = lp.reshape(lp.shape[0], -1, C) if time_major else lp.reshape(-1, lp.shape[-2], C).transpose(0, 1)
+    T, B = x.shape[0], x.shape[1]
+    S = labels.shape[-1]
+    labels, input_lengths, label_lengths = labels.reshape(B, S), input_lengths.reshape(B), label_lengths.reshape(B)
+    if not 0 <= blank < C:
+        return NotImplemented
+    il = input_lengths.to(torch.int64).clamp(0, T)
+    ll = label_lengths.to(torch.int64).clamp(0, S)
+    s_idx = torch.arange(S, device=lp.device)
+    lab = torch.where(s_idx < ll[:, None], labels.to(torch.int64), blank).clamp(0, C - 1)
+    # Each repeated label (a, a) needs a blank frame between its two emissions.
+    repeats = ((lab[:, 1:] == lab[:, :-1]) & (s_idx[1:] < ll[:, None])).sum(1) if S > 1 else torch.zeros_like(ll)
+    possible = il >= ll + repeats
+    raw = _F().ctc_loss(x, lab, il, ll, blank=blank, reduction="none", zero_infinity=True)
+    loss = raw
+    if torch.is_grad_enabled() and lp.requires_grad:
+        e = x.exp()
+        valid = (torch.arange(T, device=lp.device)[:, None] < il[None, :]) & possible[None, :]  # (T, B)
+        loss = raw - ((e - e.detach()) * valid[..., None]).sum(dim=(0, 2))
+    if not zero_infinity:
+        loss = torch.where(possible, loss, torch.full_like(loss, float("inf")))
+    loss = torch.where(loss < 0, torch.zeros_like(loss), loss)
+    if reduction == "none":
+        return loss.reshape(batch)
+    if reduction == "sum":
+        return loss.sum()
+    return (loss / ll.clamp(min=1).to(loss.dtype)).mean()
