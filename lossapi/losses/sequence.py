@@ -215,6 +215,10 @@ def ctc(
     term), so the two agree with respect to the logits of a ``log_softmax``. Cost: ``T``
     sequential steps over ``2S + 1`` states (the loop is unrolled under ``jax.jit``).
 
+    On torch (eager, float32/float64, no ``sample_weight``/``where``) a native fast path runs
+    torch's fused kernel with the same values and the same (partial-derivative) gradients;
+    it has no double backward, so compute Hessians inside ``lossapi.native(False)``.
+
     Examples
     --------
     >>> import numpy as np
