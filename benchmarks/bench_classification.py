@@ -62,6 +62,7 @@ import time
 from pathlib import Path
 
 from _timing import bench, peak_memory_numpy
+from _timing import fmt_time as fmt
 
 import lossapi as la
 
@@ -500,14 +501,6 @@ def ratio_rows(rows: list[dict]) -> list[dict]:
                 "target": what, "verdict": verdict,
             })
     return out
-
-
-def fmt(s: float) -> str:
-    if s < 1e-6:
-        return f"{s * 1e9:.0f} ns"
-    if s < 1e-3:
-        return f"{s * 1e6:.1f} µs"
-    return f"{s * 1e3:.2f} ms"
 
 
 def tables(rows: list[dict], ratios: list[dict]) -> str:

@@ -38,6 +38,7 @@ import time
 from pathlib import Path
 
 from _timing import bench
+from _timing import fmt_time as fmt
 
 import lossapi as la
 
@@ -297,14 +298,6 @@ def ratio_rows(rows: list[dict]) -> list[dict]:
                         "ratio": a["median"] / b["median"], "ratio_min": a["min"] / b["min"],
                         "ratio_max": a["max"] / b["max"]})
     return out
-
-
-def fmt(s: float) -> str:
-    if s < 1e-6:
-        return f"{s * 1e9:.0f} ns"
-    if s < 1e-3:
-        return f"{s * 1e6:.1f} µs"
-    return f"{s * 1e3:.2f} ms"
 
 
 def table(ratios: list[dict]) -> str:

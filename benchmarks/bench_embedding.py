@@ -43,6 +43,7 @@ import time
 from pathlib import Path
 
 from _timing import bench
+from _timing import fmt_time as fmt
 
 import lossapi as la
 
@@ -205,14 +206,6 @@ def ratio_rows(rows: list[dict]) -> list[dict]:
                     "ratio_min": a["min"] / b["min"], "ratio_max": a["max"] / b["max"], "target": what,
                     "verdict": "" if lim is None else ("PASS" if ratio <= lim else "MISS")})
     return out
-
-
-def fmt(s: float) -> str:
-    if s < 1e-6:
-        return f"{s * 1e9:.0f} ns"
-    if s < 1e-3:
-        return f"{s * 1e6:.1f} µs"
-    return f"{s * 1e3:.2f} ms"
 
 
 def table(ratios: list[dict]) -> str:

@@ -42,6 +42,7 @@ import time
 from pathlib import Path
 
 from _timing import bench
+from _timing import fmt_time as fmt
 
 import lossapi as la
 
@@ -268,12 +269,6 @@ def ratio_rows(rows: list[dict]) -> list[dict]:
                         "lossapi_median": a["median"], "native_median": b["median"],
                         "ratio": a["median"] / b["median"]})
     return out
-
-
-def fmt(s: float) -> str:
-    if s < 1e-3:
-        return f"{s * 1e6:.1f} µs"
-    return f"{s * 1e3:.2f} ms"
 
 
 def table(ratios: list[dict]) -> str:

@@ -21,6 +21,8 @@ import sys
 import time
 from pathlib import Path
 
+from _timing import fmt_time as fmt
+
 HERE = Path(__file__).resolve().parent
 
 # (backend, lossapi impl, native impl, label); every pair is compared within one backend.
@@ -98,14 +100,6 @@ def run_child(cmd: list[str]) -> list[dict]:
             print("  " + line, file=sys.stderr)
     print(f"  ({time.perf_counter() - t0:.0f} s)", file=sys.stderr, flush=True)
     return [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
-
-
-def fmt(s: float) -> str:
-    if s < 1e-6:
-        return f"{s * 1e9:.0f} ns"
-    if s < 1e-3:
-        return f"{s * 1e6:.1f} µs"
-    return f"{s * 1e3:.2f} ms"
 
 
 def ratio_rows(rows: list[dict]) -> list[dict]:
