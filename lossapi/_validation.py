@@ -56,6 +56,24 @@ def dtype_kind(dtype: Any) -> str:
     return _kind(dtype)
 
 
+def known_size(d: Any) -> bool:
+    """Whether a dimension is a known size (Dask reports unknown sizes as NaN, others as None)."""
+    return d is not None and not (isinstance(d, float) and d != d)
+
+
+def same_size(a: Any, b: Any) -> bool:
+    """Dimensions ``a`` and ``b`` agree; an unknown size (Dask's NaN, None) matches anything."""
+    return a == b or not known_size(a) or not known_size(b)
+
+
+def check_bool(fn: str, name: str, value: Any) -> None:
+    """A flag option must be exactly True or False (not 0/1, not an array)."""
+    if not isinstance(value, bool):
+        from ._errors import InvalidOptionError
+
+        raise InvalidOptionError(f"lossapi.{fn}: {name} must be True or False, got {value!r}.")
+
+
 def check_reduction(fn: str, reduction: str) -> None:
     if reduction not in REDUCTIONS:
         raise InvalidOptionError(

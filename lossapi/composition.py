@@ -24,6 +24,7 @@ from typing import Any
 from . import _ops
 from ._dispatch import get_namespace
 from ._errors import InputTypeError, InvalidDTypeError, InvalidOptionError, ShapeMismatchError
+from ._validation import known_size
 
 __all__ = [
     "elastic_net_penalty",
@@ -139,17 +140,12 @@ def _vectors(fn: str, args: Sequence[tuple[str, Any]]) -> tuple[Any, Any, list[A
     vecs = [_vector(fn, xp, items, names, seq, compute, ref) for (items, names, seq), _ in parsed]
     n0 = vecs[0].shape[0]
     for v, (_, name) in zip(vecs[1:], parsed[1:]):
-        if _known(n0) and _known(v.shape[0]) and v.shape[0] != n0:
+        if known_size(n0) and known_size(v.shape[0]) and v.shape[0] != n0:
             raise ShapeMismatchError(
                 f"lossapi.{fn}: `{parsed[0][1]}` has {n0} entries but `{name}` has {v.shape[0]}; "
                 "pass one entry per loss."
             )
     return xp, dtype, vecs
-
-
-def _known(n: Any) -> bool:
-    """Whether a dimension is a known size (dask may report NaN, other libraries None)."""
-    return n is not None and not (isinstance(n, float) and math.isnan(n))
 
 
 def _finish(xp: Any, x: Any, dtype: Any) -> Any:
@@ -400,7 +396,7 @@ def trimmed(losses: Any, *, trim_ratio: float = 0.1) -> Any:
         losses = get_namespace(fn, "losses", items[0]).reshape(items[0], (-1,))
     xp, dtype, (v,) = _vectors(fn, [("losses", losses)])
     n = v.shape[0]
-    if not _known(n):
+    if not known_size(n):
         raise ShapeMismatchError(f"lossapi.{fn}: the number of losses must be known (got an unknown size).")
     k = math.floor(round(n * (1.0 - trim_ratio), 9))  # round: 10 * (1 - 0.9) = 0.9999999999999998
     if k < 1:

@@ -21,7 +21,7 @@ from .._dispatch import get_namespace
 from .._errors import InvalidDTypeError, InvalidOptionError, ShapeMismatchError
 from .._ops import astype, param, take_1d
 from .._reduction import reduce
-from .._validation import _compute_dtype, _kind, broadcast_shapes, check_reduction, check_where
+from .._validation import _compute_dtype, _kind, broadcast_shapes, check_reduction, check_where, same_size
 
 __all__ = [
     "ClassPrepared",
@@ -62,11 +62,6 @@ def resolve_classes(fn: str, names: str, reduction: str, *arrays: Any, xp: Any =
     """Validate ``reduction`` and resolve the namespace of every array argument."""
     check_reduction(fn, reduction)
     return get_namespace(fn, names, *arrays, xp=xp)
-
-
-def _same(a: Any, b: Any) -> bool:
-    # Dask reports unknown sizes as NaN: they match anything.
-    return a == b or a is None or b is None or a != a or b != b
 
 
 def _norm_axis(fn: str, axis: Any, ndim: int, first: str) -> int:
@@ -143,7 +138,7 @@ def setup_classes(
         raise InvalidDTypeError(f"lossapi.{fn}: `{nm[1]}` has unsupported dtype {target.dtype}.")
     if int_labels:
         t_shape = tuple(target.shape)
-        if len(t_shape) != len(none_shape) or not all(_same(a, b) for a, b in zip(t_shape, none_shape)):
+        if len(t_shape) != len(none_shape) or not all(same_size(a, b) for a, b in zip(t_shape, none_shape)):
             raise ShapeMismatchError(
                 f"lossapi.{fn}: integer `{nm[1]}` has shape {t_shape}, but `{nm[0]}` of shape "
                 f"{tuple(x.shape)} with the class axis at {axis} needs labels of shape {none_shape}"
@@ -152,7 +147,7 @@ def setup_classes(
             )
     else:
         full = broadcast_shapes(tuple(target.shape), tuple(x.shape))
-        if full is None or len(full) != x.ndim or not all(_same(a, b) for a, b in zip(full, x.shape)):
+        if full is None or len(full) != x.ndim or not all(same_size(a, b) for a, b in zip(full, x.shape)):
             raise ShapeMismatchError(
                 f"lossapi.{fn}: `{nm[1]}` of shape {tuple(target.shape)} does not match `{nm[0]}` of shape "
                 f"{tuple(x.shape)}; a floating target holds class probabilities of the prediction's shape "
@@ -168,7 +163,7 @@ def setup_classes(
         check_where(fn, where)
         wshape = broadcast_shapes(tuple(where.shape), none_shape)
         if wshape is None or len(wshape) != len(none_shape) or not all(
-            _same(a, b) for a, b in zip(wshape, none_shape)
+            same_size(a, b) for a, b in zip(wshape, none_shape)
         ):
             raise ShapeMismatchError(
                 f"lossapi.{fn}: `where` has shape {tuple(where.shape)}, which does not broadcast to the "
@@ -213,7 +208,7 @@ def check_class_weight(fn: str, name: str, xp: Any, weight: Any, num_classes: An
         raise InvalidOptionError(
             f"lossapi.{fn}: `{name}` must be a 1-D array of the inputs' namespace, got {type(weight).__name__}."
         )
-    if weight.ndim != 1 or not _same(weight.shape[0], num_classes):
+    if weight.ndim != 1 or not same_size(weight.shape[0], num_classes):
         raise ShapeMismatchError(
             f"lossapi.{fn}: `{name}` has shape {tuple(weight.shape)}, expected ({num_classes},): one weight per class."
         )

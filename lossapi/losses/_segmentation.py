@@ -27,8 +27,8 @@ from typing import Any, NamedTuple
 from .._errors import InvalidDTypeError, InvalidOptionError, ShapeMismatchError
 from .._ops import astype, cumulative_sum, label_hits, param, sort_descending_with
 from .._reduction import reduce
-from .._validation import _compute_dtype, _kind, broadcast_shapes, check_where
-from ._classes import _same, device_of, resolve_classes, setup_classes
+from .._validation import _compute_dtype, _kind, broadcast_shapes, check_bool, check_where, same_size
+from ._classes import device_of, resolve_classes, setup_classes
 
 __all__ = [
     "SegPrepared",
@@ -70,8 +70,7 @@ class SegPrepared(NamedTuple):
 
 
 def check_per_sample(fn: str, per_sample: Any) -> None:
-    if not isinstance(per_sample, bool):
-        raise InvalidOptionError(f"lossapi.{fn}: per_sample must be True or False, got {per_sample!r}.")
+    check_bool(fn, "per_sample", per_sample)
 
 
 def _lead(xp: Any, where: Any, ndim: int) -> Any:
@@ -133,7 +132,7 @@ def prepare(
         if _kind(target.dtype) == "other":
             raise InvalidDTypeError(f"lossapi.{fn}: `{nm[1]}` has unsupported dtype {target.dtype}.")
         full = broadcast_shapes(tuple(target.shape), tuple(probs.shape))
-        if full is None or len(full) != probs.ndim or not all(_same(a, b) for a, b in zip(full, probs.shape)):
+        if full is None or len(full) != probs.ndim or not all(same_size(a, b) for a, b in zip(full, probs.shape)):
             raise ShapeMismatchError(
                 f"lossapi.{fn}: `{nm[1]}` of shape {tuple(target.shape)} does not match `{nm[0]}` of shape "
                 f"{tuple(probs.shape)}; with axis=None (binary masks) the target has the prediction's shape."
@@ -164,7 +163,7 @@ def prepare(
         check_where(fn, where)
         none = (p.shape[0],) if per_sample else ()
         ws = broadcast_shapes(tuple(where.shape), none)
-        if ws is None or len(ws) != len(none) or not all(_same(a, b) for a, b in zip(ws, none)):
+        if ws is None or len(ws) != len(none) or not all(same_size(a, b) for a, b in zip(ws, none)):
             what = f"the per-sample loss shape {none}" if per_sample else "the pooled loss shape () (per_sample=False)"
             raise ShapeMismatchError(
                 f"lossapi.{fn}: `where` has shape {tuple(where.shape)}, which does not broadcast to {what}: "

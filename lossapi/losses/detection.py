@@ -35,7 +35,7 @@ from .._catalog import register
 from .._errors import ShapeMismatchError
 from .._ops import as_result, logsumexp, param, stop_gradient
 from .._reduction import reduce
-from .._validation import broadcast_shapes, check_in_range, check_where, floating_inputs
+from .._validation import broadcast_shapes, check_in_range, check_where, floating_inputs, known_size
 from ._classes import finish_classes, setup_classes
 from ._common import resolve
 
@@ -53,13 +53,9 @@ _TV_DEFAULT_EPS = 1e-7
 # -- plumbing -------------------------------------------------------------------------------------
 
 
-def _known(d: Any) -> bool:
-    return d is not None and not (isinstance(d, float) and d != d)
-
-
 def _check_boxes(fn: str, name: str, a: Any) -> None:
     shape = tuple(getattr(a, "shape", ()))
-    if not hasattr(a, "shape") or len(shape) == 0 or (_known(shape[-1]) and shape[-1] != 4):
+    if not hasattr(a, "shape") or len(shape) == 0 or (known_size(shape[-1]) and shape[-1] != 4):
         got = f"shape {shape}" if hasattr(a, "shape") else f"a {type(a).__name__}"
         raise ShapeMismatchError(
             f"lossapi.{fn}: `{name}` must hold boxes as (x1, y1, x2, y2) on the last axis, i.e. have "
@@ -92,7 +88,7 @@ def _setup_boxes(fn: str, boxes: Any, target: Any, eps: Any, sample_weight: Any,
         none_shape = broadcast_shapes(tuple(b.shape[:-1]), tuple(t.shape[:-1]))
         full = None if none_shape is None else broadcast_shapes(tuple(where.shape), none_shape)
         if full is None or len(full) != len(none_shape) or any(
-            _known(a) and _known(s) and a != s for a, s in zip(full, none_shape)
+            known_size(a) and known_size(s) and a != s for a, s in zip(full, none_shape)
         ):
             raise ShapeMismatchError(
                 f"lossapi.{fn}: `where` has shape {tuple(where.shape)}, which does not broadcast to the "
@@ -589,7 +585,7 @@ def yolo(
                        params=(lambda_coord, lambda_noobj), labels="float")
     xp = pc.xp
     n = pc.num_classes
-    if _known(n) and n < 6:
+    if known_size(n) and n < 6:
         raise ShapeMismatchError(
             f"lossapi.{fn}: `pred` has {n} numbers per cell along axis={axis}; expected 5 + C with C >= 1 "
             "(x, y, w, h, confidence, class logits)."

@@ -16,8 +16,8 @@ import math
 from typing import Any
 
 from .._catalog import register
-from .._errors import InvalidOptionError
 from .._ops import safe_sqrt
+from .._validation import check_bool
 from ._classes import finish_classes, setup_classes
 
 __all__ = ["generalized_kl_divergence", "hellinger", "js_divergence", "kl_divergence"]
@@ -122,8 +122,7 @@ def kl_divergence(
     0.693147
     """
     fn = "kl_divergence"
-    if not isinstance(log_target, bool):
-        raise InvalidOptionError(f"lossapi.{fn}: log_target must be True or False, got {log_target!r}.")
+    check_bool(fn, "log_target", log_target)
     p = _prepare(fn, "log_probs target sample_weight where", log_probs, target, axis=axis,
                  sample_weight=sample_weight, where=where, reduction=reduction, xp=xp)
     xp, lq = p.xp, p.x

@@ -31,7 +31,7 @@ from .._errors import InputTypeError, InvalidDTypeError, InvalidOptionError, Sha
 from .._native import try_fast
 from .._ops import abs_, astype, finfo_eps, param, relu, safe_sqrt, softplus, stop_gradient
 from .._reduction import reduce
-from .._validation import _kind, broadcast_shapes, check_in_range, check_where, floating_inputs
+from .._validation import _kind, broadcast_shapes, check_bool, check_in_range, check_where, floating_inputs, same_size
 from ._classes import device_of
 from ._common import Prepared, finish, resolve, setup
 
@@ -51,15 +51,10 @@ _EPS_PLACEMENTS = ("difference", "root")
 # -- helpers ----------------------------------------------------------------------------------------
 
 
-def _same(a: Any, b: Any) -> bool:
-    # Dask reports unknown sizes as NaN (or None): they match anything.
-    return a == b or a is None or b is None or a != a or b != b
-
-
 def _fits(fn: str, name: str, shape: tuple[Any, ...], none_shape: tuple[Any, ...], what: str) -> None:
     """``shape`` must broadcast to ``none_shape`` without enlarging it."""
     full = broadcast_shapes(tuple(shape), tuple(none_shape))
-    if full is None or len(full) != len(none_shape) or not all(_same(a, b) for a, b in zip(full, none_shape)):
+    if full is None or len(full) != len(none_shape) or not all(same_size(a, b) for a, b in zip(full, none_shape)):
         raise ShapeMismatchError(
             f"lossapi.{fn}: `{name}` has shape {tuple(shape)}, which does not broadcast to the per-element "
             f"loss shape {tuple(none_shape)} ({what})."
@@ -575,8 +570,7 @@ def triplet_margin(
             raise InvalidOptionError(f"lossapi.{fn}: p=inf has no root to put eps in; use eps_placement='difference'.")
     else:
         check_in_range(fn, "eps", eps)
-    if not isinstance(swap, bool):
-        raise InvalidOptionError(f"lossapi.{fn}: swap must be a bool, got {swap!r}.")
+    check_bool(fn, "swap", swap)
     names = "anchor positive negative sample_weight where margin eps"
     xp = resolve(fn, names, reduction, anchor, positive, negative, sample_weight, where, margin, eps, xp=xp)
     out = try_fast(fn, xp, anchor, positive, negative, margin=margin, p=p, eps=eps, swap=swap,
@@ -870,7 +864,7 @@ def ntxent(
         )
     none_shape = tuple(embeddings.shape[:-1])
     lshape = tuple(labels.shape)
-    if len(lshape) != len(none_shape) or not all(_same(a, b) for a, b in zip(lshape, none_shape)):
+    if len(lshape) != len(none_shape) or not all(same_size(a, b) for a, b in zip(lshape, none_shape)):
         raise ShapeMismatchError(
             f"lossapi.{fn}: `labels` has shape {lshape}, but `embeddings` of shape {tuple(embeddings.shape)} "
             f"needs one label per row: shape {none_shape}."

@@ -33,17 +33,12 @@ from .._errors import InvalidDTypeError, InvalidOptionError, ShapeMismatchError
 from .._native import try_fast
 from .._ops import gather_labels, stop_gradient
 from .._reduction import reduce
-from .._validation import _compute_dtype, _kind, broadcast_shapes, check_where
-from ._classes import _same, device_of, resolve_classes
+from .._validation import _compute_dtype, _kind, broadcast_shapes, check_bool, check_where, same_size
+from ._classes import device_of, resolve_classes
 
 __all__ = ["ctc"]
 
 _NAMES = "log_probs labels input_lengths label_lengths sample_weight where"
-
-
-def _check_bool(fn: str, name: str, value: Any) -> None:
-    if not isinstance(value, bool):
-        raise InvalidOptionError(f"lossapi.{fn}: {name} must be True or False, got {value!r}.")
 
 
 def _lse(xp: Any, *terms: Any, consts: tuple[Any, Any, Any] | None = None) -> Any:
@@ -231,8 +226,8 @@ def ctc(
     fn = "ctc"
     if not isinstance(blank, int) or isinstance(blank, bool) or blank < 0:
         raise InvalidOptionError(f"lossapi.{fn}: blank must be a non-negative int, got {blank!r}.")
-    _check_bool(fn, "zero_infinity", zero_infinity)
-    _check_bool(fn, "time_major", time_major)
+    check_bool(fn, "zero_infinity", zero_infinity)
+    check_bool(fn, "time_major", time_major)
     if xp is None:
         xp = resolve_classes(fn, _NAMES, reduction, log_probs, labels, input_lengths, label_lengths, sample_weight,
                              where)
@@ -267,7 +262,7 @@ def ctc(
     T, C = lp.shape[-2], lp.shape[-1]
 
     def _shape_ok(a: Any, expected: tuple[Any, ...]) -> bool:
-        return a.ndim == len(expected) and all(_same(x, y) for x, y in zip(a.shape, expected))
+        return a.ndim == len(expected) and all(same_size(x, y) for x, y in zip(a.shape, expected))
 
     if labels.ndim != len(batch) + 1 or not _shape_ok(labels, (*batch, labels.shape[-1])):
         raise ShapeMismatchError(
@@ -288,7 +283,7 @@ def ctc(
     if where is not None:
         check_where(fn, where)
         wshape = broadcast_shapes(tuple(where.shape), batch)
-        if wshape is None or len(wshape) != len(batch) or not all(_same(a, b) for a, b in zip(wshape, batch)):
+        if wshape is None or len(wshape) != len(batch) or not all(same_size(a, b) for a, b in zip(wshape, batch)):
             raise ShapeMismatchError(
                 f"lossapi.{fn}: `where` has shape {tuple(where.shape)}, which does not broadcast to the "
                 f"per-sequence loss shape {batch}."
