@@ -3,6 +3,8 @@
     nox -s all            # every backend in one environment (what CI runs)
     nox -s "tests(torch)" # one backend
     nox -s lint
+    nox -s typecheck      # mypy on the package
+    nox -s docs           # the documentation site (fails on any warning)
 
 Every install goes through pip with the constraints in ``.ci/constraints.txt`` (passed as
 PIP_CONSTRAINT), which pins torch to the CPU build available on the project's machines; uv
@@ -78,6 +80,36 @@ def lint(session: nox.Session) -> None:
     """ruff on the package, tests, conformance suite and benchmarks and examples."""
     session.install(*nox.project.dependency_groups(PYPROJECT, "lint"))
     session.run("ruff", "check", "lossapi", "tests", "conformance", "benchmarks", "examples", "noxfile.py")
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    """mypy on the package, in an environment without any array framework (they are optional)."""
+    session.install(*nox.project.dependency_groups(PYPROJECT, "typecheck"))
+    session.install("--no-deps", "-e", ".")
+    session.run("mypy")
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """Build the documentation site with ``-W`` (any warning fails).
+
+    First runs ``lossapi check`` on every backend installed here and writes its report to
+    ``docs/_report/``, which the site publishes; the per-loss plots are computed by lossapi
+    (gradients through torch autograd) while Sphinx starts.
+    """
+    _install(session, ["all", "plot"], "docs")
+    report = ROOT / "docs" / "_report"
+    shutil.rmtree(report, ignore_errors=True)
+    report.mkdir(parents=True)
+    env = {"JAX_ENABLE_X64": "1", "KERAS_BACKEND": "jax"}
+    session.run(
+        "lossapi", "check", "--no-progress",
+        "--report", str(report / "report.md"), "--report", str(report / "report.html"), env=env,
+    )
+    out = ROOT / "docs" / "_build" / "html"
+    session.run("sphinx-build", "-W", "--keep-going", "-n", "-b", "html", "docs", str(out), *session.posargs, env=env)
+    session.log(f"documentation: {out / 'index.html'}")
 
 
 @nox.session
