@@ -159,10 +159,13 @@ def _torch_float(x: Any) -> bool:
     return x.dtype in (torch.float32, torch.float64) and x.numel() > 0
 
 
-def _class_layout(x: Any, target: Any, axis: Any, int_labels: bool) -> tuple[Any, Any, Any] | None:
-    """``(x, target, none_shape)`` in torch's layout, or None when ``axis`` is not an int in range."""
-    if not isinstance(axis, int) or isinstance(axis, bool) or not -x.ndim <= axis < x.ndim:
-        return None
+def _axis_ok(x: Any, axis: Any) -> bool:
+    """Whether ``axis`` is an int (not a bool) in range for ``x``: the only layout the fast path handles."""
+    return isinstance(axis, int) and not isinstance(axis, bool) and -x.ndim <= axis < x.ndim
+
+
+def _class_layout(x: Any, target: Any, axis: int, int_labels: bool) -> tuple[Any, Any, Any]:
+    """``(x, target, none_shape)`` in torch's layout; ``axis`` must pass :func:`_axis_ok`."""
     nd, ax = x.ndim, axis % x.ndim
     none_shape = tuple(s for i, s in enumerate(x.shape) if i != ax)
     if nd == 1 or ax == 1:
@@ -214,8 +217,7 @@ def _class_fast(kernel: Any, x: Any, target: Any, *, weight: Any, ignore_index: 
         return NotImplemented
     if ignore_index is not None and (not isinstance(ignore_index, int) or isinstance(ignore_index, bool)):
         return NotImplemented
-    lay = _class_layout(x, target, axis, True)
-    if lay is None:
+    if not _axis_ok(x, axis):
         return NotImplemented
     labels = _labels_ok(x, target, axis)
     if labels is None:

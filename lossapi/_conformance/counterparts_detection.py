@@ -34,8 +34,8 @@ Inputs = Mapping[str, np.ndarray]
 Options = Mapping[str, Any]
 
 
-def _torchvision(name: str) -> Callable[..., np.ndarray]:
-    def fn(x: Inputs, o: Options, reduction: str, sw: np.ndarray | None) -> np.ndarray:
+def _torchvision(name: str) -> Callable[..., np.ndarray | np.float64]:
+    def fn(x: Inputs, o: Options, reduction: str, sw: np.ndarray | None) -> np.ndarray | np.float64:
         import torchvision.ops as tvo
 
         b, t = _torch(x["boxes"], x["target"])

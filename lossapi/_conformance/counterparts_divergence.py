@@ -27,7 +27,7 @@ __all__ = ["FAMILY_COUNTERPARTS"]
 _KERAS_RTOL = 1e-6
 
 
-def _torch_kl(x: Mapping[str, np.ndarray], o: Mapping[str, Any], reduction: str, sw: Any) -> np.ndarray:
+def _torch_kl(x: Mapping[str, np.ndarray], o: Mapping[str, Any], reduction: str, sw: Any) -> np.ndarray | np.float64:
     import torch.nn.functional as F
 
     lq, t = _torch(x["log_probs"], x["target"])
@@ -37,7 +37,7 @@ def _torch_kl(x: Mapping[str, np.ndarray], o: Mapping[str, Any], reduction: str,
     return _np(F.kl_div(lq, t, reduction="batchmean" if reduction == "mean" else "sum", log_target=log_target))
 
 
-def _optax_kl(x: Mapping[str, np.ndarray], o: Mapping[str, Any], reduction: str, sw: Any) -> np.ndarray:
+def _optax_kl(x: Mapping[str, np.ndarray], o: Mapping[str, Any], reduction: str, sw: Any) -> np.ndarray | np.float64:
     jnp = _jnp()
     import optax
 
@@ -45,7 +45,7 @@ def _optax_kl(x: Mapping[str, np.ndarray], o: Mapping[str, Any], reduction: str,
     return weighted_reduce(f(jnp.asarray(x["log_probs"]), jnp.asarray(x["target"])), reduction, sw)
 
 
-def _optax_gkl(x: Mapping[str, np.ndarray], o: Mapping[str, Any], reduction: str, sw: Any) -> np.ndarray:
+def _optax_gkl(x: Mapping[str, np.ndarray], o: Mapping[str, Any], reduction: str, sw: Any) -> np.ndarray | np.float64:
     jnp = _jnp()
     import optax
 
@@ -53,7 +53,7 @@ def _optax_gkl(x: Mapping[str, np.ndarray], o: Mapping[str, Any], reduction: str
     return weighted_reduce(v, reduction, sw)
 
 
-def _keras_kl(x: Mapping[str, np.ndarray], o: Mapping[str, Any], reduction: str, sw: Any) -> np.ndarray:
+def _keras_kl(x: Mapping[str, np.ndarray], o: Mapping[str, Any], reduction: str, sw: Any) -> np.ndarray | np.float64:
     keras = _keras()
     q = np.exp(np.asarray(x["log_probs"], dtype=np.float64))
     v = keras.losses.kl_divergence(np.asarray(x["target"], dtype=np.float64), q)

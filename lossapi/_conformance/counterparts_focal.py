@@ -28,7 +28,7 @@ __all__ = ["FAMILY_COUNTERPARTS", "weighted_reduce"]
 _KERAS_RTOL = 1e-6
 
 
-def weighted_reduce(values: Any, reduction: str, sw: np.ndarray | None) -> np.ndarray:
+def weighted_reduce(values: Any, reduction: str, sw: np.ndarray | None) -> np.ndarray | np.float64:
     """lossapi's reduction of per-element ``values`` with per-row (first axis) weights ``sw``."""
     v = _np(values)
     if sw is None:
@@ -41,7 +41,9 @@ def weighted_reduce(values: Any, reduction: str, sw: np.ndarray | None) -> np.nd
     return np.sum(v * w) / np.sum(w)
 
 
-def _optax_sigmoid_focal(x: Mapping[str, np.ndarray], o: Mapping[str, Any], reduction: str, sw: Any) -> np.ndarray:
+def _optax_sigmoid_focal(
+    x: Mapping[str, np.ndarray], o: Mapping[str, Any], reduction: str, sw: Any
+) -> np.ndarray | np.float64:
     jnp = _jnp()
     import optax
 
@@ -52,7 +54,9 @@ def _optax_sigmoid_focal(x: Mapping[str, np.ndarray], o: Mapping[str, Any], redu
     return weighted_reduce(v, reduction, sw)
 
 
-def _keras_softmax_focal(x: Mapping[str, np.ndarray], o: Mapping[str, Any], reduction: str, sw: Any) -> np.ndarray:
+def _keras_softmax_focal(
+    x: Mapping[str, np.ndarray], o: Mapping[str, Any], reduction: str, sw: Any
+) -> np.ndarray | np.float64:
     keras = _keras()
     z = np.asarray(x["logits"], dtype=np.float64)
     onehot = np.eye(z.shape[-1])[np.asarray(x["labels"])]

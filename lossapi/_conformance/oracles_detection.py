@@ -171,7 +171,7 @@ def ciou_aspect_entries(inputs: Mapping[str, np.ndarray], options: Mapping[str, 
         m = np.broadcast_to(mask[..., None], (*shape, 4))
         # An input broadcast along leading axes: a coordinate is exempt if any of its pairs is.
         lead = len(m.shape) - len(s)
-        m = m.any(axis=tuple(range(lead))) if lead else m
+        m = np.asarray(m.any(axis=tuple(range(lead)))) if lead else m
         axes = tuple(k for k, d in enumerate(s) if d == 1 and m.shape[k] != 1)
         out[name] = np.array(m.any(axis=axes, keepdims=True) if axes else m)
     return out

@@ -189,9 +189,10 @@ def ntxent_terms(embeddings: Any, labels: Any, temperature: float = 0.07,
             for j in range(B):
                 if j == i or not kb[j] or yb[j] != yb[i]:
                     continue
-                count[(*lead, i)] += 1
+                at = (*lead, i)  # named: mypy (3.11+ AST) takes t[(*a, b)] for the 3.11-only t[*a, b]
+                count[at] += 1
                 # log(e^{c_ij} + sum e^{c_ik}) - c_ij = log1p(sum e^{c_ik - c_ij}): no cancellation.
-                loss[(*lead, i)] += math.log1p(sum(math.exp(n - c[i][j]) for n in negs))
+                loss[at] += math.log1p(sum(math.exp(n - c[i][j]) for n in negs))
     return loss, count
 
 
@@ -201,7 +202,7 @@ def ntxent(embeddings: Any, labels: Any, temperature: float = 0.07) -> np.ndarra
 
 
 def reduce_ntxent(inputs: Mapping[str, np.ndarray], options: Mapping[str, Any], reduction: str,
-                  sample_weight: np.ndarray | None, where: np.ndarray | None) -> np.ndarray:
+                  sample_weight: np.ndarray | None, where: np.ndarray | None) -> np.ndarray | np.float64:
     """Reduced NT-Xent: padded rows (``where`` False) excluded as anchors and as candidates;
     ``"mean"`` = ``sum_i w_i L_i / sum_i w_i |P(i)|`` (optax's mean over positive pairs)."""
     loss, count = ntxent_terms(inputs["embeddings"], inputs["labels"], options.get("temperature", 0.07), where)

@@ -120,12 +120,12 @@ def reduce_multiclass_hinge(
     reduction: str,
     sample_weight: np.ndarray | None,
     where: np.ndarray | None,
-) -> np.ndarray:
+) -> np.ndarray | np.float64:
     """Reduced ``multiclass_hinge``: the class weight at the label is a weight source, so
     ``"mean"`` is ``sum(w_y sw l) / sum(w_y sw)`` over the kept elements (0 if that is 0)."""
     opts = dict(options)
     cw = opts.pop("class_weight", None)
-    loss = multiclass_hinge(**inputs, **opts)
+    loss = multiclass_hinge(inputs["scores"], inputs["labels"], **opts)
     y = np.asarray(inputs["labels"])
     w = np.ones(loss.shape) if cw is None else np.asarray(cw, dtype=np.float64)[y]
     if sample_weight is not None:
@@ -150,7 +150,8 @@ def categorical_hinge(scores: Any, target: Any, axis: int = -1) -> np.ndarray:
     if tgt.dtype.kind in "iu":
         t = np.zeros(s.shape)
         for i in np.ndindex(tgt.shape):
-            t[(*i, int(tgt[i]))] = 1.0
+            hot = (*i, int(tgt[i]))  # named: mypy (3.11+ AST) takes t[(*a, b)] for the 3.11-only t[*a, b]
+            t[hot] = 1.0
     else:
         t = np.broadcast_to(_last(_f64(tgt), axis), s.shape)
     out = np.empty(s.shape[:-1])

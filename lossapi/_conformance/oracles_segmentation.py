@@ -52,7 +52,8 @@ def _groups(probs: Any, target: Any, axis: Any, per_sample: bool) -> Groups:
             for idx in np.ndindex(t.shape):
                 k = int(t[idx])
                 if 0 <= k < C:
-                    onehot[(*idx, k)] = 1.0
+                    hot = (*idx, k)  # named: mypy (3.11+ AST) takes t[(*a, b)] for the 3.11-only t[*a, b]
+                    onehot[hot] = 1.0
             tl = onehot
         else:
             tl = np.broadcast_to(np.moveaxis(np.broadcast_to(t.astype(np.float64), p.shape), ax, -1), pl.shape)
@@ -146,10 +147,10 @@ def generalized_dice(probs: Any, target: Any, smooth: float = 1e-5, per_sample: 
     for P, T in _groups(probs, target, axis, per_sample):
         C = P.shape[1]
         vol = [float(np.sum(T[:, c])) for c in range(C)]
-        w = [1.0 / v**2 if v > 0 else None for v in vol]
-        finite = [x for x in w if x is not None]
+        inv = [1.0 / v**2 if v > 0 else None for v in vol]
+        finite = [x for x in inv if x is not None]
         fallback = max(finite) if finite else 1.0
-        w = [fallback if x is None else x for x in w]
+        w = [fallback if x is None else x for x in inv]
         num = 2.0 * sum(w[c] * float(np.sum(P[:, c] * T[:, c])) for c in range(C)) + s
         den = sum(w[c] * (float(np.sum(P[:, c])) + vol[c]) for c in range(C)) + s
         vals.append(0.0 if den == 0 else 1.0 - num / den)

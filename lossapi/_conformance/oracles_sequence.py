@@ -67,7 +67,7 @@ def reduce_ctc(inputs: Mapping[str, np.ndarray], options: Mapping[str, Any], red
                sample_weight: Any, where: Any) -> np.ndarray:
     """torch's reduction: "mean" averages loss / max(label_length, 1) (weighted); "sum"/"none" plain."""
     opts = {k: v for k, v in options.items() if not k.startswith("_")}
-    loss = ctc(**inputs, **opts)
+    loss = ctc(inputs["log_probs"], inputs["labels"], inputs["input_lengths"], inputs["label_lengths"], **opts)
     w = np.ones_like(loss)
     if sample_weight is not None:
         w = w * np.broadcast_to(np.asarray(sample_weight, dtype=np.float64), loss.shape)

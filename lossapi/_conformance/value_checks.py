@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, TypedDict, cast
 
 import numpy as np
 
@@ -36,6 +36,14 @@ RTOL: dict[str, float] = {"float64": 1e-10, "float32": 2e-5, "float16": 1e-2, "b
 WEIGHTINGS = ("none", "sample_weight", "where", "zero_weights")
 
 Shape = tuple[int, ...]
+
+
+class _Id(TypedDict):
+    """The fields that name a check, shared by every :class:`CheckResult` it returns."""
+
+    loss: str
+    backend: str
+    check: str
 
 
 def _loss_fn(name: str) -> Any:
@@ -126,11 +134,12 @@ def _shapes(shape: Shape | Sequence[Shape], n_inputs: int) -> tuple[Shape, list[
     take the broadcast shape), e.g. ``((3, 4), (1, 4))`` for a broadcast target.
     """
     if len(shape) and isinstance(shape[0], tuple):
-        per = [tuple(s) for s in shape]  # type: ignore[union-attr]
+        # The first entry is a shape, so ``shape`` is the one-shape-per-input form.
+        per = [tuple(s) for s in cast("Sequence[Shape]", shape)]
         full = tuple(np.broadcast_shapes(*per))
         per += [full] * (n_inputs - len(per))
         return full, per
-    full = tuple(shape)  # type: ignore[arg-type]
+    full = tuple(shape)
     return full, [full] * n_inputs
 
 
@@ -217,7 +226,7 @@ def check_values(
         ``check`` is ``"values"``.
     """
     label = f"values[{dtype},{reduction},{weighting},{shape},{dict(options)}]"
-    res = {"loss": case.name, "backend": backend.name, "check": label}
+    res: _Id = {"loss": case.name, "backend": backend.name, "check": label}
     if dtype not in backend.dtypes:
         return CheckResult(**res, ok=True, skipped=True, detail=f"{backend.name} has no {dtype}")
     full, _ = _shapes(shape, 0)
@@ -290,7 +299,7 @@ def check_edges(case: Case, backend: Backend, dtype: str) -> list[CheckResult]:
     big = float(np.finfo(np.float16).max) if dtype == "float16" else (
         3.0e38 if dtype in ("float32", "bfloat16") else float(np.finfo(np.float64).max))
     for edge in case.edges:
-        res = {"loss": case.name, "backend": backend.name, "check": f"edge:{edge.label}[{dtype}]"}
+        res: _Id = {"loss": case.name, "backend": backend.name, "check": f"edge:{edge.label}[{dtype}]"}
         if dtype not in backend.dtypes:
             out.append(CheckResult(**res, ok=True, skipped=True, detail=f"{backend.name} has no {dtype}"))
             continue
@@ -354,8 +363,8 @@ def check_counterpart(
     """
     from .counterparts import COUNTERPARTS, library_available
 
-    res = {"loss": case.name, "backend": "numpy",
-           "check": f"counterpart:{library}[{reduction},{dict(options)},weighted={weighted}]"}
+    res: _Id = {"loss": case.name, "backend": "numpy",
+                "check": f"counterpart:{library}[{reduction},{dict(options)},weighted={weighted}]"}
     entries = [c for c in COUNTERPARTS.get(case.name, []) if c.library == library]
     if not entries:
         return CheckResult(**res, ok=False, detail=f"no counterpart callable registered for {library}")

@@ -836,12 +836,12 @@ def brier_score(
                   reduction=reduction, xp=xp)
         d = p.arrays[0] - p.arrays[1]
         return finish(p, d * d, reduction, fn=fn, sample_weight=sample_weight, where=where)
-    p = setup_classes(fn, "probs target sample_weight where", probs, target, axis=axis, sample_weight=sample_weight,
+    c = setup_classes(fn, "probs target sample_weight where", probs, target, axis=axis, sample_weight=sample_weight,
                       where=where, reduction=reduction, xp=xp)
-    xp = p.xp
-    if p.int_labels:
-        loss = xp.sum(p.x * p.x, axis=p.axis) - 2 * gather_labels(xp, p.x, p.target, axis=p.axis) + 1
+    xp = c.xp
+    if c.int_labels:
+        loss = xp.sum(c.x * c.x, axis=c.axis) - 2 * gather_labels(xp, c.x, c.target, axis=c.axis) + 1
     else:
-        d = p.x - p.target
-        loss = xp.sum(d * d, axis=p.axis)
-    return finish_classes(p, loss, reduction, fn=fn, sample_weight=sample_weight, where=where)
+        d = c.x - c.target
+        loss = xp.sum(d * d, axis=c.axis)
+    return finish_classes(c, loss, reduction, fn=fn, sample_weight=sample_weight, where=where)

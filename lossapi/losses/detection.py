@@ -87,7 +87,7 @@ def _setup_boxes(fn: str, boxes: Any, target: Any, eps: Any, sample_weight: Any,
         check_where(fn, where)
         none_shape = broadcast_shapes(tuple(b.shape[:-1]), tuple(t.shape[:-1]))
         full = None if none_shape is None else broadcast_shapes(tuple(where.shape), none_shape)
-        if full is None or len(full) != len(none_shape) or any(
+        if none_shape is None or full is None or len(full) != len(none_shape) or any(
             known_size(a) and known_size(s) and a != s for a, s in zip(full, none_shape)
         ):
             raise ShapeMismatchError(

@@ -122,6 +122,7 @@ def _setup_vectors(
             raise InputTypeError(f"lossapi.{fn}: `{name}` must be an array, got {type(v).__name__}.")
     out_dtype, dtype, *vecs = floating_inputs(xp, fn, " ".join(nm[:nv]), *vectors)
     full = broadcast_shapes(*(tuple(v.shape) for v in vecs))
+    assert full is not None  # floating_inputs has raised if the vectors do not broadcast
     ax = _feature_axis(fn, axis, len(full), nm[0])
     none_shape = tuple(s for i, s in enumerate(full) if i != ax)
     what = "the embeddings' broadcast shape without the feature axis"
