@@ -1,4 +1,4 @@
-"""Command line: ``lossapi list``, ``lossapi check`` and ``lossapi recommend``.
+"""Command line: ``lossapi list``, ``lossapi check``, ``lossapi recommend`` and ``lossapi plot``.
 
 ``lossapi check`` runs the conformance matrix (values against float64 oracles, gradients,
 native fast paths, ...) for the installed backends and exits non-zero on any disagreement.
@@ -100,8 +100,16 @@ def cmd_recommend(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from ._conformance.backends import BACKENDS, available_backends
+    from ._conformance.report import report_format, write_report
     from ._conformance.runner import run_matrix, summarize
 
+    # Refuse a report name we cannot write before spending minutes on the matrix.
+    for path in args.report or ():
+        try:
+            report_format(path)
+        except ValueError as e:
+            print(f"lossapi check: --report: {e}", file=sys.stderr)
+            return 2
     if args.backends:
         wanted = [b.strip() for b in args.backends.split(",") if b.strip()]
         unknown = [b for b in wanted if b not in BACKENDS]
@@ -119,12 +127,24 @@ def cmd_check(args: argparse.Namespace) -> int:
         return 2
     losses = [x.strip() for x in args.losses.split(",")] if args.losses else None
     print(f"lossapi check: backends {', '.join(backends)}" + (" (full)" if args.full else " (quick)"), file=sys.stderr)
+    start = time.perf_counter()
     results = run_matrix(
         backends=backends,
         losses=losses,
         quick=not args.full,
         progress=None if args.no_progress else _progress_bar(sys.stderr),
     )
+    elapsed = time.perf_counter() - start
+    # Written before the verdict so that a failing run still leaves its report behind.
+    report_error = False
+    for path in args.report or ():
+        try:
+            written = write_report(results, path, backends=backends, quick=not args.full, elapsed=elapsed)
+        except OSError as e:
+            print(f"lossapi check: could not write the report {path!r}: {e}; choose a writable path", file=sys.stderr)
+            report_error = True
+            continue
+        print(f"lossapi check: report written to {written.resolve()}", file=sys.stderr)
     rows = summarize(results)
     _print_matrix(rows, backends)
     failed = [r for r in results if not r.ok]
@@ -135,7 +155,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         return 1
     n_skip = sum(r.skipped for r in results)
     print(f"\nall {len(results) - n_skip} checks passed ({n_skip} skipped).")
-    return 0
+    return 2 if report_error else 0
 
 
 def _print_matrix(rows: Sequence[Any], backends: Sequence[str]) -> None:
@@ -165,6 +185,31 @@ def _print_matrix(rows: Sequence[Any], backends: Sequence[str]) -> None:
     print("\ncells: status, worst relative value error, gradient agreement (ok / FAIL / n/a where the backend has no autodiff)")
 
 
+def cmd_plot(args: argparse.Namespace) -> int:
+    import difflib
+
+    from ._catalog import catalog, lookup
+    from ._errors import MissingDependencyError
+    from .plotting import plot_loss
+
+    try:
+        rec = lookup(args.name)
+    except KeyError:
+        names = [n for r in catalog() for n in (r.name, *r.aliases)]
+        close = difflib.get_close_matches(args.name, names, n=3, cutoff=0.5)
+        hint = f"; did you mean {', '.join(close)}?" if close else "; `lossapi list` prints the catalog"
+        print(f"lossapi plot: no loss named {args.name!r}{hint}", file=sys.stderr)
+        return 2
+    out = args.out or f"{args.name}.png"
+    try:
+        plot_loss(rec.name, out=out)
+    except MissingDependencyError as e:
+        print(f"lossapi plot: {e}", file=sys.stderr)
+        return 2
+    print(out)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="lossapi", description="Loss functions for every array library.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -173,6 +218,9 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--losses", help="comma-separated loss names (default: the whole catalog)")
     c.add_argument("--full", action="store_true", help="every option set, dtype and shape (slower)")
     c.add_argument("--no-progress", action="store_true", help="no progress bar")
+    c.add_argument("--report", action="append", metavar="FILE",
+                   help="also write the matrix, every check and the library versions to FILE: .html (one "
+                        "self-contained page) or .md (GitHub Markdown); repeat for several files")
     c.set_defaults(func=cmd_check)
     lst = sub.add_parser("list", help="print the catalog")
     lst.add_argument("--family", help="only this family")
@@ -187,6 +235,10 @@ def build_parser() -> argparse.ArgumentParser:
     rec.add_argument("--top", type=int, help="print only the TOP best")
     rec.add_argument("--json", action="store_true", help="JSON records")
     rec.set_defaults(func=cmd_recommend)
+    plot = sub.add_parser("plot", help="draw a loss and its gradient (PNG; needs matplotlib)")
+    plot.add_argument("name", help="catalog name of the loss, e.g. huber")
+    plot.add_argument("--out", help="output file (default: NAME.png in the current directory)")
+    plot.set_defaults(func=cmd_plot)
     return p
 
 

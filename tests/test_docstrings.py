@@ -40,6 +40,8 @@ MODULES = [
     "lossapi.composition",
     "lossapi.monitor",
     "lossapi.recommend",
+    "lossapi.plotting",
+    "lossapi._conformance.report",
 ]
 
 #: Modules whose examples compute with arrays (the others print records and text).
