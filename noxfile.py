@@ -77,9 +77,9 @@ def all_backends(session: nox.Session) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """ruff on the package, tests, conformance suite and benchmarks and examples."""
+    """ruff on the package, tests, conformance suite, benchmarks, examples and the docs extensions."""
     session.install(*nox.project.dependency_groups(PYPROJECT, "lint"))
-    session.run("ruff", "check", "lossapi", "tests", "conformance", "benchmarks", "examples", "noxfile.py")
+    session.run("ruff", "check", "lossapi", "tests", "conformance", "benchmarks", "examples", "docs", "noxfile.py")
 
 
 @nox.session

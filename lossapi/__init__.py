@@ -38,6 +38,15 @@ from .recommend import __all__ as _recommend_all
 __version__ = "0.1.0"
 
 
+def __getattr__(name: str) -> object:
+    # ``la.testing`` and ``la.plotting`` load on first use: importing lossapi stays light.
+    if name in ("testing", "plotting"):
+        import importlib
+
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'lossapi' has no attribute {name!r}")
+
+
 def stop_gradient(x):
     """The backend's own stop-gradient (torch ``detach``, ``jax.lax.stop_gradient``).
 

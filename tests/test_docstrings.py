@@ -41,6 +41,7 @@ MODULES = [
     "lossapi.monitor",
     "lossapi.recommend",
     "lossapi.plotting",
+    "lossapi.testing",
     "lossapi._conformance.report",
 ]
 

@@ -95,7 +95,7 @@ def compare(
         return True, worst, ""
     i = np.unravel_index(int(np.argmax(np.where(bad, np.nan_to_num(err / tol, nan=np.inf, posinf=np.inf), -1.0))),
                          want.shape) if want.ndim else ()
-    return False, worst, f"got {got[i]!r}, want {want[i]!r} at index {tuple(int(k) for k in i)} (rtol {rtol:g})"
+    return False, worst, f"got {got[i].item()!r}, want {want[i].item()!r} at index {tuple(int(k) for k in i)} (rtol {rtol:g})"
 
 
 def _call_oracle(case: Case, inputs: Mapping[str, np.ndarray], options: Mapping[str, Any], dtype: str) -> np.ndarray:
