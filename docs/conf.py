@@ -32,7 +32,8 @@ extensions = [
 
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 root_doc = "index"
-exclude_patterns = ["_build", "_ext", "Thumbs.db", ".DS_Store"]
+# report_body.md is only included by report.md, never a page of its own.
+exclude_patterns = ["_build", "_ext", "_report", "generated/report_body.md", "Thumbs.db", ".DS_Store"]
 
 myst_enable_extensions = ["dollarmath", "colon_fence", "deflist"]
 myst_heading_anchors = 3

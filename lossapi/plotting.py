@@ -609,7 +609,7 @@ def plot_gallery(names: Sequence[str], *, out: str | PathLike[str] | None = None
     Parameters
     ----------
     names : sequence of str
-        Catalog names; their sweeps must share an axis (see :attr:`Curve.axis`).
+        Catalog names; their sweeps must share an axis (see ``Curve.axis``).
     out : str or path-like, optional
         Save the figure there.
     title : str, default "Loss functions"
