@@ -24,8 +24,11 @@ import os
 # JAX reads this at import: float64 must be on before anything imports jax.
 os.environ.setdefault("JAX_ENABLE_X64", "1")
 
+import shutil  # noqa: E402
+import time  # noqa: E402
 import zlib  # noqa: E402
 from collections.abc import Callable, Iterable  # noqa: E402
+from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
@@ -142,7 +145,48 @@ def rng(request: pytest.FixtureRequest) -> np.random.Generator:
     return np.random.default_rng(zlib.crc32(request.node.nodeid.encode()))
 
 
+# -- the report of a suite run ----------------------------------------------------------------
+# With LOSSAPI_REPORT_DIR set, every check result that reaches assert_checks is saved (one file
+# per process: xdist workers run in parallel) and the controller writes report.md / report.html
+# there at the end, aggregated per loss, backend and check. `nox -s all` sets it for CI; the
+# docs publish that report.
+
+REPORT_DIR = os.environ.get("LOSSAPI_REPORT_DIR", "").strip()
+
+
+def _parts_dir() -> Path:
+    return Path(REPORT_DIR) / "parts"
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    session.config._lossapi_start = time.perf_counter()  # type: ignore[attr-defined]
+    if REPORT_DIR and not hasattr(session.config, "workerinput"):
+        shutil.rmtree(_parts_dir(), ignore_errors=True)  # a previous run's results
+    if REPORT_DIR:
+        _parts_dir().mkdir(parents=True, exist_ok=True)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if not REPORT_DIR or hasattr(session.config, "workerinput"):
+        return
+    from lossapi._conformance.report import aggregate, load_results, write_report
+
+    results = aggregate(load_results(sorted(_parts_dir().glob("*.jsonl"))))
+    if not results:
+        return
+    elapsed = time.perf_counter() - session.config._lossapi_start  # type: ignore[attr-defined]
+    mode = f"pytest conformance suite ({session.testscollected} tests, exit status {int(exitstatus)})"
+    for name in ("report.md", "report.html"):
+        write_report(results, Path(REPORT_DIR) / name, backends=selected_backends(), quick=False,
+                     elapsed=elapsed, mode=mode)
+    shutil.rmtree(_parts_dir(), ignore_errors=True)
+
+
 def _assert_results(results: list[CheckResult]) -> None:
+    if REPORT_DIR:
+        from lossapi._conformance.report import save_results
+
+        save_results(results, _parts_dir() / f"{os.getpid()}.jsonl")
     ran = [r for r in results if not r.skipped]
     if not ran:
         pytest.skip("; ".join(sorted({r.detail for r in results})) or "nothing ran")

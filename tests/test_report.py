@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import doctest
 import importlib.metadata
+import math
 import random
 import re
 from html.parser import HTMLParser
@@ -291,3 +292,66 @@ def test_cli_end_to_end(tmp_path: Path, capsys):
     assert matrix[0] == ["loss", "numpy"] and [r[0] for r in matrix[1:]] == ["cross_entropy", "huber"]
     assert len(md_table(md, "Checks")) == len(checks) + 1
     assert "PASSED" in md and "check without a description" not in md
+
+
+# -- the report of a pytest suite run: aggregation and result files ------------------------------
+
+
+def test_aggregate_folds_configurations_per_check() -> None:
+    from lossapi._conformance.report import aggregate
+
+    rs = [
+        CheckResult("mse", "numpy", "values[float64,mean]", True, 1e-16),
+        CheckResult("mse", "numpy", "values[float32,sum]", True, 2e-7),
+        CheckResult("mse", "numpy", "edge:e = 0[float64]", True, 0.0),
+        CheckResult("mse", "torch", "values[float64,mean]", False, 0.5, "got 1.5, want 1.0"),
+        CheckResult("mse", "torch", "values[float16,mean]", True, 1e-3),
+        CheckResult("mse", "cupy", "values[float64,mean]", True, skipped=True, detail="no GPU"),
+        CheckResult("mse", "cupy", "values[float32,mean]", True, skipped=True, detail="no GPU"),
+    ]
+    got = {(r.backend, r.check): r for r in aggregate(rs)}
+    assert set(got) == {("numpy", "values (2 checks)"), ("numpy", "edge:e = 0 (1 check)"),
+                        ("torch", "values (2 checks)"), ("cupy", "values (2 checks)")}
+    numpy_values = got[("numpy", "values (2 checks)")]
+    assert numpy_values.ok and not numpy_values.skipped and numpy_values.worst == 2e-7
+    torch_values = got[("torch", "values (2 checks)")]
+    assert not torch_values.ok and torch_values.worst == 0.5
+    assert "1 of 2 failed" in torch_values.detail and "want 1.0" in torch_values.detail
+    cupy_values = got[("cupy", "values (2 checks)")]
+    assert cupy_values.skipped and cupy_values.ok and cupy_values.detail == "no GPU"
+    # The legend still recognises aggregated names.
+    assert check_kind("values (2 checks)") == "values"
+    assert check_kind("edge:e = 0 (1 check)") == "edge"
+
+
+def test_saved_results_round_trip(tmp_path: Path) -> None:
+    from lossapi._conformance.report import load_results, save_results
+
+    rs = [CheckResult("mse", "numpy", "values", True, float("nan")),
+          CheckResult("ctc", "torch", "gradients", False, float("inf"), "NaN gradient | row 3")]
+    save_results(rs[:1], tmp_path / "a.jsonl")
+    save_results(rs[1:], tmp_path / "a.jsonl")  # appends
+    back = load_results([tmp_path / "a.jsonl"])
+    assert [(r.loss, r.check, r.ok, r.detail) for r in back] == [(r.loss, r.check, r.ok, r.detail) for r in rs]
+    assert math.isnan(back[0].worst) and back[1].worst == float("inf")
+
+
+def test_conformance_suite_writes_the_report(tmp_path: Path) -> None:
+    """LOSSAPI_REPORT_DIR makes a conformance run leave report.md/html, aggregated."""
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).parent.parent
+    env = {**os.environ, "LOSSAPI_REPORT_DIR": str(tmp_path), "LOSSAPI_TEST_BACKENDS": "numpy",
+           "JAX_ENABLE_X64": "1"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist",
+         "conformance/test_values.py", "-k", "huber and shapes"],
+        cwd=root, env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    md = (tmp_path / "report.md").read_text(encoding="utf-8")
+    assert "pytest conformance suite" in md and "| huber |" in md
+    assert "values (" in md and (tmp_path / "report.html").exists()
+    assert not (tmp_path / "parts").exists()

@@ -7,8 +7,9 @@ On ``builder-inited`` it (re)writes ``docs/generated/``:
   plus the gallery comparing the regression and the classification losses;
 - ``porting.md`` and ``porting_tests.md`` — the porting guide, from the table the porting
   tests run (``gen_porting``);
-- ``report_body.md`` — the conformance report that ``nox -s docs`` writes to ``docs/_report/``
-  (``lossapi check --report``) before building, or a note saying how to produce one.
+- ``report_body.md`` — the conformance report in ``docs/_report/`` (written by the conformance
+  suite under ``nox -s all``, or by ``lossapi check --report`` in ``nox -s docs``), or a note
+  saying how to produce one.
 
 Nothing in ``generated/`` is written by hand or committed.
 """
@@ -30,15 +31,15 @@ def _report_body(out: Path) -> None:
     md, html = REPORT_DIR / "report.md", REPORT_DIR / "report.html"
     if md.exists():
         text = md.read_text(encoding="utf-8")
-        # The report's own title would compete with the page's: demote every heading one level.
-        lines = ["#" + line if line.startswith("#") else line for line in text.splitlines()]
+        # The report's headings nest under the page's "The published report" section.
+        lines = ["##" + line if line.startswith("#") else line for line in text.splitlines()]
         link = "Standalone HTML version: {download}`report.html <_report/report.html>`.\n\n" if html.exists() else ""
         body = link + "\n".join(lines) + "\n"
     else:
         body = (
-            "This build ran without a report. `nox -s docs` writes one with "
+            "This build ran without a report: `nox -s all` (the conformance suite) or "
             "`lossapi check --report docs/_report/report.md --report docs/_report/report.html` "
-            "before building.\n"
+            "writes one.\n"
         )
     (out / "report_body.md").write_text(body, encoding="utf-8")
 

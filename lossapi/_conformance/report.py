@@ -13,9 +13,11 @@ catalog order), and the time stamp can be fixed with ``generated_at``.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import html
 import importlib.metadata
+import json
 import math
 import platform
 import re
@@ -26,7 +28,18 @@ from typing import Any
 
 from .result import CheckResult
 
-__all__ = ["REPORT_FORMATS", "check_kind", "library_versions", "render_html", "render_markdown", "report_format", "write_report"]
+__all__ = [
+    "REPORT_FORMATS",
+    "aggregate",
+    "check_kind",
+    "library_versions",
+    "load_results",
+    "render_html",
+    "render_markdown",
+    "report_format",
+    "save_results",
+    "write_report",
+]
 
 #: Report file suffixes and the format each one selects.
 REPORT_FORMATS: Mapping[str, str] = {".html": "html", ".htm": "html", ".md": "markdown"}
@@ -198,9 +211,65 @@ def check_kind(check: str) -> str:
     >>> check_kind("torch.func.grad[generic]")
     'torch.func.grad'
     """
-    base = check.split("[", 1)[0]
+    base = _AGGREGATED.sub("", check.split("[", 1)[0])
     head = base.split(":", 1)[0]
     return head if head in ("edge", "counterpart") else base
+
+
+#: The suffix :func:`aggregate` gives a check name.
+_AGGREGATED = re.compile(r" \(\d+ checks?\)$")
+
+
+def aggregate(results: Iterable[CheckResult]) -> list[CheckResult]:
+    """One result per loss, backend and check name without its configuration.
+
+    The pytest conformance suite runs each check in many configurations (dtypes, reductions,
+    weightings, shapes, option sets): ``values[float32,mean,where,(3, 4),{}]`` and its
+    siblings become one ``values (N checks)`` row, which failed if any of them failed (its
+    detail names the first failure), was skipped if all were skipped, and carries the worst
+    error of those that ran.
+
+    Examples
+    --------
+    >>> from lossapi._conformance.result import CheckResult
+    >>> rs = [CheckResult("mse", "numpy", "values[float64,mean]", True, 1e-16),
+    ...       CheckResult("mse", "numpy", "values[float32,sum]", False, 3e-3, "got 1.0, want 1.003")]
+    >>> [(r.check, r.ok, r.worst) for r in aggregate(rs)]
+    [('values (2 checks)', False, 0.003)]
+    """
+    groups: dict[tuple[str, str, str], list[CheckResult]] = {}
+    for r in results:
+        groups.setdefault((r.loss, r.backend, r.check.split("[", 1)[0]), []).append(r)
+    out = []
+    for (loss, backend, base), rs in groups.items():
+        ran = [r for r in rs if not r.skipped]
+        failed = [r for r in ran if not r.ok]
+        errs = [r.worst for r in ran if not math.isnan(r.worst)]
+        if failed:
+            detail = f"{len(failed)} of {len(rs)} failed; first: {failed[0].check}: {failed[0].detail}"
+        elif not ran:
+            detail = "; ".join(sorted({r.detail for r in rs}))
+        else:
+            detail = ""
+        out.append(CheckResult(loss, backend, f"{base} ({len(rs)} check{'' if len(rs) == 1 else 's'})", not failed, max(errs, default=float("nan")),
+                               detail, skipped=not ran))
+    return out
+
+
+def save_results(results: Iterable[CheckResult], path: str | Path) -> None:
+    """Append ``results`` to ``path``, one JSON object per line (several processes may append)."""
+    lines = "".join(json.dumps(dataclasses.asdict(r)) + "\n" for r in results)
+    with open(path, "a", encoding="utf-8") as f:
+        f.write(lines)
+
+
+def load_results(paths: Iterable[str | Path]) -> list[CheckResult]:
+    """The results saved by :func:`save_results` in each of ``paths``."""
+    out = []
+    for path in paths:
+        with open(path, encoding="utf-8") as f:
+            out += [CheckResult(**json.loads(line)) for line in f if line.strip()]
+    return out
 
 
 def _loss_order(results: Sequence[CheckResult]) -> list[str]:
@@ -218,7 +287,7 @@ def _backend_order(results: Sequence[CheckResult], backends: Iterable[Any]) -> l
 
 
 def _build(results: Sequence[CheckResult], backends: Iterable[Any], quick: bool, elapsed: float | None,
-           generated_at: _dt.datetime | None) -> _Model:
+           generated_at: _dt.datetime | None, mode: str | None = None) -> _Model:
     from .. import __version__  # noqa: PLC0415
     from .runner import summarize  # noqa: PLC0415
 
@@ -257,7 +326,7 @@ def _build(results: Sequence[CheckResult], backends: Iterable[Any], quick: bool,
         ("lossapi", __version__),
         ("Python", f"{platform.python_version()} ({platform.python_implementation()})"),
         ("platform", platform.platform()),
-        ("mode", "quick" if quick else "full"),
+        ("mode", mode or ("quick" if quick else "full")),
         ("backends", ", ".join(backend_cols) or "none"),
     ]
     if elapsed is not None:
@@ -316,6 +385,7 @@ def render_markdown(
     quick: bool,
     elapsed: float | None = None,
     generated_at: _dt.datetime | None = None,
+    mode: str | None = None,
 ) -> str:
     """The conformance report as GitHub-flavoured Markdown.
 
@@ -327,6 +397,8 @@ def render_markdown(
         The backends that were selected (the matrix columns, in this order).
     quick : bool
         Whether the run was ``quick`` (the CLI default) or ``--full``.
+    mode : str, optional
+        Describes the run instead (e.g. the pytest conformance suite); default from ``quick``.
     elapsed : float, optional
         Seconds the run took.
     generated_at : datetime, optional
@@ -345,7 +417,7 @@ def render_markdown(
     >>> "| huber | pass 0.0e+00 |" in md
     True
     """
-    m = _build(results, backends, quick, elapsed, generated_at)
+    m = _build(results, backends, quick, elapsed, generated_at, mode)
     out = ["# lossapi conformance report", "", f"**{_md(_verdict(m))}**", ""]
     out += _md_table(("run", ""), m.meta)
     out += ["", "## Library versions", ""]
@@ -429,6 +501,7 @@ def render_html(
     quick: bool,
     elapsed: float | None = None,
     generated_at: _dt.datetime | None = None,
+    mode: str | None = None,
 ) -> str:
     """The conformance report as one self-contained HTML page (inline CSS, no script).
 
@@ -440,6 +513,8 @@ def render_html(
         The backends that were selected (the matrix columns, in this order).
     quick : bool
         Whether the run was ``quick`` (the CLI default) or ``--full``.
+    mode : str, optional
+        Describes the run instead (e.g. the pytest conformance suite); default from ``quick``.
     elapsed : float, optional
         Seconds the run took.
     generated_at : datetime, optional
@@ -458,7 +533,7 @@ def render_html(
     >>> '<table id="matrix">' in page and "a &lt; b" in page
     True
     """
-    m = _build(results, backends, quick, elapsed, generated_at)
+    m = _build(results, backends, quick, elapsed, generated_at, mode)
     t = m.totals
     meta = _html_table("environment", None, (f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in m.meta),
                        "meta")
@@ -525,6 +600,7 @@ def write_report(
     quick: bool,
     elapsed: float | None = None,
     generated_at: _dt.datetime | None = None,
+    mode: str | None = None,
 ) -> Path:
     """Write the conformance report to ``path``, HTML or Markdown by its suffix.
 
@@ -539,6 +615,8 @@ def write_report(
         The backends that were selected (the matrix columns, in this order).
     quick : bool
         Whether the run was ``quick`` (the CLI default) or ``--full``.
+    mode : str, optional
+        Describes the run instead (e.g. the pytest conformance suite); default from ``quick``.
     elapsed : float, optional
         Seconds the run took.
     generated_at : datetime, optional
@@ -566,7 +644,7 @@ def write_report(
     path = Path(path)
     fmt = report_format(path)
     render = render_html if fmt == "html" else render_markdown
-    text = render(results, backends=backends, quick=quick, elapsed=elapsed, generated_at=generated_at)
+    text = render(results, backends=backends, quick=quick, elapsed=elapsed, generated_at=generated_at, mode=mode)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return path
