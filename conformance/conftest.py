@@ -162,8 +162,6 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     session.config._lossapi_start = time.perf_counter()  # type: ignore[attr-defined]
     if REPORT_DIR and not hasattr(session.config, "workerinput"):
         shutil.rmtree(_parts_dir(), ignore_errors=True)  # a previous run's results
-    if REPORT_DIR:
-        _parts_dir().mkdir(parents=True, exist_ok=True)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -174,7 +172,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     results = aggregate(load_results(sorted(_parts_dir().glob("*.jsonl"))))
     if not results:
         return
-    elapsed = time.perf_counter() - session.config._lossapi_start  # type: ignore[attr-defined]
+    start = getattr(session.config, "_lossapi_start", None)
+    elapsed = None if start is None else time.perf_counter() - start
     mode = f"pytest conformance suite ({session.testscollected} tests, exit status {int(exitstatus)})"
     for name in ("report.md", "report.html"):
         write_report(results, Path(REPORT_DIR) / name, backends=selected_backends(), quick=False,
@@ -186,6 +185,7 @@ def _assert_results(results: list[CheckResult]) -> None:
     if REPORT_DIR:
         from lossapi._conformance.report import save_results
 
+        _parts_dir().mkdir(parents=True, exist_ok=True)
         save_results(results, _parts_dir() / f"{os.getpid()}.jsonl")
     ran = [r for r in results if not r.skipped]
     if not ran:
