@@ -36,7 +36,7 @@ BACKENDS: dict[str, tuple[list[str], dict[str, str]]] = {
     "strict": (["strict"], {}),
     "torch": (["torch"], {}),
     "jax": (["jax"], {"JAX_ENABLE_X64": "1"}),
-    "dask": (["dask"], {}),
+    "dask": (["dask", "distributed"], {}),
     "cupy": (["cupy"], {}),
 }
 TEST_NAME = {"strict": "array_api_strict"}
