@@ -30,6 +30,7 @@ __all__ = [
     "as_result",
     "astype",
     "clip_max",
+    "clip_range",
     "cumulative_sum",
     "finfo_eps",
     "gather_labels",
@@ -104,16 +105,23 @@ def as_result(xp: Any, x: Any) -> Any:
 
 
 def mean(xp: Any, x: Any) -> Any:
-    """Mean of all elements (NumPy: the ndarray method, which skips ~2 µs of dispatch)."""
+    """Mean of all elements of a non-empty ``x``.
+
+    NumPy float32/float64 arrays: ``add.reduce(x) / x.size``, which is what ``ndarray.mean``
+    computes (same pairwise sum, same division) without its ~3 µs of Python-level checks.
+    Other NumPy dtypes (float16 accumulates in float32 there) use the method.
+    """
     if type(x).__module__ == "numpy":
+        if x.dtype.kind == "f" and x.dtype.itemsize >= 4:
+            return sys.modules["numpy"].add.reduce(x, None) / x.size
         return x.mean()
     return xp.mean(x)
 
 
 def sum_(xp: Any, x: Any) -> Any:
-    """Sum of all elements (NumPy: the ndarray method)."""
+    """Sum of all elements (NumPy: ``add.reduce``, what ``ndarray.sum`` calls)."""
     if type(x).__module__ == "numpy":
-        return x.sum()
+        return sys.modules["numpy"].add.reduce(x, None)
     return xp.sum(x)
 
 
@@ -161,13 +169,40 @@ def clip_max(xp: Any, x: Any, hi: Any) -> Any:
     return xp.minimum(x, hi)
 
 
+def clip_range(xp: Any, x: Any, lo: float, hi: float) -> Any:
+    """``min(max(x, lo), hi)`` for Python-number bounds (``lo`` may be ``-inf``).
+
+    Only for entries strictly inside or strictly outside the bounds where the gradient
+    matters (the tie conventions of the backends' clips differ). torch calls ``clamp`` and
+    NumPy its ufuncs (the compat ``clip`` wrappers cost several eager ops each).
+    """
+    b = backend_name(xp)
+    if b == "torch":
+        return sys.modules["torch"].clamp(x, lo, hi)
+    if b == "numpy":
+        return xp.minimum(xp.maximum(x, lo), hi)
+    return xp.clip(x, min=lo, max=hi)
+
+
 def softplus(xp: Any, x: Any) -> Any:
     """``log(1 + exp(x))`` without overflow: ``relu(x) + log1p(exp(-|x|))``.
 
     ``-|x|`` is spelled ``where(x > 0, -x, x)`` so that at ``x = 0`` both terms take the
     ``x <= 0`` branch and the gradient is ``sigmoid(0) = 0.5`` on every backend (with ``abs``
-    the kinks of ``relu`` and ``abs`` gave 0 in torch and -0.5 in JAX).
+    the kinks of ``relu`` and ``abs`` gave 0 in torch and -0.5 in JAX). torch calls its fused
+    ``softplus`` (same value and gradient); NumPy and Dask, which have no gradients, use
+    ``-abs(x)``.
     """
+    b = backend_name(xp)
+    if b == "torch":
+        # One fused kernel with the same value and gradient (sigmoid, 0.5 at 0). Above the
+        # threshold torch returns x itself, where log1p(exp(-x)) < 4e-18 x is below float64's
+        # rounding; the default threshold 20 would not be for float64.
+        return sys.modules["torch"].nn.functional.softplus(x, beta=1.0, threshold=40.0)
+    if b in ("numpy", "dask"):
+        # No autodiff, so the tie convention is moot, and NumPy's `where` on a mask of random
+        # signs is ~10x slower than `abs` (branch mispredictions); -|x| is the same value.
+        return relu(xp, x) + xp.log1p(xp.exp(-xp.abs(x)))
     return relu(xp, x) + xp.log1p(xp.exp(xp.where(x > 0, -x, x)))
 
 
@@ -188,16 +223,19 @@ def logsumexp(xp: Any, x: Any, axis: int = -1, keepdims: bool = False, overwrite
         return sys.modules["torch"].logsumexp(x, dim=axis, keepdim=keepdims)
     if b == "jax":
         return sys.modules["jax"].nn.logsumexp(x, axis=axis, keepdims=keepdims)
-    m = stop_gradient(xp, xp.max(x, axis=axis, keepdims=True))
-    m = xp.where(xp.isfinite(m), m, xp.zeros_like(m))
     if b == "numpy":
-        # One full-size temporary instead of two (peak memory of cross-entropy on NumPy).
+        # One full-size temporary instead of two (peak memory of cross-entropy on NumPy), and
+        # the ufuncs' own reduce/in-place forms (no wrapper layers: tiny inputs pay per call).
         np_ = sys.modules["numpy"]
+        m = np_.maximum.reduce(x, axis=axis, keepdims=True)
+        m[~np_.isfinite(m)] = 0  # m is a fresh array: all -inf rows give -inf, not NaN
         t = np_.subtract(x, m, out=x if overwrite_input else None)
         np_.exp(t, out=t)
-        out = np_.log(t.sum(axis=axis, keepdims=True)) + m
-    else:
-        out = xp.log(xp.sum(xp.exp(x - m), axis=axis, keepdims=True)) + m
+        out = np_.log(np_.add.reduce(t, axis=axis, keepdims=True)) + m
+        return out if keepdims else out.squeeze(axis)
+    m = stop_gradient(xp, xp.max(x, axis=axis, keepdims=True))
+    m = xp.where(xp.isfinite(m), m, xp.zeros_like(m))
+    out = xp.log(xp.sum(xp.exp(x - m), axis=axis, keepdims=True)) + m
     return out if keepdims else xp.squeeze(out, axis=axis)
 
 
@@ -252,6 +290,12 @@ def gather_labels(xp: Any, x: Any, labels: Any, axis: int = -1) -> Any:
         shape[axis] = n
         hit = xp.expand_dims(labels, axis=axis) == xp.reshape(classes, tuple(shape))
         return xp.sum(xp.where(hit, x, xp.zeros_like(x)), axis=axis)
+    if b == "numpy" and axis == x.ndim - 1 and x.ndim > 1:
+        # Class axis last: one fancy-index gather on the (rows, C) view, which skips
+        # take_along_axis's index building (most of a tiny cross-entropy's time).
+        np_ = sys.modules["numpy"]
+        flat = x.reshape(-1, x.shape[-1])
+        return flat[np_.arange(flat.shape[0]), labels.reshape(-1)].reshape(labels.shape)
     idx = xp.expand_dims(labels, axis=axis)
     if b == "torch":
         torch = sys.modules["torch"]

@@ -144,6 +144,17 @@ def floating_inputs(xp: Any, fn: str, names: str, *arrays: Any) -> tuple[Any, ..
     first = arrays[0]
     out_dtype = first.dtype
     shape0 = first.shape
+    if len(arrays) == 2:
+        # The usual (pred, target) pair of one 32/64-bit float dtype and one shape: two
+        # comparisons and one set lookup instead of the loop below (~3x cheaper on tiny inputs).
+        second = arrays[1]
+        if (
+            not isinstance(second, (int, float))
+            and second.dtype == out_dtype
+            and second.shape == shape0
+            and (type(out_dtype), out_dtype) in _FULL_FLOATS
+        ):
+            return (out_dtype, out_dtype, first, second)
     same = True
     for i, a in enumerate(arrays):
         if isinstance(a, (int, float)):
@@ -164,6 +175,10 @@ def floating_inputs(xp: Any, fn: str, names: str, *arrays: Any) -> tuple[Any, ..
             _check_shapes(fn, names, arrays)
     compute = _compute_dtype(xp, out_dtype)
     if same and compute == out_dtype:
+        try:
+            _FULL_FLOATS.add((type(out_dtype), out_dtype))
+        except TypeError:  # an unhashable dtype: no fast path for it
+            pass
         return (out_dtype, compute, *arrays)
     out = [out_dtype, compute]
     for a in arrays:
@@ -189,6 +204,9 @@ def _compute_dtype(xp: Any, dtype: Any) -> Any:
 
 
 _HALF_CACHE: dict[Any, bool] = {}
+# (type(dtype), dtype) of floating dtypes computed in themselves (not 16-bit), seen so far.
+# Set adds are atomic and idempotent, so threads need no lock.
+_FULL_FLOATS: set[tuple[type, Any]] = set()
 
 
 def _check_shapes(fn: str, names: str, arrays: tuple[Any, ...]) -> None:

@@ -68,7 +68,7 @@ def test_cache_hit_is_really_used():
     class Fake:
         pass
 
-    _dispatch._CACHE[(Fake, Fake)] = (sentinel, None)
+    _dispatch._CACHE[(Fake, Fake)] = (sentinel, None, None)
     try:
         assert get_namespace("f", "a b", Fake(), Fake()) is sentinel
     finally:
@@ -276,3 +276,110 @@ def test_thread_safety_mixed_backends():
         counts = list(pool.map(work, range(16)))
     assert errors == []
     assert counts == [40] * 16
+
+
+# --------------------------------------------------------------------------- cache keys per arity
+
+
+@pytest.mark.parametrize("n", range(1, 10))
+def test_cache_key_is_the_type_tuple_for_every_arity(n):
+    """Arities 2-7 build the key spelled out, the others with map: the same tuple either way."""
+    _dispatch.clear_cache()
+    a = np.ones(2)
+    extras = [None, 1.0, 2, True, np.float64(0.5), None, 3.0, None][: n - 1]
+    args = (a, *extras)
+    ns = get_namespace("f", "x", *args)
+    assert tuple(type(v) for v in args) in _dispatch._CACHE
+    assert len(_dispatch._CACHE) == 1
+    assert get_namespace("f", "x", *args) is ns
+    # the same arity with a list in the last place is another key, and still an error
+    if n > 1:
+        with pytest.raises(la.InputTypeError):
+            get_namespace("f", " ".join(f"a{i}" for i in range(n)), *args[:-1], [1.0])
+
+
+def test_cached_types_still_detect_a_mixed_library_in_any_position(torch):
+    t = torch.ones(2)
+    get_namespace("f", "pred target sample_weight where", t, t, None, None)
+    for pos in range(4):
+        args = [t, t, None, None]
+        args[pos] = np.ones(2)
+        with pytest.raises(la.NamespaceMismatchError):
+            get_namespace("f", "pred target sample_weight where", *args)
+
+
+# --------------------------------------------------------------------------- device check variants
+
+
+def test_torch_pair_check_in_any_positions(torch):
+    """Two tensors are checked inline (cached pair of positions), wherever they sit."""
+    cpu, meta = torch.zeros(2), torch.ones(2, device="meta")
+    names = "pred target sample_weight where delta"
+    assert get_namespace("f", names, cpu, None, cpu, None, 1.0) is not None
+    with pytest.raises(la.DeviceMismatchError, match=r"`pred`.*`sample_weight`"):
+        get_namespace("f", names, cpu, None, meta, None, 1.0)
+    with pytest.raises(la.DeviceMismatchError, match=r"`target`.*`where`"):
+        get_namespace("f", names, None, meta, None, cpu.bool(), 1.0)
+    # both on meta: no CPU tensor, the devices agree
+    assert get_namespace("f", names, meta, meta, None, None, 1.0) is not None
+    entry = _dispatch._CACHE[(type(cpu), type(None), type(cpu), type(None), float)]
+    assert entry[1] is None and entry[2] == (0, 2)
+
+
+def test_torch_three_tensors_checked(torch):
+    cpu, meta = torch.zeros(2), torch.ones(2, device="meta")
+    with pytest.raises(la.DeviceMismatchError, match="`sample_weight`"):
+        la.huber(cpu, cpu, sample_weight=meta)
+    with pytest.raises(la.DeviceMismatchError, match="`target`"):
+        get_namespace("f", "pred target sample_weight", meta, cpu, meta)
+
+
+def test_strict_three_arrays_device_mismatch(strict):
+    d1 = strict.Device("device1")
+    p = strict.asarray([1.0, 2.0], device=d1)
+    w = strict.asarray([1.0, 1.0], device=d1)
+    assert float(la.mse(p, p, sample_weight=w)) == 0.0
+    with pytest.raises(la.DeviceMismatchError, match="`target`"):
+        la.mse(p, strict.asarray([1.0, 2.0]), sample_weight=w)
+
+
+def test_single_device_jax_has_no_checker(jax):
+    if jax.device_count() != 1:
+        pytest.skip("several JAX devices: the check is needed")
+    x = jax.numpy.ones(2)
+    get_namespace("f", "pred target", x, x)
+    assert _dispatch._CACHE[(type(x), type(x))][1:] == (None, None)
+
+
+def test_numpy_and_dask_have_no_device_check(backend):
+    if backend.name not in ("numpy", "dask"):
+        pytest.skip("libraries with devices are checked")
+    x = backend.asarray([1.0])
+    get_namespace("f", "pred target", x, x)
+    assert _dispatch._CACHE[(type(x), type(x))][1:] == (None, None)
+
+
+def test_jax_several_devices_compares_device_sets(jax):
+    """8 CPU devices (a subprocess: XLA_FLAGS must precede the jax import): arrays on two
+    different devices raise; one array sharded over all devices next to a replicated one does not."""
+    import os
+
+    code = (
+        "import jax, numpy as np, lossapi as la\n"
+        "from jax.sharding import Mesh, NamedSharding, PartitionSpec as P\n"
+        "d = jax.devices()\n"
+        "a = jax.device_put(np.ones(8, np.float32), d[0]); b = jax.device_put(np.zeros(8, np.float32), d[1])\n"
+        "try:\n"
+        "    la.mse(a, b); print('no error')\n"
+        "except la.DeviceMismatchError as e:\n"
+        "    print('mismatch', '`pred`' in str(e) and '`target`' in str(e))\n"
+        "mesh = Mesh(np.array(d), ('batch',))\n"
+        "x = jax.device_put(np.ones((8, 4), np.float32), NamedSharding(mesh, P('batch', None)))\n"
+        "y = jax.device_put(np.zeros((8, 4), np.float32), NamedSharding(mesh, P()))\n"
+        "print('sharded', float(la.mse(x, y)))\n"
+    )
+    env = {**os.environ, "XLA_FLAGS": "--xla_force_host_platform_device_count=8", "JAX_PLATFORMS": "cpu"}
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=180, check=False,
+                         env=env)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.split("\n")[:2] == ["mismatch True", "sharded 1.0"], res.stdout

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from .._dispatch import get_namespace
-from .._ops import param
+from .._ops import as_result, mean, param
 from .._reduction import mask_inputs, reduce
 from .._validation import check_reduction, floating_inputs
 
@@ -44,10 +44,14 @@ def setup(
     """
     if xp is None:
         xp = resolve(fn, names, reduction, *arrays, sample_weight, where, *params)
-    out_dtype, dtype, *arrs = floating_inputs(xp, fn, names, *arrays)
+    checked = floating_inputs(xp, fn, names, *arrays)
+    dtype = checked[1]
+    arrs = checked[2:]
     if where is not None:
-        arrs = list(mask_inputs(xp, fn, where, *arrs, fill=fill))
-    return Prepared(xp, out_dtype, dtype, tuple(arrs), tuple([param(xp, p, dtype) for p in params]) if params else ())
+        arrs = mask_inputs(xp, fn, where, *arrs, fill=fill)
+    if params and not all(isinstance(v, (int, float)) for v in params):
+        params = tuple([param(xp, v, dtype) for v in params])
+    return Prepared(xp, checked[0], dtype, arrs, params)
 
 
 def resolve(fn: str, names: str, reduction: str, *arrays: Any, xp: Any = None) -> Any:
@@ -60,9 +64,24 @@ def resolve(fn: str, names: str, reduction: str, *arrays: Any, xp: Any = None) -
     return get_namespace(fn, names, *arrays, xp=xp)
 
 
-def finish(p: Prepared, loss: Any, reduction: str, *, fn: str, sample_weight: Any, where: Any) -> Any:
-    """Reduce ``loss`` and cast back to the inputs' dtype."""
-    return reduce(
+def finish(
+    p: Prepared, loss: Any, reduction: str, *, fn: str, sample_weight: Any, where: Any, divide_by: Any = None
+) -> Any:
+    """Reduce ``loss`` and cast back to the inputs' dtype.
+
+    ``divide_by`` (a Python number) divides the result: the loss is ``loss / divide_by``
+    per element, reduced with one division instead of one per element. It is applied per
+    element for ``"none"`` and for 16-bit inputs (before the cast back).
+    """
+    if divide_by is not None and (reduction == "none" or p.out_dtype is not p.dtype):
+        loss = loss / divide_by
+        divide_by = None
+    if reduction == "mean" and sample_weight is None and where is None and p.out_dtype is p.dtype:
+        # The common case, without reduce()'s weight and mask handling (same result).
+        if 0 not in loss.shape:
+            m = mean(p.xp, loss)
+            return as_result(p.xp, m if divide_by is None else m / divide_by)
+    out = reduce(
         p.xp,
         loss,
         reduction,
@@ -71,3 +90,4 @@ def finish(p: Prepared, loss: Any, reduction: str, *, fn: str, sample_weight: An
         where=where,
         out_dtype=None if p.out_dtype == p.dtype else p.out_dtype,
     )
+    return out if divide_by is None else as_result(p.xp, out / divide_by)

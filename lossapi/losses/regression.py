@@ -15,7 +15,8 @@ import math
 from typing import Any
 
 from .._catalog import register
-from .._native import try_fast as _fast
+from .._dispatch import backend_name
+from .._native import lookup as _lookup
 from .._ops import LOG_2, LOG_2PI, abs_, as_result, clip_max, finfo_eps, relu, safe_sqrt, stop_gradient, xlogy
 from .._validation import check_in_range
 from ._common import finish, resolve, setup
@@ -103,9 +104,11 @@ def mean_squared_error(
     """
     fn = "mean_squared_error"
     xp = resolve(fn, "pred target sample_weight where", reduction, pred, target, sample_weight, where, xp=xp)
-    r = _fast(fn, xp, pred, target, sample_weight=sample_weight, where=where, reduction=reduction)
-    if r is not NotImplemented:
-        return r
+    fast = _lookup(fn, xp)  # no keyword packing when the backend has no fast path
+    if fast is not None:
+        r = fast(pred, target, sample_weight=sample_weight, where=where, reduction=reduction)
+        if r is not NotImplemented:
+            return r
     p = setup(fn, "pred target sample_weight where", (pred, target), sample_weight=sample_weight, where=where,
               reduction=reduction, xp=xp)
     d = p.arrays[0] - p.arrays[1]
@@ -236,9 +239,11 @@ def mean_absolute_error(
     """
     fn = "mean_absolute_error"
     xp = resolve(fn, "pred target sample_weight where", reduction, pred, target, sample_weight, where, xp=xp)
-    r = _fast(fn, xp, pred, target, sample_weight=sample_weight, where=where, reduction=reduction)
-    if r is not NotImplemented:
-        return r
+    fast = _lookup(fn, xp)  # no keyword packing when the backend has no fast path
+    if fast is not None:
+        r = fast(pred, target, sample_weight=sample_weight, where=where, reduction=reduction)
+        if r is not NotImplemented:
+            return r
     p = setup(fn, "pred target sample_weight where", (pred, target), sample_weight=sample_weight, where=where,
               reduction=reduction, xp=xp)
     return finish(p, abs_(p.xp, p.arrays[0] - p.arrays[1]), reduction, fn=fn, sample_weight=sample_weight, where=where)
@@ -307,9 +312,11 @@ def huber(
     fn = "huber"
     check_in_range(fn, "delta", delta, low=0.0, low_open=True)
     xp = resolve(fn, "pred target sample_weight where delta", reduction, pred, target, sample_weight, where, delta, xp=xp)
-    r = _fast(fn, xp, pred, target, delta=delta, sample_weight=sample_weight, where=where, reduction=reduction)
-    if r is not NotImplemented:
-        return r
+    fast = _lookup(fn, xp)  # no keyword packing when the backend has no fast path
+    if fast is not None:
+        r = fast(pred, target, delta=delta, sample_weight=sample_weight, where=where, reduction=reduction)
+        if r is not NotImplemented:
+            return r
     p = setup(fn, "pred target sample_weight where delta", (pred, target), sample_weight=sample_weight,
               where=where, reduction=reduction, xp=xp, params=(delta,))
     xp = p.xp
@@ -374,9 +381,11 @@ def smooth_l1(
     fn = "smooth_l1"
     check_in_range(fn, "beta", beta, low=0.0)
     xp = resolve(fn, "pred target sample_weight where beta", reduction, pred, target, sample_weight, where, beta, xp=xp)
-    r = _fast(fn, xp, pred, target, beta=beta, sample_weight=sample_weight, where=where, reduction=reduction)
-    if r is not NotImplemented:
-        return r
+    fast = _lookup(fn, xp)  # no keyword packing when the backend has no fast path
+    if fast is not None:
+        r = fast(pred, target, beta=beta, sample_weight=sample_weight, where=where, reduction=reduction)
+        if r is not NotImplemented:
+            return r
     p = setup(fn, "pred target sample_weight where beta", (pred, target), sample_weight=sample_weight,
               where=where, reduction=reduction, xp=xp, params=(beta,))
     xp = p.xp
@@ -387,7 +396,9 @@ def smooth_l1(
             loss = a
         else:
             q = clip_max(xp, a, b)
-            loss = q * (a - 0.5 * q) / b
+            # Huber / beta: the reduction divides once instead of every element.
+            return finish(p, q * (a - 0.5 * q), reduction, fn=fn, sample_weight=sample_weight, where=where,
+                          divide_by=b)
     else:
         pos = b > 0
         safe_b = xp.where(pos, b, xp.ones_like(b))
@@ -579,7 +590,13 @@ def quantile(
     xp = p.xp
     (qq,) = p.params
     e = p.arrays[1] - p.arrays[0]
-    loss = qq * relu(xp, e) + (1.0 - qq) * relu(xp, -e)
+    if backend_name(xp) == "numpy":
+        # Same values with 3 temporaries instead of 6: (q - 1) e is exactly (1 - q) (-e), and
+        # the larger of the two is the non-negative one. NumPy has no autodiff, so the relu
+        # form's min-norm subgradient at e = 0 (kept on every other backend) is moot here.
+        loss = xp.maximum(qq * e, (qq - 1.0) * e)
+    else:
+        loss = qq * relu(xp, e) + (1.0 - qq) * relu(xp, -e)
     return finish(p, loss, reduction, fn=fn, sample_weight=sample_weight, where=where)
 
 
@@ -896,10 +913,12 @@ def poisson_nll(
     fn = "poisson_nll"
     check_in_range(fn, "eps", eps, low=0.0)
     xp = resolve(fn, "pred target sample_weight where eps", reduction, pred, target, sample_weight, where, eps, xp=xp)
-    r = _fast(fn, xp, pred, target, log_input=log_input, full=full, eps=eps,
-              sample_weight=sample_weight, where=where, reduction=reduction)
-    if r is not NotImplemented:
-        return r
+    fast = _lookup(fn, xp)  # no keyword packing when the backend has no fast path
+    if fast is not None:
+        r = fast(pred, target, log_input=log_input, full=full, eps=eps,
+                 sample_weight=sample_weight, where=where, reduction=reduction)
+        if r is not NotImplemented:
+            return r
     p = setup(fn, "pred target sample_weight where eps", (pred, target), sample_weight=sample_weight,
               where=where, reduction=reduction, xp=xp, params=(eps,))
     xp = p.xp
@@ -984,9 +1003,11 @@ def gaussian_nll(
                    reduction=reduction, xp=xp).xp
         var = xv.expand_dims(var, axis=-1)
     xp = resolve(fn, "pred target var sample_weight where eps", reduction, pred, target, var, sample_weight, where, eps, xp=xp)
-    r = _fast(fn, xp, pred, target, var, full=full, eps=eps, sample_weight=sample_weight, where=where, reduction=reduction)
-    if r is not NotImplemented:
-        return r
+    fast = _lookup(fn, xp)  # no keyword packing when the backend has no fast path
+    if fast is not None:
+        r = fast(pred, target, var, full=full, eps=eps, sample_weight=sample_weight, where=where, reduction=reduction)
+        if r is not NotImplemented:
+            return r
     p = setup(fn, "pred target var sample_weight where eps", (pred, target, var), sample_weight=sample_weight,
               where=where, reduction=reduction, xp=xp, params=(eps,))
     xp = p.xp
