@@ -340,3 +340,16 @@ def test_softplus_log_sigmoid_gradient_at_zero(torch, jax):
         for wrap in (lambda g: g, jax.jit):
             g = wrap(jax.grad(lambda v, op=op, xpj=xpj: jnp.sum(op(xpj, v))))(xj)
             np.testing.assert_allclose(np.asarray(g), expected, rtol=1e-12, err_msg=op.__name__)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16", "int64", "bool"])
+def test_numpy_mean_and_sum_equal_the_ndarray_methods_bit_for_bit(dtype: str) -> None:
+    # _ops.mean / sum_ skip ndarray.mean's Python checks on NumPy: the numbers must not change.
+    import numpy as np
+
+    from lossapi import _ops
+
+    x = np.random.default_rng(0).normal(size=(37, 11)) * 100
+    x = x.astype(dtype)
+    assert _ops.mean(np, x).tobytes() == np.asarray(x.mean()).tobytes()
+    assert _ops.sum_(np, x).tobytes() == np.asarray(x.sum()).tobytes()
