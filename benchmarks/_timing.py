@@ -52,11 +52,13 @@ def bench(
     min_time: float = 0.02,
     max_number: int = 1_000_000,
     budget: float | None = None,
+    calibrate: int = 3,
 ) -> Timing:
     """Time ``fn()`` (no arguments). ``sync(result)`` runs after each call when given.
 
     ``budget`` (seconds) caps the total timed time: repeats are cut (to at least 3) when one
-    repeat is slow, which keeps full runs with 1e7-element inputs bounded.
+    repeat is slow, which keeps full runs with 1e7-element inputs bounded. ``calibrate`` single
+    calls size the inner loop (quick runs use 1).
     """
     if sync is None:
         def call() -> None:
@@ -68,7 +70,7 @@ def bench(
     for _ in range(max(warmup, 1)):
         call()
     single = []
-    for _ in range(3):
+    for _ in range(max(calibrate, 1)):
         t0 = time.perf_counter()
         call()
         single.append(time.perf_counter() - t0)
@@ -135,3 +137,43 @@ def fmt_time(seconds: float) -> str:
     if seconds < 1:
         return f"{seconds * 1e3:.2f} ms"
     return f"{seconds:.2f} s"
+
+
+def peak_rss(fn: Callable[[], Any], setup: Callable[[], Any] | None = None) -> int | None:
+    """Resident-set high-water growth (bytes) during one ``fn()`` call, or None off Linux.
+
+    For allocators that tracemalloc cannot see (torch CPU, XLA). Before the call, freed heap
+    memory is returned to the OS (``malloc_trim``) and the kernel's high-water mark is reset to
+    the current RSS (``/proc/self/clear_refs`` = 5), so the number is the new pages the call
+    touched: its temporaries and outputs, including anything the allocator keeps cached.
+    ``setup()`` runs before the baseline (e.g. ``p.grad = None``, so that freeing the previous
+    call's gradient inside the call does not offset the new one).
+    """
+    import ctypes
+    import ctypes.util
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+    except OSError:
+        return None
+
+    def status(key: str) -> int:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith(key):
+                    return int(line.split()[1]) * 1024
+        raise KeyError(key)
+
+    fn()  # warm-up: lazy initialisation and caches are not the call's working memory
+    if setup is not None:
+        setup()
+    gc.collect()
+    libc.malloc_trim(0)
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        base = status("VmRSS:")
+    except OSError:
+        return None
+    fn()
+    return max(0, status("VmHWM:") - base)
