@@ -161,7 +161,8 @@ def _torch_poisson_nll(
 
 def _torch_float(x: Any) -> bool:
     torch = sys.modules["torch"]
-    return x.dtype in (torch.float32, torch.float64) and x.numel() > 0
+    dt = x.dtype  # dtypes are singletons: `is` is several times cheaper than `in (...)`
+    return (dt is torch.float32 or dt is torch.float64) and x.numel() > 0
 
 
 def _axis_ok(x: Any, axis: Any) -> bool:
@@ -172,7 +173,8 @@ def _axis_ok(x: Any, axis: Any) -> bool:
 def _class_layout(x: Any, target: Any, axis: int, int_labels: bool) -> tuple[Any, Any, Any]:
     """``(x, target, none_shape)`` in torch's layout; ``axis`` must pass :func:`_axis_ok`."""
     nd, ax = x.ndim, axis % x.ndim
-    none_shape = tuple(s for i, s in enumerate(x.shape) if i != ax)
+    xs = x.shape
+    none_shape = xs[:ax] + xs[ax + 1:]
     if nd == 1 or ax == 1:
         return x, target, none_shape
     if ax == nd - 1:
@@ -184,12 +186,14 @@ def _class_layout(x: Any, target: Any, axis: int, int_labels: bool) -> tuple[Any
 def _labels_ok(x: Any, labels: Any, axis: int) -> Any:
     """``labels`` as int64 when they are integer class indices of the right shape, else None."""
     torch = sys.modules["torch"]
-    if labels.dtype.is_floating_point or labels.dtype in (torch.bool, torch.complex64, torch.complex128):
+    dt = labels.dtype
+    if dt is not torch.int64 and (dt.is_floating_point or dt.is_complex or dt is torch.bool):
         return None
     ax = axis % x.ndim
-    if tuple(labels.shape) != tuple(s for i, s in enumerate(x.shape) if i != ax):
+    # torch.Size slicing and comparison: no per-dimension Python loop (tiny inputs are overhead-bound).
+    if labels.shape != x.shape[:ax] + x.shape[ax + 1:]:
         return None
-    return labels if labels.dtype == torch.int64 else labels.to(torch.int64)
+    return labels if dt is torch.int64 else labels.to(torch.int64)
 
 
 def _weight_ok(x: Any, w: Any, axis: int) -> bool:
@@ -263,6 +267,35 @@ def _torch_nll(
                        reduction=reduction, int_only=True)
 
 
+@register_native("multiclass_hinge", "torch")
+def _torch_multiclass_hinge(
+    scores: Any, labels: Any, *, margin: Any, variant: str, p: Any, class_weight: Any, sample_weight: Any, where: Any,
+    reduction: str, axis: Any,
+) -> Any:
+    # F.multi_margin_loss is the Weston-Watkins variant: sum_{c != y} max(0, m - s_y + s_c)^p / C,
+    # times w_y; its backward passes 0 at the kink (z > 0), as relu's subgradient in the generic path.
+    # With a weight, torch's "mean" divides by N, lossapi's by sum(w_y): that case is a weighted sum.
+    if variant != "weston_watkins" or sample_weight is not None or where is not None or not _num(margin):
+        return NotImplemented
+    if isinstance(p, bool) or p not in (1, 2) or margin < 0 or reduction not in ("mean", "sum", "none"):
+        return NotImplemented
+    if not _torch_float(scores) or not _axis_ok(scores, axis) or not _weight_ok(scores, class_weight, axis):
+        return NotImplemented
+    y = _labels_ok(scores, labels, axis)
+    if y is None:
+        return NotImplemented
+    none_shape = y.shape
+    if scores.ndim > 2 or (scores.ndim == 2 and axis % 2 == 0):  # torch wants (N, C): classes last, flattened
+        scores = scores.movedim(axis, -1).reshape(-1, scores.shape[axis])
+        y = y.reshape(-1)
+    mm = _F().multi_margin_loss
+    if reduction == "mean" and class_weight is not None:
+        total = mm(scores, y, p=int(p), margin=float(margin), weight=class_weight, reduction="sum")
+        return _weighted_mean(total, y, class_weight, None)
+    out = mm(scores, y, p=int(p), margin=float(margin), weight=class_weight, reduction=reduction)
+    return out.reshape(none_shape) if reduction == "none" else out
+
+
 def _smoothed(target: Any, s: Any) -> Any:
     return target if s == 0 else target * (1 - s) + s / 2
 
@@ -297,6 +330,33 @@ def _torch_bce_logits(
             return NotImplemented
     return _F().binary_cross_entropy_with_logits(logits, _smoothed(target, label_smoothing), reduction=reduction,
                                                  pos_weight=pos_weight)
+
+
+# -- divergences -----------------------------------------------------------------------------------
+
+
+@register_native("kl_divergence", "torch")
+def _torch_kl_divergence(
+    log_probs: Any, target: Any, *, log_target: bool, sample_weight: Any, where: Any, reduction: str, axis: Any
+) -> Any:
+    # F.kl_div's terms are xlogy(t, t) - t log q, summed here over the class axis ("none") or
+    # over everything ("sum"; "mean" = torch's "batchmean" for any rank: sum / number of rows).
+    # A zero target with log q = -inf gives 0 * -inf = NaN in torch, 0 in lossapi: log q is zeroed
+    # there first. The target's gradient at t = 0 is NaN in torch (0 in lossapi) and torch's
+    # log_target form has the same NaN at t = -inf: both are declined.
+    if log_target is not False or getattr(target, "requires_grad", True) or reduction not in ("mean", "sum", "none"):
+        return NotImplemented
+    if not _torch_plain(log_probs, target, sample_weight=sample_weight, where=where):
+        return NotImplemented
+    if not _axis_ok(log_probs, axis):
+        return NotImplemented
+    lq = log_probs.masked_fill(target == 0, 0.0)
+    if reduction == "none":
+        return _F().kl_div(lq, target, reduction="none").sum(dim=axis)
+    total = _F().kl_div(lq, target, reduction="sum")
+    if reduction == "sum":
+        return total
+    return total / (log_probs.numel() // log_probs.shape[axis])
 
 
 # -- embeddings ------------------------------------------------------------------------------------

@@ -16,9 +16,10 @@ import math
 from typing import Any
 
 from .._catalog import register
+from .._native import try_fast as _fast
 from .._ops import safe_sqrt
 from .._validation import check_bool
-from ._classes import finish_classes, setup_classes
+from ._classes import finish_classes, resolve_classes, setup_classes
 
 __all__ = ["generalized_kl_divergence", "hellinger", "js_divergence", "kl_divergence"]
 
@@ -123,7 +124,13 @@ def kl_divergence(
     """
     fn = "kl_divergence"
     check_bool(fn, "log_target", log_target)
-    p = _prepare(fn, "log_probs target sample_weight where", log_probs, target, axis=axis,
+    names = "log_probs target sample_weight where"
+    r = _fast(fn, resolve_classes(fn, names, reduction, log_probs, target, sample_weight, where, xp=xp),
+              log_probs, target, log_target=log_target, sample_weight=sample_weight, where=where, reduction=reduction,
+              axis=axis)
+    if r is not NotImplemented:
+        return r
+    p = _prepare(fn, names, log_probs, target, axis=axis,
                  sample_weight=sample_weight, where=where, reduction=reduction, xp=xp)
     xp, lq = p.xp, p.x
     if log_target:

@@ -24,6 +24,7 @@ from typing import Any
 
 from .._catalog import register
 from .._errors import InvalidDTypeError, InvalidOptionError
+from .._native import try_fast as _fast
 from .._ops import (
     astype,
     cumulative_sum,
@@ -35,7 +36,15 @@ from .._ops import (
     stop_gradient,
 )
 from .._validation import _kind, check_in_range
-from ._classes import along_axis, check_class_weight, class_weight_at, device_of, finish_classes, setup_classes
+from ._classes import (
+    along_axis,
+    check_class_weight,
+    class_weight_at,
+    device_of,
+    finish_classes,
+    resolve_classes,
+    setup_classes,
+)
 from ._common import finish, setup
 
 __all__ = [
@@ -453,6 +462,11 @@ def multiclass_hinge(
         raise InvalidOptionError(f"lossapi.{fn}: p={p!r} is not supported; use p=1 (hinge) or p=2 (squared hinge).")
     _check_margin(fn, margin)
     names = "scores labels sample_weight where class_weight margin"
+    r = _fast(fn, resolve_classes(fn, names, reduction, scores, labels, sample_weight, where, class_weight, xp=xp),
+              scores, labels, margin=margin, variant=variant, p=p, class_weight=class_weight,
+              sample_weight=sample_weight, where=where, reduction=reduction, axis=axis)
+    if r is not NotImplemented:
+        return r
     pc = setup_classes(fn, names, scores, labels, axis=axis, sample_weight=sample_weight, where=where,
                        reduction=reduction, xp=xp, params=(margin,), labels="int", extra=(class_weight,))
     xp = pc.xp
