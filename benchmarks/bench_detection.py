@@ -55,18 +55,9 @@ EPS = 1e-7
 # ------------------------------------------------------------------ inputs (NumPy, float32)
 def make_boxes(n: int, seed: int = 0):
     import numpy as np
+    from specs import draw_boxes
 
-    rng = np.random.default_rng(seed)
-    wg, hg = rng.uniform(0.5, 4.0, (2, n))
-    gx, gy = rng.uniform(1.0, 9.0, (2, n))
-    near = rng.random(n) < 0.7
-    cx = np.where(near, gx + rng.normal(0, 0.3, n) * wg, rng.uniform(1.0, 9.0, n))
-    cy = np.where(near, gy + rng.normal(0, 0.3, n) * hg, rng.uniform(1.0, 9.0, n))
-    w = np.where(near, wg * np.exp(rng.normal(0, 0.3, n)), rng.uniform(0.5, 4.0, n))
-    h = np.where(near, hg * np.exp(rng.normal(0, 0.3, n)), rng.uniform(0.5, 4.0, n))
-    boxes = np.stack([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2], axis=-1).astype(np.float32)
-    target = np.stack([gx - wg / 2, gy - hg / 2, gx + wg / 2, gy + hg / 2], axis=-1).astype(np.float32)
-    return boxes, target
+    return draw_boxes(np.random.default_rng(seed), n)
 
 
 def make_grid(size: str, seed: int = 0):

@@ -104,7 +104,7 @@ def _inputs(kind: str) -> Callable[[np.random.Generator, tuple[int, ...]], tuple
         "vec_pair": lambda rng, s: (normal(rng, s), normal(rng, s)),
         "vec_pair_sign": lambda rng, s: (normal(rng, s), normal(rng, s), sign(rng, s[:-1])),
         "vec_triplet": lambda rng, s: (normal(rng, s), normal(rng, s), normal(rng, s)),
-        "boxes": lambda rng, s: _boxes(rng, s[0]),
+        "boxes": lambda rng, s: draw_boxes(rng, s[0]),
         "seg": lambda rng, s: (normal(rng, s), labels(rng, s)),  # logits: see Spec.softmax_first
         "rank": lambda rng, s: (normal(rng, s), rng.integers(0, 4, s).astype(F32)),
         "ntxent": lambda rng, s: (normal(rng, s), rng.integers(0, max(2, s[0] // 4), s[0])),
@@ -113,7 +113,7 @@ def _inputs(kind: str) -> Callable[[np.random.Generator, tuple[int, ...]], tuple
     return builders[kind]
 
 
-def _boxes(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
+def draw_boxes(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
     """Valid xyxy boxes, 70 % of them near their target (so the IoU terms are non-trivial)."""
     wg, hg = rng.uniform(0.5, 4.0, (2, n))
     gx, gy = rng.uniform(1.0, 9.0, (2, n))
