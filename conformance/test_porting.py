@@ -90,6 +90,8 @@ CHECKLIST: dict[str, str] = {
     "needs §3 max/min ties, clamp boundaries": "grad_max_tie",
     "needs §3 log_sigmoid at 0, Huber kink": "grad_smooth_points",
     "needs §3 sqrt / norm at 0": "grad_norm_zero",
+    "issue 8: kink conventions, max ties over classes": "grad_class_max_tie",
+    "issue 8: kink conventions, clamps at bounds": "grad_bce_saturated",
 }
 
 _ROWS = [(e, r) for e in porting.ENTRIES for r in e.rows]

@@ -1295,7 +1295,10 @@ ENTRIES: tuple[Entry, ...] = (
             "disagreements), while `jax.grad(jnp.abs)(0.0)` is **1**. lossapi uses the minimum-norm "
             "subgradient, **0**, on every backend (`lossapi._ops.abs_`; the conformance gradient "
             "checks visit e = 0 for every loss with a kink), so a JAX model ported to lossapi "
-            "sees 0 where `jnp.abs` gave 1."
+            "sees 0 where `jnp.abs` gave 1. The minimum-norm subgradient is lossapi's one rule "
+            "at every kink (the entries below apply it to ties, clamps and norms); "
+            "`tests/test_kinks.py` pins the resulting numbers on torch (fast path and generic) "
+            "and JAX, bit for bit."
         ),
         setup="p0 = np.array([0.0, 1.0, -2.0]); t0 = np.zeros(3)",
         rows=(
@@ -1378,6 +1381,57 @@ ENTRIES: tuple[Entry, ...] = (
                 same=False, lossapi_needs=("jax",)),
         ),
         sources=("needs §3 sqrt at 0 / masked branches",),
+    ),
+    Entry(
+        key="grad_class_max_tie",
+        title="Gradient of a maximum over classes at a tie (Crammer–Singer hinge)",
+        topic=_G,
+        explanation=(
+            "When several wrong classes tie for the highest score, the maximum has no derivative. "
+            "lossapi applies the same rule as at every other kink — the minimum-norm subgradient — "
+            "which for a maximum is the **equal split** over the tied entries (0.5/0.5 for two). "
+            "`jnp.max`, `torch.amax` and optax's `multiclass_hinge_loss` split the same way, so "
+            "they agree with lossapi; `torch.max(x, dim)` returns one index and sends the whole "
+            "gradient to it, so a port built on it differs from lossapi at ties."
+        ),
+        setup="s2 = np.array([[-1.0, 2.0, 2.0, 0.0]]); y2 = np.array([0])",
+        rows=(
+            Row("optax", "jax.grad(lambda s: optax.losses.multiclass_hinge_loss(s, y2).sum())(s2)",
+                'jax.grad(lambda s: la.multiclass_hinge(s, jnp.asarray(y2), reduction="sum"))(s2)',
+                lossapi_needs=("jax",)),
+            Row("torch", "torch_grad(lambda s: torch.clamp(1 + torch.amax(s + torch.where(torch.arange(4) == 0, "
+                "-torch.inf, 0.0), dim=-1) - s[:, 0], min=0).sum(), s2)",
+                'torch_grad(lambda s: la.multiclass_hinge(s, T(y2), reduction="sum"), s2)', variant="amax",
+                lossapi_needs=("torch",)),
+            Row("torch", "torch_grad(lambda s: torch.clamp(1 + torch.max(s + torch.where(torch.arange(4) == 0, "
+                "-torch.inf, 0.0), dim=-1).values - s[:, 0], min=0).sum(), s2)",
+                'torch_grad(lambda s: la.multiclass_hinge(s, T(y2), reduction="sum"), s2)', variant="max-dim",
+                same=False, lossapi_needs=("torch",)),
+        ),
+        sources=("issue 8: kink conventions, max ties over classes",),
+    ),
+    Entry(
+        key="grad_bce_saturated",
+        title="Gradient of binary cross-entropy at saturated probabilities",
+        topic=_G,
+        explanation=(
+            "At p = 0 or p = 1 the log in BCE is clamped at −100, so the loss is finite, and its "
+            "derivative is torch's: (p − t) / max(p(1 − p), 1e-12). A correct prediction "
+            "(p = t ∈ {0, 1}) has gradient **0**, a wrong one ±1e12 (finite, large, pointing the "
+            "right way). lossapi gives torch's numbers on every backend, so a JAX port keeps "
+            "torch's training behaviour; compute from logits (`binary_cross_entropy_with_logits`) "
+            "to avoid the clamp altogether."
+        ),
+        setup="p3 = np.array([0.0, 1.0, 0.0, 1.0]); t3 = np.array([0.0, 1.0, 1.0, 0.0])",
+        rows=(
+            Row("torch", 'torch_grad(lambda p: F.binary_cross_entropy(p, T(t3), reduction="sum"), p3)',
+                'torch_grad(lambda p: la.binary_cross_entropy(p, T(t3), reduction="sum"), p3)',
+                lossapi_needs=("torch",)),
+            Row("torch", 'torch_grad(lambda p: F.binary_cross_entropy(p, T(t3), reduction="sum"), p3)',
+                'jax.grad(lambda p: la.binary_cross_entropy(p, jnp.asarray(t3), reduction="sum"))(p3)',
+                variant="lossapi-jax", lossapi_needs=("jax",)),
+        ),
+        sources=("issue 8: kink conventions, clamps at bounds",),
     ),
 )
 
