@@ -5,6 +5,7 @@
     nox -s lint
     nox -s typecheck      # mypy on the package
     nox -s docs           # the documentation site (fails on any warning)
+    nox -s fuzz           # property-based fuzzing, long hypothesis profile (not in CI)
 
 Every install goes through pip with the constraints in ``.ci/constraints.txt`` (passed as
 PIP_CONSTRAINT), which pins torch to the CPU build available on the project's machines; uv
@@ -123,6 +124,16 @@ def check(session: nox.Session) -> None:
     """The main job: ``lossapi check`` on the embedded default (NumPy + array-api-strict)."""
     _install(session, ["strict"])
     session.run("lossapi", "check", *session.posargs)
+
+
+@nox.session(default=False)
+def fuzz(session: nox.Session) -> None:
+    """The long hypothesis profile of tests/test_fuzz.py: every property, loss and backend."""
+    _install(session, ["all", "plot"], "test", "counterparts")
+    session.run(
+        "pytest", "tests/test_fuzz.py", "-p", "no:cacheprovider", "--hypothesis-profile=long", *session.posargs,
+        env={"JAX_ENABLE_X64": "1", "KERAS_BACKEND": "jax"},
+    )
 
 
 @nox.session(default=False)

@@ -20,12 +20,14 @@ from ._errors import (
     InputTypeError,
     InvalidDTypeError,
     InvalidOptionError,
+    InvalidValueError,
     LossapiError,
     MissingDependencyError,
     NamespaceMismatchError,
     ShapeMismatchError,
 )
 from ._native import native, native_enabled, set_native
+from ._values import check_values
 from .composition import *  # noqa: F403
 from .composition import __all__ as _composition_all
 from .losses import *  # noqa: F403
@@ -70,6 +72,7 @@ __all__ = sorted(
         "InputTypeError",
         "InvalidDTypeError",
         "InvalidOptionError",
+        "InvalidValueError",
         "LossRecord",
         "LossapiError",
         "MissingDependencyError",
@@ -77,6 +80,7 @@ __all__ = sorted(
         "ShapeMismatchError",
         "__version__",
         "catalog",
+        "check_values",
         "lookup_loss",
         "native",
         "native_enabled",

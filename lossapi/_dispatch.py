@@ -16,13 +16,15 @@ No array library is imported here: array-api-compat detects libraries through ``
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Sequence
 from types import ModuleType
 from typing import Any
 
 import array_api_compat as _compat
 
-from ._errors import DeviceMismatchError, InputTypeError, NamespaceMismatchError
+from ._catalog import lookup as _lookup_record
+from ._errors import DeviceMismatchError, InputTypeError, InvalidOptionError, NamespaceMismatchError
 
 __all__ = ["backend_name", "get_namespace"]
 
@@ -191,10 +193,58 @@ def _single_device(lib: str) -> bool:
     return False
 
 
+def _check_argument_kinds(fn: str, nm: list[str], arrays: tuple[Any, ...]) -> bool:
+    """Catalog-aware checks of what the cache key's types allow (run on cache misses only).
+
+    The positional inputs of a catalog loss must be arrays, not ``None``, and not Python numbers
+    except for a secondary input of an elementwise loss; a loss option must not be a string,
+    ``None`` where its default is a number, or a bool where its default is a number. A failing
+    call is never cached, so it fails again every time. Returns whether the call may be cached:
+    not when a Python number stands for an input, since the same types are an error for a loss
+    with a class axis (the cache is keyed by types only). While ``torch.compile`` traces, nothing
+    is checked here (the loss's own checks still run) and nothing is cached.
+    """
+    torch = sys.modules.get("torch")
+    if torch is not None and torch.compiler.is_compiling():
+        return False
+    try:
+        rec = _lookup_record(fn)
+    except KeyError:  # not a catalog loss: nothing to check
+        return True
+    cacheable = True
+    # Elementwise losses broadcast a Python number given for a secondary input (a target of 1.0);
+    # losses with a class axis, boxes, sequences, rankings or masks need arrays (embedding losses
+    # accept numbers for their per-pair targets only).
+    numbers_ok = (not (rec.has_axis and rec.family != "embedding")
+                  and rec.family not in ("detection", "sequence", "segmentation", "ranking"))
+    for i, a in enumerate(arrays):
+        name = nm[i]
+        if name in rec.inputs:
+            ok = numbers_ok and i > 0 and (rec.family != "embedding" or rec.input_spaces[name] in ("sign", "probability"))
+            if a is None or (isinstance(a, (bool, int, float, complex)) and not hasattr(a, "shape") and not ok):
+                raise InputTypeError(
+                    f"lossapi.{fn}: `{name}` must be an array, got {type(a).__name__} {a!r}; convert it "
+                    f"first with xp.asarray({name}) using the array library of the other inputs."
+                )
+            if not hasattr(a, "shape"):
+                cacheable = False
+        elif name in rec.options:
+            default = rec.options[name]
+            number = isinstance(default, (int, float)) and not isinstance(default, bool)
+            if isinstance(a, str) or (a is None and default is not None) or (isinstance(a, bool) and number):
+                expected = "a Python number or a 0-d array" if number or default is None else "an array"
+                raise InvalidOptionError(
+                    f"lossapi.{fn}: `{name}`={a!r} is not valid: expected {expected} "
+                    f"(default {default!r}), got {type(a).__name__}."
+                )
+    return cacheable
+
+
 def _resolve(
     fn: str, names: str, arrays: tuple[Any, ...], key: tuple[type, ...]
 ) -> tuple[Any, Callable[..., None] | None, tuple[int, int] | None]:
     nm = _names(names, len(arrays))
+    cacheable = _check_argument_kinds(fn, nm, arrays)
     found: list[tuple[int, Any, str]] = []  # (position, namespace, library)
     for i, a in enumerate(arrays):
         if isinstance(a, _SCALAR_TYPES):
@@ -247,7 +297,7 @@ def _resolve(
             checker = _make_device_checker([i for i, _, _ in found], lib)
     entry = (ns, checker, pair)
     # JAX float0 arrays are NumPy arrays routed to JAX per instance: never cache them.
-    if not any(getattr(getattr(arrays[i], "dtype", None), "kind", None) == "V" for i, _, _ in found):
+    if cacheable and not any(getattr(getattr(arrays[i], "dtype", None), "kind", None) == "V" for i, _, _ in found):
         # A plain store: dict writes are atomic and idempotent here (same key -> same value), and
         # a lock would stop torch.compile from tracing through a cache miss.
         _CACHE[key] = entry

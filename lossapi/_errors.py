@@ -12,6 +12,7 @@ __all__ = [
     "InputTypeError",
     "InvalidDTypeError",
     "InvalidOptionError",
+    "InvalidValueError",
     "LossapiError",
     "MissingDependencyError",
     "NamespaceMismatchError",
@@ -41,6 +42,12 @@ class InvalidDTypeError(LossapiError, TypeError):
 
 class InvalidOptionError(LossapiError, ValueError):
     """An option is unknown or out of range (``reduction``, ``delta <= 0``, ...)."""
+
+
+class InvalidValueError(LossapiError, ValueError):
+    """An input holds values outside its domain (labels out of range, probabilities outside
+    [0, 1], ...). Raised only inside :func:`lossapi.check_values` (values are not inspected
+    otherwise)."""
 
 
 class InputTypeError(LossapiError, TypeError):

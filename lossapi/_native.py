@@ -6,15 +6,19 @@ gradient convention). The conformance suite runs every loss with fast paths on a
 checks values and gradients agree.
 
 Switch: set the environment variable ``LOSSAPI_NATIVE=0`` before import, or call
-``lossapi.set_native(False)`` / use ``with lossapi.native(False): ...`` at run time. The
-switch is a plain module global (so ``torch.compile`` can guard on it); it is process-wide,
-not per thread.
+``lossapi.set_native(False)`` (process-wide) / use ``with lossapi.native(False): ...`` (this
+thread only) at run time. The process-wide default is a plain module global and the per-thread
+override of ``native()`` blocks an attribute of a :class:`threading.local`: ``torch.compile``
+traces and guards on both (a :class:`contextvars.ContextVar` would not trace: Dynamo cannot
+call ``ContextVar.get``, so ``fullgraph=True`` would fail). The override is per thread, not per
+asyncio task.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -23,7 +27,10 @@ from ._dispatch import backend_name
 
 __all__ = ["lookup", "native", "native_backends", "register_native", "set_native", "try_fast"]
 
+# Process-wide default (environment, set_native); a `native()` block overrides it in its own
+# thread through _LOCAL.enabled. Registrations happen at import time; later reads need no lock.
 _ENABLED: bool = os.environ.get("LOSSAPI_NATIVE", "1").strip().lower() not in ("0", "false", "off", "no")
+_LOCAL = threading.local()
 _FAST: dict[tuple[str, str], Callable[..., Any]] = {}
 
 
@@ -44,7 +51,7 @@ def register_native(loss: str, backend: str) -> Callable[[Callable[..., Any]], C
 
 def lookup(loss: str, xp: Any) -> Callable[..., Any] | None:
     """The fast path of ``loss`` for namespace ``xp``, or None (also when disabled)."""
-    if not _ENABLED:
+    if not getattr(_LOCAL, "enabled", _ENABLED):
         return None
     return _FAST.get((loss, backend_name(xp)))
 
@@ -58,29 +65,49 @@ def try_fast(loss: str, xp: Any, *arrays: Any, **kw: Any) -> Any:
 
 def native_backends(loss: str) -> tuple[str, ...]:
     """Backends that have a fast path for ``loss``."""
-    return tuple(sorted(b for (name, b) in _FAST if name == loss))
+    return tuple(sorted(b for (name, b) in list(_FAST) if name == loss))
 
 
 def set_native(enabled: bool) -> bool:
-    """Turn native fast paths on or off process-wide; returns the previous setting."""
+    """Turn native fast paths on or off process-wide; returns the previous setting.
+
+    The process-wide setting is what every thread sees outside a :func:`native` block. Called
+    inside a :func:`native` block, it also changes that block's setting in the calling thread
+    (until the block exits). Returns :func:`native_enabled` as it was in the calling thread.
+    """
     global _ENABLED
-    old, _ENABLED = _ENABLED, bool(enabled)
+    old = native_enabled()
+    _ENABLED = bool(enabled)
+    if hasattr(_LOCAL, "enabled"):
+        _LOCAL.enabled = bool(enabled)
     return old
 
 
 def native_enabled() -> bool:
-    """Whether native fast paths are currently used."""
-    return _ENABLED
+    """Whether native fast paths are currently used (in the calling thread)."""
+    return bool(getattr(_LOCAL, "enabled", _ENABLED))
+
+
+_UNSET = object()
 
 
 @contextmanager
 def native(enabled: bool) -> Iterator[None]:
-    """Context manager: ``with lossapi.native(False): ...`` forces the generic path."""
-    old = set_native(enabled)
+    """Context manager: ``with lossapi.native(False): ...`` forces the generic path.
+
+    The setting holds in the calling thread only, for the duration of the block (other threads
+    keep theirs, and a thread started inside the block starts from the process-wide setting of
+    :func:`set_native`); blocks nest, and leaving one restores the previous setting.
+    """
+    old = getattr(_LOCAL, "enabled", _UNSET)
+    _LOCAL.enabled = bool(enabled)
     try:
         yield
     finally:
-        set_native(old)
+        if old is _UNSET:
+            del _LOCAL.enabled
+        else:
+            _LOCAL.enabled = old
 
 
 # --------------------------------------------------------------------------------------------
@@ -100,8 +127,11 @@ def _torch_plain(*arrays: Any, sample_weight: Any, where: Any) -> bool:
     shape = a0.shape
     if len(arrays) == 2:  # the usual pair: no generator (a third of this check's cost)
         a1 = arrays[1]
-        return a1.dtype is dt and a1.shape == shape
-    return all(a.shape == shape and a.dtype is dt for a in arrays[1:])
+        try:
+            return a1.dtype is dt and a1.shape == shape
+        except AttributeError:  # a Python number for the target: the generic path broadcasts it
+            return False
+    return all(getattr(a, "dtype", None) is dt and a.shape == shape for a in arrays[1:])
 
 
 def _F() -> Any:
@@ -237,6 +267,11 @@ def _class_fast(kernel: Any, x: Any, target: Any, *, weight: Any, ignore_index: 
         return out.reshape(none_shape) if reduction == "none" else out
     xl, yl, none_shape = _class_layout(x, labels, axis, True)
     ign = -100 if ignore_index is None else ignore_index
+    if ignore_index is not None:
+        # torch's backward turns NaN/inf logits of ignored samples into NaN gradients there.
+        torch = sys.modules["torch"]
+        keep = (yl != ign).unsqueeze(1 if xl.ndim > 1 else 0)
+        xl = torch.where(keep, xl, torch.zeros((), dtype=xl.dtype, device=xl.device))
     if reduction == "mean" and (weight is not None or ignore_index is not None):
         total = kernel(xl, yl, weight=weight, ignore_index=ign, reduction="sum", **kw)
         return _weighted_mean(total, yl, weight, ignore_index)
@@ -310,7 +345,10 @@ def _torch_bce(
         return NotImplemented
     if not _torch_plain(probs, target, sample_weight=sample_weight, where=where):
         return NotImplemented
-    return _F().binary_cross_entropy(probs, _smoothed(target, label_smoothing), reduction=reduction)
+    try:
+        return _F().binary_cross_entropy(probs, _smoothed(target, label_smoothing), reduction=reduction)
+    except RuntimeError:  # torch rejects NaN / out-of-[0, 1] values on the CPU; the generic path propagates NaN
+        return NotImplemented
 
 
 @register_native("binary_cross_entropy_with_logits", "torch")
@@ -451,14 +489,22 @@ def _torch_ctc(
     # Each repeated label (a, a) needs a blank frame between its two emissions.
     repeats = ((lab[:, 1:] == lab[:, :-1]) & (s_idx[1:] < ll[:, None])).sum(1) if S > 1 else torch.zeros_like(ll)
     possible = il >= ll + repeats
-    raw = _F().ctc_loss(x, lab, il, ll, blank=blank, reduction="none", zero_infinity=True)
+    grad = torch.is_grad_enabled() and lp.requires_grad
+    # torch's zero_infinity also zeroes losses made infinite by -inf log-probabilities (every
+    # alignment has probability 0), not only impossible alignments: without a gradient the exact
+    # value is computed directly; with one, a gradient-free second pass restores those +inf.
+    raw = _F().ctc_loss(x, lab, il, ll, blank=blank, reduction="none", zero_infinity=zero_infinity or grad)
     loss = raw
-    if torch.is_grad_enabled() and lp.requires_grad:
+    if grad:
         e = x.exp()
         valid = (torch.arange(T, device=lp.device)[:, None] < il[None, :]) & possible[None, :]  # (T, B)
         loss = raw - ((e - e.detach()) * valid[..., None]).sum(dim=(0, 2))
     if not zero_infinity:
         loss = torch.where(possible, loss, torch.full_like(loss, float("inf")))
+        if grad:
+            with torch.no_grad():
+                exact = _F().ctc_loss(x, lab, il, ll, blank=blank, reduction="none", zero_infinity=False)
+            loss = torch.where(torch.isinf(exact), exact, loss)
     loss = torch.where(loss < 0, torch.zeros_like(loss), loss)
     if reduction == "none":
         return loss.reshape(batch)

@@ -152,7 +152,8 @@ def relu(xp: Any, x: Any) -> Any:
         return sys.modules["torch"].relu(x)
     if b == "numpy":
         return xp.maximum(x, 0.0)
-    return xp.where(x > 0, x, xp.zeros_like(x)) if b == "array_api_strict" else xp.where(x > 0, x, 0.0)
+    # ``x <= 0`` (not ``x > 0``) selects the zero, so NaN takes the ``x`` branch and propagates.
+    return xp.where(x <= 0, xp.zeros_like(x), x) if b == "array_api_strict" else xp.where(x <= 0, 0.0, x)
 
 
 def clip_max(xp: Any, x: Any, hi: Any) -> Any:
@@ -206,6 +207,18 @@ def softplus(xp: Any, x: Any) -> Any:
     return relu(xp, x) + xp.log1p(xp.exp(xp.where(x > 0, -x, x)))
 
 
+def amax(xp: Any, x: Any, axis: int = -1, keepdims: bool = False) -> Any:
+    """``xp.max`` that also takes an input with a zero-size dimension (an empty batch).
+
+    Dask cannot reduce a chunk with no rows, and no library reduces over an empty axis: then
+    the result (itself empty, or a shift that multiplies nothing) is zeros of the right shape.
+    The check is on the static shape only.
+    """
+    if 0 in x.shape:
+        return xp.sum(xp.zeros_like(x), axis=axis, keepdims=keepdims)
+    return xp.max(x, axis=axis, keepdims=keepdims)
+
+
 def log_sigmoid(xp: Any, x: Any) -> Any:
     """``log(sigmoid(x)) = -softplus(-x)``, finite for every finite ``x``."""
     return -softplus(xp, -x)
@@ -233,7 +246,7 @@ def logsumexp(xp: Any, x: Any, axis: int = -1, keepdims: bool = False, overwrite
         np_.exp(t, out=t)
         out = np_.log(np_.add.reduce(t, axis=axis, keepdims=True)) + m
         return out if keepdims else out.squeeze(axis)
-    m = stop_gradient(xp, xp.max(x, axis=axis, keepdims=True))
+    m = stop_gradient(xp, amax(xp, x, axis=axis, keepdims=True))
     m = xp.where(xp.isfinite(m), m, xp.zeros_like(m))
     out = xp.log(xp.sum(xp.exp(x - m), axis=axis, keepdims=True)) + m
     return out if keepdims else xp.squeeze(out, axis=axis)
@@ -253,7 +266,7 @@ def xlogy(xp: Any, x: Any, y: Any) -> Any:
 
 def safe_sqrt(xp: Any, x: Any) -> Any:
     """``sqrt(x)`` for ``x >= 0`` with gradient 0 (not inf) at 0."""
-    pos = x > 0
+    pos = ~(x <= 0)  # NaN counts as positive: sqrt(NaN) propagates it instead of giving 0
     return xp.where(pos, xp.sqrt(xp.where(pos, x, xp.ones_like(x))), xp.zeros_like(x))
 
 

@@ -7,9 +7,12 @@ so it is free under ``jax.jit``/``torch.compile`` and never forces a Dask comput
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, NoReturn
 
-from ._errors import InvalidDTypeError, InvalidOptionError, ShapeMismatchError
+from array_api_compat import device as _device
+
+from . import _values
+from ._errors import InputTypeError, InvalidDTypeError, InvalidOptionError, ShapeMismatchError
 
 __all__ = [
     "REDUCTIONS",
@@ -21,6 +24,7 @@ __all__ = [
 ]
 
 REDUCTIONS = ("mean", "sum", "none")
+_INF = float("inf")
 
 _FLOAT_NAMES = frozenset({"float16", "bfloat16", "float32", "float64"})
 _KIND_CACHE: dict[Any, str] = {}
@@ -90,20 +94,40 @@ def check_in_range(
     high: float | None = None,
     low_open: bool = False,
     high_open: bool = False,
+    optional: bool = False,
+    allow_inf: bool = False,
 ) -> None:
-    """Range check for a hyper-parameter given as a Python number (arrays are not inspected)."""
+    """Range check for a hyper-parameter given as a Python number (arrays are not inspected).
+
+    NaN and, unless ``allow_inf``, infinities are out of range. ``None`` is accepted only when
+    ``optional``; strings and bools are never numbers. Arrays (0-d hyper-parameters) pass: their
+    values are not inspected.
+    """
     if not isinstance(value, (int, float)) or isinstance(value, bool):
+        if value is None and optional:
+            return
+        if value is None or isinstance(value, (bool, str)):
+            raise InvalidOptionError(
+                f"lossapi.{fn}: `{name}`={value!r} is not valid: expected a Python number or a 0-d "
+                f"array, got {type(value).__name__}."
+            )
+        if _values.active:  # an array's values are checked only inside lossapi.check_values()
+            _values.check_range(fn, name, value, low, high, low_open, high_open, allow_inf)
         return
     bad = (
         (low is not None and (value <= low if low_open else value < low))
         or (high is not None and (value >= high if high_open else value > high))
         or value != value  # NaN (math.isnan would break torch.compile tracing)
+        or (not allow_inf and (value == _INF or value == -_INF))
     )
     if bad:
         lo = "(" if low_open else "["
         hi = ")" if high_open else "]"
         interval = f"{lo}{'-inf' if low is None else low}, {'inf' if high is None else high}{hi}"
-        raise InvalidOptionError(f"lossapi.{fn}: {name}={value!r} is out of range; it must lie in {interval}.")
+        raise InvalidOptionError(
+            f"lossapi.{fn}: {name}={value!r} is out of range; it must be a finite number in {interval}."
+            if not allow_inf else f"lossapi.{fn}: {name}={value!r} is out of range; it must lie in {interval}."
+        )
 
 
 def broadcast_shapes(*shapes: tuple[Any, ...]) -> tuple[Any, ...] | None:
@@ -139,11 +163,15 @@ def floating_inputs(xp: Any, fn: str, names: str, *arrays: Any) -> tuple[Any, ..
 
     The first array (the prediction) must be floating; the others may also be integer or
     bool. The compute dtype is the first array's dtype, or float32 for float16/bfloat16. Returns
-    ``(out_dtype, compute_dtype, *arrays)``; Python numbers pass through unchanged.
+    ``(out_dtype, compute_dtype, *arrays)``; Python numbers among the later inputs become 0-d
+    arrays of the compute dtype on the prediction's device.
     """
     first = arrays[0]
-    out_dtype = first.dtype
-    shape0 = first.shape
+    try:
+        out_dtype = first.dtype
+        shape0 = first.shape
+    except AttributeError:
+        _raise_not_array(fn, names, 0, first)
     if len(arrays) == 2:
         # The usual (pred, target) pair of one 32/64-bit float dtype and one shape: two
         # comparisons and one set lookup instead of the loop below (~3x cheaper on tiny inputs).
@@ -158,7 +186,10 @@ def floating_inputs(xp: Any, fn: str, names: str, *arrays: Any) -> tuple[Any, ..
     same = True
     for i, a in enumerate(arrays):
         if isinstance(a, (int, float)):
+            same = False  # converted to a 0-d array below
             continue
+        if not hasattr(a, "dtype"):
+            _raise_not_array(fn, names, i, a)
         dt = a.dtype
         if dt != out_dtype or _kind(dt) != "float":
             kind = _kind(dt)
@@ -182,11 +213,23 @@ def floating_inputs(xp: Any, fn: str, names: str, *arrays: Any) -> tuple[Any, ..
         return (out_dtype, compute, *arrays)
     out = [out_dtype, compute]
     for a in arrays:
-        if isinstance(a, (int, float)) or a.dtype == compute:
+        if isinstance(a, (int, float)):
+            # A Python number for a target: a 0-d array, so the loss body is pure array code.
+            out.append(xp.asarray(a, dtype=compute, device=_device(first)))
+        elif a.dtype == compute:
             out.append(a)
         else:
             out.append(xp.astype(a, compute))
     return tuple(out)
+
+
+def _raise_not_array(fn: str, names: str, i: int, a: Any) -> NoReturn:
+    nm = names.split()
+    name = nm[i] if i < len(nm) else f"argument {i}"
+    raise InputTypeError(
+        f"lossapi.{fn}: `{name}` must be an array, got {type(a).__name__} {a!r}; convert it first "
+        f"with xp.asarray({name}) using the array library of the other inputs."
+    )
 
 
 def _compute_dtype(xp: Any, dtype: Any) -> Any:
@@ -223,6 +266,23 @@ def _check_shapes(fn: str, names: str, arrays: tuple[Any, ...]) -> None:
             "this is almost always a bug (e.g. (N, 1) against (N,) gives (N, N)). Reshape "
             "them to the same shape first."
         )
+
+
+def check_params_0d(fn: str, names: list[str], params: tuple[Any, ...]) -> None:
+    """Array hyper-parameters must be 0-d (a larger array would silently broadcast the loss).
+
+    ``names`` names ``params`` in order (callers pass the last ``len(params)`` names of a loss's
+    names string). Called only when some parameter is an array.
+    """
+    for i, v in enumerate(params):
+        name = names[i] if i < len(names) else "a hyper-parameter"
+        nd = getattr(v, "ndim", 0)
+        if nd != 0:
+            raise ShapeMismatchError(
+                f"lossapi.{fn}: `{name}` must be a Python number or a 0-d array, got an array of shape "
+                f"{tuple(v.shape)}; pass one value (per-class weights go in class_weight, per-sample "
+                "weights in sample_weight)."
+            )
 
 
 def check_where(fn: str, where: Any) -> None:

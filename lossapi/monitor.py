@@ -27,6 +27,7 @@ import itertools
 import json
 import math
 import numbers
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from os import PathLike
@@ -266,6 +267,22 @@ class LossMonitor:
         self._steps: list[int] = []
         self._series: dict[str, list[Any]] = {"total": []}
         self._floats: dict[str, list[float]] = {"total": []}
+        # One monitor may be updated by a training thread while another reads or exports it:
+        # every change and every multi-field read holds this lock (re-entrant: readers sync).
+        self._lock = threading.RLock()
+
+    def __getstate__(self) -> dict[str, Any]:
+        with self._lock:  # copies of the containers: a concurrent update cannot change them
+            state = dict(self.__dict__)
+            state["_steps"] = list(self._steps)
+            state["_series"] = {k: list(v) for k, v in self._series.items()}
+            state["_floats"] = {k: list(v) for k, v in self._floats.items()}
+        del state["_lock"]  # locks do not pickle or copy
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.RLock()
 
     # -- recording -------------------------------------------------------------------------
     def update(self, total: Any, components: Mapping[str, Any] | None = None, *, step: int | None = None) -> None:
@@ -295,59 +312,68 @@ class LossMonitor:
         prepared = {"total": _prepare("update", "total", total)}
         for name, v in comps.items():
             prepared[name] = _prepare("update", f"components[{name!r}]", v)
-        if step is None:
-            step = self._steps[-1] + 1 if self._steps else 0
-        elif isinstance(step, bool) or not isinstance(step, numbers.Integral):
+        if step is not None and (isinstance(step, bool) or not isinstance(step, numbers.Integral)):
             raise InvalidOptionError(f"lossapi.LossMonitor.update: `step` must be an integer; got {step!r}")
-        n = len(self._steps)
-        for name in prepared:
-            if name not in self._series:
-                self._series[name] = [math.nan] * n
-                self._floats[name] = []
-        for name, series in self._series.items():
-            series.append(prepared.get(name, math.nan))
-        self._steps.append(int(step))
+        with self._lock:
+            if step is None:
+                step = self._steps[-1] + 1 if self._steps else 0
+            n = len(self._steps)
+            for name in prepared:
+                if name not in self._series:
+                    self._series[name] = [math.nan] * n
+                    self._floats[name] = []
+            for name, series in self._series.items():
+                series.append(prepared.get(name, math.nan))
+            self._steps.append(int(step))
 
     def __len__(self) -> int:
         return len(self._steps)
 
     def _sync(self) -> None:
         """Convert every not-yet-converted value, in one batch per library."""
-        pending: list[Any] = []
-        where: list[tuple[str, int]] = []
-        for name, series in self._series.items():
-            done = len(self._floats[name])
-            pending.extend(series[done:])
-            where.extend((name, i) for i in range(done, len(series)))
-        if not pending:
-            return
-        floats = _materialize(pending)
-        for (name, i), f in zip(where, floats):
-            self._floats[name].append(f)
-            self._series[name][i] = f  # drop the array reference
+        with self._lock:
+            pending: list[Any] = []
+            where: list[tuple[str, int]] = []
+            for name, series in self._series.items():
+                done = len(self._floats[name])
+                pending.extend(series[done:])
+                where.extend((name, i) for i in range(done, len(series)))
+            if not pending:
+                return
+            floats = _materialize(pending)
+            for (name, i), f in zip(where, floats):
+                self._floats[name].append(f)
+                self._series[name][i] = f  # drop the array reference
+
+    def _snapshot(self) -> tuple[list[int], dict[str, list[float]]]:
+        """Steps and converted history of one consistent moment (updates may run concurrently)."""
+        with self._lock:
+            self._sync()
+            return list(self._steps), {k: list(v) for k, v in self._floats.items()}
 
     # -- access and export -----------------------------------------------------------------
     @property
     def steps(self) -> list[int]:
         """The recorded step numbers."""
-        return list(self._steps)
+        with self._lock:
+            return list(self._steps)
 
     @property
     def components(self) -> list[str]:
         """Names of the component losses, in order of first appearance."""
-        return [k for k in self._series if k != "total"]
+        with self._lock:
+            return [k for k in self._series if k != "total"]
 
     @property
     def history(self) -> dict[str, list[float]]:
         """``{"total": [...], <component>: [...]}`` as Python floats (NaN where missing)."""
-        self._sync()
-        return {k: list(v) for k, v in self._floats.items()}
+        return self._snapshot()[1]
 
     def as_dict(self) -> dict[str, Any]:
         """``{"step": [...], "total": [...], "components": {name: [...]}}`` (floats)."""
-        hist = self.history
+        steps, hist = self._snapshot()
         return {
-            "step": list(self._steps),
+            "step": steps,
             "total": hist.pop("total"),
             "components": hist,
         }
@@ -381,12 +407,12 @@ class LossMonitor:
         str
             The CSV text; also written to ``path`` when given.
         """
-        hist = self.history
-        names = ["total", *self.components]
+        steps, hist = self._snapshot()
+        names = list(hist)  # "total" first, then the components in order of appearance
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")
         w.writerow(["step", *names])
-        for i, s in enumerate(self._steps):
+        for i, s in enumerate(steps):
             w.writerow([s, *(_fmt(hist[n][i]) for n in names)])
         text = buf.getvalue()
         if path is not None:
@@ -444,11 +470,12 @@ class LossMonitor:
             ``"slow"``, ``"decreasing"``, with the window statistics behind it (see the class
             Notes for the rules).
         """
-        if name not in self._series:
+        hist = self.history
+        if name not in hist:
             raise InvalidOptionError(
-                f"lossapi.LossMonitor.analyze: unknown series {name!r}; expected one of {list(self._series)}"
+                f"lossapi.LossMonitor.analyze: unknown series {name!r}; expected one of {list(hist)}"
             )
-        values = self.history[name]
+        values = hist[name]
         n = len(values)
         w = min(self.window, n)
         vals = values[n - w:]
@@ -525,17 +552,17 @@ class LossMonitor:
                 "lossapi.LossMonitor.plot needs matplotlib, which is not installed; "
                 'install the optional extra: pip install "lossapi[plot]"'
             ) from e
-        hist = self.history
-        comps = self.components
+        steps, hist = self._snapshot()
+        comps = [k for k in hist if k != "total"]
         fig = Figure(figsize=(12 if comps else 6, 4))
         FigureCanvasAgg(fig)
         axes = fig.subplots(1, 2) if comps else [fig.subplots(1, 1)]
         ax = axes[0]
-        ax.plot(self._steps, hist["total"], label="total")
+        ax.plot(steps, hist["total"], label="total")
         ax.set_title("Total loss")
         if comps:
             for name in comps:
-                axes[1].plot(self._steps, hist[name], label=name)
+                axes[1].plot(steps, hist[name], label=name)
             axes[1].set_title("Component losses")
             axes[1].legend()
         for a in axes:

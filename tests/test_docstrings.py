@@ -25,6 +25,7 @@ import lossapi
 MODULES = [
     "lossapi",
     "lossapi._catalog",
+    "lossapi._values",
     "lossapi.losses.regression",
     "lossapi.losses.classification",
     "lossapi.losses.margin",
@@ -46,7 +47,8 @@ MODULES = [
 ]
 
 #: Modules whose examples compute with arrays (the others print records and text).
-ARRAY_MODULES = [m for m in MODULES if m.startswith(("lossapi.losses", "lossapi.composition")) or m == "lossapi"]
+ARRAY_MODULES = [m for m in MODULES if m.startswith(("lossapi.losses", "lossapi.composition"))
+                 or m in ("lossapi", "lossapi._values")]
 
 DOCS = Path(__file__).parent.parent / "docs"
 PAGES = sorted(p for p in DOCS.glob("*.md") if ">>>" in p.read_text(encoding="utf-8"))

@@ -14,6 +14,7 @@ ERRORS = {
     "ShapeMismatchError": ValueError,
     "InvalidDTypeError": TypeError,
     "InvalidOptionError": ValueError,
+    "InvalidValueError": ValueError,
     "InputTypeError": TypeError,
     "MissingDependencyError": ImportError,
 }

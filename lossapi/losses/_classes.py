@@ -17,11 +17,20 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
+from .. import _values
 from .._dispatch import get_namespace
 from .._errors import InvalidDTypeError, InvalidOptionError, ShapeMismatchError
 from .._ops import astype, param, take_1d
 from .._reduction import reduce
-from .._validation import _compute_dtype, _kind, broadcast_shapes, check_reduction, check_where, same_size
+from .._validation import (
+    _compute_dtype,
+    _kind,
+    broadcast_shapes,
+    check_params_0d,
+    check_reduction,
+    check_where,
+    same_size,
+)
 
 __all__ = [
     "ClassPrepared",
@@ -31,6 +40,7 @@ __all__ = [
     "device_of",
     "finish_classes",
     "ignore_mask",
+    "mask_ignored",
     "resolve_classes",
     "setup_classes",
 ]
@@ -61,7 +71,10 @@ class ClassPrepared(NamedTuple):
 def resolve_classes(fn: str, names: str, reduction: str, *arrays: Any, xp: Any = None) -> Any:
     """Validate ``reduction`` and resolve the namespace of every array argument."""
     check_reduction(fn, reduction)
-    return get_namespace(fn, names, *arrays, xp=xp)
+    xp = get_namespace(fn, names, *arrays, xp=xp)
+    if _values.active:  # value checks (lossapi.check_values): off by default, one attribute read
+        _values.check_call(fn, xp)
+    return xp
 
 
 def _norm_axis(fn: str, axis: Any, ndim: int, first: str) -> int:
@@ -120,12 +133,19 @@ def setup_classes(
     nm = names.split()
     if xp is None:
         xp = resolve_classes(fn, names, reduction, x, target, sample_weight, where, *extra, *params)
+    elif _values.active:  # xp given: resolve_classes was skipped (value checks run there otherwise)
+        _values.check_call(fn, xp)
     if _kind(x.dtype) != "float":
         raise InvalidDTypeError(
             f"lossapi.{fn}: `{nm[0]}` must have a real floating dtype, got {x.dtype}; "
             f"cast it first, e.g. xp.astype({nm[0]}, xp.float32)."
         )
     ax = _norm_axis(fn, axis, x.ndim, nm[0])
+    if x.shape[ax] == 0:
+        raise ShapeMismatchError(
+            f"lossapi.{fn}: `{nm[0]}` of shape {tuple(x.shape)} has no classes (the class axis {axis} has "
+            "size 0); a loss over classes needs at least one. (An empty batch is fine.)"
+        )
     none_shape = tuple(s for i, s in enumerate(x.shape) if i != ax)
     kind = _kind(target.dtype)
     int_labels = kind == "int" and labels != "float"
@@ -178,6 +198,8 @@ def setup_classes(
             target = xp.where(where, target, xp.zeros_like(target))
         elif target.ndim == x.ndim:
             target = xp.where(wx, target, xp.asarray(target_fill, dtype=dtype, device=_dev(target)))
+    if params and not all(isinstance(v, (int, float)) for v in params):
+        check_params_0d(fn, nm[-len(params):], params)
     ps = tuple(param(xp, p, dtype) for p in params)
     return ClassPrepared(xp, out_dtype, dtype, x, target, ax, x.shape[ax], int_labels, ps, owned)
 
@@ -206,7 +228,7 @@ def check_class_weight(fn: str, name: str, xp: Any, weight: Any, num_classes: An
         return None
     if not hasattr(weight, "shape") or isinstance(weight, (list, tuple)):
         raise InvalidOptionError(
-            f"lossapi.{fn}: `{name}` must be a 1-D array of the inputs' namespace, got {type(weight).__name__}."
+            f"lossapi.{fn}: `{name}` must be a 1-D array of the inputs' namespace, got {type(weight).__name__} {weight!r}."
         )
     if weight.ndim != 1 or not same_size(weight.shape[0], num_classes):
         raise ShapeMismatchError(
@@ -229,6 +251,18 @@ def ignore_mask(fn: str, xp: Any, labels: Any, ignore_index: Any) -> tuple[Any, 
         return None, labels  # e.g. -100 with uint8 labels: no label can equal it
     valid = labels != ignore_index
     return valid, xp.where(valid, labels, xp.zeros_like(labels))
+
+
+def mask_ignored(xp: Any, x: Any, valid: Any, axis: int, fill: float = 0.0) -> Any:
+    """``x`` with the rows (along the class ``axis``) of ignored samples set to ``fill``.
+
+    ``valid`` is :func:`ignore_mask`'s mask (None: nothing ignored). The first half of the
+    double ``where``: NaN/inf in an ignored sample's row reach neither the value nor the gradient
+    (its weight of 0 is the second half).
+    """
+    if valid is None:
+        return x
+    return xp.where(xp.expand_dims(valid, axis=axis), x, xp.asarray(fill, dtype=x.dtype, device=_dev(x)))
 
 
 def class_weight_at(xp: Any, weight: Any, labels: Any) -> Any:

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
+from .. import _values
 from .._dispatch import get_namespace
 from .._ops import as_result, mean, param
 from .._reduction import mask_inputs, reduce
-from .._validation import check_reduction, floating_inputs
+from .._validation import check_params_0d, check_reduction, floating_inputs
 
 
 class Prepared(NamedTuple):
@@ -44,12 +45,15 @@ def setup(
     """
     if xp is None:
         xp = resolve(fn, names, reduction, *arrays, sample_weight, where, *params)
+    elif _values.active:  # xp given: resolve was skipped (value checks run there otherwise)
+        _values.check_call(fn, xp)
     checked = floating_inputs(xp, fn, names, *arrays)
     dtype = checked[1]
     arrs = checked[2:]
     if where is not None:
         arrs = mask_inputs(xp, fn, where, *arrs, fill=fill)
     if params and not all(isinstance(v, (int, float)) for v in params):
+        check_params_0d(fn, names.split()[-len(params):], params)
         params = tuple([param(xp, v, dtype) for v in params])
     return Prepared(xp, checked[0], dtype, arrs, params)
 
@@ -61,7 +65,10 @@ def resolve(fn: str, names: str, reduction: str, *arrays: Any, xp: Any = None) -
     xp=xp)`` (which then skips the namespace lookup).
     """
     check_reduction(fn, reduction)
-    return get_namespace(fn, names, *arrays, xp=xp)
+    xp = get_namespace(fn, names, *arrays, xp=xp)
+    if _values.active:  # value checks (lossapi.check_values): off by default, one attribute read
+        _values.check_call(fn, xp)
+    return xp
 
 
 def finish(

@@ -24,10 +24,19 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
+from .. import _values
 from .._errors import InvalidDTypeError, InvalidOptionError, ShapeMismatchError
 from .._ops import astype, cumulative_sum, label_hits, param, sort_descending_with
 from .._reduction import reduce
-from .._validation import _compute_dtype, _kind, broadcast_shapes, check_bool, check_where, same_size
+from .._validation import (
+    _compute_dtype,
+    _kind,
+    broadcast_shapes,
+    check_bool,
+    check_params_0d,
+    check_where,
+    same_size,
+)
 from ._classes import device_of, resolve_classes, setup_classes
 
 __all__ = [
@@ -113,6 +122,8 @@ def prepare(
         from .._validation import check_reduction
 
         check_reduction(fn, reduction)
+        if _values.active:  # value checks (lossapi.check_values) when resolve was skipped
+            _values.check_call(fn, xp)
     if axis is None:
         if _kind(probs.dtype) != "float":
             raise InvalidDTypeError(
@@ -147,7 +158,8 @@ def prepare(
             p, t = xp.expand_dims(p, axis=-1), xp.expand_dims(t, axis=-1)
         ax, num_classes, int_labels, binary = p.ndim - 1, 1, False, True
     else:
-        if isinstance(axis, int) and not isinstance(axis, bool) and probs.ndim > 0 and axis % probs.ndim == 0:
+        if (isinstance(axis, int) and not isinstance(axis, bool) and probs.ndim > 0
+                and -probs.ndim <= axis < probs.ndim and axis % probs.ndim == 0):
             raise ShapeMismatchError(
                 f"lossapi.{fn}: axis={axis} is the batch axis of `{nm[0]}` (shape {tuple(probs.shape)}); "
                 "segmentation inputs are (N, ..., C) with axis=-1 or (N, C, ...) with axis=1 (for binary "
@@ -175,6 +187,8 @@ def prepare(
             t = xp.where(_lead(xp, where, t.ndim), t, xp.zeros_like(t))
         else:
             t = xp.where(_lead(xp, where, t.ndim), t, xp.asarray(0.0, dtype=dtype, device=device_of(t)))
+    if params and not all(isinstance(v, (int, float)) for v in params):
+        check_params_0d(fn, names.split()[-len(params):], params)
     ps = tuple(param(xp, v, dtype) for v in params)
     return SegPrepared(xp, out_dtype, dtype, p, t, ax, num_classes, int_labels, binary, per_sample, ps)
 
@@ -247,8 +261,18 @@ def flat_groups(sp: SegPrepared, x: Any, class_axis: bool = True) -> Any:
     if class_axis:
         if sp.axis != x.ndim - 1:  # class axis last (permute_dims: torch.func.vmap has no moveaxis rule)
             x = xp.permute_dims(x, (*(i for i in range(x.ndim) if i != sp.axis), sp.axis))
-        return xp.reshape(x, (g, -1, x.shape[-1]))
-    return xp.reshape(x, (g, -1))
+        return xp.reshape(x, (g, _rest(x.shape[:-1], g), x.shape[-1]))
+    return xp.reshape(x, (g, _rest(x.shape, g)))
+
+
+def _rest(shape: tuple[Any, ...], g: Any) -> Any:
+    """``-1`` for reshape, or the explicit size when it is ambiguous (a batch of 0 samples)."""
+    if g != 0 and not (len(shape) > 1 and 0 in shape):
+        return -1
+    n = 1
+    for d in shape[1:] if g != 1 else shape:
+        n = n * d
+    return n
 
 
 # -- Lovász --------------------------------------------------------------------------------------
@@ -262,6 +286,8 @@ def lovasz_grad(xp: Any, gt: Any, bg: Any) -> Any:
     running intersection and union unchanged, so its gradient entry is exactly 0 and the
     other entries are those without it (Berman et al. 2018, Alg. 1).
     """
+    if 0 in gt.shape:  # no pixels (an empty batch): nothing to weigh, and no slice to take
+        return xp.zeros_like(gt)
     gts = xp.sum(gt, axis=-1, keepdims=True)
     inter = gts - cumulative_sum(xp, gt, axis=-1)
     union = gts + cumulative_sum(xp, bg, axis=-1)

@@ -23,15 +23,16 @@ from typing import Any
 
 from .._catalog import register
 from .._dispatch import backend_name
-from .._errors import InvalidOptionError
+from .._errors import InvalidOptionError, ShapeMismatchError
 from .._native import try_fast as _fast
 from .._ops import astype, gather_labels, logsumexp, relu, stop_gradient, take_1d
-from .._validation import check_in_range
+from .._validation import broadcast_shapes, check_in_range, same_size
 from ._classes import (
     along_axis,
     check_class_weight,
     finish_classes,
     ignore_mask,
+    mask_ignored,
     resolve_classes,
     setup_classes,
 )
@@ -58,7 +59,7 @@ _BCE_GRAD_EPS = 9.999999960041972e-13
 
 def _clamped_log(xp: Any, p: Any) -> Any:
     """``max(log p, -100)`` with a finite (zero) gradient where the clamp binds, p = 0 included."""
-    ok = p > _CLAMP_AT
+    ok = ~(p <= _CLAMP_AT)  # NaN takes the log branch and propagates
     return xp.where(ok, xp.log(xp.where(ok, p, xp.ones_like(p))), xp.full_like(p, LOG_CLAMP))
 
 
@@ -68,6 +69,16 @@ def _smooth_binary(t: Any, s: Any) -> Any:
 
 def _check_smoothing(fn: str, s: Any) -> None:
     check_in_range(fn, "label_smoothing", s, low=0.0, high=1.0)
+
+
+def _check_pos_weight_shape(fn: str, pw: tuple[Any, ...], x: tuple[Any, ...]) -> None:
+    """``pos_weight`` must broadcast to the logits' shape without enlarging it (as in torch)."""
+    full = broadcast_shapes(pw, x)
+    if full is None or len(full) != len(x) or not all(same_size(a, b) for a, b in zip(full, x)):
+        raise ShapeMismatchError(
+            f"lossapi.{fn}: `pos_weight` of shape {pw} does not broadcast to `logits` of shape {x}; pass "
+            "one weight per class on the last axis (shape (C,)) or one for all (a number)."
+        )
 
 
 def _check_alpha(fn: str, alpha: Any) -> None:
@@ -231,8 +242,8 @@ def binary_cross_entropy_with_logits(
     target : array
         Targets in [0, 1], broadcastable to ``logits``; integer/bool allowed.
     pos_weight : array or float, optional
-        Weight of the positive term, broadcastable to ``logits`` (torch: one per class on the
-        last axis).
+        Weight of the positive term, >= 0, broadcastable to ``logits`` (torch: one per class on
+        the last axis).
     alpha : float or 0-d array, optional
         Class balance (see :func:`binary_cross_entropy`). None: no balancing.
     label_smoothing : float, default 0.0
@@ -263,6 +274,9 @@ def binary_cross_entropy_with_logits(
     """
     fn = "binary_cross_entropy_with_logits"
     names = "logits target sample_weight where pos_weight alpha label_smoothing"
+    check_in_range(fn, "pos_weight", pos_weight, low=0.0, optional=True)
+    if hasattr(pos_weight, "shape") and hasattr(logits, "shape"):
+        _check_pos_weight_shape(fn, tuple(pos_weight.shape), tuple(logits.shape))
     _check_alpha(fn, alpha)
     _check_smoothing(fn, label_smoothing)
     xp = resolve(fn, names, reduction, logits, target, sample_weight, where, pos_weight, alpha, label_smoothing,
@@ -274,7 +288,9 @@ def binary_cross_entropy_with_logits(
     params = (label_smoothing,) + (() if alpha is None else (alpha,))
     arrays = (logits, target) if pos_weight is None or isinstance(pos_weight, (int, float)) else (
         logits, target, pos_weight)
-    p = setup(fn, names, arrays, sample_weight=sample_weight, where=where, reduction=reduction, xp=xp,
+    snames = ("logits target" + (" pos_weight" if len(arrays) > 2 else "") + " sample_weight where label_smoothing"
+              + ("" if alpha is None else " alpha"))
+    p = setup(fn, snames, arrays, sample_weight=sample_weight, where=where, reduction=reduction, xp=xp,
               params=params, fill=0.0)
     x, t = p.arrays[0], p.arrays[1]
     pw = p.arrays[2] if len(p.arrays) > 2 else pos_weight
@@ -436,6 +452,10 @@ def cross_entropy(
     cw = check_class_weight(fn, "class_weight", xp, class_weight, p.num_classes, p.dtype)
     unscaled = isinstance(T, (int, float)) and T == 1
     z = p.x if unscaled else p.x / T
+    private = p.owned or not unscaled  # z is our own array: logsumexp may use it as workspace
+    if p.int_labels and ignore_index is not None:  # NaN/inf logits of ignored samples stay out
+        masked = mask_ignored(xp, z, ignore_mask(fn, xp, p.target, ignore_index)[0], p.axis)
+        private, z = private or masked is not z, masked
     smoothing = not (isinstance(eps, (int, float)) and eps == 0)
     C = p.num_classes
     if p.int_labels and not smoothing:
@@ -443,7 +463,7 @@ def cross_entropy(
         # the only full-size memory is the logits (and their masked/scaled copy).
         y, w, _ = _label_weights(p, fn, cw, ignore_index)
         g = gather_labels(xp, z, y, axis=p.axis)
-        nll = logsumexp(xp, z, axis=p.axis, overwrite_input=p.owned or not unscaled) - g
+        nll = logsumexp(xp, z, axis=p.axis, overwrite_input=private) - g
         return finish_classes(p, nll, reduction, fn=fn, sample_weight=sample_weight, where=where, weight=w)
     lse = logsumexp(xp, z, axis=p.axis, keepdims=True)
     if not p.int_labels:
@@ -550,8 +570,10 @@ def nll(
     p = setup_classes(fn, names, log_probs, labels, axis=axis, sample_weight=sample_weight, where=where,
                       reduction=reduction, xp=xp, labels="int")
     cw = check_class_weight(fn, "class_weight", xp, class_weight, p.num_classes, p.dtype)
-    y, w, _ = _label_weights(p, fn, cw, ignore_index)
+    y, w, valid = _label_weights(p, fn, cw, ignore_index)
     loss = -gather_labels(xp, p.x, y, axis=p.axis)
+    if valid is not None:  # NaN/inf of ignored samples stay out (a gather's gradient is a scatter)
+        loss = xp.where(valid, loss, xp.zeros_like(loss))
     return finish_classes(p, loss, reduction, fn=fn, sample_weight=sample_weight, where=where, weight=w)
 
 
@@ -668,7 +690,8 @@ def poly1_cross_entropy(
     target : array
         Class probabilities (logits' shape) or integer class indices.
     epsilon : float or 0-d array, default 2.0
-        Weight of the poly-1 term (negative values are allowed, as in the paper).
+        Weight of the poly-1 term (any finite value, as in optax; the paper uses ε ≥ −1, below
+        which the loss can turn negative).
     sample_weight, where, reduction, axis, xp
         As for :func:`cross_entropy`.
 
@@ -689,6 +712,7 @@ def poly1_cross_entropy(
     """
     fn = "poly1_cross_entropy"
     names = "logits target sample_weight where epsilon"
+    check_in_range(fn, "epsilon", epsilon)  # any finite number (optax); NaN, inf and non-numbers fail
     p = setup_classes(fn, names, logits, target, axis=axis, sample_weight=sample_weight, where=where,
                       reduction=reduction, xp=xp, params=(epsilon,))
     xp = p.xp
@@ -769,7 +793,7 @@ def generalized_cross_entropy(
     xp = p.xp
     (qq,) = p.params
     py = gather_labels(xp, p.x, p.target, axis=p.axis)
-    ok = py > 0
+    ok = ~(py <= 0)  # NaN takes the power branch and propagates
     powq = xp.where(ok, xp.exp(qq * xp.log(xp.where(ok, py, xp.ones_like(py)))), xp.zeros_like(py))
     loss = (1 - powq) / qq
     return finish_classes(p, loss, reduction, fn=fn, sample_weight=sample_weight, where=where)

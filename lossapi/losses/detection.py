@@ -31,11 +31,12 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from .. import _values
 from .._catalog import register
 from .._errors import ShapeMismatchError
 from .._ops import as_result, logsumexp, param, stop_gradient
 from .._reduction import reduce
-from .._validation import broadcast_shapes, check_in_range, check_where, floating_inputs, known_size
+from .._validation import broadcast_shapes, check_in_range, check_params_0d, check_where, floating_inputs, known_size
 from ._classes import finish_classes, setup_classes
 from ._common import resolve
 
@@ -78,6 +79,8 @@ def _setup_boxes(fn: str, boxes: Any, target: Any, eps: Any, sample_weight: Any,
     check_in_range(fn, "eps", eps, low=0.0)
     if xp is None:
         xp = resolve(fn, _NAMES, reduction, boxes, target, sample_weight, where, eps)
+    elif _values.active:  # value checks (lossapi.check_values) when resolve was skipped
+        _values.check_call(fn, xp)
     _check_boxes(fn, "boxes", boxes)
     _check_boxes(fn, "target", target)
     out_dtype, dtype, b, t = floating_inputs(xp, fn, "boxes target", boxes, target)
@@ -98,6 +101,8 @@ def _setup_boxes(fn: str, boxes: Any, target: Any, eps: Any, sample_weight: Any,
         # finite with finite gradients whatever the excluded inputs held (NaN, inf).
         p = _mask_unit(xp, where, p)
         g = _mask_unit(xp, where, g)
+    if not isinstance(eps, (int, float)):
+        check_params_0d(fn, ["eps"], (eps,))
     return _Boxes(xp, out_dtype, dtype, p, g, param(xp, eps, dtype))
 
 

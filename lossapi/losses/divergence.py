@@ -291,7 +291,8 @@ def js_divergence(
     ds = xp.where(small, d, zero)
     f_small = 2.0 * ds * xp.atanh(ds) + xp.log1p(-(ds * ds))
     # |d| >= 1/2: the direct form; d = -1 (q = 0) and d = 1 (t = 0) give 0 * log 0 = 0.
-    zq, zt = q == 0, t == 0
+    # d = -1 also when q > 0 is below t's rounding (a subnormal q): 0 log 0 there too, not 0 * -inf.
+    zq, zt = d == -1, d == 1
     f_q = xp.where(zq, zero, (1.0 + d) * xp.log1p(xp.where(zq | small, zero, d)))
     f_t = xp.where(zt, zero, (1.0 - d) * xp.log1p(-xp.where(zt | small, zero, d)))
     loss = 0.25 * xp.sum(s * xp.where(small, f_small, f_q + f_t), axis=p.axis)

@@ -26,12 +26,22 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from .. import _values
 from .._catalog import register
 from .._errors import InputTypeError, InvalidDTypeError, InvalidOptionError, ShapeMismatchError
 from .._native import try_fast
-from .._ops import abs_, astype, finfo_eps, param, relu, safe_sqrt, softplus, stop_gradient
+from .._ops import abs_, amax, astype, finfo_eps, param, relu, safe_sqrt, softplus, stop_gradient
 from .._reduction import reduce
-from .._validation import _kind, broadcast_shapes, check_bool, check_in_range, check_where, floating_inputs, same_size
+from .._validation import (
+    _kind,
+    broadcast_shapes,
+    check_bool,
+    check_in_range,
+    check_params_0d,
+    check_where,
+    floating_inputs,
+    same_size,
+)
 from ._classes import device_of
 from ._common import Prepared, finish, resolve, setup
 
@@ -79,7 +89,7 @@ def _feature_axis(fn: str, axis: Any, ndim: int, first: str) -> int:
 def _python_number(fn: str, name: str, value: Any) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise InvalidOptionError(
-            f"lossapi.{fn}: {name} must be a Python number (it selects the formula), got {type(value).__name__}."
+            f"lossapi.{fn}: {name} must be a Python number (it selects the formula), got {type(value).__name__} {value!r}."
         )
 
 
@@ -117,13 +127,27 @@ def _setup_vectors(
     nv, nt = len(vectors), len(targets)
     if xp is None:
         xp = resolve(fn, names, reduction, *vectors, *targets, sample_weight, where, *params)
+    elif _values.active:  # value checks (lossapi.check_values) when resolve was skipped
+        _values.check_call(fn, xp)
     for name, v in zip(nm, vectors):
         if not hasattr(v, "shape"):
-            raise InputTypeError(f"lossapi.{fn}: `{name}` must be an array, got {type(v).__name__}.")
+            raise InputTypeError(
+                f"lossapi.{fn}: `{name}` must be an array, got {type(v).__name__}; convert it first with "
+                f"xp.asarray({name}) using the array library of the other inputs."
+            )
+        if v.ndim == 0:
+            raise ShapeMismatchError(
+                f"lossapi.{fn}: `{name}` is 0-d, but this loss needs a feature axis; pass vectors of shape (..., D)."
+            )
     out_dtype, dtype, *vecs = floating_inputs(xp, fn, " ".join(nm[:nv]), *vectors)
     full = broadcast_shapes(*(tuple(v.shape) for v in vecs))
     assert full is not None  # floating_inputs has raised if the vectors do not broadcast
     ax = _feature_axis(fn, axis, len(full), nm[0])
+    if full[ax] == 0:
+        raise ShapeMismatchError(
+            f"lossapi.{fn}: the vectors have shape {full}, with no features (the feature axis {axis} has "
+            "size 0); pass vectors of shape (..., D) with D >= 1. (An empty batch is fine.)"
+        )
     none_shape = tuple(s for i, s in enumerate(full) if i != ax)
     what = "the embeddings' broadcast shape without the feature axis"
     ts = []
@@ -132,7 +156,10 @@ def _setup_vectors(
             ts.append(t)
             continue
         if not hasattr(t, "dtype"):
-            raise InputTypeError(f"lossapi.{fn}: `{name}` must be an array or a Python number, got {type(t).__name__}.")
+            raise InputTypeError(
+                f"lossapi.{fn}: `{name}` must be an array or a Python number, got {type(t).__name__}; "
+                f"convert it first with xp.asarray({name}) using the array library of the other inputs."
+            )
         kind = _kind(t.dtype)
         if kind not in ("float", "int", "bool"):
             raise InvalidDTypeError(f"lossapi.{fn}: `{name}` has unsupported dtype {t.dtype}.")
@@ -148,6 +175,8 @@ def _setup_vectors(
         wx = xp.expand_dims(w, axis=ax)
         vecs = [xp.where(wx, v, xp.ones_like(v)) for v in vecs]
         ts = [t if isinstance(t, (int, float)) else xp.where(w, t, xp.ones_like(t)) for t in ts]
+    if params and not all(isinstance(v, (int, float)) for v in params):
+        check_params_0d(fn, nm[-len(params):], params)
     ps = tuple(param(xp, p, dtype) for p in params)
     return Prepared(xp, out_dtype, dtype, tuple(vecs), ps), tuple(ts), ax
 
@@ -156,7 +185,7 @@ def _floor(xp: Any, x: Any, lo: Any) -> Any:
     """``max(x, lo)`` (``lo`` a Python number or 0-d array); the gradient goes to ``x`` only where ``x > lo``."""
     if not hasattr(lo, "dtype"):
         lo = xp.asarray(lo, dtype=x.dtype, device=device_of(x))
-    return xp.where(x > lo, x, lo)
+    return xp.where(x <= lo, lo, x)  # NaN takes the `x` branch and propagates
 
 
 def _positive_number(value: Any) -> bool:
@@ -167,14 +196,14 @@ def _pnorm(xp: Any, v: Any, p: float, axis: int, eps: Any = None) -> Any:
     """``(sum |v|^p + eps)^(1/p)`` over ``axis`` (``eps`` None: no term), with finite gradients
     where the sum is 0 (gradient 0 there) and, for ``p < 1``, at zero components."""
     if p == math.inf:
-        return xp.max(abs_(xp, v), axis=axis)
+        return amax(xp, abs_(xp, v), axis=axis)
     if p == 2:
         s = xp.sum(v * v, axis=axis)
     elif p == 1:
         s = xp.sum(abs_(xp, v), axis=axis)
     else:
         a = abs_(xp, v)
-        pos = a > 0
+        pos = ~(a <= 0)  # NaN propagates
         s = xp.sum(xp.where(pos, xp.where(pos, a, xp.ones_like(a)) ** p, xp.zeros_like(a)), axis=axis)
     if eps is not None:
         s = s + eps
@@ -182,7 +211,7 @@ def _pnorm(xp: Any, v: Any, p: float, axis: int, eps: Any = None) -> Any:
         return s
     if p == 2:
         return safe_sqrt(xp, s)
-    pos = s > 0
+    pos = ~(s <= 0)  # NaN propagates
     return xp.where(pos, xp.where(pos, s, xp.ones_like(s)) ** (1.0 / p), xp.zeros_like(s))
 
 
@@ -284,7 +313,7 @@ def cosine_distance(
         cos = dot / (xp.sqrt(_floor(xp, n2a, e2)) * xp.sqrt(_floor(xp, n2b, e2)))
     else:  # eps = 0 or an array: a zero vector may make the denominator 0
         den = _floor(xp, safe_sqrt(xp, n2a), e) * _floor(xp, safe_sqrt(xp, n2b), e)
-        pos = den > 0
+        pos = ~(den <= 0)  # NaN propagates
         cos = xp.where(pos, dot / xp.where(pos, den, xp.ones_like(den)), xp.zeros_like(den))
     return finish(p, 1 - cos, reduction, fn=fn, sample_weight=sample_weight, where=where)
 
@@ -332,7 +361,7 @@ def cosine_embedding(
         Per-pair targets in {1, -1} (floating, integer or boolean), broadcastable to the
         per-element shape (the inputs' shape without ``axis``).
     margin : float or 0-d array, default 0.0
-        :math:`m` (torch suggests values in [-1, 1]).
+        :math:`m \in [-1, 1]` (the range of the cosine, as torch documents).
     eps : float or 0-d array, default 1e-12
         :math:`\epsilon \ge 0` added to each squared norm (torch's fixed ``EPSILON``).
     sample_weight, where, reduction, axis, xp
@@ -358,7 +387,7 @@ def cosine_embedding(
     [1.0, 0.5, 0.207107]
     """
     fn = "cosine_embedding"
-    _check_margin(fn, margin)
+    check_in_range(fn, "margin", margin, low=-1.0, high=1.0)
     check_in_range(fn, "eps", eps, low=0.0)
     p, (t,), ax = _setup_vectors(fn, "x1 x2 target sample_weight where margin eps", (x1, x2), (target,), axis=axis,
                                  sample_weight=sample_weight, where=where, reduction=reduction, xp=xp,
@@ -371,7 +400,7 @@ def cosine_embedding(
     if _positive_number(e):
         cos = dot / xp.sqrt(den2)
     else:
-        pos = den2 > 0
+        pos = ~(den2 <= 0)  # NaN propagates
         cos = xp.where(pos, dot / xp.sqrt(xp.where(pos, den2, xp.ones_like(den2))), xp.zeros_like(den2))
     if isinstance(t, (int, float)):  # a Python number for every pair
         t = xp.full_like(cos, t)
@@ -871,7 +900,7 @@ def ntxent(
             f"needs one label per row: shape {none_shape}."
         )
     out_dtype = embeddings.dtype
-    p = setup(fn, "embeddings", (embeddings,), sample_weight=None, where=None, reduction=reduction, xp=xp,
+    p = setup(fn, "embeddings sample_weight where temperature", (embeddings,), sample_weight=None, where=None, reduction=reduction, xp=xp,
               params=(temperature,))
     (z,) = p.arrays
     (temp,) = p.params
@@ -900,11 +929,11 @@ def ntxent(
         neg = neg & pair_ok
     # log sum_{k in N(i)} exp(sim_ik), shifted by its (constant) maximum.
     zero = xp.zeros_like(sim)
-    m = stop_gradient(xp, xp.max(xp.where(neg, sim, xp.full_like(sim, -math.inf)), axis=-1, keepdims=True))
+    m = stop_gradient(xp, amax(xp, xp.where(neg, sim, xp.full_like(sim, -math.inf)), axis=-1, keepdims=True))
     m = xp.where(xp.isfinite(m), m, xp.zeros_like(m))
     e = xp.where(neg, xp.exp(xp.where(neg, sim - m, zero)), zero)
     total = xp.sum(e, axis=-1, keepdims=True)
-    has_neg = total > 0
+    has_neg = ~(total <= 0)  # NaN propagates
     lse = m + xp.log(xp.where(has_neg, total, xp.ones_like(total)))
     pair = pos & has_neg
     terms = xp.where(pair, softplus(xp, xp.where(pair, lse - sim, zero)), zero)

@@ -16,7 +16,7 @@ from .._catalog import register
 from .._errors import InvalidOptionError
 from .._ops import astype, gather_labels, label_hits, logsumexp, param, relu, softplus, take_1d
 from .._validation import check_in_range
-from ._classes import check_class_weight, class_weight_at, finish_classes, ignore_mask, setup_classes
+from ._classes import check_class_weight, class_weight_at, finish_classes, ignore_mask, mask_ignored, setup_classes
 from ._common import finish, setup
 
 __all__ = ["sigmoid_focal", "softmax_focal"]
@@ -127,10 +127,11 @@ def sigmoid_focal(
     fn = "sigmoid_focal"
     _check_number(fn, "alpha", alpha, optional=True)
     _check_number(fn, "gamma", gamma)
-    check_in_range(fn, "alpha", alpha, low=0.0, high=1.0)
+    check_in_range(fn, "alpha", alpha, low=0.0, high=1.0, optional=True)
     check_in_range(fn, "gamma", gamma, low=0.0)
     params = (gamma,) if alpha is None else (gamma, alpha)
-    p = setup(fn, "logits target sample_weight where gamma alpha", (logits, target), sample_weight=sample_weight,
+    p = setup(fn, "logits target sample_weight where gamma" + ("" if alpha is None else " alpha"), (logits, target),
+              sample_weight=sample_weight,
               where=where, reduction=reduction, xp=xp, params=params)
     xp = p.xp
     x, t = p.arrays
@@ -260,7 +261,7 @@ def softmax_focal(
     fn = "softmax_focal"
     _check_number(fn, "alpha", alpha, optional=True, arrays="0-d or (C,)")
     _check_number(fn, "gamma", gamma)
-    check_in_range(fn, "alpha", alpha, low=0.0)
+    check_in_range(fn, "alpha", alpha, low=0.0, optional=True)
     check_in_range(fn, "gamma", gamma, low=0.0)
     alpha_table = alpha is not None and getattr(alpha, "ndim", 0) != 0
     p = setup_classes(fn, "logits labels sample_weight where class_weight alpha gamma", logits, labels, axis=axis,
@@ -271,6 +272,7 @@ def softmax_focal(
     cw = check_class_weight(fn, "class_weight", xp, class_weight, p.num_classes, p.dtype)
     at = check_class_weight(fn, "alpha", xp, alpha, p.num_classes, p.dtype) if alpha_table else None
     valid, y = ignore_mask(fn, xp, p.target, ignore_index)
+    x = mask_ignored(xp, x, valid, ax)  # NaN/inf logits of ignored samples stay out
 
     # With L = logsumexp over the classes c != y (the label's class masked with -inf) and
     # delta = x_y - L: p_y = sigmoid(delta), so -log p_y = softplus(-delta) and

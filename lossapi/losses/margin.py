@@ -26,6 +26,7 @@ from .._catalog import register
 from .._errors import InvalidDTypeError, InvalidOptionError
 from .._native import try_fast as _fast
 from .._ops import (
+    amax,
     astype,
     cumulative_sum,
     gather_labels,
@@ -90,7 +91,7 @@ def _check_margin(fn: str, margin: Any) -> None:
 
 def _max_other(xp: Any, x: Any, hit: Any, axis: int) -> Any:
     """``max_{c != y} x_c`` over ``axis`` (``-inf`` with a single class); ties split evenly."""
-    return xp.max(xp.where(hit, xp.full_like(x, -math.inf), x), axis=axis)
+    return amax(xp, xp.where(hit, xp.full_like(x, -math.inf), x), axis=axis)
 
 
 # -- binary ---------------------------------------------------------------------------------------
@@ -555,11 +556,11 @@ def categorical_hinge(
     if pc.int_labels:
         hit = label_hits(xp, pc.target, pc.num_classes, ax)
         pos = gather_labels(xp, x, pc.target, axis=ax)
-        neg = xp.max(xp.where(hit, xp.zeros_like(x), x), axis=ax)
+        neg = amax(xp, xp.where(hit, xp.zeros_like(x), x), axis=ax)
     else:
         t = pc.target
         pos = xp.sum(t * x, axis=ax)
-        neg = xp.max((1 - t) * x, axis=ax)
+        neg = amax(xp, (1 - t) * x, axis=ax)
     return finish_classes(pc, relu(xp, 1 + neg - pos), reduction, fn=fn, sample_weight=sample_weight, where=where)
 
 
@@ -695,7 +696,7 @@ def sparsemax(
                        sample_weight=sample_weight, where=where, reduction=reduction, xp=xp, labels="int")
     xp = pc.xp
     ax, C, dt = pc.axis, pc.num_classes, pc.dtype
-    z = pc.x - stop_gradient(xp, xp.max(pc.x, axis=ax, keepdims=True))
+    z = pc.x - stop_gradient(xp, amax(xp, pc.x, axis=ax, keepdims=True))
     # Threshold from the sorted logits (no gradient needed: it only decides the support).
     zs = sort_descending(xp, stop_gradient(xp, z), axis=ax)
     shape = [1] * z.ndim

@@ -22,7 +22,7 @@ from typing import Any
 
 from .._catalog import register
 from .._errors import ShapeMismatchError
-from .._ops import astype, log_softmax, softplus, stop_gradient
+from .._ops import amax, astype, log_softmax, softplus, stop_gradient
 from .._validation import broadcast_shapes, check_where
 from ._classes import finish_classes, resolve_classes, setup_classes
 
@@ -230,7 +230,7 @@ def listnet(
         loss = -xp.sum(r * log_softmax(xp, x, axis=ax), axis=ax)
     else:
         zero = xp.zeros_like(x)
-        m = stop_gradient(xp, xp.max(xp.where(valid, x, xp.full_like(x, -math.inf)), axis=ax, keepdims=True))
+        m = stop_gradient(xp, amax(xp, xp.where(valid, x, xp.full_like(x, -math.inf)), axis=ax, keepdims=True))
         m = xp.where(xp.isfinite(m), m, xp.zeros_like(m))
         shifted = x - m
         e = xp.where(valid, xp.exp(xp.where(valid, shifted, zero)), zero)

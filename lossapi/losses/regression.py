@@ -18,7 +18,7 @@ from .._catalog import register
 from .._dispatch import backend_name
 from .._native import lookup as _lookup
 from .._ops import LOG_2, LOG_2PI, abs_, as_result, clip_max, finfo_eps, relu, safe_sqrt, stop_gradient, xlogy
-from .._validation import check_in_range
+from .._validation import check_bool, check_in_range
 from ._common import finish, resolve, setup
 
 __all__ = [
@@ -653,7 +653,7 @@ def mean_absolute_percentage_error(
     0.375
     """
     fn = "mean_absolute_percentage_error"
-    check_in_range(fn, "eps", eps, low=0.0, low_open=True)
+    check_in_range(fn, "eps", eps, low=0.0, low_open=True, optional=True)
     p = setup(fn, "pred target sample_weight where eps", (pred, target), sample_weight=sample_weight,
               where=where, reduction=reduction, xp=xp, params=(eps,) if eps is not None else ())
     xp = p.xp
@@ -838,6 +838,7 @@ def epsilon_insensitive(
     """
     fn = "epsilon_insensitive"
     check_in_range(fn, "epsilon", epsilon, low=0.0)
+    check_bool(fn, "squared", squared)
     p = setup(fn, "pred target sample_weight where epsilon", (pred, target), sample_weight=sample_weight,
               where=where, reduction=reduction, xp=xp, params=(epsilon,))
     xp = p.xp
@@ -912,6 +913,8 @@ def poisson_nll(
     """
     fn = "poisson_nll"
     check_in_range(fn, "eps", eps, low=0.0)
+    check_bool(fn, "log_input", log_input)
+    check_bool(fn, "full", full)
     xp = resolve(fn, "pred target sample_weight where eps", reduction, pred, target, sample_weight, where, eps, xp=xp)
     fast = _lookup(fn, xp)  # no keyword packing when the backend has no fast path
     if fast is not None:
@@ -993,8 +996,9 @@ def gaussian_nll(
     """
     fn = "gaussian_nll"
     check_in_range(fn, "eps", eps, low=0.0)
+    check_bool(fn, "full", full)
     if (
-        not isinstance(var, (int, float))
+        hasattr(var, "ndim")
         and getattr(pred, "ndim", 0) >= 1
         and var.ndim == pred.ndim - 1
         and tuple(var.shape) == tuple(pred.shape[:-1])
@@ -1090,7 +1094,7 @@ def tweedie_deviance(
     0.613706
     """
     fn = "tweedie_deviance"
-    if not isinstance(power, (int, float)) or isinstance(power, bool) or 0 < power < 1 or math.isnan(power):
+    if not isinstance(power, (int, float)) or isinstance(power, bool) or 0 < power < 1 or not math.isfinite(power):
         from .._errors import InvalidOptionError
 
         raise InvalidOptionError(

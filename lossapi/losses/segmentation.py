@@ -39,7 +39,7 @@ from typing import Any
 
 from .._catalog import register
 from .._errors import InvalidOptionError
-from .._ops import label_hits, relu
+from .._ops import amax, label_hits, relu
 from .._validation import check_in_range
 from ._classes import check_class_weight, device_of, ignore_mask
 from ._segmentation import (
@@ -452,7 +452,7 @@ def focal_tversky(
 
     def per_class(xp: Any, I: Any, P: Any, T: Any, a: Any, b: Any, g: Any, s: Any) -> Any:  # noqa: E741
         base = _tversky_index_loss(xp, I, P, T, a, b, s)
-        pos = base > 0
+        pos = ~(base <= 0)  # NaN propagates
         return xp.where(pos, xp.where(pos, base, xp.ones_like(base)) ** g, 0.0)
 
     return _overlap_loss(fn, "probs target sample_weight where class_weight alpha beta gamma smooth", probs, target,
@@ -537,7 +537,7 @@ def generalized_dice(
     I, P, T = overlap(sp)  # noqa: E741
     present = T > 0
     w = xp.where(present, 1.0 / xp.where(present, T, xp.ones_like(T)) ** 2, 0.0)
-    wmax = xp.max(w, axis=-1, keepdims=True)
+    wmax = amax(xp, w, axis=-1, keepdims=True)
     w = xp.where(present, w, xp.where(wmax > 0, wmax, 1.0))
     num = 2.0 * xp.sum(w * I, axis=-1) + s
     den = xp.sum(w * (P + T), axis=-1) + s
@@ -970,6 +970,7 @@ def matthews(
     Notes
     -----
     At hard one-hot predictions equals ``1 - sklearn.metrics.matthews_corrcoef(y_true, y_pred)``.
+    An empty batch gives 0 (as every lossapi loss; sklearn's undefined MCC would give 1).
     The marginals are those of the confusion matrix, :math:`t_k = \sum_n t_{nk} \sum_j p_{nj}`,
     so probabilities that do not sum to 1 are handled consistently.
 
@@ -1005,7 +1006,9 @@ def matthews(
     cov_tp = c * s - xp.sum(p_k * t_k, axis=-1)
     cov_pp = s * s - xp.sum(p_k * p_k, axis=-1)
     cov_tt = s * s - xp.sum(t_k * t_k, axis=-1)
-    ok = (cov_pp > 0) & (cov_tt > 0)
+    ok = ~((cov_pp <= 0) | (cov_tt <= 0))  # NaN propagates
     den = xp.sqrt(xp.where(ok, cov_pp * cov_tt, xp.ones_like(cov_pp)))
     loss = 1.0 - xp.where(ok, cov_tp / den, 0.0)
+    if 0 in sp.p.shape:  # an empty batch (static shape): loss 0 like every loss, not 1 - "MCC 0"
+        loss = loss * 0.0
     return finish_seg(sp, loss, reduction, fn=fn, sample_weight=sample_weight, where=where)

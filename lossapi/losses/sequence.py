@@ -27,11 +27,12 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from .. import _values
 from .._catalog import register
 from .._dispatch import backend_name
 from .._errors import InvalidDTypeError, InvalidOptionError, ShapeMismatchError
 from .._native import try_fast
-from .._ops import gather_labels, stop_gradient
+from .._ops import amax, gather_labels, stop_gradient
 from .._reduction import reduce
 from .._validation import _compute_dtype, _kind, broadcast_shapes, check_bool, check_where, same_size
 from ._classes import device_of, resolve_classes
@@ -52,13 +53,13 @@ def _lse(xp: Any, *terms: Any, consts: tuple[Any, Any, Any] | None = None) -> An
     result's shape, when the caller has them (the time loop reuses them).
     """
     z = xp.stack(terms, axis=0)
-    m = stop_gradient(xp, xp.max(z, axis=0))
+    m = stop_gradient(xp, amax(xp, z, axis=0))
     if consts is None:
         consts = (xp.zeros_like(m), xp.ones_like(m), xp.full_like(m, -math.inf))
     zeros, ones, neg = consts
-    m = xp.where(m > -math.inf, m, zeros)
+    m = xp.where(m == -math.inf, zeros, m)
     s = xp.sum(xp.exp(z - m), axis=0)
-    pos = s > 0
+    pos = ~(s <= 0)  # NaN takes the log branch and propagates
     return xp.where(pos, xp.log(xp.where(pos, s, ones)) + m, neg)
 
 
@@ -235,6 +236,8 @@ def ctc(
         from .._validation import check_reduction
 
         check_reduction(fn, reduction)
+        if _values.active:  # value checks (lossapi.check_values) when resolve was skipped
+            _values.check_call(fn, xp)
     fast = try_fast(fn, xp, log_probs, labels, input_lengths, label_lengths, blank=blank,
                     zero_infinity=zero_infinity, time_major=time_major, sample_weight=sample_weight, where=where,
                     reduction=reduction)
