@@ -8,8 +8,8 @@ checks values and gradients agree.
 Switch: set the environment variable ``LOSSAPI_NATIVE=0`` before import, or call
 ``lossapi.set_native(False)`` (process-wide) / use ``with lossapi.native(False): ...`` (this
 thread only) at run time. The process-wide default is a plain module global and the per-thread
-override of ``native()`` blocks an attribute of a :class:`threading.local`: ``torch.compile``
-traces and guards on both (a :class:`contextvars.ContextVar` would not trace: Dynamo cannot
+override of ``native()`` blocks an attribute of a ``threading.local``: ``torch.compile``
+traces and guards on both (a ``contextvars.ContextVar`` would not trace: Dynamo cannot
 call ``ContextVar.get``, so ``fullgraph=True`` would fail). The override is per thread, not per
 asyncio task.
 """

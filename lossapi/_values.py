@@ -47,7 +47,7 @@ def check_values(enabled: bool = True) -> Iterator[None]:
     """Turn on (or, with ``enabled=False``, off) the checks that need array values.
 
     A context manager (also usable as a decorator). The setting is a
-    :class:`contextvars.ContextVar`: it holds for the current thread or asyncio task only (a
+    ``contextvars.ContextVar``: it holds for the current thread or asyncio task only (a
     thread started inside the block does not see it unless it enters its own block), and
     leaving the block restores the previous setting, so blocks nest. The environment variable
     ``LOSSAPI_CHECK_VALUES=1``, read when lossapi is imported, makes "on" the default.
