@@ -86,28 +86,10 @@ def inputs(loss: str, size: str):
 
 # ------------------------------------------------------------------ hand-written references
 def box_formulas(m, name: str, b, t, eps: float = EPS, no_grad=None):
-    """torchvision's box-loss formulas (mean reduction) in the array library ``m`` (numpy,
-    torch or jax.numpy); ``no_grad(x)`` detaches CIoU's alpha (torch.no_grad / stop_gradient)."""
-    x1, y1, x2, y2 = b[..., 0], b[..., 1], b[..., 2], b[..., 3]
-    u1, v1, u2, v2 = t[..., 0], t[..., 1], t[..., 2], t[..., 3]
-    ix = m.minimum(x2, u2) - m.maximum(x1, u1)
-    iy = m.minimum(y2, v2) - m.maximum(y1, v1)
-    inter = m.where((ix > 0) & (iy > 0), ix * iy, 0.0 * ix)
-    union = (x2 - x1) * (y2 - y1) + (u2 - u1) * (v2 - v1) - inter
-    cw = m.maximum(x2, u2) - m.minimum(x1, u1)
-    ch = m.maximum(y2, v2) - m.minimum(y1, v1)
-    if name == "giou":
-        iou = inter / (union + eps)
-        area_c = cw * ch
-        return (1 - iou + (area_c - union) / (area_c + eps)).mean()
-    iou = inter / (union + EPS)
-    rho2 = ((x1 + x2) / 2 - (u1 + u2) / 2) ** 2 + ((y1 + y2) / 2 - (v1 + v2) / 2) ** 2
-    loss = 1 - iou + rho2 / (cw**2 + ch**2 + EPS)
-    if name == "ciou":
-        v = (4 / math.pi**2) * (m.arctan((u2 - u1) / (v2 - v1)) - m.arctan((x2 - x1) / (y2 - y1))) ** 2
-        alpha = v / (1 - iou + v + eps)
-        loss = loss + (alpha if no_grad is None else no_grad(alpha)) * v
-    return loss.mean()
+    """torchvision's box-loss formulas: the spec table's :func:`specs.tv_box_loss`."""
+    from specs import tv_box_loss
+
+    return tv_box_loss(m, name, b, t, eps=eps, no_grad=no_grad)
 
 
 def torch_box(name: str):

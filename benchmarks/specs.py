@@ -213,34 +213,41 @@ def _tv_sigmoid_focal(m: Any) -> Callable[..., Any]:
     return f
 
 
-def _tv_box(m: Any, name: str) -> Callable[..., Any]:
-    """torchvision's generalized/distance/complete box IoU loss formulas (mean reduction) in ``m``."""
-
-    def f(b: Any, t: Any) -> Any:
-        x1, y1, x2, y2 = b[..., 0], b[..., 1], b[..., 2], b[..., 3]
-        u1, v1, u2, v2 = t[..., 0], t[..., 1], t[..., 2], t[..., 3]
-        ix = m.minimum(x2, u2) - m.maximum(x1, u1)
-        iy = m.minimum(y2, v2) - m.maximum(y1, v1)
-        inter = m.where((ix > 0) & (iy > 0), ix * iy, 0.0 * ix)
-        union = (x2 - x1) * (y2 - y1) + (u2 - u1) * (v2 - v1) - inter
-        iou = inter / (union + BOX_EPS)
-        xc1, yc1 = m.minimum(x1, u1), m.minimum(y1, v1)
-        xc2, yc2 = m.maximum(x2, u2), m.maximum(y2, v2)
-        if name == "giou":
-            area_c = (xc2 - xc1) * (yc2 - yc1)
-            return (1 - iou + (area_c - union) / (area_c + BOX_EPS)).mean()
-        diag = (xc2 - xc1) ** 2 + (yc2 - yc1) ** 2 + BOX_EPS
-        dist = ((x2 + x1) / 2 - (u1 + u2) / 2) ** 2 + ((y2 + y1) / 2 - (v1 + v2) / 2) ** 2
-        loss = 1 - iou + dist / diag
-        if name == "ciou":
-            v = (4 / math.pi**2) * (m.arctan((u2 - u1) / (v2 - v1)) - m.arctan((x2 - x1) / (y2 - y1))) ** 2
-            alpha = v / (1 - iou + v + BOX_EPS)
-            # torchvision computes alpha under no_grad
+def tv_box_loss(m: Any, name: str, b: Any, t: Any, eps: float = BOX_EPS, no_grad: Any = None) -> Any:
+    """torchvision's generalized/distance/complete box IoU loss (mean reduction) in the array
+    library ``m`` (numpy, torch or jax.numpy). ``eps`` is the loss's own eps (GIoU's
+    denominators, CIoU's alpha); the IoU and DIoU denominators use 1e-7 as torchvision does.
+    CIoU's alpha is detached (torchvision computes it under no_grad): ``no_grad(x)`` if given,
+    else ``x.detach()`` / the backend's stop_gradient."""
+    x1, y1, x2, y2 = b[..., 0], b[..., 1], b[..., 2], b[..., 3]
+    u1, v1, u2, v2 = t[..., 0], t[..., 1], t[..., 2], t[..., 3]
+    ix = m.minimum(x2, u2) - m.maximum(x1, u1)
+    iy = m.minimum(y2, v2) - m.maximum(y1, v1)
+    inter = m.where((ix > 0) & (iy > 0), ix * iy, 0.0 * ix)
+    union = (x2 - x1) * (y2 - y1) + (u2 - u1) * (v2 - v1) - inter
+    cw = m.maximum(x2, u2) - m.minimum(x1, u1)
+    ch = m.maximum(y2, v2) - m.minimum(y1, v1)
+    if name == "giou":
+        iou = inter / (union + eps)
+        area_c = cw * ch
+        return (1 - iou + (area_c - union) / (area_c + eps)).mean()
+    iou = inter / (union + BOX_EPS)
+    rho2 = ((x1 + x2) / 2 - (u1 + u2) / 2) ** 2 + ((y1 + y2) / 2 - (v1 + v2) / 2) ** 2
+    loss = 1 - iou + rho2 / (cw**2 + ch**2 + BOX_EPS)
+    if name == "ciou":
+        v = (4 / math.pi**2) * (m.arctan((u2 - u1) / (v2 - v1)) - m.arctan((x2 - x1) / (y2 - y1))) ** 2
+        alpha = v / (1 - iou + v + eps)
+        if no_grad is not None:
+            alpha = no_grad(alpha)
+        else:
             alpha = alpha.detach() if hasattr(alpha, "detach") else _stop_gradient(m, alpha)
-            loss = loss + alpha * v
-        return loss.mean()
+        loss = loss + alpha * v
+    return loss.mean()
 
-    return f
+
+def _tv_box(m: Any, name: str) -> Callable[..., Any]:
+    """:func:`tv_box_loss` of ``name`` in ``m`` as a two-argument callable."""
+    return lambda b, t: tv_box_loss(m, name, b, t)
 
 
 def _softmax_of(m: Any) -> Callable[[Any], Any]:
