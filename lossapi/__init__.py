@@ -27,7 +27,7 @@ from ._errors import (
     ShapeMismatchError,
 )
 from ._native import native, native_enabled, set_native
-from ._values import check_values
+from ._value_checks import check_values
 from .composition import *  # noqa: F403
 from .composition import __all__ as _composition_all
 from .losses import *  # noqa: F403

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, TypeVar
 
-__all__ = ["LossRecord", "catalog", "lookup", "register"]
+__all__ = ["LossRecord", "add_record", "catalog", "lookup", "register"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -72,6 +72,16 @@ class LossRecord:
         Plain-text formula of the per-element loss.
     has_axis : bool
         Whether the loss reduces over a class / feature axis (``axis=`` keyword).
+    axis_default : int or None
+        Default of ``axis`` (when ``has_axis``).
+    kind : str
+        How the loss is prepared and finished ("elementwise", "class axis", "overlap", ...).
+    constraints : mapping
+        Option -> its constraint (what the option accepts; see ``lossapi._options``).
+    value_rules : mapping
+        Input -> the value rule of ``check_values()`` where the input's space does not suffice.
+    body : callable
+        The formula the public function wraps.
     """
 
     name: str
@@ -91,6 +101,17 @@ class LossRecord:
     summary: str
     formula: str
     has_axis: bool
+    axis_default: Any = None
+    kind: str = "manual"
+    constraints: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    value_rules: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
+    body: Callable[..., Any] | None = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        for name in ("input_spaces", "options", "counterparts", "constraints", "value_rules"):
+            value = getattr(self, name)
+            if not isinstance(value, MappingProxyType):
+                object.__setattr__(self, name, MappingProxyType(dict(value)))
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-friendly dict of the record (without the function)."""
@@ -112,6 +133,8 @@ class LossRecord:
             "summary": self.summary,
             "formula": self.formula,
             "has_axis": self.has_axis,
+            "kind": self.kind,
+            "constraints": {k: c.describe() for k, c in self.constraints.items()},
         }
 
 
@@ -174,6 +197,13 @@ def register(
         return fn
 
     return deco
+
+
+def add_record(rec: LossRecord) -> None:
+    """Add ``rec`` to the catalog (``lossapi._loss.loss`` calls it for every loss)."""
+    if rec.name in _REGISTRY:
+        raise ValueError(f"loss {rec.name!r} registered twice")
+    _REGISTRY[rec.name] = rec
 
 
 def catalog(*, family: str | None = None, task: str | None = None) -> tuple[LossRecord, ...]:

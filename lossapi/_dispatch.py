@@ -19,14 +19,30 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Sequence
 from types import ModuleType
-from typing import Any
+from typing import Any, NamedTuple
 
 import array_api_compat as _compat
 
 from ._catalog import lookup as _lookup_record
 from ._errors import DeviceMismatchError, InputTypeError, InvalidOptionError, NamespaceMismatchError
 
-__all__ = ["backend_name", "get_namespace"]
+__all__ = ["ArgSpec", "backend_name", "get_namespace", "namespace_of"]
+
+
+class ArgSpec(NamedTuple):
+    """What the namespace resolution knows of a loss's arguments (built once per loss).
+
+    ``names``: the array arguments in the order they are passed (positional inputs first, then
+    ``sample_weight``, ``where`` and the options that may be arrays); ``numbers_ok``: per
+    positional input, whether a Python number may stand for it (it broadcasts: a secondary input
+    of an elementwise loss); ``n_inputs``: how many of ``names`` are positional inputs.
+    """
+
+    fn: str
+    names: tuple[str, ...]
+    numbers_ok: tuple[bool, ...]
+    n_inputs: int
+
 
 _SCALAR_TYPES = (type(None), bool, int, float, complex)
 
@@ -240,11 +256,39 @@ def _check_argument_kinds(fn: str, nm: list[str], arrays: tuple[Any, ...]) -> bo
     return cacheable
 
 
+def _check_inputs(spec: ArgSpec, arrays: tuple[Any, ...]) -> bool:
+    """The positional inputs must be arrays: not ``None``, not Python numbers unless ``spec``
+    allows one there (run on cache misses only). A failing call is never cached, so it fails
+    again every time. Returns whether the call may be cached: not when a Python number stands
+    for an input, since the same types are an error for another loss (the cache is keyed by
+    types only). While ``torch.compile`` traces nothing is cached."""
+    torch = sys.modules.get("torch")
+    if torch is not None and torch.compiler.is_compiling():
+        return False
+    cacheable = True
+    for i in range(spec.n_inputs):
+        a, name = arrays[i], spec.names[i]
+        if a is None or (isinstance(a, (bool, int, float, complex)) and not hasattr(a, "shape")
+                         and not spec.numbers_ok[i]):
+            raise InputTypeError(
+                f"lossapi.{spec.fn}: `{name}` must be an array, got {type(a).__name__} {a!r}; convert it "
+                f"first with xp.asarray({name}) using the array library of the other inputs."
+            )
+        if not hasattr(a, "shape"):
+            cacheable = False
+    return cacheable
+
+
 def _resolve(
-    fn: str, names: str, arrays: tuple[Any, ...], key: tuple[type, ...]
+    fn: str | ArgSpec, names: str, arrays: tuple[Any, ...], key: tuple[type, ...]
 ) -> tuple[Any, Callable[..., None] | None, tuple[int, int] | None]:
-    nm = _names(names, len(arrays))
-    cacheable = _check_argument_kinds(fn, nm, arrays)
+    if isinstance(fn, ArgSpec):
+        spec, nm = fn, list(fn.names)
+        fn = spec.fn
+        cacheable = _check_inputs(spec, arrays)
+    else:
+        nm = _names(names, len(arrays))
+        cacheable = _check_argument_kinds(fn, nm, arrays)
     found: list[tuple[int, Any, str]] = []  # (position, namespace, library)
     for i, a in enumerate(arrays):
         if isinstance(a, _SCALAR_TYPES):
@@ -365,6 +409,40 @@ def get_namespace(fn: str, names: str, *arrays: Any, xp: Any = None) -> Any:
             _raise_device(fn, names, arrays, pair[0], a.device, pair[1], b.device)
     elif check is not None:
         check(fn, names, arrays)
+    return ns
+
+
+def namespace_of(spec: ArgSpec, arrays: tuple[Any, ...]) -> Any:
+    """The namespace shared by ``arrays`` (the arguments named by ``spec.names``).
+
+    Same rules and errors as :func:`get_namespace`; the loss wrapper calls this one.
+    """
+    n = len(arrays)
+    key: tuple[type, ...]
+    if n == 4:
+        a0, a1, a2, a3 = arrays
+        key = (type(a0), type(a1), type(a2), type(a3))
+    elif n == 5:
+        a0, a1, a2, a3, a4 = arrays
+        key = (type(a0), type(a1), type(a2), type(a3), type(a4))
+    elif n == 3:
+        a0, a1, a2 = arrays
+        key = (type(a0), type(a1), type(a2))
+    elif n == 6:
+        a0, a1, a2, a3, a4, a5 = arrays
+        key = (type(a0), type(a1), type(a2), type(a3), type(a4), type(a5))
+    else:
+        key = tuple(map(type, arrays))
+    try:
+        ns, check, pair = _CACHE[key]
+    except KeyError:
+        ns, check, pair = _resolve(spec, "", arrays, key)
+    if pair is not None:
+        a, b = arrays[pair[0]], arrays[pair[1]]
+        if not (a.is_cpu and b.is_cpu) and a.device != b.device:
+            _raise_device(spec.fn, " ".join(spec.names), arrays, pair[0], a.device, pair[1], b.device)
+    elif check is not None:
+        check(spec.fn, " ".join(spec.names), arrays)
     return ns
 
 

@@ -32,6 +32,21 @@ __all__ = ["lookup", "native", "native_backends", "register_native", "set_native
 _ENABLED: bool = os.environ.get("LOSSAPI_NATIVE", "1").strip().lower() not in ("0", "false", "off", "no")
 _LOCAL = threading.local()
 _FAST: dict[tuple[str, str], Callable[..., Any]] = {}
+# loss -> {backend: fast path}: the dict a loss's wrapper holds (empty for most losses, so the
+# wrapper's `if table:` costs one truth test when a loss has no fast path at all).
+_TABLES: dict[str, dict[str, Callable[..., Any]]] = {}
+
+
+def table(loss: str) -> dict[str, Callable[..., Any]]:
+    """The (live) table of fast paths of ``loss``, by backend name."""
+    return _TABLES.setdefault(loss, {})
+
+
+def fast_path(tab: dict[str, Callable[..., Any]], xp: Any) -> Callable[..., Any] | None:
+    """The fast path in ``tab`` for namespace ``xp``, or None (also when disabled)."""
+    if not getattr(_LOCAL, "enabled", _ENABLED):
+        return None
+    return tab.get(backend_name(xp))
 
 
 def register_native(loss: str, backend: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -44,6 +59,7 @@ def register_native(loss: str, backend: str) -> Callable[[Callable[..., Any]], C
 
     def deco(fn: Callable[..., Any]) -> Callable[..., Any]:
         _FAST[(loss, backend)] = fn
+        table(loss)[backend] = fn
         return fn
 
     return deco

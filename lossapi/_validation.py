@@ -11,7 +11,7 @@ from typing import Any, NoReturn
 
 from array_api_compat import device as _device
 
-from . import _values
+from . import _value_checks
 from ._errors import InputTypeError, InvalidDTypeError, InvalidOptionError, ShapeMismatchError
 
 __all__ = [
@@ -111,8 +111,8 @@ def check_in_range(
                 f"lossapi.{fn}: `{name}`={value!r} is not valid: expected a Python number or a 0-d "
                 f"array, got {type(value).__name__}."
             )
-        if _values.active:  # an array's values are checked only inside lossapi.check_values()
-            _values.check_range(fn, name, value, low, high, low_open, high_open, allow_inf)
+        if _value_checks.active:  # an array's values are checked only inside lossapi.check_values()
+            _value_checks.check_range(fn, name, value, low, high, low_open, high_open, allow_inf)
         return
     bad = (
         (low is not None and (value <= low if low_open else value < low))
@@ -196,7 +196,7 @@ def floating_inputs(xp: Any, fn: str, names: str, *arrays: Any) -> tuple[Any, ..
             # The prediction must be floating; the other inputs (targets, counts) may be integer
             # or bool: they are cast to the compute dtype below and never promote the result.
             if kind != "float" and (i == 0 or kind not in ("int", "bool")):
-                nm = names.split()
+                nm = _split(names)
                 raise InvalidDTypeError(
                     f"lossapi.{fn}: `{nm[i]}` must have a real floating dtype, got {dt}; "
                     f"cast it first, e.g. xp.astype({nm[i]}, xp.float32)."
@@ -223,8 +223,12 @@ def floating_inputs(xp: Any, fn: str, names: str, *arrays: Any) -> tuple[Any, ..
     return tuple(out)
 
 
+def _split(names: str | tuple[str, ...]) -> list[str]:
+    return names.split() if isinstance(names, str) else list(names)
+
+
 def _raise_not_array(fn: str, names: str, i: int, a: Any) -> NoReturn:
-    nm = names.split()
+    nm = _split(names)
     name = nm[i] if i < len(nm) else f"argument {i}"
     raise InputTypeError(
         f"lossapi.{fn}: `{name}` must be an array, got {type(a).__name__} {a!r}; convert it first "
@@ -253,7 +257,7 @@ _FULL_FLOATS: set[tuple[type, Any]] = set()
 
 
 def _check_shapes(fn: str, names: str, arrays: tuple[Any, ...]) -> None:
-    nm = names.split()
+    nm = _split(names)
     named = [(nm[i], tuple(a.shape)) for i, a in enumerate(arrays) if not isinstance(a, (int, float))]
     shapes = [s for _, s in named]
     full = broadcast_shapes(*shapes)

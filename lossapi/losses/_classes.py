@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from .. import _values
+from .. import _value_checks
 from .._dispatch import get_namespace
 from .._errors import InvalidDTypeError, InvalidOptionError, ShapeMismatchError
 from .._ops import astype, param, take_1d
@@ -72,8 +72,8 @@ def resolve_classes(fn: str, names: str, reduction: str, *arrays: Any, xp: Any =
     """Validate ``reduction`` and resolve the namespace of every array argument."""
     check_reduction(fn, reduction)
     xp = get_namespace(fn, names, *arrays, xp=xp)
-    if _values.active:  # value checks (lossapi.check_values): off by default, one attribute read
-        _values.check_call(fn, xp)
+    if _value_checks.active:  # value checks (lossapi.check_values): off by default, one attribute read
+        _value_checks.check_call(fn, xp)
     return xp
 
 
@@ -133,8 +133,8 @@ def setup_classes(
     nm = names.split()
     if xp is None:
         xp = resolve_classes(fn, names, reduction, x, target, sample_weight, where, *extra, *params)
-    elif _values.active:  # xp given: resolve_classes was skipped (value checks run there otherwise)
-        _values.check_call(fn, xp)
+    elif _value_checks.active:  # xp given: resolve_classes was skipped (value checks run there otherwise)
+        _value_checks.check_call(fn, xp)
     if _kind(x.dtype) != "float":
         raise InvalidDTypeError(
             f"lossapi.{fn}: `{nm[0]}` must have a real floating dtype, got {x.dtype}; "

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from .. import _values
+from .. import _value_checks
 from .._dispatch import get_namespace
 from .._ops import as_result, mean, param
 from .._reduction import mask_inputs, reduce
@@ -45,8 +45,8 @@ def setup(
     """
     if xp is None:
         xp = resolve(fn, names, reduction, *arrays, sample_weight, where, *params)
-    elif _values.active:  # xp given: resolve was skipped (value checks run there otherwise)
-        _values.check_call(fn, xp)
+    elif _value_checks.active:  # xp given: resolve was skipped (value checks run there otherwise)
+        _value_checks.check_call(fn, xp)
     checked = floating_inputs(xp, fn, names, *arrays)
     dtype = checked[1]
     arrs = checked[2:]
@@ -66,8 +66,8 @@ def resolve(fn: str, names: str, reduction: str, *arrays: Any, xp: Any = None) -
     """
     check_reduction(fn, reduction)
     xp = get_namespace(fn, names, *arrays, xp=xp)
-    if _values.active:  # value checks (lossapi.check_values): off by default, one attribute read
-        _values.check_call(fn, xp)
+    if _value_checks.active:  # value checks (lossapi.check_values): off by default, one attribute read
+        _value_checks.check_call(fn, xp)
     return xp
 
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from .. import _values
+from .. import _value_checks
 from .._errors import InvalidDTypeError, InvalidOptionError, ShapeMismatchError
 from .._ops import astype, cumulative_sum, label_hits, param, sort_descending_with
 from .._reduction import reduce
@@ -122,8 +122,8 @@ def prepare(
         from .._validation import check_reduction
 
         check_reduction(fn, reduction)
-        if _values.active:  # value checks (lossapi.check_values) when resolve was skipped
-            _values.check_call(fn, xp)
+        if _value_checks.active:  # value checks (lossapi.check_values) when resolve was skipped
+            _value_checks.check_call(fn, xp)
     if axis is None:
         if _kind(probs.dtype) != "float":
             raise InvalidDTypeError(

@@ -31,7 +31,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .. import _values
+from .. import _value_checks
 from .._catalog import register
 from .._errors import ShapeMismatchError
 from .._ops import as_result, logsumexp, param, stop_gradient
@@ -79,8 +79,8 @@ def _setup_boxes(fn: str, boxes: Any, target: Any, eps: Any, sample_weight: Any,
     check_in_range(fn, "eps", eps, low=0.0)
     if xp is None:
         xp = resolve(fn, _NAMES, reduction, boxes, target, sample_weight, where, eps)
-    elif _values.active:  # value checks (lossapi.check_values) when resolve was skipped
-        _values.check_call(fn, xp)
+    elif _value_checks.active:  # value checks (lossapi.check_values) when resolve was skipped
+        _value_checks.check_call(fn, xp)
     _check_boxes(fn, "boxes", boxes)
     _check_boxes(fn, "target", target)
     out_dtype, dtype, b, t = floating_inputs(xp, fn, "boxes target", boxes, target)

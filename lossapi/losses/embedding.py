@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .. import _values
+from .. import _value_checks
 from .._catalog import register
 from .._errors import InputTypeError, InvalidDTypeError, InvalidOptionError, ShapeMismatchError
 from .._native import try_fast
@@ -127,8 +127,8 @@ def _setup_vectors(
     nv, nt = len(vectors), len(targets)
     if xp is None:
         xp = resolve(fn, names, reduction, *vectors, *targets, sample_weight, where, *params)
-    elif _values.active:  # value checks (lossapi.check_values) when resolve was skipped
-        _values.check_call(fn, xp)
+    elif _value_checks.active:  # value checks (lossapi.check_values) when resolve was skipped
+        _value_checks.check_call(fn, xp)
     for name, v in zip(nm, vectors):
         if not hasattr(v, "shape"):
             raise InputTypeError(

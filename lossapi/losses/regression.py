@@ -1,8 +1,8 @@
 """Regression losses: errors between real-valued predictions and targets.
 
 Every loss here is elementwise: ``reduction="none"`` returns the broadcast shape of ``pred``
-and ``target``. Shared conventions (API.md): ``sample_weight`` and ``where`` broadcast to that
-shape, ``"mean"`` is ``sum(w * l) / sum(w)`` (0 when every weight is 0), float16/bfloat16 are
+and ``target``. Shared conventions: ``sample_weight`` and ``where`` broadcast to that shape,
+``"mean"`` is ``sum(w * l) / sum(w)`` (0 when every weight is 0), float16/bfloat16 are
 computed in float32, and entries excluded by ``where`` may hold inf/NaN.
 
 Gradients at kinks are the minimum-norm subgradient on every backend (0 for ``|e|`` at 0, for
@@ -11,15 +11,13 @@ the pinball loss at 0, and for the epsilon-insensitive loss at ``|e| = epsilon``
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
-from .._catalog import register
+from .._array import Array, Namespace, is_number
 from .._dispatch import backend_name
-from .._native import lookup as _lookup
-from .._ops import LOG_2, LOG_2PI, abs_, as_result, clip_max, finfo_eps, relu, safe_sqrt, stop_gradient, xlogy
-from .._validation import check_bool, check_in_range
-from ._common import finish, resolve, setup
+from .._loss import ELEMENTWISE, Elementwise, PerElement, loss
+from .._ops import LOG_2, LOG_2PI, abs_, clip_max, finfo_eps, relu, safe_sqrt, stop_gradient, xlogy
+from .._options import Flag, Interval, Union
 
 __all__ = [
     "epsilon_insensitive",
@@ -40,12 +38,14 @@ __all__ = [
 ]
 
 _SPACES = {"pred": "real", "target": "real"}
+_POSITIVE = Interval(0, None, closed="neither")
+_NONNEGATIVE = Interval(0, None)
 
 
-@register(
+@loss(
+    ELEMENTWISE,
     family="regression",
-    task="regression",
-    input_spaces=_SPACES,
+    inputs=_SPACES,
     formula="(p - t)^2",
     convex=True,
     smooth=True,
@@ -57,16 +57,7 @@ _SPACES = {"pred": "real", "target": "real"}
     },
     aliases=("mse",),
 )
-def mean_squared_error(
-    pred: Any,
-    target: Any,
-    /,
-    *,
-    sample_weight: Any = None,
-    where: Any = None,
-    reduction: str = "mean",
-    xp: Any = None,
-) -> Any:
+def mean_squared_error(xp: Namespace, pred: Array, target: Array) -> Any:
     r"""Mean squared error.
 
     .. math:: \ell(p, t) = (p - t)^2
@@ -75,20 +66,6 @@ def mean_squared_error(
     ----------
     pred, target : array
         Predictions and targets, real floating arrays of broadcastable shapes.
-    sample_weight : array, optional
-        Weights broadcastable to the per-element loss; ``"mean"`` is ``sum(w*l)/sum(w)``.
-    where : bool array, optional
-        Entries where False are excluded (they may hold inf/NaN).
-    reduction : {"mean", "sum", "none"}
-        ``"none"`` returns the per-element loss of the broadcast shape.
-    xp : namespace, optional
-        Array namespace; inferred from the inputs when None.
-
-    Returns
-    -------
-    array
-        0-d for ``"mean"``/``"sum"``, else the broadcast shape; the inputs' namespace, device
-        and floating dtype.
 
     Notes
     -----
@@ -102,39 +79,21 @@ def mean_squared_error(
     >>> float(la.mean_squared_error(np.array([1.0, 2.0]), np.array([1.0, 4.0])))
     2.0
     """
-    fn = "mean_squared_error"
-    xp = resolve(fn, "pred target sample_weight where", reduction, pred, target, sample_weight, where, xp=xp)
-    fast = _lookup(fn, xp)  # no keyword packing when the backend has no fast path
-    if fast is not None:
-        r = fast(pred, target, sample_weight=sample_weight, where=where, reduction=reduction)
-        if r is not NotImplemented:
-            return r
-    p = setup(fn, "pred target sample_weight where", (pred, target), sample_weight=sample_weight, where=where,
-              reduction=reduction, xp=xp)
-    d = p.arrays[0] - p.arrays[1]
-    return finish(p, d * d, reduction, fn=fn, sample_weight=sample_weight, where=where)
+    d = pred - target
+    return d * d
 
 
-@register(
+@loss(
+    ELEMENTWISE,
     family="regression",
-    task="regression",
-    input_spaces=_SPACES,
+    inputs=_SPACES,
+    options={"eps": (0.0, _NONNEGATIVE)},
     formula="sqrt(reduce((p - t)^2) + eps)",
     convex=True,
     counterparts={"sklearn": "sklearn.metrics.root_mean_squared_error(target, pred)"},
     aliases=("rmse",),
 )
-def root_mean_squared_error(
-    pred: Any,
-    target: Any,
-    /,
-    *,
-    eps: Any = 0.0,
-    sample_weight: Any = None,
-    where: Any = None,
-    reduction: str = "mean",
-    xp: Any = None,
-) -> Any:
+def root_mean_squared_error(xp: Namespace, pred: Array, target: Array, *, eps: Any) -> Any:
     r"""Root mean squared error.
 
     .. math:: \mathrm{RMSE} = \sqrt{\frac{\sum_i w_i (p_i - t_i)^2}{\sum_i w_i} + \varepsilon}
@@ -150,13 +109,6 @@ def root_mean_squared_error(
     eps : float or 0-d array, default 0.0
         Added under the root; ``eps > 0`` keeps the gradient bounded near a perfect fit. With
         ``eps = 0`` the gradient at a perfect fit is 0 (the minimum-norm subgradient), not NaN.
-    sample_weight, where, reduction, xp
-        As for :func:`mean_squared_error`.
-
-    Returns
-    -------
-    array
-        0-d for ``"mean"``/``"sum"``, else the broadcast shape.
 
     Notes
     -----
@@ -169,25 +121,16 @@ def root_mean_squared_error(
     >>> float(la.root_mean_squared_error(np.array([0.0, 0.0]), np.array([3.0, 4.0])))
     3.5355339059327378
     """
-    fn = "root_mean_squared_error"
-    check_in_range(fn, "eps", eps, low=0.0)
-    p = setup(fn, "pred target sample_weight where eps", (pred, target), sample_weight=sample_weight,
-              where=where, reduction=reduction, xp=xp, params=(eps,))
-    xp = p.xp
-    d = p.arrays[0] - p.arrays[1]
-    ms = finish(p, d * d, reduction, fn=fn, sample_weight=sample_weight, where=where)
-    (eps,) = p.params
-    if ms.dtype != p.dtype:
-        ms = xp.astype(ms, p.dtype)
-    out = safe_sqrt(xp, ms + eps) if not (isinstance(eps, float | int) and eps > 0) else xp.sqrt(ms + eps)
-    out = out if out.dtype == p.out_dtype else xp.astype(out, p.out_dtype)
-    return out if reduction == "none" else as_result(xp, out)
+    d = pred - target
+    # With eps = 0 the root's gradient at a perfect fit is 0 (minimum-norm), not inf.
+    root = xp.sqrt if is_number(eps) and eps > 0 else (lambda x: safe_sqrt(xp, x))
+    return PerElement(d * d, after=lambda ms: root(ms + eps))
 
 
-@register(
+@loss(
+    ELEMENTWISE,
     family="regression",
-    task="regression",
-    input_spaces=_SPACES,
+    inputs=_SPACES,
     formula="|p - t|",
     convex=True,
     robust=True,
@@ -198,16 +141,7 @@ def root_mean_squared_error(
     },
     aliases=("mae",),
 )
-def mean_absolute_error(
-    pred: Any,
-    target: Any,
-    /,
-    *,
-    sample_weight: Any = None,
-    where: Any = None,
-    reduction: str = "mean",
-    xp: Any = None,
-) -> Any:
+def mean_absolute_error(xp: Namespace, pred: Array, target: Array) -> Any:
     r"""Mean absolute error (L1 loss).
 
     .. math:: \ell(p, t) = |p - t|
@@ -218,13 +152,6 @@ def mean_absolute_error(
     ----------
     pred, target : array
         Real floating arrays of broadcastable shapes.
-    sample_weight, where, reduction, xp
-        As for :func:`mean_squared_error`.
-
-    Returns
-    -------
-    array
-        0-d for ``"mean"``/``"sum"``, else the broadcast shape.
 
     Notes
     -----
@@ -237,22 +164,14 @@ def mean_absolute_error(
     >>> float(la.mean_absolute_error(np.array([1.0, 2.0]), np.array([0.0, 4.0])))
     1.5
     """
-    fn = "mean_absolute_error"
-    xp = resolve(fn, "pred target sample_weight where", reduction, pred, target, sample_weight, where, xp=xp)
-    fast = _lookup(fn, xp)  # no keyword packing when the backend has no fast path
-    if fast is not None:
-        r = fast(pred, target, sample_weight=sample_weight, where=where, reduction=reduction)
-        if r is not NotImplemented:
-            return r
-    p = setup(fn, "pred target sample_weight where", (pred, target), sample_weight=sample_weight, where=where,
-              reduction=reduction, xp=xp)
-    return finish(p, abs_(p.xp, p.arrays[0] - p.arrays[1]), reduction, fn=fn, sample_weight=sample_weight, where=where)
+    return abs_(xp, pred - target)
 
 
-@register(
+@loss(
+    ELEMENTWISE,
     family="regression",
-    task="regression",
-    input_spaces=_SPACES,
+    inputs=_SPACES,
+    options={"delta": (1.0, _POSITIVE)},
     formula="0.5 e^2 if |e| <= delta else delta (|e| - 0.5 delta), e = p - t",
     convex=True,
     robust=True,
@@ -262,17 +181,7 @@ def mean_absolute_error(
         "keras": "keras.losses.Huber(delta=delta)(target, pred)",
     },
 )
-def huber(
-    pred: Any,
-    target: Any,
-    /,
-    *,
-    delta: Any = 1.0,
-    sample_weight: Any = None,
-    where: Any = None,
-    reduction: str = "mean",
-    xp: Any = None,
-) -> Any:
+def huber(xp: Namespace, pred: Array, target: Array, *, delta: Any) -> Any:
     r"""Huber loss: quadratic for small errors, linear for large ones.
 
     .. math::
@@ -289,13 +198,6 @@ def huber(
         Real floating arrays of broadcastable shapes.
     delta : float or 0-d array, default 1.0
         Threshold between the quadratic and linear parts; must be > 0.
-    sample_weight, where, reduction, xp
-        As for :func:`mean_squared_error`.
-
-    Returns
-    -------
-    array
-        0-d for ``"mean"``/``"sum"``, else the broadcast shape.
 
     Notes
     -----
@@ -309,42 +211,22 @@ def huber(
     >>> la.huber(np.array([0.5, 3.0]), np.zeros(2), reduction="none").tolist()
     [0.125, 2.5]
     """
-    fn = "huber"
-    check_in_range(fn, "delta", delta, low=0.0, low_open=True)
-    xp = resolve(fn, "pred target sample_weight where delta", reduction, pred, target, sample_weight, where, delta, xp=xp)
-    fast = _lookup(fn, xp)  # no keyword packing when the backend has no fast path
-    if fast is not None:
-        r = fast(pred, target, delta=delta, sample_weight=sample_weight, where=where, reduction=reduction)
-        if r is not NotImplemented:
-            return r
-    p = setup(fn, "pred target sample_weight where delta", (pred, target), sample_weight=sample_weight,
-              where=where, reduction=reduction, xp=xp, params=(delta,))
-    xp = p.xp
-    a = abs_(xp, p.arrays[0] - p.arrays[1])
-    q = clip_max(xp, a, p.params[0])
-    return finish(p, q * (a - 0.5 * q), reduction, fn=fn, sample_weight=sample_weight, where=where)
+    a = abs_(xp, pred - target)
+    q = clip_max(xp, a, delta)
+    return q * (a - 0.5 * q)
 
 
-@register(
+@loss(
+    ELEMENTWISE,
     family="regression",
-    task="regression",
-    input_spaces=_SPACES,
+    inputs=_SPACES,
+    options={"beta": (1.0, _NONNEGATIVE)},
     formula="0.5 e^2 / beta if |e| < beta else |e| - 0.5 beta, e = p - t",
     convex=True,
     robust=True,
     counterparts={"torch": "torch.nn.functional.smooth_l1_loss(pred, target, beta=beta)"},
 )
-def smooth_l1(
-    pred: Any,
-    target: Any,
-    /,
-    *,
-    beta: Any = 1.0,
-    sample_weight: Any = None,
-    where: Any = None,
-    reduction: str = "mean",
-    xp: Any = None,
-) -> Any:
+def smooth_l1(xp: Namespace, pred: Array, target: Array, *, beta: Any) -> Any:
     r"""Smooth L1 loss (torch's convention): Huber divided by ``beta``.
 
     .. math::
@@ -359,13 +241,6 @@ def smooth_l1(
         Real floating arrays of broadcastable shapes.
     beta : float or 0-d array, default 1.0
         Width of the quadratic zone; must be >= 0.
-    sample_weight, where, reduction, xp
-        As for :func:`mean_squared_error`.
-
-    Returns
-    -------
-    array
-        0-d for ``"mean"``/``"sum"``, else the broadcast shape.
 
     Notes
     -----
@@ -378,55 +253,28 @@ def smooth_l1(
     >>> la.smooth_l1(np.array([0.5, 3.0]), np.zeros(2), beta=2.0, reduction="none").tolist()
     [0.0625, 2.0]
     """
-    fn = "smooth_l1"
-    check_in_range(fn, "beta", beta, low=0.0)
-    xp = resolve(fn, "pred target sample_weight where beta", reduction, pred, target, sample_weight, where, beta, xp=xp)
-    fast = _lookup(fn, xp)  # no keyword packing when the backend has no fast path
-    if fast is not None:
-        r = fast(pred, target, beta=beta, sample_weight=sample_weight, where=where, reduction=reduction)
-        if r is not NotImplemented:
-            return r
-    p = setup(fn, "pred target sample_weight where beta", (pred, target), sample_weight=sample_weight,
-              where=where, reduction=reduction, xp=xp, params=(beta,))
-    xp = p.xp
-    (b,) = p.params
-    a = abs_(xp, p.arrays[0] - p.arrays[1])
-    if isinstance(b, (int, float)):
-        if b == 0:
-            loss = a
-        else:
-            q = clip_max(xp, a, b)
-            # Huber / beta: the reduction divides once instead of every element.
-            return finish(p, q * (a - 0.5 * q), reduction, fn=fn, sample_weight=sample_weight, where=where,
-                          divide_by=b)
-    else:
-        pos = b > 0
-        safe_b = xp.where(pos, b, xp.ones_like(b))
-        q = clip_max(xp, a, b)
-        loss = xp.where(pos, q * (a - 0.5 * q) / safe_b, a)
-    return finish(p, loss, reduction, fn=fn, sample_weight=sample_weight, where=where)
+    a = abs_(xp, pred - target)
+    if is_number(beta):
+        if beta == 0:
+            return a
+        q = clip_max(xp, a, beta)
+        return PerElement(q * (a - 0.5 * q), divide_by=beta)  # Huber / beta, divided once after reducing
+    q = clip_max(xp, a, beta)
+    pos = beta > 0
+    return xp.where(pos, q * (a - 0.5 * q) / xp.where(pos, beta, xp.ones_like(beta)), a)
 
 
-@register(
+@loss(
+    ELEMENTWISE,
     family="regression",
-    task="regression",
-    input_spaces=_SPACES,
+    inputs=_SPACES,
+    options={"delta": (1.0, _POSITIVE)},
     formula="delta^2 (sqrt(1 + (e/delta)^2) - 1)",
     convex=True,
     smooth=True,
     robust=True,
 )
-def pseudo_huber(
-    pred: Any,
-    target: Any,
-    /,
-    *,
-    delta: Any = 1.0,
-    sample_weight: Any = None,
-    where: Any = None,
-    reduction: str = "mean",
-    xp: Any = None,
-) -> Any:
+def pseudo_huber(xp: Namespace, pred: Array, target: Array, *, delta: Any) -> Any:
     r"""Pseudo-Huber loss: a smooth approximation of :func:`huber`.
 
     .. math:: \ell(e) = \delta^2\left(\sqrt{1 + (e/\delta)^2} - 1\right), \qquad e = p - t
@@ -440,13 +288,6 @@ def pseudo_huber(
         Real floating arrays of broadcastable shapes.
     delta : float or 0-d array, default 1.0
         Scale of the transition; must be > 0.
-    sample_weight, where, reduction, xp
-        As for :func:`mean_squared_error`.
-
-    Returns
-    -------
-    array
-        0-d for ``"mean"``/``"sum"``, else the broadcast shape.
 
     Examples
     --------
@@ -454,22 +295,14 @@ def pseudo_huber(
     >>> round(float(la.pseudo_huber(np.array([1.0]), np.array([0.0]))), 6)
     0.414214
     """
-    fn = "pseudo_huber"
-    check_in_range(fn, "delta", delta, low=0.0, low_open=True)
-    p = setup(fn, "pred target sample_weight where delta", (pred, target), sample_weight=sample_weight,
-              where=where, reduction=reduction, xp=xp, params=(delta,))
-    xp = p.xp
-    (d,) = p.params
-    r = abs_(xp, p.arrays[0] - p.arrays[1]) / d
-    one = xp.ones_like(r)
-    loss = (d * d) * r * (r / (xp.hypot(one, r) + 1.0))
-    return finish(p, loss, reduction, fn=fn, sample_weight=sample_weight, where=where)
+    r = abs_(xp, pred - target) / delta
+    return (delta * delta) * r * (r / (xp.hypot(xp.ones_like(r), r) + 1.0))
 
 
-@register(
+@loss(
+    ELEMENTWISE,
     family="regression",
-    task="regression",
-    input_spaces=_SPACES,
+    inputs=_SPACES,
     formula="log(cosh(p - t))",
     convex=True,
     smooth=True,
@@ -479,16 +312,7 @@ def pseudo_huber(
         "keras": "keras.losses.LogCosh()(target, pred)",
     },
 )
-def log_cosh(
-    pred: Any,
-    target: Any,
-    /,
-    *,
-    sample_weight: Any = None,
-    where: Any = None,
-    reduction: str = "mean",
-    xp: Any = None,
-) -> Any:
+def log_cosh(xp: Namespace, pred: Array, target: Array) -> Any:
     r"""Log-cosh loss.
 
     .. math:: \ell(e) = \log\cosh(e) = |e| + \log(1 + e^{-2|e|}) - \log 2, \qquad e = p - t
@@ -499,13 +323,6 @@ def log_cosh(
     ----------
     pred, target : array
         Real floating arrays of broadcastable shapes.
-    sample_weight, where, reduction, xp
-        As for :func:`mean_squared_error`.
-
-    Returns
-    -------
-    array
-        0-d for ``"mean"``/``"sum"``, else the broadcast shape.
 
     Notes
     -----
@@ -517,40 +334,25 @@ def log_cosh(
     >>> round(float(la.log_cosh(np.array([3.0]), np.array([0.0]))), 4)
     2.3093
     """
-    fn = "log_cosh"
-    p = setup(fn, "pred target sample_weight where", (pred, target), sample_weight=sample_weight, where=where,
-              reduction=reduction, xp=xp)
-    xp = p.xp
-    a = abs_(xp, p.arrays[0] - p.arrays[1])
-    big = a + xp.log1p(xp.exp(-2.0 * a)) - LOG_2
-    # That form cancels for small |e| (float32 gives 0 at |e| = 1e-4, 5% off at 1e-3); there
-    # use log cosh a = log1p(2 sinh(a/2)^2), with a capped at 1 so sinh never overflows.
-    h = 0.5 * clip_max(xp, a, 1.0)
-    sh = xp.sinh(h)
-    loss = xp.where(a < 1.0, xp.log1p(2.0 * sh * sh), big)
-    return finish(p, loss, reduction, fn=fn, sample_weight=sample_weight, where=where)
+    a = abs_(xp, pred - target)
+    # |e| + log1p(exp(-2|e|)) - log 2 cancels for small |e| (float32 gives 0 at 1e-4); there
+    # log cosh a = log1p(2 sinh(a/2)^2), with a capped at 1 so sinh never overflows.
+    sh = xp.sinh(0.5 * clip_max(xp, a, 1.0))
+    return xp.where(a < 1.0, xp.log1p(2.0 * sh * sh), a + xp.log1p(xp.exp(-2.0 * a)) - LOG_2)
 
 
-@register(
+@loss(
+    ELEMENTWISE,
     family="regression",
     task="quantile regression",
-    input_spaces=_SPACES,
+    inputs=_SPACES,
+    options={"q": (0.5, Interval(0, 1, closed="neither"))},
     formula="max(q e, (q - 1) e), e = t - p",
     convex=True,
     robust=True,
     counterparts={"sklearn": "sklearn.metrics.mean_pinball_loss(target, pred, alpha=q)"},
 )
-def quantile(
-    pred: Any,
-    target: Any,
-    /,
-    *,
-    q: Any = 0.5,
-    sample_weight: Any = None,
-    where: Any = None,
-    reduction: str = "mean",
-    xp: Any = None,
-) -> Any:
+def quantile(xp: Namespace, pred: Array, target: Array, *, q: Any) -> Any:
     r"""Quantile (pinball) loss.
 
     .. math:: \ell(e) = \max(q\,e,\ (q - 1)\,e), \qquad e = t - p
@@ -564,13 +366,6 @@ def quantile(
         Real floating arrays of broadcastable shapes.
     q : float or 0-d array, default 0.5
         The quantile, in (0, 1).
-    sample_weight, where, reduction, xp
-        As for :func:`mean_squared_error`.
-
-    Returns
-    -------
-    array
-        0-d for ``"mean"``/``"sum"``, else the broadcast shape.
 
     Notes
     -----
@@ -583,27 +378,19 @@ def quantile(
     >>> la.quantile(np.array([0.0, 0.0]), np.array([1.0, -1.0]), q=0.9, reduction="none").tolist()
     [0.9, 0.09999999999999998]
     """
-    fn = "quantile"
-    check_in_range(fn, "q", q, low=0.0, high=1.0, low_open=True, high_open=True)
-    p = setup(fn, "pred target sample_weight where q", (pred, target), sample_weight=sample_weight,
-              where=where, reduction=reduction, xp=xp, params=(q,))
-    xp = p.xp
-    (qq,) = p.params
-    e = p.arrays[1] - p.arrays[0]
+    e = target - pred
     if backend_name(xp) == "numpy":
-        # Same values with 3 temporaries instead of 6: (q - 1) e is exactly (1 - q) (-e), and
-        # the larger of the two is the non-negative one. NumPy has no autodiff, so the relu
-        # form's min-norm subgradient at e = 0 (kept on every other backend) is moot here.
-        loss = xp.maximum(qq * e, (qq - 1.0) * e)
-    else:
-        loss = qq * relu(xp, e) + (1.0 - qq) * relu(xp, -e)
-    return finish(p, loss, reduction, fn=fn, sample_weight=sample_weight, where=where)
+        # 3 temporaries instead of 6: (q - 1) e is exactly (1 - q) (-e), and the larger of the two
+        # is the non-negative one. No autodiff on NumPy, so the subgradient at 0 is moot there.
+        return xp.maximum(q * e, (q - 1.0) * e)
+    return q * relu(xp, e) + (1.0 - q) * relu(xp, -e)
 
 
-@register(
+@loss(
+    ELEMENTWISE,
     family="regression",
-    task="regression",
-    input_spaces=_SPACES,
+    inputs=_SPACES,
+    options={"eps": (None, Interval(0, None, closed="neither", optional=True))},
     formula="|p - t| / max(|t|, eps)",
     robust=True,
     counterparts={
@@ -611,17 +398,7 @@ def quantile(
         "keras": "keras.losses.MeanAbsolutePercentageError()(target, pred) / 100",
     },
 )
-def mean_absolute_percentage_error(
-    pred: Any,
-    target: Any,
-    /,
-    *,
-    eps: Any = None,
-    sample_weight: Any = None,
-    where: Any = None,
-    reduction: str = "mean",
-    xp: Any = None,
-) -> Any:
+def mean_absolute_percentage_error(xp: Namespace, pred: Array, target: Array, *, eps: Any) -> Any:
     r"""Mean absolute percentage error, as a fraction (not percent).
 
     .. math:: \ell(p, t) = \frac{|p - t|}{\max(|t|, \varepsilon)}
@@ -633,13 +410,6 @@ def mean_absolute_percentage_error(
     eps : float or 0-d array, optional
         Floor of the denominator; default ``finfo(dtype).eps`` of the compute dtype
         (sklearn floors at float64's eps, keras at 1e-7).
-    sample_weight, where, reduction, xp
-        As for :func:`mean_squared_error`.
-
-    Returns
-    -------
-    array
-        0-d for ``"mean"``/``"sum"``, else the broadcast shape.
 
     Notes
     -----
@@ -652,22 +422,15 @@ def mean_absolute_percentage_error(
     >>> float(la.mean_absolute_percentage_error(np.array([1.0, 5.0]), np.array([2.0, 4.0])))
     0.375
     """
-    fn = "mean_absolute_percentage_error"
-    check_in_range(fn, "eps", eps, low=0.0, low_open=True, optional=True)
-    p = setup(fn, "pred target sample_weight where eps", (pred, target), sample_weight=sample_weight,
-              where=where, reduction=reduction, xp=xp, params=(eps,) if eps is not None else ())
-    xp = p.xp
-    e = p.params[0] if eps is not None else finfo_eps(xp, p.dtype)
-    t = p.arrays[1]
-    denom = clip_max(xp, -abs_(xp, t), -e) * -1.0  # max(|t|, eps) through the fast min spelling
-    loss = abs_(xp, p.arrays[0] - t) / denom
-    return finish(p, loss, reduction, fn=fn, sample_weight=sample_weight, where=where)
+    floor = finfo_eps(xp, pred.dtype) if eps is None else eps
+    denom = clip_max(xp, -abs_(xp, target), -floor) * -1.0  # max(|t|, eps) through the fast min spelling
+    return abs_(xp, pred - target) / denom
 
 
-@register(
+@loss(
+    ELEMENTWISE,
     family="regression",
-    task="regression",
-    input_spaces={"pred": "nonnegative", "target": "nonnegative"},
+    inputs={"pred": "nonnegative", "target": "nonnegative"},
     formula="(log1p(p) - log1p(t))^2",
     smooth=True,
     counterparts={
@@ -675,16 +438,7 @@ def mean_absolute_percentage_error(
         "keras": "keras.losses.MeanSquaredLogarithmicError()(target, pred)",
     },
 )
-def mean_squared_log_error(
-    pred: Any,
-    target: Any,
-    /,
-    *,
-    sample_weight: Any = None,
-    where: Any = None,
-    reduction: str = "mean",
-    xp: Any = None,
-) -> Any:
+def mean_squared_log_error(xp: Namespace, pred: Array, target: Array) -> Any:
     r"""Mean squared logarithmic error.
 
     .. math:: \ell(p, t) = (\log(1 + p) - \log(1 + t))^2
@@ -696,13 +450,6 @@ def mean_squared_log_error(
     ----------
     pred, target : array
         Floating arrays of broadcastable shapes, usually non-negative.
-    sample_weight, where, reduction, xp
-        As for :func:`mean_squared_error`.
-
-    Returns
-    -------
-    array
-        0-d for ``"mean"``/``"sum"``, else the broadcast shape.
 
     Notes
     -----
@@ -715,34 +462,21 @@ def mean_squared_log_error(
     >>> round(float(la.mean_squared_log_error(np.array([np.e - 1]), np.array([0.0]))), 6)
     1.0
     """
-    fn = "mean_squared_log_error"
-    p = setup(fn, "pred target sample_weight where", (pred, target), sample_weight=sample_weight, where=where,
-              reduction=reduction, xp=xp)
-    xp = p.xp
-    d = xp.log1p(p.arrays[0]) - xp.log1p(p.arrays[1])
-    return finish(p, d * d, reduction, fn=fn, sample_weight=sample_weight, where=where)
+    d = xp.log1p(pred) - xp.log1p(target)
+    return d * d
 
 
-@register(
+@loss(
+    ELEMENTWISE,
     family="regression",
     task="robust regression",
-    input_spaces=_SPACES,
+    inputs=_SPACES,
+    options={"c": (4.685, _POSITIVE)},
     formula="c^2/6 (1 - (1 - (e/c)^2)^3) if |e| <= c else c^2/6",
-    smooth=False,
     robust=True,
     bounded=True,
 )
-def tukey_biweight(
-    pred: Any,
-    target: Any,
-    /,
-    *,
-    c: Any = 4.685,
-    sample_weight: Any = None,
-    where: Any = None,
-    reduction: str = "mean",
-    xp: Any = None,
-) -> Any:
+def tukey_biweight(xp: Namespace, pred: Array, target: Array, *, c: Any) -> Any:
     r"""Tukey's biweight (bisquare) loss: bounded, so gross outliers stop pulling.
 
     .. math::
@@ -758,13 +492,6 @@ def tukey_biweight(
         Real floating arrays of broadcastable shapes.
     c : float or 0-d array, default 4.685
         Tuning constant (4.685 gives 95% efficiency under Gaussian noise); must be > 0.
-    sample_weight, where, reduction, xp
-        As for :func:`mean_squared_error`.
-
-    Returns
-    -------
-    array
-        0-d for ``"mean"``/``"sum"``, else the broadcast shape.
 
     Examples
     --------
@@ -772,41 +499,24 @@ def tukey_biweight(
     >>> la.tukey_biweight(np.array([1.0, 10.0]), np.zeros(2), c=2.0, reduction="none").tolist()
     [0.38541666666666663, 0.6666666666666666]
     """
-    fn = "tukey_biweight"
-    check_in_range(fn, "c", c, low=0.0, low_open=True)
-    p = setup(fn, "pred target sample_weight where c", (pred, target), sample_weight=sample_weight,
-              where=where, reduction=reduction, xp=xp, params=(c,))
-    xp = p.xp
-    (cc,) = p.params
-    r = clip_max(xp, abs_(xp, p.arrays[0] - p.arrays[1]), cc) / cc
+    r = clip_max(xp, abs_(xp, pred - target), c) / c
     r2 = r * r
     # 1 - (1 - r2)^3 expanded as r2 (3 - 3 r2 + r2^2): the direct form cancels for small errors
     # (in float32 it is exactly 0 for |e| < ~1e-4 c, and loses digits well beyond that).
-    loss = (cc * cc / 6.0) * (r2 * (3.0 - 3.0 * r2 + r2 * r2))
-    return finish(p, loss, reduction, fn=fn, sample_weight=sample_weight, where=where)
+    return (c * c / 6.0) * (r2 * (3.0 - 3.0 * r2 + r2 * r2))
 
 
-@register(
+@loss(
+    ELEMENTWISE,
     family="regression",
-    task="regression",
-    input_spaces=_SPACES,
+    inputs=_SPACES,
+    options={"epsilon": (0.1, _NONNEGATIVE), "squared": (False, Flag())},
     formula="max(0, |p - t| - epsilon)  (squared: its square)",
     convex=True,
     robust=True,
     counterparts={"sklearn": "sklearn.linear_model.SGDRegressor(loss='epsilon_insensitive') (per-sample loss)"},
 )
-def epsilon_insensitive(
-    pred: Any,
-    target: Any,
-    /,
-    *,
-    epsilon: Any = 0.1,
-    squared: bool = False,
-    sample_weight: Any = None,
-    where: Any = None,
-    reduction: str = "mean",
-    xp: Any = None,
-) -> Any:
+def epsilon_insensitive(xp: Namespace, pred: Array, target: Array, *, epsilon: Any, squared: bool) -> Any:
     r"""Epsilon-insensitive loss of support vector regression.
 
     .. math:: \ell(e) = \max(0, |e| - \varepsilon) \quad\text{or}\quad \max(0, |e| - \varepsilon)^2
@@ -822,13 +532,6 @@ def epsilon_insensitive(
         Half-width of the insensitive tube; must be >= 0.
     squared : bool, default False
         Square the hinge (sklearn's ``squared_epsilon_insensitive``).
-    sample_weight, where, reduction, xp
-        As for :func:`mean_squared_error`.
-
-    Returns
-    -------
-    array
-        0-d for ``"mean"``/``"sum"``, else the broadcast shape.
 
     Examples
     --------
@@ -836,20 +539,16 @@ def epsilon_insensitive(
     >>> la.epsilon_insensitive(np.array([0.05, 1.0]), np.zeros(2), epsilon=0.1, reduction="none").tolist()
     [0.0, 0.9]
     """
-    fn = "epsilon_insensitive"
-    check_in_range(fn, "epsilon", epsilon, low=0.0)
-    check_bool(fn, "squared", squared)
-    p = setup(fn, "pred target sample_weight where epsilon", (pred, target), sample_weight=sample_weight,
-              where=where, reduction=reduction, xp=xp, params=(epsilon,))
-    xp = p.xp
-    h = relu(xp, abs_(xp, p.arrays[0] - p.arrays[1]) - p.params[0])
-    return finish(p, h * h if squared else h, reduction, fn=fn, sample_weight=sample_weight, where=where)
+    h = relu(xp, abs_(xp, pred - target) - epsilon)
+    return h * h if squared else h
 
 
-@register(
+@loss(
+    ELEMENTWISE,
     family="regression",
     task="count regression",
-    input_spaces={"pred": "log_rate", "target": "count"},
+    inputs={"pred": "log_rate", "target": "count"},
+    options={"log_input": (True, Flag()), "full": (False, Flag()), "eps": (1e-8, _NONNEGATIVE)},
     formula="exp(p) - t p  (log_input) or p - t log(p + eps); + Stirling term if full",
     convex=True,
     smooth=True,
@@ -859,19 +558,7 @@ def epsilon_insensitive(
         "keras": "keras.losses.Poisson()(target, pred)  (= log_input=False, eps=1e-7)",
     },
 )
-def poisson_nll(
-    pred: Any,
-    target: Any,
-    /,
-    *,
-    log_input: bool = True,
-    full: bool = False,
-    eps: Any = 1e-8,
-    sample_weight: Any = None,
-    where: Any = None,
-    reduction: str = "mean",
-    xp: Any = None,
-) -> Any:
+def poisson_nll(xp: Namespace, pred: Array, target: Array, *, log_input: bool, full: bool, eps: Any) -> Any:
     r"""Poisson negative log-likelihood (up to the constant ``log t!``).
 
     .. math::
@@ -891,13 +578,6 @@ def poisson_nll(
         Add the Stirling approximation of ``log t!`` (only where ``t > 1``, as torch).
     eps : float or 0-d array, default 1e-8
         Added to the rate inside the log when ``log_input=False``.
-    sample_weight, where, reduction, xp
-        As for :func:`mean_squared_error`.
-
-    Returns
-    -------
-    array
-        0-d for ``"mean"``/``"sum"``, else the broadcast shape.
 
     Notes
     -----
@@ -911,52 +591,36 @@ def poisson_nll(
     >>> la.poisson_nll(np.log(np.array([0.5, 2.0])), np.array([1.0, 2.0]), reduction="none").round(4).tolist()
     [1.1931, 0.6137]
     """
-    fn = "poisson_nll"
-    check_in_range(fn, "eps", eps, low=0.0)
-    check_bool(fn, "log_input", log_input)
-    check_bool(fn, "full", full)
-    xp = resolve(fn, "pred target sample_weight where eps", reduction, pred, target, sample_weight, where, eps, xp=xp)
-    fast = _lookup(fn, xp)  # no keyword packing when the backend has no fast path
-    if fast is not None:
-        r = fast(pred, target, log_input=log_input, full=full, eps=eps,
-                 sample_weight=sample_weight, where=where, reduction=reduction)
-        if r is not NotImplemented:
-            return r
-    p = setup(fn, "pred target sample_weight where eps", (pred, target), sample_weight=sample_weight,
-              where=where, reduction=reduction, xp=xp, params=(eps,))
-    xp = p.xp
-    x, t = p.arrays
-    loss = xp.exp(x) - t * x if log_input else x - t * xp.log(x + p.params[0])
-    if full:
-        big = t > 1
-        ts = xp.where(big, t, xp.ones_like(t))
-        stirling = ts * xp.log(ts) - ts + 0.5 * (xp.log(ts) + LOG_2PI)
-        loss = loss + xp.where(big, stirling, xp.zeros_like(stirling))
-    return finish(p, loss, reduction, fn=fn, sample_weight=sample_weight, where=where)
+    loss = xp.exp(pred) - target * pred if log_input else pred - target * xp.log(pred + eps)
+    if not full:
+        return loss
+    big = target > 1  # Stirling's log t! only where t > 1 (torch)
+    t = xp.where(big, target, xp.ones_like(target))
+    return loss + xp.where(big, t * xp.log(t) - t + 0.5 * (xp.log(t) + LOG_2PI), xp.zeros_like(t))
 
 
-@register(
+def _homoscedastic(xp: Namespace, arrays: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A ``var`` with one dimension fewer than ``pred`` (its shape without the last axis) gets a
+    trailing axis: torch's homoscedastic convention (one variance per row)."""
+    pred, target, var = arrays
+    if hasattr(var, "ndim") and getattr(pred, "ndim", 0) >= 1 and var.ndim == pred.ndim - 1 \
+            and tuple(var.shape) == tuple(pred.shape[:-1]):
+        var = xp.expand_dims(var, axis=-1)
+    return pred, target, var
+
+
+@loss(
+    Elementwise(align=_homoscedastic),
     family="regression",
     task="heteroscedastic regression",
-    input_spaces={"pred": "real", "target": "real", "var": "variance"},
+    inputs={"pred": "real", "target": "real", "var": "variance"},
+    options={"full": (False, Flag()), "eps": (1e-6, _NONNEGATIVE)},
     formula="0.5 (log(max(var, eps)) + (p - t)^2 / max(var, eps)) [+ 0.5 log(2 pi)]",
     smooth=True,
     probabilistic=True,
     counterparts={"torch": "torch.nn.functional.gaussian_nll_loss(pred, target, var, full=full, eps=eps)"},
 )
-def gaussian_nll(
-    pred: Any,
-    target: Any,
-    var: Any,
-    /,
-    *,
-    full: bool = False,
-    eps: Any = 1e-6,
-    sample_weight: Any = None,
-    where: Any = None,
-    reduction: str = "mean",
-    xp: Any = None,
-) -> Any:
+def gaussian_nll(xp: Namespace, pred: Array, target: Array, var: Array, *, full: bool, eps: Any) -> Any:
     r"""Gaussian negative log-likelihood with a predicted variance.
 
     .. math:: \ell = \tfrac12\left(\log v + \frac{(p - t)^2}{v}\right) \;[+\ \tfrac12\log 2\pi],
@@ -976,13 +640,6 @@ def gaussian_nll(
         Add the constant ``0.5 log(2 pi)``.
     eps : float or 0-d array, default 1e-6
         Floor of the variance.
-    sample_weight, where, reduction, xp
-        As for :func:`mean_squared_error`.
-
-    Returns
-    -------
-    array
-        0-d for ``"mean"``/``"sum"``, else the broadcast shape.
 
     Notes
     -----
@@ -994,66 +651,34 @@ def gaussian_nll(
     >>> round(float(la.gaussian_nll(np.array([0.0]), np.array([1.0]), np.array([4.0]))), 5)
     0.81815
     """
-    fn = "gaussian_nll"
-    check_in_range(fn, "eps", eps, low=0.0)
-    check_bool(fn, "full", full)
-    if (
-        hasattr(var, "ndim")
-        and getattr(pred, "ndim", 0) >= 1
-        and var.ndim == pred.ndim - 1
-        and tuple(var.shape) == tuple(pred.shape[:-1])
-    ):
-        xv = setup(fn, "pred target var", (pred, target, var), sample_weight=None, where=None,
-                   reduction=reduction, xp=xp).xp
-        var = xv.expand_dims(var, axis=-1)
-    xp = resolve(fn, "pred target var sample_weight where eps", reduction, pred, target, var, sample_weight, where, eps, xp=xp)
-    fast = _lookup(fn, xp)  # no keyword packing when the backend has no fast path
-    if fast is not None:
-        r = fast(pred, target, var, full=full, eps=eps, sample_weight=sample_weight, where=where, reduction=reduction)
-        if r is not NotImplemented:
-            return r
-    p = setup(fn, "pred target var sample_weight where eps", (pred, target, var), sample_weight=sample_weight,
-              where=where, reduction=reduction, xp=xp, params=(eps,))
-    xp = p.xp
-    x, t, v = p.arrays
-    e = p.params[0]
-    if isinstance(v, (int, float)):
-        v = max(float(v), float(e))
-        loss = 0.5 * (math.log(v) + (x - t) ** 2 / v)
-    else:
-        # Straight-through clamp: forward max(v, eps), backward identity (torch's convention).
-        v_clamped = v + stop_gradient(xp, clip_max(xp, -v, -e) * -1.0 - v)
-        if not isinstance(e, (int, float)):
-            # A learnable 0-d eps still gets its gradient where it is the active floor.
-            v_clamped = v_clamped + (e - stop_gradient(xp, e)) * xp.astype(v < e, v.dtype)
-        v = v_clamped
-        d = x - t
-        loss = 0.5 * (xp.log(v) + d * d / v)
-    if full:
-        loss = loss + 0.5 * LOG_2PI
-    return finish(p, loss, reduction, fn=fn, sample_weight=sample_weight, where=where)
+    # Straight-through clamp: forward max(var, eps), backward identity (torch's convention).
+    v = var + stop_gradient(xp, clip_max(xp, -var, -eps) * -1.0 - var)
+    if not is_number(eps):  # a learnable 0-d eps still gets its gradient where it is the floor
+        v = v + (eps - stop_gradient(xp, eps)) * xp.astype(var < eps, var.dtype)
+    d = pred - target
+    loss = 0.5 * (xp.log(v) + d * d / v)
+    return loss + 0.5 * LOG_2PI if full else loss
 
 
-@register(
+_TWEEDIE_POWER = Union(
+    Interval(None, 0, arrays=False),
+    Interval(1, None, arrays=False),
+    what="a Python number <= 0 or >= 1 (Tweedie distributions do not exist for 0 < power < 1)",
+)
+
+
+@loss(
+    ELEMENTWISE,
     family="regression",
-    task="regression",
-    input_spaces={"pred": "positive", "target": "nonnegative"},
+    inputs={"pred": "positive", "target": "nonnegative"},
+    options={"power": (0.0, _TWEEDIE_POWER)},
     formula="Tweedie unit deviance d_power(t, p)",
     smooth=True,
     probabilistic=True,
     counterparts={"sklearn": "sklearn.metrics.mean_tweedie_deviance(target, pred, power=power)"},
+    value_rules={"pred": "tweedie", "target": "tweedie"},
 )
-def tweedie_deviance(
-    pred: Any,
-    target: Any,
-    /,
-    *,
-    power: float = 0.0,
-    sample_weight: Any = None,
-    where: Any = None,
-    reduction: str = "mean",
-    xp: Any = None,
-) -> Any:
+def tweedie_deviance(xp: Namespace, pred: Array, target: Array, *, power: float) -> Any:
     r"""Tweedie unit deviance of mean prediction ``p`` (``mu``) for target ``t`` (``y``).
 
     .. math::
@@ -1073,13 +698,6 @@ def tweedie_deviance(
     power : float, default 0.0
         Tweedie power, a Python number outside (0, 1): 0 normal, 1 Poisson, (1, 2) compound
         Poisson-gamma, 2 gamma, 3 inverse Gaussian.
-    sample_weight, where, reduction, xp
-        As for :func:`mean_squared_error`.
-
-    Returns
-    -------
-    array
-        0-d for ``"mean"``/``"sum"``, else the broadcast shape.
 
     Notes
     -----
@@ -1093,27 +711,12 @@ def tweedie_deviance(
     >>> round(float(la.tweedie_deviance(np.array([2.0]), np.array([1.0]), power=1)), 6)
     0.613706
     """
-    fn = "tweedie_deviance"
-    if not isinstance(power, (int, float)) or isinstance(power, bool) or 0 < power < 1 or not math.isfinite(power):
-        from .._errors import InvalidOptionError
-
-        raise InvalidOptionError(
-            f"lossapi.{fn}: power={power!r} is invalid; it must be a Python number <= 0 or >= 1 "
-            "(Tweedie distributions do not exist for 0 < power < 1)."
-        )
-    p = setup(fn, "pred target sample_weight where", (pred, target), sample_weight=sample_weight, where=where,
-              reduction=reduction, xp=xp)
-    xp = p.xp
-    mu, y = p.arrays
-    pw = float(power)
+    mu, y, pw = pred, target, float(power)
     if pw == 0:
-        d = y - mu
-        dev = d * d
-    elif pw == 1:
-        dev = 2.0 * (xlogy(xp, y, y / mu) - y + mu)
-    elif pw == 2:
-        dev = 2.0 * (xp.log(mu / y) + y / mu - 1.0)
-    else:
-        y_term = (relu(xp, y) if pw < 1 else y) ** (2.0 - pw)
-        dev = 2.0 * (y_term / ((1.0 - pw) * (2.0 - pw)) - y * mu ** (1.0 - pw) / (1.0 - pw) + mu ** (2.0 - pw) / (2.0 - pw))
-    return finish(p, dev, reduction, fn=fn, sample_weight=sample_weight, where=where)
+        return (y - mu) * (y - mu)
+    if pw == 1:
+        return 2.0 * (xlogy(xp, y, y / mu) - y + mu)
+    if pw == 2:
+        return 2.0 * (xp.log(mu / y) + y / mu - 1.0)
+    y_term = (relu(xp, y) if pw < 1 else y) ** (2.0 - pw)
+    return 2.0 * (y_term / ((1.0 - pw) * (2.0 - pw)) - y * mu ** (1.0 - pw) / (1.0 - pw) + mu ** (2.0 - pw) / (2.0 - pw))

@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .. import _values
+from .. import _value_checks
 from .._catalog import register
 from .._dispatch import backend_name
 from .._errors import InvalidDTypeError, InvalidOptionError, ShapeMismatchError
@@ -236,8 +236,8 @@ def ctc(
         from .._validation import check_reduction
 
         check_reduction(fn, reduction)
-        if _values.active:  # value checks (lossapi.check_values) when resolve was skipped
-            _values.check_call(fn, xp)
+        if _value_checks.active:  # value checks (lossapi.check_values) when resolve was skipped
+            _value_checks.check_call(fn, xp)
     fast = try_fast(fn, xp, log_probs, labels, input_lengths, label_lengths, blank=blank,
                     zero_infinity=zero_infinity, time_major=time_major, sample_weight=sample_weight, where=where,
                     reduction=reduction)

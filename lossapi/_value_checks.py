@@ -521,8 +521,25 @@ def _record_of(code: Any) -> Any:
     return _CODES.get(code)
 
 
+#: Rules a record can name for an input (``value_rules``) where its space does not say enough.
+RULES: dict[str, Callable[..., None]] = {
+    "unchecked": _none,
+    "binary_labels": _binary_labels,
+    "ctc_labels": _ctc_labels,
+    "kl_target": _kl_target,
+    "yolo_target": _yolo_target,
+    "tweedie": _tweedie,
+    "signs_or_zero": _signs(True),
+}
+
+
 def rule_for(loss: str, name: str, space: str) -> Callable[..., None]:
     """The value rule of input ``name`` of ``loss`` (for tests: ``_none`` means unchecked)."""
+    from ._catalog import _REGISTRY
+
+    rec = _REGISTRY.get(loss)
+    if rec is not None and name in rec.value_rules:
+        return RULES[rec.value_rules[name]]
     return _OVERRIDES.get((loss, name)) or _SPACE_RULES.get(space, _none)
 
 
@@ -532,6 +549,21 @@ def unchecked() -> Callable[..., None]:
 
 
 # -- entry points -------------------------------------------------------------------------------
+
+
+def check_args(rec: Any, xp: Any, loc: dict[str, Any]) -> None:
+    """Check the values of a loss call's arguments ``loc`` (name -> value) against ``rec``.
+
+    Called by the loss wrapper only when :data:`active` is non-zero.
+    """
+    if _compiling() or not _STATE.get():
+        return
+    _check(rec, xp, loc)
+    for name, c in rec.constraints.items():
+        v = loc.get(name)
+        bounds = c.array_values()
+        if bounds is not None and _is_array(v):
+            check_range(rec.name, name, v, *bounds)
 
 
 def check_call(fn: str, xp: Any) -> None:
@@ -552,7 +584,10 @@ def check_call(fn: str, xp: Any) -> None:
         frame = frame.f_back
     if rec is None or frame is None:
         return
-    loc = frame.f_locals
+    _check(rec, xp, frame.f_locals)
+
+
+def _check(rec: Any, xp: Any, loc: dict[str, Any]) -> None:
     arrays = [loc.get(n) for n in rec.inputs]
     opts = [loc.get(n) for n in rec.options]
     if not all(_concrete(a) for a in (*arrays, *opts, loc.get("where")) if _is_array(a)):

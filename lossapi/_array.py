@@ -1,0 +1,105 @@
+"""Dtypes and devices of any array library, and the type aliases of the public signatures.
+
+A leaf module: it imports nothing from lossapi, so every layer (dispatch, validation, value
+checks, ops, the loss kinds) can use it without an import cycle.
+
+Dtype classification is cached per ``(type(dtype), dtype)``: array-api-strict dtypes hash like
+NumPy's, and comparing the two in a dict lookup would emit a warning on every call.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeAlias
+
+from array_api_compat import device as _compat_device
+
+__all__ = [
+    "Array",
+    "Namespace",
+    "compute_dtype",
+    "device_of",
+    "dtype_kind",
+    "is_full_float",
+    "is_half",
+    "is_number",
+]
+
+#: An array of any supported library (NumPy, PyTorch, JAX, CuPy, Dask, array-api-strict).
+Array: TypeAlias = Any
+#: An Array API namespace (``array_api_compat.array_namespace(x)``).
+Namespace: TypeAlias = Any
+
+_FLOAT_NAMES = frozenset({"float16", "bfloat16", "float32", "float64"})
+_HALF_NAMES = frozenset({"float16", "bfloat16"})
+_KIND: dict[Any, str] = {}
+_HALF: dict[Any, bool] = {}
+# (type(dtype), dtype) of the floating dtypes computed in themselves (not 16-bit), seen so far.
+# Set adds are atomic and idempotent, so threads need no lock.
+_FULL_FLOATS: set[tuple[type, Any]] = set()
+
+
+def _name(dtype: Any) -> str:
+    return str(dtype).rsplit(".", 1)[-1].strip("'>")
+
+
+def dtype_kind(dtype: Any) -> str:
+    """``"float"``, ``"int"``, ``"bool"`` or ``"other"`` for a dtype of any library (cached)."""
+    key = (type(dtype), dtype)
+    try:
+        return _KIND[key]
+    except (KeyError, TypeError):
+        pass
+    name = _name(dtype)
+    if name in _FLOAT_NAMES:
+        kind = "float"
+    elif name in ("bool", "bool_"):
+        kind = "bool"
+    elif name.startswith(("int", "uint")):
+        kind = "int"
+    else:
+        kind = "other"
+    try:
+        _KIND[key] = kind
+        if kind == "float" and name not in _HALF_NAMES:
+            _FULL_FLOATS.add(key)
+    except TypeError:  # an unhashable dtype: classified again next time
+        pass
+    return kind
+
+
+def is_half(dtype: Any) -> bool:
+    """True for 16-bit floating dtypes (float16, bfloat16) of any library."""
+    key = (type(dtype), dtype)
+    try:
+        return _HALF[key]
+    except (KeyError, TypeError):
+        pass
+    out = _name(dtype) in _HALF_NAMES
+    try:
+        _HALF[key] = out
+    except TypeError:
+        pass
+    return out
+
+
+def is_full_float(dtype: Any) -> bool:
+    """True for a 32/64-bit floating dtype already seen by :func:`dtype_kind` (one set lookup)."""
+    try:
+        return (type(dtype), dtype) in _FULL_FLOATS
+    except TypeError:
+        return False
+
+
+def compute_dtype(xp: Namespace, dtype: Any) -> Any:
+    """The dtype a loss computes in: float32 for 16-bit floats, else ``dtype`` itself."""
+    return xp.float32 if is_half(dtype) else dtype
+
+
+def device_of(x: Array) -> Any:
+    """The device of ``x``, for creation functions (``device=``); Dask arrays have no ``.device``."""
+    return _compat_device(x)
+
+
+def is_number(value: Any) -> bool:
+    """A Python ``int`` or ``float`` (not a bool, not an array): a hyper-parameter that stays a number."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
