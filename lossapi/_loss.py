@@ -285,7 +285,10 @@ def assemble_doc(body: Callable[..., Any], kind: Kind, shared: list[str]) -> str
     doc = inspect.cleandoc(body.__doc__ or "")
     parts = _sections(doc)
     titles = [t for t, _ in parts]
-    extra = "".join(_entry(*kind.shared_doc(n)) for n in shared)
+    params = next((text for t, text in parts if t == "Parameters"), "")
+    documented = {n.strip() for line in params.splitlines() if line and not line[0].isspace()
+                  for n in line.split(":")[0].split(",")}
+    extra = "".join(_entry(*kind.shared_doc(n)) for n in shared if n not in documented)
     if "Parameters" not in titles:
         parts.insert(1, ("Parameters", ""))
         titles.insert(1, "Parameters")

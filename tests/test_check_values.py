@@ -21,7 +21,7 @@ import pytest
 from _backends import load_backend
 
 import lossapi as la
-from lossapi import _values
+from lossapi import _value_checks
 from lossapi._conformance.cases import CASES
 from lossapi.testing import make_inputs
 
@@ -419,7 +419,7 @@ def _bad_bce() -> None:
 
 
 def test_off_by_default_nesting_and_decorator():
-    base = _values.active
+    base = _value_checks.active
     _bad_bce()
     with la.check_values():
         with pytest.raises(la.InvalidValueError):
@@ -435,7 +435,7 @@ def test_off_by_default_nesting_and_decorator():
     _bad_bce()
     with pytest.raises(la.InvalidValueError), la.check_values():
         _bad_bce()
-    assert _values.active == base  # restored after an exception too
+    assert _value_checks.active == base  # restored after an exception too
 
     @la.check_values()
     def checked() -> None:

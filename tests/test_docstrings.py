@@ -25,7 +25,7 @@ import lossapi
 MODULES = [
     "lossapi",
     "lossapi._catalog",
-    "lossapi._values",
+    "lossapi._value_checks",
     "lossapi.losses.regression",
     "lossapi.losses.classification",
     "lossapi.losses.margin",
@@ -48,7 +48,7 @@ MODULES = [
 
 #: Modules whose examples compute with arrays (the others print records and text).
 ARRAY_MODULES = [m for m in MODULES if m.startswith(("lossapi.losses", "lossapi.composition"))
-                 or m in ("lossapi", "lossapi._values")]
+                 or m in ("lossapi", "lossapi._value_checks")]
 
 DOCS = Path(__file__).parent.parent / "docs"
 PAGES = sorted(p for p in DOCS.glob("*.md") if ">>>" in p.read_text(encoding="utf-8"))

@@ -18,7 +18,7 @@ What module-level state lossapi has, and why concurrent use is safe:
   ``set_native``; one global store) and a per-thread override set by ``with
   lossapi.native(...)`` blocks, an attribute of a ``threading.local`` (not a ContextVar, which
   ``torch.compile`` cannot trace): a block in one thread is not seen by any other thread.
-- The value-check switch (``_values``): ``with lossapi.check_values()`` sets a ContextVar (per
+- The value-check switch (``_value_checks``): ``with lossapi.check_values()`` sets a ContextVar (per
   thread and per asyncio task); the module counter of open blocks, which lets the hot path skip
   the ContextVar read, changes under a lock.
 - ``LossMonitor``: instance state, not module state; each monitor has a lock, so one training

@@ -19,7 +19,8 @@ from typing import Any, NamedTuple
 
 from .. import _value_checks
 from .._dispatch import get_namespace
-from .._errors import InvalidDTypeError, InvalidOptionError, ShapeMismatchError
+from .._errors import InputTypeError, InvalidDTypeError, InvalidOptionError, ShapeMismatchError
+from .._loss import ELEMENTWISE, Kind, Prepared
 from .._ops import astype, param, take_1d
 from .._reduction import reduce
 from .._validation import (
@@ -33,6 +34,8 @@ from .._validation import (
 )
 
 __all__ = [
+    "ClassAxis",
+    "ClassContext",
     "ClassPrepared",
     "along_axis",
     "check_class_weight",
@@ -41,6 +44,7 @@ __all__ = [
     "finish_classes",
     "ignore_mask",
     "mask_ignored",
+    "prepare_classes",
     "resolve_classes",
     "setup_classes",
 ]
@@ -130,11 +134,91 @@ def setup_classes(
     extra : tuple of arrays
         Further array arguments (class weights, ...) to include in the namespace check.
     """
-    nm = names.split()
     if xp is None:
         xp = resolve_classes(fn, names, reduction, x, target, sample_weight, where, *extra, *params)
     elif _value_checks.active:  # xp given: resolve_classes was skipped (value checks run there otherwise)
         _value_checks.check_call(fn, xp)
+    cp = prepare_classes(fn, names.split(), xp, x, target, axis=axis, where=where, labels=labels, fill=fill,
+                         target_fill=target_fill)
+    nm = names.split()
+    if params and not all(isinstance(v, (int, float)) for v in params):
+        check_params_0d(fn, nm[-len(params):], params)
+    ps = tuple(param(xp, p, cp.dtype) for p in params)
+    return ClassPrepared(xp, cp.out_dtype, cp.dtype, cp.arrays[0], cp.arrays[1], cp.axis, cp.num_classes,
+                         cp.int_labels, ps, cp.owned)
+
+
+class ClassContext(Prepared):
+    """Prepared inputs of a class-axis loss, the first argument of its body.
+
+    ``arrays``: the prediction in the compute dtype (``where``-excluded rows filled) and the
+    target (integer labels, excluded ones set to 0, or the floating target in the compute
+    dtype); ``axis``: the non-negative class axis (None for the elementwise form of a loss that
+    allows ``axis=None``); ``num_classes``: the prediction's size along it; ``int_labels``:
+    whether the target holds class indices; ``owned``: the prediction is a private copy (cast
+    or masked) that the body may overwrite once it no longer needs it.
+    """
+
+    __slots__ = ("axis", "int_labels", "num_classes", "owned")
+
+    def __init__(self, xp: Any, out_dtype: Any, dtype: Any, arrays: tuple[Any, ...], fn: str, axis: Any,
+                 num_classes: Any, int_labels: bool, owned: bool) -> None:
+        super().__init__(xp, out_dtype, dtype, arrays, fn)
+        self.axis, self.num_classes, self.int_labels, self.owned = axis, num_classes, int_labels, owned
+
+
+class ClassAxis(Kind):
+    """Losses over a class (or distribution) axis: classification and divergences.
+
+    The target is read by dtype, never by value: integer class indices (the prediction's shape
+    without the class axis) or a floating target of the prediction's shape (``labels="auto"``);
+    ``labels="int"`` requires indices, ``labels="float"`` a floating target. The per-element
+    loss drops the class axis. ``where``-excluded rows of the prediction become ``fill`` and
+    their targets 0 (or ``target_fill``), so inf/NaN or out-of-range labels there reach
+    neither the value nor the gradient. ``none_axis=True`` lets ``axis=None`` select the
+    loss's elementwise form (probabilities of the positive class).
+    """
+
+    name = "class axis"
+    context = True
+    axis = -1
+    option_docs = {
+        "axis": ("axis : int, default -1",
+                 "Class axis of the first input (``1`` for torch-style ``(N, C, ...)`` inputs)."),
+    }
+    returns_doc = (
+        "array\n    0-d for ``\"mean\"``/``\"sum\"``; for ``\"none\"`` the first input's shape without the class\n"
+        "    axis. The inputs' namespace, device and floating dtype."
+    )
+
+    def __init__(self, labels: str = "auto", fill: float = 0.0, target_fill: float = 0.0,
+                 none_axis: bool = False) -> None:
+        self.labels, self.fill, self.target_fill, self.none_axis = labels, fill, target_fill, none_axis
+
+    def prepare(self, rec: Any, xp: Any, arrays: tuple[Any, ...], sample_weight: Any, where: Any, *,
+                axis: Any) -> ClassContext:
+        if axis is None and self.none_axis:
+            p = ELEMENTWISE.prepare(rec, xp, arrays, sample_weight, where)
+            return ClassContext(xp, p.out_dtype, p.dtype, p.arrays, rec.name, None, None, False, False)
+        return prepare_classes(rec.name, rec.inputs, xp, arrays[0], arrays[1], axis=axis, where=where,
+                               labels=self.labels, fill=self.fill, target_fill=self.target_fill)
+
+
+def prepare_classes(fn: str, names: Any, xp: Any, x: Any, target: Any, *, axis: Any, where: Any,
+                    labels: str = "auto", fill: float = 0.0, target_fill: float = 0.0) -> ClassContext:
+    """Static checks and preparation of a class-axis prediction ``x`` and its ``target``
+    (see :class:`ClassAxis`); ``names`` name the two inputs in error messages."""
+    nm = list(names)
+    if not hasattr(x, "dtype"):
+        raise InputTypeError(
+            f"lossapi.{fn}: `{nm[0]}` must be an array, got {type(x).__name__} {x!r}; convert it first "
+            f"with xp.asarray({nm[0]}) using the array library of the other inputs."
+        )
+    if not hasattr(target, "dtype"):
+        raise InputTypeError(
+            f"lossapi.{fn}: `{nm[1]}` must be an array, got {type(target).__name__} {target!r}; convert it first "
+            f"with xp.asarray({nm[1]}) using the array library of the other inputs."
+        )
     if _kind(x.dtype) != "float":
         raise InvalidDTypeError(
             f"lossapi.{fn}: `{nm[0]}` must have a real floating dtype, got {x.dtype}; "
@@ -198,10 +282,7 @@ def setup_classes(
             target = xp.where(where, target, xp.zeros_like(target))
         elif target.ndim == x.ndim:
             target = xp.where(wx, target, xp.asarray(target_fill, dtype=dtype, device=_dev(target)))
-    if params and not all(isinstance(v, (int, float)) for v in params):
-        check_params_0d(fn, nm[-len(params):], params)
-    ps = tuple(param(xp, p, dtype) for p in params)
-    return ClassPrepared(xp, out_dtype, dtype, x, target, ax, x.shape[ax], int_labels, ps, owned)
+    return ClassContext(xp, out_dtype, dtype, (x, target), fn, ax, x.shape[ax], int_labels, owned)
 
 
 def _dev(x: Any) -> Any:

@@ -21,19 +21,22 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from .._array import Array, is_number
 from .._catalog import register
 from .._dispatch import backend_name
 from .._errors import InvalidOptionError, ShapeMismatchError
+from .._loss import PerElement, loss
 from .._native import try_fast as _fast
 from .._ops import astype, gather_labels, logsumexp, relu, stop_gradient, take_1d
+from .._options import ClassWeight, Integer, Interval
 from .._validation import broadcast_shapes, check_in_range, same_size
 from ._classes import (
+    ClassAxis,
+    ClassContext,
     along_axis,
-    check_class_weight,
     finish_classes,
     ignore_mask,
     mask_ignored,
-    resolve_classes,
     setup_classes,
 )
 from ._common import finish, resolve, setup
@@ -318,22 +321,30 @@ def binary_cross_entropy_with_logits(
 # -- multiclass ----------------------------------------------------------------------------------
 
 
-def _label_weights(p: Any, fn: str, class_weight: Any, ignore_index: Any) -> tuple[Any, Any, Any]:
+def _label_weights(c: ClassContext, labels: Any, class_weight: Any, ignore_index: Any) -> tuple[Any, Any, Any]:
     """``(safe_labels, weight, valid)`` for integer labels: the per-element weight combines the
     class weight at the label and the ignore mask (None when neither is given)."""
-    xp = p.xp
-    valid, y = ignore_mask(fn, xp, p.target, ignore_index)
+    xp = c.xp
+    valid, y = ignore_mask(c.fn, xp, labels, ignore_index)
     w = None if class_weight is None else take_1d(xp, class_weight, y)
     if valid is not None:
-        vf = astype(xp, valid, p.dtype)
+        vf = astype(xp, valid, c.dtype)
         w = vf if w is None else w * vf
     return y, w, valid
 
 
-@register(
+
+@loss(
+    ClassAxis(),
     family="classification",
     task="multiclass",
-    input_spaces={"logits": "logit", "target": "label_or_probability"},
+    inputs={"logits": "logit", "target": "label_or_probability"},
+    options={
+        "class_weight": (None, ClassWeight()),
+        "ignore_index": (None, Integer(optional=True)),
+        "label_smoothing": (0.0, Interval(0, 1)),
+        "temperature": (1.0, Interval(0, None, closed="neither")),
+    },
     formula="-sum_c t_c log softmax(x / T)_c; t = (1 - e) onehot(y) + e / C",
     convex=True,
     smooth=True,
@@ -346,21 +357,8 @@ def _label_weights(p: Any, fn: str, class_weight: Any, ignore_index: Any) -> tup
         "sklearn": "sklearn.metrics.log_loss(target, softmax(logits))",
     },
 )
-def cross_entropy(
-    logits: Any,
-    target: Any,
-    /,
-    *,
-    class_weight: Any = None,
-    ignore_index: int | None = None,
-    label_smoothing: Any = 0.0,
-    temperature: Any = 1.0,
-    sample_weight: Any = None,
-    where: Any = None,
-    reduction: str = "mean",
-    axis: int = -1,
-    xp: Any = None,
-) -> Any:
+def cross_entropy(c: ClassContext, logits: Array, target: Array, *, class_weight: Any, ignore_index: int | None,
+                  label_smoothing: Any, temperature: Any) -> Any:
     r"""Softmax cross-entropy with integer class indices or class probabilities.
 
     With :math:`z = x / T` and :math:`\log p_c = z_c - \log\sum_k e^{z_k}` over ``axis``:
@@ -400,16 +398,6 @@ def cross_entropy(
         :math:`\varepsilon \in [0, 1]`: mixes the target with the uniform distribution.
     temperature : float or 0-d array, default 1.0
         :math:`T > 0`; the logits are divided by it first.
-    sample_weight : array, optional
-        Broadcastable to the per-element loss (the logits' shape without the class axis).
-    where : bool array, optional
-        Same shape rules as ``sample_weight``; False entries are excluded.
-    reduction : {"mean", "sum", "none"}
-        ``"none"`` returns the (weighted) per-element loss, without the class axis.
-    axis : int, default -1
-        Class axis of ``logits`` (``1`` for torch-style ``(N, C, H, W)``).
-    xp : namespace, optional
-        Array namespace; inferred from the inputs when None.
 
     Returns
     -------
@@ -435,75 +423,53 @@ def cross_entropy(
     >>> la.cross_entropy(logits.T, np.array([0, 1]), axis=0, reduction="none").round(6)
     array([0.169846, 0.551445])
     """
-    fn = "cross_entropy"
-    names = "logits target sample_weight where class_weight temperature label_smoothing"
-    _check_smoothing(fn, label_smoothing)
-    check_in_range(fn, "temperature", temperature, low=0.0, low_open=True)
-    xp = resolve_classes(fn, names, reduction, logits, target, sample_weight, where, class_weight, temperature,
-                         label_smoothing, xp=xp)
-    r = _fast(fn, xp, logits, target, class_weight=class_weight, ignore_index=ignore_index,
-              label_smoothing=label_smoothing, temperature=temperature, sample_weight=sample_weight, where=where,
-              reduction=reduction, axis=axis)
-    if r is not NotImplemented:
-        return r
-    p = setup_classes(fn, names, logits, target, axis=axis, sample_weight=sample_weight, where=where,
-                      reduction=reduction, xp=xp, params=(temperature, label_smoothing))
-    T, eps = p.params
-    cw = check_class_weight(fn, "class_weight", xp, class_weight, p.num_classes, p.dtype)
-    unscaled = isinstance(T, (int, float)) and T == 1
-    z = p.x if unscaled else p.x / T
-    private = p.owned or not unscaled  # z is our own array: logsumexp may use it as workspace
-    if p.int_labels and ignore_index is not None:  # NaN/inf logits of ignored samples stay out
-        masked = mask_ignored(xp, z, ignore_mask(fn, xp, p.target, ignore_index)[0], p.axis)
+    xp, ax, C = c.xp, c.axis, c.num_classes
+    unscaled = is_number(temperature) and temperature == 1
+    z = logits if unscaled else logits / temperature
+    private = c.owned or not unscaled  # z is our own array: logsumexp may use it as workspace
+    if c.int_labels and ignore_index is not None:  # NaN/inf logits of ignored samples stay out
+        masked = mask_ignored(xp, z, ignore_mask(c.fn, xp, target, ignore_index)[0], ax)
         private, z = private or masked is not z, masked
-    smoothing = not (isinstance(eps, (int, float)) and eps == 0)
-    C = p.num_classes
-    if p.int_labels and not smoothing:
-        # Gather first: logsumexp may then reuse a private `z` as its workspace (NumPy), so
-        # the only full-size memory is the logits (and their masked/scaled copy).
-        y, w, _ = _label_weights(p, fn, cw, ignore_index)
-        g = gather_labels(xp, z, y, axis=p.axis)
-        nll = logsumexp(xp, z, axis=p.axis, overwrite_input=private) - g
-        return finish_classes(p, nll, reduction, fn=fn, sample_weight=sample_weight, where=where, weight=w)
-    lse = logsumexp(xp, z, axis=p.axis, keepdims=True)
-    if not p.int_labels:
+    smoothing = not (is_number(label_smoothing) and label_smoothing == 0)
+    if c.int_labels and not smoothing:
+        # Gather first: logsumexp may then reuse a private `z` as its workspace (NumPy), so the
+        # only full-size memory is the logits (and their masked/scaled copy).
+        y, w, _ = _label_weights(c, target, class_weight, ignore_index)
+        g = gather_labels(xp, z, y, axis=ax)
+        return PerElement(logsumexp(xp, z, axis=ax, overwrite_input=private) - g, weight=w)
+    lse = logsumexp(xp, z, axis=ax, keepdims=True)
+    if not c.int_labels:
         if ignore_index is not None:
             raise InvalidOptionError(
-                f"lossapi.{fn}: ignore_index applies to integer class indices; the target has floating dtype "
-                f"{p.target.dtype} (class probabilities). Mask with `where` instead."
+                f"lossapi.{c.fn}: ignore_index applies to integer class indices; the target has floating dtype "
+                f"{target.dtype} (class probabilities). Mask with `where` instead."
             )
-        t = p.target
-        if smoothing:
-            t = (1 - eps) * t + eps / C
-        nlp = lse - z
+        t = (1 - label_smoothing) * target + label_smoothing / C if smoothing else target
         # A -inf logit with zero target probability contributes 0 (not 0 * inf = NaN).
-        nlp = xp.where(t == 0, xp.zeros_like(nlp), nlp)
-        terms = t * nlp if cw is None else t * nlp * along_axis(xp, cw, p.x.ndim, p.axis)
-        loss = xp.sum(terms, axis=p.axis)
-        return finish_classes(p, loss, reduction, fn=fn, sample_weight=sample_weight, where=where)
-
-    y, w, valid = _label_weights(p, fn, cw, ignore_index)
-    lse = xp.squeeze(lse, axis=p.axis)
-    nll = lse - gather_labels(xp, z, y, axis=p.axis)
+        nlp = xp.where(t == 0, xp.zeros_like(z), lse - z)
+        terms = t * nlp if class_weight is None else t * nlp * along_axis(xp, class_weight, z.ndim, ax)
+        return xp.sum(terms, axis=ax)
+    y, w, valid = _label_weights(c, target, class_weight, ignore_index)
+    nll = xp.squeeze(lse, axis=ax) - gather_labels(xp, z, y, axis=ax)
     # Smoothing term sum_c w_c (lse - z_c), each term computed before summing (no cancellation).
-    d = xp.expand_dims(lse, axis=p.axis) - z
-    smooth = xp.sum(d if cw is None else d * along_axis(xp, cw, p.x.ndim, p.axis), axis=p.axis)
-    if cw is None:
-        loss = (1 - eps) * nll + (eps / C) * smooth
-        return finish_classes(p, loss, reduction, fn=fn, sample_weight=sample_weight, where=where, weight=w)
+    d = lse - z
+    smooth = xp.sum(d if class_weight is None else d * along_axis(xp, class_weight, z.ndim, ax), axis=ax)
+    if class_weight is None:
+        return PerElement((1 - label_smoothing) * nll + (label_smoothing / C) * smooth, weight=w)
     # torch: the smoothing term weighs every class while the mean divides by sum(w_y), so the
     # loss carries its weights itself and `w` only enters the denominator.
-    loss = (1 - eps) * w * nll + (eps / C) * smooth
+    loss = (1 - label_smoothing) * w * nll + (label_smoothing / C) * smooth
     if valid is not None:
-        loss = loss * astype(xp, valid, p.dtype)
-    return finish_classes(p, loss, reduction, fn=fn, sample_weight=sample_weight, where=where, weight=w,
-                          weighted_loss=True)
+        loss = loss * astype(xp, valid, c.dtype)
+    return PerElement(loss, weight=w, included=True)
 
 
-@register(
+@loss(
+    ClassAxis(labels="int"),
     family="classification",
     task="multiclass",
-    input_spaces={"log_probs": "log_probability", "labels": "label"},
+    inputs={"log_probs": "log_probability", "labels": "label"},
+    options={"class_weight": (None, ClassWeight()), "ignore_index": (None, Integer(optional=True))},
     formula="-w_y log_probs_y",
     convex=True,
     smooth=True,
@@ -511,19 +477,7 @@ def cross_entropy(
     counterparts={"torch": "torch.nn.functional.nll_loss(log_probs, labels, weight=class_weight, "
                            "ignore_index=ignore_index)"},
 )
-def nll(
-    log_probs: Any,
-    labels: Any,
-    /,
-    *,
-    class_weight: Any = None,
-    ignore_index: int | None = None,
-    sample_weight: Any = None,
-    where: Any = None,
-    reduction: str = "mean",
-    axis: int = -1,
-    xp: Any = None,
-) -> Any:
+def nll(c: ClassContext, log_probs: Array, labels: Array, *, class_weight: Any, ignore_index: int | None) -> Any:
     r"""Negative log-likelihood of integer labels under given log-probabilities.
 
     .. math:: \ell = -w_y \log p_y, \qquad \text{"mean"} = \sum_i \ell_i / \sum_i w_{y_i}
@@ -540,8 +494,6 @@ def nll(
         Shape (C,): per-class weights.
     ignore_index : int, optional
         Labels equal to it are not counted; they may be out of range.
-    sample_weight, where, reduction, axis, xp
-        As for :func:`cross_entropy`.
 
     Returns
     -------
@@ -560,22 +512,11 @@ def nll(
     >>> round(float(la.nll(lp, np.array([0, 2]))), 6)
     0.289909
     """
-    fn = "nll"
-    names = "log_probs labels sample_weight where class_weight"
-    xp = resolve_classes(fn, names, reduction, log_probs, labels, sample_weight, where, class_weight, xp=xp)
-    r = _fast(fn, xp, log_probs, labels, class_weight=class_weight, ignore_index=ignore_index,
-              sample_weight=sample_weight, where=where, reduction=reduction, axis=axis)
-    if r is not NotImplemented:
-        return r
-    p = setup_classes(fn, names, log_probs, labels, axis=axis, sample_weight=sample_weight, where=where,
-                      reduction=reduction, xp=xp, labels="int")
-    cw = check_class_weight(fn, "class_weight", xp, class_weight, p.num_classes, p.dtype)
-    y, w, valid = _label_weights(p, fn, cw, ignore_index)
-    loss = -gather_labels(xp, p.x, y, axis=p.axis)
+    y, w, valid = _label_weights(c, labels, class_weight, ignore_index)
+    loss = -gather_labels(c.xp, log_probs, y, axis=c.axis)
     if valid is not None:  # NaN/inf of ignored samples stay out (a gather's gradient is a scatter)
-        loss = xp.where(valid, loss, xp.zeros_like(loss))
-    return finish_classes(p, loss, reduction, fn=fn, sample_weight=sample_weight, where=where, weight=w)
-
+        loss = c.xp.where(valid, loss, c.xp.zeros_like(loss))
+    return PerElement(loss, weight=w)
 
 @register(
     family="classification",
