@@ -222,13 +222,18 @@ class Elementwise(Kind):
     )
 
     def __init__(self, fill: float = 1.0,
-                 align: Callable[[Namespace, tuple[Any, ...]], tuple[Any, ...]] | None = None) -> None:
+                 align: Callable[[Namespace, tuple[Any, ...]], tuple[Any, ...]] | None = None,
+                 numbers: tuple[str, ...] | None = None) -> None:
         self.fill = fill
         # align(xp, inputs) -> inputs: reshapes a loss's inputs before the shape checks (e.g. a
         # per-row variance gets a trailing axis).
         self.align = align
+        # The inputs a Python number may stand for (they broadcast); None: every input but the first.
+        self.numbers = numbers
 
     def numbers_ok(self, inputs: tuple[str, ...], spaces: Mapping[str, str]) -> tuple[bool, ...]:
+        if self.numbers is not None:
+            return tuple(n in self.numbers for n in inputs)
         return tuple(i > 0 for i in range(len(inputs)))
 
     def prepare(self, rec: LossRecord, xp: Namespace, arrays: tuple[Array, ...], sample_weight: Any, where: Any,
