@@ -60,11 +60,11 @@ from . import _native, _value_checks
 from ._array import Array, Namespace, compute_dtype, dtype_kind, is_full_float
 from ._catalog import FAMILIES, LossRecord, add_record
 from ._dispatch import ArgSpec, namespace_of
-from ._errors import InvalidOptionError
+from ._errors import InvalidDTypeError, InvalidOptionError, ShapeMismatchError
 from ._ops import as_result, mean
 from ._options import Constraint, Flag, Interval
 from ._reduction import mask_inputs, reduce
-from ._validation import REDUCTIONS, floating_inputs
+from ._validation import REDUCTIONS, broadcast_shapes, floating_inputs
 
 __all__ = ["ELEMENTWISE", "MANUAL", "Elementwise", "Kind", "Manual", "PerElement", "Prepared", "loss"]
 
@@ -223,13 +223,19 @@ class Elementwise(Kind):
 
     def __init__(self, fill: float = 1.0,
                  align: Callable[[Namespace, tuple[Any, ...]], tuple[Any, ...]] | None = None,
-                 numbers: tuple[str, ...] | None = None) -> None:
+                 numbers: tuple[str, ...] | None = None, signs: tuple[str, ...] = (),
+                 separate: bool = False) -> None:
         self.fill = fill
         # align(xp, inputs) -> inputs: reshapes a loss's inputs before the shape checks (e.g. a
         # per-row variance gets a trailing axis).
         self.align = align
         # The inputs a Python number may stand for (they broadcast); None: every input but the first.
         self.numbers = numbers
+        # Inputs whose boolean arrays are read as signs: True = 1, False = -1.
+        self.signs = signs
+        # The body returns one term per input, added elementwise when the inputs combine (one
+        # broadcasts to the other), else each reduced on its own (two batches of any sizes).
+        self.separate = separate
 
     def numbers_ok(self, inputs: tuple[str, ...], spaces: Mapping[str, str]) -> tuple[bool, ...]:
         if self.numbers is not None:
@@ -240,10 +246,67 @@ class Elementwise(Kind):
                 **options: Any) -> Prepared:
         if self.align is not None:
             arrays = self.align(xp, arrays)
+        if self.separate and not _combine(arrays):
+            return self._prepare_apart(rec, xp, arrays, sample_weight, where)
+        bools = [n in self.signs and dtype_kind(getattr(a, "dtype", None)) == "bool" for n, a in zip(rec.inputs, arrays)]
         out_dtype, dtype, *arrs = floating_inputs(xp, rec.name, rec.inputs, *arrays)
+        if any(bools):
+            arrs = [2 * a - 1 if b else a for a, b in zip(arrs, bools)]
         if where is not None:
             arrs = list(mask_inputs(xp, rec.name, where, *arrs, fill=self.fill))
         return Prepared(xp, out_dtype, dtype, tuple(arrs), rec.name)
+
+    def _prepare_apart(self, rec: LossRecord, xp: Namespace, arrays: tuple[Array, ...], sample_weight: Any,
+                       where: Any) -> Prepared:
+        if sample_weight is not None or where is not None:
+            self._no_elements(rec, arrays, "sample_weight" if sample_weight is not None else "where")
+        prepared = [floating_inputs(xp, rec.name, (n,), a) for n, a in zip(rec.inputs, arrays)]
+        if len({str(p[1]) for p in prepared}) > 1:
+            named = " and ".join(f"`{n}` ({a.dtype})" for n, a in zip(rec.inputs, arrays))
+            raise InvalidDTypeError(
+                f"lossapi.{rec.name}: {named} must have the same floating dtype when their shapes differ; "
+                "cast one of them."
+            )
+        return _Apart(xp, prepared[0][0], prepared[0][1], tuple(p[2] for p in prepared), rec.name)
+
+    @staticmethod
+    def _no_elements(rec: LossRecord, arrays: tuple[Array, ...], what: str) -> None:
+        shapes = " and ".join(f"`{n}` {tuple(a.shape)}" for n, a in zip(rec.inputs, arrays))
+        raise ShapeMismatchError(
+            f"lossapi.{rec.name}: {shapes} do not combine elementwise, so there is no per-element loss "
+            f"for {what}; use reduction='mean' or 'sum' (the sum of each input's mean term), or inputs of one shape."
+        )
+
+    def finish(self, rec: LossRecord, p: Prepared, out: Any, reduction: str, sample_weight: Any, where: Any) -> Array:
+        if not self.separate:
+            return finish_elements(p, out, reduction, rec.name, sample_weight, where)
+        if type(p) is not _Apart:
+            total = out[0]
+            for term in out[1:]:
+                total = total + term
+            return finish_elements(p, total, reduction, rec.name, sample_weight, where)
+        if reduction == "none":
+            self._no_elements(rec, p.arrays, "reduction='none'")
+        total = None
+        for term in out:
+            r = reduce(p.xp, term, reduction, fn=rec.name)
+            total = r if total is None else total + r
+        return finish_elements(p, total, "none", rec.name, None, None)
+
+
+class _Apart(Prepared):
+    """Inputs of a ``separate`` elementwise loss that do not combine: each term is reduced alone."""
+
+    __slots__ = ()
+
+
+def _combine(arrays: tuple[Array, ...]) -> bool:
+    """Whether the inputs combine elementwise: one shape that every other broadcasts to."""
+    shapes = [tuple(a.shape) for a in arrays if hasattr(a, "shape")]
+    if len(shapes) < 2 or all(s == shapes[0] for s in shapes):
+        return True
+    full = broadcast_shapes(*shapes)
+    return full is not None and full in shapes
 
 
 class Manual(Kind):
@@ -382,17 +445,17 @@ def _generate(rec: LossRecord, body: Callable[..., Any], kind: Kind, body_option
     common = "sample_weight=sample_weight, where=where, reduction=reduction" + (", axis=axis" if rec.has_axis else "")
     all_opts = "".join(f"{o}={o}, " for o in rec.options)
     lines.append("    if _fast:")
-    lines.append("        f = _fast_path(_fast, xp)")
-    lines.append("        if f is not None:")
-    lines.append(f"            r = f({', '.join(inputs)}, {all_opts}{common})")
-    lines.append("            if r is not NotImplemented:")
-    lines.append("                return r")
+    lines.append("        _f = _fast_path(_fast, xp)")
+    lines.append("        if _f is not None:")
+    lines.append(f"            _r = _f({', '.join(inputs)}, {all_opts}{common})")
+    lines.append("            if _r is not NotImplemented:")
+    lines.append("                return _r")
     if kind.manual:
         lines.append(f"    return _body(xp, {', '.join(inputs)}, {all_opts}{common})")
     else:
         # 4. prepare, 5. body, 6. finish
         kopts = "".join(f", {o}={o}" for o in kind_options) + (", axis=axis" if rec.has_axis else "")
-        lines.append(f"    p = _prepare(_REC, xp, ({', '.join(inputs)},), sample_weight, where{kopts})")
+        lines.append(f"    _p = _prepare(_REC, xp, ({', '.join(inputs)},), sample_weight, where{kopts})")
         for opt in body_options:
             c = rec.constraints[opt]
             if type(c).prepare is Constraint.prepare:
@@ -400,12 +463,12 @@ def _generate(rec: LossRecord, body: Callable[..., Any], kind: Kind, body_option
             ns[f"_prep_{opt}"] = _bind_prepare(c, opt)
             if c.skip_prepare is not None:
                 lines.append(f"    if not ({c.skip_prepare.format(var=opt)}):")
-                lines.append(f"        {opt} = _prep_{opt}(p, {opt})")
+                lines.append(f"        {opt} = _prep_{opt}(_p, {opt})")
             else:
-                lines.append(f"    {opt} = _prep_{opt}(p, {opt})")
-        first = "p" if kind.context else "p.xp"
+                lines.append(f"    {opt} = _prep_{opt}(_p, {opt})")
+        first = "_p" if kind.context else "_p.xp"
         bopts = "".join(f", {o}={o}" for o in body_options)
-        lines.append(f"    return _finish(_REC, p, _body({first}, *p.arrays{bopts}), reduction, sample_weight, where)")
+        lines.append(f"    return _finish(_REC, _p, _body({first}, *_p.arrays{bopts}), reduction, sample_weight, where)")
     src = "\n".join(lines) + "\n"
     filename = f"<lossapi.{name}>"
     linecache.cache[filename] = (len(src), None, src.splitlines(True), filename)  # readable tracebacks

@@ -26,24 +26,12 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .. import _value_checks
-from .._catalog import register
-from .._errors import InputTypeError, InvalidDTypeError, InvalidOptionError, ShapeMismatchError
-from .._native import try_fast
-from .._ops import abs_, amax, astype, finfo_eps, param, relu, safe_sqrt, softplus, stop_gradient
-from .._reduction import reduce
-from .._validation import (
-    _kind,
-    broadcast_shapes,
-    check_bool,
-    check_in_range,
-    check_params_0d,
-    check_where,
-    floating_inputs,
-    same_size,
-)
-from ._classes import device_of
-from ._common import Prepared, finish, resolve, setup
+from .._array import Array, Namespace, device_of, is_number
+from .._errors import InvalidOptionError
+from .._loss import Elementwise, PerElement, loss
+from .._ops import abs_, amax, astype, finfo_eps, relu, safe_sqrt, softplus, stop_gradient
+from .._options import Choice, Flag, Interval
+from ._vectors import Batch, BatchContext, VectorContext, Vectors, floor
 
 __all__ = [
     "contrastive",
@@ -55,141 +43,8 @@ __all__ = [
     "triplet_margin",
 ]
 
-_EPS_PLACEMENTS = ("difference", "root")
-
-
-# -- helpers ----------------------------------------------------------------------------------------
-
-
-def _fits(fn: str, name: str, shape: tuple[Any, ...], none_shape: tuple[Any, ...], what: str) -> None:
-    """``shape`` must broadcast to ``none_shape`` without enlarging it."""
-    full = broadcast_shapes(tuple(shape), tuple(none_shape))
-    if full is None or len(full) != len(none_shape) or not all(same_size(a, b) for a, b in zip(full, none_shape)):
-        raise ShapeMismatchError(
-            f"lossapi.{fn}: `{name}` has shape {tuple(shape)}, which does not broadcast to the per-element "
-            f"loss shape {tuple(none_shape)} ({what})."
-        )
-
-
-def _feature_axis(fn: str, axis: Any, ndim: int, first: str) -> int:
-    if not isinstance(axis, int) or isinstance(axis, bool):
-        raise InvalidOptionError(f"lossapi.{fn}: axis must be an int, got {axis!r}.")
-    if ndim == 0:
-        raise ShapeMismatchError(
-            f"lossapi.{fn}: `{first}` is 0-d, but this loss needs a feature axis; pass vectors of shape (..., D)."
-        )
-    if not -ndim <= axis < ndim:
-        raise InvalidOptionError(
-            f"lossapi.{fn}: axis={axis} is out of range for `{first}` with {ndim} dimension(s); "
-            f"use an axis in [{-ndim}, {ndim - 1}]."
-        )
-    return axis % ndim
-
-
-def _python_number(fn: str, name: str, value: Any) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise InvalidOptionError(
-            f"lossapi.{fn}: {name} must be a Python number (it selects the formula), got {type(value).__name__} {value!r}."
-        )
-
-
-def _signs(xp: Any, t: Any, is_bool: bool) -> Any:
-    """Boolean targets as signs (True -> 1, False -> -1); others unchanged."""
-    return 2 * t - 1 if is_bool else t
-
-
-def _is_bool(t: Any) -> bool:
-    return hasattr(t, "dtype") and _kind(t.dtype) == "bool"
-
-
-def _setup_vectors(
-    fn: str,
-    names: str,
-    vectors: tuple[Any, ...],
-    targets: tuple[Any, ...],
-    *,
-    axis: int,
-    sample_weight: Any,
-    where: Any,
-    reduction: str,
-    xp: Any,
-    params: tuple[Any, ...] = (),
-    bool_signs: bool = True,
-) -> tuple[Prepared, tuple[Any, ...], int]:
-    """Validate and prepare the inputs of a loss over a feature axis.
-
-    ``names`` names, space separated, the ``vectors``, the ``targets``, ``sample_weight``,
-    ``where`` and the ``params``. Returns the prepared vectors (compute dtype, ``where``-excluded
-    vectors filled with ones), the targets in the compute dtype (booleans as signs when
-    ``bool_signs``, else as 0/1) and the non-negative feature axis.
-    """
-    nm = names.split()
-    nv, nt = len(vectors), len(targets)
-    if xp is None:
-        xp = resolve(fn, names, reduction, *vectors, *targets, sample_weight, where, *params)
-    elif _value_checks.active:  # value checks (lossapi.check_values) when resolve was skipped
-        _value_checks.check_call(fn, xp)
-    for name, v in zip(nm, vectors):
-        if not hasattr(v, "shape"):
-            raise InputTypeError(
-                f"lossapi.{fn}: `{name}` must be an array, got {type(v).__name__}; convert it first with "
-                f"xp.asarray({name}) using the array library of the other inputs."
-            )
-        if v.ndim == 0:
-            raise ShapeMismatchError(
-                f"lossapi.{fn}: `{name}` is 0-d, but this loss needs a feature axis; pass vectors of shape (..., D)."
-            )
-    out_dtype, dtype, *vecs = floating_inputs(xp, fn, " ".join(nm[:nv]), *vectors)
-    full = broadcast_shapes(*(tuple(v.shape) for v in vecs))
-    assert full is not None  # floating_inputs has raised if the vectors do not broadcast
-    ax = _feature_axis(fn, axis, len(full), nm[0])
-    if full[ax] == 0:
-        raise ShapeMismatchError(
-            f"lossapi.{fn}: the vectors have shape {full}, with no features (the feature axis {axis} has "
-            "size 0); pass vectors of shape (..., D) with D >= 1. (An empty batch is fine.)"
-        )
-    none_shape = tuple(s for i, s in enumerate(full) if i != ax)
-    what = "the embeddings' broadcast shape without the feature axis"
-    ts = []
-    for name, t in zip(nm[nv:nv + nt], targets):
-        if isinstance(t, (int, float)) and not isinstance(t, bool):
-            ts.append(t)
-            continue
-        if not hasattr(t, "dtype"):
-            raise InputTypeError(
-                f"lossapi.{fn}: `{name}` must be an array or a Python number, got {type(t).__name__}; "
-                f"convert it first with xp.asarray({name}) using the array library of the other inputs."
-            )
-        kind = _kind(t.dtype)
-        if kind not in ("float", "int", "bool"):
-            raise InvalidDTypeError(f"lossapi.{fn}: `{name}` has unsupported dtype {t.dtype}.")
-        _fits(fn, name, tuple(t.shape), none_shape, what)
-        t2 = astype(xp, t, dtype)
-        ts.append(_signs(xp, t2, True) if kind == "bool" and bool_signs else t2)
-    if where is not None:
-        check_where(fn, where)
-        _fits(fn, "where", tuple(where.shape), none_shape, what)
-        w = where
-        if w.ndim < len(none_shape):
-            w = xp.reshape(w, (1,) * (len(none_shape) - w.ndim) + tuple(w.shape))
-        wx = xp.expand_dims(w, axis=ax)
-        vecs = [xp.where(wx, v, xp.ones_like(v)) for v in vecs]
-        ts = [t if isinstance(t, (int, float)) else xp.where(w, t, xp.ones_like(t)) for t in ts]
-    if params and not all(isinstance(v, (int, float)) for v in params):
-        check_params_0d(fn, nm[-len(params):], params)
-    ps = tuple(param(xp, p, dtype) for p in params)
-    return Prepared(xp, out_dtype, dtype, tuple(vecs), ps), tuple(ts), ax
-
-
-def _floor(xp: Any, x: Any, lo: Any) -> Any:
-    """``max(x, lo)`` (``lo`` a Python number or 0-d array); the gradient goes to ``x`` only where ``x > lo``."""
-    if not hasattr(lo, "dtype"):
-        lo = xp.asarray(lo, dtype=x.dtype, device=device_of(x))
-    return xp.where(x <= lo, lo, x)  # NaN takes the `x` branch and propagates
-
-
-def _positive_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
+_NONNEGATIVE = Interval(0, None)
+_PAIRS = Elementwise(numbers=("target",), signs=("target",))
 
 
 def _pnorm(xp: Any, v: Any, p: float, axis: int, eps: Any = None) -> Any:
@@ -215,17 +70,23 @@ def _pnorm(xp: Any, v: Any, p: float, axis: int, eps: Any = None) -> Any:
     return xp.where(pos, xp.where(pos, s, xp.ones_like(s)) ** (1.0 / p), xp.zeros_like(s))
 
 
-def _check_margin(fn: str, margin: Any, low: float | None = None) -> None:
-    check_in_range(fn, "margin", margin, low=low)
+def _cosine(xp: Any, dot: Any, den2: Any, positive: bool) -> Any:
+    """``dot / sqrt(den2)``, and 0 where ``den2`` is 0 unless it is known ``positive``."""
+    if positive:
+        return dot / xp.sqrt(den2)
+    pos = ~(den2 <= 0)  # NaN propagates
+    return xp.where(pos, dot / xp.sqrt(xp.where(pos, den2, xp.ones_like(den2))), xp.zeros_like(den2))
 
 
-# -- cosine --------------------------------------------------------------------------------------------
+# -- cosine ------------------------------------------------------------------------------------
 
 
-@register(
+@loss(
+    Vectors(),
     family="embedding",
     task="similarity",
-    input_spaces={"pred": "real", "target": "real"},
+    inputs={"pred": "real", "target": "real"},
+    options={"eps": (1e-8, _NONNEGATIVE)},
     formula="1 - <a, b> / (max(|a|, eps) max(|b|, eps)) over axis",
     bounded=True,
     counterparts={
@@ -233,18 +94,7 @@ def _check_margin(fn: str, margin: Any, low: float | None = None) -> None:
         "optax": "optax.losses.cosine_distance(pred, target, epsilon=eps**2, axis=axis)",
     },
 )
-def cosine_distance(
-    pred: Any,
-    target: Any,
-    /,
-    *,
-    eps: Any = 1e-8,
-    sample_weight: Any = None,
-    where: Any = None,
-    reduction: str = "mean",
-    axis: int = -1,
-    xp: Any = None,
-) -> Any:
+def cosine_distance(c: VectorContext, pred: Array, target: Array, *, eps: Any) -> Any:
     r"""Cosine distance: one minus the cosine similarity of two vectors.
 
     .. math::
@@ -262,17 +112,6 @@ def cosine_distance(
         Vectors with the feature axis at ``axis``; floating, broadcastable together.
     eps : float or 0-d array, default 1e-8
         Floor :math:`\epsilon \ge 0` of each norm.
-    sample_weight : array, optional
-        Weights broadcastable to the per-element loss (the inputs' shape without ``axis``);
-        ``"mean"`` is ``sum(w*l)/sum(w)``.
-    where : bool array, optional
-        Same shape rules; vectors where False are excluded (they may hold NaN/inf).
-    reduction : {"mean", "sum", "none"}
-        ``"none"`` returns the broadcast shape without ``axis``.
-    axis : int, default -1
-        Feature axis.
-    xp : namespace, optional
-        Array namespace; inferred from the inputs when None.
 
     Returns
     -------
@@ -297,49 +136,27 @@ def cosine_distance(
     >>> la.cosine_distance(a, b, reduction="none").round(12).tolist()
     [1.0, 0.0, 1.0]
     """
-    fn = "cosine_distance"
-    check_in_range(fn, "eps", eps, low=0.0)
-    p, _, ax = _setup_vectors(fn, "pred target sample_weight where eps", (pred, target), (), axis=axis,
-                              sample_weight=sample_weight, where=where, reduction=reduction, xp=xp, params=(eps,))
-    xp = p.xp
-    a, b = p.arrays
-    (e,) = p.params
-    dot = xp.sum(a * b, axis=ax)
-    n2a = xp.sum(a * a, axis=ax)
-    n2b = xp.sum(b * b, axis=ax)
-    if _positive_number(e):
-        # max(|a|, eps) = sqrt(max(|a|^2, eps^2)): the square root of a positive number.
-        e2 = e * e
-        cos = dot / (xp.sqrt(_floor(xp, n2a, e2)) * xp.sqrt(_floor(xp, n2b, e2)))
-    else:  # eps = 0 or an array: a zero vector may make the denominator 0
-        den = _floor(xp, safe_sqrt(xp, n2a), e) * _floor(xp, safe_sqrt(xp, n2b), e)
-        pos = ~(den <= 0)  # NaN propagates
-        cos = xp.where(pos, dot / xp.where(pos, den, xp.ones_like(den)), xp.zeros_like(den))
-    return finish(p, 1 - cos, reduction, fn=fn, sample_weight=sample_weight, where=where)
+    xp, ax = c.xp, c.axis
+    dot = xp.sum(pred * target, axis=ax)
+    n2a, n2b = xp.sum(pred * pred, axis=ax), xp.sum(target * target, axis=ax)
+    if is_number(eps) and eps > 0:  # max(|a|, eps) = sqrt(max(|a|^2, eps^2))
+        return 1 - dot / (xp.sqrt(floor(xp, n2a, eps * eps)) * xp.sqrt(floor(xp, n2b, eps * eps)))
+    den = floor(xp, safe_sqrt(xp, n2a), eps) * floor(xp, safe_sqrt(xp, n2b), eps)
+    return 1 - _cosine(xp, dot, den * den, False)
 
 
-@register(
+@loss(
+    Vectors(targets=("target",)),
     family="embedding",
     task="similarity",
-    input_spaces={"x1": "real", "x2": "real", "target": "sign"},
+    inputs={"x1": "real", "x2": "real", "target": "sign"},
+    options={"margin": (0.0, Interval(-1, 1)), "eps": (1e-12, _NONNEGATIVE)},
     formula="t = 1: 1 - cos; t = -1: max(0, cos - margin); cos = <a, b> / sqrt((|a|^2 + eps)(|b|^2 + eps))",
     bounded=True,
     counterparts={"torch": "torch.nn.functional.cosine_embedding_loss(x1, x2, target, margin=margin)"},
+    value_rules={"target": "unchecked"},
 )
-def cosine_embedding(
-    x1: Any,
-    x2: Any,
-    target: Any,
-    /,
-    *,
-    margin: Any = 0.0,
-    eps: Any = 1e-12,
-    sample_weight: Any = None,
-    where: Any = None,
-    reduction: str = "mean",
-    axis: int = -1,
-    xp: Any = None,
-) -> Any:
+def cosine_embedding(c: VectorContext, x1: Array, x2: Array, target: Any, *, margin: Any, eps: Any) -> Any:
     r"""Cosine embedding loss for similar (+1) and dissimilar (-1) pairs (torch's).
 
     .. math::
@@ -364,8 +181,6 @@ def cosine_embedding(
         :math:`m \in [-1, 1]` (the range of the cosine, as torch documents).
     eps : float or 0-d array, default 1e-12
         :math:`\epsilon \ge 0` added to each squared norm (torch's fixed ``EPSILON``).
-    sample_weight, where, reduction, axis, xp
-        As for :func:`cosine_distance`.
 
     Returns
     -------
@@ -386,51 +201,27 @@ def cosine_embedding(
     >>> la.cosine_embedding(a, b, np.array([1, -1, -1]), margin=0.5, reduction="none").round(6).tolist()
     [1.0, 0.5, 0.207107]
     """
-    fn = "cosine_embedding"
-    check_in_range(fn, "margin", margin, low=-1.0, high=1.0)
-    check_in_range(fn, "eps", eps, low=0.0)
-    p, (t,), ax = _setup_vectors(fn, "x1 x2 target sample_weight where margin eps", (x1, x2), (target,), axis=axis,
-                                 sample_weight=sample_weight, where=where, reduction=reduction, xp=xp,
-                                 params=(margin, eps))
-    xp = p.xp
-    a, b = p.arrays
-    m, e = p.params
-    dot = xp.sum(a * b, axis=ax)
-    den2 = (xp.sum(a * a, axis=ax) + e) * (xp.sum(b * b, axis=ax) + e)
-    if _positive_number(e):
-        cos = dot / xp.sqrt(den2)
-    else:
-        pos = ~(den2 <= 0)  # NaN propagates
-        cos = xp.where(pos, dot / xp.sqrt(xp.where(pos, den2, xp.ones_like(den2))), xp.zeros_like(den2))
-    if isinstance(t, (int, float)):  # a Python number for every pair
-        t = xp.full_like(cos, t)
+    xp, ax = c.xp, c.axis
+    den2 = (xp.sum(x1 * x1, axis=ax) + eps) * (xp.sum(x2 * x2, axis=ax) + eps)
+    cos = _cosine(xp, xp.sum(x1 * x2, axis=ax), den2, is_number(eps) and eps > 0)
+    t = xp.full_like(cos, target) if is_number(target) else target
     zero = xp.zeros_like(cos)
-    loss = xp.where(t == 1, 1 - cos, zero) + xp.where(t == -1, relu(xp, cos - m), zero)
-    return finish(p, loss, reduction, fn=fn, sample_weight=sample_weight, where=where)
+    return xp.where(t == 1, 1 - cos, zero) + xp.where(t == -1, relu(xp, cos - margin), zero)
 
 
-# -- distances ------------------------------------------------------------------------------------------
+# -- distances ---------------------------------------------------------------------------------
 
 
-@register(
+@loss(
+    Vectors(targets=("similar",), bool_signs=False),
     family="embedding",
     task="metric learning",
-    input_spaces={"x1": "real", "x2": "real", "similar": "probability"},
+    inputs={"x1": "real", "x2": "real", "similar": "probability"},
+    options={"margin": (1.0, _NONNEGATIVE)},
     formula="s d^2 + (1 - s) max(0, m - d)^2, d = ||x1 - x2||_2 over axis",
+    smooth=False,
 )
-def contrastive(
-    x1: Any,
-    x2: Any,
-    similar: Any,
-    /,
-    *,
-    margin: Any = 1.0,
-    sample_weight: Any = None,
-    where: Any = None,
-    reduction: str = "mean",
-    axis: int = -1,
-    xp: Any = None,
-) -> Any:
+def contrastive(c: VectorContext, x1: Array, x2: Array, similar: Any, *, margin: Any) -> Any:
     r"""Contrastive (pair margin) loss of Hadsell, Chopra & LeCun (2006).
 
     .. math::
@@ -452,8 +243,6 @@ def contrastive(
         broadcastable to the per-element shape (the inputs' shape without ``axis``).
     margin : float or 0-d array, default 1.0
         :math:`m \ge 0`.
-    sample_weight, where, reduction, axis, xp
-        As for :func:`cosine_distance`.
 
     Returns
     -------
@@ -474,25 +263,32 @@ def contrastive(
     >>> la.contrastive(a, b, np.array([1, 0, 0]), reduction="none").round(12).tolist()
     [25.0, 0.25, 0.0]
     """
-    fn = "contrastive"
-    _check_margin(fn, margin, low=0.0)
-    p, (s,), ax = _setup_vectors(fn, "x1 x2 similar sample_weight where margin", (x1, x2), (similar,), axis=axis,
-                                 sample_weight=sample_weight, where=where, reduction=reduction, xp=xp,
-                                 params=(margin,), bool_signs=False)
-    xp = p.xp
-    a, b = p.arrays
-    (m,) = p.params
-    diff = a - b
-    d2 = xp.sum(diff * diff, axis=ax)
-    h = relu(xp, m - safe_sqrt(xp, d2))
-    loss = s * d2 + (1 - s) * (h * h)
-    return finish(p, loss, reduction, fn=fn, sample_weight=sample_weight, where=where)
+    diff = x1 - x2
+    d2 = c.xp.sum(diff * diff, axis=c.axis)
+    h = relu(c.xp, margin - safe_sqrt(c.xp, d2))
+    return similar * d2 + (1 - similar) * (h * h)
 
 
-@register(
+def _check_root(fn: str, root: bool, p: float, eps: Any) -> None:
+    """With ``eps`` inside the root (optax), ``eps >= 0`` and ``p`` finite."""
+    if root and is_number(eps) and not eps >= 0:
+        raise InvalidOptionError(f"lossapi.{fn}: eps={eps!r} is out of range; with eps_placement='root' it must be >= 0.")
+    if root and p == math.inf:
+        raise InvalidOptionError(f"lossapi.{fn}: p=inf has no root to put eps in; use eps_placement='difference'.")
+
+
+@loss(
+    Vectors(),
     family="embedding",
     task="metric learning",
-    input_spaces={"anchor": "real", "positive": "real", "negative": "real"},
+    inputs={"anchor": "real", "positive": "real", "negative": "real"},
+    options={
+        "margin": (1.0, _NONNEGATIVE),
+        "p": (2, Interval(0, math.inf, closed="right", arrays=False)),
+        "eps": (1e-6, Interval()),
+        "swap": (False, Flag()),
+        "eps_placement": ("difference", Choice("difference", "root")),
+    },
     formula="max(0, m + d(a, p) - d(a, n)), d(x, y) = ||x - y + eps||_p over axis (swap: min(d(a, n), d(p, n)))",
     counterparts={
         "torch": "torch.nn.functional.triplet_margin_loss(anchor, positive, negative, margin=margin, p=p, eps=eps, "
@@ -501,23 +297,8 @@ def contrastive(
                  "margin=margin, eps=eps).mean()  # eps_placement='root'",
     },
 )
-def triplet_margin(
-    anchor: Any,
-    positive: Any,
-    negative: Any,
-    /,
-    *,
-    margin: Any = 1.0,
-    p: float = 2,
-    eps: Any = 1e-6,
-    swap: bool = False,
-    eps_placement: str = "difference",
-    sample_weight: Any = None,
-    where: Any = None,
-    reduction: str = "mean",
-    axis: int = -1,
-    xp: Any = None,
-) -> Any:
+def triplet_margin(c: VectorContext, anchor: Array, positive: Array, negative: Array, *, margin: Any, p: float, eps: Any,
+                   swap: bool, eps_placement: str) -> Any:
     r"""Triplet margin loss (Balntas et al., 2016), torch's ``triplet_margin_loss``.
 
     .. math::
@@ -552,8 +333,6 @@ def triplet_margin(
         Where ``eps`` enters the distance: torch's ``pairwise_distance``
         (:math:`\lVert x - y + \epsilon\rVert_p`) or optax's
         (:math:`(\sum |x - y|^p + \epsilon)^{1/p}`).
-    sample_weight, where, reduction, axis, xp
-        As for :func:`cosine_distance`.
 
     Returns
     -------
@@ -585,76 +364,33 @@ def triplet_margin(
     >>> la.triplet_margin(a, pos, neg, eps=0.0, p=1, reduction="none").tolist()
     [7.0, 0.0]
     """
-    fn = "triplet_margin"
-    _check_margin(fn, margin, low=0.0)
-    _python_number(fn, "p", p)
-    if not p > 0:
-        raise InvalidOptionError(f"lossapi.{fn}: p={p!r} is out of range; the norm degree must be > 0.")
-    if eps_placement not in _EPS_PLACEMENTS:
-        raise InvalidOptionError(
-            f"lossapi.{fn}: eps_placement={eps_placement!r} is not one of 'difference' (torch), 'root' (optax)."
-        )
-    if eps_placement == "root":
-        check_in_range(fn, "eps", eps, low=0.0)
-        if p == math.inf:
-            raise InvalidOptionError(f"lossapi.{fn}: p=inf has no root to put eps in; use eps_placement='difference'.")
-    else:
-        check_in_range(fn, "eps", eps)
-    check_bool(fn, "swap", swap)
-    names = "anchor positive negative sample_weight where margin eps"
-    xp = resolve(fn, names, reduction, anchor, positive, negative, sample_weight, where, margin, eps, xp=xp)
-    out = try_fast(fn, xp, anchor, positive, negative, margin=margin, p=p, eps=eps, swap=swap,
-                   eps_placement=eps_placement, sample_weight=sample_weight, where=where, reduction=reduction,
-                   axis=axis)
-    if out is not NotImplemented:
-        return out
-    prep, _, ax = _setup_vectors(fn, names,
-                                 (anchor, positive, negative), (), axis=axis, sample_weight=sample_weight,
-                                 where=where, reduction=reduction, xp=xp, params=(margin, eps))
-    xp = prep.xp
-    a, pos, neg = prep.arrays
-    m, e = prep.params
-
-    if eps_placement == "root":
-        def dist(x: Any, y: Any) -> Any:
-            return _pnorm(xp, x - y, p, ax, e)
-    else:
-        def dist(x: Any, y: Any) -> Any:
-            return _pnorm(xp, x - y + e, p, ax)
-
-    d_pos = dist(a, pos)
-    d_neg = dist(a, neg)
+    xp, ax = c.xp, c.axis
+    root = eps_placement == "root"  # optax: (sum |x - y|^p + eps)^(1/p); torch: ||x - y + eps||_p
+    _check_root(c.fn, root, p, eps)
+    d_pos = _pnorm(xp, anchor - positive, p, ax, eps) if root else _pnorm(xp, anchor - positive + eps, p, ax)
+    d_neg = _pnorm(xp, anchor - negative, p, ax, eps) if root else _pnorm(xp, anchor - negative + eps, p, ax)
     if swap:
-        d_swap = dist(pos, neg)
+        d_swap = _pnorm(xp, positive - negative, p, ax, eps) if root else _pnorm(xp, positive - negative + eps, p, ax)
         d_neg = xp.where(d_swap < d_neg, d_swap, d_neg)
-    loss = relu(xp, m + d_pos - d_neg)
-    return finish(prep, loss, reduction, fn=fn, sample_weight=sample_weight, where=where)
+    return relu(xp, margin + d_pos - d_neg)
 
 
-# -- elementwise pair losses ----------------------------------------------------------------------------
+# -- elementwise pair losses -------------------------------------------------------------------
 
 
-@register(
+@loss(
+    _PAIRS,
     family="embedding",
     task="ranking",
-    input_spaces={"x1": "real", "x2": "real", "target": "sign"},
+    inputs={"x1": "real", "x2": "real", "target": "sign"},
+    options={"margin": (0.0, Interval())},
     formula="max(0, -t (x1 - x2) + m)",
     convex=True,
     robust=True,
     counterparts={"torch": "torch.nn.functional.margin_ranking_loss(x1, x2, target, margin=margin)"},
+    value_rules={"target": "unchecked"},
 )
-def margin_ranking(
-    x1: Any,
-    x2: Any,
-    target: Any,
-    /,
-    *,
-    margin: Any = 0.0,
-    sample_weight: Any = None,
-    where: Any = None,
-    reduction: str = "mean",
-    xp: Any = None,
-) -> Any:
+def margin_ranking(xp: Namespace, x1: Array, x2: Array, target: Array, *, margin: Any) -> Any:
     r"""Margin ranking loss (pairwise hinge), torch's ``margin_ranking_loss``.
 
     .. math:: \ell = \max\bigl(0,\; -t\,(x_1 - x_2) + m\bigr)
@@ -672,19 +408,6 @@ def margin_ranking(
         Signs in {1, -1}: floating, integer or boolean, broadcastable with the scores.
     margin : float or 0-d array, default 0.0
         :math:`m`.
-    sample_weight : array, optional
-        Weights broadcastable to the per-element loss; ``"mean"`` is ``sum(w*l)/sum(w)``.
-    where : bool array, optional
-        Entries where False are excluded (they may hold inf/NaN).
-    reduction : {"mean", "sum", "none"}
-        ``"none"`` returns the per-element loss of the broadcast shape.
-    xp : namespace, optional
-        Array namespace; inferred from the inputs when None.
-
-    Returns
-    -------
-    array
-        0-d for ``"mean"``/``"sum"``, else the broadcast shape.
 
     Notes
     -----
@@ -698,38 +421,22 @@ def margin_ranking(
     ...                   margin=0.5, reduction="none").tolist()
     [1.5, 0.5, 2.5]
     """
-    fn = "margin_ranking"
-    _check_margin(fn, margin)
-    is_bool = _is_bool(target)
-    p = setup(fn, "x1 x2 target sample_weight where margin", (x1, x2, target), sample_weight=sample_weight,
-              where=where, reduction=reduction, xp=xp, params=(margin,))
-    xp = p.xp
-    a, b, t = p.arrays
-    (m,) = p.params
-    t = _signs(xp, t, is_bool)
-    return finish(p, relu(xp, m - t * (a - b)), reduction, fn=fn, sample_weight=sample_weight, where=where)
+    return relu(xp, margin - target * (x1 - x2))
 
 
-@register(
+@loss(
+    _PAIRS,
     family="embedding",
     task="metric learning",
-    input_spaces={"distances": "real", "target": "sign"},
+    inputs={"distances": "real", "target": "sign"},
+    options={"margin": (1.0, Interval())},
     formula="t = 1: x; t = -1: max(0, m - x)",
     convex=True,
     robust=True,
     counterparts={"torch": "torch.nn.functional.hinge_embedding_loss(distances, target, margin=margin)"},
+    value_rules={"target": "unchecked"},
 )
-def hinge_embedding(
-    distances: Any,
-    target: Any,
-    /,
-    *,
-    margin: Any = 1.0,
-    sample_weight: Any = None,
-    where: Any = None,
-    reduction: str = "mean",
-    xp: Any = None,
-) -> Any:
+def hinge_embedding(xp: Namespace, distances: Array, target: Array, *, margin: Any) -> Any:
     r"""Hinge embedding loss on (precomputed) distances, torch's ``hinge_embedding_loss``.
 
     .. math::
@@ -749,13 +456,6 @@ def hinge_embedding(
         Signs in {1, -1}: floating, integer or boolean, broadcastable with ``distances``.
     margin : float or 0-d array, default 1.0
         :math:`m`.
-    sample_weight, where, reduction, xp
-        As for :func:`margin_ranking`.
-
-    Returns
-    -------
-    array
-        0-d for ``"mean"``/``"sum"``, else the broadcast shape.
 
     Notes
     -----
@@ -768,46 +468,41 @@ def hinge_embedding(
     >>> la.hinge_embedding(np.array([0.3, 0.3, 2.0]), np.array([1, -1, -1]), reduction="none").tolist()
     [0.3, 0.7, 0.0]
     """
-    fn = "hinge_embedding"
-    _check_margin(fn, margin)
-    is_bool = _is_bool(target)
-    p = setup(fn, "distances target sample_weight where margin", (distances, target), sample_weight=sample_weight,
-              where=where, reduction=reduction, xp=xp, params=(margin,))
-    xp = p.xp
-    x, t = p.arrays
-    (m,) = p.params
-    t = _signs(xp, t, is_bool)
-    if isinstance(t, (int, float)):
-        t = xp.full_like(x, t)
-    zero = xp.zeros_like(x) if t.shape == x.shape else xp.zeros_like(x + t)
-    loss = xp.where(t != 1, relu(xp, m - x), zero) + xp.where(t != -1, x, zero)
-    return finish(p, loss, reduction, fn=fn, sample_weight=sample_weight, where=where)
+    zero = xp.zeros_like(distances) if target.shape == distances.shape else xp.zeros_like(distances + target)
+    return xp.where(target != 1, relu(xp, margin - distances), zero) + xp.where(target != -1, distances, zero)
 
 
-# -- NT-Xent ---------------------------------------------------------------------------------------------
+# -- NT-Xent -----------------------------------------------------------------------------------
 
 
-@register(
+def _pairs(c: BatchContext, labels: Array, size: int) -> tuple[Array, Array]:
+    """Positive pairs (same label, not the anchor itself) and negative pairs (other label) of a
+    batch of ``size`` rows, as (..., B, B) masks; pairs with a ``where``-excluded row are neither."""
+    xp = c.xp
+    ar = xp.arange(size, device=device_of(labels))
+    eye = xp.expand_dims(ar, axis=1) == xp.expand_dims(ar, axis=0)
+    same = xp.expand_dims(labels, axis=-1) == xp.expand_dims(labels, axis=-2)
+    pos, neg = same & ~eye, ~same
+    if c.kept is not None:
+        pair_ok = xp.expand_dims(c.kept, axis=-1) & xp.expand_dims(c.kept, axis=-2)
+        pos, neg = pos & pair_ok, neg & pair_ok
+    return pos, neg
+
+
+@loss(
+    Batch(),
     family="embedding",
     task="self-supervised",
-    input_spaces={"embeddings": "real", "labels": "label"},
+    inputs={"embeddings": "real", "labels": "label"},
+    options={"temperature": (0.07, Interval(0, None, closed="neither"))},
     formula="sum_{j in P(i)} -log(exp(c_ij / T) / (exp(c_ij / T) + sum_{k in N(i)} exp(c_ik / T))), "
             "c = cosine similarity; mean over positive pairs",
     smooth=True,
     probabilistic=True,
     counterparts={"optax": "optax.losses.ntxent(embeddings, labels, temperature=temperature)"},
+    value_rules={"labels": "unchecked"},
 )
-def ntxent(
-    embeddings: Any,
-    labels: Any,
-    /,
-    *,
-    temperature: Any = 0.07,
-    sample_weight: Any = None,
-    where: Any = None,
-    reduction: str = "mean",
-    xp: Any = None,
-) -> Any:
+def ntxent(c: BatchContext, embeddings: Array, labels: Array, *, temperature: Any) -> Any:
     r"""Normalized temperature-scaled cross-entropy (NT-Xent, SimCLR), optax's ``ntxent``.
 
     For a batch of embeddings :math:`z_1, \dots, z_B` (rows of ``embeddings``) with group
@@ -841,15 +536,6 @@ def ntxent(
         are positive pairs.
     temperature : float or 0-d array, default 0.07
         :math:`T > 0`.
-    sample_weight : array, optional
-        Per-anchor weights, broadcastable to ``(..., B)``.
-    where : bool array, optional
-        Broadcastable to ``(..., B)``; rows where False are excluded both as anchors and as
-        positives/negatives of the other rows (padding), and may hold NaN/inf and any label.
-    reduction : {"mean", "sum", "none"}
-        See above.
-    xp : namespace, optional
-        Array namespace; inferred from the inputs when None.
 
     Returns
     -------
@@ -872,72 +558,18 @@ def ntxent(
     >>> la.ntxent(z, y, temperature=1.0, reduction="none").round(6).tolist()
     [0.551445, 0.551445, 0.551445, 0.551445]
     """
-    fn = "ntxent"
-    check_in_range(fn, "temperature", temperature, low=0.0, low_open=True)
-    if xp is None:
-        xp = resolve(fn, "embeddings labels sample_weight where temperature", reduction, embeddings, labels,
-                     sample_weight, where, temperature)
-    if not hasattr(embeddings, "shape") or not hasattr(labels, "shape"):
-        raise InputTypeError(f"lossapi.{fn}: `embeddings` and `labels` must be arrays.")
-    if _kind(embeddings.dtype) != "float":
-        raise InvalidDTypeError(
-            f"lossapi.{fn}: `embeddings` must have a real floating dtype, got {embeddings.dtype}; "
-            "cast it first, e.g. xp.astype(embeddings, xp.float32)."
-        )
-    if _kind(labels.dtype) != "int":
-        raise InvalidDTypeError(
-            f"lossapi.{fn}: `labels` must hold integer group labels, got dtype {labels.dtype}."
-        )
-    if embeddings.ndim < 2:
-        raise ShapeMismatchError(
-            f"lossapi.{fn}: `embeddings` has shape {tuple(embeddings.shape)}; expected (B, D) (or (..., B, D))."
-        )
-    none_shape = tuple(embeddings.shape[:-1])
-    lshape = tuple(labels.shape)
-    if len(lshape) != len(none_shape) or not all(same_size(a, b) for a, b in zip(lshape, none_shape)):
-        raise ShapeMismatchError(
-            f"lossapi.{fn}: `labels` has shape {lshape}, but `embeddings` of shape {tuple(embeddings.shape)} "
-            f"needs one label per row: shape {none_shape}."
-        )
-    out_dtype = embeddings.dtype
-    p = setup(fn, "embeddings sample_weight where temperature", (embeddings,), sample_weight=None, where=None, reduction=reduction, xp=xp,
-              params=(temperature,))
-    (z,) = p.arrays
-    (temp,) = p.params
-    dtype = p.dtype
-    kept = None
-    if where is not None:
-        check_where(fn, where)
-        _fits(fn, "where", tuple(where.shape), none_shape, "one entry per row of `embeddings`")
-        kept = where if where.ndim == len(none_shape) else xp.reshape(
-            where, (1,) * (len(none_shape) - where.ndim) + tuple(where.shape))
-        z = xp.where(xp.expand_dims(kept, axis=-1), z, xp.ones_like(z))
+    xp, z = c.xp, embeddings
     # Rows divided by sqrt(max(|z|^2, eps)): optax's cosine_similarity(epsilon=finfo(dtype).eps).
-    n2 = xp.sum(z * z, axis=-1, keepdims=True)
-    u = z / xp.sqrt(_floor(xp, n2, finfo_eps(xp, out_dtype)))
-    sim = xp.matmul(u, xp.matrix_transpose(u)) / temp
-    # Pair masks (..., B, B): i on the second-to-last axis, k on the last one.
-    B = z.shape[-2]
-    ar = xp.arange(B, device=device_of(z))
-    eye = xp.expand_dims(ar, axis=1) == xp.expand_dims(ar, axis=0)
-    same = xp.expand_dims(labels, axis=-1) == xp.expand_dims(labels, axis=-2)
-    pos = same & ~eye
-    neg = ~same
-    if kept is not None:
-        pair_ok = xp.expand_dims(kept, axis=-1) & xp.expand_dims(kept, axis=-2)
-        pos = pos & pair_ok
-        neg = neg & pair_ok
+    u = z / xp.sqrt(floor(xp, xp.sum(z * z, axis=-1, keepdims=True), finfo_eps(xp, c.out_dtype)))
+    sim = xp.matmul(u, xp.matrix_transpose(u)) / temperature
+    pos, neg = _pairs(c, labels, z.shape[-2])  # (..., B, B): anchor i, partner k
     # log sum_{k in N(i)} exp(sim_ik), shifted by its (constant) maximum.
     zero = xp.zeros_like(sim)
     m = stop_gradient(xp, amax(xp, xp.where(neg, sim, xp.full_like(sim, -math.inf)), axis=-1, keepdims=True))
     m = xp.where(xp.isfinite(m), m, xp.zeros_like(m))
-    e = xp.where(neg, xp.exp(xp.where(neg, sim - m, zero)), zero)
-    total = xp.sum(e, axis=-1, keepdims=True)
+    total = xp.sum(xp.where(neg, xp.exp(xp.where(neg, sim - m, zero)), zero), axis=-1, keepdims=True)
     has_neg = ~(total <= 0)  # NaN propagates
-    lse = m + xp.log(xp.where(has_neg, total, xp.ones_like(total)))
     pair = pos & has_neg
-    terms = xp.where(pair, softplus(xp, xp.where(pair, lse - sim, zero)), zero)
-    loss = xp.sum(terms, axis=-1)
-    count = xp.sum(astype(xp, pos, dtype), axis=-1)
-    return reduce(xp, loss, reduction, fn=fn, sample_weight=sample_weight, where=where, weight=count,
-                  out_dtype=None if out_dtype == dtype else out_dtype, weighted_loss=True)
+    lse = m + xp.log(xp.where(has_neg, total, xp.ones_like(total)))
+    loss = xp.sum(xp.where(pair, softplus(xp, xp.where(pair, lse - sim, zero)), zero), axis=-1)
+    return PerElement(loss, weight=xp.sum(astype(xp, pos, c.dtype), axis=-1), included=True)

@@ -20,70 +20,27 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .._catalog import register
-from .._errors import ShapeMismatchError
+from .._array import Array
+from .._loss import PerElement, loss
 from .._ops import amax, astype, log_softmax, softplus, stop_gradient
-from .._validation import broadcast_shapes, check_where
-from ._classes import finish_classes, resolve_classes, setup_classes
+from ._lists import ListContext, Lists
 
 __all__ = ["listnet", "ranknet"]
 
 _SPACES = {"scores": "real", "relevance": "relevance"}
 
 
-def _setup(fn: str, scores: Any, relevance: Any, *, axis: int, sample_weight: Any, where: Any, reduction: str,
-           xp: Any) -> tuple[Any, Any, Any, Any, Any]:
-    """``(prepared, scores, relevance, valid entries or None, per-list where)``.
-
-    Per-entry masks are applied here (excluded entries set to 0 in the scores and the
-    relevance); per-list masks go through ``setup_classes``.
-    """
-    names = "scores relevance sample_weight where"
-    if xp is None:
-        xp = resolve_classes(fn, names, reduction, scores, relevance, sample_weight, where)
-    per_entry = where is not None and hasattr(scores, "ndim") and where.ndim == scores.ndim and scores.ndim > 0
-    pc = setup_classes(fn, names, scores, relevance, axis=axis, sample_weight=sample_weight,
-                       where=None if per_entry else where, reduction=reduction, xp=xp, labels="float")
-    x, r = pc.x, pc.target
-    if tuple(r.shape) != tuple(x.shape):
-        r = xp.broadcast_to(r, tuple(x.shape))
-    if not per_entry:
-        return pc, x, r, None, where
-    check_where(fn, where)
-    full = broadcast_shapes(tuple(where.shape), tuple(x.shape))
-    if full is None or tuple(full) != tuple(x.shape):
-        raise ShapeMismatchError(
-            f"lossapi.{fn}: `where` has shape {tuple(where.shape)}: a per-entry mask (as many dimensions as "
-            f"`scores`) must broadcast to the scores' shape {tuple(x.shape)}; a per-list mask has the shape "
-            "without the list axis."
-        )
-    valid = where if tuple(where.shape) == tuple(x.shape) else xp.broadcast_to(where, tuple(x.shape))
-    zero = xp.zeros_like(x)
-    x = xp.where(valid, x, zero)
-    r = xp.where(valid, r, zero)
-    return pc, x, r, valid, xp.any(valid, axis=pc.axis)
-
-
-@register(
+@loss(
+    Lists(),
     family="ranking",
-    task="ranking",
-    input_spaces=_SPACES,
+    inputs=_SPACES,
     formula="mean over pairs rel_i > rel_j of log(1 + exp(-(s_i - s_j))), per list",
     convex=True,
     smooth=True,
     probabilistic=True,
+    value_rules={"relevance": "unchecked"},
 )
-def ranknet(
-    scores: Any,
-    relevance: Any,
-    /,
-    *,
-    sample_weight: Any = None,
-    where: Any = None,
-    reduction: str = "mean",
-    axis: int = -1,
-    xp: Any = None,
-) -> Any:
+def ranknet(c: ListContext, scores: Array, relevance: Array) -> Any:
     r"""RankNet: the pairwise logistic loss of Burges et al. (2005), averaged per list.
 
     For a list with scores :math:`s` and relevance :math:`r` along ``axis``, and its ordered
@@ -110,18 +67,6 @@ def ranknet(
     relevance : array
         Graded relevance (floating, integer or boolean), the scores' shape (or broadcastable
         to it); only its order matters.
-    sample_weight : array, optional
-        Per-list weights, broadcastable to the per-list shape (the scores' shape without
-        ``axis``).
-    where : bool array, optional
-        Entry mask (as many dimensions as ``scores``) or list mask (fewer); see the module
-        notes. Excluded items/lists may hold NaN/inf.
-    reduction : {"mean", "sum", "none"}
-        ``"none"`` returns the per-list loss.
-    axis : int, default -1
-        List axis.
-    xp : namespace, optional
-        Array namespace; inferred from the inputs when None.
 
     Returns
     -------
@@ -144,46 +89,30 @@ def ranknet(
     >>> round(float(la.ranknet(s, r)), 6)  # list 1 has no pair: weight 0
     0.25115
     """
-    fn = "ranknet"
-    pc, x, r, valid, list_where = _setup(fn, scores, relevance, axis=axis, sample_weight=sample_weight, where=where,
-                                         reduction=reduction, xp=xp)
-    xp = pc.xp
-    ax = pc.axis
+    xp, ax = c.xp, c.axis
     # Item i at `ax`, item j at `ax + 1`.
-    x_i, x_j = xp.expand_dims(x, axis=ax + 1), xp.expand_dims(x, axis=ax)
-    pair = xp.expand_dims(r, axis=ax + 1) > xp.expand_dims(r, axis=ax)
-    if valid is not None:
-        pair = pair & (xp.expand_dims(valid, axis=ax + 1) & xp.expand_dims(valid, axis=ax))
-    terms = softplus(xp, x_j - x_i)
+    pair = xp.expand_dims(relevance, axis=ax + 1) > xp.expand_dims(relevance, axis=ax)
+    if c.valid is not None:
+        pair = pair & (xp.expand_dims(c.valid, axis=ax + 1) & xp.expand_dims(c.valid, axis=ax))
+    terms = softplus(xp, xp.expand_dims(scores, axis=ax) - xp.expand_dims(scores, axis=ax + 1))
     total = xp.sum(xp.where(pair, terms, xp.zeros_like(terms)), axis=(ax, ax + 1))
-    count = xp.sum(astype(xp, pair, pc.dtype), axis=(ax, ax + 1))
-    has = count > 0
+    count = xp.sum(astype(xp, pair, c.dtype), axis=(ax, ax + 1))
+    has = count > 0  # a list without a pair counts with weight 0
     loss = xp.where(has, total / xp.where(has, count, xp.ones_like(count)), xp.zeros_like(total))
-    return finish_classes(pc, loss, reduction, fn=fn, sample_weight=sample_weight, where=list_where,
-                          weight=astype(xp, has, pc.dtype), weighted_loss=True)
+    return PerElement(loss, weight=astype(xp, has, c.dtype), included=True)
 
 
-@register(
+@loss(
+    Lists(),
     family="ranking",
-    task="ranking",
-    input_spaces=_SPACES,
+    inputs=_SPACES,
     formula="-sum_i r_i log softmax(s)_i over the list",
     convex=True,
     smooth=True,
     probabilistic=True,
     counterparts={"optax": "optax.losses.ranking_softmax_loss(scores, relevance)"},
 )
-def listnet(
-    scores: Any,
-    relevance: Any,
-    /,
-    *,
-    sample_weight: Any = None,
-    where: Any = None,
-    reduction: str = "mean",
-    axis: int = -1,
-    xp: Any = None,
-) -> Any:
+def listnet(c: ListContext, scores: Array, relevance: Array) -> Any:
     r"""ListNet-style softmax ranking loss, optax's ``ranking_softmax_loss``.
 
     .. math:: \ell(s, r) = -\sum_i r_i \log \frac{e^{s_i}}{\sum_j e^{s_j}}
@@ -198,9 +127,6 @@ def listnet(
     relevance : array
         Non-negative relevance labels (floating, integer or boolean), the scores' shape (or
         broadcastable to it).
-    sample_weight, where, reduction, axis, xp
-        As for :func:`ranknet`. With an entry mask, excluded items leave the softmax, and
-        lists without a valid item leave the reduction (optax's ``where``).
 
     Returns
     -------
@@ -221,20 +147,13 @@ def listnet(
     >>> round(float(la.listnet(s, r)), 6)  # -log(e^2 / (e + e^2 + e^3))
     1.407606
     """
-    fn = "listnet"
-    pc, x, r, valid, list_where = _setup(fn, scores, relevance, axis=axis, sample_weight=sample_weight, where=where,
-                                         reduction=reduction, xp=xp)
-    xp = pc.xp
-    ax = pc.axis
+    xp, ax, valid = c.xp, c.axis, c.valid
     if valid is None:
-        loss = -xp.sum(r * log_softmax(xp, x, axis=ax), axis=ax)
-    else:
-        zero = xp.zeros_like(x)
-        m = stop_gradient(xp, amax(xp, xp.where(valid, x, xp.full_like(x, -math.inf)), axis=ax, keepdims=True))
-        m = xp.where(xp.isfinite(m), m, xp.zeros_like(m))
-        shifted = x - m
-        e = xp.where(valid, xp.exp(xp.where(valid, shifted, zero)), zero)
-        total = xp.sum(e, axis=ax, keepdims=True)
-        log_z = xp.log(xp.where(total > 0, total, xp.ones_like(total)))
-        loss = -xp.sum(xp.where(valid, r * (shifted - log_z), zero), axis=ax)
-    return finish_classes(pc, loss, reduction, fn=fn, sample_weight=sample_weight, where=list_where)
+        return -xp.sum(relevance * log_softmax(xp, scores, axis=ax), axis=ax)
+    # The softmax over the kept entries only, shifted by their (constant) maximum.
+    zero = xp.zeros_like(scores)
+    m = stop_gradient(xp, amax(xp, xp.where(valid, scores, xp.full_like(scores, -math.inf)), axis=ax, keepdims=True))
+    shifted = scores - xp.where(xp.isfinite(m), m, xp.zeros_like(m))
+    total = xp.sum(xp.where(valid, xp.exp(xp.where(valid, shifted, zero)), zero), axis=ax, keepdims=True)
+    log_z = xp.log(xp.where(total > 0, total, xp.ones_like(total)))
+    return -xp.sum(xp.where(valid, relevance * (shifted - log_z), zero), axis=ax)
