@@ -30,24 +30,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._catalog import register
-from .._errors import InvalidDTypeError, InvalidOptionError, ShapeMismatchError
+from .._array import Array, Namespace
+from .._loss import ELEMENTWISE, Elementwise, loss
 from .._ops import relu, softplus
-from .._reduction import reduce
-from .._validation import broadcast_shapes
-from ._common import finish, resolve, setup
+from .._options import Choice
 
 __all__ = ["gan_discriminator", "gan_generator"]
 
 KINDS = ("non_saturating", "least_squares", "hinge", "wasserstein")
+_KIND = ("non_saturating", Choice(*KINDS))
 
 
-def _check_kind(fn: str, kind: Any) -> None:
-    if kind not in KINDS:
-        raise InvalidOptionError(f"lossapi.{fn}: kind={kind!r} is not one of {', '.join(map(repr, KINDS))}.")
-
-
-def _real_term(xp: Any, kind: str, r: Any) -> Any:
+def _real_term(xp: Namespace, kind: str, r: Array) -> Array:
     if kind == "non_saturating":
         return softplus(xp, -r)
     if kind == "least_squares":
@@ -57,7 +51,7 @@ def _real_term(xp: Any, kind: str, r: Any) -> Any:
     return -r
 
 
-def _fake_term(xp: Any, kind: str, f: Any) -> Any:
+def _fake_term(xp: Namespace, kind: str, f: Array) -> Array:
     if kind == "non_saturating":
         return softplus(xp, f)
     if kind == "least_squares":
@@ -67,21 +61,12 @@ def _fake_term(xp: Any, kind: str, f: Any) -> Any:
     return f
 
 
-def _elementwise(real: Any, fake: Any) -> bool:
-    """The two inputs combine elementwise: one's shape is the broadcast shape of both."""
-    if not hasattr(real, "shape") or not hasattr(fake, "shape"):
-        return True  # numbers combine elementwise; non-arrays fail in setup with InputTypeError
-    a, b = tuple(real.shape), tuple(fake.shape)
-    if a == b:
-        return True
-    full = broadcast_shapes(a, b)
-    return full is not None and (full == a or full == b)
-
-
-@register(
+@loss(
+    Elementwise(separate=True),
     family="generative",
     task="gan",
-    input_spaces={"real_logits": "logit", "fake_logits": "logit"},
+    inputs={"real_logits": "logit", "fake_logits": "logit"},
+    options={"kind": _KIND},
     formula=("non_saturating: softplus(-r) + softplus(f); least_squares: (r-1)^2/2 + f^2/2; "
              "hinge: relu(1-r) + relu(1+f); wasserstein: f - r"),
     convex=True,
@@ -92,17 +77,7 @@ def _elementwise(real: Any, fake: Any) -> bool:
                   "optax.losses.sigmoid_binary_cross_entropy(fake, 0)  (kind='non_saturating')"),
     },
 )
-def gan_discriminator(
-    real_logits: Any,
-    fake_logits: Any,
-    /,
-    *,
-    kind: str = "non_saturating",
-    sample_weight: Any = None,
-    where: Any = None,
-    reduction: str = "mean",
-    xp: Any = None,
-) -> Any:
+def gan_discriminator(xp: Namespace, real_logits: Array, fake_logits: Array, *, kind: str) -> Any:
     r"""GAN discriminator (critic) loss on the raw outputs for real and generated samples.
 
     .. math::
@@ -122,14 +97,6 @@ def gan_discriminator(
         broadcasting to the other, or a different batch size (see Notes).
     kind : {"non_saturating", "least_squares", "hinge", "wasserstein"}
         The GAN objective (table in the module docstring).
-    sample_weight : array, optional
-        Weights broadcastable to the per-element loss (elementwise inputs only).
-    where : bool array, optional
-        Entries where False are excluded (elementwise inputs only); they may hold inf/NaN.
-    reduction : {"mean", "sum", "none"}
-        ``"none"`` returns the per-element ``real term + fake term`` (elementwise inputs only).
-    xp : namespace, optional
-        Array namespace; inferred from the inputs when None.
 
     Returns
     -------
@@ -161,42 +128,15 @@ def gan_discriminator(
     >>> round(float(la.gan_discriminator(np.zeros(4), np.zeros(2))), 4)  # 2 log 2; batch sizes differ
     1.3863
     """
-    fn = "gan_discriminator"
-    _check_kind(fn, kind)
-    if _elementwise(real_logits, fake_logits):
-        p = setup(fn, "real_logits fake_logits sample_weight where", (real_logits, fake_logits),
-                  sample_weight=sample_weight, where=where, reduction=reduction, xp=xp)
-        xp = p.xp
-        r, f = p.arrays
-        return finish(p, _real_term(xp, kind, r) + _fake_term(xp, kind, f), reduction, fn=fn,
-                      sample_weight=sample_weight, where=where)
-    xp = resolve(fn, "real_logits fake_logits sample_weight where", reduction, real_logits, fake_logits,
-                 sample_weight, where, xp=xp)
-    if reduction == "none" or sample_weight is not None or where is not None:
-        what = "reduction='none'" if reduction == "none" else ("sample_weight" if sample_weight is not None
-                                                                 else "where")
-        raise ShapeMismatchError(
-            f"lossapi.{fn}: `real_logits` {tuple(real_logits.shape)} and `fake_logits` "
-            f"{tuple(fake_logits.shape)} do not combine elementwise, so there is no per-element loss "
-            f"for {what}; use reduction='mean' or 'sum' (mean(real term) + mean(fake term)), or "
-            "inputs of one shape."
-        )
-    p = setup(fn, "real_logits", (real_logits,), sample_weight=None, where=None, reduction=reduction, xp=xp)
-    q = setup(fn, "fake_logits", (fake_logits,), sample_weight=None, where=None, reduction=reduction, xp=xp)
-    if q.dtype != p.dtype:
-        raise InvalidDTypeError(
-            f"lossapi.{fn}: `real_logits` ({real_logits.dtype}) and `fake_logits` ({fake_logits.dtype}) "
-            "must have the same floating dtype when their shapes differ; cast one of them."
-        )
-    out = (reduce(xp, _real_term(xp, kind, p.arrays[0]), reduction, fn=fn)
-           + reduce(xp, _fake_term(xp, kind, q.arrays[0]), reduction, fn=fn))
-    return finish(p, out, "none", fn=fn, sample_weight=None, where=None)
+    return _real_term(xp, kind, real_logits), _fake_term(xp, kind, fake_logits)
 
 
-@register(
+@loss(
+    ELEMENTWISE,
     family="generative",
     task="gan",
-    input_spaces={"fake_logits": "logit"},
+    inputs={"fake_logits": "logit"},
+    options={"kind": _KIND},
     formula="non_saturating: softplus(-f); least_squares: (f-1)^2/2; hinge, wasserstein: -f",
     convex=True,
     smooth=True,
@@ -205,16 +145,7 @@ def gan_discriminator(
         "optax": "optax.losses.sigmoid_binary_cross_entropy(fake, 1)  (kind='non_saturating')",
     },
 )
-def gan_generator(
-    fake_logits: Any,
-    /,
-    *,
-    kind: str = "non_saturating",
-    sample_weight: Any = None,
-    where: Any = None,
-    reduction: str = "mean",
-    xp: Any = None,
-) -> Any:
+def gan_generator(xp: Namespace, fake_logits: Array, *, kind: str) -> Any:
     r"""GAN generator loss on the discriminator's raw outputs for generated samples.
 
     .. math::
@@ -233,14 +164,6 @@ def gan_generator(
         Discriminator outputs (logits / critic scores) on generated samples (floating).
     kind : {"non_saturating", "least_squares", "hinge", "wasserstein"}
         The GAN objective; must match the discriminator's.
-    sample_weight : array, optional
-        Weights broadcastable to ``fake_logits``; ``"mean"`` is ``sum(w*l)/sum(w)``.
-    where : bool array, optional
-        Entries where False are excluded; they may hold inf/NaN.
-    reduction : {"mean", "sum", "none"}
-        ``"none"`` returns the per-element loss (the shape of ``fake_logits``).
-    xp : namespace, optional
-        Array namespace; inferred from the inputs when None.
 
     Returns
     -------
@@ -262,11 +185,5 @@ def gan_generator(
     >>> la.gan_generator(f, kind="wasserstein", reduction="none").tolist()
     [-0.0, -3.0]
     """
-    fn = "gan_generator"
-    _check_kind(fn, kind)
-    p = setup(fn, "fake_logits sample_weight where", (fake_logits,), sample_weight=sample_weight, where=where,
-              reduction=reduction, xp=xp)
-    xp = p.xp
-    (f,) = p.arrays
-    loss = -f if kind in ("hinge", "wasserstein") else _real_term(xp, kind, f)  # real -> 1 for the fakes
-    return finish(p, loss, reduction, fn=fn, sample_weight=sample_weight, where=where)
+    # The generator wants its fakes judged real: the discriminator's real term at the fakes.
+    return -fake_logits if kind in ("hinge", "wasserstein") else _real_term(xp, kind, fake_logits)

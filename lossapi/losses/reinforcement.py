@@ -17,32 +17,35 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .._catalog import register
+from .._array import Array, Namespace, is_number
+from .._loss import ELEMENTWISE, loss
 from .._ops import abs_, clip_max, clip_range, stop_gradient
-from .._validation import check_in_range
-from ._common import finish, setup
+from .._options import Interval
 
 __all__ = ["policy_gradient", "ppo_clip", "value_function"]
 
 
-@register(
+def _log_bounds(xp: Namespace, clip: Any) -> tuple[Any, Any]:
+    """``(log(1 - clip), log(1 + clip))``: the clipping bounds in log space, so that a huge
+    log-ratio is never exponentiated (``-inf`` below when ``clip >= 1``)."""
+    if is_number(clip):
+        return (math.log(1.0 - clip) if clip < 1 else -math.inf), math.log(1.0 + clip)
+    below = clip < 1
+    lo = xp.where(below, xp.log(xp.where(below, 1.0 - clip, xp.ones_like(clip))), -math.inf * xp.ones_like(clip))
+    return lo, xp.log(1.0 + clip)
+
+
+@loss(
+    ELEMENTWISE,
     family="reinforcement",
     task="policy",
-    input_spaces={"log_probs": "log_probability", "advantages": "real"},
+    inputs={"log_probs": "log_probability", "advantages": "real"},
     formula="-log_pi(a|s) * sg(A)",
     convex=True,
     smooth=True,
+    value_rules={"log_probs": "unchecked"},
 )
-def policy_gradient(
-    log_probs: Any,
-    advantages: Any,
-    /,
-    *,
-    sample_weight: Any = None,
-    where: Any = None,
-    reduction: str = "mean",
-    xp: Any = None,
-) -> Any:
+def policy_gradient(xp: Namespace, log_probs: Array, advantages: Array) -> Any:
     r"""Policy-gradient (REINFORCE) surrogate loss: minus log-probability times advantage.
 
     .. math:: \ell = -\log \pi(a \mid s)\, \operatorname{sg}(A)
@@ -57,15 +60,6 @@ def policy_gradient(
     advantages : array
         Advantage estimates (or returns) :math:`A`, broadcastable with ``log_probs``; they
         carry no gradient.
-    sample_weight : array, optional
-        Weights broadcastable to the per-element loss; ``"mean"`` is ``sum(w*l)/sum(w)``.
-    where : bool array, optional
-        Entries where False (e.g. padding after episode ends) are excluded; they may hold
-        inf/NaN.
-    reduction : {"mean", "sum", "none"}
-        ``"none"`` returns the per-element loss of the broadcast shape.
-    xp : namespace, optional
-        Array namespace; inferred from the inputs when None.
 
     Returns
     -------
@@ -83,33 +77,20 @@ def policy_gradient(
     >>> la.policy_gradient(np.log(np.array([0.5, 0.25])), np.array([2.0, -1.0]), reduction="none").round(4).tolist()
     [1.3863, -1.3863]
     """
-    fn = "policy_gradient"
-    p = setup(fn, "log_probs advantages sample_weight where", (log_probs, advantages), sample_weight=sample_weight,
-              where=where, reduction=reduction, xp=xp)
-    xp = p.xp
-    lp, adv = p.arrays
-    return finish(p, -lp * stop_gradient(xp, adv), reduction, fn=fn, sample_weight=sample_weight, where=where)
+    return -log_probs * stop_gradient(xp, advantages)
 
 
-@register(
+@loss(
+    ELEMENTWISE,
     family="reinforcement",
     task="value",
-    input_spaces={"values": "real", "returns": "real"},
+    inputs={"values": "real", "returns": "real"},
+    options={"delta": (None, Interval(0, None, closed="neither", optional=True))},
     formula="(v - R)^2, or huber_delta(v - R) when delta is set",
     convex=True,
     counterparts={"torch": "F.mse_loss(values, returns), or F.huber_loss(values, returns, delta=delta)"},
 )
-def value_function(
-    values: Any,
-    returns: Any,
-    /,
-    *,
-    delta: Any = None,
-    sample_weight: Any = None,
-    where: Any = None,
-    reduction: str = "mean",
-    xp: Any = None,
-) -> Any:
+def value_function(xp: Namespace, values: Array, returns: Array, *, delta: Any) -> Any:
     r"""Value-function (critic) regression loss: squared error, or Huber when ``delta`` is set.
 
     .. math::
@@ -131,13 +112,6 @@ def value_function(
         when they come from the same network.
     delta : float or 0-d array, optional
         Huber threshold, > 0; None (default) gives the squared error.
-    sample_weight, where, reduction, xp
-        As for :func:`policy_gradient`.
-
-    Returns
-    -------
-    array
-        0-d for ``"mean"``/``"sum"``, else the broadcast shape.
 
     Notes
     -----
@@ -153,41 +127,24 @@ def value_function(
     >>> la.value_function(np.array([0.5, 3.0]), np.zeros(2), delta=1.0, reduction="none").tolist()
     [0.125, 2.5]
     """
-    fn = "value_function"
-    if delta is not None:
-        check_in_range(fn, "delta", delta, low=0.0, low_open=True)
-    params = () if delta is None else (delta,)
-    p = setup(fn, "values returns sample_weight where" + (" delta" if params else ""), (values, returns),
-              sample_weight=sample_weight, where=where, reduction=reduction, xp=xp, params=params)
-    xp = p.xp
-    e = p.arrays[0] - p.arrays[1]
+    e = values - returns
     if delta is None:
-        loss = e * e
-    else:  # la.huber's branch-free form
-        a = abs_(xp, e)
-        q = clip_max(xp, a, p.params[0])
-        loss = q * (a - 0.5 * q)
-    return finish(p, loss, reduction, fn=fn, sample_weight=sample_weight, where=where)
+        return e * e
+    a = abs_(xp, e)
+    q = clip_max(xp, a, delta)  # la.huber's branch-free form
+    return q * (a - 0.5 * q)
 
 
-@register(
+@loss(
+    ELEMENTWISE,
     family="reinforcement",
     task="policy",
-    input_spaces={"log_probs": "log_probability", "old_log_probs": "log_probability", "advantages": "real"},
+    inputs={"log_probs": "log_probability", "old_log_probs": "log_probability", "advantages": "real"},
+    options={"clip": (0.2, Interval(0, None, closed="neither"))},
     formula="-min(r A, clip(r, 1-eps, 1+eps) A), r = exp(log_pi - sg(log_pi_old)), A = sg(A)",
+    value_rules={"log_probs": "unchecked", "old_log_probs": "unchecked"},
 )
-def ppo_clip(
-    log_probs: Any,
-    old_log_probs: Any,
-    advantages: Any,
-    /,
-    *,
-    clip: Any = 0.2,
-    sample_weight: Any = None,
-    where: Any = None,
-    reduction: str = "mean",
-    xp: Any = None,
-) -> Any:
+def ppo_clip(xp: Namespace, log_probs: Array, old_log_probs: Array, advantages: Array, *, clip: Any) -> Any:
     r"""PPO clipped surrogate objective, as a loss (Schulman et al. 2017).
 
     .. math::
@@ -209,13 +166,6 @@ def ppo_clip(
         Advantage estimates; broadcastable; no gradient.
     clip : float or 0-d array, default 0.2
         :math:`\epsilon > 0`.
-    sample_weight, where, reduction, xp
-        As for :func:`policy_gradient`.
-
-    Returns
-    -------
-    array
-        0-d for ``"mean"``/``"sum"``, else the broadcast shape.
 
     Notes
     -----
@@ -231,36 +181,17 @@ def ppo_clip(
     >>> la.ppo_clip(lp, np.zeros(4), np.array([1.0, -1.0, -1.0, 2.0]), reduction="none").round(6).tolist()
     [-1.2, 1.5, 0.8, -2.0]
     """
-    fn = "ppo_clip"
-    check_in_range(fn, "clip", clip, low=0.0, low_open=True)
-    p = setup(fn, "log_probs old_log_probs advantages sample_weight where clip", (log_probs, old_log_probs, advantages),
-              sample_weight=sample_weight, where=where, reduction=reduction, xp=xp, params=(clip,))
-    xp = p.xp
-    lp, old, adv = p.arrays
-    (eps,) = p.params
-    adv = stop_gradient(xp, adv)
-    d = lp - stop_gradient(xp, old)  # log r
-    # The bounds in log space (no exp overflow for huge log-ratios): log(1 + eps), log(1 - eps).
-    if isinstance(clip, (int, float)):
-        hi_log = math.log(1.0 + clip)
-        lo_log = math.log(1.0 - clip) if clip < 1 else -math.inf
-    else:
-        hi_log = xp.log(1.0 + eps)
-        below = eps < 1
-        lo_log = xp.where(below, xp.log(xp.where(below, 1.0 - eps, xp.ones_like(eps))), -math.inf * xp.ones_like(eps))
+    adv = stop_gradient(xp, advantages)
+    d = log_probs - stop_gradient(xp, old_log_probs)  # log r
+    lo_log, hi_log = _log_bounds(xp, clip)
     pos = adv >= 0
     # Unclipped branch is the minimum (ties included): A >= 0 and r <= 1+eps, or A < 0 and r >= 1-eps.
     unclipped = xp.where(pos, d <= hi_log, d >= lo_log)
-    if isinstance(clip, (int, float)):
-        # Clipped entries lie strictly outside [lo_log, hi_log], so the clipped log-ratio is
-        # the bound (exp gives 1 +- eps to an ulp) with zero gradient whatever the backend's
-        # tie convention; exp never sees a huge value there. 2 `where`s instead of 4: masks
-        # are the costly eager ops (torch CPU: ~10x an arithmetic op at 4096 elements).
-        ratio = xp.exp(xp.where(unclipped, d, clip_range(xp, d, lo_log, hi_log)))
-        loss = -adv * ratio
-    else:
-        # Double where: the ratio is only evaluated where it is used (exp(huge) * 0 would give NaN).
-        ratio = xp.exp(xp.where(unclipped, d, xp.zeros_like(d)))
-        bound = 1.0 + xp.where(pos, eps * xp.ones_like(adv), -eps * xp.ones_like(adv))
-        loss = -adv * xp.where(unclipped, ratio, bound)
-    return finish(p, loss, reduction, fn=fn, sample_weight=sample_weight, where=where)
+    if is_number(clip):
+        # Clipped entries lie strictly outside [lo_log, hi_log]: the clipped log-ratio is the bound
+        # (exp gives 1 +- eps to an ulp) with zero gradient whatever the backend's tie convention,
+        # and exp never sees a huge value. 2 `where`s instead of 4 (masks are the costly eager ops).
+        return -adv * xp.exp(xp.where(unclipped, d, clip_range(xp, d, lo_log, hi_log)))
+    # Double where: the ratio is only evaluated where it is used (exp(huge) * 0 would give NaN).
+    ratio = xp.exp(xp.where(unclipped, d, xp.zeros_like(d)))
+    return -adv * xp.where(unclipped, ratio, 1.0 + xp.where(pos, clip * xp.ones_like(adv), -clip * xp.ones_like(adv)))
