@@ -1,7 +1,7 @@
-"""The porting guide's claims, run: every (entry, library) row of ``lossapi._conformance.porting``.
+"""The porting guide's claims, run: every (entry, library) row of ``conformance/porting.py``.
 
 Each row's lossapi call must reproduce the library's call on the entry's inputs: compared live
-when the library can be imported, otherwise with the value the research notes recorded (rows
+when the library can be imported, otherwise with the library's recorded value (rows
 with neither skip with the reason). Rows marked ``same=False`` document a convention lossapi
 keeps on purpose (gradients at kinks): there the two results must differ. The page
 ``docs/generated/porting.md`` shows exactly these code strings and links each entry here.
@@ -19,79 +19,78 @@ os.environ.setdefault("KERAS_BACKEND", "jax")
 import warnings  # noqa: E402
 
 import numpy as np  # noqa: E402
+import porting  # noqa: E402  (conformance/porting.py: pytest puts this folder on sys.path)
 import pytest  # noqa: E402
 
-from lossapi._conformance import porting  # noqa: E402
-
-#: Every semantic difference the research notes name, by the entry that covers it.
-#: Derived by hand from ../shared/research/anchors-features.md §5 and user-needs.md §2-§3; an
-#: entry dropped from the table (or renamed) fails ``test_checklist_covered``.
+#: Every known semantic difference between the libraries ("libraries: ...") and every porting
+#: pitfall users report ("users: ...", "gradients: ..."), by the entry that covers it; an entry
+#: dropped from the table (or renamed) fails ``test_checklist_covered``.
 CHECKLIST: dict[str, str] = {
-    "anchors §5.0 #1 / §5.1 #1 argument order": "argument_order",
-    "anchors §5.0 #2 / §5.1 #2 default reduction": "default_reduction",
-    "anchors §5.0 #3 / §5.1 #3 keras two-stage reduction": "keras_last_axis",
-    "anchors §5.1 #3 keras BinaryCrossentropy over the last axis": "keras_bce_axis",
-    "anchors §5.0 #4 / §5.1 #4 torch weighted-mean denominators": "torch_weighted_mean",
-    "anchors §5.0 #5 / §5.2 #5 Huber vs smooth-L1": "huber_vs_smooth_l1",
-    "anchors §5.2 #6 optax l2_loss includes 1/2": "l2_loss_half",
-    "anchors §5.2 #7 MAPE percent vs fraction": "mape_units",
-    "anchors §5.2 #8 pinball = MAE/2": "pinball",
-    "anchors §5.0 #8 / §5.2 #9 Poisson": "poisson",
-    "anchors §5.2 #10 Gaussian NLL": "gaussian_nll",
-    "anchors §5.2 #11 log-cosh": "log_cosh",
-    "anchors §5.0 #6 / §5.3 #12 KL divergence": "kl_divergence",
-    "anchors §5.3 #13 cross-entropy API split": "ce_api_split",
-    "anchors §5.3 #14 logits vs probabilities": "logits_vs_probs",
-    "anchors §5.3 #15 probability clipping": "probability_clipping",
-    "anchors §5.3 #16 label smoothing (CE)": "label_smoothing",
-    "anchors §5.0 #10 / §5.3 #16 binary label smoothing": "binary_label_smoothing",
-    "anchors §5.0 #15 / §5.3 #17 ignore-index denominator": "ignore_index",
-    "anchors §5.0 #9 / §5.3 #18 focal alpha": "focal_alpha",
-    "anchors §5.3 #19 smp multiclass focal": "multiclass_focal",
-    "anchors §5.0 #11 / §5.4 #20 multiclass hinge": "multiclass_hinge",
-    "anchors §5.4 #21 binary hinge labels": "binary_hinge_labels",
-    "anchors §5.0 #7 / §5.5 #22 cosine sign": "cosine_sign",
-    "anchors §5.5 #23 triplet defaults": "triplet",
-    "anchors §5.5 #24 NT-Xent variants": "ntxent_variants",
-    "anchors §5.0 #14 / §5.5 #25 CTC": "ctc",
-    "anchors §5.0 #12 / §5.6 #26 Tversky alpha/beta": "tversky_alpha",
-    "anchors §5.0 #13 / §5.6 #27 Dice defaults": "dice_defaults",
-    "anchors §5.6 #28 Lovasz": "lovasz",
-    "anchors §5.6 #29 GIoU / box losses / beta=1/9": "box_losses",
-    "anchors §5.7 #30 sklearn metrics": "sklearn_metrics",
-    "anchors §5.0 runner-up: clipping of probabilities": "probability_clipping",
-    "anchors §5.0 runner-up: MAPE units": "mape_units",
-    "anchors §5.0 runner-up: optax l2_loss": "l2_loss_half",
-    "anchors §5.0 runner-up: ContrastiveLoss name": "ntxent_variants",
-    "anchors §5.0 runner-up: PML triplet margin": "triplet",
-    "needs §2.1 weighted CE mean": "torch_weighted_mean",
-    "needs §2.1 reduction naming / keras none": "keras_last_axis",
-    "needs §2.1 per-element vs last-axis mean": "keras_last_axis",
-    "needs §2.1 label smoothing (CE), eps/(K-1) variants": "label_smoothing",
-    "needs §2.1 label smoothing (BCE)": "binary_label_smoothing",
-    "needs §2.1 KL divergence": "kl_divergence",
-    "needs §2.1 cosine loss": "cosine_sign",
-    "needs §2.1 Huber / smooth-L1": "huber_vs_smooth_l1",
-    "needs §2.1 hinge labels": "binary_hinge_labels",
-    "needs §2.1 focal alpha": "focal_alpha",
-    "needs §2.1 CTC mean": "ctc",
-    "needs §2.1 Poisson NLL": "poisson",
-    "needs §2.1 Gaussian NLL eps clamp": "gaussian_nll",
-    "needs §2.1 BCE / CCE on probabilities": "probability_clipping",
-    "needs §2.1 multilabel soft margin": "keras_bce_axis",
-    "needs §2.1 one_hot out of range": "out_of_range_labels",
-    "needs §2.3 BCEWithLogits pos_weight shape": "keras_bce_axis",
-    "needs §2.2 weight + ignore_index + label smoothing": "weight_ignore_smoothing",
-    "needs §2.2 ignore label mismatch (-1 vs -100)": "ignore_index",
-    "needs §2.3 (N, 1) vs (N,) broadcasting": "shape_broadcast",
-    "needs §2.3 BCE over no axes": "keras_bce_axis",
-    "needs §2.4 logits vs probabilities, lovasz": "lovasz",
-    "needs §3 |x| at 0": "grad_abs_zero",
-    "needs §3 max/min ties, clamp boundaries": "grad_max_tie",
-    "needs §3 log_sigmoid at 0, Huber kink": "grad_smooth_points",
-    "needs §3 sqrt / norm at 0": "grad_norm_zero",
-    "issue 8: kink conventions, max ties over classes": "grad_class_max_tie",
-    "issue 8: kink conventions, clamps at bounds": "grad_bce_saturated",
+    "libraries: argument order": "argument_order",
+    "libraries: default reduction": "default_reduction",
+    "libraries: keras two-stage reduction": "keras_last_axis",
+    "libraries: keras BinaryCrossentropy over the last axis": "keras_bce_axis",
+    "libraries: torch weighted-mean denominators": "torch_weighted_mean",
+    "libraries: Huber vs smooth-L1": "huber_vs_smooth_l1",
+    "libraries: optax l2_loss includes 1/2": "l2_loss_half",
+    "libraries: MAPE percent vs fraction": "mape_units",
+    "libraries: pinball = MAE/2": "pinball",
+    "libraries: Poisson": "poisson",
+    "libraries: Gaussian NLL": "gaussian_nll",
+    "libraries: log-cosh": "log_cosh",
+    "libraries: KL divergence": "kl_divergence",
+    "libraries: cross-entropy API split": "ce_api_split",
+    "libraries: logits vs probabilities": "logits_vs_probs",
+    "libraries: probability clipping": "probability_clipping",
+    "libraries: label smoothing (CE)": "label_smoothing",
+    "libraries: binary label smoothing": "binary_label_smoothing",
+    "libraries: ignore-index denominator": "ignore_index",
+    "libraries: focal alpha": "focal_alpha",
+    "libraries: smp multiclass focal": "multiclass_focal",
+    "libraries: multiclass hinge": "multiclass_hinge",
+    "libraries: binary hinge labels": "binary_hinge_labels",
+    "libraries: cosine sign": "cosine_sign",
+    "libraries: triplet defaults": "triplet",
+    "libraries: NT-Xent variants": "ntxent_variants",
+    "libraries: CTC": "ctc",
+    "libraries: Tversky alpha/beta": "tversky_alpha",
+    "libraries: Dice defaults": "dice_defaults",
+    "libraries: Lovasz": "lovasz",
+    "libraries: GIoU / box losses / beta=1/9": "box_losses",
+    "libraries: sklearn metrics": "sklearn_metrics",
+    "libraries: clipping of probabilities": "probability_clipping",
+    "libraries: MAPE units": "mape_units",
+    "libraries: optax l2_loss": "l2_loss_half",
+    "libraries: ContrastiveLoss name": "ntxent_variants",
+    "libraries: PML triplet margin": "triplet",
+    "users: weighted CE mean": "torch_weighted_mean",
+    "users: reduction naming / keras none": "keras_last_axis",
+    "users: per-element vs last-axis mean": "keras_last_axis",
+    "users: label smoothing (CE), eps/(K-1) variants": "label_smoothing",
+    "users: label smoothing (BCE)": "binary_label_smoothing",
+    "users: KL divergence": "kl_divergence",
+    "users: cosine loss": "cosine_sign",
+    "users: Huber / smooth-L1": "huber_vs_smooth_l1",
+    "users: hinge labels": "binary_hinge_labels",
+    "users: focal alpha": "focal_alpha",
+    "users: CTC mean": "ctc",
+    "users: Poisson NLL": "poisson",
+    "users: Gaussian NLL eps clamp": "gaussian_nll",
+    "users: BCE / CCE on probabilities": "probability_clipping",
+    "users: multilabel soft margin": "keras_bce_axis",
+    "users: one_hot out of range": "out_of_range_labels",
+    "users: BCEWithLogits pos_weight shape": "keras_bce_axis",
+    "users: weight + ignore_index + label smoothing": "weight_ignore_smoothing",
+    "users: ignore label mismatch (-1 vs -100)": "ignore_index",
+    "users: (N, 1) vs (N,) broadcasting": "shape_broadcast",
+    "users: BCE over no axes": "keras_bce_axis",
+    "users: logits vs probabilities, lovasz": "lovasz",
+    "users: |x| at 0": "grad_abs_zero",
+    "users: max/min ties, clamp boundaries": "grad_max_tie",
+    "users: log_sigmoid at 0, Huber kink": "grad_smooth_points",
+    "users: sqrt / norm at 0": "grad_norm_zero",
+    "gradients: kink conventions, max ties over classes": "grad_class_max_tie",
+    "gradients: kink conventions, clamps at bounds": "grad_bce_saturated",
 }
 
 _ROWS = [(e, r) for e in porting.ENTRIES for r in e.rows]
@@ -131,28 +130,28 @@ def test_porting(entry: porting.Entry, row: porting.Row) -> None:
             )
         return
     if row.recorded is None:
-        pytest.skip(f"{why}, and the research notes record no value for these inputs")
+        pytest.skip(f"{why}, and no value of it is recorded for these inputs")
     got = porting.evaluate_lossapi(entry, row, row.check or None)
     want = np.asarray(row.recorded, dtype=np.float64)
     assert _close(got, want, 0.0, row.atol), (
         f"{entry.key} / {porting.row_id(row)}: lossapi {row.check or row.lossapi!r} gave {got}, "
-        f"the research notes record {want} for {row.library}"
+        f"{row.library} is recorded to give {want}"
     )
 
 
 def test_checklist_covered() -> None:
-    """Every difference named in the research notes has its entry in the porting table."""
+    """Every known difference between the libraries has its entry in the porting table."""
     keys = {e.key for e in porting.ENTRIES}
     missing = {item: key for item, key in CHECKLIST.items() if key not in keys}
-    assert not missing, f"porting entries missing for research-note items: {missing}"
+    assert not missing, f"porting entries missing for checklist items: {missing}"
     unlisted = keys - set(CHECKLIST.values())
-    assert not unlisted, f"entries not traced to a research-note item (add them to CHECKLIST): {sorted(unlisted)}"
+    assert not unlisted, f"entries not traced to a checklist item (add them to CHECKLIST): {sorted(unlisted)}"
 
 
 def test_every_entry_can_run() -> None:
     """Each entry has a row checked on the project's dev dependencies or against a recorded value.
 
-    (Rows of libraries that cannot be installed here skip unless the notes record a value; an
+    (Rows of libraries that cannot be installed here skip unless a value is recorded; an
     entry made only of such rows would be backed by nothing.)
     """
     runnable_libs = {"torch", "optax", "jax", "keras", "sklearn", "reference"}
@@ -161,7 +160,7 @@ def test_every_entry_can_run() -> None:
 
 
 def test_entries_are_documented() -> None:
-    """Every entry explains itself and cites its research-note items; code has no table-breaking '|'."""
+    """Every entry explains itself and names the differences it covers; code has no table-breaking '|'."""
     for e in porting.ENTRIES:
         assert e.title and len(e.explanation) > 80 and e.sources, e.key
         assert "|" not in e.title, (e.key, "the title goes into the contents table")

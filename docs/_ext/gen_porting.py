@@ -1,17 +1,20 @@
 """Generate the porting guide (``porting.md``) and its test page (``porting_tests.md``).
 
-The guide is printed from ``lossapi._conformance.porting.ENTRIES``, the table that
+The guide is printed from ``conformance/porting.py``'s ``ENTRIES``, the table that
 ``conformance/test_porting.py`` runs: each code string on the page is exactly what the test
 evaluates, and each entry names (and links) the test ids that check it.
 """
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import numpy as np
 
-from lossapi._conformance import porting
+# The table lives beside the test that runs it, outside the installed package.
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "conformance"))
+import porting  # noqa: E402
 
 _TEST_FILE = "conformance/test_porting.py"
 
@@ -47,7 +50,7 @@ def _library(r: porting.Row) -> str:
 
 def _entry(e: porting.Entry) -> list[str]:
     out = [f"({_label(e.key)})=", f"### {e.title}", "", e.explanation, ""]
-    out += [f"*Research notes:* {'; '.join(e.sources)}.", "", "Inputs (NumPy):", "", "```python", e.setup, "```", ""]
+    out += [f"*Covers:* {'; '.join(e.sources)}.", "", "Inputs (NumPy):", "", "```python", e.setup, "```", ""]
     out += ["| Library | Library call | lossapi call | Checked |", "|---|---|---|---|"]
     for r in e.rows:
         out.append(f"| {_library(r)} | `{r.call}` | `{r.lossapi}` | {_checked(r)} |")
@@ -64,7 +67,7 @@ def _namespace_note() -> list[str]:
         "Each entry runs its *Inputs* block first (NumPy float64 / int64 arrays), then every row: "
         "the library call and the lossapi call are evaluated on those inputs and compared "
         "(`rtol` 1e-6; keras computes in float32: 1e-5). Where a library cannot be installed, "
-        "the row is compared with the value recorded in the project's research notes, and a "
+        "the row is compared with that library's value recorded for the same inputs, and a "
         "row with neither is skipped with the reason. Rows marked *differs by design* show a "
         "convention lossapi keeps on purpose.",
         "",
@@ -74,11 +77,11 @@ def _namespace_note() -> list[str]:
         "`optax`; `keras` (run with `KERAS_BACKEND=jax`); `metrics` (`sklearn.metrics`); `ops` "
         "(`torchvision.ops`), `smp`, `monai`; `oracles` (the conformance suite's independent "
         "NumPy references, for libraries that cannot be installed). The table lives in "
-        "`lossapi/_conformance/porting.py`; the tests in "
+        "`conformance/porting.py`; the tests in "
         f"[`{_TEST_FILE}`](porting_tests.md) (run them all with "
         f"`JAX_ENABLE_X64=1 KERAS_BACKEND=jax pytest {_TEST_FILE}`).",
         "",
-        "Library versions the notes describe:",
+        "Library versions the recorded values come from:",
         "",
         libs,
         "",
@@ -123,7 +126,7 @@ def tests_markdown() -> str:
         "`conformance/test_porting.py` runs every row of the {ref}`porting guide <porting-guide>`: "
         "`test_porting[<entry>-<library>]` evaluates the row's lossapi call and compares it with "
         "the library's call (or the recorded value), and `test_checklist_covered` fails when an "
-        "entry for a difference named in the research notes is missing.",
+        "entry for a known difference between the libraries is missing.",
         "",
         "```{literalinclude} ../../conformance/test_porting.py",
         ":language: python",

@@ -5,7 +5,7 @@ keras, sklearn (and torchvision, segmentation_models_pytorch, MONAI, pytorch_met
 which lossapi does not call). For every library it holds the library's own call and the lossapi
 call that reproduces it, both as code strings. ``conformance/test_porting.py`` evaluates the
 lossapi call and compares it with the library's result (or, where the library cannot be
-imported, with the value recorded in the project's research notes), and
+imported, with that library's value recorded for the same inputs), and
 ``docs/_ext/gen_porting.py`` prints the very same strings on the porting-guide page, so the page
 cannot show code that the tests do not run.
 
@@ -93,9 +93,10 @@ class Row:
     variant : str
         Distinguishes several rows of one library in an entry (part of the test id).
     recorded : float or tuple of float, optional
-        The library's value from the research notes, used when the library cannot be imported.
+        The library's value for these inputs, recorded where it was run; used when the library
+        cannot be imported.
     check : str
-        Expression compared with ``recorded`` instead of ``lossapi`` (when the notes record a
+        Expression compared with ``recorded`` instead of ``lossapi`` (when the recorded value is
         derived number, e.g. a ratio of two of the library's results); empty: ``lossapi``.
     atol : float
         Absolute tolerance for ``recorded`` (half a unit of its last printed digit).
@@ -133,8 +134,8 @@ class Row:
 class Entry:
     """One semantic difference: explanation, shared inputs and one :class:`Row` per library.
 
-    ``sources`` names the research-note items it covers (``anchors §5.3 #12``: the feature
-    anchors' section 5; ``needs §2.1 KL``: the user-needs comparison table).
+    ``sources`` names the differences it covers: between the libraries ("libraries: ...") or
+    met by users porting code ("users: ...", "gradients: ...").
     """
 
     key: str
@@ -211,7 +212,7 @@ def _sklearn_ns() -> dict[str, Any]:
 def _reference_ns() -> dict[str, Any]:
     from types import SimpleNamespace
 
-    from . import oracles_detection, oracles_segmentation
+    from lossapi._conformance import oracles_detection, oracles_segmentation
 
     return {"oracles": SimpleNamespace(segmentation=oracles_segmentation, detection=oracles_detection)}
 
@@ -312,7 +313,7 @@ ENTRIES: tuple[Entry, ...] = (
                 variant="ops"),
             Row("sklearn", "metrics.mean_squared_log_error(t, p)", "la.mean_squared_log_error(p, t)"),
         ),
-        sources=("anchors §5.0 #1", "anchors §5.1 #1"),
+        sources=("libraries: argument order",),
     ),
     Entry(
         key="default_reduction",
@@ -342,7 +343,7 @@ ENTRIES: tuple[Entry, ...] = (
                 'la.sigmoid_focal(logits, labels, alpha=0.25, reduction="none")',
                 recorded=(0.00045, 0.01699, 0.0251), atol=5e-5),
         ),
-        sources=("anchors §5.0 #2", "anchors §5.1 #2", "needs §2.1 reduction naming"),
+        sources=("libraries: default reduction",),
     ),
     Entry(
         key="keras_last_axis",
@@ -352,7 +353,7 @@ ENTRIES: tuple[Entry, ...] = (
             "Keras' `mean_squared_error` is the mean over the **last axis**, so a `(B, D)` input "
             "becomes a per-sample `(B,)` loss before anything else; `sample_weight` then weights "
             "samples, and the default `\"sum_over_batch_size\"` divides by the **number of "
-            "samples**, not by Σw (1.5417 instead of 3.0833 in the research notes' example). "
+            "samples**, not by Σw (1.5417 instead of 3.0833 in the example below). "
             "Keras' `reduction=\"none\"` still returns the per-sample `(B,)` values. "
             "`reduction=\"mean_with_sample_weight\"` and torch's `mse_loss(weight=)` divide by Σw, "
             "which is lossapi's weighted mean. lossapi has no last-axis-first option: compose "
@@ -375,8 +376,7 @@ ENTRIES: tuple[Entry, ...] = (
             Row("torch", "F.mse_loss(T(p), T(t), weight=T(np.broadcast_to(w[:, None], p.shape)))",
                 "la.mse(p, t, sample_weight=w[:, None])"),
         ),
-        sources=("anchors §5.0 #3", "anchors §5.1 #3", "needs §2.1 weighted CE / per-element vs last-axis mean",
-                 "needs §2.2 keras count denominators"),
+        sources=("libraries: keras two-stage reduction", "users: reduction naming / keras none", "users: per-element vs last-axis mean"),
     ),
     Entry(
         key="keras_bce_axis",
@@ -409,8 +409,7 @@ ENTRIES: tuple[Entry, ...] = (
             Row("torch", "F.binary_cross_entropy_with_logits(T(z), T(y), pos_weight=T(pw))",
                 "la.binary_cross_entropy_with_logits(z, y, pos_weight=pw)", variant="pos_weight"),
         ),
-        sources=("anchors §5.1 #3", "needs §2.1 multilabel soft margin", "needs §2.3 reduce over no axes",
-                 "needs §2.3 pos_weight shape"),
+        sources=("libraries: keras BinaryCrossentropy over the last axis", "users: multilabel soft margin", "users: BCEWithLogits pos_weight shape", "users: BCE over no axes"),
     ),
     Entry(
         key="torch_weighted_mean",
@@ -441,7 +440,7 @@ ENTRIES: tuple[Entry, ...] = (
             Row("torch", "F.cross_entropy(T(z), T(labels), weight=T(cw))",
                 "la.cross_entropy(z, labels, class_weight=cw)", variant="cross_entropy"),
         ),
-        sources=("anchors §5.0 #4", "anchors §5.1 #4", "needs §2.1 weighted CE", "needs §2.2 pytorch#40560"),
+        sources=("libraries: torch weighted-mean denominators", "users: weighted CE mean"),
     ),
     Entry(
         key="logits_vs_probs",
@@ -478,7 +477,7 @@ ENTRIES: tuple[Entry, ...] = (
                 'la.binary_cross_entropy_with_logits(z, y, reduction="none")'),
             Row("sklearn", "metrics.log_loss(y, probs)", "la.bce(probs, y)"),
         ),
-        sources=("anchors §5.3 #14", "needs §2.4"),
+        sources=("libraries: logits vs probabilities",),
     ),
     Entry(
         key="shape_broadcast",
@@ -495,7 +494,7 @@ ENTRIES: tuple[Entry, ...] = (
         rows=(
             Row("torch", "F.mse_loss(T(p), T(t).expand(3, 3))", "la.mse(*np.broadcast_arrays(p, t))"),
         ),
-        sources=("needs §2.3 pytorch#18349",),
+        sources=("users: (N, 1) vs (N,) broadcasting",),
     ),
     # ---------------------------------------------------------------- regression
     Entry(
@@ -532,7 +531,7 @@ ENTRIES: tuple[Entry, ...] = (
             Row("keras", "keras.losses.huber(t2, x2, delta=2.0)",
                 'la.huber(x2, t2, delta=2.0, reduction="none").mean(-1)'),
         ),
-        sources=("anchors §5.0 #5", "anchors §5.2 #5", "anchors §5.6 #29 (beta=1/9)", "needs §2.1 Huber / Smooth-L1"),
+        sources=("libraries: Huber vs smooth-L1", "users: Huber / smooth-L1"),
     ),
     Entry(
         key="l2_loss_half",
@@ -549,7 +548,7 @@ ENTRIES: tuple[Entry, ...] = (
             Row("torch", "F.mse_loss(T(x), T(t))", "la.mse(x, t)"),
             Row("keras", "keras.losses.MeanSquaredError()(t, x)", "la.mse(x, t)"),
         ),
-        sources=("anchors §5.0 runners-up (l2_loss)", "anchors §5.2 #6"),
+        sources=("libraries: optax l2_loss includes 1/2", "libraries: optax l2_loss"),
     ),
     Entry(
         key="mape_units",
@@ -568,7 +567,7 @@ ENTRIES: tuple[Entry, ...] = (
             Row("sklearn", "metrics.mean_absolute_percentage_error(y, yhat)",
                 "la.mean_absolute_percentage_error(yhat, y)"),
         ),
-        sources=("anchors §5.0 runners-up (MAPE)", "anchors §5.2 #7"),
+        sources=("libraries: MAPE percent vs fraction", "libraries: MAPE units"),
     ),
     Entry(
         key="pinball",
@@ -586,7 +585,7 @@ ENTRIES: tuple[Entry, ...] = (
                 variant="q0.9"),
             Row("torch", "F.l1_loss(T(yhat), T(y))", "2 * la.quantile(yhat, y, q=0.5)"),
         ),
-        sources=("anchors §5.2 #8",),
+        sources=("libraries: pinball = MAE/2",),
     ),
     Entry(
         key="poisson",
@@ -612,7 +611,7 @@ ENTRIES: tuple[Entry, ...] = (
             Row("keras", "keras.losses.poisson(y, lam)", "la.poisson_nll(lam, y, log_input=False, eps=1e-7)"),
             Row("sklearn", "metrics.mean_poisson_deviance(y, lam)", "la.tweedie_deviance(lam, y, power=1)"),
         ),
-        sources=("anchors §5.0 #8", "anchors §5.2 #9", "needs §2.1 Poisson NLL"),
+        sources=("libraries: Poisson", "users: Poisson NLL"),
     ),
     Entry(
         key="gaussian_nll",
@@ -631,7 +630,7 @@ ENTRIES: tuple[Entry, ...] = (
             Row("torch", 'F.gaussian_nll_loss(T(mu), T(y), T(var), full=True, reduction="none")',
                 'la.gaussian_nll(mu, y, var, full=True, reduction="none")', variant="full"),
         ),
-        sources=("anchors §5.2 #10", "needs §2.1 Gaussian NLL"),
+        sources=("libraries: Gaussian NLL", "users: Gaussian NLL eps clamp"),
     ),
     Entry(
         key="log_cosh",
@@ -647,7 +646,7 @@ ENTRIES: tuple[Entry, ...] = (
             Row("optax", "optax.losses.log_cosh(x, t)", 'la.log_cosh(x, t, reduction="none")'),
             Row("keras", "keras.losses.log_cosh(t, x)", 'la.log_cosh(x, t, reduction="none").mean(-1)'),
         ),
-        sources=("anchors §5.2 #11",),
+        sources=("libraries: log-cosh",),
     ),
     # ---------------------------------------------------------------- classification
     Entry(
@@ -686,7 +685,7 @@ ENTRIES: tuple[Entry, ...] = (
             Row("keras", "keras.losses.kl_divergence(p, q)",
                 'la.kl_divergence(np.log(np.clip(q, 1e-7, 1)), np.clip(p, 1e-7, 1), reduction="none")'),
         ),
-        sources=("anchors §5.0 #6", "anchors §5.3 #12", "needs §2.1 KL divergence"),
+        sources=("libraries: KL divergence", "users: KL divergence"),
     ),
     Entry(
         key="ce_api_split",
@@ -717,7 +716,7 @@ ENTRIES: tuple[Entry, ...] = (
             Row("keras", "keras.losses.SparseCategoricalCrossentropy(from_logits=True)(labels, z)",
                 "la.cross_entropy(z, labels)", variant="labels"),
         ),
-        sources=("anchors §5.3 #13",),
+        sources=("libraries: cross-entropy API split",),
     ),
     Entry(
         key="probability_clipping",
@@ -747,8 +746,7 @@ ENTRIES: tuple[Entry, ...] = (
                 variant="renormalise"),
             Row("sklearn", "metrics.log_loss(y, p)", "la.bce(np.clip(p, eps, 1 - eps), y)"),
         ),
-        sources=("anchors §5.0 runners-up (clipping)", "anchors §5.3 #15", "needs §2.1 BCE on probabilities",
-                 "needs §2.1 CCE on probabilities"),
+        sources=("libraries: probability clipping", "libraries: clipping of probabilities", "users: BCE / CCE on probabilities"),
     ),
     Entry(
         key="label_smoothing",
@@ -781,7 +779,7 @@ ENTRIES: tuple[Entry, ...] = (
             Row("smp", "smp.losses.SoftCrossEntropyLoss(smooth_factor=0.1)(T(z), T(labels))",
                 "la.cross_entropy(z, labels, label_smoothing=0.1)"),
         ),
-        sources=("anchors §5.3 #16 (CE)", "needs §2.1 label smoothing (CE)"),
+        sources=("libraries: label smoothing (CE)", "users: label smoothing (CE), eps/(K-1) variants"),
     ),
     Entry(
         key="binary_label_smoothing",
@@ -794,7 +792,7 @@ ENTRIES: tuple[Entry, ...] = (
             "and optax's `smooth_labels` works over a class axis. lossapi's `label_smoothing=s` "
             "on `la.bce`/`la.binary_cross_entropy_with_logits` is keras' formula; smp's factor s "
             "is lossapi's `label_smoothing=2 * s`. The smp row checks the smoothed target 0.8 that "
-            "the research notes record, through `la.smooth_labels` over the two classes."
+            "smp records, through `la.smooth_labels` over the two classes."
         ),
         setup="z = np.array([1.5, -0.5, 0.3]); y = np.array([1.0, 0.0, 1.0])",
         rows=(
@@ -805,9 +803,9 @@ ENTRIES: tuple[Entry, ...] = (
             Row("smp", "smp.losses.SoftBCEWithLogitsLoss(smooth_factor=0.2)(T(z), T(y))",
                 "la.binary_cross_entropy_with_logits(z, y, label_smoothing=2 * 0.2)",
                 recorded=0.8, check="la.smooth_labels(np.array([1.0, 0.0]), alpha=2 * 0.2)[0]", atol=5e-3,
-                note="smp's smoothed target for y = 1, s = 0.2 in the research notes"),
+                note="smp's smoothed target for y = 1, s = 0.2 (recorded)"),
         ),
-        sources=("anchors §5.0 #10", "anchors §5.3 #16 (binary)", "needs §2.1 label smoothing (BCE)"),
+        sources=("libraries: binary label smoothing", "users: label smoothing (BCE)"),
     ),
     Entry(
         key="ignore_index",
@@ -817,7 +815,7 @@ ENTRIES: tuple[Entry, ...] = (
             "torch's `ignore_index` defaults to **−100** (lossapi's to `None`: nothing ignored), so "
             "pass `ignore_index=-100` to keep torch's behaviour (a mismatch such as −1 vs −100 "
             "silently trains on padding). torch and keras (`ignore_class`) average over the "
-            "**valid** entries only (0.63423 in the research notes); smp `SoftCrossEntropyLoss` "
+            "**valid** entries only (0.63423 for the inputs below); smp `SoftCrossEntropyLoss` "
             "zeroes ignored rows but still **counts** them (0.42282 = 0.63423 × 2/3; its default "
             "`smooth_factor=None` even raises `TypeError`); optax's `where=` returns 0 for masked "
             "rows and leaves the division to the caller. lossapi divides by the number of valid "
@@ -840,9 +838,9 @@ ENTRIES: tuple[Entry, ...] = (
                 recorded=0.42282 / 0.63423,
                 check=('la.cross_entropy(z, labels, ignore_index=-100, reduction="sum") / labels.size'
                        " / la.cross_entropy(z, labels, ignore_index=-100)"),
-                atol=2e-5, note="ratio of smp's 0.42282 to torch's 0.63423 in the research notes"),
+                atol=2e-5, note="ratio of smp's 0.42282 to torch's 0.63423 (recorded)"),
         ),
-        sources=("anchors §5.0 #15", "anchors §5.3 #17", "needs §2.2 ignore label mismatch"),
+        sources=("libraries: ignore-index denominator", "users: ignore label mismatch (-1 vs -100)"),
     ),
     Entry(
         key="weight_ignore_smoothing",
@@ -866,7 +864,7 @@ ENTRIES: tuple[Entry, ...] = (
             Row("torch", "F.cross_entropy(T(z), T(np.abs(labels) % 3), ignore_index=1)",
                 "la.cross_entropy(z, np.abs(labels) % 3, ignore_index=1)", variant="real_class"),
         ),
-        sources=("needs §2.2 pytorch#69339 / #73205 / #63004",),
+        sources=("users: weight + ignore_index + label smoothing",),
     ),
     Entry(
         key="out_of_range_labels",
@@ -891,7 +889,7 @@ ENTRIES: tuple[Entry, ...] = (
             Row("optax", "optax.losses.softmax_cross_entropy(z, jax.nn.one_hot(labels, 3)).sum() / valid.sum()",
                 "la.cross_entropy(z, labels, where=valid)", variant="mean_over_valid"),
         ),
-        sources=("needs §2.1 one_hot out of range",),
+        sources=("users: one_hot out of range",),
     ),
     Entry(
         key="focal_alpha",
@@ -922,7 +920,7 @@ ENTRIES: tuple[Entry, ...] = (
             Row("keras", "keras.losses.CategoricalFocalCrossentropy(from_logits=True)(np.eye(3)[labels], zc)",
                 "la.softmax_focal(zc, labels, alpha=0.25)", variant="categorical"),
         ),
-        sources=("anchors §5.0 #9", "anchors §5.3 #18", "needs §2.1 focal alpha"),
+        sources=("libraries: focal alpha", "users: focal alpha"),
     ),
     Entry(
         key="multiclass_focal",
@@ -947,7 +945,7 @@ ENTRIES: tuple[Entry, ...] = (
             Row("smp", 'smp.losses.FocalLoss("multiclass")(T(zc), T(labels))',
                 'la.sigmoid_focal(zc, onehot, reduction="none").sum(-1).mean()'),
         ),
-        sources=("anchors §5.3 #19", "needs §4.6 multi-class focal"),
+        sources=("libraries: smp multiclass focal",),
     ),
     # ---------------------------------------------------------------- margin losses
     Entry(
@@ -977,7 +975,7 @@ ENTRIES: tuple[Entry, ...] = (
             Row("keras", "keras.losses.categorical_hinge(np.eye(3)[labels], s)",
                 'la.categorical_hinge(s, np.eye(3)[labels], reduction="none")'),
         ),
-        sources=("anchors §5.0 #11", "anchors §5.4 #20"),
+        sources=("libraries: multiclass hinge",),
     ),
     Entry(
         key="binary_hinge_labels",
@@ -1006,7 +1004,7 @@ ENTRIES: tuple[Entry, ...] = (
             Row("torch", 'F.soft_margin_loss(T(s), T(ypm), reduction="none")',
                 'la.soft_margin(s, ypm, reduction="none")', variant="soft_margin"),
         ),
-        sources=("anchors §5.4 #21", "needs §2.1 hinge"),
+        sources=("libraries: binary hinge labels", "users: hinge labels"),
     ),
     # ---------------------------------------------------------------- similarity, sequence
     Entry(
@@ -1036,7 +1034,7 @@ ENTRIES: tuple[Entry, ...] = (
             Row("torch", 'F.cosine_embedding_loss(T(a), T(b), T(y), margin=-0.5, reduction="none")',
                 'la.cosine_embedding(a, b, y, margin=-0.5, reduction="none")', variant="embedding"),
         ),
-        sources=("anchors §5.0 #7", "anchors §5.5 #22", "needs §2.1 cosine loss"),
+        sources=("libraries: cosine sign", "users: cosine loss"),
     ),
     Entry(
         key="triplet",
@@ -1061,7 +1059,7 @@ ENTRIES: tuple[Entry, ...] = (
             Row("optax", "optax.losses.triplet_margin_loss(anc, pos, neg)",
                 'la.triplet_margin(anc, pos, neg, eps_placement="root", reduction="none")'),
         ),
-        sources=("anchors §5.0 runners-up (PML triplet)", "anchors §5.5 #23"),
+        sources=("libraries: triplet defaults", "libraries: PML triplet margin"),
     ),
     Entry(
         key="ntxent_variants",
@@ -1073,7 +1071,7 @@ ENTRIES: tuple[Entry, ...] = (
             "`ContrastiveLoss(temperature=0.5)` is NT-Xent on **two views** `(B, F)` (SimCLR) "
             "with another default temperature: stack the views and give each pair one label, "
             "`la.ntxent(np.concatenate([v1, v2]), np.concatenate([ids, ids]), temperature=0.5)` "
-            "(not checked here: MONAI is not installable and the notes record no value). PML "
+            "(not checked here: MONAI is not installable and no value of it is recorded). PML "
             "`NTXentLoss(temperature=0.07)` works from embeddings and labels like optax. The "
             "**name** \"ContrastiveLoss\" means NT-Xent in MONAI but the margin pair loss "
             "(`pos_margin=0, neg_margin=1`, on normalised embeddings) in PML; lossapi calls the "
@@ -1088,7 +1086,7 @@ ENTRIES: tuple[Entry, ...] = (
             Row("optax", "optax.losses.ntxent(emb, groups, temperature=0.5)", "la.ntxent(emb, groups, temperature=0.5)",
                 variant="t0.5"),
         ),
-        sources=("anchors §5.0 runners-up (ContrastiveLoss name)", "anchors §5.5 #24"),
+        sources=("libraries: NT-Xent variants", "libraries: ContrastiveLoss name"),
     ),
     Entry(
         key="ctc",
@@ -1123,7 +1121,7 @@ ENTRIES: tuple[Entry, ...] = (
             Row("keras", "keras.losses.CTC()(labels, lp)",
                 'la.ctc(lp, labels, np.full(2, 5), np.count_nonzero(labels, axis=-1), reduction="sum") / 2'),
         ),
-        sources=("anchors §5.0 #14", "anchors §5.5 #25", "needs §2.1 CTC mean"),
+        sources=("libraries: CTC", "users: CTC mean"),
     ),
     # ---------------------------------------------------------------- segmentation, detection
     Entry(
@@ -1155,7 +1153,7 @@ ENTRIES: tuple[Entry, ...] = (
             Row("keras", "keras.losses.tversky(y, yhat, alpha=1.0, beta=0.0)",
                 'la.tversky(yhat, y, alpha=0.0, beta=1.0, smooth=0.0, axis=None, per_sample=False)'),
         ),
-        sources=("anchors §5.0 #12", "anchors §5.6 #26"),
+        sources=("libraries: Tversky alpha/beta",),
     ),
     Entry(
         key="dice_defaults",
@@ -1189,7 +1187,7 @@ ENTRIES: tuple[Entry, ...] = (
                 ".mean(1).flatten()",
                 'la.dice(np.moveaxis(sm, -1, 1), np.moveaxis(onehot, -1, 1), smooth=1e-5, axis=1, reduction="none")'),
         ),
-        sources=("anchors §5.0 #13", "anchors §5.6 #27"),
+        sources=("libraries: Dice defaults",),
     ),
     Entry(
         key="lovasz",
@@ -1203,7 +1201,7 @@ ENTRIES: tuple[Entry, ...] = (
             "split: `la.lovasz_softmax(probs, labels)` (apply the softmax yourself, as smp does) "
             "and `la.lovasz_hinge(logits, labels)`; smp's `per_image=False` is lossapi's pooled "
             "default for `lovasz_softmax` and `per_sample=False` for `lovasz_hinge`. smp cannot be "
-            "installed here and the notes record no values, so the rows are checked against the "
+            "installed here and no values of it are recorded, so the rows are checked against the "
             "conformance suite's independent NumPy oracles."
         ),
         setup=(
@@ -1222,7 +1220,7 @@ ENTRIES: tuple[Entry, ...] = (
             Row("smp", 'smp.losses.LovaszLoss("binary")(T(zb[:, None]), T(yb[:, None]))',
                 "la.lovasz_hinge(zb, yb, per_sample=False)", variant="binary"),
         ),
-        sources=("anchors §5.6 #28", "needs §2.4 lovasz probabilities vs logits"),
+        sources=("libraries: Lovasz", "users: logits vs probabilities, lovasz"),
     ),
     Entry(
         key="box_losses",
@@ -1254,7 +1252,7 @@ ENTRIES: tuple[Entry, ...] = (
                 'la.smooth_l1(d, t, beta=1 / 9, reduction="none")'),
             Row("MONAI", "monai.losses.BoxGIoULoss()(T(b1), T(b2))", "la.giou(b1, b2)"),
         ),
-        sources=("anchors §5.6 #29",),
+        sources=("libraries: GIoU / box losses / beta=1/9",),
     ),
     # ---------------------------------------------------------------- sklearn
     Entry(
@@ -1283,7 +1281,7 @@ ENTRIES: tuple[Entry, ...] = (
             Row("sklearn", "metrics.log_loss(labels, P, labels=[0, 1, 2])", "la.nll(np.log(P), labels)",
                 variant="log_loss"),
         ),
-        sources=("anchors §5.7 #30",),
+        sources=("libraries: sklearn metrics",),
     ),
     # ---------------------------------------------------------------- gradients at kinks
     Entry(
@@ -1311,7 +1309,7 @@ ENTRIES: tuple[Entry, ...] = (
                 'jax.grad(lambda p: la.mae(p, jnp.asarray(t0), reduction="sum"))(p0)', same=False,
                 lossapi_needs=("jax",)),
         ),
-        sources=("needs §3 |x| at 0",),
+        sources=("users: |x| at 0",),
     ),
     Entry(
         key="grad_max_tie",
@@ -1335,7 +1333,7 @@ ENTRIES: tuple[Entry, ...] = (
                 'jax.grad(lambda s: la.hinge(s, jnp.asarray(y), reduction="sum"))(s0)', same=False,
                 lossapi_needs=("jax",)),
         ),
-        sources=("needs §3 max/min ties", "needs §3 clamp boundaries"),
+        sources=("users: max/min ties, clamp boundaries",),
     ),
     Entry(
         key="grad_smooth_points",
@@ -1357,7 +1355,7 @@ ENTRIES: tuple[Entry, ...] = (
             Row("torch", 'torch_grad(lambda p: F.huber_loss(p, T(t1), reduction="sum"), p1)',
                 'torch_grad(lambda p: la.huber(p, T(t1), reduction="sum"), p1)', lossapi_needs=("torch",)),
         ),
-        sources=("needs §3 log_sigmoid at 0", "needs §3 Huber kink"),
+        sources=("users: log_sigmoid at 0, Huber kink",),
     ),
     Entry(
         key="grad_norm_zero",
@@ -1380,7 +1378,7 @@ ENTRIES: tuple[Entry, ...] = (
                 'jax.grad(lambda x: la.contrastive(x, jnp.asarray(x1), jnp.asarray(sim), reduction="sum"))(x1)',
                 same=False, lossapi_needs=("jax",)),
         ),
-        sources=("needs §3 sqrt at 0 / masked branches",),
+        sources=("users: sqrt / norm at 0",),
     ),
     Entry(
         key="grad_class_max_tie",
@@ -1408,7 +1406,7 @@ ENTRIES: tuple[Entry, ...] = (
                 'torch_grad(lambda s: la.multiclass_hinge(s, T(y2), reduction="sum"), s2)', variant="max-dim",
                 same=False, lossapi_needs=("torch",)),
         ),
-        sources=("issue 8: kink conventions, max ties over classes",),
+        sources=("gradients: kink conventions, max ties over classes",),
     ),
     Entry(
         key="grad_bce_saturated",
@@ -1431,7 +1429,7 @@ ENTRIES: tuple[Entry, ...] = (
                 'jax.grad(lambda p: la.binary_cross_entropy(p, jnp.asarray(t3), reduction="sum"))(p3)',
                 variant="lossapi-jax", lossapi_needs=("jax",)),
         ),
-        sources=("issue 8: kink conventions, clamps at bounds",),
+        sources=("gradients: kink conventions, clamps at bounds",),
     ),
 )
 
