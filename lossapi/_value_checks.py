@@ -28,7 +28,11 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from ._errors import InvalidValueError
+from ._array import device_of, dtype_kind
+from ._catalog import _REGISTRY
+from ._dispatch import backend_name
+from ._errors import InvalidOptionError, InvalidValueError
+from ._ops import cumulative_sum
 
 __all__ = ["check_values"]
 
@@ -115,8 +119,6 @@ def check_values(enabled: bool = True) -> Iterator[None]:
     """
     global active
     if not isinstance(enabled, bool):
-        from ._errors import InvalidOptionError
-
         raise InvalidOptionError(f"lossapi.check_values: enabled must be a bool, got {enabled!r}.")
     with _lock:
         active += enabled
@@ -168,9 +170,7 @@ def _is_array(x: Any) -> bool:
 
 
 def _kind(x: Any) -> str:
-    from ._validation import _kind as kind
-
-    return kind(x.dtype)
+    return dtype_kind(x.dtype)
 
 
 def _count(xp: Any, bad: Any) -> int:
@@ -398,8 +398,6 @@ def _multilabel(ctx: _Ctx, name: str, x: Any) -> None:
     """Labels before the first negative (padding) entry along the class axis in [0, C)."""
     if _kind(x) != "int" or x.ndim == 0:
         return
-    from ._ops import cumulative_sum
-
     xp, ax = ctx.xp, (ctx.axis if ctx.axis is not None else -1) % x.ndim
     c = ctx.num_classes()
     padded = cumulative_sum(xp, xp.astype(x < 0, xp.int32), axis=ax) > 0
@@ -438,10 +436,7 @@ def _yolo_target(ctx: _Ctx, name: str, x: Any) -> None:
            "class targets of object cells (confidence 1) are one-hot or probabilities")
 
 
-def _device(x: Any) -> Any:
-    from array_api_compat import device
-
-    return device(x)
+_device = device_of
 
 
 def _poisson_pred(ctx: _Ctx, name: str, x: Any) -> None:
@@ -513,8 +508,6 @@ _CODES_OF: list[int] = [0]
 
 
 def _record_of(code: Any) -> Any:
-    from ._catalog import _REGISTRY
-
     if _CODES_OF[0] != len(_REGISTRY):
         _CODES.update({getattr(r.fn, "__code__", None): r for r in list(_REGISTRY.values())})
         _CODES_OF[0] = len(_REGISTRY)
@@ -535,8 +528,6 @@ RULES: dict[str, Callable[..., None]] = {
 
 def rule_for(loss: str, name: str, space: str) -> Callable[..., None]:
     """The value rule of input ``name`` of ``loss`` (for tests: ``_none`` means unchecked)."""
-    from ._catalog import _REGISTRY
-
     rec = _REGISTRY.get(loss)
     if rec is not None and name in rec.value_rules:
         return RULES[rec.value_rules[name]]
@@ -623,8 +614,6 @@ def _check(rec: Any, xp: Any, loc: dict[str, Any]) -> None:
 def _host(xp: Any, loc: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
     """JAX arrays as NumPy arrays (one device-to-host copy each): an eager JAX op compiles
     for every new shape, which would make each checked call cost a compilation."""
-    from ._dispatch import backend_name
-
     if backend_name(xp) != "jax":
         return xp, loc
     import numpy as np
