@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, MutableMapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -31,10 +31,31 @@ __all__ = ["lookup", "native", "native_backends", "register_native", "set_native
 # thread through _LOCAL.enabled. Registrations happen at import time; later reads need no lock.
 _ENABLED: bool = os.environ.get("LOSSAPI_NATIVE", "1").strip().lower() not in ("0", "false", "off", "no")
 _LOCAL = threading.local()
-_FAST: dict[tuple[str, str], Callable[..., Any]] = {}
 # loss -> {backend: fast path}: the dict a loss's wrapper holds (empty for most losses, so the
 # wrapper's `if table:` costs one truth test when a loss has no fast path at all).
 _TABLES: dict[str, dict[str, Callable[..., Any]]] = {}
+
+
+class _Registry(MutableMapping[tuple[str, str], Callable[..., Any]]):
+    """Every fast path, keyed ``(loss, backend)``: a view of the per-loss tables."""
+
+    def __getitem__(self, key: tuple[str, str]) -> Callable[..., Any]:
+        return _TABLES[key[0]][key[1]]
+
+    def __setitem__(self, key: tuple[str, str], fn: Callable[..., Any]) -> None:
+        table(key[0])[key[1]] = fn
+
+    def __delitem__(self, key: tuple[str, str]) -> None:
+        del _TABLES[key[0]][key[1]]
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        return iter([(loss, b) for loss, t in list(_TABLES.items()) for b in list(t)])
+
+    def __len__(self) -> int:
+        return sum(len(t) for t in _TABLES.values())
+
+
+_FAST = _Registry()
 
 
 def table(loss: str) -> dict[str, Callable[..., Any]]:
@@ -58,7 +79,6 @@ def register_native(loss: str, backend: str) -> Callable[[Callable[..., Any]], C
     """
 
     def deco(fn: Callable[..., Any]) -> Callable[..., Any]:
-        _FAST[(loss, backend)] = fn
         table(loss)[backend] = fn
         return fn
 

@@ -11,7 +11,7 @@ import importlib
 import importlib.util
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -27,6 +27,9 @@ class Backend:
     module: str
     dtypes: tuple[str, ...]
     differentiable: bool = False
+    #: ``to_numpy`` returns floating results as float64 (the checks' view); False keeps their
+    #: dtype (unit tests that check the result dtype).
+    float64: bool = field(default=True, compare=False)
 
     def available(self) -> bool:
         if importlib.util.find_spec(self.module.split(".")[0]) is None:
@@ -48,6 +51,26 @@ class Backend:
         return ""
 
     # -- creation / read-back ----------------------------------------------------------------
+    @property
+    def mod(self) -> Any:
+        """The library's own array module (numpy, torch, jax.numpy, dask.array, array_api_strict, cupy)."""
+        mod = self._mod()
+        return importlib.import_module("jax.numpy") if self.name == "jax" else mod
+
+    def is_native(self, x: Any) -> bool:
+        """Whether ``x`` is an array of this library (not a Python number, not another library)."""
+        if self.name == "numpy":
+            return type(x) is np.ndarray
+        if self.name == "torch":
+            return isinstance(x, self._mod().Tensor)
+        if self.name == "jax":
+            return isinstance(x, importlib.import_module("jax").Array)
+        if self.name == "dask":
+            return isinstance(x, self._mod().Array)
+        if self.name == "cupy":
+            return isinstance(x, self._mod().ndarray)
+        return isinstance(x, importlib.import_module("array_api_strict._array_object").Array)
+
     def xp(self) -> Any:
         """The array namespace of this backend (as lossapi resolves it)."""
         import array_api_compat
@@ -100,7 +123,7 @@ class Backend:
         raise ValueError(self.name)
 
     def to_numpy(self, x: Any) -> np.ndarray:
-        """A result of this backend as a NumPy array (floats as float64)."""
+        """A result of this backend as a NumPy array (floats as float64 unless ``float64`` is False)."""
         if self.name == "torch":
             x = x.detach().cpu()
             if str(x.dtype) == "torch.bfloat16":
@@ -118,7 +141,7 @@ class Backend:
         else:
             out = np.asarray(x)
         out = np.asarray(out)
-        if out.dtype.kind == "f" or str(out.dtype) == "bfloat16":
+        if self.float64 and (out.dtype.kind == "f" or str(out.dtype) == "bfloat16"):
             out = out.astype(np.float64)
         return out
 
