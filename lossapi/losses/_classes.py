@@ -1,27 +1,37 @@
 """Plumbing for losses with a class (or distribution) axis: classification and divergences.
 
-``setup_classes`` validates the prediction and the target against each other *statically*
-(dtypes and shapes only, never values, so it is free under ``jax.jit``/``torch.compile`` and
-keeps Dask lazy), decides between integer class indices and floating class probabilities by
-dtype, normalizes ``axis``, upcasts 16-bit floats to float32, and applies the first half of the
-``where`` double-where: excluded rows of the prediction are replaced by a harmless value and
-excluded labels by 0, so that inf/NaN or out-of-range labels there never reach the value or
-the gradient. ``finish_classes`` is the second half (the reduction drops those rows).
+:class:`ClassAxis` (the kind of these losses, built on :func:`prepare_classes`) validates the
+prediction and the target against each other *statically* (dtypes and shapes only, never
+values, so it is free under ``jax.jit``/``torch.compile`` and keeps Dask lazy), decides between
+integer class indices and floating class probabilities by dtype, normalizes ``axis``, upcasts
+16-bit floats to float32, and applies the first half of the ``where`` double-where: excluded
+rows of the prediction are replaced by a harmless value and excluded labels by 0, so that
+inf/NaN or out-of-range labels there never reach the value or the gradient. The reduction is
+the second half (it drops those rows).
 
 Shapes: the prediction has the class axis at ``axis``; integer labels have the prediction's
 shape without that axis (the per-element "none" shape); floating targets have the
 prediction's shape (or broadcast to it without enlarging it).
+
+Also here: the option constraints of the classification losses (:class:`Number`,
+:class:`PerClass`, :class:`EntryWeight`), the elementwise kind of the binary losses on logits
+with a ``pos_weight`` (:class:`BinaryLogits`), and the older ``setup_classes`` /
+``finish_classes`` helpers that losses not yet written as records still use.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 from .. import _value_checks
+from .._array import dtype_kind
 from .._dispatch import get_namespace
 from .._errors import InputTypeError, InvalidDTypeError, InvalidOptionError, ShapeMismatchError
-from .._loss import ELEMENTWISE, Kind, Prepared
+from .._loss import ELEMENTWISE, Elementwise, Kind, Prepared
 from .._ops import astype, param, take_1d
+from .._options import ClassWeight, Constraint, Interval
 from .._reduction import reduce
 from .._validation import (
     _compute_dtype,
@@ -34,15 +44,21 @@ from .._validation import (
 )
 
 __all__ = [
+    "BinaryLogits",
     "ClassAxis",
     "ClassContext",
     "ClassPrepared",
+    "EntryWeight",
+    "Number",
+    "PerClass",
     "along_axis",
     "check_class_weight",
     "class_weight_at",
     "device_of",
     "finish_classes",
+    "fits",
     "ignore_mask",
+    "label_weight",
     "mask_ignored",
     "prepare_classes",
     "resolve_classes",
@@ -172,17 +188,19 @@ class ClassAxis(Kind):
 
     The target is read by dtype, never by value: integer class indices (the prediction's shape
     without the class axis) or a floating target of the prediction's shape (``labels="auto"``);
-    ``labels="int"`` requires indices, ``labels="float"`` a floating target. The per-element
-    loss drops the class axis. ``where``-excluded rows of the prediction become ``fill`` and
-    their targets 0 (or ``target_fill``), so inf/NaN or out-of-range labels there reach
-    neither the value nor the gradient. ``none_axis=True`` lets ``axis=None`` select the
-    loss's elementwise form (probabilities of the positive class).
+    ``labels="int"`` requires indices, ``labels="float"`` a floating target (integer and bool
+    arrays are cast), ``labels="padded"`` integer class lists of the prediction's shape padded
+    with -1 (read as floats). The per-element loss drops the class axis. ``where``-excluded rows
+    of the prediction become ``fill`` and their targets 0 (or ``target_fill``), so inf/NaN or
+    out-of-range labels there reach neither the value nor the gradient. ``none_axis=True`` lets
+    ``axis=None`` select the loss's elementwise form (probabilities of the positive class).
+    ``axis_doc`` replaces the generic doc of ``axis`` (e.g. a distribution axis).
     """
 
     name = "class axis"
     context = True
     axis = -1
-    option_docs = {
+    option_docs: Mapping[str, tuple[str, str]] = {
         "axis": ("axis : int, default -1",
                  "Class axis of the first input (``1`` for torch-style ``(N, C, ...)`` inputs)."),
     }
@@ -192,8 +210,13 @@ class ClassAxis(Kind):
     )
 
     def __init__(self, labels: str = "auto", fill: float = 0.0, target_fill: float = 0.0,
-                 none_axis: bool = False) -> None:
+                 none_axis: bool = False, axis_doc: str | None = None) -> None:
+        if labels not in ("auto", "int", "float", "padded"):
+            raise ValueError(f"labels={labels!r}")
         self.labels, self.fill, self.target_fill, self.none_axis = labels, fill, target_fill, none_axis
+        self.axis_none = none_axis  # the wrapper annotates `axis` as `int | None`
+        if axis_doc is not None:
+            self.option_docs = {"axis": ("axis : int, default -1", axis_doc)}
 
     def prepare(self, rec: Any, xp: Any, arrays: tuple[Any, ...], sample_weight: Any, where: Any, *,
                 axis: Any) -> ClassContext:
@@ -232,6 +255,12 @@ def prepare_classes(fn: str, names: Any, xp: Any, x: Any, target: Any, *, axis: 
         )
     none_shape = tuple(s for i, s in enumerate(x.shape) if i != ax)
     kind = _kind(target.dtype)
+    if labels == "padded":
+        if kind != "int":
+            raise InvalidDTypeError(
+                f"lossapi.{fn}: `{nm[1]}` must hold integer class indices padded with -1, got dtype {target.dtype}."
+            )
+        labels = "float"  # compared with the class indices as floats (exact below 2**24 classes)
     int_labels = kind == "int" and labels != "float"
     if labels == "int" and kind != "int":
         raise InvalidDTypeError(
@@ -374,3 +403,137 @@ def finish_classes(
         out_dtype=None if p.out_dtype == p.dtype else p.out_dtype,
         weighted_loss=weighted_loss,
     )
+
+
+def label_weight(xp: Any, class_weight: Any, labels: Any, valid: Any, dtype: Any) -> Any:
+    """Per-element weight of integer ``labels``: the class weight at the label, 0 where ``valid``
+    (:func:`ignore_mask`) is False; None when there is neither."""
+    w = None if class_weight is None else take_1d(xp, class_weight, labels)
+    if valid is None:
+        return w
+    return astype(xp, valid, dtype) if w is None else xp.where(valid, w, xp.zeros_like(w))
+
+
+# -- option constraints and kinds of the classification losses ------------------------------------
+
+
+def _is_array(value: Any) -> bool:
+    return hasattr(value, "shape") and hasattr(value, "dtype") and not isinstance(value, (list, tuple))
+
+
+class Number(Interval):
+    """A real number in ``[low, high]`` (closed; None for an unbounded side): a Python number or a
+    0-d array, ``None`` too when ``optional``.
+
+    The focal losses' messages: ``gamma must be a real number or a 0-d array, got None`` and
+    ``gamma=-1.0 is out of range; it must be a finite number in [0.0, inf]`` (the bounds as given).
+    ``what`` names the arrays accepted besides numbers.
+    """
+
+    def __init__(self, low: float | None = None, high: float | None = None, *, optional: bool = False,
+                 what: str = "a 0-d array") -> None:
+        super().__init__(low, high, closed="both", optional=optional)
+        self.what = what
+
+    def describe(self) -> str:
+        return f"a real number or {self.what} in {self._written()}" + (" or None" if self.optional else "")
+
+    def _written(self) -> str:
+        return f"[{'-inf' if self.low is None else self.low}, {'inf' if self.high is None else self.high}]"
+
+    def check(self, fn: str, name: str, value: Any) -> Any:
+        if value is None and self.optional:
+            return value
+        if isinstance(value, bool) or not (isinstance(value, (int, float)) or _is_array(value)):
+            raise InvalidOptionError(
+                f"lossapi.{fn}: {name} must be a real number or {self.what}"
+                + (" (or None)" if self.optional else "") + f", got {value!r}."
+            )
+        if isinstance(value, (int, float)) and (value != value or value in (math.inf, -math.inf)
+                                                or self._outside(value)):
+            raise InvalidOptionError(
+                f"lossapi.{fn}: {name}={value!r} is out of range; it must be a finite number in {self._written()}."
+            )
+        return super().check(fn, name, value)
+
+
+class PerClass(ClassWeight):
+    """``None``, a number in ``[low, high]``, a 0-d array or a ``(C,)`` array of one value per class
+    (its length checked against the class count when the inputs are prepared); e.g. the focal
+    ``alpha``. Array values are range-checked inside ``lossapi.check_values()``."""
+
+    def __init__(self, low: float | None = None, high: float | None = None) -> None:
+        super().__init__(scalar=True)
+        self.number = Number(low, high, optional=True, what="a 0-d or (C,) array")
+
+    def __repr__(self) -> str:
+        return "PerClass()"
+
+    def describe(self) -> str:
+        return self.number.describe()
+
+    def fast(self, var: str, consts: dict[str, Any]) -> str:
+        return self.number.fast(var, consts)
+
+    def check(self, fn: str, name: str, value: Any) -> Any:
+        if _is_array(value) and value.ndim != 0:
+            return super().check(fn, name, value)  # one value per class: the dtype here, the length in prepare
+        return self.number.check(fn, name, value)
+
+    def array_values(self) -> tuple[float | None, float | None, bool, bool, bool]:
+        return self.number.array_values()
+
+
+class EntryWeight(Interval):
+    """``None``, a number ``>= low`` or an array of them that broadcasts to the first input without
+    enlarging it (e.g. ``pos_weight``); the shape is checked by :class:`BinaryLogits`, arrays are
+    cast to the compute dtype. Integer and bool arrays are accepted."""
+
+    skip_prepare = "{var} is None or {var}.__class__ is float or {var}.__class__ is int"
+
+    def __init__(self, low: float | None = 0.0) -> None:
+        super().__init__(low, None, arrays="any", optional=True)
+
+    def check(self, fn: str, name: str, value: Any) -> Any:
+        if _is_array(value):
+            if dtype_kind(value.dtype) not in ("float", "int", "bool"):
+                raise InvalidDTypeError(
+                    f"lossapi.{fn}: `{name}` must have a real floating dtype, got {value.dtype}; "
+                    f"cast it first, e.g. xp.astype({name}, xp.float32)."
+                )
+            return value
+        return super().check(fn, name, value)
+
+    def prepare(self, ctx: Any, name: str, value: Any) -> Any:
+        if value is None or isinstance(value, (int, float)):
+            return value
+        return value if value.dtype == ctx.dtype else ctx.xp.astype(value, ctx.dtype)
+
+
+class BinaryLogits(Elementwise):
+    """Elementwise, with the kind option ``pos_weight`` (an :class:`EntryWeight`): a weight of the
+    positive term that must broadcast to the logits' own shape (before ``where`` broadcasts them)
+    without enlarging it, as in torch. The body receives it too."""
+
+    options: Mapping[str, tuple[Any, Constraint]] = {"pos_weight": (None, EntryWeight())}
+
+    def prepare(self, rec: Any, xp: Any, arrays: tuple[Any, ...], sample_weight: Any, where: Any, *,
+                pos_weight: Any = None) -> Prepared:
+        if _is_array(pos_weight):
+            check_entry_weight(rec.name, rec.inputs[0], "pos_weight", tuple(pos_weight.shape), tuple(arrays[0].shape))
+        return super().prepare(rec, xp, arrays, sample_weight, where)
+
+
+def fits(shape: tuple[Any, ...], x: tuple[Any, ...]) -> bool:
+    """Whether an array of ``shape`` broadcasts to shape ``x`` without enlarging it."""
+    full = broadcast_shapes(shape, x)
+    return full is not None and len(full) == len(x) and all(same_size(a, b) for a, b in zip(full, x))
+
+
+def check_entry_weight(fn: str, first: str, name: str, shape: tuple[Any, ...], x: tuple[Any, ...]) -> None:
+    """A weight of shape ``shape`` must broadcast to ``x`` (the input ``first``) without enlarging it."""
+    if not fits(shape, x):
+        raise ShapeMismatchError(
+            f"lossapi.{fn}: `{name}` of shape {shape} does not broadcast to `{first}` of shape {x}; pass "
+            "one weight per class on the last axis (shape (C,)) or one for all (a number)."
+        )

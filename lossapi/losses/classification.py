@@ -21,25 +21,22 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .._array import Array, is_number
-from .._catalog import register
+from .._array import Array, Namespace, is_number
 from .._dispatch import backend_name
-from .._errors import InvalidOptionError, ShapeMismatchError
-from .._loss import PerElement, loss
-from .._native import try_fast as _fast
+from .._errors import InvalidOptionError
+from .._loss import Elementwise, PerElement, loss
+from .._native import register_native, table
 from .._ops import astype, gather_labels, logsumexp, relu, stop_gradient, take_1d
 from .._options import ClassWeight, Integer, Interval
-from .._validation import broadcast_shapes, check_in_range, same_size
 from ._classes import (
+    BinaryLogits,
     ClassAxis,
     ClassContext,
     along_axis,
-    finish_classes,
+    fits,
     ignore_mask,
     mask_ignored,
-    setup_classes,
 )
-from ._common import finish, resolve, setup
 
 __all__ = [
     "binary_cross_entropy",
@@ -59,6 +56,11 @@ _CLAMP_AT = math.exp(LOG_CLAMP)
 #: i.e. float32(1e-12) also in float64.
 _BCE_GRAD_EPS = 9.999999960041972e-13
 
+_BINARY = {"target": "probability"}
+_UNIT = Interval(0, 1)
+_BALANCE = (None, Interval(0, 1, optional=True))
+_SMOOTHING = (0.0, _UNIT)
+
 
 def _clamped_log(xp: Any, p: Any) -> Any:
     """``max(log p, -100)`` with a finite (zero) gradient where the clamp binds, p = 0 included."""
@@ -70,32 +72,46 @@ def _smooth_binary(t: Any, s: Any) -> Any:
     return t if isinstance(s, (int, float)) and s == 0 else t * (1 - s) + s / 2
 
 
-def _check_smoothing(fn: str, s: Any) -> None:
-    check_in_range(fn, "label_smoothing", s, low=0.0, high=1.0)
+def _coefficients(t: Any, alpha: Any, pos_weight: Any = None) -> tuple[Any, Any]:
+    """Weights of the positive and the negative term: ``(alpha pos_weight t, (1 - alpha)(1 - t))``."""
+    pos = t if pos_weight is None else pos_weight * t
+    return (pos, 1 - t) if alpha is None else (alpha * pos, (1 - alpha) * (1 - t))
 
 
-def _check_pos_weight_shape(fn: str, pw: tuple[Any, ...], x: tuple[Any, ...]) -> None:
-    """``pos_weight`` must broadcast to the logits' shape without enlarging it (as in torch)."""
-    full = broadcast_shapes(pw, x)
-    if full is None or len(full) != len(x) or not all(same_size(a, b) for a, b in zip(full, x)):
-        raise ShapeMismatchError(
-            f"lossapi.{fn}: `pos_weight` of shape {pw} does not broadcast to `logits` of shape {x}; pass "
-            "one weight per class on the last axis (shape (C,)) or one for all (a number)."
-        )
+def _saturated_bce(xp: Any, p: Any, t: Any, pos: Any, neg: Any, alpha: Any) -> Any:
+    """BCE where ``p (1 - p) < 1e-12``: the clamped value, with torch's gradient ``(p - t) / 1e-12``
+    w.r.t. ``p`` (balanced by the same weights) and the derivative of the clamped value w.r.t. ``t``."""
+    lp, l1p = _clamped_log(xp, p), _clamped_log(xp, 1 - p)
+    val = -(pos * lp + neg * l1p)
+    gp = ((pos + neg) * p - pos) / _BCE_GRAD_EPS
+    gt = (l1p - lp) if alpha is None else ((1 - alpha) * l1p - alpha * lp)
+    return (stop_gradient(xp, val) + (p - stop_gradient(xp, p)) * stop_gradient(xp, gp)
+            + (t - stop_gradient(xp, t)) * stop_gradient(xp, gt))
 
 
-def _check_alpha(fn: str, alpha: Any) -> None:
-    if alpha is not None:
-        check_in_range(fn, "alpha", alpha, low=0.0, high=1.0)
+def _logit_bce(xp: Any, x: Any, cpos: Any, cneg: Any) -> Any:
+    """``cpos softplus(-x) + cneg softplus(x)``, stable for every finite ``x``."""
+    if backend_name(xp) in ("numpy", "dask"):
+        # No autodiff here, so the gradient convention at 0 is moot, and `where` on a mask of
+        # random signs costs ~10x an arithmetic ufunc: the same value from relu / minimum / abs.
+        return cneg * relu(xp, x) - cpos * xp.minimum(x, 0.0) + (cpos + cneg) * xp.log1p(xp.exp(-xp.abs(x)))
+    # softplus(+-x) share log1p(exp(-|x|)); -|x| is spelled where(x > 0, -x, x) and the linear
+    # parts where(x > 0, ...) so that at x = 0 every piece takes the same branch and the
+    # gradient is the true one, sigmoid(0) * (cpos + cneg) - cpos.
+    pos = x > 0
+    shared = xp.log1p(xp.exp(xp.where(pos, -x, x)))
+    return xp.where(pos, cneg * x, -cpos * x) + (cpos + cneg) * shared
 
 
 # -- binary ---------------------------------------------------------------------------------------
 
 
-@register(
+@loss(
+    Elementwise(fill=0.5),
     family="classification",
     task="binary",
-    input_spaces={"probs": "probability", "target": "probability"},
+    inputs={"probs": "probability", **_BINARY},
+    options={"alpha": _BALANCE, "label_smoothing": _SMOOTHING},
     formula="-(a t log p + (1 - a)(1 - t) log(1 - p)), logs clamped at -100",
     convex=True,
     smooth=True,
@@ -107,18 +123,7 @@ def _check_alpha(fn: str, alpha: Any) -> None:
     },
     aliases=("bce",),
 )
-def binary_cross_entropy(
-    probs: Any,
-    target: Any,
-    /,
-    *,
-    alpha: Any = None,
-    label_smoothing: Any = 0.0,
-    sample_weight: Any = None,
-    where: Any = None,
-    reduction: str = "mean",
-    xp: Any = None,
-) -> Any:
+def binary_cross_entropy(xp: Namespace, probs: Array, target: Array, *, alpha: Any, label_smoothing: Any) -> Any:
     r"""Binary cross-entropy on probabilities.
 
     .. math::
@@ -140,13 +145,6 @@ def binary_cross_entropy(
         (the seed documents' "balanced BCE"). None: no balancing.
     label_smoothing : float, default 0.0
         In [0, 1].
-    sample_weight, where, reduction, xp
-        As for :func:`lossapi.mean_squared_error`.
-
-    Returns
-    -------
-    array
-        0-d for ``"mean"``/``"sum"``, else the broadcast shape.
 
     Notes
     -----
@@ -165,44 +163,22 @@ def binary_cross_entropy(
     >>> float(la.binary_cross_entropy(np.array([0.0]), np.array([1.0])))  # clamped, finite
     100.0
     """
-    fn = "binary_cross_entropy"
-    names = "probs target sample_weight where alpha label_smoothing"
-    _check_alpha(fn, alpha)
-    _check_smoothing(fn, label_smoothing)
-    xp = resolve(fn, names, reduction, probs, target, sample_weight, where, alpha, label_smoothing, xp=xp)
-    r = _fast(fn, xp, probs, target, alpha=alpha, label_smoothing=label_smoothing, sample_weight=sample_weight,
-              where=where, reduction=reduction)
-    if r is not NotImplemented:
-        return r
-    p = setup(fn, names, (probs, target), sample_weight=sample_weight, where=where, reduction=reduction, xp=xp,
-              params=(alpha, label_smoothing) if alpha is not None else (label_smoothing,), fill=0.5)
-    pr, t = p.arrays
-    s = p.params[-1]
-    t = _smooth_binary(t, s)
-    a = None if alpha is None else p.params[0]
-    pos = t if a is None else a * t
-    neg = (1 - t) if a is None else (1 - a) * (1 - t)
-    # Away from saturation: the plain formula (its derivative is torch's gradient).
-    q = pr * (1 - pr)
-    ok = q >= _BCE_GRAD_EPS
-    ps = xp.where(ok, pr, xp.full_like(pr, 0.5))
+    t = _smooth_binary(target, label_smoothing)
+    pos, neg = _coefficients(t, alpha)
+    # Away from saturation the plain formula, whose derivative is torch's gradient.
+    ok = probs * (1 - probs) >= _BCE_GRAD_EPS
+    ps = xp.where(ok, probs, xp.full_like(probs, 0.5))
     exact = -(pos * xp.log(ps) + neg * xp.log1p(-ps))
-    # Saturated: the clamped value, with torch's gradient (p - t) / 1e-12 w.r.t. p (balanced by
-    # the same weights) and the derivative of the clamped value w.r.t. t.
-    lp, l1p = _clamped_log(xp, pr), _clamped_log(xp, 1 - pr)
-    val = -(pos * lp + neg * l1p)
-    gp = ((pos + neg) * pr - pos) / _BCE_GRAD_EPS
-    gt = (l1p - lp) if a is None else ((1 - a) * l1p - a * lp)
-    sat = (stop_gradient(xp, val) + (pr - stop_gradient(xp, pr)) * stop_gradient(xp, gp)
-           + (t - stop_gradient(xp, t)) * stop_gradient(xp, gt))
-    loss = xp.where(ok, exact, sat)
-    return finish(p, loss, reduction, fn=fn, sample_weight=sample_weight, where=where)
+    return xp.where(ok, exact, _saturated_bce(xp, probs, t, pos, neg, alpha))
 
 
-@register(
+@loss(
+    BinaryLogits(fill=0.0),
     family="classification",
     task="binary",
-    input_spaces={"logits": "logit", "target": "probability"},
+    inputs={"logits": "logit", **_BINARY},
+    options={"pos_weight": (None, BinaryLogits.options["pos_weight"][1]), "alpha": _BALANCE,
+             "label_smoothing": _SMOOTHING},
     formula="a pw t softplus(-x) + (1 - a)(1 - t) softplus(x)",
     convex=True,
     smooth=True,
@@ -213,19 +189,8 @@ def binary_cross_entropy(
         "keras": "keras.losses.BinaryCrossentropy(from_logits=True)(target, logits)",
     },
 )
-def binary_cross_entropy_with_logits(
-    logits: Any,
-    target: Any,
-    /,
-    *,
-    pos_weight: Any = None,
-    alpha: Any = None,
-    label_smoothing: Any = 0.0,
-    sample_weight: Any = None,
-    where: Any = None,
-    reduction: str = "mean",
-    xp: Any = None,
-) -> Any:
+def binary_cross_entropy_with_logits(xp: Namespace, logits: Array, target: Array, *, pos_weight: Any, alpha: Any,
+                                     label_smoothing: Any) -> Any:
     r"""Binary cross-entropy on logits, numerically stable for every finite logit.
 
     .. math::
@@ -251,13 +216,6 @@ def binary_cross_entropy_with_logits(
         Class balance (see :func:`binary_cross_entropy`). None: no balancing.
     label_smoothing : float, default 0.0
         In [0, 1].
-    sample_weight, where, reduction, xp
-        As for :func:`lossapi.mean_squared_error`.
-
-    Returns
-    -------
-    array
-        0-d for ``"mean"``/``"sum"``, else the broadcast shape.
 
     Notes
     -----
@@ -275,47 +233,19 @@ def binary_cross_entropy_with_logits(
     >>> float(la.binary_cross_entropy_with_logits(np.array([1e4]), np.array([0.0])))
     10000.0
     """
-    fn = "binary_cross_entropy_with_logits"
-    names = "logits target sample_weight where pos_weight alpha label_smoothing"
-    check_in_range(fn, "pos_weight", pos_weight, low=0.0, optional=True)
-    if hasattr(pos_weight, "shape") and hasattr(logits, "shape"):
-        _check_pos_weight_shape(fn, tuple(pos_weight.shape), tuple(logits.shape))
-    _check_alpha(fn, alpha)
-    _check_smoothing(fn, label_smoothing)
-    xp = resolve(fn, names, reduction, logits, target, sample_weight, where, pos_weight, alpha, label_smoothing,
-                 xp=xp)
-    r = _fast(fn, xp, logits, target, pos_weight=pos_weight, alpha=alpha, label_smoothing=label_smoothing,
-              sample_weight=sample_weight, where=where, reduction=reduction)
-    if r is not NotImplemented:
-        return r
-    params = (label_smoothing,) + (() if alpha is None else (alpha,))
-    arrays = (logits, target) if pos_weight is None or isinstance(pos_weight, (int, float)) else (
-        logits, target, pos_weight)
-    snames = ("logits target" + (" pos_weight" if len(arrays) > 2 else "") + " sample_weight where label_smoothing"
-              + ("" if alpha is None else " alpha"))
-    p = setup(fn, snames, arrays, sample_weight=sample_weight, where=where, reduction=reduction, xp=xp,
-              params=params, fill=0.0)
-    x, t = p.arrays[0], p.arrays[1]
-    pw = p.arrays[2] if len(p.arrays) > 2 else pos_weight
-    t = _smooth_binary(t, p.params[0])
-    a = p.params[1] if alpha is not None else None
-    # Coefficients of softplus(-x) (positive term) and softplus(x) (negative term).
-    cpos = t if pw is None else pw * t
-    cneg = 1 - t
-    if a is not None:
-        cpos, cneg = a * cpos, (1 - a) * cneg
-    # softplus(+-x) share log1p(exp(-|x|)); -|x| is spelled where(x > 0, -x, x) and the linear
-    # parts where(x > 0, ...) so that at x = 0 every piece takes the same branch and the
-    # gradient is the true one, sigmoid(0) * (cpos + cneg) - cpos.
-    if backend_name(xp) in ("numpy", "dask"):
-        # No autodiff here, so the gradient convention at 0 is moot, and `where` on a mask of
-        # random signs costs ~10x an arithmetic ufunc: the same value from relu / minimum / abs.
-        loss = cneg * relu(xp, x) - cpos * xp.minimum(x, 0.0) + (cpos + cneg) * xp.log1p(xp.exp(-xp.abs(x)))
-    else:
-        pos = x > 0
-        shared = xp.log1p(xp.exp(xp.where(pos, -x, x)))
-        loss = xp.where(pos, cneg * x, -cpos * x) + (cpos + cneg) * shared
-    return finish(p, loss, reduction, fn=fn, sample_weight=sample_weight, where=where)
+    cpos, cneg = _coefficients(_smooth_binary(target, label_smoothing), alpha, pos_weight)
+    return _logit_bce(xp, logits, cpos, cneg)
+
+
+# torch's fast path leaves pos_weight's shape to torch (which raises its own error): it declines a
+# pos_weight that does not fit the logits, so that the generic path raises lossapi's error.
+_torch_bce_logits = table("binary_cross_entropy_with_logits").get("torch")
+if _torch_bce_logits is not None:
+    @register_native("binary_cross_entropy_with_logits", "torch")
+    def _torch_bce_logits_fitting(logits: Any, target: Any, *, pos_weight: Any, **kw: Any) -> Any:
+        if hasattr(pos_weight, "shape") and not fits(tuple(pos_weight.shape), tuple(logits.shape)):
+            return NotImplemented
+        return _torch_bce_logits(logits, target, pos_weight=pos_weight, **kw)
 
 
 # -- multiclass ----------------------------------------------------------------------------------
@@ -518,28 +448,20 @@ def nll(c: ClassContext, log_probs: Array, labels: Array, *, class_weight: Any, 
         loss = c.xp.where(valid, loss, c.xp.zeros_like(loss))
     return PerElement(loss, weight=w)
 
-@register(
+
+@loss(
+    ClassAxis(fill=1.0),
     family="classification",
     task="multiclass",
-    input_spaces={"probs": "probability", "target": "label_or_probability"},
+    inputs={"probs": "probability", "target": "label_or_probability"},
+    options={"label_smoothing": _SMOOTHING},
     formula="-sum_c t_c max(log p_c, -100); t = (1 - e) t + e / C",
     convex=True,
     smooth=True,
     probabilistic=True,
     counterparts={"keras": "keras.losses.CategoricalCrossentropy()(target, probs)"},
 )
-def categorical_cross_entropy(
-    probs: Any,
-    target: Any,
-    /,
-    *,
-    label_smoothing: Any = 0.0,
-    sample_weight: Any = None,
-    where: Any = None,
-    reduction: str = "mean",
-    axis: int = -1,
-    xp: Any = None,
-) -> Any:
+def categorical_cross_entropy(c: ClassContext, probs: Array, target: Array, *, label_smoothing: Any) -> Any:
     r"""Cross-entropy of class probabilities (not logits).
 
     .. math:: \ell = -\sum_c t_c \max(\log p_c, -100), \qquad t \leftarrow (1 - \varepsilon) t + \varepsilon / C
@@ -557,13 +479,6 @@ def categorical_cross_entropy(
         class axis).
     label_smoothing : float, default 0.0
         :math:`\varepsilon \in [0, 1]`.
-    sample_weight, where, reduction, axis, xp
-        As for :func:`cross_entropy`.
-
-    Returns
-    -------
-    array
-        0-d for ``"mean"``/``"sum"``; for ``"none"`` the shape without the class axis.
 
     Notes
     -----
@@ -577,47 +492,27 @@ def categorical_cross_entropy(
     >>> round(float(la.categorical_cross_entropy(p, np.array([[1.0, 0, 0], [0, 0, 1.0]]))), 6)
     0.289909
     """
-    fn = "categorical_cross_entropy"
-    names = "probs target sample_weight where label_smoothing"
-    _check_smoothing(fn, label_smoothing)
-    p = setup_classes(fn, names, probs, target, axis=axis, sample_weight=sample_weight, where=where,
-                      reduction=reduction, xp=xp, params=(label_smoothing,), fill=1.0)
-    xp = p.xp
-    (eps,) = p.params
-    smoothing = not (isinstance(eps, (int, float)) and eps == 0)
-    C = p.num_classes
-    logp = _clamped_log(xp, p.x)
-    if p.int_labels:
-        loss = -gather_labels(xp, logp, p.target, axis=p.axis)
-        if smoothing:
-            loss = (1 - eps) * loss - (eps / C) * xp.sum(logp, axis=p.axis)
-    else:
-        t = p.target if not smoothing else (1 - eps) * p.target + eps / C
-        loss = -xp.sum(t * logp, axis=p.axis)
-    return finish_classes(p, loss, reduction, fn=fn, sample_weight=sample_weight, where=where)
+    xp, eps, C = c.xp, label_smoothing, c.num_classes
+    smoothing = not (is_number(eps) and eps == 0)
+    logp = _clamped_log(xp, probs)
+    if not c.int_labels:
+        return -xp.sum((target if not smoothing else (1 - eps) * target + eps / C) * logp, axis=c.axis)
+    loss = -gather_labels(xp, logp, target, axis=c.axis)
+    return (1 - eps) * loss - (eps / C) * xp.sum(logp, axis=c.axis) if smoothing else loss
 
 
-@register(
+@loss(
+    ClassAxis(),
     family="classification",
     task="multiclass",
-    input_spaces={"logits": "logit", "target": "label_or_probability"},
+    inputs={"logits": "logit", "target": "label_or_probability"},
+    options={"epsilon": (2.0, Interval())},  # any finite number (optax)
     formula="CE(x, t) + epsilon (1 - sum_c t_c softmax(x)_c)",
     smooth=True,
     probabilistic=True,
     counterparts={"optax": "optax.losses.poly_loss_cross_entropy(logits, target, epsilon=epsilon).mean()"},
 )
-def poly1_cross_entropy(
-    logits: Any,
-    target: Any,
-    /,
-    *,
-    epsilon: Any = 2.0,
-    sample_weight: Any = None,
-    where: Any = None,
-    reduction: str = "mean",
-    axis: int = -1,
-    xp: Any = None,
-) -> Any:
+def poly1_cross_entropy(c: ClassContext, logits: Array, target: Array, *, epsilon: Any) -> Any:
     r"""Poly-1 cross-entropy (Leng et al., 2022): cross-entropy plus a linear term in :math:`1 - p_t`.
 
     .. math:: \ell = -\sum_c t_c \log p_c + \epsilon \sum_c t_c (1 - p_c)
@@ -633,13 +528,6 @@ def poly1_cross_entropy(
     epsilon : float or 0-d array, default 2.0
         Weight of the poly-1 term (any finite value, as in optax; the paper uses ε ≥ −1, below
         which the loss can turn negative).
-    sample_weight, where, reduction, axis, xp
-        As for :func:`cross_entropy`.
-
-    Returns
-    -------
-    array
-        0-d for ``"mean"``/``"sum"``; for ``"none"`` the shape without the class axis.
 
     Notes
     -----
@@ -651,47 +539,29 @@ def poly1_cross_entropy(
     >>> round(float(la.poly1_cross_entropy(np.array([[2.0, 0.0, -1.0]]), np.array([0]))), 6)
     0.482257
     """
-    fn = "poly1_cross_entropy"
-    names = "logits target sample_weight where epsilon"
-    check_in_range(fn, "epsilon", epsilon)  # any finite number (optax); NaN, inf and non-numbers fail
-    p = setup_classes(fn, names, logits, target, axis=axis, sample_weight=sample_weight, where=where,
-                      reduction=reduction, xp=xp, params=(epsilon,))
-    xp = p.xp
-    (e,) = p.params
-    lse = logsumexp(xp, p.x, axis=p.axis, keepdims=True)
-    if p.int_labels:
-        logp_y = gather_labels(xp, p.x, p.target, axis=p.axis) - xp.squeeze(lse, axis=p.axis)
-        loss = -logp_y - e * xp.expm1(logp_y)
-    else:
-        t = p.target
-        logp = p.x - lse
-        ce = -xp.sum(xp.where(t == 0, xp.zeros_like(logp), t * logp), axis=p.axis)
-        loss = ce + e * xp.sum(t * (1 - xp.exp(logp)), axis=p.axis)
-    return finish_classes(p, loss, reduction, fn=fn, sample_weight=sample_weight, where=where)
+    xp, ax = c.xp, c.axis
+    lse = logsumexp(xp, logits, axis=ax, keepdims=True)
+    if c.int_labels:
+        logp_y = gather_labels(xp, logits, target, axis=ax) - xp.squeeze(lse, axis=ax)
+        return -logp_y - epsilon * xp.expm1(logp_y)
+    logp = logits - lse
+    ce = -xp.sum(xp.where(target == 0, xp.zeros_like(logp), target * logp), axis=ax)
+    return ce + epsilon * xp.sum(target * (1 - xp.exp(logp)), axis=ax)
 
 
-@register(
+@loss(
+    ClassAxis(labels="int", fill=1.0),
     family="classification",
     task="multiclass",
-    input_spaces={"probs": "probability", "labels": "label"},
+    inputs={"probs": "probability", "labels": "label"},
+    options={"q": (0.5, Interval(0, 1, closed="right"))},
     formula="(1 - p_y^q) / q",
     robust=True,
     bounded=True,
     probabilistic=True,
     counterparts={"keras": "keras.losses.CategoricalGeneralizedCrossEntropy(q=q)(labels, probs)"},
 )
-def generalized_cross_entropy(
-    probs: Any,
-    labels: Any,
-    /,
-    *,
-    q: Any = 0.5,
-    sample_weight: Any = None,
-    where: Any = None,
-    reduction: str = "mean",
-    axis: int = -1,
-    xp: Any = None,
-) -> Any:
+def generalized_cross_entropy(c: ClassContext, probs: Array, labels: Array, *, q: Any) -> Any:
     r"""Generalized cross-entropy (Zhang & Sabuncu, 2018), robust to label noise.
 
     .. math:: \ell = \frac{1 - p_y^{\,q}}{q}, \qquad 0 < q \le 1
@@ -708,13 +578,6 @@ def generalized_cross_entropy(
         Integer class indices.
     q : float or 0-d array, default 0.5
         In (0, 1].
-    sample_weight, where, reduction, axis, xp
-        As for :func:`cross_entropy`.
-
-    Returns
-    -------
-    array
-        0-d for ``"mean"``/``"sum"``; for ``"none"`` the shape of ``labels``.
 
     Notes
     -----
@@ -726,24 +589,18 @@ def generalized_cross_entropy(
     >>> round(float(la.generalized_cross_entropy(np.array([[0.25, 0.75]]), np.array([1]))), 6)
     0.267949
     """
-    fn = "generalized_cross_entropy"
-    names = "probs labels sample_weight where q"
-    check_in_range(fn, "q", q, low=0.0, high=1.0, low_open=True)
-    p = setup_classes(fn, names, probs, labels, axis=axis, sample_weight=sample_weight, where=where,
-                      reduction=reduction, xp=xp, params=(q,), labels="int", fill=1.0)
-    xp = p.xp
-    (qq,) = p.params
-    py = gather_labels(xp, p.x, p.target, axis=p.axis)
+    xp = c.xp
+    py = gather_labels(xp, probs, labels, axis=c.axis)
     ok = ~(py <= 0)  # NaN takes the power branch and propagates
-    powq = xp.where(ok, xp.exp(qq * xp.log(xp.where(ok, py, xp.ones_like(py)))), xp.zeros_like(py))
-    loss = (1 - powq) / qq
-    return finish_classes(p, loss, reduction, fn=fn, sample_weight=sample_weight, where=where)
+    powq = xp.where(ok, xp.exp(q * xp.log(xp.where(ok, py, xp.ones_like(py)))), xp.zeros_like(py))
+    return (1 - powq) / q
 
 
-@register(
+@loss(
+    ClassAxis(none_axis=True),
     family="classification",
     task="multiclass",
-    input_spaces={"probs": "probability", "target": "label_or_probability"},
+    inputs={"probs": "probability", "target": "label_or_probability"},
     formula="sum_c (p_c - t_c)^2  (axis=None: (p - t)^2)",
     convex=True,
     smooth=True,
@@ -751,17 +608,7 @@ def generalized_cross_entropy(
     probabilistic=True,
     counterparts={"sklearn": "sklearn.metrics.brier_score_loss(target, probs)"},
 )
-def brier_score(
-    probs: Any,
-    target: Any,
-    /,
-    *,
-    sample_weight: Any = None,
-    where: Any = None,
-    reduction: str = "mean",
-    axis: int | None = -1,
-    xp: Any = None,
-) -> Any:
+def brier_score(c: ClassContext, probs: Array, target: Array) -> Any:
     r"""Brier score: squared error of predicted probabilities.
 
     .. math:: \ell = \sum_c (p_c - t_c)^2 \quad\text{(over axis)}, \qquad \ell = (p - t)^2 \quad (\texttt{axis=None})
@@ -779,13 +626,12 @@ def brier_score(
         ``axis=None`` binary outcomes.
     axis : int or None, default -1
         Class axis; None for the binary (elementwise) form.
-    sample_weight, where, reduction, xp
-        As for :func:`cross_entropy`.
 
     Returns
     -------
     array
-        0-d for ``"mean"``/``"sum"``; for ``"none"`` the per-element shape.
+        0-d for ``"mean"``/``"sum"``; for ``"none"`` the per-element shape (without the class
+        axis, or the inputs' broadcast shape with ``axis=None``).
 
     Notes
     -----
@@ -801,18 +647,8 @@ def brier_score(
     >>> round(float(la.brier_score(np.array([[0.7, 0.2, 0.1]]), np.array([0]))), 6)
     0.14
     """
-    fn = "brier_score"
-    if axis is None:
-        p = setup(fn, "probs target sample_weight where", (probs, target), sample_weight=sample_weight, where=where,
-                  reduction=reduction, xp=xp)
-        d = p.arrays[0] - p.arrays[1]
-        return finish(p, d * d, reduction, fn=fn, sample_weight=sample_weight, where=where)
-    c = setup_classes(fn, "probs target sample_weight where", probs, target, axis=axis, sample_weight=sample_weight,
-                      where=where, reduction=reduction, xp=xp)
     xp = c.xp
     if c.int_labels:
-        loss = xp.sum(c.x * c.x, axis=c.axis) - 2 * gather_labels(xp, c.x, c.target, axis=c.axis) + 1
-    else:
-        d = c.x - c.target
-        loss = xp.sum(d * d, axis=c.axis)
-    return finish_classes(c, loss, reduction, fn=fn, sample_weight=sample_weight, where=where)
+        return xp.sum(probs * probs, axis=c.axis) - 2 * gather_labels(xp, probs, target, axis=c.axis) + 1
+    d = probs - target
+    return d * d if c.axis is None else xp.sum(d * d, axis=c.axis)
