@@ -32,6 +32,7 @@ __all__ = [
     "clip_max",
     "clip_range",
     "cumulative_sum",
+    "exprel",
     "finfo_eps",
     "gather_labels",
     "is_half",
@@ -255,6 +256,18 @@ def logsumexp(xp: Any, x: Any, axis: int = -1, keepdims: bool = False, overwrite
 def log_softmax(xp: Any, x: Any, axis: int = -1) -> Any:
     """``x - logsumexp(x)`` over ``axis``."""
     return x - logsumexp(xp, x, axis=axis, keepdims=True)
+
+
+def exprel(xp: Any, y: Any) -> Any:
+    """``expm1(y) / y``, 1 at ``y = 0``, with exact values and derivatives near 0 (double where).
+
+    Within ``|y| < 1e-3`` its Taylor polynomial ``1 + y/2 + y^2/6 + y^3/24`` (truncation error
+    below ``y^4/120 ~ 1e-14``) replaces the quotient, so ``x * exprel(x * t)`` is smooth in ``x``
+    through 0 (the general robust loss at ``alpha = 0``).
+    """
+    small = abs_(xp, y) < 1e-3
+    ys = xp.where(small, xp.ones_like(y), y)
+    return xp.where(small, 1.0 + y * (0.5 + y * (1.0 / 6.0 + y / 24.0)), xp.expm1(ys) / ys)
 
 
 def xlogy(xp: Any, x: Any, y: Any) -> Any:

@@ -115,7 +115,13 @@ class Interval(Constraint):
         return f"{lo}{low}, {high}{hi}"
 
     def _allow_inf(self) -> bool:
-        return (self.high == _INF and not self.high_open) or (self.low == -_INF and not self.low_open)
+        return self._allows(_INF) or self._allows(-_INF)
+
+    def _allows(self, inf: float) -> bool:
+        """Whether the infinity ``inf`` is valid: an infinite bound on a closed side."""
+        if inf > 0:
+            return self.high == _INF and not self.high_open
+        return self.low == -_INF and not self.low_open
 
     def describe(self) -> str:
         kind = "a Python number" if not self.arrays else "a Python number or a 0-d array" if self.arrays == "0-d" \
@@ -129,6 +135,7 @@ class Interval(Constraint):
         consts["_INF"] = _INF
         lo = "-_INF" if self.low is None else repr(float(self.low)) if math.isfinite(self.low) else "-_INF"
         hi = "_INF" if self.high is None else repr(float(self.high)) if math.isfinite(self.high) else "_INF"
+        # An infinite bound is in the fast test only when it is open (the check() path handles inf).
         lop = "<" if self.low_open or self.low is None or not math.isfinite(self.low) else "<="
         hip = "<" if self.high_open or self.high is None or not math.isfinite(self.high) else "<="
         test = f"({var}.__class__ is float or {var}.__class__ is int) and {lo} {lop} {var} {hip} {hi}"
@@ -142,7 +149,7 @@ class Interval(Constraint):
         if isinstance(value, (bool, str)) or (not isinstance(value, (int, float)) and not _is_array(value)):
             raise _expected_number(fn, name, value, self.describe())
         if isinstance(value, (int, float)):
-            if not (value == value) or (value in (_INF, -_INF) and not self._allow_inf()) or self._outside(value):
+            if not (value == value) or (value in (_INF, -_INF) and not self._allows(value)) or self._outside(value):
                 finite = "" if self._allow_inf() else "a finite number "
                 raise InvalidOptionError(
                     f"lossapi.{fn}: {name}={value!r} is out of range; it must be {finite}in {self._interval()}."

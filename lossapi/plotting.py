@@ -258,6 +258,8 @@ _SWEEPS: dict[str, _Sweep] = {
     "huber": _sweep(**{**_REGRESSION, "lines": (_Line(options={"delta": 1.0}), _Line(options={"delta": 2.0}))}),
     "quantile": _sweep(**{**_REGRESSION, "lines": (_Line(options={"q": 0.5}), _Line(options={"q": 0.9}))}),
     "tukey_biweight": _sweep(**{**_REGRESSION, "lo": -8.0, "hi": 8.0}),
+    "general_robust": _sweep(**{**_REGRESSION, "lo": -6.0, "hi": 6.0, "lines": tuple(
+        _Line(f"alpha = {a:g}", options={"alpha": a}) for a in (2.0, 1.0, 0.0, -2.0, -math.inf))}),
     "mean_absolute_percentage_error": _sweep(**{**_REGRESSION, "description": "pred = t + e, t = 1",
                                                 "build": lambda xp, x: _error(xp, x, t=1.0)}),
     "mean_squared_log_error": _sweep(lo=0.0, hi=5.0, build=lambda xp, x: _value_vs(xp, x, t=1.0),

@@ -331,7 +331,7 @@ PERFECT: dict[str, Builder] = {
     **{n: _pred_is_target("pred") for n in (
         "mean_squared_error", "mean_absolute_error", "huber", "smooth_l1", "pseudo_huber", "log_cosh",
         "quantile", "mean_absolute_percentage_error", "mean_squared_log_error", "tukey_biweight",
-        "epsilon_insensitive")},
+        "epsilon_insensitive", "general_robust")},
     "root_mean_squared_error": _rmse,
     "tweedie_deviance": _target_is_pred,
     "value_function": _pred_is_target("values", "returns"),

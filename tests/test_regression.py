@@ -280,3 +280,130 @@ def test_hyper_parameter_as_0d_array_torch(torch):
     out.backward()
     # d/d delta: only |e| > delta contributes |e| - delta: e = 3 -> 1
     assert delta.grad.item() == pytest.approx(1.0, rel=1e-12)
+
+
+# -- general_robust (Barron 2019) ------------------------------------------------------------------
+
+#: Closed forms of the members of Barron's family, z = (e/c)^2, written from the paper.
+BARRON_MEMBERS = {
+    2.0: lambda z: z / 2,  # L2
+    1.0: lambda z: np.sqrt(z + 1) - 1,  # smoothed L1 (pseudo-Huber / c^2)
+    0.0: lambda z: np.log(z / 2 + 1),  # Cauchy / Lorentzian
+    -2.0: lambda z: 2 * z / (z + 4),  # Geman-McClure
+    -math.inf: lambda z: 1 - np.exp(-z / 2),  # Welsch / Leclerc
+}
+
+
+@pytest.mark.parametrize("alpha", list(BARRON_MEMBERS), ids=lambda a: f"alpha={a:g}")
+def test_general_robust_members(backend, alpha):
+    z = (E / 0.7) ** 2
+    got = _none(backend, la.general_robust, E, ZERO, alpha=alpha, scale=0.7)
+    np.testing.assert_allclose(got, BARRON_MEMBERS[alpha](z), rtol=1e-12, atol=1e-15)
+
+
+def test_general_robust_is_pseudo_huber_over_c2_at_alpha_1(backend):
+    c = 1.7
+    got = _none(backend, la.general_robust, E, ZERO, alpha=1.0, scale=c)
+    want = _none(backend, la.pseudo_huber, E, ZERO, delta=c) / c**2
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-15)
+
+
+def test_general_robust_limits_are_continuous():
+    """Shapes near 0, 2 and -inf approach the exact members (no cancellation, no overflow)."""
+    e = np.array([0.3, 1.0, 4.0])
+    for limit, near in ((0.0, (1e-9, -1e-9, 1e-5)), (2.0, (2 - 1e-9, 2 + 1e-9)), (-math.inf, (-1e9,))):
+        want = la.general_robust(e, np.zeros(3), alpha=limit, reduction="none")
+        for a in near:
+            got = la.general_robust(e, np.zeros(3), alpha=a, reduction="none")
+            np.testing.assert_allclose(got, want, rtol=1e-4 if abs(a - limit) >= 1e-5 else 1e-7, err_msg=str(a))
+
+
+def test_general_robust_float32_small_errors_do_not_cancel():
+    """A tiny error gives ~ z/2 in float32 for every shape (the direct formula gives 0 or noise)."""
+    e = np.array([1e-4, 3e-3], dtype=np.float32)
+    for a in (0.5, 1e-6, -3.0, 3.0):
+        got = la.general_robust(e, np.zeros(2, np.float32), alpha=a, reduction="none")
+        assert got.dtype == np.float32
+        np.testing.assert_allclose(got, (e.astype(np.float64) ** 2) / 2, rtol=2e-3)
+
+
+def _barron_alpha_derivative_at_0(z):
+    """d rho / d alpha at alpha = 0, by series expansion of the definition (by hand):
+    rho = L + alpha (L' + L^2/4 - L/2) + O(alpha^2), L = log1p(z/2), L' = z / (2 (2 + z))."""
+    L = np.log1p(z / 2)
+    return z / (2 * (2 + z)) + L * L / 4 - L / 2
+
+
+def _fd(f, x, h=1e-6):
+    return (f(x + h) - f(x - h)) / (2 * h)
+
+
+@pytest.mark.parametrize("lib", ["torch", "jax"])
+@pytest.mark.parametrize("alpha", [0.0, 0.7, -2.5, 3.0, 2.0, -math.inf], ids=lambda a: f"alpha={a:g}")
+def test_general_robust_gradients_wrt_alpha_and_scale(lib, alpha, torch, jax):
+    """Learned alpha and scale (0-d arrays): gradients w.r.t. pred, alpha and scale are finite and
+    equal finite differences of the definition (at alpha = 0 the derivative of the limit; at
+    alpha = 2, where d/dalpha is unbounded, the exact L2 branch's 0; at -inf, 0)."""
+    from lossapi._conformance import oracles
+
+    e = np.array([0.0, 0.4, -1.3, 2.5])
+    c = 0.8
+
+    def ref(a, s):
+        return oracles.general_robust(e, np.zeros(4), alpha=a, scale=s).sum()
+
+    if lib == "torch":
+        p = torch.tensor(e, requires_grad=True)
+        a = torch.tensor(alpha, dtype=torch.float64, requires_grad=True)
+        s = torch.tensor(c, dtype=torch.float64, requires_grad=True)
+        la.general_robust(p, torch.zeros(4, dtype=torch.float64), alpha=a, scale=s, reduction="sum").backward()
+        gp, ga, gs = p.grad.numpy(), float(a.grad), float(s.grad)
+    else:
+        jnp = jax.numpy
+
+        def f(p, a, s):
+            return la.general_robust(p, jnp.zeros(4), alpha=a, scale=s, reduction="sum")
+
+        gp, ga, gs = jax.grad(f, argnums=(0, 1, 2))(jnp.asarray(e), jnp.asarray(alpha), jnp.asarray(c))
+        gp, ga, gs = np.asarray(gp), float(ga), float(gs)
+    assert np.all(np.isfinite(gp)) and math.isfinite(ga) and math.isfinite(gs)
+    assert gp[0] == 0.0  # the minimum: every member is flat at e = 0
+    np.testing.assert_allclose(gs, _fd(lambda v: ref(alpha, v), c), rtol=1e-6)
+    for i in range(1, 4):
+        want = _fd(lambda v, i=i: oracles.general_robust(np.array([v]), np.zeros(1), alpha=alpha, scale=c)[0], e[i])
+        np.testing.assert_allclose(gp[i], want, rtol=1e-6)
+    if alpha == 0.0:
+        np.testing.assert_allclose(ga, _barron_alpha_derivative_at_0((e / c) ** 2).sum(), rtol=1e-9)
+    elif alpha in (2.0, -math.inf):
+        assert ga == 0.0
+    else:
+        np.testing.assert_allclose(ga, _fd(lambda v: ref(v, c), alpha), rtol=1e-6)
+
+
+def test_general_robust_alpha_derivative_at_0_matches_its_neighbours():
+    """The closed form used above is itself the slope of the definition around 0."""
+    from lossapi._conformance import oracles
+
+    e = np.array([0.4, -1.3, 2.5])
+    slope = (oracles.general_robust(e, 0 * e, alpha=1e-4) - oracles.general_robust(e, 0 * e, alpha=-1e-4)) / 2e-4
+    np.testing.assert_allclose(slope, _barron_alpha_derivative_at_0(e**2), rtol=1e-6)
+
+
+def test_general_robust_options_are_checked():
+    x = np.ones(3)
+    for bad in (math.inf, math.nan, "1", None):
+        with pytest.raises(la.InvalidOptionError, match="alpha"):
+            la.general_robust(x, x, alpha=bad)
+    for bad in (0.0, -1.0, math.inf):
+        with pytest.raises(la.InvalidOptionError, match="scale"):
+            la.general_robust(x, x, scale=bad)
+    assert float(la.general_robust(x, 0 * x, alpha=-math.inf)) == pytest.approx(1 - math.exp(-0.5))
+
+
+def test_general_robust_traced_alpha_under_jit(jax):
+    """The learned alpha is traced inside jax.jit, the special members included."""
+    jnp = jax.numpy
+    e = jnp.asarray([0.0, 0.5, 3.0])
+    f = jax.jit(lambda a: la.general_robust(e, jnp.zeros(3), alpha=a, reduction="none"))
+    for a in (2.0, 0.0, -2.0, 1.0, -math.inf):
+        np.testing.assert_allclose(np.asarray(f(jnp.asarray(a))), BARRON_MEMBERS[a](np.asarray(e) ** 2), rtol=1e-12)

@@ -7,6 +7,7 @@ differences are meaningful; the kinks themselves are visited by the :class:`Edge
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -304,10 +305,29 @@ _TWEEDIE = Case(
 )
 
 #: name -> Case for every regression loss in the catalog.
+_GENERAL_ROBUST = Case(
+    name="general_robust",
+    make_inputs=_error_inputs(1.5),
+    oracle=oracles.general_robust,
+    # Every special member (L2, Cauchy, Geman-McClure, Welsch, smoothed L1) and general shapes.
+    options=({}, {"alpha": 2.0}, {"alpha": 0.0}, {"alpha": -2.0}, {"alpha": -math.inf},
+             {"alpha": 0.5, "scale": 2.0}, {"alpha": 3.0, "scale": 0.5}, {"alpha": -0.7, "scale": 0.3}),
+    edges=(
+        Edge("e = 0", _pt([0.0, 1.0], [0.0, 1.0])),
+        Edge("e = 0, Cauchy", _pt([0.0, 2.0], [0.0, 2.0]), {"alpha": 0.0}),
+        Edge("tiny error", _pt([1e-5, -1e-6], [0.0, 0.0]), {"alpha": 0.5}),
+        Edge("alpha near 0", _pt([0.5, -2.0], [0.0, 0.0]), {"alpha": 1e-7}),
+        Edge("alpha near 2", _pt([0.5, -2.0], [0.0, 0.0]), {"alpha": 2.0 - 1e-7}),
+        Edge("huge error, bounded member", _pt([1e3, -1e6], [0.0, 0.0]), {"alpha": -math.inf}),
+        Edge("huge error", _pt([1e3, -1e3], [0.0, 0.0]), {"alpha": 1.0}),
+    ),
+)
+
 REGRESSION_CASES: dict[str, Case] = {
     c.name: c
     for c in (
         _MSE,
+        _GENERAL_ROBUST,
         _MAE,
         _HUBER,
         _RMSE,

@@ -15,6 +15,7 @@ import numpy as np
 __all__ = [
     "epsilon_insensitive",
     "gaussian_nll",
+    "general_robust",
     "huber",
     "log_cosh",
     "mean_absolute_error",
@@ -424,3 +425,44 @@ def tweedie_deviance(pred: np.ndarray, target: np.ndarray, power: float = 0.0) -
         return 2 * (np.log(mu / y) + y / mu - 1)
     y_term = (np.maximum(y, 0.0) if p < 0 else y) ** (2 - p)
     return 2 * (y_term / ((1 - p) * (2 - p)) - y * mu ** (1 - p) / (1 - p) + mu ** (2 - p) / (2 - p))
+
+
+def general_robust(pred: np.ndarray, target: np.ndarray, alpha: float = 1.0, scale: float = 1.0) -> np.ndarray:
+    """Barron's rho, straight from the paper's definition (CVPR 2019, eq. 8), in extended precision.
+
+    ``|a-2|/a (((e/c)^2/|a-2| + 1)^(a/2) - 1)`` in ``np.longdouble``, with the power's binomial
+    series where ``(e/c)^2/|a-2|`` is small, and the paper's limits at ``a = 2`` (``z/2``),
+    ``a = 0`` (``log(z/2 + 1)``) and ``a = -inf`` (``1 - exp(-z/2)``).
+
+    Parameters
+    ----------
+    pred, target : ndarray
+        Predictions and targets.
+    alpha : float
+        Shape parameter (a Python number, possibly ``-inf``).
+    scale : float
+        Scale ``c > 0``.
+
+    Returns
+    -------
+    ndarray
+        Per-element loss, float64.
+    """
+    x = np.asarray(_err(pred, target), dtype=np.longdouble) / np.longdouble(scale)
+    z = x * x
+    a = np.longdouble(alpha)
+    if alpha == 2:
+        out = z / 2
+    elif alpha == 0:
+        out = np.log1p(z / 2)
+    elif alpha == -math.inf:
+        out = -np.expm1(-z / 2)
+    else:
+        b = abs(a - 2)
+        u, p = z / b, a / 2
+        # (1 + u)^p - 1: for small u its binomial series (5 terms, relative error ~ u^5), where
+        # the power would cancel against the 1.
+        series = u * p * (1 + u * (p - 1) / 2 * (1 + u * (p - 2) / 3 * (1 + u * (p - 3) / 4 * (1 + u * (p - 4) / 5))))
+        direct = (u + 1) ** p - 1
+        out = b / a * np.where(u < 1e-3, series, direct)
+    return np.asarray(out, dtype=np.float64)

@@ -11,17 +11,19 @@ the pinball loss at 0, and for the epsilon-insensitive loss at ``|e| = epsilon``
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from .._array import Array, Namespace, is_number
 from .._dispatch import backend_name
 from .._loss import ELEMENTWISE, Elementwise, PerElement, loss
-from .._ops import LOG_2, LOG_2PI, abs_, clip_max, finfo_eps, relu, safe_sqrt, stop_gradient, xlogy
+from .._ops import LOG_2, LOG_2PI, abs_, clip_max, exprel, finfo_eps, relu, safe_sqrt, stop_gradient, xlogy
 from .._options import Flag, Interval, Union
 
 __all__ = [
     "epsilon_insensitive",
     "gaussian_nll",
+    "general_robust",
     "huber",
     "log_cosh",
     "mean_absolute_error",
@@ -720,3 +722,100 @@ def tweedie_deviance(xp: Namespace, pred: Array, target: Array, *, power: float)
         return 2.0 * (xp.log(mu / y) + y / mu - 1.0)
     y_term = (relu(xp, y) if pw < 1 else y) ** (2.0 - pw)
     return 2.0 * (y_term / ((1.0 - pw) * (2.0 - pw)) - y * mu ** (1.0 - pw) / (1.0 - pw) + mu ** (2.0 - pw) / (2.0 - pw))
+
+
+def _robust_at(xp: Namespace, z: Array, alpha: float) -> Array:
+    """Barron's rho as a function of ``z = (e/c)^2`` for a Python-number ``alpha``: the exact
+    limit at 2, 0 and -inf, else ``|a-2|/a ((z/|a-2| + 1)^(a/2) - 1)`` written without
+    cancellation as ``|a-2|/a expm1(a/2 log1p(z/|a-2|))``."""
+    if alpha == 2:
+        return 0.5 * z
+    if alpha == 0:
+        return xp.log1p(0.5 * z)
+    if alpha == -math.inf:
+        return -xp.expm1(-0.5 * z)
+    b = abs(alpha - 2.0)
+    return (b / alpha) * xp.expm1((0.5 * alpha) * xp.log1p(z / b))
+
+
+def _robust_traced(xp: Namespace, z: Array, alpha: Array) -> Array:
+    """The same for a 0-d array ``alpha`` (learned): ``b L/2 exprel(a L/2)``, ``L = log1p(z/b)``,
+    ``b = |a - 2|``, is exact and smooth through ``a = 0`` (value and gradient); ``a = 2`` and
+    ``-inf`` take their limits, the general branch seeing a harmless ``a = 1`` there."""
+    two, ninf = alpha == 2, alpha == -math.inf
+    a = xp.where(two | ninf, xp.ones_like(alpha), alpha)
+    b = abs_(xp, a - 2.0)
+    half_l = 0.5 * xp.log1p(z / b)
+    general = b * half_l * exprel(xp, a * half_l)
+    return xp.where(two, 0.5 * z, xp.where(ninf, -xp.expm1(-0.5 * z), general))
+
+
+@loss(
+    ELEMENTWISE,
+    family="regression",
+    task="robust regression",
+    inputs=_SPACES,
+    options={"alpha": (1.0, Interval(-math.inf, None)), "scale": (1.0, _POSITIVE)},
+    formula="|a-2|/a (((e/c)^2/|a-2| + 1)^(a/2) - 1); a = 2: (e/c)^2/2, a = 0: log(1 + (e/c)^2/2), "
+            "a = -inf: 1 - exp(-(e/c)^2/2)",
+    smooth=True,
+    robust=True,
+)
+def general_robust(xp: Namespace, pred: Array, target: Array, *, alpha: Any, scale: Any) -> Any:
+    r"""Barron's general and adaptive robust loss (CVPR 2019): one shape parameter for a family.
+
+    .. math::
+
+        \rho(e, \alpha, c) = \frac{|\alpha - 2|}{\alpha}
+            \left(\left(\frac{(e/c)^2}{|\alpha - 2|} + 1\right)^{\alpha/2} - 1\right),
+        \qquad e = p - t
+
+    with its limits taken exactly: :math:`\alpha = 2` is :math:`\tfrac12 (e/c)^2` (L2),
+    :math:`\alpha = 0` is :math:`\log(\tfrac12 (e/c)^2 + 1)` (Cauchy / Lorentzian) and
+    :math:`\alpha = -\infty` is :math:`1 - \exp(-\tfrac12 (e/c)^2)` (Welsch). Other members:
+    :math:`\alpha = 1` is pseudo-Huber with :math:`\delta = c` divided by :math:`c^2`
+    (:math:`\sqrt{(e/c)^2 + 1} - 1`, smoothed L1) and :math:`\alpha = -2` Geman-McClure
+    (:math:`2 (e/c)^2 / ((e/c)^2 + 4)`). Smaller :math:`\alpha` is more robust: the loss is
+    bounded for :math:`\alpha < 0`. Every member is 0 at :math:`e = 0`, :math:`\approx \tfrac12 (e/c)^2`
+    near it, and its gradient w.r.t. ``pred`` is 0 there.
+
+    It is evaluated as :math:`\frac{|\alpha-2|}{\alpha}\operatorname{expm1}\bigl(\tfrac{\alpha}{2}
+    \operatorname{log1p}((e/c)^2/|\alpha-2|)\bigr)`, which does not cancel for small errors or
+    :math:`\alpha` near 0. ``alpha`` and ``scale`` may be 0-d arrays that receive gradients (the
+    adaptive loss learns them): values and gradients w.r.t. ``pred``, ``target`` and ``scale`` are
+    exact and finite for every :math:`\alpha`, the gradient w.r.t. ``alpha`` too, including at
+    :math:`\alpha = 0` (the derivative of the limit). At :math:`\alpha = 2` the loss is not
+    differentiable in :math:`\alpha` (the derivative is unbounded on both sides): there the
+    gradient w.r.t. ``alpha`` is 0, that of the exact L2 branch.
+
+    Parameters
+    ----------
+    pred, target : array
+        Real floating arrays of broadcastable shapes.
+    alpha : float or 0-d array, default 1.0
+        Shape :math:`\alpha \in [-\infty, \infty)`: 2 is L2, 1 smoothed L1, 0 Cauchy, -2
+        Geman-McClure, ``-math.inf`` Welsch.
+    scale : float or 0-d array, default 1.0
+        Scale :math:`c > 0` of the quadratic bowl near 0.
+
+    Notes
+    -----
+    Barron, "A General and Adaptive Robust Loss Function", CVPR 2019, eq. (8) without its
+    :math:`\alpha = +\infty` member. The adaptive form of the paper also adds the negative
+    log-normaliser :math:`\log(c Z(\alpha))` to make :math:`\alpha` learnable by maximum
+    likelihood; this function is :math:`\rho` itself.
+
+    Examples
+    --------
+    >>> import numpy as np, lossapi as la
+    >>> e = np.array([0.0, 1.0, 3.0])
+    >>> la.general_robust(e, np.zeros(3), alpha=2.0, reduction="none").tolist()
+    [0.0, 0.5, 4.5]
+    >>> la.general_robust(e, np.zeros(3), alpha=0.0, reduction="none").round(6).tolist()
+    [0.0, 0.405465, 1.704748]
+    >>> la.general_robust(e, np.zeros(3), alpha=-2.0, reduction="none").round(6).tolist()
+    [0.0, 0.4, 1.384615]
+    """
+    z = (pred - target) / scale
+    z = z * z
+    return _robust_at(xp, z, alpha) if is_number(alpha) else _robust_traced(xp, z, alpha)
