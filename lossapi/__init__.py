@@ -13,6 +13,7 @@ Importing lossapi imports no array framework.
 
 from __future__ import annotations
 
+from ._array import Array, Namespace
 from ._catalog import LossRecord, catalog
 from ._catalog import lookup as lookup_loss
 from ._errors import (
@@ -49,7 +50,7 @@ def __getattr__(name: str) -> object:
     raise AttributeError(f"module 'lossapi' has no attribute {name!r}")
 
 
-def stop_gradient(x):
+def stop_gradient(x: Array) -> Array:
     """The backend's own stop-gradient (torch ``detach``, ``jax.lax.stop_gradient``).
 
     Identity for libraries without automatic differentiation.

@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from . import _ops
+from ._array import Array
 from ._dispatch import get_namespace
 from ._errors import InputTypeError, InvalidDTypeError, InvalidOptionError, ShapeMismatchError
 from ._validation import known_size
@@ -155,7 +156,7 @@ def _finish(xp: Any, x: Any, dtype: Any) -> Any:
 # -- combining losses ---------------------------------------------------------------------------
 
 
-def weighted_sum(losses: Any, weights: Any) -> Any:
+def weighted_sum(losses: Array | Sequence[Array], weights: Array | Sequence[float]) -> Array:
     r"""Weighted sum of several (already reduced) losses.
 
     .. math:: L = \sum_i w_i\, L_i
@@ -195,7 +196,7 @@ def weighted_sum(losses: Any, weights: Any) -> Any:
     return _finish(xp, _ops.sum_(xp, wv * lv), dtype)
 
 
-def uncertainty_weighting(losses: Any, log_vars: Any) -> Any:
+def uncertainty_weighting(losses: Array | Sequence[Array], log_vars: Array | Sequence[Array]) -> Array:
     r"""Homoscedastic-uncertainty weighting of several task losses (Kendall et al., 2018).
 
     .. math:: L = \sum_i e^{-s_i}\, L_i + s_i, \qquad s_i = \log \sigma_i^2
@@ -237,7 +238,13 @@ def uncertainty_weighting(losses: Any, log_vars: Any) -> Any:
     return _finish(xp, _ops.sum_(xp, xp.exp(-sv) * lv + sv), dtype)
 
 
-def gradnorm(grad_norms: Any, losses: Any, initial_losses: Any, *, alpha: Any = 0.12) -> Any:
+def gradnorm(
+    grad_norms: Array | Sequence[Array],
+    losses: Array | Sequence[Array],
+    initial_losses: Array | Sequence[Array],
+    *,
+    alpha: float | Array = 0.12,
+) -> Array:
     r"""GradNorm auxiliary loss for balancing task weights (Chen et al., 2018).
 
     .. math::
@@ -297,7 +304,9 @@ def gradnorm(grad_norms: Any, losses: Any, initial_losses: Any, *, alpha: Any = 
     return _finish(xp, _ops.sum_(xp, _ops.abs_(xp, g - target)), dtype)
 
 
-def mixup(loss_fn: Callable[[Any, Any], Any], pred: Any, target_a: Any, target_b: Any, lam: Any) -> Any:
+def mixup(
+    loss_fn: Callable[[Array, Array], Array], pred: Array, target_a: Array, target_b: Array, lam: float | Array
+) -> Array:
     r"""Mixup loss: the loss against two targets, mixed with weight :math:`\lambda` (Zhang et al., 2018).
 
     .. math:: L = \lambda\, \ell(p, a) + (1 - \lambda)\, \ell(p, b)
@@ -348,7 +357,7 @@ def mixup(loss_fn: Callable[[Any, Any], Any], pred: Any, target_a: Any, target_b
     return _ops.as_result(xp, lam_ * la_ + (1 - lam_) * lb_)
 
 
-def trimmed(losses: Any, *, trim_ratio: float = 0.1) -> Any:
+def trimmed(losses: Array, *, trim_ratio: float = 0.1) -> Array:
     r"""Trimmed mean of per-sample losses: drop the largest fraction ``trim_ratio``.
 
     .. math:: L = \frac{1}{k} \sum_{i=1}^{k} \ell_{(i)}, \qquad k = \lfloor n (1 - r) \rfloor
@@ -433,7 +442,7 @@ def _total(xp: Any, parts: list[Any]) -> Any:
     return out
 
 
-def l1_penalty(params: Any) -> Any:
+def l1_penalty(params: Array | Sequence[Array]) -> Array:
     r"""L1 weight penalty (lasso): the sum of absolute values of all parameters.
 
     .. math:: \Omega_1(w) = \sum_j |w_j|
@@ -461,7 +470,7 @@ def l1_penalty(params: Any) -> Any:
     return _finish(xp, _total(xp, [_ops.sum_(xp, _ops.abs_(xp, p)) for p in ps]), dtype)
 
 
-def l2_penalty(params: Any) -> Any:
+def l2_penalty(params: Array | Sequence[Array]) -> Array:
     r"""L2 weight penalty (ridge): the sum of squares of all parameters.
 
     .. math:: \Omega_2(w) = \sum_j w_j^2
@@ -490,7 +499,9 @@ def l2_penalty(params: Any) -> Any:
     return _finish(xp, _total(xp, [_ops.sum_(xp, p * p) for p in ps]), dtype)
 
 
-def elastic_net_penalty(params: Any, *, alpha: Any = 1.0, l1_ratio: Any = 0.5) -> Any:
+def elastic_net_penalty(
+    params: Array | Sequence[Array], *, alpha: float | Array = 1.0, l1_ratio: float | Array = 0.5
+) -> Array:
     r"""Elastic-net weight penalty: a mix of the L1 and (squared) L2 penalties.
 
     .. math:: \Omega(w) = \alpha \bigl(\rho \sum_j |w_j| + (1 - \rho) \sum_j w_j^2\bigr)
@@ -541,7 +552,7 @@ def elastic_net_penalty(params: Any, *, alpha: Any = 1.0, l1_ratio: Any = 0.5) -
 # -- targets ------------------------------------------------------------------------------------
 
 
-def smooth_labels(target: Any, *, alpha: Any, axis: int = -1) -> Any:
+def smooth_labels(target: Array, *, alpha: float | Array, axis: int = -1) -> Array:
     r"""Label smoothing of one-hot (or probability) targets.
 
     .. math:: \tilde t = (1 - \alpha)\, t + \frac{\alpha}{K}
