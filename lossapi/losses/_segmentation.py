@@ -1,4 +1,4 @@
-"""Plumbing of the segmentation losses: input preparation, overlap statistics, the Lovász core.
+"""Plumbing of the segmentation losses: the segmentation and overlap kinds, the Lovász core.
 
 Shapes. ``probs`` has the batch on its first axis and, unless ``axis=None`` (binary masks), a
 class axis at ``axis`` (any axis but the batch's). The target is integer class indices without
@@ -18,68 +18,250 @@ Nothing here branches on array values: absent classes, empty masks and ignored p
 ``where`` selections and weights, and the Lovász losses sort with a stable permutation
 (``_ops.sort_descending_with``) instead of boolean indexing, so every loss traces under
 ``jax.jit``, ``torch.compile(fullgraph=True)`` and vmap, and stays lazy on Dask.
+
+Two kinds (:class:`~lossapi._loss.Kind`) prepare and finish the losses:
+
+- :class:`Segmentation` (``per_sample``, ``axis``): the body gets a :class:`SegContext` (class
+  axis, batch handling, the shared statistics as methods) and the prepared inputs, and returns
+  the loss per sample (or of the pooled batch);
+- :class:`Overlap` (``class_weight``, ``per_sample``, ``axis``): the body gets an
+  :class:`OverlapContext` whose ``stats`` are the overlap sums ``(I, P, T)`` and returns the
+  per-class loss; the kind takes the (weighted) class mean and reduces.
 """
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from collections.abc import Mapping
+from typing import Any
 
-from .. import _value_checks
 from .._errors import InvalidDTypeError, InvalidOptionError, ShapeMismatchError
-from .._ops import astype, cumulative_sum, label_hits, param, sort_descending_with
-from .._reduction import reduce
-from .._validation import (
-    _compute_dtype,
-    _kind,
-    broadcast_shapes,
-    check_bool,
-    check_params_0d,
-    check_where,
-    same_size,
-)
-from ._classes import device_of, resolve_classes, setup_classes
+from .._loss import NO_AXIS, Kind, Prepared, finish_elements
+from .._ops import astype, cumulative_sum, label_hits, sort_descending_with
+from .._options import ClassWeight, Constraint, Flag
+from .._validation import _compute_dtype, _kind, broadcast_shapes, check_where, same_size
+from ._classes import device_of, prepare_classes
 
 __all__ = [
-    "SegPrepared",
-    "check_per_sample",
+    "OVERLAP",
+    "Overlap",
+    "OverlapContext",
+    "SegContext",
+    "Segmentation",
     "class_mean",
-    "finish_seg",
-    "flat_groups",
     "lovasz_grad",
     "lovasz_sorted",
-    "overlap",
-    "prepare",
+    "prepare_segmentation",
     "safe_div",
-    "stat_axes",
     "sum_over",
-    "two_class",
 ]
 
 
-class SegPrepared(NamedTuple):
-    """Validated segmentation inputs.
+# -- contexts -------------------------------------------------------------------------------------
 
-    ``p``: probabilities in the compute dtype with the class axis at ``axis`` (binary masks: a
-    trailing axis of size 1, unless the caller asked to keep them flat); ``t``: integer labels
-    (``int_labels``) or the floating target broadcast to ``p``'s shape; ``num_classes``:
-    ``p.shape[axis]``; ``binary``: the inputs had no class axis (``axis=None``).
+
+class SegContext(Prepared):
+    """Prepared segmentation inputs, the first argument of a segmentation body.
+
+    ``arrays``: the probabilities in the compute dtype with the class axis at ``axis`` (binary
+    masks: a trailing axis of size 1, unless the kind keeps them flat) and the target (integer
+    labels when ``int_labels``, else the floating target broadcast to the probabilities'
+    shape); ``num_classes``: the size of the class axis; ``binary``: the inputs had no class
+    axis (``axis=None``); ``per_sample``: statistics per sample (else pooled over the batch).
     """
 
-    xp: Any
-    out_dtype: Any
-    dtype: Any
-    p: Any
-    t: Any
-    axis: int
-    num_classes: Any
-    int_labels: bool
-    binary: bool
-    per_sample: bool
-    params: tuple[Any, ...]
+    __slots__ = ("axis", "binary", "int_labels", "num_classes", "per_sample")
+
+    def __init__(self, xp: Any, out_dtype: Any, dtype: Any, arrays: tuple[Any, ...], fn: str, axis: int,
+                 num_classes: Any, int_labels: bool, binary: bool, per_sample: bool) -> None:
+        super().__init__(xp, out_dtype, dtype, arrays, fn)
+        self.axis, self.num_classes, self.int_labels = axis, num_classes, int_labels
+        self.binary, self.per_sample = binary, per_sample
+
+    @property
+    def stat_axes(self) -> tuple[int, ...]:
+        """The axes the statistics are summed over (all but the class axis, and the batch's when per sample)."""
+        skip = (self.axis, 0) if self.per_sample else (self.axis,)
+        return tuple(i for i in range(self.arrays[0].ndim) if i not in skip)
+
+    def overlap(self) -> tuple[Any, Any, Any]:
+        """``(I, P, T) = (sum p t, sum p, sum t)`` over the statistic axes, each ``(N, C)`` or ``(C,)``.
+
+        Integer labels are compared with the class range (a boolean array), never expanded into a
+        floating one-hot.
+        """
+        xp, axes = self.xp, self.stat_axes
+        p, t = self.arrays
+        P = sum_over(xp, p, axes)
+        if self.int_labels:
+            hits = label_hits(xp, t, self.num_classes, self.axis)
+            I = sum_over(xp, xp.where(hits, p, 0.0), axes)  # noqa: E741
+            T = sum_over(xp, xp.astype(hits, self.dtype), axes)
+        else:
+            I = sum_over(xp, p * t, axes)  # noqa: E741
+            T = sum_over(xp, t, axes)
+        return I, P, T
+
+    def flat(self, x: Any, class_axis: bool = True) -> Any:
+        """``x`` as ``(G, M, C)`` (class axis last) or, without a class axis, ``(G, M)``: ``G`` groups
+        (the batch size per sample, else 1) of ``M`` pixels."""
+        xp = self.xp
+        g = x.shape[0] if self.per_sample else 1
+        if class_axis:
+            if self.axis != x.ndim - 1:  # class axis last (permute_dims: torch.func.vmap has no moveaxis rule)
+                x = xp.permute_dims(x, (*(i for i in range(x.ndim) if i != self.axis), self.axis))
+            return xp.reshape(x, (g, _rest(x.shape[:-1], g), x.shape[-1]))
+        return xp.reshape(x, (g, _rest(x.shape, g)))
 
 
-def check_per_sample(fn: str, per_sample: Any) -> None:
-    check_bool(fn, "per_sample", per_sample)
+class OverlapContext(SegContext):
+    """Prepared inputs of an overlap loss: ``stats`` are the overlap sums ``(I, P, T)`` (see
+    :meth:`SegContext.overlap`); ``class_weight`` the per-class weights of the class mean (None:
+    equal weights)."""
+
+    __slots__ = ("class_weight", "stats")
+
+    def one_minus(self, num: Any, den: Any, smooth: Any = None) -> Any:
+        """``1 - (num + smooth) / (den + smooth)``, and 0 where the denominator is 0 (an empty class
+        with no smoothing): the per-class loss of a ratio of non-negative overlap sums.
+
+        With a positive Python-number ``smooth`` the denominator cannot be 0: the guard (three
+        extra operations) is skipped. ``smooth=None`` adds nothing (the caller smoothed already).
+        """
+        if smooth is None:
+            return safe_div(self.xp, den - num, den)
+        num, den = num + smooth, den + smooth
+        if isinstance(smooth, (int, float)) and smooth > 0:
+            return (den - num) / den
+        return safe_div(self.xp, den - num, den)
+
+
+# -- kinds ----------------------------------------------------------------------------------------
+
+_SEG_DOCS: dict[str, tuple[str, str]] = {
+    "per_sample": ("per_sample : bool",
+                   "Statistics per sample (``\"none\"`` shape ``(N,)``) or pooled over the batch (0-d)."),
+    "axis": ("axis : int or None, default -1",
+             "Class axis (not the batch axis 0); None for binary masks without a class axis."),
+    "sample_weight": ("sample_weight : array, optional",
+                      "Weights of the samples, broadcastable to the ``\"none\"`` shape."),
+    "where": ("where : bool array, optional",
+              "Samples to include (broadcastable to the ``\"none\"`` shape); excluded samples may hold\n"
+              "inf/NaN or out-of-range labels."),
+    "reduction": ("reduction : {\"mean\", \"sum\", \"none\"}", "Reduction over the samples."),
+}
+
+
+class Segmentation(Kind):
+    """Segmentation losses over a batch of images: a class axis (or binary masks) and per-sample
+    or pooled statistics.
+
+    The kind owns ``per_sample`` and ``axis``: it checks the prediction and the target against
+    each other (class indices or a floating target, see the module docstring), upcasts 16-bit
+    inputs, masks ``where``-excluded samples and hands the body a :class:`SegContext`. The body
+    returns the loss per sample, shape ``(N,)``, or, with pooled statistics, of the one group
+    (0-d or ``(1,)``); the kind reduces it over the samples.
+
+    Parameters
+    ----------
+    labels : {"auto", "int"}
+        ``"int"``: the target must hold class indices (no ``axis=None``).
+    fill : float
+        Value of the probabilities of ``where``-excluded samples.
+    two_class : bool
+        Binary masks become two classes ``[1 - p, p]`` / ``[1 - t, t]`` (confusion-matrix losses).
+    binary : bool
+        Binary masks only, kept flat (no class axis), and no ``axis`` keyword.
+    """
+
+    name = "segmentation"
+    context = True
+    axis = -1
+    options: Mapping[str, tuple[Any, Constraint]] = {"per_sample": (False, Flag())}
+    option_docs = _SEG_DOCS
+    returns_doc = (
+        "array\n    0-d for ``\"mean\"``/``\"sum\"``; ``\"none\"``: ``(N,)`` per sample or 0-d pooled. The\n"
+        "    probabilities' namespace, device and floating dtype."
+    )
+
+    def __init__(self, *, labels: str = "auto", fill: float = 0.5, two_class: bool = False,
+                 binary: bool = False) -> None:
+        self.labels, self.fill, self.two_class, self.binary = labels, fill, two_class, binary
+        self.axis_none = labels != "int"  # axis=None (binary masks) is accepted
+        if binary:
+            self.axis = NO_AXIS
+
+    def prepare(self, rec: Any, xp: Any, arrays: tuple[Any, ...], sample_weight: Any, where: Any, *,
+                per_sample: bool, axis: Any = None, **options: Any) -> SegContext:
+        return prepare_segmentation(rec.name, rec.inputs, xp, arrays[0], arrays[1], axis=axis, per_sample=per_sample,
+                                    where=where, labels=self.labels, fill=self.fill, class_axis=not self.binary,
+                                    two_class=self.two_class)
+
+    def finish(self, rec: Any, p: Any, out: Any, reduction: str, sample_weight: Any, where: Any) -> Any:
+        if not p.per_sample and out.ndim:  # pooled statistics: the one group's loss is 0-d
+            out = p.xp.reshape(out, ())
+        return finish_elements(p, out, reduction, rec.name, sample_weight, where)
+
+
+class Overlap(Segmentation):
+    """Overlap losses (Dice, Jaccard, Tversky, ...): a per-class loss from the overlap sums.
+
+    On top of :class:`Segmentation` the kind computes the statistics ``(I, P, T) = (sum p t,
+    sum p, sum t)`` over the statistic axes (``OverlapContext.stats``), hands the body the
+    ratio rule of every overlap loss (``OverlapContext.one_minus``: an empty class scores 0),
+    and after the body takes the class mean, weighted by ``class_weight``, before the reduction.
+
+    Options that change every overlap loss the same way belong here, once: options of the
+    pixels or classes that enter the statistics (an activation of logits, leaving out the
+    background class, ignored labels, pixel masks, squared predictions) go into :attr:`options`
+    and :meth:`prepare` / :meth:`statistics`; options of the ratio (a separate denominator
+    smoothing) into ``OverlapContext.one_minus``; options of the class mean (per-class output)
+    into :meth:`finish`.
+
+    Parameters
+    ----------
+    class_mean : bool
+        The body returns the per-class loss ``(..., C)`` and the kind averages the classes
+        (with ``class_weight``). False: the body combines the classes itself (no
+        ``class_weight`` option).
+    """
+
+    name = "overlap"
+
+    def __init__(self, *, class_mean: bool = True) -> None:
+        super().__init__()
+        self.class_mean = class_mean
+        opts: dict[str, tuple[Any, Constraint]] = {"class_weight": (None, ClassWeight())} if class_mean else {}
+        opts["per_sample"] = (True, Flag())
+        self.options = opts
+        self.option_docs = {**_SEG_DOCS, "class_weight": (
+            "class_weight : (C,) array, optional",
+            "Per-class weights of the class mean (``sum(w l) / sum(w)``; equal weights by default).")}
+
+    def prepare(self, rec: Any, xp: Any, arrays: tuple[Any, ...], sample_weight: Any, where: Any, *,
+                per_sample: bool, axis: Any = None, class_weight: Any = None, **options: Any) -> OverlapContext:
+        c = super().prepare(rec, xp, arrays, sample_weight, where, per_sample=per_sample, axis=axis)
+        o = OverlapContext(c.xp, c.out_dtype, c.dtype, c.arrays, c.fn, c.axis, c.num_classes, c.int_labels, c.binary,
+                           c.per_sample)
+        o.class_weight = None if class_weight is None else \
+            rec.constraints["class_weight"].prepare(o, "class_weight", class_weight)
+        o.stats = self.statistics(o)
+        return o
+
+    def statistics(self, c: SegContext) -> tuple[Any, Any, Any]:
+        """The overlap sums ``(I, P, T)`` of the prepared inputs."""
+        return c.overlap()
+
+    def finish(self, rec: Any, p: Any, out: Any, reduction: str, sample_weight: Any, where: Any) -> Any:
+        if self.class_mean:
+            out = class_mean(p.xp, out, p.class_weight)
+        return super().finish(rec, p, out, reduction, sample_weight, where)
+
+
+#: The kind of the overlap losses with a class mean (Dice, Jaccard, Tversky).
+OVERLAP = Overlap()
+
+
+# -- preparation ----------------------------------------------------------------------------------
 
 
 def _lead(xp: Any, where: Any, ndim: int) -> Any:
@@ -88,42 +270,30 @@ def _lead(xp: Any, where: Any, ndim: int) -> Any:
     return xp.reshape(where, (n,) + (1,) * (ndim - 1))
 
 
-def prepare(
+def prepare_segmentation(
     fn: str,
-    names: str,
+    names: Any,
+    xp: Any,
     probs: Any,
     target: Any,
     *,
     axis: Any,
     per_sample: bool,
-    sample_weight: Any,
     where: Any,
-    reduction: str,
-    xp: Any,
-    params: tuple[Any, ...] = (),
-    extra: tuple[Any, ...] = (),
     labels: str = "auto",
     fill: float = 0.5,
-    binary_class_axis: bool = True,
-) -> SegPrepared:
-    """Validate and prepare the inputs of a segmentation loss (see the module docstring).
+    class_axis: bool = True,
+    two_class: bool = False,
+) -> SegContext:
+    """Static checks and preparation of the inputs of a segmentation loss (see the module docstring).
 
-    ``names`` names ``probs``, ``target``, ``sample_weight``, ``where``, the ``extra`` arrays
-    and the ``params`` (error messages only). ``labels``: ``"auto"`` (integer dtype = class
-    indices, else a floating target), ``"int"`` (class indices required). ``axis=None`` means
-    binary masks: the target may then be floating, integer or bool and is cast to the compute
-    dtype; ``binary_class_axis`` adds a trailing class axis of size 1 to both.
+    ``names`` name ``probs`` and ``target`` (error messages only). ``labels``: ``"auto"``
+    (integer dtype = class indices, else a floating target), ``"int"`` (class indices
+    required). ``axis=None`` means binary masks: the target may then be floating, integer or
+    bool and is cast to the compute dtype; ``class_axis`` adds a trailing class axis of size 1
+    to both, ``two_class`` makes them the two classes ``[1 - p, p]`` / ``[1 - t, t]``.
     """
-    check_per_sample(fn, per_sample)
-    nm = names.split()
-    if xp is None:
-        xp = resolve_classes(fn, names, reduction, probs, target, sample_weight, where, *extra, *params)
-    else:
-        from .._validation import check_reduction
-
-        check_reduction(fn, reduction)
-        if _value_checks.active:  # value checks (lossapi.check_values) when resolve was skipped
-            _value_checks.check_call(fn, xp)
+    nm = list(names)
     if axis is None:
         if _kind(probs.dtype) != "float":
             raise InvalidDTypeError(
@@ -132,8 +302,8 @@ def prepare(
             )
         if labels == "int":
             raise InvalidOptionError(
-                f"lossapi.{fn}: axis=None (binary masks) is not supported; pass probabilities with a "
-                "class axis and integer labels (binary Lovász: lossapi.lovasz_hinge)."
+                f"lossapi.{fn}: axis=None (binary masks) is not supported; use lossapi.lovasz_hinge on logits, or "
+                "pass two-class probabilities with a class axis."
             )
         if probs.ndim == 0:
             raise ShapeMismatchError(
@@ -154,7 +324,7 @@ def prepare(
         t = astype(xp, target, dtype)
         if tuple(t.shape) != tuple(p.shape):
             t = xp.broadcast_to(t, tuple(p.shape))
-        if binary_class_axis:
+        if class_axis:
             p, t = xp.expand_dims(p, axis=-1), xp.expand_dims(t, axis=-1)
         ax, num_classes, int_labels, binary = p.ndim - 1, 1, False, True
     else:
@@ -165,9 +335,8 @@ def prepare(
                 "segmentation inputs are (N, ..., C) with axis=-1 or (N, C, ...) with axis=1 (for binary "
                 "masks without a class axis pass axis=None)."
             )
-        cp = setup_classes(fn, names, probs, target, axis=axis, sample_weight=None, where=None,
-                           reduction=reduction, xp=xp, labels=labels, extra=extra)
-        out_dtype, dtype, p, t, ax = cp.out_dtype, cp.dtype, cp.x, cp.target, cp.axis
+        cp = prepare_classes(fn, nm, xp, probs, target, axis=axis, where=None, labels=labels)
+        (p, t), out_dtype, dtype, ax = cp.arrays, cp.out_dtype, cp.dtype, cp.axis
         num_classes, int_labels, binary = cp.num_classes, cp.int_labels, False
         if not int_labels and tuple(t.shape) != tuple(p.shape):
             t = xp.broadcast_to(t, tuple(p.shape))
@@ -187,42 +356,19 @@ def prepare(
             t = xp.where(_lead(xp, where, t.ndim), t, xp.zeros_like(t))
         else:
             t = xp.where(_lead(xp, where, t.ndim), t, xp.asarray(0.0, dtype=dtype, device=device_of(t)))
-    if params and not all(isinstance(v, (int, float)) for v in params):
-        check_params_0d(fn, names.split()[-len(params):], params)
-    ps = tuple(param(xp, v, dtype) for v in params)
-    return SegPrepared(xp, out_dtype, dtype, p, t, ax, num_classes, int_labels, binary, per_sample, ps)
+    if binary and two_class:
+        p = xp.concat([1.0 - p, p], axis=-1)
+        t = xp.concat([1.0 - t, t], axis=-1)
+        num_classes = 2
+    return SegContext(xp, out_dtype, dtype, (p, t), fn, ax, num_classes, int_labels, binary, per_sample)
 
 
 # -- statistics -----------------------------------------------------------------------------------
 
 
-def stat_axes(sp: SegPrepared) -> tuple[int, ...]:
-    """The axes the statistics are summed over (all but the class axis, and the batch's when per sample)."""
-    skip = (sp.axis, 0) if sp.per_sample else (sp.axis,)
-    return tuple(i for i in range(sp.p.ndim) if i not in skip)
-
-
 def sum_over(xp: Any, x: Any, axes: tuple[int, ...]) -> Any:
     """``sum(x, axis=axes)``; an empty tuple sums nothing (torch would read it as every axis)."""
     return xp.sum(x, axis=axes) if axes else x
-
-
-def overlap(sp: SegPrepared) -> tuple[Any, Any, Any]:
-    """``(I, P, T) = (sum p t, sum p, sum t)`` over the statistic axes, each ``(N, C)`` or ``(C,)``.
-
-    Integer labels are compared with the class range (a boolean array), never expanded into a
-    floating one-hot.
-    """
-    xp, axes = sp.xp, stat_axes(sp)
-    P = sum_over(xp, sp.p, axes)
-    if sp.int_labels:
-        hits = label_hits(xp, sp.t, sp.num_classes, sp.axis)
-        I = sum_over(xp, xp.where(hits, sp.p, 0.0), axes)  # noqa: E741
-        T = sum_over(xp, xp.astype(hits, sp.dtype), axes)
-    else:
-        I = sum_over(xp, sp.p * sp.t, axes)  # noqa: E741
-        T = sum_over(xp, sp.t, axes)
-    return I, P, T
 
 
 def safe_div(xp: Any, num: Any, den: Any, empty: Any = 0.0) -> Any:
@@ -237,32 +383,6 @@ def class_mean(xp: Any, loss: Any, weight: Any = None) -> Any:
     if weight is None:
         return xp.mean(loss, axis=-1)
     return safe_div(xp, xp.sum(loss * weight, axis=-1), xp.sum(weight))
-
-
-def finish_seg(sp: SegPrepared, loss: Any, reduction: str, *, fn: str, sample_weight: Any, where: Any) -> Any:
-    """Reduce the per-sample (or pooled 0-d) ``loss`` and cast back to the input dtype."""
-    return reduce(sp.xp, loss, reduction, fn=fn, sample_weight=sample_weight, where=where,
-                  out_dtype=None if sp.out_dtype == sp.dtype else sp.out_dtype)
-
-
-def two_class(sp: SegPrepared) -> SegPrepared:
-    """Binary masks as two classes ``[1 - p, p]`` / ``[1 - t, t]`` (for confusion-matrix losses)."""
-    xp = sp.xp
-    p = xp.concat([1.0 - sp.p, sp.p], axis=-1)
-    t = xp.concat([1.0 - sp.t, sp.t], axis=-1)
-    return sp._replace(p=p, t=t, num_classes=2)
-
-
-def flat_groups(sp: SegPrepared, x: Any, class_axis: bool = True) -> Any:
-    """``x`` as ``(G, N, C)`` (class axis last) or, without a class axis, ``(G, N)``; ``G`` is the
-    batch size per sample, else 1."""
-    xp = sp.xp
-    g = x.shape[0] if sp.per_sample else 1
-    if class_axis:
-        if sp.axis != x.ndim - 1:  # class axis last (permute_dims: torch.func.vmap has no moveaxis rule)
-            x = xp.permute_dims(x, (*(i for i in range(x.ndim) if i != sp.axis), sp.axis))
-        return xp.reshape(x, (g, _rest(x.shape[:-1], g), x.shape[-1]))
-    return xp.reshape(x, (g, _rest(x.shape, g)))
 
 
 def _rest(shape: tuple[Any, ...], g: Any) -> Any:

@@ -31,28 +31,30 @@ Nothing branches on array values and nothing has a data-dependent shape: every l
 under ``jax.jit``/``vmap``, ``torch.compile(fullgraph=True)`` and stays lazy on Dask. The
 Lovász losses sort the errors with a stable permutation that carries the ground truth along;
 ignored pixels become neutral entries of the Lovász gradient, "present" classes weights.
+
+The overlap losses are formulas of the ``Overlap`` kind of ``lossapi.losses._segmentation``
+(statistics, class mean and its ``class_weight``, ``per_sample``, ``axis``); the others of its
+``Segmentation`` kind (``per_sample``, ``axis``).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from .._catalog import register
-from .._errors import InvalidOptionError
+from .._array import Array
+from .._loss import loss
 from .._ops import amax, label_hits, relu
-from .._validation import check_in_range
-from ._classes import check_class_weight, device_of, ignore_mask
+from .._options import Choice, Flag, Integer, Interval
+from ._classes import device_of, ignore_mask
 from ._segmentation import (
-    class_mean,
-    finish_seg,
-    flat_groups,
+    OVERLAP,
+    Overlap,
+    OverlapContext,
+    SegContext,
+    Segmentation,
     lovasz_sorted,
-    overlap,
-    prepare,
     safe_div,
-    stat_axes,
     sum_over,
-    two_class,
 )
 
 __all__ = [
@@ -69,40 +71,20 @@ __all__ = [
 ]
 
 _SPACES = {"probs": "probability", "target": "label_or_probability"}
-_KAPPA_WEIGHTS = (None, "linear", "quadratic")
-_LOVASZ_CLASSES = ("present", "all")
-
-
-def _overlap_loss(fn: str, names: str, probs: Any, target: Any, per_class: Any, *, params: tuple[Any, ...],
-                  class_weight: Any, per_sample: bool, sample_weight: Any, where: Any, reduction: str, axis: Any,
-                  xp: Any) -> Any:
-    """Shared body of the overlap losses: statistics, per-class loss, class mean, reduction."""
-    sp = prepare(fn, names, probs, target, axis=axis, per_sample=per_sample, sample_weight=sample_weight,
-                 where=where, reduction=reduction, xp=xp, params=params, extra=(class_weight,))
-    cw = check_class_weight(fn, "class_weight", sp.xp, class_weight, sp.num_classes, sp.dtype)
-    I, P, T = overlap(sp)  # noqa: E741
-    loss = class_mean(sp.xp, per_class(sp.xp, I, P, T, *sp.params), cw)
-    return finish_seg(sp, loss, reduction, fn=fn, sample_weight=sample_weight, where=where)
-
-
-def _one_minus_ratio(xp: Any, num: Any, den: Any, smooth: Any = 0.0) -> Any:
-    """``1 - num/den``, and 0 where ``den == 0`` (an empty class with no smoothing).
-
-    With a positive Python-number ``smooth`` in the denominator of non-negative sums the
-    denominator cannot be 0: the guard (three extra operations) is skipped.
-    """
-    if isinstance(smooth, (int, float)) and smooth > 0:
-        return (den - num) / den
-    return safe_div(xp, den - num, den)
+_NONNEGATIVE = Interval(0, None)
+_SEGMENTATION = Segmentation()
+_CONFUSION = Segmentation(two_class=True)  # binary masks as the two classes [1 - p, p]
 
 
 # -- Dice, Jaccard, Tversky ---------------------------------------------------------------------------
 
 
-@register(
+@loss(
+    OVERLAP,
     family="segmentation",
     task="segmentation",
-    input_spaces=_SPACES,
+    inputs=_SPACES,
+    options={"smooth": (1.0, _NONNEGATIVE)},
     formula="1 - (2 sum(p t) + s) / (sum(p) + sum(t) + s) per class over the spatial axes; mean over classes",
     smooth=True,
     bounded=True,
@@ -111,20 +93,7 @@ def _one_minus_ratio(xp: Any, num: Any, den: Any, smooth: Any = 0.0) -> Any:
         "keras": "keras.losses.dice(target, probs, axis=spatial_axes) (smooth=0: keras' eps 1e-7)",
     },
 )
-def dice(
-    probs: Any,
-    target: Any,
-    /,
-    *,
-    smooth: Any = 1.0,
-    class_weight: Any = None,
-    per_sample: bool = True,
-    sample_weight: Any = None,
-    where: Any = None,
-    reduction: str = "mean",
-    axis: int | None = -1,
-    xp: Any = None,
-) -> Any:
+def dice(o: OverlapContext, probs: Array, target: Array, *, smooth: Any) -> Any:
     r"""Soft Dice loss for segmentation (Milletari et al. 2016), per class, averaged over classes.
 
     .. math:: \ell_c = 1 - \frac{2\sum p_c t_c + s}{\sum p_c + \sum t_c + s},
@@ -149,17 +118,6 @@ def dice(
         by default).
     per_sample : bool, default True
         Statistics per sample (``"none"`` shape ``(N,)``) or pooled over the batch (0-d).
-    sample_weight : array, optional
-        Weights of the samples, broadcastable to the ``"none"`` shape.
-    where : bool array, optional
-        Samples to include (broadcastable to the ``"none"`` shape); excluded samples may hold
-        inf/NaN or out-of-range labels.
-    reduction : {"mean", "sum", "none"}
-        Reduction over the samples.
-    axis : int or None, default -1
-        Class axis (not the batch axis 0); None for binary masks without a class axis.
-    xp : namespace, optional
-        Array namespace; inferred from the inputs when None.
 
     Returns
     -------
@@ -190,21 +148,16 @@ def dice(
     >>> float(la.dice(np.array([[1.0, 0.0]]), np.array([[1.0, 0.0]]), axis=None, smooth=0.0))
     0.0
     """
-    fn = "dice"
-    check_in_range(fn, "smooth", smooth, low=0.0)
-
-    def per_class(xp: Any, I: Any, P: Any, T: Any, s: Any) -> Any:  # noqa: E741
-        return _one_minus_ratio(xp, 2.0 * I + s, P + T + s, s)
-
-    return _overlap_loss(fn, "probs target sample_weight where class_weight smooth", probs, target, per_class,
-                         params=(smooth,), class_weight=class_weight, per_sample=per_sample,
-                         sample_weight=sample_weight, where=where, reduction=reduction, axis=axis, xp=xp)
+    I, P, T = o.stats  # noqa: E741
+    return o.one_minus(2.0 * I, P + T, smooth)
 
 
-@register(
+@loss(
+    OVERLAP,
     family="segmentation",
     task="segmentation",
-    input_spaces=_SPACES,
+    inputs=_SPACES,
+    options={"smooth": (1.0, _NONNEGATIVE)},
     formula="1 - (sum(p t) + s) / (sum(p) + sum(t) - sum(p t) + s) per class; mean over classes",
     smooth=True,
     bounded=True,
@@ -212,20 +165,7 @@ def dice(
         "optax": "optax.losses.dice_loss(probs, one_hot(target), smooth=smooth, alpha=1, beta=1, apply_softmax=False)",
     },
 )
-def jaccard(
-    probs: Any,
-    target: Any,
-    /,
-    *,
-    smooth: Any = 1.0,
-    class_weight: Any = None,
-    per_sample: bool = True,
-    sample_weight: Any = None,
-    where: Any = None,
-    reduction: str = "mean",
-    axis: int | None = -1,
-    xp: Any = None,
-) -> Any:
+def jaccard(o: OverlapContext, probs: Array, target: Array, *, smooth: Any) -> Any:
     r"""Soft Jaccard (IoU) loss, per class, averaged over classes.
 
     .. math:: \ell_c = 1 - \frac{\sum p_c t_c + s}{\sum p_c + \sum t_c - \sum p_c t_c + s}
@@ -243,8 +183,6 @@ def jaccard(
         Weights of the class mean.
     per_sample : bool, default True
         Per-sample statistics (``"none"``: ``(N,)``) or pooled over the batch (0-d).
-    sample_weight, where, reduction, axis, xp
-        As for :func:`dice`.
 
     Returns
     -------
@@ -265,32 +203,25 @@ def jaccard(
     >>> round(float(la.jaccard(probs, target, smooth=0.0, axis=None)), 6)
     0.666667
     """
-    fn = "jaccard"
-    check_in_range(fn, "smooth", smooth, low=0.0)
-
-    def per_class(xp: Any, I: Any, P: Any, T: Any, s: Any) -> Any:  # noqa: E741
-        return _one_minus_ratio(xp, I + s, P + T - I + s, s)
-
-    return _overlap_loss(fn, "probs target sample_weight where class_weight smooth", probs, target, per_class,
-                         params=(smooth,), class_weight=class_weight, per_sample=per_sample,
-                         sample_weight=sample_weight, where=where, reduction=reduction, axis=axis, xp=xp)
+    I, P, T = o.stats  # noqa: E741
+    return o.one_minus(I, P + T - I, smooth)
 
 
-def _tversky_index_loss(xp: Any, I: Any, P: Any, T: Any, a: Any, b: Any, s: Any) -> Any:  # noqa: E741
-    """``1 - (TP + s) / (TP + a FP + b FN + s)``, FP = P - I, FN = T - I (0 where the ratio is 0/0)."""
-    return _one_minus_ratio(xp, I + s, I + a * (P - I) + b * (T - I) + s, s)
+def _tversky_loss(o: OverlapContext, alpha: Any, beta: Any, smooth: Any) -> Any:
+    """``1 - (TP + s) / (TP + alpha FP + beta FN + s)``, FP = P - I, FN = T - I (0 where the ratio is 0/0)."""
+    I, P, T = o.stats  # noqa: E741
+    return o.one_minus(I, I + alpha * (P - I) + beta * (T - I), smooth)
 
 
-def _check_tversky(fn: str, alpha: Any, beta: Any, smooth: Any) -> None:
-    check_in_range(fn, "alpha", alpha, low=0.0)
-    check_in_range(fn, "beta", beta, low=0.0)
-    check_in_range(fn, "smooth", smooth, low=0.0)
+_TVERSKY_OPTIONS = {"alpha": (0.5, _NONNEGATIVE), "beta": (0.5, _NONNEGATIVE)}
 
 
-@register(
+@loss(
+    OVERLAP,
     family="segmentation",
     task="segmentation",
-    input_spaces=_SPACES,
+    inputs=_SPACES,
+    options={**_TVERSKY_OPTIONS, "smooth": (1.0, _NONNEGATIVE)},
     formula="1 - (TP + s) / (TP + alpha FP + beta FN + s) per class (alpha: false positives); mean over classes",
     smooth=True,
     bounded=True,
@@ -301,22 +232,7 @@ def _check_tversky(fn: str, alpha: Any, beta: Any, smooth: Any) -> None:
                  "(keras 3.15 swaps alpha/beta; smooth=0: keras' eps 1e-7)",
     },
 )
-def tversky(
-    probs: Any,
-    target: Any,
-    /,
-    *,
-    alpha: Any = 0.5,
-    beta: Any = 0.5,
-    smooth: Any = 1.0,
-    class_weight: Any = None,
-    per_sample: bool = True,
-    sample_weight: Any = None,
-    where: Any = None,
-    reduction: str = "mean",
-    axis: int | None = -1,
-    xp: Any = None,
-) -> Any:
+def tversky(o: OverlapContext, probs: Array, target: Array, *, alpha: Any, beta: Any, smooth: Any) -> Any:
     r"""Tversky loss (Salehi et al. 2017): Dice with separate weights on false positives and negatives.
 
     .. math:: \mathrm{TI}_c = \frac{TP_c + s}{TP_c + \alpha\,FP_c + \beta\,FN_c + s},
@@ -343,8 +259,6 @@ def tversky(
         Weights of the class mean.
     per_sample : bool, default True
         Per-sample statistics (``"none"``: ``(N,)``) or pooled over the batch (0-d).
-    sample_weight, where, reduction, axis, xp
-        As for :func:`dice`.
 
     Returns
     -------
@@ -368,38 +282,20 @@ def tversky(
     >>> round(float(la.tversky(y_hat, y, alpha=1.0, beta=0.0, smooth=0.0, axis=None)), 6)
     0.666667
     """
-    fn = "tversky"
-    _check_tversky(fn, alpha, beta, smooth)
-    return _overlap_loss(fn, "probs target sample_weight where class_weight alpha beta smooth", probs, target,
-                         _tversky_index_loss, params=(alpha, beta, smooth), class_weight=class_weight,
-                         per_sample=per_sample, sample_weight=sample_weight, where=where, reduction=reduction,
-                         axis=axis, xp=xp)
+    return _tversky_loss(o, alpha, beta, smooth)
 
 
-@register(
+@loss(
+    OVERLAP,
     family="segmentation",
     task="segmentation",
-    input_spaces=_SPACES,
+    inputs=_SPACES,
+    options={**_TVERSKY_OPTIONS, "gamma": (0.75, Interval(0, None, closed="neither")), "smooth": (1.0, _NONNEGATIVE)},
     formula="mean over classes of (1 - TI_c)^gamma, TI the Tversky index (alpha: false positives)",
     bounded=True,
 )
-def focal_tversky(
-    probs: Any,
-    target: Any,
-    /,
-    *,
-    alpha: Any = 0.5,
-    beta: Any = 0.5,
-    gamma: Any = 0.75,
-    smooth: Any = 1.0,
-    class_weight: Any = None,
-    per_sample: bool = True,
-    sample_weight: Any = None,
-    where: Any = None,
-    reduction: str = "mean",
-    axis: int | None = -1,
-    xp: Any = None,
-) -> Any:
+def focal_tversky(o: OverlapContext, probs: Array, target: Array, *, alpha: Any, beta: Any, gamma: Any,
+                  smooth: Any) -> Any:
     r"""Focal Tversky loss (Abraham & Khan 2019): the per-class Tversky loss raised to ``gamma``.
 
     .. math:: \ell = \operatorname{mean}_c \,(1 - \mathrm{TI}_c)^{\gamma}
@@ -425,8 +321,6 @@ def focal_tversky(
         Weights of the class mean.
     per_sample : bool, default True
         Per-sample statistics (``"none"``: ``(N,)``) or pooled over the batch (0-d).
-    sample_weight, where, reduction, axis, xp
-        As for :func:`dice`.
 
     Returns
     -------
@@ -446,42 +340,22 @@ def focal_tversky(
     >>> round(float(la.focal_tversky(y_hat, y, gamma=0.5, smooth=0.0, axis=None)), 6)
     0.774597
     """
-    fn = "focal_tversky"
-    _check_tversky(fn, alpha, beta, smooth)
-    check_in_range(fn, "gamma", gamma, low=0.0, low_open=True)
-
-    def per_class(xp: Any, I: Any, P: Any, T: Any, a: Any, b: Any, g: Any, s: Any) -> Any:  # noqa: E741
-        base = _tversky_index_loss(xp, I, P, T, a, b, s)
-        pos = ~(base <= 0)  # NaN propagates
-        return xp.where(pos, xp.where(pos, base, xp.ones_like(base)) ** g, 0.0)
-
-    return _overlap_loss(fn, "probs target sample_weight where class_weight alpha beta gamma smooth", probs, target,
-                         per_class, params=(alpha, beta, gamma, smooth), class_weight=class_weight,
-                         per_sample=per_sample, sample_weight=sample_weight, where=where, reduction=reduction,
-                         axis=axis, xp=xp)
+    base = _tversky_loss(o, alpha, beta, smooth)
+    pos = ~(base <= 0)  # NaN propagates
+    return o.xp.where(pos, o.xp.where(pos, base, o.xp.ones_like(base)) ** gamma, 0.0)
 
 
-@register(
+@loss(
+    Overlap(class_mean=False),
     family="segmentation",
     task="segmentation",
-    input_spaces=_SPACES,
+    inputs=_SPACES,
+    options={"smooth": (1e-5, _NONNEGATIVE)},
     formula="1 - (2 sum_c w_c sum(p t) + s) / (sum_c w_c (sum(p) + sum(t)) + s), w_c = 1 / (sum t_c)^2",
     smooth=True,
     bounded=True,
 )
-def generalized_dice(
-    probs: Any,
-    target: Any,
-    /,
-    *,
-    smooth: Any = 1e-5,
-    per_sample: bool = True,
-    sample_weight: Any = None,
-    where: Any = None,
-    reduction: str = "mean",
-    axis: int | None = -1,
-    xp: Any = None,
-) -> Any:
+def generalized_dice(o: OverlapContext, probs: Array, target: Array, *, smooth: Any) -> Any:
     r"""Generalized Dice loss (Sudre et al. 2017): one Dice of class sums weighted by inverse squared volume.
 
     .. math:: \ell = 1 - \frac{2 \sum_c w_c \sum p_c t_c + s}{\sum_c w_c (\sum p_c + \sum t_c) + s},
@@ -503,8 +377,6 @@ def generalized_dice(
     per_sample : bool, default True
         Weights and statistics per sample (``"none"``: ``(N,)``; MONAI's ``batch=False``) or
         pooled over the batch (0-d).
-    sample_weight, where, reduction, axis, xp
-        As for :func:`dice`.
 
     Returns
     -------
@@ -528,47 +400,29 @@ def generalized_dice(
     >>> round(float(la.generalized_dice(probs, labels, smooth=0.0)), 6)
     0.185185
     """
-    fn = "generalized_dice"
-    check_in_range(fn, "smooth", smooth, low=0.0)
-    sp = prepare(fn, "probs target sample_weight where smooth", probs, target, axis=axis, per_sample=per_sample,
-                 sample_weight=sample_weight, where=where, reduction=reduction, xp=xp, params=(smooth,))
-    xp = sp.xp
-    (s,) = sp.params
-    I, P, T = overlap(sp)  # noqa: E741
+    xp = o.xp
+    I, P, T = o.stats  # noqa: E741
     present = T > 0
     w = xp.where(present, 1.0 / xp.where(present, T, xp.ones_like(T)) ** 2, 0.0)
     wmax = amax(xp, w, axis=-1, keepdims=True)
     w = xp.where(present, w, xp.where(wmax > 0, wmax, 1.0))
-    num = 2.0 * xp.sum(w * I, axis=-1) + s
-    den = xp.sum(w * (P + T), axis=-1) + s
-    return finish_seg(sp, _one_minus_ratio(xp, num, den), reduction, fn=fn, sample_weight=sample_weight, where=where)
+    return o.one_minus(2.0 * xp.sum(w * I, axis=-1) + smooth, xp.sum(w * (P + T), axis=-1) + smooth)
 
 
 # -- Lovász ----------------------------------------------------------------------------------------
 
 
-@register(
+@loss(
+    Segmentation(labels="int"),
     family="segmentation",
     task="segmentation",
-    input_spaces={"probs": "probability", "labels": "label"},
+    inputs={"probs": "probability", "labels": "label"},
+    options={"ignore_index": (None, Integer(optional=True)), "classes": ("present", Choice("present", "all"))},
     formula="mean over classes of the Lovasz extension of the Jaccard loss at the errors |1[y = c] - p_c|",
     convex=True,
     bounded=True,
 )
-def lovasz_softmax(
-    probs: Any,
-    labels: Any,
-    /,
-    *,
-    ignore_index: int | None = None,
-    classes: str = "present",
-    per_sample: bool = False,
-    sample_weight: Any = None,
-    where: Any = None,
-    reduction: str = "mean",
-    axis: int = -1,
-    xp: Any = None,
-) -> Any:
+def lovasz_softmax(c: SegContext, probs: Array, labels: Array, *, ignore_index: int | None, classes: str) -> Any:
     r"""Lovász-Softmax loss (Berman et al. 2018): a convex surrogate of the mean IoU loss.
 
     For each class :math:`c`, with errors :math:`e_i = |[y_i = c] - p_{i,c}|` over the pixels
@@ -594,8 +448,6 @@ def lovasz_softmax(
     per_sample : bool, default False
         False: the whole batch flattened into one set of pixels (the paper's default; ``"none"``
         is 0-d). True: one loss per image (``"none"``: ``(N,)``; smp's ``per_image``).
-    sample_weight, where, reduction, xp
-        As for :func:`dice`.
     axis : int, default -1
         Class axis (binary masks: :func:`lovasz_hinge`).
 
@@ -623,61 +475,36 @@ def lovasz_softmax(
     >>> round(float(la.lovasz_softmax(probs, labels)), 6)
     0.325
     """
-    fn = "lovasz_softmax"
-    if classes not in _LOVASZ_CLASSES:
-        raise InvalidOptionError(f"lossapi.{fn}: classes={classes!r} is not one of {_LOVASZ_CLASSES}.")
-    if axis is None:
-        raise InvalidOptionError(
-            f"lossapi.{fn}: axis=None (binary masks) is not supported; use lossapi.lovasz_hinge on logits, or "
-            "pass two-class probabilities with a class axis."
-        )
-    sp = prepare(fn, "probs labels sample_weight where", probs, labels, axis=axis, per_sample=per_sample,
-                 sample_weight=sample_weight, where=where, reduction=reduction, xp=xp, labels="int")
-    xp, dtype = sp.xp, sp.dtype
-    valid, lab = ignore_mask(fn, xp, sp.t, ignore_index)
-    C = sp.num_classes
-    p = xp.permute_dims(flat_groups(sp, sp.p), (0, 2, 1))  # (G, C, M)
-    lab = flat_groups(sp, lab, class_axis=False)  # (G, M)
-    fg = label_hits(xp, lab, C, 1)  # (G, C, M) bool
+    xp, dtype = c.xp, c.dtype
+    valid, lab = ignore_mask(c.fn, xp, labels, ignore_index)
+    p = xp.permute_dims(c.flat(probs), (0, 2, 1))  # (G, C, M)
+    fg = label_hits(xp, c.flat(lab, class_axis=False), c.num_classes, 1)  # (G, C, M) bool
     errors = xp.where(fg, 1.0 - p, p)
     if valid is None:
         gt, bg = xp.astype(fg, dtype), None
     else:
-        v = xp.expand_dims(flat_groups(sp, valid, class_axis=False), axis=1)  # (G, 1, M)
-        gt = xp.astype(fg & v, dtype)
-        bg = xp.astype(~fg & v, dtype)
+        v = xp.expand_dims(c.flat(valid, class_axis=False), axis=1)  # (G, 1, M)
+        gt, bg = xp.astype(fg & v, dtype), xp.astype(~fg & v, dtype)
         errors = xp.where(v, errors, 0.0)
     e, g = lovasz_sorted(xp, errors, gt, bg)
     per_class = xp.sum(e * g, axis=-1)  # (G, C)
-    if classes == "present":
-        present = xp.astype(xp.sum(gt, axis=-1) > 0, dtype)
-        loss = safe_div(xp, xp.sum(per_class * present, axis=-1), xp.sum(present, axis=-1))
-    else:
-        loss = xp.mean(per_class, axis=-1)
-    if not sp.per_sample:
-        loss = xp.reshape(loss, ())
-    return finish_seg(sp, loss, reduction, fn=fn, sample_weight=sample_weight, where=where)
+    if classes == "all":
+        return xp.mean(per_class, axis=-1)
+    present = xp.astype(xp.sum(gt, axis=-1) > 0, dtype)
+    return safe_div(xp, xp.sum(per_class * present, axis=-1), xp.sum(present, axis=-1))
 
 
-@register(
+@loss(
+    Segmentation(binary=True, fill=0.0),
     family="segmentation",
     task="binary_segmentation",
-    input_spaces={"logits": "logit", "labels": "label"},
+    inputs={"logits": "logit", "labels": "label"},
+    options={"per_sample": (True, Flag()), "ignore_index": (None, Integer(optional=True))},
     formula="Lovasz extension of the Jaccard loss at relu(1 - logit * (2 y - 1)), per image",
     convex=True,
+    value_rules={"labels": "binary_labels"},
 )
-def lovasz_hinge(
-    logits: Any,
-    labels: Any,
-    /,
-    *,
-    per_sample: bool = True,
-    ignore_index: int | None = None,
-    sample_weight: Any = None,
-    where: Any = None,
-    reduction: str = "mean",
-    xp: Any = None,
-) -> Any:
+def lovasz_hinge(c: SegContext, logits: Array, labels: Array, *, ignore_index: int | None) -> Any:
     r"""Binary Lovász hinge loss (Berman et al. 2018) on logits.
 
     With hinge errors :math:`e_i = 1 - x_i\,(2 y_i - 1)` sorted in descending order,
@@ -698,8 +525,6 @@ def lovasz_hinge(
         flattened into one set of pixels (0-d).
     ignore_index : int, optional
         Label value of pixels to leave out.
-    sample_weight, where, reduction, xp
-        As for :func:`dice`.
 
     Returns
     -------
@@ -720,56 +545,34 @@ def lovasz_hinge(
     >>> float(la.lovasz_hinge(logits, labels))
     0.75
     """
-    fn = "lovasz_hinge"
-    sp = prepare(fn, "logits labels sample_weight where", logits, labels, axis=None, per_sample=per_sample,
-                 sample_weight=sample_weight, where=where, reduction=reduction, xp=xp, fill=0.0,
-                 binary_class_axis=False)
-    xp, dtype = sp.xp, sp.dtype
-    x = flat_groups(sp, sp.p, class_axis=False)  # (G, M)
-    y = flat_groups(sp, sp.t, class_axis=False)
-    if ignore_index is None:
-        bg = None
-        gt = y
-    else:
-        if not isinstance(ignore_index, int) or isinstance(ignore_index, bool):
-            raise InvalidOptionError(f"lossapi.{fn}: ignore_index must be an int or None, got {ignore_index!r}.")
+    xp = c.xp
+    x, y = c.flat(logits, class_axis=False), c.flat(labels, class_axis=False)  # (G, M)
+    gt, bg = y, None
+    if ignore_index is not None:  # ignored pixels: neither foreground nor background, error 0
         valid = y != float(ignore_index)
         gt = xp.where(valid, y, 0.0)
-        bg = xp.astype(valid, dtype) - gt
+        bg = xp.astype(valid, c.dtype) - gt
     errors = 1.0 - x * (2.0 * gt - 1.0)
     if bg is not None:
         errors = xp.where(valid, errors, 0.0)
     e, g = lovasz_sorted(xp, errors, gt, bg)
-    loss = xp.sum(relu(xp, e) * g, axis=-1)
-    if not sp.per_sample:
-        loss = xp.reshape(loss, ())
-    return finish_seg(sp, loss, reduction, fn=fn, sample_weight=sample_weight, where=where)
+    return xp.sum(relu(xp, e) * g, axis=-1)
 
 
 # -- metric surrogates -------------------------------------------------------------------------------
 
 
-@register(
+@loss(
+    _SEGMENTATION,
     family="segmentation",
     task="segmentation",
-    input_spaces=_SPACES,
+    inputs=_SPACES,
     formula="1 - macro mean over classes of 2 TP / (2 TP + FP + FN), soft counts (classes with no TP+FP+FN left out)",
     smooth=True,
     bounded=True,
     counterparts={"sklearn": "1 - sklearn.metrics.f1_score(y_true, y_pred, average='macro') at hard predictions"},
 )
-def soft_f1(
-    probs: Any,
-    target: Any,
-    /,
-    *,
-    per_sample: bool = False,
-    sample_weight: Any = None,
-    where: Any = None,
-    reduction: str = "mean",
-    axis: int | None = -1,
-    xp: Any = None,
-) -> Any:
+def soft_f1(c: SegContext, probs: Array, target: Array) -> Any:
     r"""Soft macro-F1 loss: one minus the F1 score of soft true/false positives and negatives.
 
     .. math:: F_1^{(c)} = \frac{2\,TP_c}{2\,TP_c + FP_c + FN_c}, \quad TP = \sum p t,\;
@@ -787,8 +590,6 @@ def soft_f1(
         As for :func:`dice`.
     per_sample : bool, default False
         Pooled statistics (``"none"`` is 0-d) or per sample (``(N,)``).
-    sample_weight, where, reduction, axis, xp
-        As for :func:`dice`.
 
     Returns
     -------
@@ -810,23 +611,20 @@ def soft_f1(
     >>> round(float(la.soft_f1(probs, labels)), 6)
     0.333333
     """
-    fn = "soft_f1"
-    sp = prepare(fn, "probs target sample_weight where", probs, target, axis=axis, per_sample=per_sample,
-                 sample_weight=sample_weight, where=where, reduction=reduction, xp=xp)
-    xp = sp.xp
-    I, P, T = overlap(sp)  # noqa: E741
+    xp = c.xp
+    I, P, T = c.overlap()  # noqa: E741
     den = P + T
-    present = xp.astype(den != 0, sp.dtype)
     f1 = safe_div(xp, 2.0 * I, den)
-    n = xp.sum(present, axis=-1)
-    loss = safe_div(xp, n - xp.sum(f1, axis=-1), n)
-    return finish_seg(sp, loss, reduction, fn=fn, sample_weight=sample_weight, where=where)
+    n = xp.sum(xp.astype(den != 0, c.dtype), axis=-1)  # the present classes
+    return safe_div(xp, n - xp.sum(f1, axis=-1), n)
 
 
-@register(
+@loss(
+    _CONFUSION,
     family="segmentation",
     task="segmentation",
-    input_spaces={"probs": "probability", "labels": "label_or_probability"},
+    inputs={"probs": "probability", "labels": "label_or_probability"},
+    options={"weights": ("quadratic", Choice(None, "linear", "quadratic"))},
     formula="sum(W O) / sum(W E): O the soft confusion matrix sum_n t_n p_n^T, E the outer product of its "
             "marginals / total, W the disagreement weights",
     smooth=True,
@@ -834,19 +632,7 @@ def soft_f1(
     counterparts={"sklearn": "1 - sklearn.metrics.cohen_kappa_score(y_true, y_pred, labels=range(C), "
                              "weights=weights) at hard predictions"},
 )
-def cohen_kappa(
-    probs: Any,
-    labels: Any,
-    /,
-    *,
-    weights: str | None = "quadratic",
-    per_sample: bool = False,
-    sample_weight: Any = None,
-    where: Any = None,
-    reduction: str = "mean",
-    axis: int | None = -1,
-    xp: Any = None,
-) -> Any:
+def cohen_kappa(c: SegContext, probs: Array, labels: Array, *, weights: str | None) -> Any:
     r"""Soft Cohen's kappa loss: one minus the weighted kappa of a soft confusion matrix.
 
     .. math:: O = \sum_n t_n p_n^\top, \quad E = \frac{(O\mathbf{1})(\mathbf{1}^\top O)}{\mathbf{1}^\top O \mathbf{1}},
@@ -870,8 +656,6 @@ def cohen_kappa(
         Disagreement weights, from the class indices 0..C-1.
     per_sample : bool, default False
         Pooled confusion matrix (``"none"`` is 0-d) or one per sample (``(N,)``).
-    sample_weight, where, reduction, axis, xp
-        As for :func:`dice`.
 
     Returns
     -------
@@ -893,54 +677,30 @@ def cohen_kappa(
     >>> float(la.cohen_kappa(probs, labels))
     1.0
     """
-    fn = "cohen_kappa"
-    if weights not in _KAPPA_WEIGHTS:
-        raise InvalidOptionError(f"lossapi.{fn}: weights={weights!r} is not one of {_KAPPA_WEIGHTS}.")
-    sp = prepare(fn, "probs labels sample_weight where", probs, labels, axis=axis, per_sample=per_sample,
-                 sample_weight=sample_weight, where=where, reduction=reduction, xp=xp)
-    if sp.binary:
-        sp = two_class(sp)
-    xp, dtype, C = sp.xp, sp.dtype, sp.num_classes
-    p = flat_groups(sp, sp.p)  # (G, M, C)
-    if sp.int_labels:
-        t = xp.astype(label_hits(xp, flat_groups(sp, sp.t, class_axis=False), C, 2), dtype)
-    else:
-        t = flat_groups(sp, sp.t)
+    xp, dtype, C = c.xp, c.dtype, c.num_classes
+    p = c.flat(probs)  # (G, M, C)
+    t = xp.astype(label_hits(xp, c.flat(labels, class_axis=False), C, 2), dtype) if c.int_labels else c.flat(labels)
     O = xp.matmul(xp.matrix_transpose(t), p)  # noqa: E741  (G, C, C)
     rows, cols = xp.sum(O, axis=-1), xp.sum(O, axis=-2)
-    total = xp.sum(rows, axis=-1)
     k = xp.arange(C, dtype=dtype, device=device_of(p))
     d = xp.reshape(k, (-1, 1)) - xp.reshape(k, (1, -1))
     W = d * d if weights == "quadratic" else (xp.abs(d) if weights == "linear" else xp.astype(d != 0, dtype))
     observed = xp.sum(xp.sum(W * O, axis=-1), axis=-1)
     expected = xp.sum(xp.matmul(rows, W) * cols, axis=-1)  # = total * sum(W E)
-    loss = safe_div(xp, observed * total, expected)
-    if not sp.per_sample:
-        loss = xp.reshape(loss, ())
-    return finish_seg(sp, loss, reduction, fn=fn, sample_weight=sample_weight, where=where)
+    return safe_div(xp, observed * xp.sum(rows, axis=-1), expected)
 
 
-@register(
+@loss(
+    _CONFUSION,
     family="segmentation",
     task="segmentation",
-    input_spaces=_SPACES,
+    inputs=_SPACES,
     formula="1 - (c s - sum_k p_k t_k) / sqrt((s^2 - sum p_k^2)(s^2 - sum t_k^2)) of the soft confusion matrix",
     smooth=True,
     bounded=True,
     counterparts={"sklearn": "1 - sklearn.metrics.matthews_corrcoef(y_true, y_pred) at hard predictions"},
 )
-def matthews(
-    probs: Any,
-    target: Any,
-    /,
-    *,
-    per_sample: bool = False,
-    sample_weight: Any = None,
-    where: Any = None,
-    reduction: str = "mean",
-    axis: int | None = -1,
-    xp: Any = None,
-) -> Any:
+def matthews(c: SegContext, probs: Array, target: Array) -> Any:
     r"""Soft Matthews correlation loss: one minus the (multiclass, Gorodkin) MCC of a soft confusion matrix.
 
     With the soft confusion matrix :math:`O = \sum_n t_n p_n^\top`, its row sums :math:`t_k`
@@ -959,8 +719,6 @@ def matthews(
         As for :func:`dice` (``target``: class indices or a one-hot / probability target).
     per_sample : bool, default False
         Pooled statistics (``"none"`` is 0-d) or per sample (``(N,)``).
-    sample_weight, where, reduction, axis, xp
-        As for :func:`dice`.
 
     Returns
     -------
@@ -983,32 +741,24 @@ def matthews(
     >>> round(float(la.matthews(p, t, axis=None)), 6)
     0.42265
     """
-    fn = "matthews"
-    sp = prepare(fn, "probs target sample_weight where", probs, target, axis=axis, per_sample=per_sample,
-                 sample_weight=sample_weight, where=where, reduction=reduction, xp=xp)
-    if sp.binary:
-        sp = two_class(sp)
-    xp, ax, axes = sp.xp, sp.axis, stat_axes(sp)
-    p_row = xp.sum(sp.p, axis=ax, keepdims=True)  # sum_j p_nj
-    if sp.int_labels:
-        hits = label_hits(xp, sp.t, sp.num_classes, ax)
-        t_row = xp.sum(xp.astype(hits, sp.dtype), axis=ax, keepdims=True)  # 1 (0 for out-of-range labels)
+    xp, ax, axes = c.xp, c.axis, c.stat_axes
+    p_row = xp.sum(probs, axis=ax, keepdims=True)  # sum_j p_nj
+    if c.int_labels:
+        hits = label_hits(xp, target, c.num_classes, ax)
+        t_row = xp.sum(xp.astype(hits, c.dtype), axis=ax, keepdims=True)  # 1 (0 for out-of-range labels)
         t_k = sum_over(xp, xp.where(hits, p_row, 0.0), axes)
-        trace = sum_over(xp, xp.where(hits, sp.p, 0.0), axes)
+        trace = sum_over(xp, xp.where(hits, probs, 0.0), axes)
     else:
-        t_row = xp.sum(sp.t, axis=ax, keepdims=True)
-        t_k = sum_over(xp, sp.t * p_row, axes)
-        trace = sum_over(xp, sp.t * sp.p, axes)
-    p_k = sum_over(xp, sp.p * t_row, axes)
-    c = xp.sum(trace, axis=-1)
-    s = xp.sum(t_k, axis=-1)
+        t_row = xp.sum(target, axis=ax, keepdims=True)
+        t_k = sum_over(xp, target * p_row, axes)
+        trace = sum_over(xp, target * probs, axes)
+    p_k = sum_over(xp, probs * t_row, axes)
+    tr, s = xp.sum(trace, axis=-1), xp.sum(t_k, axis=-1)
     # sklearn's form: at a perfect prediction the three covariances round identically (MCC 1).
-    cov_tp = c * s - xp.sum(p_k * t_k, axis=-1)
+    cov_tp = tr * s - xp.sum(p_k * t_k, axis=-1)
     cov_pp = s * s - xp.sum(p_k * p_k, axis=-1)
     cov_tt = s * s - xp.sum(t_k * t_k, axis=-1)
     ok = ~((cov_pp <= 0) | (cov_tt <= 0))  # NaN propagates
     den = xp.sqrt(xp.where(ok, cov_pp * cov_tt, xp.ones_like(cov_pp)))
     loss = 1.0 - xp.where(ok, cov_tp / den, 0.0)
-    if 0 in sp.p.shape:  # an empty batch (static shape): loss 0 like every loss, not 1 - "MCC 0"
-        loss = loss * 0.0
-    return finish_seg(sp, loss, reduction, fn=fn, sample_weight=sample_weight, where=where)
+    return loss * 0.0 if 0 in probs.shape else loss  # an empty batch (static shape): 0 like every loss
