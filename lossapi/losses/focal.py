@@ -12,53 +12,61 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._catalog import register
-from .._errors import InvalidOptionError
-from .._ops import astype, gather_labels, label_hits, logsumexp, param, relu, softplus, take_1d
-from .._validation import check_in_range
-from ._classes import check_class_weight, class_weight_at, finish_classes, ignore_mask, mask_ignored, setup_classes
-from ._common import finish, setup
+from .._array import Array, Namespace
+from .._loss import ELEMENTWISE, PerElement, loss
+from .._ops import gather_labels, label_hits, logsumexp, relu, softplus, take_1d
+from .._options import ClassWeight, Integer
+from ._classes import ClassAxis, ClassContext, Number, PerClass, ignore_mask, label_weight, mask_ignored
 
 __all__ = ["sigmoid_focal", "softmax_focal"]
 
-
-def _check_number(fn: str, name: str, value: Any, *, optional: bool = False, arrays: str = "0-d") -> None:
-    """A hyper-parameter must be a real Python number or an array (``None`` if ``optional``)."""
-    if value is None and optional:
-        return
-    if isinstance(value, bool) or not (isinstance(value, (int, float)) or hasattr(value, "shape")):
-        raise InvalidOptionError(
-            f"lossapi.{fn}: {name} must be a real number or a {arrays} array"
-            + (" (or None)" if optional else "") + f", got {value!r}."
-        )
+_GAMMA = (2.0, Number(0.0))
 
 
 def _is_zero(value: Any) -> bool:
     return isinstance(value, (int, float)) and value == 0
 
 
-@register(
+def _log_one_minus_pt(xp: Any, x: Any, t: Any, r: Any, lg: Any) -> Any:
+    """``log(1 - p_t)``, ``1 - p_t = t sigmoid(-x) + (1 - t) sigmoid(x)``, with ``r = max(x, 0)`` and
+    ``lg = log(1 + exp(-|x|))``: exact gradients where ``1 - p_t`` is representable, and in log
+    space from log-sigmoids where it underflows."""
+    log_q = -(r + lg)  # log sigmoid(-x) = log(1 - p)
+    log_p = -((r - x) + lg)  # log sigmoid(x)  = log p
+    s = t * xp.exp(log_q) + (1.0 - t) * xp.exp(log_p)  # 1 - p_t, exact gradients, may underflow
+    info = xp.finfo(x.dtype)
+    ok = s >= float(info.smallest_normal) / float(info.eps)
+    log_s = xp.log(xp.where(ok, s, xp.ones_like(s)))
+    # Where 1 - p_t underflows, t is 0 or 1 up to rounding: log-space form with both logs of t
+    # guarded (a double where, so no branch sees log(0)).
+    pos, neg = t > 0, t < 1
+    u = xp.log(xp.where(pos, t, xp.ones_like(t))) + log_q
+    v = xp.log1p(-xp.where(neg, t, xp.zeros_like(t))) + log_p
+    return xp.where(ok, log_s, xp.where(neg, xp.where(pos, xp.logaddexp(u, v), v), u))
+
+
+def _label_margin(xp: Any, x: Any, y: Any, num_classes: Any, axis: int) -> Any:
+    """``delta = x_y - logsumexp_{c != y} x_c`` (the label's class masked with ``-inf``), so that
+    ``p_y = sigmoid(delta)``: ``-log p_y = softplus(-delta)`` and ``log(1 - p_y) = -softplus(delta)``.
+    Neither cancels (``x_y - logsumexp(x)`` loses every digit of a loss below ``|x| eps``), and
+    both have finite gradients for every finite logit."""
+    others = xp.where(label_hits(xp, y, num_classes, axis), xp.full_like(x, -float("inf")), x)
+    return gather_labels(xp, x, y, axis=axis) - logsumexp(xp, others, axis=axis)
+
+
+@loss(
+    ELEMENTWISE,
     family="classification",
     task="binary",
-    input_spaces={"logits": "logit", "target": "probability"},
+    inputs={"logits": "logit", "target": "probability"},
+    options={"alpha": (None, Number(0.0, 1.0, optional=True)), "gamma": _GAMMA},
     formula="-alpha_t (1 - p_t)^gamma log(p_t), p_t = sigmoid(x) t + (1 - sigmoid(x)) (1 - t)",
     smooth=True,
     counterparts={
         "optax": "optax.losses.sigmoid_focal_loss(logits, target, alpha=alpha, gamma=gamma).mean()",
     },
 )
-def sigmoid_focal(
-    logits: Any,
-    target: Any,
-    /,
-    *,
-    alpha: Any = None,
-    gamma: Any = 2.0,
-    sample_weight: Any = None,
-    where: Any = None,
-    reduction: str = "mean",
-    xp: Any = None,
-) -> Any:
+def sigmoid_focal(xp: Namespace, logits: Array, target: Array, *, alpha: Any, gamma: Any) -> Any:
     r"""Sigmoid (binary) focal loss on logits.
 
     .. math::
@@ -90,14 +98,6 @@ def sigmoid_focal(
         disables the balancing.
     gamma : float or 0-d array, default 2.0
         Focusing parameter, >= 0; ``gamma = 0`` gives (alpha-balanced) binary cross-entropy.
-    sample_weight : array, optional
-        Weights broadcastable to the per-element loss; ``"mean"`` is ``sum(w*l)/sum(w)``.
-    where : bool array, optional
-        Entries where False are excluded (they may hold inf/NaN).
-    reduction : {"mean", "sum", "none"}
-        ``"none"`` returns the per-element loss of the broadcast shape.
-    xp : namespace, optional
-        Array namespace; inferred from the inputs when None.
 
     Returns
     -------
@@ -124,54 +124,26 @@ def sigmoid_focal(
     >>> la.sigmoid_focal(x, t, reduction="none").round(6).tolist()
     [0.173287, 1.650078]
     """
-    fn = "sigmoid_focal"
-    _check_number(fn, "alpha", alpha, optional=True)
-    _check_number(fn, "gamma", gamma)
-    check_in_range(fn, "alpha", alpha, low=0.0, high=1.0, optional=True)
-    check_in_range(fn, "gamma", gamma, low=0.0)
-    params = (gamma,) if alpha is None else (gamma, alpha)
-    p = setup(fn, "logits target sample_weight where gamma" + ("" if alpha is None else " alpha"), (logits, target),
-              sample_weight=sample_weight,
-              where=where, reduction=reduction, xp=xp, params=params)
-    xp = p.xp
-    x, t = p.arrays
-    g = p.params[0]
-
-    # Stable pieces: n = -|x| (spelled so that x = 0 takes one branch on every backend, see
-    # _ops.softplus), l = log(1 + exp(-|x|)), r = max(x, 0), and r - x = max(-x, 0) exactly.
-    n = xp.where(x > 0, -x, x)
-    lg = xp.log1p(xp.exp(n))
-    r = relu(xp, x)
-    # BCE with logits, grouped so that a hard label keeps log1p(exp(-|x|)) exactly.
+    x, t = logits, target
+    # r = max(x, 0), lg = log(1 + exp(-|x|)) with -|x| spelled so that x = 0 takes one branch on
+    # every backend (see _ops.softplus); BCE grouped so that a hard label keeps lg exactly.
+    r, lg = relu(xp, x), xp.log1p(xp.exp(xp.where(x > 0, -x, x)))
     ce = (r - x * t) + lg
-    if not _is_zero(g):
-        log_q = -(r + lg)  # log sigmoid(-x) = log(1 - p)
-        log_p = -((r - x) + lg)  # log sigmoid(x)  = log p
-        one_m = 1.0 - t
-        s = t * xp.exp(log_q) + one_m * xp.exp(log_p)  # 1 - p_t, exact gradients, may underflow
-        info = xp.finfo(p.dtype)
-        ok = s >= float(info.smallest_normal) / float(info.eps)
-        log_s = xp.log(xp.where(ok, s, xp.ones_like(s)))
-        # Where 1 - p_t underflows, t is 0 or 1 up to rounding: log-space form with both
-        # logs of t guarded (a double where, so no branch sees log(0)).
-        pos, neg = t > 0, t < 1
-        u = xp.log(xp.where(pos, t, xp.ones_like(t))) + log_q
-        v = xp.log1p(-xp.where(neg, t, xp.zeros_like(t))) + log_p
-        log_s_tiny = xp.where(neg, xp.where(pos, xp.logaddexp(u, v), v), u)
-        modulating = xp.exp(g * xp.where(ok, log_s, log_s_tiny))
-        loss = modulating * ce
-    else:
-        loss = ce
-    if alpha is not None:
-        a = p.params[1]
-        loss = (a * t + (1.0 - a) * (1.0 - t)) * loss
-    return finish(p, loss, reduction, fn=fn, sample_weight=sample_weight, where=where)
+    out = ce if _is_zero(gamma) else xp.exp(gamma * _log_one_minus_pt(xp, x, t, r, lg)) * ce
+    return out if alpha is None else (alpha * t + (1.0 - alpha) * (1.0 - t)) * out
 
 
-@register(
+@loss(
+    ClassAxis(labels="int"),
     family="classification",
     task="multiclass",
-    input_spaces={"logits": "logit", "labels": "label"},
+    inputs={"logits": "logit", "labels": "label"},
+    options={
+        "alpha": (None, PerClass(0.0)),
+        "gamma": _GAMMA,
+        "class_weight": (None, ClassWeight()),
+        "ignore_index": (None, Integer(optional=True)),
+    },
     formula="-alpha_y (1 - p_y)^gamma log(p_y), p = softmax(logits)",
     smooth=True,
     counterparts={
@@ -179,21 +151,8 @@ def sigmoid_focal(
                  "from_logits=True)(one_hot(labels), logits)",
     },
 )
-def softmax_focal(
-    logits: Any,
-    labels: Any,
-    /,
-    *,
-    alpha: Any = None,
-    gamma: Any = 2.0,
-    class_weight: Any = None,
-    ignore_index: int | None = None,
-    sample_weight: Any = None,
-    where: Any = None,
-    reduction: str = "mean",
-    axis: int = -1,
-    xp: Any = None,
-) -> Any:
+def softmax_focal(c: ClassContext, logits: Array, labels: Array, *, alpha: Any, gamma: Any, class_weight: Any,
+                  ignore_index: int | None) -> Any:
     r"""Softmax (multi-class) focal loss on logits with integer labels.
 
     .. math::
@@ -226,15 +185,6 @@ def softmax_focal(
     ignore_index : int, optional
         Entries whose label equals it get weight 0 (their label may be out of range); when every
         entry is ignored, ``"mean"`` is 0.
-    sample_weight, where
-        Weights / mask broadcastable to the per-element loss (the labels' shape); excluded
-        entries may hold inf/NaN logits and out-of-range labels.
-    reduction : {"mean", "sum", "none"}
-        ``"none"`` returns the weighted per-element loss (labels' shape).
-    axis : int, default -1
-        Class axis of ``logits`` (``axis=1`` for torch-style ``(N, C, ...)``).
-    xp : namespace, optional
-        Array namespace; inferred from the inputs when None.
 
     Returns
     -------
@@ -258,39 +208,12 @@ def softmax_focal(
     >>> round(float(la.softmax_focal(x, y, gamma=2.0, alpha=0.25)), 6)
     0.002717
     """
-    fn = "softmax_focal"
-    _check_number(fn, "alpha", alpha, optional=True, arrays="0-d or (C,)")
-    _check_number(fn, "gamma", gamma)
-    check_in_range(fn, "alpha", alpha, low=0.0, optional=True)
-    check_in_range(fn, "gamma", gamma, low=0.0)
-    alpha_table = alpha is not None and getattr(alpha, "ndim", 0) != 0
-    p = setup_classes(fn, "logits labels sample_weight where class_weight alpha gamma", logits, labels, axis=axis,
-                      sample_weight=sample_weight, where=where, reduction=reduction, xp=xp, params=(gamma,),
-                      labels="int", extra=(class_weight, alpha))
-    xp, x, ax = p.xp, p.x, p.axis
-    (g,) = p.params
-    cw = check_class_weight(fn, "class_weight", xp, class_weight, p.num_classes, p.dtype)
-    at = check_class_weight(fn, "alpha", xp, alpha, p.num_classes, p.dtype) if alpha_table else None
-    valid, y = ignore_mask(fn, xp, p.target, ignore_index)
-    x = mask_ignored(xp, x, valid, ax)  # NaN/inf logits of ignored samples stay out
-
-    # With L = logsumexp over the classes c != y (the label's class masked with -inf) and
-    # delta = x_y - L: p_y = sigmoid(delta), so -log p_y = softplus(-delta) and
-    # log(1 - p_y) = -softplus(delta). Neither cancels (x_y - logsumexp(x) loses every digit
-    # of a loss below |x| eps), and both have finite gradients for every finite logit.
-    hits = label_hits(xp, y, p.num_classes, ax)
-    others = xp.where(hits, xp.full_like(x, -float("inf")), x)
-    delta = gather_labels(xp, x, y, axis=ax) - logsumexp(xp, others, axis=ax)
-    loss = softplus(xp, -delta)  # -log p_y
-    if not _is_zero(g):
-        loss = xp.exp(-g * softplus(xp, delta)) * loss
-    if alpha_table:
-        loss = take_1d(xp, at, y) * loss
-    elif alpha is not None:
-        loss = param(xp, alpha, p.dtype) * loss
-
-    weight = None if cw is None else class_weight_at(xp, cw, y)
-    if valid is not None:
-        v = astype(xp, valid, p.dtype)
-        weight = v if weight is None else xp.where(valid, weight, xp.zeros_like(weight))
-    return finish_classes(p, loss, reduction, fn=fn, sample_weight=sample_weight, where=where, weight=weight)
+    xp, ax = c.xp, c.axis
+    valid, y = ignore_mask(c.fn, xp, labels, ignore_index)
+    delta = _label_margin(xp, mask_ignored(xp, logits, valid, ax), y, c.num_classes, ax)  # ignored rows masked
+    out = softplus(xp, -delta)  # -log p_y
+    if not _is_zero(gamma):
+        out = xp.exp(-gamma * softplus(xp, delta)) * out
+    if alpha is not None:
+        out = (take_1d(xp, alpha, y) if getattr(alpha, "ndim", 0) else alpha) * out
+    return PerElement(out, weight=label_weight(xp, class_weight, y, valid, c.dtype))
