@@ -31,95 +31,34 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .. import _value_checks
-from .._catalog import register
-from .._errors import ShapeMismatchError
-from .._ops import as_result, logsumexp, param, stop_gradient
-from .._reduction import reduce
-from .._validation import broadcast_shapes, check_in_range, check_params_0d, check_where, floating_inputs, known_size
-from ._classes import finish_classes, setup_classes
-from ._common import resolve
+from .._array import Namespace
+from .._loss import PerElement, loss
+from .._ops import logsumexp, stop_gradient
+from .._options import Interval
+from ._boxes import Boxes, GridCells
+from ._classes import ClassContext
 
 __all__ = ["box_iou", "ciou", "diou", "giou", "yolo"]
 
 _BOX_SPACES = {"boxes": "box_xyxy", "target": "box_xyxy"}
-_NAMES = "boxes target sample_weight where eps"
+_BOXES = Boxes()
+_EPS = {"eps": (1e-7, Interval(0, None))}
 _FOUR_OVER_PI2 = 4.0 / math.pi**2
 _HALF_PI = math.pi / 2.0
 #: torchvision's ``complete_box_iou_loss`` calls ``_diou_iou_loss(boxes1, boxes2)`` without its
 #: ``eps``: the IoU and the enclosing diagonal always use the default 1e-7 there.
 _TV_DEFAULT_EPS = 1e-7
 
-
-# -- plumbing -------------------------------------------------------------------------------------
-
-
-def _check_boxes(fn: str, name: str, a: Any) -> None:
-    shape = tuple(getattr(a, "shape", ()))
-    if not hasattr(a, "shape") or len(shape) == 0 or (known_size(shape[-1]) and shape[-1] != 4):
-        got = f"shape {shape}" if hasattr(a, "shape") else f"a {type(a).__name__}"
-        raise ShapeMismatchError(
-            f"lossapi.{fn}: `{name}` must hold boxes as (x1, y1, x2, y2) on the last axis, i.e. have "
-            f"shape (..., 4); got {got}."
-        )
+Box = tuple[Any, Any, Any, Any]
 
 
-class _Boxes:
-    """The eight coordinate arrays of a pair of box sets, ready for the formulas."""
-
-    __slots__ = ("dtype", "eps", "g", "out_dtype", "p", "xp")
-
-    def __init__(self, xp: Any, out_dtype: Any, dtype: Any, p: tuple[Any, ...], g: tuple[Any, ...],
-                 eps: Any) -> None:
-        self.xp, self.out_dtype, self.dtype, self.p, self.g, self.eps = xp, out_dtype, dtype, p, g, eps
+# -- formula pieces ---------------------------------------------------------------------------------
 
 
-def _setup_boxes(fn: str, boxes: Any, target: Any, eps: Any, sample_weight: Any, where: Any, reduction: str,
-                 xp: Any) -> _Boxes:
-    check_in_range(fn, "eps", eps, low=0.0)
-    if xp is None:
-        xp = resolve(fn, _NAMES, reduction, boxes, target, sample_weight, where, eps)
-    elif _value_checks.active:  # value checks (lossapi.check_values) when resolve was skipped
-        _value_checks.check_call(fn, xp)
-    _check_boxes(fn, "boxes", boxes)
-    _check_boxes(fn, "target", target)
-    out_dtype, dtype, b, t = floating_inputs(xp, fn, "boxes target", boxes, target)
-    p = tuple(b[..., k] for k in range(4))
-    g = tuple(t[..., k] for k in range(4))
-    if where is not None:
-        check_where(fn, where)
-        none_shape = broadcast_shapes(tuple(b.shape[:-1]), tuple(t.shape[:-1]))
-        full = None if none_shape is None else broadcast_shapes(tuple(where.shape), none_shape)
-        if none_shape is None or full is None or len(full) != len(none_shape) or any(
-            known_size(a) and known_size(s) and a != s for a, s in zip(full, none_shape)
-        ):
-            raise ShapeMismatchError(
-                f"lossapi.{fn}: `where` has shape {tuple(where.shape)}, which does not broadcast to the "
-                f"per-pair loss shape {none_shape} (the boxes' broadcast shape without the coordinate axis)."
-            )
-        # First half of the double where: excluded pairs become two unit boxes (0, 0, 1, 1),
-        # finite with finite gradients whatever the excluded inputs held (NaN, inf).
-        p = _mask_unit(xp, where, p)
-        g = _mask_unit(xp, where, g)
-    if not isinstance(eps, (int, float)):
-        check_params_0d(fn, ["eps"], (eps,))
-    return _Boxes(xp, out_dtype, dtype, p, g, param(xp, eps, dtype))
-
-
-def _mask_unit(xp: Any, where: Any, c: tuple[Any, ...]) -> tuple[Any, ...]:
-    x1, y1, x2, y2 = c
-    return (xp.where(where, x1, xp.zeros_like(x1)), xp.where(where, y1, xp.zeros_like(y1)),
-            xp.where(where, x2, xp.ones_like(x2)), xp.where(where, y2, xp.ones_like(y2)))
-
-
-def _finish(fn: str, bx: _Boxes, loss: Any, reduction: str, sample_weight: Any, where: Any) -> Any:
-    # as_result: a single pair's "none" loss is a 0-d array, not a NumPy scalar.
-    return as_result(bx.xp, reduce(bx.xp, loss, reduction, fn=fn, sample_weight=sample_weight, where=where,
-                                   out_dtype=None if bx.out_dtype == bx.dtype else bx.out_dtype))
-
-
-def _positive_number(eps: Any) -> bool:
-    return isinstance(eps, (int, float)) and not isinstance(eps, bool) and eps > 0
+def _guard(eps: Any) -> bool:
+    """Whether a quotient needs the zero-denominator guard: unless ``eps`` is a positive Python
+    number, every denominator ``... + eps`` of valid boxes is then at least ``eps``."""
+    return not (isinstance(eps, (int, float)) and not isinstance(eps, bool) and eps > 0)
 
 
 def _div(xp: Any, num: Any, den: Any, guard: bool) -> Any:
@@ -134,11 +73,10 @@ def _div(xp: Any, num: Any, den: Any, guard: bool) -> Any:
     return xp.where(nz, num / xp.where(nz, den, xp.ones_like(den)), xp.zeros_like(num))
 
 
-def _iou_terms(bx: _Boxes, eps: Any, guard: bool) -> tuple[Any, Any, Any, Any]:
+def _iou_terms(xp: Any, b: Box, g: Box, eps: Any, guard: bool) -> tuple[Any, Any, Any, Any]:
     """``(iou, union, enclosing width, enclosing height)`` of the pairs."""
-    xp = bx.xp
-    x1, y1, x2, y2 = bx.p
-    gx1, gy1, gx2, gy2 = bx.g
+    x1, y1, x2, y2 = b
+    gx1, gy1, gx2, gy2 = g
     ix = xp.minimum(x2, gx2) - xp.maximum(x1, gx1)
     iy = xp.minimum(y2, gy2) - xp.maximum(y1, gy1)
     prod = ix * iy
@@ -150,13 +88,13 @@ def _iou_terms(bx: _Boxes, eps: Any, guard: bool) -> tuple[Any, Any, Any, Any]:
     return iou, union, cw, ch
 
 
-def _center_term(bx: _Boxes, cw: Any, ch: Any, eps: Any, guard: bool) -> Any:
+def _center_term(xp: Any, b: Box, g: Box, cw: Any, ch: Any, eps: Any, guard: bool) -> Any:
     """Squared distance of the centres over the enclosing box's squared diagonal (+ eps)."""
-    x1, y1, x2, y2 = bx.p
-    gx1, gy1, gx2, gy2 = bx.g
+    x1, y1, x2, y2 = b
+    gx1, gy1, gx2, gy2 = g
     dx = (x1 + x2) / 2 - (gx1 + gx2) / 2
     dy = (y1 + y2) / 2 - (gy1 + gy2) / 2
-    return _div(bx.xp, dx * dx + dy * dy, cw * cw + ch * ch + eps, guard)
+    return _div(xp, dx * dx + dy * dy, cw * cw + ch * ch + eps, guard)
 
 
 def _angle(xp: Any, w: Any, h: Any) -> Any:
@@ -171,25 +109,18 @@ def _angle(xp: Any, w: Any, h: Any) -> Any:
 
 # -- box losses -----------------------------------------------------------------------------------
 
-@register(
+
+@loss(
+    _BOXES,
     family="detection",
     task="box regression",
-    input_spaces=_BOX_SPACES,
+    inputs=_BOX_SPACES,
+    options=_EPS,
     formula="1 - inter / (union + eps)",
     bounded=True,
     counterparts={},
 )
-def box_iou(
-    boxes: Any,
-    target: Any,
-    /,
-    *,
-    eps: Any = 1e-7,
-    sample_weight: Any = None,
-    where: Any = None,
-    reduction: str = "mean",
-    xp: Any = None,
-) -> Any:
+def box_iou(xp: Namespace, boxes: Box, target: Box, *, eps: Any) -> Any:
     r"""IoU loss of paired boxes: one minus their intersection over union.
 
     For boxes :math:`B` and targets :math:`G` given as :math:`(x_1, y_1, x_2, y_2)`:
@@ -204,14 +135,6 @@ def box_iou(
         Target boxes, shape ``(..., 4)``; the leading axes broadcast against ``boxes``.
     eps : float or 0-d array, default 1e-7
         Added to the union (torchvision's ``eps``); must be >= 0.
-    sample_weight : array, optional
-        Weights broadcastable to the per-pair loss; ``"mean"`` is ``sum(w*l)/sum(w)``.
-    where : bool array, optional
-        Pairs where False are excluded (their coordinates may hold inf/NaN).
-    reduction : {"mean", "sum", "none"}
-        ``"none"`` returns one loss per pair: the broadcast shape without the last axis.
-    xp : namespace, optional
-        Array namespace; inferred from the inputs when None.
 
     Returns
     -------
@@ -240,31 +163,20 @@ def box_iou(
     >>> la.box_iou(b, t, reduction="none").round(6).tolist()   # IoU 1/7 and 0
     [0.857143, 1.0]
     """
-    fn = "box_iou"
-    bx = _setup_boxes(fn, boxes, target, eps, sample_weight, where, reduction, xp)
-    iou = _iou_terms(bx, bx.eps, not _positive_number(eps))[0]
-    return _finish(fn, bx, 1 - iou, reduction, sample_weight, where)
+    return 1 - _iou_terms(xp, boxes, target, eps, _guard(eps))[0]
 
 
-@register(
+@loss(
+    _BOXES,
     family="detection",
     task="box regression",
-    input_spaces=_BOX_SPACES,
+    inputs=_BOX_SPACES,
+    options=_EPS,
     formula="1 - iou + (area_C - union) / (area_C + eps), C the smallest enclosing box",
     bounded=True,
     counterparts={"torchvision": "torchvision.ops.generalized_box_iou_loss(boxes, target, reduction=reduction, eps=eps)"},
 )
-def giou(
-    boxes: Any,
-    target: Any,
-    /,
-    *,
-    eps: Any = 1e-7,
-    sample_weight: Any = None,
-    where: Any = None,
-    reduction: str = "mean",
-    xp: Any = None,
-) -> Any:
+def giou(xp: Namespace, boxes: Box, target: Box, *, eps: Any) -> Any:
     r"""Generalized IoU loss (Rezatofighi et al., 2019) of paired boxes.
 
     With :math:`C` the smallest box enclosing :math:`B` and :math:`G`:
@@ -285,8 +197,6 @@ def giou(
         Target boxes, shape ``(..., 4)``; the leading axes broadcast against ``boxes``.
     eps : float or 0-d array, default 1e-7
         Added to the union and to the enclosing area; must be >= 0.
-    sample_weight, where, reduction, xp
-        As for :func:`box_iou`.
 
     Returns
     -------
@@ -308,34 +218,22 @@ def giou(
     >>> la.giou(b, t, reduction="none").round(6).tolist()   # 1 - 0 + (9 - 2) / 9
     [1.777778]
     """
-    fn = "giou"
-    bx = _setup_boxes(fn, boxes, target, eps, sample_weight, where, reduction, xp)
-    guard = not _positive_number(eps)
-    iou, union, cw, ch = _iou_terms(bx, bx.eps, guard)
+    iou, union, cw, ch = _iou_terms(xp, boxes, target, eps, _guard(eps))
     area_c = cw * ch
-    loss = 1 - iou + _div(bx.xp, area_c - union, area_c + bx.eps, guard)
-    return _finish(fn, bx, loss, reduction, sample_weight, where)
+    return 1 - iou + _div(xp, area_c - union, area_c + eps, _guard(eps))
 
 
-@register(
+@loss(
+    _BOXES,
     family="detection",
     task="box regression",
-    input_spaces=_BOX_SPACES,
+    inputs=_BOX_SPACES,
+    options=_EPS,
     formula="1 - iou + |c_B - c_G|^2 / (diag_C^2 + eps)",
     bounded=True,
     counterparts={"torchvision": "torchvision.ops.distance_box_iou_loss(boxes, target, reduction=reduction, eps=eps)"},
 )
-def diou(
-    boxes: Any,
-    target: Any,
-    /,
-    *,
-    eps: Any = 1e-7,
-    sample_weight: Any = None,
-    where: Any = None,
-    reduction: str = "mean",
-    xp: Any = None,
-) -> Any:
+def diou(xp: Namespace, boxes: Box, target: Box, *, eps: Any) -> Any:
     r"""Distance-IoU loss (Zheng et al., 2020) of paired boxes.
 
     With :math:`c_B, c_G` the box centres and :math:`d_C` the diagonal of the smallest
@@ -356,8 +254,6 @@ def diou(
         Target boxes, shape ``(..., 4)``; the leading axes broadcast against ``boxes``.
     eps : float or 0-d array, default 1e-7
         Added to the union and to the squared diagonal; must be >= 0.
-    sample_weight, where, reduction, xp
-        As for :func:`box_iou`.
 
     Returns
     -------
@@ -377,34 +273,22 @@ def diou(
     >>> la.diou(b, t, reduction="none").round(6).tolist()   # 1 - 0 + 8 / 18
     [1.444444]
     """
-    fn = "diou"
-    bx = _setup_boxes(fn, boxes, target, eps, sample_weight, where, reduction, xp)
-    guard = not _positive_number(eps)
-    iou, _, cw, ch = _iou_terms(bx, bx.eps, guard)
-    loss = 1 - iou + _center_term(bx, cw, ch, bx.eps, guard)
-    return _finish(fn, bx, loss, reduction, sample_weight, where)
+    iou, _, cw, ch = _iou_terms(xp, boxes, target, eps, _guard(eps))
+    return 1 - iou + _center_term(xp, boxes, target, cw, ch, eps, _guard(eps))
 
 
-@register(
+@loss(
+    _BOXES,
     family="detection",
     task="box regression",
-    input_spaces=_BOX_SPACES,
+    inputs=_BOX_SPACES,
+    options=_EPS,
     formula="diou + alpha v, v = 4/pi^2 (atan(w_G/h_G) - atan(w_B/h_B))^2, "
             "alpha = v / (1 - iou + v + eps) (no gradient)",
     bounded=True,
     counterparts={"torchvision": "torchvision.ops.complete_box_iou_loss(boxes, target, reduction=reduction, eps=eps)"},
 )
-def ciou(
-    boxes: Any,
-    target: Any,
-    /,
-    *,
-    eps: Any = 1e-7,
-    sample_weight: Any = None,
-    where: Any = None,
-    reduction: str = "mean",
-    xp: Any = None,
-) -> Any:
+def ciou(xp: Namespace, boxes: Box, target: Box, *, eps: Any) -> Any:
     r"""Complete-IoU loss (Zheng et al., 2020) of paired boxes.
 
     The distance-IoU loss plus an aspect-ratio consistency term:
@@ -429,8 +313,6 @@ def ciou(
         Target boxes, shape ``(..., 4)``; the leading axes broadcast against ``boxes``.
     eps : float or 0-d array, default 1e-7
         Added to the denominator of :math:`\alpha`; must be >= 0.
-    sample_weight, where, reduction, xp
-        As for :func:`box_iou`.
 
     Returns
     -------
@@ -455,18 +337,14 @@ def ciou(
     >>> la.ciou(b, t, reduction="none").round(6).tolist()   # identical boxes; same aspect ratio
     [0.0, 1.444444]
     """
-    fn = "ciou"
-    bx = _setup_boxes(fn, boxes, target, eps, sample_weight, where, reduction, xp)
-    xp = bx.xp
     inner = _TV_DEFAULT_EPS
-    iou, _, cw, ch = _iou_terms(bx, inner, False)
-    d = 1 - iou + _center_term(bx, cw, ch, inner, False)
-    x1, y1, x2, y2 = bx.p
-    gx1, gy1, gx2, gy2 = bx.g
+    (x1, y1, x2, y2), (gx1, gy1, gx2, gy2) = boxes, target
+    iou, _, cw, ch = _iou_terms(xp, boxes, target, inner, False)
+    d = 1 - iou + _center_term(xp, boxes, target, cw, ch, inner, False)
     delta = _angle(xp, gx2 - gx1, gy2 - gy1) - _angle(xp, x2 - x1, y2 - y1)
     v = _FOUR_OVER_PI2 * (delta * delta)
-    alpha = stop_gradient(xp, _div(xp, v, 1 - iou + v + bx.eps, not _positive_number(eps)))
-    return _finish(fn, bx, d + alpha * v, reduction, sample_weight, where)
+    alpha = stop_gradient(xp, _div(xp, v, 1 - iou + v + eps, _guard(eps)))
+    return d + alpha * v
 
 
 # -- YOLO -----------------------------------------------------------------------------------------
@@ -478,29 +356,20 @@ def _take(x: Any, axis: int, start: int, stop: int | None) -> Any:
     return x[tuple(idx)]
 
 
-@register(
+@loss(
+    GridCells(6, "5 + C with C >= 1 (x, y, w, h, confidence, class logits)"),
     family="detection",
     task="object detection",
-    input_spaces={"pred": "yolo_grid", "target": "yolo_grid"},
+    inputs={"pred": "yolo_grid", "target": "yolo_grid"},
+    options={"lambda_coord": (5.0, Interval(0, None)), "lambda_noobj": (0.5, Interval(0, None))},
     formula="obj (lambda_coord mean_4 (b - b*)^2 + (c - c*)^2 + CE(z, p*)) + noobj lambda_noobj (c - c*)^2; "
             "mean = mean over object cells + mean over no-object cells",
     convex=True,
     smooth=True,
     counterparts={},
+    value_rules={"target": "yolo_target"},
 )
-def yolo(
-    pred: Any,
-    target: Any,
-    /,
-    *,
-    lambda_coord: Any = 5.0,
-    lambda_noobj: Any = 0.5,
-    sample_weight: Any = None,
-    where: Any = None,
-    reduction: str = "mean",
-    axis: int = -1,
-    xp: Any = None,
-) -> Any:
+def yolo(c: ClassContext, pred: Any, target: Any, *, lambda_coord: Any, lambda_noobj: Any) -> Any:
     r"""YOLO-style composite detection loss (the seed's ``YOLOLoss``), without boolean indexing.
 
     Every grid cell holds ``5 + C`` numbers along ``axis``: four box numbers ``b`` (e.g.
@@ -540,17 +409,6 @@ def yolo(
         Weight of the box term (>= 0).
     lambda_noobj : float or 0-d array, default 0.5
         Weight of the no-object confidence term (>= 0).
-    sample_weight : array, optional
-        Per-cell weights, broadcastable to the per-cell loss (``pred``'s shape without
-        ``axis``); they weigh both the sums and the cell counts of ``"mean"``.
-    where : bool array, optional
-        Cells where False are excluded (they may hold NaN/inf).
-    reduction : {"mean", "sum", "none"}
-        See above.
-    axis : int, default -1
-        Axis of the ``5 + C`` cell numbers (``axis=1`` for torch-style ``(N, 5 + C, S, S)``).
-    xp : namespace, optional
-        Array namespace; inferred from the inputs when None.
 
     Returns
     -------
@@ -582,41 +440,12 @@ def yolo(
     >>> round(float(la.yolo(pred, target)), 6)   # one cell of each kind: their sum
     0.813147
     """
-    fn = "yolo"
-    check_in_range(fn, "lambda_coord", lambda_coord, low=0.0)
-    check_in_range(fn, "lambda_noobj", lambda_noobj, low=0.0)
-    pc = setup_classes(fn, "pred target sample_weight where lambda_coord lambda_noobj", pred, target, axis=axis,
-                       sample_weight=sample_weight, where=where, reduction=reduction, xp=xp,
-                       params=(lambda_coord, lambda_noobj), labels="float")
-    xp = pc.xp
-    n = pc.num_classes
-    if known_size(n) and n < 6:
-        raise ShapeMismatchError(
-            f"lossapi.{fn}: `pred` has {n} numbers per cell along axis={axis}; expected 5 + C with C >= 1 "
-            "(x, y, w, h, confidence, class logits)."
-        )
-    lc, ln = pc.params
-    x, t, ax = pc.x, pc.target, pc.axis
-    if tuple(t.shape) != tuple(x.shape):
-        t = xp.broadcast_to(t, tuple(x.shape))
-    db = _take(x, ax, 0, 4) - _take(t, ax, 0, 4)
-    coord = xp.mean(db * db, axis=ax)
-    conf_t = xp.squeeze(_take(t, ax, 4, 5), axis=ax)
-    dc = xp.squeeze(_take(x, ax, 4, 5), axis=ax) - conf_t
-    conf = dc * dc
-    z = _take(x, ax, 5, None)
-    p = _take(t, ax, 5, None)
+    xp, ax = c.xp, c.axis
+    db = _take(pred, ax, 0, 4) - _take(target, ax, 0, 4)
+    conf_t = xp.squeeze(_take(target, ax, 4, 5), axis=ax)
+    dc = xp.squeeze(_take(pred, ax, 4, 5), axis=ax) - conf_t
+    z, p = _take(pred, ax, 5, None), _take(target, ax, 5, None)
     ce = xp.sum(p * (logsumexp(xp, z, axis=ax, keepdims=True) - z), axis=ax)
-    obj = xp.astype(conf_t == 1, pc.dtype)
-    noobj = xp.astype(conf_t == 0, pc.dtype)
-    obj_term = lc * coord + conf + ce
-    noobj_term = ln * conf
-    if reduction != "mean":
-        loss = obj * obj_term + noobj * noobj_term
-        return as_result(xp, finish_classes(pc, loss, reduction, fn=fn, sample_weight=sample_weight, where=where))
-    out = None if pc.out_dtype == pc.dtype else pc.out_dtype
-    a = reduce(xp, obj_term, "mean", fn=fn, sample_weight=sample_weight, where=where, weight=obj)
-    b = reduce(xp, noobj_term, "mean", fn=fn, sample_weight=sample_weight, where=where, weight=noobj)
-    total = a + b
-    return as_result(xp, total if out is None else xp.astype(total, out))
-
+    obj = lambda_coord * xp.mean(db * db, axis=ax) + dc * dc + ce
+    return (PerElement(obj, weight=xp.astype(conf_t == 1, c.dtype)),  # object cells
+            PerElement(lambda_noobj * (dc * dc), weight=xp.astype(conf_t == 0, c.dtype)))  # no-object cells
