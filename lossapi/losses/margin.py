@@ -22,9 +22,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .._catalog import register
-from .._errors import InvalidDTypeError, InvalidOptionError
-from .._native import try_fast as _fast
+from .._array import Array, Namespace
+from .._loss import ELEMENTWISE, PerElement, loss
 from .._ops import (
     amax,
     astype,
@@ -35,18 +34,10 @@ from .._ops import (
     softplus,
     sort_descending,
     stop_gradient,
+    take_1d,
 )
-from .._validation import _kind, check_in_range
-from ._classes import (
-    along_axis,
-    check_class_weight,
-    class_weight_at,
-    device_of,
-    finish_classes,
-    resolve_classes,
-    setup_classes,
-)
-from ._common import finish, setup
+from .._options import Choice, ClassWeight, Interval, Union
+from ._classes import ClassAxis, ClassContext, along_axis, device_of
 
 __all__ = [
     "categorical_hinge",
@@ -63,7 +54,9 @@ __all__ = [
 
 _BINARY_SPACES = {"scores": "real", "target": "sign"}
 _LABEL_SPACES = {"scores": "real", "labels": "label"}
-_VARIANTS = ("crammer_singer", "weston_watkins")
+_SIGNS = {"target": "signs_or_zero"}  # 0 is read as -1
+_MARGIN = (1.0, Interval(0, None))
+_LABELS = ClassAxis(labels="int")
 
 
 # -- helpers --------------------------------------------------------------------------------------
@@ -71,22 +64,7 @@ _VARIANTS = ("crammer_singer", "weston_watkins")
 
 def _signs(xp: Any, t: Any) -> Any:
     """Targets as signs: 0 is read as -1, every other value is kept (so {0, 1} -> {-1, 1})."""
-    if isinstance(t, (int, float)):  # a Python number broadcast against the scores
-        return -1.0 if t == 0 else t
     return xp.where(t == 0, -xp.ones_like(t), t)
-
-
-def _binary(fn: str, scores: Any, target: Any, params: tuple[Any, ...], sample_weight: Any, where: Any,
-            reduction: str, xp: Any) -> tuple[Any, Any, Any]:
-    names = "scores target sample_weight where" + (" margin" if params else "")
-    p = setup(fn, names, (scores, target), sample_weight=sample_weight, where=where, reduction=reduction, xp=xp,
-              params=params)
-    s, t = p.arrays
-    return p, s, _signs(p.xp, t)
-
-
-def _check_margin(fn: str, margin: Any) -> None:
-    check_in_range(fn, "margin", margin, low=0.0)
 
 
 def _max_other(xp: Any, x: Any, hit: Any, axis: int) -> Any:
@@ -94,13 +72,46 @@ def _max_other(xp: Any, x: Any, hit: Any, axis: int) -> Any:
     return amax(xp, xp.where(hit, xp.full_like(x, -math.inf), x), axis=axis)
 
 
+def _sparsemax(xp: Any, z: Any, axis: int) -> tuple[Any, Any, Any]:
+    """``(p, tau, support)`` of ``p = sparsemax(z) = max(z - tau, 0)`` along ``axis`` (``tau`` keeps
+    the axis); the support includes the boundary (``p = 0`` there; ``tau`` is unchanged)."""
+    C, dt = z.shape[axis], z.dtype
+    # Threshold from the sorted logits (no gradient needed: it only decides the support).
+    zs = sort_descending(xp, stop_gradient(xp, z), axis=axis)
+    k = along_axis(xp, xp.arange(1, C + 1, dtype=dt, device=device_of(z)), z.ndim, axis)
+    cond = 1 + k * zs > cumulative_sum(xp, zs, axis=axis)
+    zero = xp.zeros_like(z)
+    tau_s = (xp.sum(xp.where(cond, zs, zero), axis=axis, keepdims=True) - 1) / xp.sum(
+        astype(xp, cond, dt), axis=axis, keepdims=True)
+    # The support and a differentiable tau.
+    support = z >= tau_s
+    tau = (xp.sum(xp.where(support, z, zero), axis=axis, keepdims=True) - 1) / xp.sum(
+        astype(xp, support, dt), axis=axis, keepdims=True)
+    return xp.where(support, z - tau, zero), tau, support
+
+
+def _target_pairs(xp: Any, y: Any, axis: int) -> tuple[Any, Any, Any]:
+    """``(hit, valid_j, is_target)`` of padded target lists ``y`` (floats, -1 pads) with the class
+    axis at ``axis``: ``hit[.., j, i, ..]`` slot ``j`` names class ``i`` (slot at ``axis``, class at
+    ``axis + 1``); ``valid_j`` the slots before the first negative entry (with the class axis
+    kept); ``is_target`` the classes some valid slot names."""
+    C = y.shape[axis]
+    valid = cumulative_sum(xp, astype(xp, y < 0, y.dtype), axis=axis) == 0
+    classes = along_axis(xp, xp.arange(C, dtype=y.dtype, device=device_of(y)), y.ndim + 1, axis + 1)
+    hit = xp.expand_dims(y, axis=axis + 1) == classes
+    valid_j = xp.expand_dims(valid, axis=axis + 1)
+    return hit, valid_j, xp.any(hit & valid_j, axis=axis)
+
+
 # -- binary ---------------------------------------------------------------------------------------
 
 
-@register(
+@loss(
+    ELEMENTWISE,
     family="classification",
     task="binary",
-    input_spaces=_BINARY_SPACES,
+    inputs=_BINARY_SPACES,
+    options={"margin": _MARGIN},
     formula="max(0, m - t s), t in {-1, 1} (0 read as -1)",
     convex=True,
     robust=True,
@@ -109,18 +120,9 @@ def _max_other(xp: Any, x: Any, hit: Any, axis: int) -> Any:
         "keras": "keras.losses.Hinge()(target, scores)",
         "sklearn": "sklearn.metrics.hinge_loss(target, scores)",
     },
+    value_rules=_SIGNS,
 )
-def hinge(
-    scores: Any,
-    target: Any,
-    /,
-    *,
-    margin: Any = 1.0,
-    sample_weight: Any = None,
-    where: Any = None,
-    reduction: str = "mean",
-    xp: Any = None,
-) -> Any:
+def hinge(xp: Namespace, scores: Array, target: Array, *, margin: Any) -> Any:
     r"""Hinge loss for binary classification with signed targets.
 
     .. math:: \ell(s, t) = \max(0,\; m - t\,s), \qquad t \in \{-1, 1\}
@@ -137,20 +139,6 @@ def hinge(
         ``scores``.
     margin : float or 0-d array, default 1.0
         :math:`m \ge 0`.
-    sample_weight : array, optional
-        Weights broadcastable to the per-element loss; ``"mean"`` is ``sum(w*l)/sum(w)``.
-    where : bool array, optional
-        Entries where False are excluded (they may hold inf/NaN).
-    reduction : {"mean", "sum", "none"}
-        ``"none"`` returns the per-element loss of the broadcast shape.
-    xp : namespace, optional
-        Array namespace; inferred from the inputs when None.
-
-    Returns
-    -------
-    array
-        0-d for ``"mean"``/``"sum"``, else the broadcast shape; the scores' namespace, device
-        and floating dtype.
 
     Notes
     -----
@@ -166,32 +154,21 @@ def hinge(
     >>> la.hinge(np.array([2.0, 0.5]), np.array([0, 0]), reduction="none").tolist()
     [3.0, 1.5]
     """
-    fn = "hinge"
-    _check_margin(fn, margin)
-    p, s, t = _binary(fn, scores, target, (margin,), sample_weight, where, reduction, xp)
-    (m,) = p.params
-    return finish(p, relu(p.xp, m - t * s), reduction, fn=fn, sample_weight=sample_weight, where=where)
+    return relu(xp, margin - _signs(xp, target) * scores)
 
 
-@register(
+@loss(
+    ELEMENTWISE,
     family="classification",
     task="binary",
-    input_spaces=_BINARY_SPACES,
+    inputs=_BINARY_SPACES,
+    options={"margin": _MARGIN},
     formula="max(0, m - t s)^2, t in {-1, 1} (0 read as -1)",
     convex=True,
     counterparts={"keras": "keras.losses.SquaredHinge()(target, scores)"},
+    value_rules=_SIGNS,
 )
-def squared_hinge(
-    scores: Any,
-    target: Any,
-    /,
-    *,
-    margin: Any = 1.0,
-    sample_weight: Any = None,
-    where: Any = None,
-    reduction: str = "mean",
-    xp: Any = None,
-) -> Any:
+def squared_hinge(xp: Namespace, scores: Array, target: Array, *, margin: Any) -> Any:
     r"""Squared hinge loss (L2-SVM loss) for binary classification.
 
     .. math:: \ell(s, t) = \max(0,\; m - t\,s)^2, \qquad t \in \{-1, 1\}
@@ -206,13 +183,6 @@ def squared_hinge(
         Signs in {-1, 1} (or {0, 1}), broadcastable with ``scores``.
     margin : float or 0-d array, default 1.0
         :math:`m \ge 0`.
-    sample_weight, where, reduction, xp
-        As for :func:`hinge`.
-
-    Returns
-    -------
-    array
-        0-d for ``"mean"``/``"sum"``, else the broadcast shape.
 
     Notes
     -----
@@ -225,35 +195,24 @@ def squared_hinge(
     >>> la.squared_hinge(np.array([2.0, 0.5, -1.0]), np.array([1.0, 1.0, 1.0]), reduction="none").tolist()
     [0.0, 0.25, 4.0]
     """
-    fn = "squared_hinge"
-    _check_margin(fn, margin)
-    p, s, t = _binary(fn, scores, target, (margin,), sample_weight, where, reduction, xp)
-    (m,) = p.params
-    h = relu(p.xp, m - t * s)
-    return finish(p, h * h, reduction, fn=fn, sample_weight=sample_weight, where=where)
+    h = relu(xp, margin - _signs(xp, target) * scores)
+    return h * h
 
 
-@register(
+@loss(
+    ELEMENTWISE,
     family="classification",
     task="binary",
-    input_spaces=_BINARY_SPACES,
+    inputs=_BINARY_SPACES,
     formula="log(1 + exp(-t s)), t in {-1, 1} (0 read as -1)",
     convex=True,
     smooth=True,
     robust=True,
     probabilistic=True,
     counterparts={"torch": "torch.nn.functional.soft_margin_loss(scores, target)"},
+    value_rules=_SIGNS,
 )
-def soft_margin(
-    scores: Any,
-    target: Any,
-    /,
-    *,
-    sample_weight: Any = None,
-    where: Any = None,
-    reduction: str = "mean",
-    xp: Any = None,
-) -> Any:
+def soft_margin(xp: Namespace, scores: Array, target: Array) -> Any:
     r"""Soft-margin (logistic) loss with signed targets.
 
     .. math:: \ell(s, t) = \log\bigl(1 + e^{-t\,s}\bigr), \qquad t \in \{-1, 1\}
@@ -267,13 +226,6 @@ def soft_margin(
         Real-valued scores (logits), floating.
     target : array
         Signs in {-1, 1} (or {0, 1}), broadcastable with ``scores``.
-    sample_weight, where, reduction, xp
-        As for :func:`hinge`.
-
-    Returns
-    -------
-    array
-        0-d for ``"mean"``/``"sum"``, else the broadcast shape.
 
     Notes
     -----
@@ -286,30 +238,21 @@ def soft_margin(
     >>> la.soft_margin(np.array([0.0, 2.0]), np.array([1.0, -1.0]), reduction="none").round(6).tolist()
     [0.693147, 2.126928]
     """
-    fn = "soft_margin"
-    p, s, t = _binary(fn, scores, target, (), sample_weight, where, reduction, xp)
-    return finish(p, softplus(p.xp, -(t * s)), reduction, fn=fn, sample_weight=sample_weight, where=where)
+    return softplus(xp, -(_signs(xp, target) * scores))
 
 
-@register(
+@loss(
+    ELEMENTWISE,
     family="classification",
     task="binary",
-    input_spaces=_BINARY_SPACES,
+    inputs=_BINARY_SPACES,
     formula="max(0, -t s), t in {-1, 1} (0 read as -1)",
     convex=True,
     robust=True,
     counterparts={"optax": "optax.losses.perceptron_loss(scores, target).mean()"},
+    value_rules=_SIGNS,
 )
-def perceptron(
-    scores: Any,
-    target: Any,
-    /,
-    *,
-    sample_weight: Any = None,
-    where: Any = None,
-    reduction: str = "mean",
-    xp: Any = None,
-) -> Any:
+def perceptron(xp: Namespace, scores: Array, target: Array) -> Any:
     r"""Binary perceptron loss.
 
     .. math:: \ell(s, t) = \max(0,\; -t\,s), \qquad t \in \{-1, 1\}
@@ -323,13 +266,6 @@ def perceptron(
         Real-valued scores, floating.
     target : array
         Signs in {-1, 1} (or {0, 1}), broadcastable with ``scores``.
-    sample_weight, where, reduction, xp
-        As for :func:`hinge`.
-
-    Returns
-    -------
-    array
-        0-d for ``"mean"``/``"sum"``, else the broadcast shape.
 
     Notes
     -----
@@ -341,18 +277,24 @@ def perceptron(
     >>> la.perceptron(np.array([2.0, -0.5, 1.5]), np.array([1, 1, 0]), reduction="none").tolist()
     [0.0, 0.5, 1.5]
     """
-    fn = "perceptron"
-    p, s, t = _binary(fn, scores, target, (), sample_weight, where, reduction, xp)
-    return finish(p, relu(p.xp, -(t * s)), reduction, fn=fn, sample_weight=sample_weight, where=where)
+    return relu(xp, -(_signs(xp, target) * scores))
 
 
 # -- multiclass -----------------------------------------------------------------------------------
 
 
-@register(
+@loss(
+    _LABELS,
     family="classification",
     task="multiclass",
-    input_spaces=_LABEL_SPACES,
+    inputs=_LABEL_SPACES,
+    options={
+        "margin": _MARGIN,
+        "variant": ("crammer_singer", Union(Choice("crammer_singer", "weston_watkins"), what=(
+            "'crammer_singer' (optax's multiclass_hinge_loss) or 'weston_watkins' (torch's multi_margin_loss)"))),
+        "p": (1, Union(Choice(1, 2, 1.0, 2.0), what="1 (hinge) or 2 (squared hinge)")),
+        "class_weight": (None, ClassWeight()),
+    },
     formula="crammer_singer: max(0, m + max_{c!=y} s_c - s_y)^p; "
             "weston_watkins: sum_{c!=y} max(0, m - s_y + s_c)^p / C; times w_y",
     convex=True,
@@ -363,21 +305,8 @@ def perceptron(
         "sklearn": "sklearn.metrics.hinge_loss(labels, scores, labels=range(C))",
     },
 )
-def multiclass_hinge(
-    scores: Any,
-    labels: Any,
-    /,
-    *,
-    margin: Any = 1.0,
-    variant: str = "crammer_singer",
-    p: int = 1,
-    class_weight: Any = None,
-    sample_weight: Any = None,
-    where: Any = None,
-    reduction: str = "mean",
-    axis: int = -1,
-    xp: Any = None,
-) -> Any:
+def multiclass_hinge(c: ClassContext, scores: Array, labels: Array, *, margin: Any, variant: str, p: int,
+                     class_weight: Any) -> Any:
     r"""Multiclass hinge loss (multiclass SVM), Crammer-Singer or Weston-Watkins.
 
     With scores :math:`s` over ``axis``, label :math:`y` and :math:`C` classes:
@@ -407,23 +336,8 @@ def multiclass_hinge(
     p : {1, 2}
         Power of each hinge term (2: squared hinge).
     class_weight : array, optional
-        Shape (C,): per-class weights looked up at the label.
-    sample_weight : array, optional
-        Broadcastable to the per-element loss (the scores' shape without the class axis).
-    where : bool array, optional
-        Same shape rules; False entries are excluded (they may hold NaN/inf scores and
-        out-of-range labels).
-    reduction : {"mean", "sum", "none"}
-        ``"none"`` returns the (class-weighted) per-element loss, without the class axis.
-    axis : int, default -1
-        Class axis of ``scores``.
-    xp : namespace, optional
-        Array namespace; inferred from the inputs when None.
-
-    Returns
-    -------
-    array
-        0-d for ``"mean"``/``"sum"``; for ``"none"`` the shape of ``labels``.
+        Shape (C,): per-class weights looked up at the label (``reduction="none"`` returns the
+        weighted per-element loss).
 
     Raises
     ------
@@ -453,61 +367,29 @@ def multiclass_hinge(
     >>> la.multiclass_hinge(s, y, variant="weston_watkins", reduction="none").tolist()
     [0.16666666666666666, 1.1666666666666667]
     """
-    fn = "multiclass_hinge"
-    if not isinstance(variant, str) or variant not in _VARIANTS:
-        raise InvalidOptionError(
-            f"lossapi.{fn}: variant={variant!r} is not one of 'crammer_singer' (optax's multiclass_hinge_loss), "
-            "'weston_watkins' (torch's multi_margin_loss)."
-        )
-    if isinstance(p, bool) or not isinstance(p, (int, float)) or p not in (1, 2):
-        raise InvalidOptionError(f"lossapi.{fn}: p={p!r} is not supported; use p=1 (hinge) or p=2 (squared hinge).")
-    _check_margin(fn, margin)
-    names = "scores labels sample_weight where class_weight margin"
-    r = _fast(fn, resolve_classes(fn, names, reduction, scores, labels, sample_weight, where, class_weight, xp=xp),
-              scores, labels, margin=margin, variant=variant, p=p, class_weight=class_weight,
-              sample_weight=sample_weight, where=where, reduction=reduction, axis=axis)
-    if r is not NotImplemented:
-        return r
-    pc = setup_classes(fn, names, scores, labels, axis=axis, sample_weight=sample_weight, where=where,
-                       reduction=reduction, xp=xp, params=(margin,), labels="int", extra=(class_weight,))
-    xp = pc.xp
-    x, y, ax = pc.x, pc.target, pc.axis
-    (m,) = pc.params
-    cw = check_class_weight(fn, "class_weight", xp, class_weight, pc.num_classes, pc.dtype)
-    hit = label_hits(xp, y, pc.num_classes, ax)
-    s_y = gather_labels(xp, x, y, axis=ax)
+    xp, ax = c.xp, c.axis
+    hit = label_hits(xp, labels, c.num_classes, ax)
+    s_y = gather_labels(xp, scores, labels, axis=ax)
     if variant == "crammer_singer":
-        h = relu(xp, m + _max_other(xp, x, hit, ax) - s_y)
-        loss = h if p == 1 else h * h
+        h = relu(xp, margin + _max_other(xp, scores, hit, ax) - s_y)
+        out = h if p == 1 else h * h
     else:
-        h = relu(xp, m - xp.expand_dims(s_y, axis=ax) + x)
-        if p == 2:
-            h = h * h
-        loss = xp.sum(xp.where(hit, xp.zeros_like(h), h), axis=ax) / pc.num_classes
-    w = None if cw is None else class_weight_at(xp, cw, y)
-    return finish_classes(pc, loss, reduction, fn=fn, sample_weight=sample_weight, where=where, weight=w)
+        h = relu(xp, margin - xp.expand_dims(s_y, axis=ax) + scores)
+        out = xp.sum(xp.where(hit, xp.zeros_like(h), h if p == 1 else h * h), axis=ax) / c.num_classes
+    return PerElement(out, weight=None if class_weight is None else take_1d(xp, class_weight, labels))
 
 
-@register(
+@loss(
+    ClassAxis(),
     family="classification",
     task="multiclass",
-    input_spaces={"scores": "real", "target": "label_or_probability"},
+    inputs={"scores": "real", "target": "label_or_probability"},
     formula="max(0, 1 + max_c (1 - t_c) s_c - sum_c t_c s_c)",
     convex=True,
     robust=True,
     counterparts={"keras": "keras.losses.CategoricalHinge()(target, scores)"},
 )
-def categorical_hinge(
-    scores: Any,
-    target: Any,
-    /,
-    *,
-    sample_weight: Any = None,
-    where: Any = None,
-    reduction: str = "mean",
-    axis: int = -1,
-    xp: Any = None,
-) -> Any:
+def categorical_hinge(c: ClassContext, scores: Array, target: Array) -> Any:
     r"""Categorical hinge loss (keras' definition) with one-hot targets or integer labels.
 
     .. math::
@@ -526,13 +408,6 @@ def categorical_hinge(
     target : array
         Floating (or boolean) one-hot / soft targets of the scores' shape, or integer class
         indices of the scores' shape without the class axis. Chosen by dtype.
-    sample_weight, where, reduction, axis, xp
-        As for :func:`multiclass_hinge`.
-
-    Returns
-    -------
-    array
-        0-d for ``"mean"``/``"sum"``; for ``"none"`` the scores' shape without ``axis``.
 
     Notes
     -----
@@ -548,42 +423,24 @@ def categorical_hinge(
     >>> la.categorical_hinge(s, np.array([0, 0]), reduction="none").tolist()
     [0.5, 3.5]
     """
-    fn = "categorical_hinge"
-    pc = setup_classes(fn, "scores target sample_weight where", scores, target, axis=axis,
-                       sample_weight=sample_weight, where=where, reduction=reduction, xp=xp)
-    xp = pc.xp
-    x, ax = pc.x, pc.axis
-    if pc.int_labels:
-        hit = label_hits(xp, pc.target, pc.num_classes, ax)
-        pos = gather_labels(xp, x, pc.target, axis=ax)
-        neg = amax(xp, xp.where(hit, xp.zeros_like(x), x), axis=ax)
-    else:
-        t = pc.target
-        pos = xp.sum(t * x, axis=ax)
-        neg = amax(xp, (1 - t) * x, axis=ax)
-    return finish_classes(pc, relu(xp, 1 + neg - pos), reduction, fn=fn, sample_weight=sample_weight, where=where)
+    xp, ax = c.xp, c.axis
+    if c.int_labels:  # the label's entry takes part in the maximum as 0 (keras)
+        neg = amax(xp, xp.where(label_hits(xp, target, c.num_classes, ax), xp.zeros_like(scores), scores), axis=ax)
+        return relu(xp, 1 + neg - gather_labels(xp, scores, target, axis=ax))
+    return relu(xp, 1 + amax(xp, (1 - target) * scores, axis=ax) - xp.sum(target * scores, axis=ax))
 
 
-@register(
+@loss(
+    _LABELS,
     family="classification",
     task="multiclass",
-    input_spaces=_LABEL_SPACES,
+    inputs=_LABEL_SPACES,
     formula="max_c s_c - s_y",
     convex=True,
     robust=True,
     counterparts={"optax": "optax.losses.multiclass_perceptron_loss(scores, labels).mean()"},
 )
-def multiclass_perceptron(
-    scores: Any,
-    labels: Any,
-    /,
-    *,
-    sample_weight: Any = None,
-    where: Any = None,
-    reduction: str = "mean",
-    axis: int = -1,
-    xp: Any = None,
-) -> Any:
+def multiclass_perceptron(c: ClassContext, scores: Array, labels: Array) -> Any:
     r"""Multiclass perceptron loss.
 
     .. math:: \ell = \max_c s_c - s_y = \max\bigl(0,\; \max_{c \ne y} s_c - s_y\bigr)
@@ -598,13 +455,6 @@ def multiclass_perceptron(
         Real floating scores with the class axis at ``axis``.
     labels : array
         Integer class indices (any integer dtype), the scores' shape without the class axis.
-    sample_weight, where, reduction, axis, xp
-        As for :func:`multiclass_hinge`.
-
-    Returns
-    -------
-    array
-        0-d for ``"mean"``/``"sum"``; for ``"none"`` the shape of ``labels``.
 
     Notes
     -----
@@ -617,37 +467,23 @@ def multiclass_perceptron(
     >>> la.multiclass_perceptron(s, np.array([0, 0]), reduction="none").tolist()
     [0.0, 1.0]
     """
-    fn = "multiclass_perceptron"
-    pc = setup_classes(fn, "scores labels sample_weight where", scores, labels, axis=axis,
-                       sample_weight=sample_weight, where=where, reduction=reduction, xp=xp, labels="int")
-    xp = pc.xp
-    hit = label_hits(xp, pc.target, pc.num_classes, pc.axis)
-    s_y = gather_labels(xp, pc.x, pc.target, axis=pc.axis)
-    loss = relu(xp, _max_other(xp, pc.x, hit, pc.axis) - s_y)
-    return finish_classes(pc, loss, reduction, fn=fn, sample_weight=sample_weight, where=where)
+    xp, ax = c.xp, c.axis
+    best_other = _max_other(xp, scores, label_hits(xp, labels, c.num_classes, ax), ax)
+    return relu(xp, best_other - gather_labels(xp, scores, labels, axis=ax))
 
 
-@register(
+@loss(
+    _LABELS,
     family="classification",
     task="multiclass",
-    input_spaces={"logits": "logit", "labels": "label"},
+    inputs={"logits": "logit", "labels": "label"},
     formula="0.5 ||p - e_y||^2 + max(0, tau - z_y), p = sparsemax(z) = max(z - tau, 0)",
     convex=True,
     robust=True,
     probabilistic=True,
     counterparts={"optax": "optax.losses.multiclass_sparsemax_loss(logits, labels).mean()"},
 )
-def sparsemax(
-    logits: Any,
-    labels: Any,
-    /,
-    *,
-    sample_weight: Any = None,
-    where: Any = None,
-    reduction: str = "mean",
-    axis: int = -1,
-    xp: Any = None,
-) -> Any:
+def sparsemax(c: ClassContext, logits: Array, labels: Array) -> Any:
     r"""Sparsemax loss (Martins & Astudillo, 2016): the Fenchel-Young loss of sparsemax.
 
     With :math:`p = \mathrm{sparsemax}(z) = \max(z - \tau, 0)`, the Euclidean projection of
@@ -672,13 +508,6 @@ def sparsemax(
         Real floating logits with the class axis at ``axis``.
     labels : array
         Integer class indices (any integer dtype), the logits' shape without the class axis.
-    sample_weight, where, reduction, axis, xp
-        As for :func:`multiclass_hinge`.
-
-    Returns
-    -------
-    array
-        0-d for ``"mean"``/``"sum"``; for ``"none"`` the shape of ``labels``.
 
     Notes
     -----
@@ -691,45 +520,26 @@ def sparsemax(
     >>> la.sparsemax(z, np.array([1, 2]), reduction="none").round(6).tolist()
     [0.5625, 0.333333]
     """
-    fn = "sparsemax"
-    pc = setup_classes(fn, "logits labels sample_weight where", logits, labels, axis=axis,
-                       sample_weight=sample_weight, where=where, reduction=reduction, xp=xp, labels="int")
-    xp = pc.xp
-    ax, C, dt = pc.axis, pc.num_classes, pc.dtype
-    z = pc.x - stop_gradient(xp, amax(xp, pc.x, axis=ax, keepdims=True))
-    # Threshold from the sorted logits (no gradient needed: it only decides the support).
-    zs = sort_descending(xp, stop_gradient(xp, z), axis=ax)
-    shape = [1] * z.ndim
-    shape[ax] = C
-    k = xp.reshape(xp.arange(1, C + 1, dtype=dt, device=device_of(z)), tuple(shape))
-    cond = 1 + k * zs > cumulative_sum(xp, zs, axis=ax)
-    zero = xp.zeros_like(z)
-    tau_s = (xp.sum(xp.where(cond, zs, zero), axis=ax, keepdims=True) - 1) / xp.sum(
-        astype(xp, cond, dt), axis=ax, keepdims=True)
-    # The support, boundary included (p = 0 there; tau is unchanged), and a differentiable tau.
-    support = z >= tau_s
-    tau = (xp.sum(xp.where(support, z, zero), axis=ax, keepdims=True) - 1) / xp.sum(
-        astype(xp, support, dt), axis=ax, keepdims=True)
-    prob = xp.where(support, z - tau, zero)
-    y = pc.target
-    hit = label_hits(xp, y, C, ax)
-    others = xp.where(hit, zero, prob)  # 1 - p_y == sum of the other probabilities
-    rest = xp.sum(others, axis=ax)
+    xp, ax = c.xp, c.axis
+    z = logits - stop_gradient(xp, amax(xp, logits, axis=ax, keepdims=True))
+    prob, tau, support = _sparsemax(xp, z, ax)
+    others = xp.where(label_hits(xp, labels, c.num_classes, ax), xp.zeros_like(z), prob)
+    rest = xp.sum(others, axis=ax)  # 1 - p_y == sum of the other probabilities
     sq = 0.5 * (xp.sum(others * others, axis=ax) + rest * rest)
-    z_y = gather_labels(xp, z, y, axis=ax)
-    in_support = gather_labels(xp, astype(xp, support, dt), y, axis=ax) > 0
-    gap = xp.squeeze(tau, axis=ax) - z_y
-    loss = sq + xp.where(in_support, xp.zeros_like(gap), gap)
-    return finish_classes(pc, loss, reduction, fn=fn, sample_weight=sample_weight, where=where)
+    in_support = gather_labels(xp, astype(xp, support, c.dtype), labels, axis=ax) > 0
+    gap = xp.squeeze(tau, axis=ax) - gather_labels(xp, z, labels, axis=ax)
+    return sq + xp.where(in_support, xp.zeros_like(gap), gap)
 
 
 # -- multilabel -----------------------------------------------------------------------------------
 
 
-@register(
+@loss(
+    ClassAxis(labels="float"),
     family="classification",
     task="multilabel",
-    input_spaces={"logits": "logit", "target": "probability"},
+    inputs={"logits": "logit", "target": "probability"},
+    options={"class_weight": (None, ClassWeight())},
     formula="-mean_c w_c (t_c log sigmoid(x_c) + (1 - t_c) log sigmoid(-x_c))",
     convex=True,
     smooth=True,
@@ -739,18 +549,7 @@ def sparsemax(
         "torch": "torch.nn.functional.multilabel_soft_margin_loss(logits, target, weight=class_weight)",
     },
 )
-def multilabel_soft_margin(
-    logits: Any,
-    target: Any,
-    /,
-    *,
-    class_weight: Any = None,
-    sample_weight: Any = None,
-    where: Any = None,
-    reduction: str = "mean",
-    axis: int = -1,
-    xp: Any = None,
-) -> Any:
+def multilabel_soft_margin(c: ClassContext, logits: Array, target: Array, *, class_weight: Any) -> Any:
     r"""Multilabel soft-margin loss: per-class logistic losses averaged over the classes.
 
     .. math::
@@ -770,13 +569,6 @@ def multilabel_soft_margin(
         boolean.
     class_weight : array, optional
         Shape (C,): weight of each class's term.
-    sample_weight, where, reduction, axis, xp
-        As for :func:`multiclass_hinge`.
-
-    Returns
-    -------
-    array
-        0-d for ``"mean"``/``"sum"``; for ``"none"`` the logits' shape without ``axis``.
 
     Notes
     -----
@@ -790,43 +582,27 @@ def multilabel_soft_margin(
     >>> la.multilabel_soft_margin(x, np.array([[1.0, 0.0], [0.0, 1.0]]), reduction="none").round(6).tolist()
     [1.410038, 0.313262]
     """
-    fn = "multilabel_soft_margin"
-    names = "logits target sample_weight where class_weight"
-    pc = setup_classes(fn, names, logits, target, axis=axis, sample_weight=sample_weight, where=where,
-                       reduction=reduction, xp=xp, labels="float", extra=(class_weight,))
-    xp = pc.xp
-    x, t, ax = pc.x, pc.target, pc.axis
-    cw = check_class_weight(fn, "class_weight", xp, class_weight, pc.num_classes, pc.dtype)
+    xp, x = c.xp, logits
     # -(t log s(x) + (1 - t) log s(-x)) = max(x, 0) - x t + log1p(exp(-|x|)): exact for 0/1 targets
     # at large |x| (softplus(x) - x t would cancel). -|x| as where(x > 0, -x, x): gradient
     # sigmoid(0) - t at x = 0 on every backend.
-    terms = relu(xp, x) - x * t + xp.log1p(xp.exp(xp.where(x > 0, -x, x)))
-    if cw is not None:
-        terms = terms * along_axis(xp, cw, x.ndim, ax)
-    loss = xp.mean(terms, axis=ax)
-    return finish_classes(pc, loss, reduction, fn=fn, sample_weight=sample_weight, where=where)
+    terms = relu(xp, x) - x * target + xp.log1p(xp.exp(xp.where(x > 0, -x, x)))
+    if class_weight is not None:
+        terms = terms * along_axis(xp, class_weight, x.ndim, c.axis)
+    return xp.mean(terms, axis=c.axis)
 
 
-@register(
+@loss(
+    ClassAxis(labels="padded", target_fill=-1.0),  # where-excluded rows become all padding
     family="classification",
     task="multilabel",
-    input_spaces={"scores": "real", "labels": "padded_labels"},
+    inputs={"scores": "real", "labels": "padded_labels"},
     formula="sum_{j valid} sum_{i not a target} max(0, 1 - (s_{y_j} - s_i)) / C",
     convex=True,
     robust=True,
     counterparts={"torch": "torch.nn.functional.multilabel_margin_loss(scores, labels)"},
 )
-def multilabel_margin(
-    scores: Any,
-    labels: Any,
-    /,
-    *,
-    sample_weight: Any = None,
-    where: Any = None,
-    reduction: str = "mean",
-    axis: int = -1,
-    xp: Any = None,
-) -> Any:
+def multilabel_margin(c: ClassContext, scores: Array, labels: Array) -> Any:
     r"""Multilabel margin loss (torch's ``multilabel_margin_loss``).
 
     ``labels`` has the scores' shape: along ``axis`` it lists the target classes
@@ -848,13 +624,6 @@ def multilabel_margin(
         Real floating scores with the class axis at ``axis``.
     labels : array
         Integer (any integer dtype) target lists of the scores' shape, padded with -1.
-    sample_weight, where, reduction, axis, xp
-        As for :func:`multiclass_hinge`.
-
-    Returns
-    -------
-    array
-        0-d for ``"mean"``/``"sum"``; for ``"none"`` the scores' shape without ``axis``.
 
     Notes
     -----
@@ -868,32 +637,11 @@ def multilabel_margin(
     >>> round(float(la.multilabel_margin(s, np.array([[3, 0, -1, 1]]))), 6)
     0.85
     """
-    fn = "multilabel_margin"
-    if hasattr(labels, "dtype") and _kind(labels.dtype) != "int":
-        raise InvalidDTypeError(
-            f"lossapi.{fn}: `labels` must hold integer class indices padded with -1, got dtype {labels.dtype}."
-        )
-    # Labels are compared as floats (exact for any class count below 2**24); where-excluded
-    # rows become all padding.
-    pc = setup_classes(fn, "scores labels sample_weight where", scores, labels, axis=axis,
-                       sample_weight=sample_weight, where=where, reduction=reduction, xp=xp, labels="float",
-                       target_fill=-1.0)
-    xp = pc.xp
-    x, ax, C, dt = pc.x, pc.axis, pc.num_classes, pc.dtype
-    y = pc.target
-    if tuple(y.shape) != tuple(x.shape):
-        y = xp.broadcast_to(y, tuple(x.shape))
-    valid = cumulative_sum(xp, astype(xp, y < 0, dt), axis=ax) == 0
-    # Pairs: target slot j at `ax`, class i at `ax + 1`.
-    shape = [1] * (x.ndim + 1)
-    shape[ax + 1] = C
-    classes = xp.reshape(xp.arange(C, dtype=dt, device=device_of(x)), tuple(shape))
-    hit = xp.expand_dims(y, axis=ax + 1) == classes
-    valid_j = xp.expand_dims(valid, axis=ax + 1)
-    is_target = xp.any(hit & valid_j, axis=ax)
-    x_i = xp.expand_dims(x, axis=ax)
-    g = xp.sum(xp.where(hit, x_i, xp.zeros_like(x_i)), axis=ax + 1)  # s at y_j (0 for padding)
-    pair = relu(xp, 1 - xp.expand_dims(g, axis=ax + 1) + x_i)
+    xp, ax = c.xp, c.axis
+    y = labels if tuple(labels.shape) == tuple(scores.shape) else xp.broadcast_to(labels, tuple(scores.shape))
+    hit, valid_j, is_target = _target_pairs(xp, y, ax)
+    x_i = xp.expand_dims(scores, axis=ax)
+    s_y = xp.sum(xp.where(hit, x_i, xp.zeros_like(x_i)), axis=ax + 1)  # s at y_j (0 for padding)
+    pair = relu(xp, 1 - xp.expand_dims(s_y, axis=ax + 1) + x_i)
     keep = valid_j & xp.expand_dims(~is_target, axis=ax)
-    loss = xp.sum(xp.where(keep, pair, xp.zeros_like(pair)), axis=(ax, ax + 1)) / C
-    return finish_classes(pc, loss, reduction, fn=fn, sample_weight=sample_weight, where=where)
+    return xp.sum(xp.where(keep, pair, xp.zeros_like(pair)), axis=(ax, ax + 1)) / c.num_classes
