@@ -27,19 +27,15 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .. import _value_checks
-from .._catalog import register
+from .._array import Array
 from .._dispatch import backend_name
-from .._errors import InvalidDTypeError, InvalidOptionError, ShapeMismatchError
-from .._native import try_fast
+from .._loss import loss
 from .._ops import amax, gather_labels, stop_gradient
-from .._reduction import reduce
-from .._validation import _compute_dtype, _kind, broadcast_shapes, check_bool, check_where, same_size
-from ._classes import device_of, resolve_classes
+from .._options import Flag, Integer
+from ._classes import device_of
+from ._sequences import SequenceContext, Sequences
 
 __all__ = ["ctc"]
-
-_NAMES = "log_probs labels input_lengths label_lengths sample_weight where"
 
 
 def _lse(xp: Any, *terms: Any, consts: tuple[Any, Any, Any] | None = None) -> Any:
@@ -117,11 +113,12 @@ def ctc_forward(xp: Any, lp: Any, labels: Any, input_lengths: Any, label_lengths
     return -_lse(xp, last, before)
 
 
-@register(
+@loss(
+    Sequences(mean_per_label=True),
     family="sequence",
     task="sequence",
-    input_spaces={"log_probs": "log_probability", "labels": "label", "input_lengths": "count",
-                  "label_lengths": "count"},
+    inputs={"log_probs": "log_probability", "labels": "label", "input_lengths": "count", "label_lengths": "count"},
+    options={"blank": (0, Integer(0)), "zero_infinity": (False, Flag()), "time_major": (False, Flag())},
     formula="-log sum over alignments pi collapsing to labels of prod_t p_t(pi_t) (forward recursion)",
     smooth=True,
     probabilistic=True,
@@ -131,22 +128,10 @@ def ctc_forward(xp: Any, lp: Any, labels: Any, input_lengths: Any, label_lengths
         "optax": "optax.losses.ctc_loss(log_probs, 1 - mask(input_lengths), labels, 1 - mask(label_lengths), "
                  "blank_id=blank) (per sequence; log_softmax of log-probabilities is the identity)",
     },
+    value_rules={"labels": "ctc_labels"},
 )
-def ctc(
-    log_probs: Any,
-    labels: Any,
-    input_lengths: Any,
-    label_lengths: Any,
-    /,
-    *,
-    blank: int = 0,
-    zero_infinity: bool = False,
-    time_major: bool = False,
-    sample_weight: Any = None,
-    where: Any = None,
-    reduction: str = "mean",
-    xp: Any = None,
-) -> Any:
+def ctc(s: SequenceContext, log_probs: Array, labels: Array, input_lengths: Array, label_lengths: Array, *,
+        zero_infinity: bool) -> Any:
     r"""Connectionist temporal classification loss (negative log-likelihood of the labels).
 
     .. math::
@@ -178,17 +163,6 @@ def ctc(
         Give impossible alignments (loss ``+inf``) loss 0 and gradient 0.
     time_major : bool, default False
         ``log_probs`` is ``(T, B, C)`` (torch's layout).
-    sample_weight : array, optional
-        Per-sequence weights, broadcastable to ``(B,)``.
-    where : bool array, optional
-        Per-sequence mask, broadcastable to ``(B,)``; excluded sequences may hold NaN/inf or
-        out-of-range labels and lengths without affecting the value or the gradient.
-    reduction : {"mean", "sum", "none"}, default "mean"
-        ``"none"``: the per-sequence loss, shape ``(B,)``. ``"mean"`` follows torch: each
-        sequence's loss is divided by its label length (clamped at 1), then the weighted mean
-        ``sum(w * loss / L) / sum(w)`` is taken. ``"sum"``: ``sum(w * loss)`` (no division).
-    xp : namespace, optional
-        Array namespace (inferred from the inputs by default).
 
     Returns
     -------
@@ -224,92 +198,9 @@ def ctc(
     >>> float(la.ctc(lp, np.array([[1]]), np.array([2]), np.array([1]), reduction="sum"))  # -log(3/4)
     0.2876820724517809
     """
-    fn = "ctc"
-    if not isinstance(blank, int) or isinstance(blank, bool) or blank < 0:
-        raise InvalidOptionError(f"lossapi.{fn}: blank must be a non-negative int, got {blank!r}.")
-    check_bool(fn, "zero_infinity", zero_infinity)
-    check_bool(fn, "time_major", time_major)
-    if xp is None:
-        xp = resolve_classes(fn, _NAMES, reduction, log_probs, labels, input_lengths, label_lengths, sample_weight,
-                             where)
-    else:
-        from .._validation import check_reduction
-
-        check_reduction(fn, reduction)
-        if _value_checks.active:  # value checks (lossapi.check_values) when resolve was skipped
-            _value_checks.check_call(fn, xp)
-    fast = try_fast(fn, xp, log_probs, labels, input_lengths, label_lengths, blank=blank,
-                    zero_infinity=zero_infinity, time_major=time_major, sample_weight=sample_weight, where=where,
-                    reduction=reduction)
-    if fast is not NotImplemented:
-        return fast
-    if _kind(log_probs.dtype) != "float":
-        raise InvalidDTypeError(
-            f"lossapi.{fn}: `log_probs` must have a real floating dtype, got {log_probs.dtype}; "
-            "cast it first, e.g. xp.astype(log_probs, xp.float32)."
-        )
-    for name, a in (("labels", labels), ("input_lengths", input_lengths), ("label_lengths", label_lengths)):
-        if _kind(a.dtype) != "int":
-            raise InvalidDTypeError(f"lossapi.{fn}: `{name}` must have an integer dtype, got {a.dtype}.")
-    if log_probs.ndim < 3:
-        raise ShapeMismatchError(
-            f"lossapi.{fn}: `log_probs` has shape {tuple(log_probs.shape)}, expected (B, T, C)"
-            + (" with time_major=False" if not time_major else ", here (T, B, C) with time_major=True")
-            + " (at least 3 dimensions)."
-        )
-    lp = log_probs
-    if time_major:
-        nd = lp.ndim
-        lp = xp.permute_dims(lp, (*range(1, nd - 1), 0, nd - 1))
-    batch = tuple(lp.shape[:-2])
-    T, C = lp.shape[-2], lp.shape[-1]
-
-    def _shape_ok(a: Any, expected: tuple[Any, ...]) -> bool:
-        return a.ndim == len(expected) and all(same_size(x, y) for x, y in zip(a.shape, expected))
-
-    if labels.ndim != len(batch) + 1 or not _shape_ok(labels, (*batch, labels.shape[-1])):
-        raise ShapeMismatchError(
-            f"lossapi.{fn}: `labels` has shape {tuple(labels.shape)}, expected the batch shape {batch} "
-            "plus a (padded) label axis: (B, S)."
-        )
-    for name, a in (("input_lengths", input_lengths), ("label_lengths", label_lengths)):
-        if not _shape_ok(a, batch):
-            raise ShapeMismatchError(f"lossapi.{fn}: `{name}` has shape {tuple(a.shape)}, expected the batch shape {batch}.")
-    if isinstance(C, int) and blank >= C:
-        raise InvalidOptionError(f"lossapi.{fn}: blank={blank} is not a class index of `log_probs` with C={C} classes.")
-
-    out_dtype = lp.dtype
-    dtype = _compute_dtype(xp, out_dtype)
-    if dtype != out_dtype:
-        lp = xp.astype(lp, dtype)
-    il, ll, lab = input_lengths, label_lengths, labels
-    if where is not None:
-        check_where(fn, where)
-        wshape = broadcast_shapes(tuple(where.shape), batch)
-        if wshape is None or len(wshape) != len(batch) or not all(same_size(a, b) for a, b in zip(wshape, batch)):
-            raise ShapeMismatchError(
-                f"lossapi.{fn}: `where` has shape {tuple(where.shape)}, which does not broadcast to the "
-                f"per-sequence loss shape {batch}."
-            )
-        w = xp.broadcast_to(xp.reshape(where, (1,) * (len(batch) - where.ndim) + tuple(where.shape)), batch)
-        lp = xp.where(w[..., None, None], lp, xp.zeros_like(lp))
-        lab = xp.where(w[..., None], lab, xp.full_like(lab, blank))
-        il = xp.where(w, il, xp.full_like(il, T))
-        ll = xp.where(w, ll, xp.zeros_like(ll))
-    S = lab.shape[-1]
-    il = xp.clip(il, 0, T)
-    ll = xp.clip(ll, 0, S)
-    s_idx = xp.arange(S, dtype=ll.dtype, device=device_of(ll))
-    lab = xp.where(s_idx < ll[..., None], lab, xp.full_like(lab, blank))
-    lab = xp.clip(lab, 0, C - 1)
-
-    loss = ctc_forward(xp, lp, lab, il, ll, blank)
-    zero = xp.zeros_like(loss)
+    xp = s.xp
+    nll = ctc_forward(xp, log_probs, labels, input_lengths, label_lengths, s.blank)
+    zero = xp.zeros_like(nll)
     if zero_infinity:
-        loss = xp.where(loss == math.inf, zero, loss)
-    loss = xp.where(loss < 0, zero, loss)
-    if reduction == "mean":
-        den = xp.astype(xp.clip(ll, 1, None), dtype)
-        loss = loss / den
-    return reduce(xp, loss, reduction, fn=fn, sample_weight=sample_weight, where=where,
-                  out_dtype=None if out_dtype == dtype else out_dtype)
+        nll = xp.where(nll == math.inf, zero, nll)
+    return xp.where(nll < 0, zero, nll)  # rounding cannot make a float32 loss negative
