@@ -15,27 +15,58 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .._catalog import register
-from .._native import try_fast as _fast
+from .._array import Array
+from .._loss import loss
 from .._ops import safe_sqrt
-from .._validation import check_bool
-from ._classes import finish_classes, resolve_classes, setup_classes
+from .._options import Flag
+from ._classes import ClassAxis, ClassContext
 
 __all__ = ["generalized_kl_divergence", "hellinger", "js_divergence", "kl_divergence"]
 
 _INV_SQRT2 = 1.0 / math.sqrt(2.0)
 
+#: Two distributions (or measures) of one shape along the distribution axis.
+_DISTRIBUTIONS = ClassAxis(
+    labels="float",
+    axis_doc="The distribution axis (``1`` for torch-style ``(N, C, ...)`` inputs); ``where`` and\n"
+             "``sample_weight`` broadcast to the shape without it.",
+)
 
-def _prepare(fn: str, names: str, x: Any, target: Any, *, axis: int, sample_weight: Any, where: Any,
-             reduction: str, xp: Any) -> Any:
-    return setup_classes(fn, names, x, target, axis=axis, sample_weight=sample_weight, where=where,
-                         reduction=reduction, xp=xp, labels="float")
+
+def _kl_terms(xp: Any, lq: Any, t: Any, log_t: Any = None) -> Any:
+    """``t (log t - lq)`` per entry, exactly 0 (value and gradient) where ``t == 0`` whatever ``lq``
+    is (``-inf`` included); ``log_t`` when known (a log target), else ``log t``."""
+    zero = t == 0  # for a log target also where exp underflows: the term is 0 to working precision
+    if log_t is None:
+        log_t = xp.log(xp.where(zero, xp.ones_like(t), t))
+    else:
+        log_t = xp.where(zero, xp.zeros_like(log_t), log_t)
+    lq_safe = xp.where(zero, xp.zeros_like(lq), lq)
+    return xp.where(zero, xp.zeros_like(lq), t * (log_t - lq_safe))
 
 
-@register(
+def _js_f(xp: Any, d: Any) -> Any:
+    """``f(d) = (1 + d) log(1 + d) + (1 - d) log(1 - d)`` for ``d`` in [-1, 1], ``0 log 0 = 0``."""
+    zero = xp.zeros_like(d)
+    # |d| < 1/2: f = 2 d atanh(d) + log(1 - d^2), two O(d^2) terms (the direct form cancels
+    # to relative error eps / |d| when p is close to t).
+    small = (d < 0.5) & (d > -0.5)
+    ds = xp.where(small, d, zero)
+    f_small = 2.0 * ds * xp.atanh(ds) + xp.log1p(-(ds * ds))
+    # |d| >= 1/2: the direct form; d = -1 (q = 0) and d = 1 (t = 0) give 0 * log 0 = 0.
+    # d = -1 also when q > 0 is below t's rounding (a subnormal q): 0 log 0 there too, not 0 * -inf.
+    zq, zt = d == -1, d == 1
+    f_q = xp.where(zq, zero, (1.0 + d) * xp.log1p(xp.where(zq | small, zero, d)))
+    f_t = xp.where(zt, zero, (1.0 - d) * xp.log1p(-xp.where(zt | small, zero, d)))
+    return xp.where(small, f_small, f_q + f_t)
+
+
+@loss(
+    _DISTRIBUTIONS,
     family="divergence",
     task="distribution matching",
-    input_spaces={"log_probs": "log_probability", "target": "probability"},
+    inputs={"log_probs": "log_probability", "target": "probability"},
+    options={"log_target": (False, Flag())},
     formula="sum_axis t (log t - log q)",
     convex=True,
     smooth=True,
@@ -45,19 +76,9 @@ def _prepare(fn: str, names: str, x: Any, target: Any, *, axis: int, sample_weig
         "optax": "optax.losses.kl_divergence(log_probs, target).mean()",
         "keras": "keras.losses.KLDivergence()(target, exp(log_probs))",
     },
+    value_rules={"target": "kl_target"},
 )
-def kl_divergence(
-    log_probs: Any,
-    target: Any,
-    /,
-    *,
-    log_target: bool = False,
-    sample_weight: Any = None,
-    where: Any = None,
-    reduction: str = "mean",
-    axis: int = -1,
-    xp: Any = None,
-) -> Any:
+def kl_divergence(c: ClassContext, log_probs: Array, target: Array, *, log_target: bool) -> Any:
     r"""Kullback-Leibler divergence KL(target || prediction), prediction given as log-probabilities.
 
     .. math:: \mathrm{KL}(t \,\|\, q) = \sum_c t_c\,(\log t_c - \log q_c)
@@ -79,20 +100,6 @@ def kl_divergence(
         shape (or broadcastable to it without enlarging it).
     log_target : bool, default False
         Whether ``target`` holds log-probabilities (``-inf`` or very negative = probability 0).
-    sample_weight, where : array, optional
-        Weights / boolean mask broadcastable to the per-element loss (the shape without
-        ``axis``); excluded rows may hold inf/NaN.
-    reduction : {"mean", "sum", "none"}
-        ``"none"`` returns the divergence of every distribution (shape without ``axis``).
-    axis : int, default -1
-        The distribution axis.
-    xp : namespace, optional
-        Array namespace; inferred from the inputs when None.
-
-    Returns
-    -------
-    array
-        0-d for ``"mean"``/``"sum"``, else the shape without ``axis``.
 
     Notes
     -----
@@ -122,55 +129,24 @@ def kl_divergence(
     >>> round(float(la.kl_divergence(np.log(q), log_t, log_target=True)), 6)
     0.693147
     """
-    fn = "kl_divergence"
-    check_bool(fn, "log_target", log_target)
-    names = "log_probs target sample_weight where"
-    r = _fast(fn, resolve_classes(fn, names, reduction, log_probs, target, sample_weight, where, xp=xp),
-              log_probs, target, log_target=log_target, sample_weight=sample_weight, where=where, reduction=reduction,
-              axis=axis)
-    if r is not NotImplemented:
-        return r
-    p = _prepare(fn, names, log_probs, target, axis=axis,
-                 sample_weight=sample_weight, where=where, reduction=reduction, xp=xp)
-    xp, lq = p.xp, p.x
-    if log_target:
-        lt = p.target
-        t = xp.exp(lt)
-        zero = t == 0  # also where exp underflows: the term is 0 to working precision
-        lt = xp.where(zero, xp.zeros_like(lt), lt)
-        lq_safe = xp.where(zero, xp.zeros_like(lq), lq)
-        terms = xp.where(zero, xp.zeros_like(lq), t * (lt - lq_safe))
-    else:
-        t = p.target
-        zero = t == 0
-        log_t = xp.log(xp.where(zero, xp.ones_like(t), t))
-        lq_safe = xp.where(zero, xp.zeros_like(lq), lq)
-        terms = xp.where(zero, xp.zeros_like(lq), t * (log_t - lq_safe))
-    loss = xp.sum(terms, axis=p.axis)
-    return finish_classes(p, loss, reduction, fn=fn, sample_weight=sample_weight, where=where)
+    xp = c.xp
+    t = xp.exp(target) if log_target else target
+    return xp.sum(_kl_terms(xp, log_probs, t, target if log_target else None), axis=c.axis)
 
 
-@register(
+@loss(
+    _DISTRIBUTIONS,
     family="divergence",
     task="distribution matching",
-    input_spaces={"log_probs": "log_probability", "target": "nonnegative"},
+    inputs={"log_probs": "log_probability", "target": "nonnegative"},
     formula="sum_axis t (log t - log q) + q - t",
     convex=True,
     smooth=True,
     probabilistic=True,
     counterparts={"optax": "optax.losses.generalized_kl_divergence(log_probs, target).mean()"},
+    value_rules={"log_probs": "unchecked"},  # the log of an unnormalized measure
 )
-def generalized_kl_divergence(
-    log_probs: Any,
-    target: Any,
-    /,
-    *,
-    sample_weight: Any = None,
-    where: Any = None,
-    reduction: str = "mean",
-    axis: int = -1,
-    xp: Any = None,
-) -> Any:
+def generalized_kl_divergence(c: ClassContext, log_probs: Array, target: Array) -> Any:
     r"""Generalized KL divergence between unnormalized non-negative measures.
 
     .. math:: D(t \,\|\, q) = \sum_c \bigl(t_c\,(\log t_c - \log q_c) + q_c - t_c\bigr)
@@ -185,13 +161,6 @@ def generalized_kl_divergence(
         :math:`\log q`, the log of the predicted (possibly unnormalized) measure.
     target : array
         Non-negative target measure :math:`t`, same shape (or broadcastable without enlarging).
-    sample_weight, where, reduction, axis, xp
-        As for :func:`kl_divergence`.
-
-    Returns
-    -------
-    array
-        0-d for ``"mean"``/``"sum"``, else the shape without ``axis``.
 
     Notes
     -----
@@ -205,39 +174,22 @@ def generalized_kl_divergence(
     >>> round(float(la.generalized_kl_divergence(np.log(q), t)), 6)  # log(1/2) + 2 - 1
     0.306853
     """
-    fn = "generalized_kl_divergence"
-    p = _prepare(fn, "log_probs target sample_weight where", log_probs, target, axis=axis,
-                 sample_weight=sample_weight, where=where, reduction=reduction, xp=xp)
-    xp, lq, t = p.xp, p.x, p.target
-    zero = t == 0
-    log_t = xp.log(xp.where(zero, xp.ones_like(t), t))
-    lq_safe = xp.where(zero, xp.zeros_like(lq), lq)
-    kl = xp.where(zero, xp.zeros_like(lq), t * (log_t - lq_safe))
-    loss = xp.sum(kl + (xp.exp(lq) - t), axis=p.axis)
-    return finish_classes(p, loss, reduction, fn=fn, sample_weight=sample_weight, where=where)
+    xp = c.xp
+    return xp.sum(_kl_terms(xp, log_probs, target) + (xp.exp(log_probs) - target), axis=c.axis)
 
 
-@register(
+@loss(
+    _DISTRIBUTIONS,
     family="divergence",
     task="distribution matching",
-    input_spaces={"probs": "probability", "target": "probability"},
+    inputs={"probs": "probability", "target": "probability"},
     formula="0.5 KL(p || m) + 0.5 KL(t || m), m = (p + t) / 2",
     convex=True,
     smooth=True,
     bounded=True,
     probabilistic=True,
 )
-def js_divergence(
-    probs: Any,
-    target: Any,
-    /,
-    *,
-    sample_weight: Any = None,
-    where: Any = None,
-    reduction: str = "mean",
-    axis: int = -1,
-    xp: Any = None,
-) -> Any:
+def js_divergence(c: ClassContext, probs: Array, target: Array) -> Any:
     r"""Jensen-Shannon divergence (natural log) between two distributions given as probabilities.
 
     .. math::
@@ -258,13 +210,6 @@ def js_divergence(
     probs, target : array
         Probabilities of the two distributions, distribution axis at ``axis``; ``target`` may
         broadcast to ``probs`` without enlarging it.
-    sample_weight, where, reduction, axis, xp
-        As for :func:`kl_divergence`.
-
-    Returns
-    -------
-    array
-        0-d for ``"mean"``/``"sum"``, else the shape without ``axis``.
 
     Notes
     -----
@@ -277,47 +222,22 @@ def js_divergence(
     >>> round(float(la.js_divergence(np.array([1.0, 0.0]), np.array([0.0, 1.0]))), 6)  # log 2
     0.693147
     """
-    fn = "js_divergence"
-    p = _prepare(fn, "probs target sample_weight where", probs, target, axis=axis,
-                 sample_weight=sample_weight, where=where, reduction=reduction, xp=xp)
-    xp, q, t = p.xp, p.x, p.target
-    s = q + t
-    d = (q - t) / xp.where(s == 0, xp.ones_like(s), s)
-    zero = xp.zeros_like(d)
-    # f(d) = (1 + d) log(1 + d) + (1 - d) log(1 - d); 4 JS_c = s f(d).
-    # |d| < 1/2: f = 2 d atanh(d) + log(1 - d^2), two O(d^2) terms (the direct form cancels
-    # to relative error eps / |d| when p is close to t).
-    small = (d < 0.5) & (d > -0.5)
-    ds = xp.where(small, d, zero)
-    f_small = 2.0 * ds * xp.atanh(ds) + xp.log1p(-(ds * ds))
-    # |d| >= 1/2: the direct form; d = -1 (q = 0) and d = 1 (t = 0) give 0 * log 0 = 0.
-    # d = -1 also when q > 0 is below t's rounding (a subnormal q): 0 log 0 there too, not 0 * -inf.
-    zq, zt = d == -1, d == 1
-    f_q = xp.where(zq, zero, (1.0 + d) * xp.log1p(xp.where(zq | small, zero, d)))
-    f_t = xp.where(zt, zero, (1.0 - d) * xp.log1p(-xp.where(zt | small, zero, d)))
-    loss = 0.25 * xp.sum(s * xp.where(small, f_small, f_q + f_t), axis=p.axis)
-    return finish_classes(p, loss, reduction, fn=fn, sample_weight=sample_weight, where=where)
+    xp = c.xp
+    s = probs + target
+    d = (probs - target) / xp.where(s == 0, xp.ones_like(s), s)
+    return 0.25 * xp.sum(s * _js_f(xp, d), axis=c.axis)  # 4 JS_c = s f(d)
 
 
-@register(
+@loss(
+    _DISTRIBUTIONS,
     family="divergence",
     task="distribution matching",
-    input_spaces={"probs": "probability", "target": "probability"},
+    inputs={"probs": "probability", "target": "probability"},
     formula="||sqrt(p) - sqrt(t)||_2 / sqrt(2)",
     bounded=True,
     probabilistic=True,
 )
-def hellinger(
-    probs: Any,
-    target: Any,
-    /,
-    *,
-    sample_weight: Any = None,
-    where: Any = None,
-    reduction: str = "mean",
-    axis: int = -1,
-    xp: Any = None,
-) -> Any:
+def hellinger(c: ClassContext, probs: Array, target: Array) -> Any:
     r"""Hellinger distance between two distributions given as probabilities.
 
     .. math:: H(p, t) = \frac{1}{\sqrt2}\,\bigl\|\sqrt{p} - \sqrt{t}\bigr\|_2
@@ -334,13 +254,6 @@ def hellinger(
     probs, target : array
         Probabilities of the two distributions, distribution axis at ``axis``; ``target`` may
         broadcast to ``probs`` without enlarging it.
-    sample_weight, where, reduction, axis, xp
-        As for :func:`kl_divergence`.
-
-    Returns
-    -------
-    array
-        0-d for ``"mean"``/``"sum"``, else the shape without ``axis``.
 
     Examples
     --------
@@ -350,13 +263,8 @@ def hellinger(
     >>> round(float(la.hellinger(np.array([0.25, 0.75]), np.array([0.25, 0.75]))), 6)
     0.0
     """
-    fn = "hellinger"
-    p = _prepare(fn, "probs target sample_weight where", probs, target, axis=axis,
-                 sample_weight=sample_weight, where=where, reduction=reduction, xp=xp)
-    xp, q, t = p.xp, p.x, p.target
-    both = (q > 0) & (t > 0)
-    one = xp.ones_like(q)
-    diff = xp.sqrt(xp.where(both, q, one)) - xp.sqrt(xp.where(both, t, one))
-    sq = xp.where(both, diff * diff, q + t)
-    loss = _INV_SQRT2 * safe_sqrt(xp, xp.sum(sq, axis=p.axis))
-    return finish_classes(p, loss, reduction, fn=fn, sample_weight=sample_weight, where=where)
+    xp = c.xp
+    both = (probs > 0) & (target > 0)
+    one = xp.ones_like(probs)
+    diff = xp.sqrt(xp.where(both, probs, one)) - xp.sqrt(xp.where(both, target, one))
+    return _INV_SQRT2 * safe_sqrt(xp, xp.sum(xp.where(both, diff * diff, probs + target), axis=c.axis))
