@@ -332,8 +332,10 @@ OUT_OF_RANGE: dict[tuple[str, str], list[Any]] = {
     ("epsilon_insensitive", "epsilon"): [-0.1],
     ("poly1_cross_entropy", "epsilon"): [],  # any finite value, as optax
     ("ctc", "blank"): [-1, 1.5],
+    ("general_robust", "alpha"): [],  # any real shape, -inf included (the Welsch limit)
 }
 INF_OK = {("triplet_margin", "p")}  # the maximum norm
+NEG_INF_OK = {("general_robust", "alpha")}  # -inf is valid, +inf is not
 INT_OPTIONS = {"ignore_index", "blank"}  # integers: no NaN/inf/strings
 
 
@@ -347,6 +349,8 @@ def _bad_values(rec: Any, opt: str, default: Any) -> list[Any]:
     vals: list[Any] = [NAN, "1", True]
     if opt in INT_OPTIONS:
         vals = [1.5, "1", True]
+    elif (rec.name, opt) in NEG_INF_OK:
+        vals += [INF]
     elif (rec.name, opt) not in INF_OK:
         vals += [INF, -INF]
     if default is not None:
@@ -374,7 +378,8 @@ def test_documented_boundaries_are_accepted():
           ("cosine_embedding", "margin", -1.0), ("cosine_embedding", "margin", 1.0),
           ("margin_ranking", "margin", -1.0), ("hinge_embedding", "margin", -0.5),
           ("triplet_margin", "eps", -1e-3), ("triplet_margin", "p", math.inf),
-          ("binary_cross_entropy_with_logits", "pos_weight", 0.0), ("sigmoid_focal", "gamma", 0.0)]
+          ("binary_cross_entropy_with_logits", "pos_weight", 0.0), ("sigmoid_focal", "gamma", 0.0),
+          ("general_robust", "alpha", -math.inf), ("general_robust", "alpha", -7.5), ("general_robust", "alpha", 0.0)]
     for name, opt, v in ok:
         rec = la.lookup_loss(name)
         inp = make_inputs(name, shape=(4,))
