@@ -62,7 +62,7 @@ from ._catalog import FAMILIES, LossRecord, add_record
 from ._dispatch import ArgSpec, namespace_of
 from ._errors import InvalidDTypeError, InvalidOptionError, ShapeMismatchError
 from ._ops import as_result, mean
-from ._options import Constraint, Flag, Interval
+from ._options import Choice, Constraint, Flag, Integer, Interval
 from ._reduction import mask_inputs, reduce
 from ._validation import REDUCTIONS, broadcast_shapes, floating_inputs
 
@@ -381,22 +381,28 @@ def _bad_reduction(fn: str, reduction: Any) -> None:
 
 
 _ANNOTATION = {
-    "sample_weight": "Array | float | None",
-    "where": "Array | bool | None",
+    "sample_weight": "Array | None",
+    "where": "Array | None",
     "reduction": "str",
     "xp": "Namespace | None",
 }
 
 
 def _annotation(c: Constraint, default: Any) -> str:
+    """The type annotation of an option, from its constraint."""
     if isinstance(c, Flag):
         return "bool"
     if isinstance(c, Interval):
         base = "float" if not c.arrays else "float | Array"
         return base + (" | None" if c.optional else "")
-    if default is None:
-        return "Array | None"
-    return type(default).__name__ if default is not None else "Any"
+    if isinstance(c, Integer):
+        return "int | None" if c.optional else "int"
+    if isinstance(c, Choice):
+        kinds = sorted({"None" if v is None else type(v).__name__ for v in c.values}, key=lambda k: k == "None")
+        return " | ".join(kinds)
+    if c.arrays == "any":
+        return "Array | None" if default is None else "float | Array"
+    return "Any" if default is None else type(default).__name__
 
 
 def _bind_prepare(c: Constraint, name: str) -> Callable[[Prepared, Any], Any]:
