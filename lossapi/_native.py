@@ -170,6 +170,11 @@ def _torch_plain(*arrays: Any, sample_weight: Any, where: Any) -> bool:
     return all(getattr(a, "dtype", None) is dt and a.shape == shape for a in arrays[1:])
 
 
+def _fits(shape: Any, full: Any) -> bool:
+    """``shape`` broadcasts to ``full`` without enlarging it."""
+    return len(shape) <= len(full) and all(a in (1, b) for a, b in zip(reversed(shape), reversed(full)))
+
+
 def _F() -> Any:
     return sys.modules["torch"].nn.functional
 
@@ -400,8 +405,9 @@ def _torch_bce_logits(
         if _num(pos_weight):
             pos_weight = logits.new_full((), float(pos_weight))
         elif not (hasattr(pos_weight, "dtype") and pos_weight.dtype == logits.dtype
-                  and pos_weight.device == logits.device and pos_weight.ndim <= logits.ndim):
-            return NotImplemented
+                  and pos_weight.device == logits.device and pos_weight.ndim <= logits.ndim
+                  and _fits(pos_weight.shape, logits.shape)):
+            return NotImplemented  # the generic path raises lossapi's error for a pos_weight that does not fit
     return _F().binary_cross_entropy_with_logits(logits, _smoothed(target, label_smoothing), reduction=reduction,
                                                  pos_weight=pos_weight)
 

@@ -25,7 +25,6 @@ from .._array import Array, Namespace, is_number
 from .._dispatch import backend_name
 from .._errors import InvalidOptionError
 from .._loss import Elementwise, PerElement, loss
-from .._native import register_native, table
 from .._ops import astype, gather_labels, logsumexp, relu, stop_gradient, take_1d
 from .._options import ClassWeight, Integer, Interval
 from ._classes import (
@@ -33,7 +32,6 @@ from ._classes import (
     ClassAxis,
     ClassContext,
     along_axis,
-    fits,
     ignore_mask,
     mask_ignored,
 )
@@ -235,17 +233,6 @@ def binary_cross_entropy_with_logits(xp: Namespace, logits: Array, target: Array
     """
     cpos, cneg = _coefficients(_smooth_binary(target, label_smoothing), alpha, pos_weight)
     return _logit_bce(xp, logits, cpos, cneg)
-
-
-# torch's fast path leaves pos_weight's shape to torch (which raises its own error): it declines a
-# pos_weight that does not fit the logits, so that the generic path raises lossapi's error.
-_torch_bce_logits = table("binary_cross_entropy_with_logits").get("torch")
-if _torch_bce_logits is not None:
-    @register_native("binary_cross_entropy_with_logits", "torch")
-    def _torch_bce_logits_fitting(logits: Any, target: Any, *, pos_weight: Any, **kw: Any) -> Any:
-        if hasattr(pos_weight, "shape") and not fits(tuple(pos_weight.shape), tuple(logits.shape)):
-            return NotImplemented
-        return _torch_bce_logits(logits, target, pos_weight=pos_weight, **kw)
 
 
 # -- multiclass ----------------------------------------------------------------------------------
