@@ -235,16 +235,20 @@ class Flag(Constraint):
 
 
 class Choice(Constraint):
-    """One of a fixed set of values (strings, ints or ``None``); never a bool for an int."""
+    """One of a fixed set of values (strings, numbers or ``None``); never a bool for a number.
 
-    def __init__(self, *values: Any) -> None:
+    ``what`` says in words what the values mean (error messages); default: the values listed.
+    """
+
+    def __init__(self, *values: Any, what: str | None = None) -> None:
         self.values = tuple(values)
+        self.what = what
 
     def __repr__(self) -> str:
         return f"Choice{self.values!r}"
 
     def describe(self) -> str:
-        return "one of " + ", ".join(repr(v) for v in self.values)
+        return self.what or "one of " + ", ".join(repr(v) for v in self.values)
 
     def fast(self, var: str, consts: dict[str, Any]) -> str:
         tests = [f"{var} is None" if v is None else f"({var}.__class__ is {type(v).__name__} and {var} == {v!r})"

@@ -36,7 +36,7 @@ from .._ops import (
     stop_gradient,
     take_1d,
 )
-from .._options import Choice, ClassWeight, Interval, Union
+from .._options import Choice, ClassWeight, Interval
 from ._classes import ClassAxis, ClassContext, along_axis, device_of
 
 __all__ = [
@@ -290,9 +290,9 @@ def perceptron(xp: Namespace, scores: Array, target: Array) -> Any:
     inputs=_LABEL_SPACES,
     options={
         "margin": _MARGIN,
-        "variant": ("crammer_singer", Union(Choice("crammer_singer", "weston_watkins"), what=(
+        "variant": ("crammer_singer", Choice("crammer_singer", "weston_watkins", what=(
             "'crammer_singer' (optax's multiclass_hinge_loss) or 'weston_watkins' (torch's multi_margin_loss)"))),
-        "p": (1, Union(Choice(1, 2, 1.0, 2.0), what="1 (hinge) or 2 (squared hinge)")),
+        "p": (1, Choice(1, 2, 1.0, 2.0, what="1 (hinge) or 2 (squared hinge)")),
         "class_weight": (None, ClassWeight()),
     },
     formula="crammer_singer: max(0, m + max_{c!=y} s_c - s_y)^p; "
