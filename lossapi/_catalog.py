@@ -1,10 +1,11 @@
 """The catalog: one record per loss, the single source of truth.
 
-``@register(...)`` records a loss's family, task, input spaces, properties and native
-counterparts at import time. The conformance suite, the CLI (``lossapi list``/``check``),
-the docs and ``recommend`` all iterate over :func:`catalog`, so a loss that is not registered
-is not tested — and a test (``tests/test_catalog.py``) fails if a public loss is missing from
-the catalog or a registered loss has no conformance case.
+``lossapi._loss.loss`` (the decorator every loss is written with) builds a loss's record - its
+inputs and their spaces, options with defaults and constraints, kind, family, task, properties
+and native counterparts - and adds it here at import time. The conformance suite, the CLI
+(``lossapi list``/``check``), the docs and ``recommend`` all iterate over :func:`catalog`, so a
+loss that is not registered is not tested - and a test (``tests/test_catalog.py``) fails if a
+public loss is missing from the catalog or a registered loss has no conformance case.
 
 (The module is called ``_catalog`` so that importing it can never shadow the public
 ``lossapi.catalog`` function.)
@@ -12,15 +13,12 @@ the catalog or a registered loss has no conformance case.
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, TypeVar
+from typing import Any
 
-__all__ = ["LossRecord", "add_record", "catalog", "lookup", "register"]
-
-F = TypeVar("F", bound=Callable[..., Any])
+__all__ = ["LossRecord", "add_record", "catalog", "lookup"]
 
 #: Keyword arguments every loss shares; everything else in a signature is a loss option.
 COMMON_KEYWORDS = frozenset({"sample_weight", "where", "reduction", "axis", "xp"})
@@ -139,64 +137,6 @@ class LossRecord:
 
 
 _REGISTRY: dict[str, LossRecord] = {}
-
-
-def register(
-    *,
-    family: str,
-    task: str,
-    input_spaces: Mapping[str, str],
-    formula: str,
-    convex: bool = False,
-    smooth: bool = False,
-    robust: bool = False,
-    bounded: bool = False,
-    probabilistic: bool = False,
-    counterparts: Mapping[str, str] | None = None,
-    aliases: tuple[str, ...] = (),
-) -> Callable[[F], F]:
-    """Record the decorated loss in the catalog (the function itself is returned unchanged)."""
-    if family not in FAMILIES:
-        raise ValueError(f"unknown loss family {family!r}; expected one of {FAMILIES}")
-
-    def deco(fn: F) -> F:
-        sig = inspect.signature(fn)
-        inputs = tuple(
-            p.name for p in sig.parameters.values() if p.kind is inspect.Parameter.POSITIONAL_ONLY
-        )
-        if set(input_spaces) != set(inputs):
-            raise ValueError(f"{fn.__name__}: input_spaces {sorted(input_spaces)} != inputs {inputs}")
-        options = {
-            p.name: p.default
-            for p in sig.parameters.values()
-            if p.kind is inspect.Parameter.KEYWORD_ONLY and p.name not in COMMON_KEYWORDS
-        }
-        doc = inspect.getdoc(fn) or ""
-        rec = LossRecord(
-            name=fn.__name__,
-            fn=fn,
-            family=family,
-            task=task,
-            inputs=inputs,
-            input_spaces=MappingProxyType(dict(input_spaces)),
-            options=MappingProxyType(options),
-            convex=convex,
-            smooth=smooth,
-            robust=robust,
-            bounded=bounded,
-            probabilistic=probabilistic,
-            counterparts=MappingProxyType(dict(counterparts or {})),
-            aliases=tuple(aliases),
-            summary=doc.splitlines()[0] if doc else "",
-            formula=formula,
-            has_axis="axis" in sig.parameters,
-        )
-        if rec.name in _REGISTRY:
-            raise ValueError(f"loss {rec.name!r} registered twice")
-        _REGISTRY[rec.name] = rec
-        return fn
-
-    return deco
 
 
 def add_record(rec: LossRecord) -> None:

@@ -1,11 +1,12 @@
 """Namespace and device resolution.
 
-Every loss starts with :func:`get_namespace`. On the hot path it costs building the tuple of
-input types and one dict lookup: the namespace of array-api-compat supported types depends only
-on the types of the inputs, so the result is cached per tuple of input types (``None`` and
-Python scalars are part of the key and simply ignored on a miss). On a miss, array-api-compat
-resolves the namespace, and mixed libraries or non-array inputs raise errors that say how to fix
-them.
+Every loss call starts with :func:`namespace_of` (the utilities with :func:`get_namespace`).
+On the hot path it costs building the tuple of input types and one dict lookup: the namespace of
+array-api-compat supported types depends only on the types of the inputs, so the result is
+cached per tuple of input types (``None`` and Python scalars are part of the key and simply
+ignored on a miss). On a miss, array-api-compat resolves the namespace, the loss's
+:class:`ArgSpec` (from its catalog record) says which positional inputs may be Python numbers,
+and mixed libraries or non-array inputs raise errors that say how to fix them.
 
 Devices are compared only for libraries where arrays can live on different devices (torch,
 JAX, CuPy, array-api-strict), and only where the device is knowable: JAX tracers report no
@@ -23,8 +24,7 @@ from typing import Any, NamedTuple
 
 import array_api_compat as _compat
 
-from ._catalog import lookup as _lookup_record
-from ._errors import DeviceMismatchError, InputTypeError, InvalidOptionError, NamespaceMismatchError
+from ._errors import DeviceMismatchError, InputTypeError, NamespaceMismatchError
 
 __all__ = ["ArgSpec", "backend_name", "get_namespace", "namespace_of"]
 
@@ -200,60 +200,11 @@ def _raise_device(fn: str, names: str, arrays: tuple[Any, ...], i: int, di: Any,
 def _single_device(lib: str) -> bool:
     """True when the library can see only one device, so no mismatch is possible."""
     if lib == "jax":
-        import sys  # noqa: PLC0415
-
         try:
             return sys.modules["jax"].device_count() == 1
         except Exception:  # noqa: BLE001
             return False
     return False
-
-
-def _check_argument_kinds(fn: str, nm: list[str], arrays: tuple[Any, ...]) -> bool:
-    """Catalog-aware checks of what the cache key's types allow (run on cache misses only).
-
-    The positional inputs of a catalog loss must be arrays, not ``None``, and not Python numbers
-    except for a secondary input of an elementwise loss; a loss option must not be a string,
-    ``None`` where its default is a number, or a bool where its default is a number. A failing
-    call is never cached, so it fails again every time. Returns whether the call may be cached:
-    not when a Python number stands for an input, since the same types are an error for a loss
-    with a class axis (the cache is keyed by types only). While ``torch.compile`` traces, nothing
-    is checked here (the loss's own checks still run) and nothing is cached.
-    """
-    torch = sys.modules.get("torch")
-    if torch is not None and torch.compiler.is_compiling():
-        return False
-    try:
-        rec = _lookup_record(fn)
-    except KeyError:  # not a catalog loss: nothing to check
-        return True
-    cacheable = True
-    # Elementwise losses broadcast a Python number given for a secondary input (a target of 1.0);
-    # losses with a class axis, boxes, sequences, rankings or masks need arrays (embedding losses
-    # accept numbers for their per-pair targets only).
-    numbers_ok = (not (rec.has_axis and rec.family != "embedding")
-                  and rec.family not in ("detection", "sequence", "segmentation", "ranking"))
-    for i, a in enumerate(arrays):
-        name = nm[i]
-        if name in rec.inputs:
-            ok = numbers_ok and i > 0 and (rec.family != "embedding" or rec.input_spaces[name] in ("sign", "probability"))
-            if a is None or (isinstance(a, (bool, int, float, complex)) and not hasattr(a, "shape") and not ok):
-                raise InputTypeError(
-                    f"lossapi.{fn}: `{name}` must be an array, got {type(a).__name__} {a!r}; convert it "
-                    f"first with xp.asarray({name}) using the array library of the other inputs."
-                )
-            if not hasattr(a, "shape"):
-                cacheable = False
-        elif name in rec.options:
-            default = rec.options[name]
-            number = isinstance(default, (int, float)) and not isinstance(default, bool)
-            if isinstance(a, str) or (a is None and default is not None) or (isinstance(a, bool) and number):
-                expected = "a Python number or a 0-d array" if number or default is None else "an array"
-                raise InvalidOptionError(
-                    f"lossapi.{fn}: `{name}`={a!r} is not valid: expected {expected} "
-                    f"(default {default!r}), got {type(a).__name__}."
-                )
-    return cacheable
 
 
 def _check_inputs(spec: ArgSpec, arrays: tuple[Any, ...]) -> bool:
@@ -286,9 +237,10 @@ def _resolve(
         spec, nm = fn, list(fn.names)
         fn = spec.fn
         cacheable = _check_inputs(spec, arrays)
-    else:
+    else:  # a utility (composition, stop_gradient): every argument may be an array or a number
         nm = _names(names, len(arrays))
-        cacheable = _check_argument_kinds(fn, nm, arrays)
+        torch = sys.modules.get("torch")
+        cacheable = torch is None or not torch.compiler.is_compiling()
     found: list[tuple[int, Any, str]] = []  # (position, namespace, library)
     for i, a in enumerate(arrays):
         if isinstance(a, _SCALAR_TYPES):

@@ -21,8 +21,7 @@ import math
 import sys
 from typing import Any
 
-from array_api_compat import device as _device
-
+from ._array import device_of
 from ._dispatch import backend_name
 
 __all__ = [
@@ -35,7 +34,6 @@ __all__ = [
     "exprel",
     "finfo_eps",
     "gather_labels",
-    "is_half",
     "label_hits",
     "log_sigmoid",
     "log_softmax",
@@ -52,34 +50,8 @@ __all__ = [
     "stop_gradient",
     "sum_",
     "take_1d",
-    "upcast",
     "xlogy",
 ]
-
-_HALF_NAMES = frozenset({"float16", "bfloat16"})
-_HALF_CACHE: dict[Any, bool] = {}
-
-
-def is_half(dtype: Any) -> bool:
-    """True for 16-bit floating dtypes (float16, bfloat16) of any library."""
-    key = (type(dtype), dtype)  # see _validation._kind: strict and NumPy dtypes hash alike
-    try:
-        return _HALF_CACHE[key]
-    except (KeyError, TypeError):
-        pass
-    name = str(dtype).rsplit(".", 1)[-1].strip("'>")
-    out = name in _HALF_NAMES
-    try:
-        _HALF_CACHE[key] = out
-    except TypeError:
-        pass
-    return out
-
-
-def upcast(xp: Any, x: Any) -> Any:
-    """Cast 16-bit floats to float32 so that the loss is computed in float32."""
-    return xp.astype(x, xp.float32) if is_half(x.dtype) else x
-
 
 def astype(xp: Any, x: Any, dtype: Any) -> Any:
     """``xp.astype`` that returns ``x`` itself when it already has ``dtype``."""
@@ -293,7 +265,7 @@ def one_hot(xp: Any, labels: Any, num_classes: int, dtype: Any, axis: int = -1) 
 
     Out-of-range labels give all-zero rows.
     """
-    classes = xp.arange(num_classes, dtype=labels.dtype, device=_device(labels))  # Dask has no .device
+    classes = xp.arange(num_classes, dtype=labels.dtype, device=device_of(labels))  # Dask has no .device
     lab = xp.expand_dims(labels, axis=axis)
     shape = [1] * lab.ndim
     shape[axis] = num_classes
@@ -337,7 +309,7 @@ def label_hits(xp: Any, labels: Any, num_classes: int, axis: int) -> Any:
     The comparison broadcasts a ``(C,)`` range against the labels: one bool array, never a
     floating one-hot. ``axis`` is a non-negative position in the result.
     """
-    classes = xp.arange(num_classes, dtype=labels.dtype, device=_device(labels))
+    classes = xp.arange(num_classes, dtype=labels.dtype, device=device_of(labels))
     shape = [1] * (labels.ndim + 1)
     shape[axis] = num_classes
     return xp.expand_dims(labels, axis=axis) == xp.reshape(classes, tuple(shape))

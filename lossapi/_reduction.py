@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from ._array import dtype_kind
 from ._errors import ShapeMismatchError
 from ._ops import as_result, mean, sum_
-from ._validation import _kind, broadcast_shapes, check_where
+from ._validation import broadcast_shapes, check_where
 
 __all__ = ["mask_inputs", "reduce"]
 
@@ -41,7 +42,7 @@ def mask_inputs(xp: Any, fn: str, where: Any, *arrays: Any, fill: float = 1.0) -
             out.append(a)
         else:
             out.append(xp.where(where, a, xp.full_like(a, fill)) if where.shape == a.shape
-                       else xp.where(where, a, fill if _kind(a.dtype) == "float" else 1))
+                       else xp.where(where, a, fill if dtype_kind(a.dtype) == "float" else 1))
     return tuple(out)
 
 
@@ -96,7 +97,7 @@ def reduce(
     extra = None
     if sample_weight is not None:
         _check_weight(fn, "sample_weight", sample_weight, loss.shape)
-        if _kind(sample_weight.dtype) != "float" or sample_weight.dtype != loss.dtype:
+        if dtype_kind(sample_weight.dtype) != "float" or sample_weight.dtype != loss.dtype:
             sample_weight = xp.astype(sample_weight, loss.dtype)
         extra = sample_weight
     if where is not None:

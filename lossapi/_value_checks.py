@@ -5,13 +5,12 @@ synchronisation, which costs time on accelerators and does not exist for lazy (D
 traced (``jax.jit``, ``torch.compile``, ``torch.func``) arrays. :func:`check_values` turns them
 on for a block of code; ``LOSSAPI_CHECK_VALUES=1`` in the environment turns them on by default.
 
-Every loss passes through ``losses._common.resolve`` or ``losses._classes.resolve_classes``,
-which call :func:`check_call` when :data:`active` is non-zero (the only cost when checks are
-off: one module attribute read). :func:`check_call` finds the calling loss's frame, reads the
-loss's own arguments (inputs and options such as ``axis``, ``ignore_index``, ``blank``) and
-checks each positional input against the rule of its catalog ``input_spaces`` entry.
-Hyper-parameters given as arrays are checked against the range of the matching Python-number
-check (:func:`check_range`, called from ``_validation.check_in_range``) and for finiteness.
+Every loss wrapper calls :func:`check_args` when :data:`active` is non-zero (the only cost
+when checks are off: one module attribute read), with the call's arguments (inputs and options
+such as ``axis``, ``ignore_index``, ``blank``); each positional input is checked against the
+rule of its catalog ``input_spaces`` entry, or the rule its record names in ``value_rules``.
+Hyper-parameters given as arrays are checked against the range their option's constraint
+declares (:func:`check_range`) and for finiteness.
 
 A rule that fails on malformed input (wrong shapes, dtypes) is skipped: the static checks that
 follow report the problem. ``LOSSAPI_VALUES_DEBUG=1`` re-raises such failures (for tests).
@@ -218,6 +217,10 @@ def _raise(fn: str, xp: Any, name: str, x: Any, bad: Any, noun: str, domain: str
 # -- per-call context ---------------------------------------------------------------------------
 
 
+#: Kinds whose ``where`` masks whole samples (the leading axes of every input).
+_PER_SAMPLE_KINDS = frozenset({"segmentation", "overlap", "sequences"})
+
+
 class _Ctx:
     def __init__(self, fn: str, xp: Any, rec: Any, loc: dict[str, Any]) -> None:
         self.fn, self.xp, self.rec, self.loc = fn, xp, rec, loc
@@ -237,8 +240,7 @@ class _Ctx:
             return None
         xp, shape = self.xp, tuple(x.shape)
         target = shape[:-1] if boxes else shape
-        fam = self.rec.family
-        if fam == "segmentation" or self.rec.name == "ctc":
+        if self.rec.kind in _PER_SAMPLE_KINDS:
             # Whole samples (leading axes): left-aligned.
             w = xp.reshape(w, tuple(w.shape) + (1,) * (len(target) - w.ndim))
         elif (self.axis is not None and _is_array(self.pred) and x.ndim == self.pred.ndim
@@ -481,39 +483,6 @@ _SPACE_RULES: dict[str, Callable[..., None]] = {
     "yolo_grid": _none,
 }
 
-#: (loss, input) -> rule, where a loss defines an input differently from its space's default.
-_OVERRIDES: dict[tuple[str, str], Callable[..., None]] = {
-    ("ntxent", "labels"): _none,  # free group ids
-    ("lovasz_hinge", "labels"): _binary_labels,
-    ("ctc", "labels"): _ctc_labels,
-    ("generalized_kl_divergence", "log_probs"): _none,  # unnormalized measure
-    ("policy_gradient", "log_probs"): _none,  # log-densities of continuous actions may be > 0
-    ("ppo_clip", "log_probs"): _none,
-    ("ppo_clip", "old_log_probs"): _none,
-    ("kl_divergence", "target"): _kl_target,
-    ("ranknet", "relevance"): _none,  # only the order matters
-    # torch's semantics, documented: a target other than +-1 has a defined loss.
-    ("cosine_embedding", "target"): _none,
-    ("margin_ranking", "target"): _none,
-    ("hinge_embedding", "target"): _none,
-    ("yolo", "target"): _yolo_target,
-    ("tweedie_deviance", "pred"): _tweedie,
-    ("tweedie_deviance", "target"): _tweedie,
-    **{(n, "target"): _signs(True) for n in ("hinge", "squared_hinge", "soft_margin", "perceptron")},
-}
-
-#: code object of each catalog loss -> its record (rebuilt when the catalog grows).
-_CODES: dict[Any, Any] = {}
-_CODES_OF: list[int] = [0]
-
-
-def _record_of(code: Any) -> Any:
-    if _CODES_OF[0] != len(_REGISTRY):
-        _CODES.update({getattr(r.fn, "__code__", None): r for r in list(_REGISTRY.values())})
-        _CODES_OF[0] = len(_REGISTRY)
-    return _CODES.get(code)
-
-
 #: Rules a record can name for an input (``value_rules``) where its space does not say enough.
 RULES: dict[str, Callable[..., None]] = {
     "unchecked": _none,
@@ -527,11 +496,12 @@ RULES: dict[str, Callable[..., None]] = {
 
 
 def rule_for(loss: str, name: str, space: str) -> Callable[..., None]:
-    """The value rule of input ``name`` of ``loss`` (for tests: ``_none`` means unchecked)."""
+    """The value rule of input ``name`` of ``loss``: the record's ``value_rules`` entry, else the
+    rule of the input's space (for tests: ``_none`` means unchecked)."""
     rec = _REGISTRY.get(loss)
     if rec is not None and name in rec.value_rules:
         return RULES[rec.value_rules[name]]
-    return _OVERRIDES.get((loss, name)) or _SPACE_RULES.get(space, _none)
+    return _SPACE_RULES.get(space, _none)
 
 
 def unchecked() -> Callable[..., None]:
@@ -555,27 +525,6 @@ def check_args(rec: Any, xp: Any, loc: dict[str, Any]) -> None:
         bounds = c.array_values()
         if bounds is not None and _is_array(v):
             check_range(rec.name, name, v, *bounds)
-
-
-def check_call(fn: str, xp: Any) -> None:
-    """Check the values of the inputs of the loss calling ``resolve`` (see the module docstring).
-
-    Called only when :data:`active` is non-zero. Finds the loss's frame among its callers.
-    """
-    if _compiling() or not _STATE.get():
-        return
-    frame: Any = sys._getframe(2)
-    rec = None
-    for _ in range(6):
-        if frame is None:
-            return
-        rec = _record_of(frame.f_code)
-        if rec is not None:
-            break
-        frame = frame.f_back
-    if rec is None or frame is None:
-        return
-    _check(rec, xp, frame.f_locals)
 
 
 def _check(rec: Any, xp: Any, loc: dict[str, Any]) -> None:
@@ -625,7 +574,7 @@ def _host(xp: Any, loc: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
 
 def check_range(fn: str, name: str, value: Any, low: float | None, high: float | None, low_open: bool,
                 high_open: bool, allow_inf: bool = False) -> None:
-    """Range check of a hyper-parameter given as an array (``_validation.check_in_range``).
+    """Range check of a hyper-parameter given as an array (the bounds of its option's constraint).
 
     NaN is out of range, and so are infinities unless ``allow_inf``.
     """

@@ -15,30 +15,23 @@ prediction's shape (or broadcast to it without enlarging it).
 
 Also here: the option constraints of the classification losses (:class:`Number`,
 :class:`PerClass`, :class:`EntryWeight`), the elementwise kind of the binary losses on logits
-with a ``pos_weight`` (:class:`BinaryLogits`), and the older ``setup_classes`` /
-``finish_classes`` helpers that losses not yet written as records still use.
+with a ``pos_weight`` (:class:`BinaryLogits`), and the helpers of class-axis formulas
+(``ignore_mask``, ``mask_ignored``, ``along_axis``, ``label_weight``).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import Any, NamedTuple
+from typing import Any
 
-from .. import _value_checks
-from .._array import dtype_kind
-from .._dispatch import get_namespace
+from .._array import compute_dtype, device_of, dtype_kind
 from .._errors import InputTypeError, InvalidDTypeError, InvalidOptionError, ShapeMismatchError
 from .._loss import ELEMENTWISE, Elementwise, Kind, Prepared
-from .._ops import astype, param, take_1d
+from .._ops import astype, take_1d
 from .._options import ClassWeight, Constraint, Interval
-from .._reduction import reduce
 from .._validation import (
-    _compute_dtype,
-    _kind,
     broadcast_shapes,
-    check_params_0d,
-    check_reduction,
     check_where,
     same_size,
 )
@@ -47,54 +40,16 @@ __all__ = [
     "BinaryLogits",
     "ClassAxis",
     "ClassContext",
-    "ClassPrepared",
     "EntryWeight",
     "Number",
     "PerClass",
     "along_axis",
-    "check_class_weight",
-    "class_weight_at",
-    "device_of",
-    "finish_classes",
     "fits",
     "ignore_mask",
     "label_weight",
     "mask_ignored",
     "prepare_classes",
-    "resolve_classes",
-    "setup_classes",
 ]
-
-
-class ClassPrepared(NamedTuple):
-    """Validated inputs of a class-axis loss.
-
-    ``x``: the prediction in the compute dtype (``where``-excluded rows filled); ``target``:
-    integer labels (excluded ones set to 0) or the floating target in the compute dtype;
-    ``axis``: non-negative class axis of ``x``; ``num_classes``: ``x.shape[axis]``;
-    ``int_labels``: whether ``target`` holds class indices; ``owned``: ``x`` is a private copy
-    (cast or masked) that the loss may overwrite once it no longer needs it.
-    """
-
-    xp: Any
-    out_dtype: Any
-    dtype: Any
-    x: Any
-    target: Any
-    axis: int
-    num_classes: Any
-    int_labels: bool
-    params: tuple[Any, ...]
-    owned: bool = False
-
-
-def resolve_classes(fn: str, names: str, reduction: str, *arrays: Any, xp: Any = None) -> Any:
-    """Validate ``reduction`` and resolve the namespace of every array argument."""
-    check_reduction(fn, reduction)
-    xp = get_namespace(fn, names, *arrays, xp=xp)
-    if _value_checks.active:  # value checks (lossapi.check_values): off by default, one attribute read
-        _value_checks.check_call(fn, xp)
-    return xp
 
 
 def _norm_axis(fn: str, axis: Any, ndim: int, first: str) -> int:
@@ -111,57 +66,6 @@ def _norm_axis(fn: str, axis: Any, ndim: int, first: str) -> int:
             f"use an axis in [{-ndim}, {ndim - 1}]."
         )
     return axis % ndim
-
-
-def setup_classes(
-    fn: str,
-    names: str,
-    x: Any,
-    target: Any,
-    *,
-    axis: int,
-    sample_weight: Any,
-    where: Any,
-    reduction: str,
-    xp: Any,
-    params: tuple[Any, ...] = (),
-    labels: str = "auto",
-    fill: float = 0.0,
-    target_fill: float = 0.0,
-    extra: tuple[Any, ...] = (),
-) -> ClassPrepared:
-    """Validate and prepare the inputs of a loss with a class axis.
-
-    Parameters
-    ----------
-    fn, names : str
-        Loss name and the space-separated names of ``x``, ``target``, ``sample_weight``,
-        ``where``, then of ``extra`` arrays and ``params`` (for namespace errors).
-    x : array
-        Prediction (logits, probabilities, scores, log-probabilities), floating.
-    target : array
-        Integer class indices or a floating target (see ``labels``).
-    labels : {"auto", "int", "float"}
-        ``"auto"``: integer dtype = class indices, floating/bool = class probabilities;
-        ``"int"``: class indices required; ``"float"``: a floating/bool target of ``x``'s
-        shape required (integer arrays are cast).
-    fill, target_fill : float
-        Values written into ``where``-excluded rows of ``x`` and of a floating target.
-    extra : tuple of arrays
-        Further array arguments (class weights, ...) to include in the namespace check.
-    """
-    if xp is None:
-        xp = resolve_classes(fn, names, reduction, x, target, sample_weight, where, *extra, *params)
-    elif _value_checks.active:  # xp given: resolve_classes was skipped (value checks run there otherwise)
-        _value_checks.check_call(fn, xp)
-    cp = prepare_classes(fn, names.split(), xp, x, target, axis=axis, where=where, labels=labels, fill=fill,
-                         target_fill=target_fill)
-    nm = names.split()
-    if params and not all(isinstance(v, (int, float)) for v in params):
-        check_params_0d(fn, nm[-len(params):], params)
-    ps = tuple(param(xp, p, cp.dtype) for p in params)
-    return ClassPrepared(xp, cp.out_dtype, cp.dtype, cp.arrays[0], cp.arrays[1], cp.axis, cp.num_classes,
-                         cp.int_labels, ps, cp.owned)
 
 
 class ClassContext(Prepared):
@@ -242,7 +146,7 @@ def prepare_classes(fn: str, names: Any, xp: Any, x: Any, target: Any, *, axis: 
             f"lossapi.{fn}: `{nm[1]}` must be an array, got {type(target).__name__} {target!r}; convert it first "
             f"with xp.asarray({nm[1]}) using the array library of the other inputs."
         )
-    if _kind(x.dtype) != "float":
+    if dtype_kind(x.dtype) != "float":
         raise InvalidDTypeError(
             f"lossapi.{fn}: `{nm[0]}` must have a real floating dtype, got {x.dtype}; "
             f"cast it first, e.g. xp.astype({nm[0]}, xp.float32)."
@@ -254,7 +158,7 @@ def prepare_classes(fn: str, names: Any, xp: Any, x: Any, target: Any, *, axis: 
             "size 0); a loss over classes needs at least one. (An empty batch is fine.)"
         )
     none_shape = tuple(s for i, s in enumerate(x.shape) if i != ax)
-    kind = _kind(target.dtype)
+    kind = dtype_kind(target.dtype)
     if labels == "padded":
         if kind != "int":
             raise InvalidDTypeError(
@@ -287,7 +191,7 @@ def prepare_classes(fn: str, names: Any, xp: Any, x: Any, target: Any, *, axis: 
                 "(integer class indices have the shape without the class axis)."
             )
     out_dtype = x.dtype
-    dtype = _compute_dtype(xp, out_dtype)
+    dtype = compute_dtype(xp, out_dtype)
     owned = dtype != out_dtype
     x = astype(xp, x, dtype)
     if not int_labels:
@@ -305,24 +209,13 @@ def prepare_classes(fn: str, names: Any, xp: Any, x: Any, target: Any, *, axis: 
         if where.ndim < len(none_shape):
             where = xp.reshape(where, (1,) * (len(none_shape) - where.ndim) + tuple(where.shape))
         wx = xp.expand_dims(where, axis=ax)
-        x = xp.where(wx, x, xp.asarray(fill, dtype=dtype, device=_dev(x)))
+        x = xp.where(wx, x, xp.asarray(fill, dtype=dtype, device=device_of(x)))
         owned = True
         if int_labels:
             target = xp.where(where, target, xp.zeros_like(target))
         elif target.ndim == x.ndim:
-            target = xp.where(wx, target, xp.asarray(target_fill, dtype=dtype, device=_dev(target)))
+            target = xp.where(wx, target, xp.asarray(target_fill, dtype=dtype, device=device_of(target)))
     return ClassContext(xp, out_dtype, dtype, (x, target), fn, ax, x.shape[ax], int_labels, owned)
-
-
-def _dev(x: Any) -> Any:
-    from array_api_compat import device
-
-    return device(x)
-
-
-def device_of(x: Any) -> Any:
-    """The device of ``x`` for creation functions (``device=``); Dask arrays have no ``.device``."""
-    return _dev(x)
 
 
 def along_axis(xp: Any, v: Any, ndim: int, axis: int) -> Any:
@@ -330,23 +223,6 @@ def along_axis(xp: Any, v: Any, ndim: int, axis: int) -> Any:
     shape = [1] * ndim
     shape[axis] = v.shape[0]
     return xp.reshape(v, tuple(shape))
-
-
-def check_class_weight(fn: str, name: str, xp: Any, weight: Any, num_classes: Any, dtype: Any) -> Any:
-    """Validate a per-class weight vector of length ``num_classes``; cast it to ``dtype``."""
-    if weight is None:
-        return None
-    if not hasattr(weight, "shape") or isinstance(weight, (list, tuple)):
-        raise InvalidOptionError(
-            f"lossapi.{fn}: `{name}` must be a 1-D array of the inputs' namespace, got {type(weight).__name__} {weight!r}."
-        )
-    if weight.ndim != 1 or not same_size(weight.shape[0], num_classes):
-        raise ShapeMismatchError(
-            f"lossapi.{fn}: `{name}` has shape {tuple(weight.shape)}, expected ({num_classes},): one weight per class."
-        )
-    if _kind(weight.dtype) not in ("float", "int", "bool"):
-        raise InvalidDTypeError(f"lossapi.{fn}: `{name}` has unsupported dtype {weight.dtype}.")
-    return astype(xp, weight, dtype)
 
 
 def ignore_mask(fn: str, xp: Any, labels: Any, ignore_index: Any) -> tuple[Any, Any]:
@@ -372,37 +248,7 @@ def mask_ignored(xp: Any, x: Any, valid: Any, axis: int, fill: float = 0.0) -> A
     """
     if valid is None:
         return x
-    return xp.where(xp.expand_dims(valid, axis=axis), x, xp.asarray(fill, dtype=x.dtype, device=_dev(x)))
-
-
-def class_weight_at(xp: Any, weight: Any, labels: Any) -> Any:
-    """Per-class ``weight`` looked up at valid integer ``labels``."""
-    return take_1d(xp, weight, labels)
-
-
-def finish_classes(
-    p: ClassPrepared,
-    loss: Any,
-    reduction: str,
-    *,
-    fn: str,
-    sample_weight: Any,
-    where: Any,
-    weight: Any = None,
-    weighted_loss: bool = False,
-) -> Any:
-    """Reduce the per-element ``loss`` (class axis already reduced) and cast back."""
-    return reduce(
-        p.xp,
-        loss,
-        reduction,
-        fn=fn,
-        sample_weight=sample_weight,
-        where=where,
-        weight=weight,
-        out_dtype=None if p.out_dtype == p.dtype else p.out_dtype,
-        weighted_loss=weighted_loss,
-    )
+    return xp.where(xp.expand_dims(valid, axis=axis), x, xp.asarray(fill, dtype=x.dtype, device=device_of(x)))
 
 
 def label_weight(xp: Any, class_weight: Any, labels: Any, valid: Any, dtype: Any) -> Any:

@@ -34,12 +34,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from .._array import compute_dtype, device_of, dtype_kind
 from .._errors import InvalidDTypeError, InvalidOptionError, ShapeMismatchError
 from .._loss import NO_AXIS, Kind, Prepared, finish_elements
 from .._ops import astype, cumulative_sum, label_hits, sort_descending_with
 from .._options import ClassWeight, Constraint, Flag
-from .._validation import _compute_dtype, _kind, broadcast_shapes, check_where, same_size
-from ._classes import device_of, prepare_classes
+from .._validation import broadcast_shapes, check_where, same_size
+from ._classes import prepare_classes
 
 __all__ = [
     "OVERLAP",
@@ -295,7 +296,7 @@ def prepare_segmentation(
     """
     nm = list(names)
     if axis is None:
-        if _kind(probs.dtype) != "float":
+        if dtype_kind(probs.dtype) != "float":
             raise InvalidDTypeError(
                 f"lossapi.{fn}: `{nm[0]}` must have a real floating dtype, got {probs.dtype}; "
                 f"cast it first, e.g. xp.astype({nm[0]}, xp.float32)."
@@ -310,7 +311,7 @@ def prepare_segmentation(
                 f"lossapi.{fn}: `{nm[0]}` is 0-d, but segmentation inputs have a leading batch axis "
                 "(shape (N, ...))."
             )
-        if _kind(target.dtype) == "other":
+        if dtype_kind(target.dtype) == "other":
             raise InvalidDTypeError(f"lossapi.{fn}: `{nm[1]}` has unsupported dtype {target.dtype}.")
         full = broadcast_shapes(tuple(target.shape), tuple(probs.shape))
         if full is None or len(full) != probs.ndim or not all(same_size(a, b) for a, b in zip(full, probs.shape)):
@@ -319,7 +320,7 @@ def prepare_segmentation(
                 f"{tuple(probs.shape)}; with axis=None (binary masks) the target has the prediction's shape."
             )
         out_dtype = probs.dtype
-        dtype = _compute_dtype(xp, out_dtype)
+        dtype = compute_dtype(xp, out_dtype)
         p = astype(xp, probs, dtype)
         t = astype(xp, target, dtype)
         if tuple(t.shape) != tuple(p.shape):

@@ -22,11 +22,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from .._array import compute_dtype, device_of, dtype_kind
 from .._errors import InvalidDTypeError, InvalidOptionError, ShapeMismatchError
 from .._loss import Kind, Prepared, finish_elements
 from .._options import Flag, Integer
-from .._validation import _compute_dtype, _kind, broadcast_shapes, check_where, same_size
-from ._classes import device_of
+from .._validation import broadcast_shapes, check_where, same_size
 
 __all__ = ["SequenceContext", "Sequences"]
 
@@ -96,13 +96,13 @@ def prepare_sequences(fn: str, names: Any, xp: Any, log_probs: Any, labels: Any,
     """Static checks and preparation of sequence inputs (see the module docstring); ``names``
     name the four inputs in error messages."""
     nm = list(names)
-    if _kind(log_probs.dtype) != "float":
+    if dtype_kind(log_probs.dtype) != "float":
         raise InvalidDTypeError(
             f"lossapi.{fn}: `{nm[0]}` must have a real floating dtype, got {log_probs.dtype}; "
             f"cast it first, e.g. xp.astype({nm[0]}, xp.float32)."
         )
     for name, a in zip(nm[1:], (labels, input_lengths, label_lengths)):
-        if _kind(a.dtype) != "int":
+        if dtype_kind(a.dtype) != "int":
             raise InvalidDTypeError(f"lossapi.{fn}: `{name}` must have an integer dtype, got {a.dtype}.")
     if log_probs.ndim < 3:
         raise ShapeMismatchError(
@@ -132,7 +132,7 @@ def prepare_sequences(fn: str, names: Any, xp: Any, log_probs: Any, labels: Any,
         raise InvalidOptionError(f"lossapi.{fn}: blank={blank} is not a class index of `{nm[0]}` with C={C} classes.")
 
     out_dtype = lp.dtype
-    dtype = _compute_dtype(xp, out_dtype)
+    dtype = compute_dtype(xp, out_dtype)
     if dtype != out_dtype:
         lp = xp.astype(lp, dtype)
     il, ll, lab = input_lengths, label_lengths, labels

@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .._array import Array, Namespace
+from .._array import Array, Namespace, device_of
 from .._loss import ELEMENTWISE, PerElement, loss
 from .._ops import (
     amax,
@@ -37,7 +37,7 @@ from .._ops import (
     take_1d,
 )
 from .._options import Choice, ClassWeight, Interval
-from ._classes import ClassAxis, ClassContext, along_axis, device_of
+from ._classes import ClassAxis, ClassContext, along_axis
 
 __all__ = [
     "categorical_hinge",

@@ -41,11 +41,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._array import Array
+from .._array import Array, device_of
 from .._loss import loss
 from .._ops import amax, label_hits, relu
 from .._options import Choice, Flag, Integer, Interval
-from ._classes import device_of, ignore_mask
+from ._classes import ignore_mask
 from ._segmentation import (
     OVERLAP,
     Overlap,

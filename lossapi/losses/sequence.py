@@ -27,12 +27,11 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .._array import Array
+from .._array import Array, device_of
 from .._dispatch import backend_name
 from .._loss import loss
 from .._ops import amax, gather_labels, stop_gradient
 from .._options import Flag, Integer
-from ._classes import device_of
 from ._sequences import SequenceContext, Sequences
 
 __all__ = ["ctc"]
