@@ -4,7 +4,7 @@
 whatever library they come from (0-d NumPy, PyTorch, JAX, Dask or array-api-strict arrays, or
 Python floats), and :meth:`LossMonitor.analyze` classifies the recent trend as
 ``"insufficient data"``, ``"converged"``, ``"unstable"``, ``"slow"`` or ``"decreasing"``
-(the statuses of the seed's ``LossMonitor.analyze_trends``), with the numbers behind it.
+(the statuses of a classic training-loss trend check), with the numbers behind it.
 
 No device synchronisation per step
 ----------------------------------
@@ -60,7 +60,7 @@ class MonitorAnalysis:
     reason : str
         Which test decided the status, with its numbers.
     advice : str
-        What to do about it (from the seed's guide).
+        What to do about it (the usual remedy for that status).
     n_steps : int
         Number of recorded steps.
     window : int
@@ -202,14 +202,14 @@ class LossMonitor:
     Parameters
     ----------
     window : int, default 10
-        Number of most recent steps :meth:`analyze` looks at (the seed's 10); fewer recorded
+        Number of most recent steps :meth:`analyze` looks at; fewer recorded
         steps give ``"insufficient data"``.
     converged_tol : float, default 1e-6
         ``"converged"`` when the window's standard deviation is at most
         ``converged_tol * max(|mean|, 1)`` (relative for losses above 1, absolute below).
     slow_tol : float, default 0.01
         ``"slow"`` when the loss decreased by less than this fraction of its mean over the
-        window (the seed's 1 % improvement threshold), per the least-squares fit.
+        window (a 1 % improvement threshold by default), per the least-squares fit.
     spike_tol : float, default 0.5
         ``"unstable"`` when a single step raises the loss by more than this fraction of the
         window's mean (a spike / oscillation).

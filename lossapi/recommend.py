@@ -1,7 +1,6 @@
 """Catalog-driven loss recommendations: ``la.recommend(task, ...)``.
 
-Encodes the seed documents' selection guides ("Loss Function Selection Guide" tables and the
-``select_loss_function`` helper): MSE for general regression, MAE/Huber/quantile when there
+Encodes the common loss-selection guides: MSE for general regression, MAE/Huber/quantile when there
 are outliers, focal or weighted cross-entropy for class imbalance, label smoothing or
 generalized cross-entropy for noisy labels, Dice/Lovász/Tversky for segmentation, IoU-family
 box losses for detection, triplet/contrastive/NT-Xent for metric learning, ListNet/RankNet
@@ -214,7 +213,7 @@ _BASE: dict[str, list[_Entry]] = {
         ("diou", 2.5, "distance IoU: faster convergence of the box centres", {}),
         ("box_iou", 1.5, "plain IoU loss", {}),
         ("smooth_l1", 1.2, "coordinate regression (Faster R-CNN)", {}),
-        ("yolo", 1.0, "seed YOLO composite loss (coordinates, confidence, classes)", {}),
+        ("yolo", 1.0, "YOLO composite loss (coordinates, confidence, classes)", {}),
         ("sigmoid_focal", 1.0, "classification head of dense detectors (RetinaNet)", {"gamma": 2.0, "alpha": 0.25}),
     ],
     "metric learning": [
@@ -256,7 +255,7 @@ _REG_TASKS = ("regression", "quantile regression", "probabilistic regression", "
 
 _OUTLIERS: dict[str, list[_Entry]] = {
     "regression": [
-        ("huber", 3.0, "outliers: quadratic near zero, linear in the tails (seed: HuberLoss(delta=1.0))", {"delta": 1.0}),
+        ("huber", 3.0, "outliers: quadratic near zero, linear in the tails (HuberLoss(delta=1.0))", {"delta": 1.0}),
         ("mean_absolute_error", 2.8, "outliers: robust to outliers (median)", {}),
         ("tukey_biweight", 2.5, "outliers: redescending, ignores gross outliers entirely", {}),
         ("quantile", 2.0, "outliers: pinball loss is linear in the residual", {}),
@@ -273,7 +272,7 @@ _OUTLIERS: dict[str, list[_Entry]] = {
 
 _IMBALANCED: dict[str, list[_Entry]] = {
     "binary classification": [
-        ("sigmoid_focal", 5.0, "imbalance: focal loss down-weights easy examples (seed: FocalLoss(alpha=0.25, gamma=2))",
+        ("sigmoid_focal", 5.0, "imbalance: focal loss down-weights easy examples (FocalLoss(alpha=0.25, gamma=2))",
          {"alpha": 0.25, "gamma": 2.0}),
         ("binary_cross_entropy_with_logits", 1.0, "imbalance: use pos_weight (or alpha) to weight the rare class", {}),
         ("binary_cross_entropy", 0.5, "imbalance: use alpha to weight the rare class", {}),
@@ -301,7 +300,7 @@ _IMBALANCED: dict[str, list[_Entry]] = {
 
 _NOISY: dict[str, list[_Entry]] = {
     "multiclass classification": [
-        ("cross_entropy", 2.0, "noisy labels: label smoothing (seed: LabelSmoothingLoss)", {"label_smoothing": 0.1}),
+        ("cross_entropy", 2.0, "noisy labels: label smoothing (LabelSmoothingLoss)", {"label_smoothing": 0.1}),
         ("generalized_cross_entropy", 3.0, "noisy labels: generalized cross-entropy interpolates CE and MAE (robust)", {}),
         ("categorical_cross_entropy", 0.5, "noisy labels: label smoothing", {"label_smoothing": 0.1}),
         ("multiclass_hinge", 0.5, "noisy labels: bounded gradient", {}),
@@ -383,7 +382,7 @@ def recommend(
 ) -> list[Recommendation]:
     """Ranked catalog losses for a task and data characteristics, each with its reason.
 
-    Encodes the seed documents' selection guides: MSE for general regression, Huber / MAE /
+    Encodes the common loss-selection guides: MSE for general regression, Huber / MAE /
     quantile / Tukey with outliers; cross-entropy for classification, focal or weighted
     cross-entropy (and Dice) with class imbalance, label smoothing or generalized
     cross-entropy with noisy labels; Dice / Lovász / Tversky for segmentation; GIoU / CIoU /

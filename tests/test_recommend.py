@@ -1,4 +1,4 @@
-"""Catalog metadata completeness and la.recommend (the seeds' selection guides)."""
+"""Catalog metadata completeness and la.recommend (the loss-selection guides it encodes)."""
 
 from __future__ import annotations
 
@@ -84,8 +84,8 @@ def test_result_structure():
     assert str(recs[0]).startswith("1. mean_squared_error")
 
 
-def test_seed_selection_guide():
-    # seed select_loss_function: classification -> CE, imbalanced -> Focal, noisy -> label smoothing
+def test_selection_guide():
+    # the classic selection rules: classification -> CE, imbalanced -> Focal, noisy -> label smoothing
     assert _names("classification")[0] == "cross_entropy"
     best = la.recommend("classification", imbalanced=True)[0]
     assert best.name == "softmax_focal" and "imbalance" in best.reason

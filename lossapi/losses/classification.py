@@ -140,7 +140,7 @@ def binary_cross_entropy(xp: Namespace, probs: Array, target: Array, *, alpha: A
         Targets in [0, 1] (hard or soft), broadcastable to ``probs``; integer/bool allowed.
     alpha : float or 0-d array, optional
         Class balance: weight of the positive term; ``1 - alpha`` weighs the negative term
-        (the seed documents' "balanced BCE"). None: no balancing.
+        ("balanced BCE"). None: no balancing.
     label_smoothing : float, default 0.0
         In [0, 1].
 

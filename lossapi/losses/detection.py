@@ -1,4 +1,4 @@
-"""Detection losses: IoU-based box regression losses and the seed's YOLO composite loss.
+"""Detection losses: IoU-based box regression losses and the YOLO composite loss.
 
 Box losses (``box_iou``, ``giou``, ``diou``, ``ciou``) compare boxes given as
 ``(x1, y1, x2, y2)`` on the last axis, pair by pair: ``boxes[..., i, :]`` against
@@ -22,8 +22,9 @@ double ``where`` so that no ``w / 0`` is ever evaluated. With ``eps=0`` a zero d
 Gradients at ties of ``max``/``min`` (coinciding edges, identical boxes) split evenly between
 the two arguments on every backend (``xp.maximum`` / ``xp.minimum``, as torch and JAX).
 
-``yolo`` is the composite loss of the seed document (YOLOLoss): see its docstring for the
-layout and the normalisation.
+``yolo`` is the YOLO (v1) composite loss as usually written in PyTorch (a ``YOLOLoss`` module
+with boolean indexing), here with masks as weights: see its docstring for the layout and the
+normalisation.
 """
 
 from __future__ import annotations
@@ -370,10 +371,10 @@ def _take(x: Any, axis: int, start: int, stop: int | None) -> Any:
     value_rules={"target": "yolo_target"},
 )
 def yolo(c: ClassContext, pred: Any, target: Any, *, lambda_coord: Any, lambda_noobj: Any) -> Any:
-    r"""YOLO-style composite detection loss (the seed's ``YOLOLoss``), without boolean indexing.
+    r"""YOLO-style composite detection loss (the usual PyTorch ``YOLOLoss``), without boolean indexing.
 
     Every grid cell holds ``5 + C`` numbers along ``axis``: four box numbers ``b`` (e.g.
-    ``x, y, w, h``; compared by squared error, as in the seed: no square roots), a confidence
+    ``x, y, w, h``; compared by squared error, as in that module: no square roots), a confidence
     ``c`` and ``C >= 1`` class scores. In ``pred`` the class scores are logits ``z``; in
     ``target`` they are a one-hot vector or class probabilities ``p*``, and the target
     confidence ``c*`` marks the cell: 1 = object cell (``obj``), 0 = no-object cell
@@ -385,7 +386,7 @@ def yolo(c: ClassContext, pred: Any, target: Any, *, lambda_coord: Any, lambda_n
                + (c - c^*)^2 - \sum_{j=1}^{C} p^*_j \log \operatorname{softmax}(z)_j\Bigr)
                + [c^* = 0]\,\lambda_{noobj} (c - c^*)^2
 
-    The seed averages each term over its own cells, so ``"mean"`` is the (weighted) mean over
+    That module averages each term over its own cells, so ``"mean"`` is the (weighted) mean over
     the object cells plus the (weighted) mean over the no-object cells:
 
     .. math::
@@ -394,7 +395,7 @@ def yolo(c: ClassContext, pred: Any, target: Any, *, lambda_coord: Any, lambda_n
           + \frac{\sum_i w_i [c^*_i = 0]\,\ell_i}{\sum_i w_i [c^*_i = 0]}
 
     (each quotient 0 when its cells are absent or all weights are 0), which for one-hot
-    class targets is exactly the seed's ``lambda_coord * mse(box[obj]) + mse(conf[obj]) +
+    class targets is exactly that module's ``lambda_coord * mse(box[obj]) + mse(conf[obj]) +
     lambda_noobj * mse(conf[noobj]) + cross_entropy(class[obj], argmax)``. The masks are
     weights, so shapes stay static (``jax.jit``, ``torch.compile(fullgraph=True)``, vmap,
     Dask). ``"sum"`` is :math:`\sum_i w_i \ell_i` and ``"none"`` the per-cell :math:`\ell_i`.
@@ -424,7 +425,7 @@ def yolo(c: ClassContext, pred: Any, target: Any, *, lambda_coord: Any, lambda_n
     Notes
     -----
     The gradient with respect to ``pred`` is that of the formula above (the masks come from
-    the target and carry no gradient). The seed returns NaN when a batch has no object (or
+    the target and carry no gradient). That module returns NaN when a batch has no object (or
     no no-object) cell; here that term is 0.
 
     Examples
