@@ -212,9 +212,9 @@ def _sklearn_ns() -> dict[str, Any]:
 def _reference_ns() -> dict[str, Any]:
     from types import SimpleNamespace
 
-    from lossapi._conformance import oracles_detection, oracles_segmentation
+    from lossapi._conformance.families import detection, segmentation
 
-    return {"oracles": SimpleNamespace(segmentation=oracles_segmentation, detection=oracles_detection)}
+    return {"oracles": SimpleNamespace(segmentation=segmentation, detection=detection)}
 
 
 def _module_ns(name: str, alias: str) -> Callable[[], dict[str, Any]]:

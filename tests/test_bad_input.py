@@ -30,6 +30,8 @@ import numpy as np
 import pytest
 
 import lossapi as la
+from lossapi._conformance.cases import CASES
+from lossapi._options import Choice, ClassWeight, Integer, Interval, Union
 from lossapi.testing import make_inputs
 
 RECORDS = la.catalog()
@@ -297,9 +299,13 @@ def test_unknown_reduction(backend):
 
 NAN, INF = float("nan"), float("inf")
 
-# (loss or "*", option) -> values outside the documented domain (beyond the generic NaN, inf,
-# string, bool and None checks below). Options absent here have no bound besides finiteness
-# (margin_ranking / hinge_embedding margins and triplet_margin's eps may be negative, as in torch).
+# ("*", option) -> values outside the documented domain of every option of that name (beyond the
+# generic NaN, inf, string, bool and None checks below). A loss's own out-of-range values are its
+# conformance case's ``invalid_options`` (``lossapi/_conformance/families/``), which replace the
+# generic ones of that option (``[]``: e.g. margin_ranking / hinge_embedding margins and
+# triplet_margin's eps may be negative, as in torch); options absent from both have no bound
+# besides finiteness. Values just beyond each option's declared constraint are derived from it
+# (``_beyond``) and tested too.
 OUT_OF_RANGE: dict[tuple[str, str], list[Any]] = {
     ("*", "label_smoothing"): [-0.1, 1.5],
     ("*", "temperature"): [0.0, -1.0],
@@ -316,47 +322,87 @@ OUT_OF_RANGE: dict[tuple[str, str], list[Any]] = {
     ("*", "eps"): [-1.0],
     ("*", "margin"): [-1.0],
     ("*", "power"): [0.5, 0.01],
-    ("generalized_cross_entropy", "q"): [0.0, -0.2, 1.5],
-    ("quantile", "q"): [0.0, 1.0, -0.2, 1.5],
-    ("binary_cross_entropy", "alpha"): [-0.1, 1.5],
-    ("binary_cross_entropy_with_logits", "alpha"): [-0.1, 1.5],
-    ("sigmoid_focal", "alpha"): [-0.1, 1.5],
-    ("focal_tversky", "gamma"): [0.0, -1.0],
-    ("mean_absolute_percentage_error", "eps"): [0.0, -1.0],
-    ("triplet_margin", "eps"): [],
-    ("triplet_margin", "p"): [0, -1.0],
-    ("multiclass_hinge", "p"): [0, 3],
-    ("cosine_embedding", "margin"): [-1.5, 1.5],
-    ("margin_ranking", "margin"): [],
-    ("hinge_embedding", "margin"): [],
-    ("epsilon_insensitive", "epsilon"): [-0.1],
-    ("poly1_cross_entropy", "epsilon"): [],  # any finite value, as optax
-    ("ctc", "blank"): [-1, 1.5],
-    ("general_robust", "alpha"): [],  # any real shape, -inf included (the Welsch limit)
 }
 INF_OK = {("triplet_margin", "p")}  # the maximum norm
 NEG_INF_OK = {("general_robust", "alpha")}  # -inf is valid, +inf is not
 INT_OPTIONS = {"ignore_index", "blank"}  # integers: no NaN/inf/strings
 
 
+def _accepts(c: Any, v: Any) -> bool:
+    """Whether the declared constraint ``c`` admits the number or string ``v`` (its bounds and
+    choices only; unknown constraint kinds admit everything)."""
+    if isinstance(c, Union):
+        return any(_accepts(m, v) for m in c.constraints)
+    if isinstance(c, Choice):
+        return any(v is w or (type(v) is type(w) and v == w) for w in c.values)
+    if isinstance(c, (Interval, Integer)):
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or (isinstance(c, Integer) and
+                                                                      not isinstance(v, int)):
+            return False
+        lo_open = isinstance(c, Interval) and c.low_open
+        hi_open = isinstance(c, Interval) and c.high_open
+        return not ((c.low is not None and (v <= c.low if lo_open else v < c.low))
+                    or (c.high is not None and (v >= c.high if hi_open else v > c.high)))
+    if isinstance(c, ClassWeight) and c.number is not None:
+        return _accepts(c.number, v)
+    return True
+
+
+def _beyond(c: Any) -> list[Any]:
+    """Values just outside the declared constraint ``c`` of an option: beyond each finite
+    ``Interval`` bound (the next float outside; the bound itself when open), beyond each
+    ``Integer`` bound, a value not among a ``Choice`` (a string of the wrong case, an int above
+    the largest), those of each member of a ``Union`` that no member admits; a ``ClassWeight``
+    that also takes one number (``PerClass``) is checked as that number."""
+    if isinstance(c, Union):
+        return [v for m in c.constraints for v in _beyond(m) if not _accepts(c, v)]
+    if isinstance(c, ClassWeight):
+        return _beyond(c.number) if c.number is not None else []
+    if isinstance(c, Integer):
+        return [b for b in ((c.low - 1) if c.low is not None else None, (c.high + 1) if c.high is not None else None)
+                if b is not None]
+    if isinstance(c, Interval):
+        out = []
+        if c.low is not None and math.isfinite(c.low):
+            out.append(float(c.low) if c.low_open else math.nextafter(float(c.low), -math.inf))
+        if c.high is not None and math.isfinite(c.high):
+            out.append(float(c.high) if c.high_open else math.nextafter(float(c.high), math.inf))
+        return out
+    if isinstance(c, Choice):
+        strings = [w for w in c.values if isinstance(w, str)]
+        numbers = [w for w in c.values if isinstance(w, (int, float)) and not isinstance(w, bool)]
+        out = []
+        if strings:
+            out.append(next(s for s in (strings[0].upper(), strings[0] + "_") if not _accepts(c, s)))
+        if numbers:
+            out.append(int(max(numbers)) + 1)
+        return out
+    return []
+
+
 def _bad_values(rec: Any, opt: str, default: Any) -> list[Any]:
+    """Generic bad values for the option's kind, the loss's own (its case's ``invalid_options``)
+    or the generic out-of-range ones, and those just beyond its declared constraint."""
     if isinstance(default, bool):
-        return [1, 0.0, "yes", None]
-    if isinstance(default, str):
-        return ["bogus", 3]
-    if opt in ("class_weight",):
-        return ["1", True]
-    vals: list[Any] = [NAN, "1", True]
-    if opt in INT_OPTIONS:
-        vals = [1.5, "1", True]
-    elif (rec.name, opt) in NEG_INF_OK:
-        vals += [INF]
-    elif (rec.name, opt) not in INF_OK:
-        vals += [INF, -INF]
-    if default is not None:
-        vals.append(None)
-    vals += OUT_OF_RANGE.get((rec.name, opt), OUT_OF_RANGE.get(("*", opt), []))
-    return vals
+        vals: list[Any] = [1, 0.0, "yes", None]
+    elif isinstance(default, str):
+        vals = ["bogus", 3]
+    elif opt in ("class_weight",):
+        vals = ["1", True]
+    else:
+        vals = [NAN, "1", True]
+        if opt in INT_OPTIONS:
+            vals = [1.5, "1", True]
+        elif (rec.name, opt) in NEG_INF_OK:
+            vals += [INF]
+        elif (rec.name, opt) not in INF_OK:
+            vals += [INF, -INF]
+        if default is not None:
+            vals.append(None)
+        vals += OUT_OF_RANGE.get(("*", opt), []) if opt not in CASES[rec.name].invalid_options else []
+    vals += CASES[rec.name].invalid_options.get(opt, [])
+    seen = {repr(v) for v in vals}
+    return vals + [v for v in _beyond(rec.constraints.get(opt)) if repr(v) not in seen]
 
 
 def test_every_option_rejects_out_of_domain_values(backend):

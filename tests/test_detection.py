@@ -17,8 +17,8 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 import lossapi as la  # noqa: E402
-from lossapi._conformance import oracles_detection as od  # noqa: E402
 from lossapi._conformance.cases import CASES  # noqa: E402
+from lossapi._conformance.families import detection as od  # noqa: E402
 
 BOX_LOSSES = ("box_iou", "giou", "diou", "ciou")
 TV_LOSSES = ("giou", "diou", "ciou")
@@ -249,7 +249,7 @@ def test_torchvision_formula_batched_and_broadcast(torch):
 
 def test_ciou_gradient_holds_alpha_constant(torch, jax):
     # The gradient is the derivative of DIoU + alpha v with alpha frozen at the point
-    # (oracles_detection.ciou_frozen_alpha), which differs from the derivative of the value.
+    # (families/detection.py: ciou_frozen_alpha), which differs from the derivative of the value.
     b, t = _random_pairs(5, seed=5)
     alpha = od.ciou_alpha(b, t)
     assert np.all(alpha > 0)

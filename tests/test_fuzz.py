@@ -5,11 +5,11 @@ Hypothesis draws, per loss: an option set of the loss's conformance case, the pe
 valid domain (``CASES[name].make_inputs``) and, where drawn, a broadcast variant (a later input
 with a size-1 dimension where the first input has more). The properties:
 
-- ``test_nonnegative``: the per-element loss is >= 0 (exceptions: ``NOT_NONNEGATIVE``);
+- ``test_nonnegative``: the per-element loss is >= 0 (exceptions: ``Fuzz.not_nonnegative``);
 - ``test_zero_at_perfect_prediction``: 0 (or the stated value) at a perfect prediction built per
-  loss (``PERFECT``; exceptions: ``NO_PERFECT``);
+  loss (``Fuzz.perfect``; exceptions: ``Fuzz.no_perfect``);
 - ``test_reductions``: ``sum == sum(none)`` and ``mean`` from ``none`` by the weighted rule
-  ``sum(w*l) / sum(w)``, or the loss's own rule (``MEAN_RULE``), with and without weights;
+  ``sum(w*l) / sum(w)``, or the loss's own rule (``Fuzz.mean_rule``), with and without weights;
 - ``test_unit_weights``: all-ones ``sample_weight`` equals no weights (mean, sum, none);
 - ``test_batch_permutation``: mean and sum do not change when the leading batch axis of every
   per-sample input (and of the weights) is permuted consistently;
@@ -22,6 +22,10 @@ Profiles (``tests/conftest.py``): ``ci`` (default, derandomized, a few examples 
 every backend (JAX on one fixed shape and dtype: JAX compiles every new variant); under ``long``
 every property runs on every backend with every shape. ``LOSSAPI_FUZZ_BACKENDS=numpy,torch``
 restricts every test to the named backends.
+
+What the properties may assume of each loss is its conformance case's ``fuzz``
+(:class:`lossapi._conformance.cases.Fuzz`, in the loss's family module); the builders several
+families share are in ``lossapi._conformance.fuzz``.
 """
 
 from __future__ import annotations
@@ -32,7 +36,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import _fuzz_domains as D
 import numpy as np
 import pytest
 from _backends import BACKENDS, Backend, _import, load_backend
@@ -40,7 +43,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import lossapi as la
-from lossapi._conformance.cases import CASES, class_axis_of, loss_options
+from lossapi._conformance.cases import CASES, Fuzz, class_axis_of, loss_options
+from lossapi._conformance.fuzz import perfect_options_ok
 from lossapi.testing import TOLERANCES, assert_close
 
 RECORDS = {r.name: r for r in la.catalog()}
@@ -65,6 +69,12 @@ def _long() -> bool:
 
 
 _LOADED: dict[str, Backend | None] = {}
+
+
+def _fuzz(name: str) -> Fuzz:
+    """What the property tests may assume of loss ``name`` (nothing stated: no exceptions)."""
+    case = CASES.get(name)
+    return case.fuzz if case is not None and case.fuzz is not None else Fuzz()
 
 
 def _backend(name: str) -> Backend | None:
@@ -137,7 +147,7 @@ def samples(draw: Any, name: str, *, broadcast: bool = True, perfect: bool = Fal
     rec, case = RECORDS[name], CASES[name]
     options = list(case.options[:1] if defaults else case.options)
     if perfect:
-        options = [o for o in options if D.perfect_options_ok(name, o) is None]
+        options = [o for o in options if perfect_options_ok(case, o) is None]
     opts = draw(st.sampled_from(options))
     if shape is None:
         ndim = draw(st.integers(1, 3))
@@ -146,7 +156,7 @@ def samples(draw: Any, name: str, *, broadcast: bool = True, perfect: bool = Fal
     seed = draw(st.integers(0, 2**32 - 1))
     raw = case.make_inputs(np.random.default_rng(seed), shape, opts)
     inputs = {n: np.asarray(raw[n]) for n in rec.inputs}
-    if broadcast and len(inputs) > 1 and name not in D.NO_BROADCAST and draw(st.booleans()):
+    if broadcast and len(inputs) > 1 and _fuzz(name).no_broadcast is None and draw(st.booleans()):
         # A later floating input loses one per-element dimension to size 1 (keeps its first
         # slice). Integer class labels are not broadcast: they must have exactly the "none"
         # shape (as in torch; lossapi raises ShapeMismatchError otherwise).
@@ -214,7 +224,7 @@ def _class_last(t: np.ndarray, options: Mapping[str, Any]) -> np.ndarray:
 
 def expected_reductions(s: Sample, none: np.ndarray, sw: np.ndarray | None) -> tuple[float, float, float]:
     """(sum, mean, scale) that ``"sum"`` and ``"mean"`` must give, from the ``"none"`` result
-    (which already holds every weight) by the loss's rule (``_fuzz_domains.MEAN_RULE``)."""
+    (which already holds every weight) by the loss's rule (its ``Fuzz.mean_rule``)."""
     w = np.broadcast_to(np.ones(()) if sw is None else sw, none.shape).astype(np.float64)
     total = float(np.sum(none))
     scale = float(np.sum(np.abs(none)))
@@ -234,7 +244,7 @@ def expected_reductions(s: Sample, none: np.ndarray, sw: np.ndarray | None) -> t
         mean = sum(div(float(np.sum(np.where(conf == c, none, 0.0))), float(np.sum(np.where(conf == c, w, 0.0))))
                    for c in (0.0, 1.0))
         return total, mean, scale
-    extra = D.MEAN_WEIGHT.get(s.name)
+    extra = _fuzz(s.name).mean_weight
     den_w = w if extra is None else w * np.broadcast_to(extra(s.inputs, s.options), none.shape)
     den = float(np.sum(den_w))
     return total, div(total, den), div(scale, den) if den else scale
@@ -243,19 +253,24 @@ def expected_reductions(s: Sample, none: np.ndarray, sw: np.ndarray | None) -> t
 # -- the properties ---------------------------------------------------------------------------
 
 
-NONNEG = [n for n in NAMES if n not in D.NOT_NONNEGATIVE]
-ZERO = [n for n in NAMES if n not in D.NO_PERFECT]
-PERMUTABLE = [n for n in NAMES if n not in D.NOT_PERMUTABLE]
+NONNEG = [n for n in NAMES if _fuzz(n).not_nonnegative is None]
+ZERO = [n for n in NAMES if _fuzz(n).no_perfect is None]
+PERMUTABLE = [n for n in NAMES if _fuzz(n).not_permutable is None]
 
 
 def test_tables_cover_the_catalog() -> None:
-    """Every catalog loss is in each table exactly once (rule or exception); no stale names."""
+    """Every catalog loss says, for every property, whether it holds or why not (its case's
+    ``fuzz``): a perfect prediction or why there is none, exactly one of them; no stale names."""
     names = set(NAMES)
-    assert set(D.PERFECT) | set(D.NO_PERFECT) == names
-    assert not set(D.PERFECT) & set(D.NO_PERFECT)
-    for table in (D.NOT_NONNEGATIVE, D.MEAN_WEIGHT, D.MEAN_RULE, D.NOT_PERMUTABLE, D.NO_BROADCAST):
-        assert set(table) <= names, sorted(set(table) - names)
-    assert set(D.MEAN_WEIGHT) <= set(D.MEAN_RULE)
+    stated = {n for n, c in CASES.items() if c.fuzz is not None}
+    assert stated == names, (sorted(names - stated), sorted(stated - names))
+    perfect = {n for n in stated if CASES[n].fuzz.perfect is not None}
+    no_perfect = {n for n in stated if CASES[n].fuzz.no_perfect is not None}
+    assert perfect | no_perfect == names
+    assert not perfect & no_perfect
+    mean_weight = {n for n in stated if CASES[n].fuzz.mean_weight is not None}
+    mean_rule = {n for n in stated if CASES[n].fuzz.mean_rule is not None}
+    assert mean_weight <= mean_rule
 
 
 @pytest.mark.parametrize("name", NONNEG)
@@ -274,7 +289,7 @@ def test_nonnegative(name: str, data: Any) -> None:
 @given(data=st.data())
 def test_zero_at_perfect_prediction(name: str, data: Any) -> None:
     s = data.draw(samples(name, broadcast=False, perfect=True), label="sample")
-    built = D.PERFECT[name](dict(s.inputs), s.options)
+    built = _fuzz(name).perfect(dict(s.inputs), s.options)
     inputs, expected = built if isinstance(built, tuple) else (built, 0.0)
     inputs = {k: _round(np.asarray(v), s.dtype) for k, v in inputs.items()}
     rtol, atol = _tol(s)
@@ -300,7 +315,7 @@ def test_reductions(name: str, data: Any) -> None:
         assert_close(got_sum, np.float64(want_sum), rtol=rtol, atol=atol + rtol * float(np.sum(np.abs(none))),
                      err_msg=_ctx(s, bk, f"sum != sum(none) [weights {None if sw is None else sw.shape}]"))
         assert_close(got_mean, np.float64(want_mean), rtol=rtol, atol=atol + rtol * scale,
-                     err_msg=_ctx(s, bk, f"mean != rule(none) [{D.MEAN_RULE.get(name, 'sum(w*l)/sum(w)')}; "
+                     err_msg=_ctx(s, bk, f"mean != rule(none) [{_fuzz(name).mean_rule or 'sum(w*l)/sum(w)'}; "
                                          f"weights {None if sw is None else sw.shape}]"))
 
 

@@ -14,7 +14,7 @@ import pytest
 
 import lossapi as la
 from lossapi import InvalidDTypeError, InvalidOptionError, ShapeMismatchError
-from lossapi._conformance.oracles_generative import reduce_discriminator
+from lossapi._conformance.families.generative import reduce_discriminator
 
 L2 = math.log(2.0)
 KINDS = ("non_saturating", "least_squares", "hinge", "wasserstein")

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import lossapi as la
-from lossapi._conformance import oracles_ranking as orank
+from lossapi._conformance.families import ranking as orank
 from lossapi.losses import ranking as ranking_module
 
 

@@ -344,7 +344,7 @@ def test_general_robust_gradients_wrt_alpha_and_scale(lib, alpha, torch, jax):
     """Learned alpha and scale (0-d arrays): gradients w.r.t. pred, alpha and scale are finite and
     equal finite differences of the definition (at alpha = 0 the derivative of the limit; at
     alpha = 2, where d/dalpha is unbounded, the exact L2 branch's 0; at -inf, 0)."""
-    from lossapi._conformance import oracles
+    from lossapi._conformance.families import regression as oracles
 
     e = np.array([0.0, 0.4, -1.3, 2.5])
     c = 0.8
@@ -382,7 +382,7 @@ def test_general_robust_gradients_wrt_alpha_and_scale(lib, alpha, torch, jax):
 
 def test_general_robust_alpha_derivative_at_0_matches_its_neighbours():
     """The closed form used above is itself the slope of the definition around 0."""
-    from lossapi._conformance import oracles
+    from lossapi._conformance.families import regression as oracles
 
     e = np.array([0.4, -1.3, 2.5])
     slope = (oracles.general_robust(e, 0 * e, alpha=1e-4) - oracles.general_robust(e, 0 * e, alpha=-1e-4)) / 2e-4

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 import lossapi as la
-from lossapi._conformance import oracles_segmentation as oracles
+from lossapi._conformance.families import segmentation as oracles
 from lossapi.losses import segmentation as segmentation_module
 
 # One sample, three pixels, two classes; and a second sample for per-sample / pooled checks.

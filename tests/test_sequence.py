@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import lossapi as la
-from lossapi._conformance import oracles_sequence as O
+from lossapi._conformance.families import sequence as O
 
 
 def _run(backend, *arrays, **kw):

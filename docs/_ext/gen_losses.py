@@ -15,9 +15,7 @@ Nothing here is written by hand per loss: a new catalog entry gets its page on t
 
 from __future__ import annotations
 
-import importlib
 import inspect
-import pkgutil
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -113,15 +111,14 @@ def _table(header: Iterable[str], rows: Iterable[Iterable[str]]) -> list[str]:
 
 
 def _case_modules() -> dict[str, str]:
-    """Loss name -> the ``cases_<family>.py`` file that holds its conformance case."""
-    pkg = importlib.import_module("lossapi._conformance")
-    importlib.import_module("lossapi._conformance.cases")  # collects every cases_* module first (no import cycle)
+    """Loss name -> the family module (``lossapi/_conformance/families/<family>.py``) that holds its
+    conformance case, with its oracle and counterparts."""
+    from lossapi._conformance.cases import family_modules
+
     out: dict[str, str] = {}
-    for info in pkgutil.iter_modules(pkg.__path__):
-        if info.name.startswith("cases_"):
-            mod = importlib.import_module(f"lossapi._conformance.{info.name}")
-            for name in getattr(mod, "FAMILY_CASES", {}):
-                out[name] = f"lossapi/_conformance/{info.name}.py"
+    for mod in family_modules():
+        for name in mod.CASES:
+            out[name] = mod.__name__.replace(".", "/") + ".py"
     return out
 
 
@@ -179,7 +176,7 @@ def _loss_page(rec: LossRecord, curve: plotting.Curve, case_file: str | None) ->
               f"gradient d loss / d x by {method}. Reproduce with `lossapi plot {rec.name}` or "
               f"`lossapi.plotting.plot_loss(\"{rec.name}\")`.", ""]
     lines += ["## Conformance", ""]
-    where = f" (case in `{case_file}`)" if case_file else ""
+    where = f" (oracle and case in `{case_file}`)" if case_file else ""
     lines += [f"Conformance: tested against the float64 oracle written from the formula{where}, on every "
               "installed backend (NumPy, array-api-strict, PyTorch, JAX, Dask; CuPy with a GPU) in float32 and "
               "float64, for every reduction, with weights and masks and at edge points; gradients by torch "

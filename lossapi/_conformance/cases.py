@@ -2,7 +2,7 @@
 
 A :class:`Case` says how to draw valid inputs for a loss, which option sets to try, which
 inputs are differentiable, which edge points (kinks, zeros, extremes) to visit, and names the
-independent float64 oracle (``oracles.py``) that gives the expected per-element loss.
+independent float64 oracle (in the family's module) that gives the expected per-element loss.
 
 Every catalog loss must have exactly one case: ``tests/test_catalog.py`` enforces it.
 
@@ -15,21 +15,43 @@ Option keys starting with ``_`` are *case-only* options: they steer ``make_input
 ``{"_target": "probs"}`` to draw class probabilities instead of labels) and are removed by
 :func:`loss_options` before the loss, the oracle or a counterpart sees the options.
 
-Each family's cases live in ``cases_<family>.py``, which defines ``FAMILY_CASES``; they are
-collected into ``CASES`` at import.
+A case also carries what the other per-loss tests need: the loss's plot sweep (``sweep``, a
+:class:`~lossapi._conformance.sweeps.Sweep` drawn by ``lossapi.plotting``), what the property-based
+tests may assume of it (``fuzz``, a :class:`Fuzz`) and option values outside its documented
+domain (``invalid_options``, checked by ``tests/test_bad_input.py``).
+
+Each family's cases live in its module of ``lossapi/_conformance/families/`` (one per module of
+``lossapi/losses/``, next to the family's oracles and native counterparts), which defines
+``CASES``; they are collected into this module's ``CASES`` on first use.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-__all__ = ["CASES", "Case", "Edge", "class_axis_of", "expand_mask", "loss_options", "poison", "reference_reduce", "with_class_axis"]
+if TYPE_CHECKING:
+    from .sweeps import Sweep
+
+__all__ = [
+    "CASES",
+    "Case",
+    "Edge",
+    "Fuzz",
+    "class_axis_of",
+    "expand_mask",
+    "loss_options",
+    "poison",
+    "reference_reduce",
+    "with_class_axis",
+]
 
 Inputs = dict[str, np.ndarray]
+#: ``build(inputs, options) -> perfect inputs``, or ``(perfect inputs, expected "none" value)``.
+Builder = Callable[[Inputs, Mapping[str, Any]], "Inputs | tuple[Inputs, Any]"]
 
 
 @dataclass(frozen=True)
@@ -45,6 +67,58 @@ class Edge:
     inputs: Mapping[str, Any]
     options: Mapping[str, Any] = field(default_factory=dict)
     kink: bool = False
+
+
+@dataclass(frozen=True)
+class Fuzz:
+    """What the property-based tests (``tests/test_fuzz.py``) may assume of one loss.
+
+    For every property the loss either has it (the default) or says why not, so a new loss
+    states each one (``test_tables_cover_the_catalog``). The builders it uses (and the ones
+    several families share, in ``lossapi._conformance.fuzz``) are NumPy float64 written from the
+    loss definitions (API.md), never lossapi.
+
+    Attributes
+    ----------
+    perfect : callable, optional
+        ``perfect(inputs, options)``: valid inputs turned into a perfect prediction, where the
+        per-element loss is 0; or ``(perfect inputs, expected "none" value)`` when it is a known
+        value instead. Exactly one of ``perfect`` and ``no_perfect`` is set.
+    no_perfect : str, optional
+        Why no input gives the loss's zero (or a known value) at a "perfect prediction".
+    no_perfect_options : callable, optional
+        ``no_perfect_options(options) -> reason or None``: option sets of the case without a
+        perfect prediction (label smoothing never has one, for every loss).
+    not_nonnegative : str, optional
+        Why the per-element loss can be negative on valid inputs (None: it is >= 0).
+    mean_rule : str, optional
+        How ``reduction="mean"`` follows from ``"none"`` (and ``"sum"``) when it is not the plain
+        weighted rule ``sum(w * l) / sum(w)`` (documented in API.md / the loss docstrings);
+        ``test_fuzz.py::expected_reductions`` checks it. Every other loss follows the plain rule
+        over its "none" entries, including the region losses (dice, jaccard, tversky, lovasz,
+        soft_f1, cohen_kappa, matthews, ...), whose "none" holds one value per sample
+        (``per_sample=True``) or one pooled 0-d value. In every case ``sum == sum(none)``.
+    mean_weight : callable, optional
+        ``mean_weight(inputs, options)``: the per-element weight multiplying ``sample_weight`` in
+        the denominator of "mean": ``mean = sum(none) / sum(sample_weight * weight)`` ("none"
+        already holds the weights). Only with a ``mean_rule``.
+    not_permutable : str, optional
+        Why permuting the leading batch axis (consistently in every per-sample input) may change
+        "mean"/"sum" (None: every catalog loss treats its batch entries as exchangeable; ntxent
+        pairs rows by *labels*, not by position; the segmentation and ranking losses reduce over
+        the other axes first).
+    no_broadcast : str, optional
+        Why the second input cannot be given with a size-1 (broadcast) batch dimension.
+    """
+
+    perfect: Builder | None = None
+    no_perfect: str | None = None
+    no_perfect_options: Callable[[Mapping[str, Any]], str | None] | None = None
+    not_nonnegative: str | None = None
+    mean_rule: str | None = None
+    mean_weight: Callable[[Inputs, Mapping[str, Any]], np.ndarray] | None = None
+    not_permutable: str | None = None
+    no_broadcast: str | None = None
 
 
 @dataclass(frozen=True)
@@ -77,6 +151,18 @@ class Case:
         log-likelihood, a squared log-ratio), so low-precision rounding error scales with the
         typical loss, not with each entry: value checks then add ``rtol * typical |loss|`` to
         the absolute tolerance.
+    sweep : Sweep, optional
+        The 1-D sweep ``lossapi.plotting`` draws the loss and its gradient along (a loss without
+        one cannot be plotted: ``tests/test_plotting.py`` fails).
+    fuzz : Fuzz, optional
+        What the property-based tests may assume of the loss (``tests/test_fuzz.py`` requires one
+        for every catalog loss).
+    invalid_options : mapping, optional
+        ``{option: [values]}``: values outside the option's documented domain, which the loss must
+        reject with ``InvalidOptionError`` (``tests/test_bad_input.py``), beyond the generic ones
+        (NaN, inf, strings, ...) and those derived from the option's declared constraint. An
+        option listed here replaces the test's generic out-of-range values of that option name
+        (``[]``: none, e.g. a margin that may be negative).
     """
 
     name: str
@@ -88,6 +174,9 @@ class Case:
     reduce_oracle: Callable[..., Any] | None = None
     rtol: Mapping[str, float] = field(default_factory=dict)
     cancels: bool = False
+    sweep: Sweep | None = None
+    fuzz: Fuzz | None = None
+    invalid_options: Mapping[str, Sequence[Any]] = field(default_factory=dict)
 
 
 def reference_reduce(
@@ -174,18 +263,26 @@ def poison(inputs: Mapping[str, np.ndarray], where: np.ndarray, options: Mapping
     return out
 
 
-#: name -> Case, collected from every ``cases_<family>`` module's ``FAMILY_CASES``.
-CASES: dict[str, Case] = {}
+#: name -> Case, collected from every family module's ``CASES`` (``lossapi/_conformance/families/``)
+#: on first use: a family module imports this one, so collecting at import would re-enter it.
+CASES: dict[str, Case]
 
 
-def _collect() -> None:
+def family_modules() -> list[Any]:
+    """The conformance family modules (``lossapi._conformance.families.*``), imported, by name."""
     import importlib
     import pkgutil
 
-    pkg = importlib.import_module(__package__)
-    for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: i.name):
-        if info.name.startswith("cases_"):
-            CASES.update(importlib.import_module(f"{__package__}.{info.name}").FAMILY_CASES)
+    pkg = importlib.import_module(f"{__package__}.families")
+    return [importlib.import_module(f"{pkg.__name__}.{info.name}")
+            for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: i.name)]
 
 
-_collect()
+def __getattr__(name: str) -> Any:
+    if name == "CASES":
+        cases: dict[str, Case] = {}
+        for mod in family_modules():
+            cases.update(mod.CASES)
+        globals()["CASES"] = cases  # later lookups find the module attribute
+        return cases
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -11,14 +11,13 @@ The reference is always the independent float64 oracle of the loss's
 two one-sided differences, and torch and JAX must agree to 1e-12 (both follow the
 minimum-norm-subgradient convention documented in ``lossapi/_ops.py``).
 
-Helpers shared with :mod:`~lossapi._conformance.transform_checks` (case lookup, input
-construction, oracle reduction, error measure) live here too.
+Helpers shared with :mod:`~lossapi._conformance.transform_checks` (input construction, oracle
+reduction, error measure) live here too; the case lookup and the checks' common preamble are in
+:mod:`~lossapi._conformance.setup`.
 """
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 import traceback
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
@@ -26,8 +25,9 @@ from typing import Any
 import numpy as np
 
 from .backends import BACKENDS, Backend
-from .cases import CASES, Case, Edge, expand_mask, loss_options, poison, reference_reduce
+from .cases import Case, Edge, expand_mask, loss_options, poison, reference_reduce
 from .result import CheckResult
+from .setup import Start, failed, get_case, get_record, load_cases, skip_reason, skipped, start
 
 __all__ = [
     "DIFF_BACKENDS",
@@ -65,28 +65,10 @@ _HESS_RTOL = 1e-4  # second-order differences are noisy: loose
 # -- case / input plumbing ------------------------------------------------------------------------
 
 
-def load_cases() -> dict[str, Case]:
-    """Import every ``cases_*`` module of this package (they fill ``CASES``) and return it."""
-    pkg = importlib.import_module(__package__)
-    for info in pkgutil.iter_modules(pkg.__path__):
-        if info.name.startswith("cases_"):
-            importlib.import_module(f"{__package__}.{info.name}")
-    return CASES
-
-
-def get_case(name: str) -> Case:
-    """The conformance case of loss ``name``; ``KeyError`` with a clear message if none."""
-    cases = load_cases()
-    if name not in cases:
-        raise KeyError(f"loss {name!r} has no conformance case in lossapi._conformance.CASES")
-    return cases[name]
-
-
-def get_record(name: str) -> Any:
-    """The catalog record of ``name``."""
-    from .._catalog import lookup
-
-    return lookup(name)
+def _start(name: str, backends: str | tuple[str, ...], check: str, **kw: Any) -> Start | list[CheckResult]:
+    """The checks' preamble (:func:`~lossapi._conformance.setup.start`) on differentiating
+    backends, with this module's lookups (which tests may replace)."""
+    return start(name, backends, check, differentiable=True, case_of=get_case, record_of=get_record, **kw)
 
 
 def draw_inputs(case: Case, rng: np.random.Generator, shape: tuple[int, ...], options: Mapping[str, Any]) -> dict[str, np.ndarray]:
@@ -179,20 +161,7 @@ def rel_err(got: Any, want: Any, floor: float = 1e-12) -> float:
 
 def _fail(name: str, backend: str, check: str, exc: BaseException) -> CheckResult:
     tb = traceback.format_exception_only(type(exc), exc)[-1].strip()
-    return CheckResult(name, backend, check, False, float("inf"), f"raised {tb}")
-
-
-def _skip_reason(backend: str) -> str | None:
-    b = BACKENDS[backend]
-    if not b.differentiable:
-        return f"{backend} has no automatic differentiation"
-    if not b.available():
-        return b.unavailable_reason()
-    return None
-
-
-def _skipped(name: str, backend: str, check: str, reason: str) -> CheckResult:
-    return CheckResult(name, backend, check, True, float("nan"), reason, skipped=True)
+    return failed(name, backend, check, f"raised {tb}")
 
 
 def _none_shape(case: Case, inputs: Mapping[str, np.ndarray], options: Mapping[str, Any]) -> tuple[int, ...]:
@@ -373,7 +342,7 @@ def _bce_saturated(inputs: Mapping[str, np.ndarray], options: Mapping[str, Any])
 
 
 def _ciou_alpha_frozen(inputs: Mapping[str, np.ndarray], options: Mapping[str, Any]) -> dict[str, np.ndarray]:
-    from .oracles_detection import ciou_aspect_entries
+    from .families.detection import ciou_aspect_entries
 
     return ciou_aspect_entries(inputs, options)
 
@@ -444,13 +413,9 @@ def check_gradients(name: str, backend: str, *, quick: bool = False, seed: int =
         ``detail``.
     """
     check = "gradients"
-    if (reason := _skip_reason(backend)) is not None:
-        return [_skipped(name, backend, check, reason)]
-    try:
-        case, record = get_case(name), get_record(name)
-    except KeyError as e:
-        return [CheckResult(name, backend, check, False, float("inf"), str(e))]
-    b = BACKENDS[backend]
+    if isinstance(s := _start(name, backend, check), list):
+        return s
+    case, record, b = s.case, s.record, s.backend
     rng = np.random.default_rng(seed)
     worst, problems = 0.0, []
     for label, inputs, options, reduction, sw in _configs(case, rng, quick):
@@ -489,13 +454,9 @@ def check_gradient_agreement(name: str, *, quick: bool = False, seed: int = 0) -
         ``detail``.
     """
     check, bname = "gradients:torch-vs-jax", "torch+jax"
-    for bk in DIFF_BACKENDS:
-        if (reason := _skip_reason(bk)) is not None:
-            return [_skipped(name, bname, check, reason)]
-    try:
-        case, record = get_case(name), get_record(name)
-    except KeyError as e:
-        return [CheckResult(name, bname, check, False, float("inf"), str(e))]
+    if isinstance(s := _start(name, DIFF_BACKENDS, check, label=bname), list):
+        return s
+    case, record = s.case, s.record
     rng = np.random.default_rng(seed)
     points: list[tuple[str, dict[str, np.ndarray], Mapping[str, Any], str, np.ndarray | None, float]] = [
         (*c, _XB_RTOL) for c in _configs(case, rng, quick)
@@ -552,15 +513,11 @@ def check_edge_gradients(name: str, backend: str, *, quick: bool = False) -> lis
         ``detail``.
     """
     check = "gradients:edges"
-    if (reason := _skip_reason(backend)) is not None:
-        return [_skipped(name, backend, check, reason)]
-    try:
-        case, record = get_case(name), get_record(name)
-    except KeyError as e:
-        return [CheckResult(name, backend, check, False, float("inf"), str(e))]
+    if isinstance(s := _start(name, backend, check), list):
+        return s
+    case, record, b = s.case, s.record, s.backend
     if not case.edges:
-        return [CheckResult(name, backend, check, False, float("inf"), "the case defines no edge points")]
-    b = BACKENDS[backend]
+        return [failed(name, backend, check, "the case defines no edge points")]
     worst, problems = 0.0, []
     for edge in case.edges:
         inputs = edge_inputs(edge)
@@ -634,13 +591,9 @@ def check_masked_gradients(name: str, backend: str, *, seed: int = 0) -> list[Ch
         ``detail``.
     """
     check = "gradients:where"
-    if (reason := _skip_reason(backend)) is not None:
-        return [_skipped(name, backend, check, reason)]
-    try:
-        case, record = get_case(name), get_record(name)
-    except KeyError as e:
-        return [CheckResult(name, backend, check, False, float("inf"), str(e))]
-    b = BACKENDS[backend]
+    if isinstance(s := _start(name, backend, check), list):
+        return s
+    case, record, b = s.case, s.record, s.backend
     rng = np.random.default_rng(seed)
     options = case.options[0]
     clean = draw_inputs(case, rng, GRAD_SHAPE, options)
@@ -703,13 +656,9 @@ def check_zero_weight_gradients(name: str, backend: str, *, seed: int = 0) -> li
         ``detail``.
     """
     check = "gradients:zero-weight"
-    if (reason := _skip_reason(backend)) is not None:
-        return [_skipped(name, backend, check, reason)]
-    try:
-        case, record = get_case(name), get_record(name)
-    except KeyError as e:
-        return [CheckResult(name, backend, check, False, float("inf"), str(e))]
-    b = BACKENDS[backend]
+    if isinstance(s := _start(name, backend, check), list):
+        return s
+    case, record, b = s.case, s.record, s.backend
     rng = np.random.default_rng(seed)
     options = case.options[0]
     inputs = draw_inputs(case, rng, GRAD_SHAPE, options)
@@ -808,18 +757,14 @@ def check_second_derivatives(name: str, backend: str, *, quick: bool = False, se
         ``detail``.
     """
     check = "second-derivatives"
-    if (reason := _skip_reason(backend)) is not None:
-        return [_skipped(name, backend, check, reason)]
-    try:
-        case, record = get_case(name), get_record(name)
-    except KeyError as e:
-        return [CheckResult(name, backend, check, False, float("inf"), str(e))]
+    if isinstance(s := _start(name, backend, check), list):
+        return s
+    case, record, b = s.case, s.record, s.backend
     if not record.smooth:
-        return [_skipped(name, backend, check, "the loss is not smooth (catalog smooth=False)")]
+        return [skipped(name, backend, check, "the loss is not smooth (catalog smooth=False)")]
     if record.has_axis or case.reduce_oracle is not None:
-        return [_skipped(name, backend, check, "only elementwise losses have a diagonal Hessian")]
-    b = BACKENDS[backend]
-    others = [BACKENDS[o] for o in DIFF_BACKENDS if o != backend and _skip_reason(o) is None]
+        return [skipped(name, backend, check, "only elementwise losses have a diagonal Hessian")]
+    others = [BACKENDS[o] for o in DIFF_BACKENDS if o != backend and skip_reason(o, differentiable=True) is None]
     rng = np.random.default_rng(seed)
     worst, problems = 0.0, []
     names = list(record.inputs)

@@ -22,6 +22,7 @@ import numpy as np
 
 from .backends import BACKENDS, Backend, available_backends
 from .result import CheckResult
+from .setup import failed, skipped
 
 __all__ = ["SummaryRow", "run_matrix", "summarize"]
 
@@ -78,8 +79,7 @@ def _select_backends(backends: Iterable[str | Backend] | None) -> list[Backend]:
 
 
 def _missing_case(name: str, backend: str) -> CheckResult:
-    return CheckResult(name, backend, "case", False, float("inf"),
-                       f"loss {name!r} has no conformance case (lossapi._conformance.CASES)")
+    return failed(name, backend, "case", f"loss {name!r} has no conformance case (lossapi._conformance.CASES)")
 
 
 def _value_cell(case: Any, backend: Backend, quick: bool, rng: np.random.Generator) -> list[CheckResult]:
@@ -181,7 +181,8 @@ def run_matrix(
         Every check; a loss without a conformance case gives a failing ``"case"`` result.
     """
     from .._catalog import lookup  # noqa: PLC0415
-    from .grad_checks import check_gradient_agreement, load_cases  # noqa: PLC0415
+    from .grad_checks import check_gradient_agreement  # noqa: PLC0415
+    from .setup import load_cases  # noqa: PLC0415
 
     names = _loss_names(losses)
     bks = _select_backends(backends)
@@ -196,8 +197,7 @@ def run_matrix(
         for b in bks:
             label = f"{name} on {b.name}"
             if not b.available():
-                results.append(CheckResult(name, b.name, "backend", True, float("nan"), b.unavailable_reason(),
-                                           skipped=True))
+                results.append(skipped(name, b.name, "backend", b.unavailable_reason()))
             elif case is None:
                 results.append(_missing_case(name, b.name))
             else:
@@ -214,8 +214,7 @@ def run_matrix(
                     try:
                         cell += fn(*args)
                     except Exception as e:  # noqa: BLE001 - one broken check must not stop the matrix
-                        cell.append(CheckResult(name, b.name, "internal", False, float("inf"),
-                                                f"check machinery raised {type(e).__name__}: {e}"))
+                        cell.append(failed(name, b.name, "internal", f"check machinery raised {type(e).__name__}: {e}"))
                 if b.name == "numpy":  # counterparts compare lossapi-on-NumPy with each library
                     cell += _counterpart_cell(case, record, quick)
                 results += cell

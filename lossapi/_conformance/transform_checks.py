@@ -36,6 +36,7 @@ from .grad_checks import (
     to_backend,
 )
 from .result import CheckResult
+from .setup import Start, failed, skipped, start
 
 __all__ = [
     "check_dask_lazy",
@@ -62,20 +63,10 @@ def native_modes(name: str, backend: str = "torch") -> tuple[bool, ...]:
     return (True, False) if backend in native_backends(name) else (True,)
 
 
-def _unavailable(name: str, backend: str, check: str) -> list[CheckResult] | None:
-    b = BACKENDS[backend]
-    if not b.available():
-        return [CheckResult(name, backend, check, True, float("nan"), b.unavailable_reason(), skipped=True)]
-    return None
-
-
-def _setup(name: str, backend: str, check: str) -> tuple[Any, Any] | list[CheckResult]:
-    if (skip := _unavailable(name, backend, check)) is not None:
-        return skip
-    try:
-        return get_case(name), get_record(name)
-    except KeyError as e:
-        return [CheckResult(name, backend, check, False, float("inf"), str(e))]
+def _start(name: str, backend: str, check: str) -> Start | list[CheckResult]:
+    """The checks' preamble (:func:`~lossapi._conformance.setup.start`) with this module's lookups
+    (which tests may replace)."""
+    return start(name, backend, check, case_of=get_case, record_of=get_record)
 
 
 def _result(name: str, backend: str, check: str, problems: list[str], worst: float) -> list[CheckResult]:
@@ -120,13 +111,11 @@ def check_jax_transforms(name: str, *, quick: bool = False, seed: int = 0) -> li
         Skipped results (with the reason) when the backend is missing.
     """
     out: list[CheckResult] = []
-    setup = _setup(name, "jax", "jax transforms")
-    if isinstance(setup, list):
-        return setup
-    case, record = setup
+    if isinstance(s := _start(name, "jax", "jax transforms"), list):
+        return s
+    case, record, b = s.case, s.record, s.backend
     import jax  # noqa: PLC0415
 
-    b = BACKENDS["jax"]
     rng = np.random.default_rng(seed)
     options_sets = case.options[:1] if quick else case.options
     names = list(record.inputs)
@@ -261,13 +250,11 @@ def check_torch_compile(name: str, *, native: bool = True, seed: int = 0) -> lis
     from .. import _native  # noqa: PLC0415
 
     check = f"torch.compile[{compile_backend()}{'' if native else ',generic'}]"
-    setup = _setup(name, "torch", check)
-    if isinstance(setup, list):
-        return setup
-    case, record = setup
+    if isinstance(s := _start(name, "torch", check), list):
+        return s
+    case, record, b = s.case, s.record, s.backend
     import torch  # noqa: PLC0415
 
-    b = BACKENDS["torch"]
     rng = np.random.default_rng(seed)
     options = case.options[0]
     raw = draw_inputs(case, rng, _SHAPE, options)
@@ -329,13 +316,11 @@ def check_torch_func(name: str, *, native: bool = True, quick: bool = False, see
     from .. import _native  # noqa: PLC0415
 
     tag = "" if native else "[generic]"
-    setup = _setup(name, "torch", "torch.func.grad" + tag)
-    if isinstance(setup, list):
-        return setup
-    case, record = setup
+    if isinstance(s := _start(name, "torch", "torch.func.grad" + tag), list):
+        return s
+    case, record, b = s.case, s.record, s.backend
     import torch  # noqa: PLC0415
 
-    b = BACKENDS["torch"]
     rng = np.random.default_rng(seed)
     names = list(record.inputs)
     argnums = tuple(names.index(n) for n in case.differentiable)
@@ -404,13 +389,11 @@ def check_namespace(name: str, backend: str, *, seed: int = 0) -> list[CheckResu
         Skipped results (with the reason) when the backend is missing.
     """
     check = "placement:namespace"
-    setup = _setup(name, backend, check)
-    if isinstance(setup, list):
-        return setup
-    case, record = setup
+    if isinstance(s := _start(name, backend, check), list):
+        return s
+    case, record, b = s.case, s.record, s.backend
     import array_api_compat  # noqa: PLC0415
 
-    b = BACKENDS[backend]
     options = case.options[0]
     x = to_backend(b, draw_inputs(case, np.random.default_rng(seed), _SHAPE, options), "float64")
     want = array_api_compat.array_namespace(*[v for v in x.values()])
@@ -455,18 +438,17 @@ def check_dtypes(name: str, backend: str, dtypes: tuple[str, ...] | None = None,
     b = BACKENDS[backend]
     for dt in dtypes or b.dtypes:
         check = f"placement:dtype[{dt}]"
-        setup = _setup(name, backend, check)
-        if isinstance(setup, list):
-            out += setup
+        if isinstance(s := _start(name, backend, check), list):
+            out += s
             continue
-        case, record = setup
+        case, record = s.case, s.record
         options = case.options[0]
         raw = draw_inputs(case, np.random.default_rng(seed), _SHAPE, options)
         problems, worst = [], 0.0
         try:
             x = to_backend(b, raw, dt)
         except Exception as e:  # noqa: BLE001 - e.g. a dtype this build lacks
-            out.append(CheckResult(name, backend, check, True, float("nan"), f"cannot create {dt}: {e}", skipped=True))
+            out.append(skipped(name, backend, check, f"cannot create {dt}: {e}"))
             continue
         # The inputs as the loss sees them (rounded to dt), back in float64, for the oracle.
         seen = {k: (b.to_numpy(v) if is_float(raw[k]) else raw[k]) for k, v in x.items()}
@@ -511,15 +493,12 @@ def check_device(name: str, backend: str, device: Any = None, *, seed: int = 0) 
         Skipped results (with the reason) when the backend is missing.
     """
     check = "placement:device"
-    setup = _setup(name, backend, check)
-    if isinstance(setup, list):
-        return setup
-    case, record = setup
-    b = BACKENDS[backend]
+    if isinstance(s := _start(name, backend, check), list):
+        return s
+    case, record, b = s.case, s.record, s.backend
     device = device if device is not None else b.alternate_device()
     if device is None:
-        return [CheckResult(name, backend, check, True, float("nan"), f"{backend} has no second device here",
-                            skipped=True)]
+        return [skipped(name, backend, check, f"{backend} has no second device here")]
     options = case.options[0]
     raw = draw_inputs(case, np.random.default_rng(seed), _SHAPE, options)
     problems = []
@@ -527,7 +506,7 @@ def check_device(name: str, backend: str, device: Any = None, *, seed: int = 0) 
         x = to_backend(b, raw, "float32", device=device)
         sw = b.asarray(np.full(oracle_none(case, raw, options).shape, 0.5), "float32", device=device)
     except Exception as e:  # noqa: BLE001
-        return [CheckResult(name, backend, check, False, float("inf"), f"could not create inputs: {e}")]
+        return [failed(name, backend, check, f"could not create inputs: {e}")]
     worst = 0.0
     for reduction in ("mean", "sum", "none"):
         for w in (None, sw):
@@ -573,14 +552,13 @@ def check_dask_lazy(name: str, *, seed: int = 0) -> list[CheckResult]:
         Skipped results (with the reason) when the backend is missing.
     """
     check = "placement:dask-lazy"
-    setup = _setup(name, "dask", check)
-    if isinstance(setup, list):
-        return setup
-    case, record = setup
+    if isinstance(s := _start(name, "dask", check), list):
+        return s
+    case, record, b = s.case, s.record, s.backend
     import dask  # noqa: PLC0415
     import dask.array as da  # noqa: PLC0415
 
-    b, npb = BACKENDS["dask"], BACKENDS["numpy"]
+    npb = BACKENDS["numpy"]
     options = case.options[0]
     rng = np.random.default_rng(seed)
     raw = draw_inputs(case, rng, (4, 6), options)
@@ -646,12 +624,10 @@ def check_native(name: str, backend: str = "torch", *, seed: int = 0) -> list[Ch
 
     check = "native-vs-generic"
     if backend not in _native.native_backends(name):
-        return [CheckResult(name, backend, check, True, float("nan"), f"no {backend} fast path", skipped=True)]
-    setup = _setup(name, backend, check)
-    if isinstance(setup, list):
-        return setup
-    case, record = setup
-    b = BACKENDS[backend]
+        return [skipped(name, backend, check, f"no {backend} fast path")]
+    if isinstance(s := _start(name, backend, check), list):
+        return s
+    case, record, b = s.case, s.record, s.backend
     rng = np.random.default_rng(seed)
     problems, worst, engaged = [], 0.0, False
     fast = _native._FAST[(name, backend)]

@@ -19,6 +19,7 @@ import numpy as np
 from .backends import Backend
 from .cases import Case, loss_options, poison, reference_reduce
 from .result import CheckResult
+from .setup import get_record, skipped
 
 __all__ = [
     "RTOL",
@@ -228,7 +229,7 @@ def check_values(
     label = f"values[{dtype},{reduction},{weighting},{shape},{dict(options)}]"
     res: _Id = {"loss": case.name, "backend": backend.name, "check": label}
     if dtype not in backend.dtypes:
-        return CheckResult(**res, ok=True, skipped=True, detail=f"{backend.name} has no {dtype}")
+        return skipped(**res, reason=f"{backend.name} has no {dtype}")
     full, _ = _shapes(shape, 0)
     raw = case.make_inputs(rng, full, options)
     _, per = _shapes(shape, len(raw))
@@ -301,13 +302,13 @@ def check_edges(case: Case, backend: Backend, dtype: str) -> list[CheckResult]:
     for edge in case.edges:
         res: _Id = {"loss": case.name, "backend": backend.name, "check": f"edge:{edge.label}[{dtype}]"}
         if dtype not in backend.dtypes:
-            out.append(CheckResult(**res, ok=True, skipped=True, detail=f"{backend.name} has no {dtype}"))
+            out.append(skipped(**res, reason=f"{backend.name} has no {dtype}"))
             continue
         with np.errstate(over="ignore"):  # 1e20 -> inf in float16: such edges are skipped below
             inputs = {k: _round(backend, np.asarray(v), dtype) for k, v in edge.inputs.items()}
         per = _call_oracle(case, inputs, edge.options, dtype)
         if not all(np.all(np.isfinite(v)) for v in inputs.values()) or np.any(np.abs(per) > big / 10):
-            out.append(CheckResult(**res, ok=True, skipped=True, detail=f"edge values do not fit in {dtype}"))
+            out.append(skipped(**res, reason=f"edge values do not fit in {dtype}"))
             continue
         worst, details = 0.0, []
         for reduction in ("none", "mean"):
@@ -371,13 +372,10 @@ def check_counterpart(
     cp = entries[0]
     avail, why = library_available(library)
     if not avail:
-        return CheckResult(**res, ok=True, skipped=True, detail=why)
+        return skipped(**res, reason=why)
     # Predicates see the loss's defaults filled in (keras' Poisson needs log_input=False).
-    from .._catalog import lookup
-
-    if not cp.supports({**lookup(case.name).options, **options}, reduction, weighted):
-        return CheckResult(**res, ok=True, skipped=True,
-                           detail=f"the {library} mapping does not cover these options/reduction/weights")
+    if not cp.supports({**get_record(case.name).options, **options}, reduction, weighted):
+        return skipped(**res, reason=f"the {library} mapping does not cover these options/reduction/weights")
     if rng is None:
         rng = np.random.default_rng(sum(map(ord, case.name + library)))
     shape = (5, 3) if cp.ndim == 2 else (9,)

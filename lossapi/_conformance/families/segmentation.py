@@ -1,0 +1,1118 @@
+"""Conformance of the segmentation losses (``lossapi.losses.segmentation``).
+
+Everything the conformance suite knows about these losses, in one module: the independent
+float64 oracles, the cases (``CASES``: inputs, option sets, edge points, plot sweep, fuzz
+properties and out-of-range option values of each loss) and the native counterparts
+(``COUNTERPARTS``).
+
+Oracles
+-------
+Independent float64 NumPy oracles for the segmentation losses.
+
+Each oracle is written from its paper's definition in the most direct form: the inputs are cut
+into groups of pixels (one per sample, or the whole batch when ``per_sample=False``), integer
+labels are expanded into an explicit one-hot matrix, and every statistic is a plain sum per
+class; the Lovász losses follow Berman et al.'s reference algorithm (drop ignored pixels, sort
+the errors with ``np.argsort``, Lovász gradient from cumulative sums); the kappa and MCC
+oracles build the confusion matrix pixel by pixel. Each returns the ``reduction="none"`` loss:
+``(N,)`` per sample, 0-d pooled. Nothing here imports or calls lossapi.
+
+Cases
+-----
+Conformance cases of the segmentation losses (``lossapi.losses.segmentation``).
+
+The requested shape is ``(N, *spatial)``: the batch first, then the pixels (``(7,)`` is seven
+one-pixel images). Class-axis losses draw ``C = 3`` classes, inserted at ``options["axis"]``
+(``-1`` by default, ``1`` for channels-first); ``axis=None`` draws binary masks of the
+requested shape. The "none" shape the checks use comes from the oracle: ``(N,)`` per sample,
+``()`` pooled.
+
+Case-only options (never passed to the loss):
+
+- ``"_target"``: class-axis losses: ``"labels"`` (int64 class indices, default), ``"onehot"``,
+  ``"bool"`` (one-hot booleans), ``"soft"`` (probabilities); binary masks: ``"float"`` (0/1,
+  default), ``"int"``, ``"bool"``, ``"soft"``;
+- ``"_labels"``: integer dtype of drawn labels (default int64);
+- ``"_probs": "sigmoid"``: independent per-class probabilities instead of a softmax;
+- ``"_hard": True``: one-hot (0/1) predictions, for the sklearn counterparts of the metric
+  surrogates; every class then occurs in each sample's labels (when it has ``>= C`` pixels),
+  so no class is absent from both prediction and target at a random point;
+- ``"_ignore_pct"``: percentage of labels replaced by ``ignore_index`` (Lovász; an int, so
+  that it is never mistaken for a traceable float option).
+
+Random Lovász inputs keep every pair of errors (and hinge errors from 0) at least ``_GAP``
+apart, so finite differences never cross a tie or a kink; ties, perfect predictions, empty
+masks, absent classes and all-ignored images are edge points.
+
+Counterparts
+------------
+Native counterparts of the segmentation losses (optax, keras, sklearn).
+
+Mappings (what API.md promises, and where each stops):
+
+- optax ``dice_loss`` is the Tversky index per sample and class (``alpha`` on false
+  positives), mean over classes: ``dice`` (alpha = beta = 0.5), ``jaccard`` (alpha = beta = 1)
+  and ``tversky``. It takes a channels-last one-hot target (integer labels are expanded here)
+  and probabilities with ``apply_softmax=False`` (which requires them to sum to 1: softmax
+  probabilities, not the case-only ``"_probs": "sigmoid"``); binary masks go through its
+  single-channel sigmoid path as ``logit(p)[..., None]``. Pooled statistics are its ``axis``
+  over the batch and spatial axes. Its ``class_weights`` multiply the class losses before a
+  plain mean: lossapi's ``class_weight`` ``w`` is optax's ``w * C / sum(w)``. Its Dice is
+  ``(I + s) / ((P + T) / 2 + s)``: lossapi's ``dice(smooth=s)`` is optax's ``smooth=s / 2``
+  (Jaccard and Tversky take ``smooth`` unchanged). optax's
+  ``multiclass_generalized_dice_loss`` is a different quantity (no counterpart).
+- keras ``dice``/``tversky`` have no smoothing and add 1e-7 to the denominator (so ``smooth=0``
+  only, rtol 1e-6, soft predictions only and no exactly-zero loss: keras scores an empty class
+  1, lossapi 0, and a perfect class eps / TP, lossapi 0); their
+  ``axis`` sums the spatial axes (per sample) or everything but the classes (pooled) and the
+  per-class values are averaged here. keras 3.15's ``tversky`` puts ``alpha`` on the false
+  negatives: the callable detects the convention of the installed keras on API.md's hand
+  case and passes ``alpha``/``beta`` accordingly.
+- sklearn's ``f1_score(average="macro")`` (``average="binary", zero_division=1.0`` for binary
+  masks), ``cohen_kappa_score(labels=range(C), replace_undefined_by=1.0)`` and
+  ``matthews_corrcoef`` at hard one-hot predictions (case-only ``"_hard": True``), per sample
+  with ``per_sample=True``. The metrics' own ``sample_weight`` weighs pixels, not lossapi's
+  samples: unweighted only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+
+from .. import sweeps
+from ..cases import Case, Edge, Fuzz, class_axis_of
+from ..counterparts import Counterpart, _jnp, _keras, _np, _reduce
+from ..fuzz import region
+
+__all__ = [
+    "CASES",
+    "COUNTERPARTS",
+    "cohen_kappa",
+    "dice",
+    "focal_tversky",
+    "generalized_dice",
+    "jaccard",
+    "lovasz_hinge",
+    "lovasz_softmax",
+    "matthews",
+    "soft_f1",
+    "tversky",
+]
+
+#: A case's drawn inputs (input name -> NumPy array).
+Inputs = dict[str, np.ndarray]
+#: One option set (loss options and case-only ``_`` keys).
+Options = Mapping[str, Any]
+#: What a counterpart receives: the drawn inputs (read-only).
+Arrays = Mapping[str, np.ndarray]
+
+
+# ==================================================================================================
+# Oracles
+# ==================================================================================================
+
+Groups = list[tuple[np.ndarray, np.ndarray]]
+
+
+def _groups(probs: Any, target: Any, axis: Any, per_sample: bool) -> Groups:
+    """``[(P, T)]``: per group a ``(pixels, C)`` probability matrix and its one-hot / float target.
+
+    Binary masks (``axis=None``) have one class, the positive one.
+    """
+    p = np.asarray(probs, dtype=np.float64)
+    t = np.asarray(target)
+    B = p.shape[0]
+    if axis is None:
+        tf = np.broadcast_to(t.astype(np.float64), p.shape)
+        P = p.reshape(B, -1, 1)
+        T = tf.reshape(B, -1, 1)
+    else:
+        ax = axis % p.ndim
+        pl = np.moveaxis(p, ax, -1)
+        C = pl.shape[-1]
+        if t.dtype.kind in "iu":
+            onehot = np.zeros(pl.shape)
+            for idx in np.ndindex(t.shape):
+                k = int(t[idx])
+                if 0 <= k < C:
+                    hot = (*idx, k)  # named: mypy (3.11+ AST) takes t[(*a, b)] for the 3.11-only t[*a, b]
+                    onehot[hot] = 1.0
+            tl = onehot
+        else:
+            tl = np.broadcast_to(np.moveaxis(np.broadcast_to(t.astype(np.float64), p.shape), ax, -1), pl.shape)
+        P = pl.reshape(B, -1, C)
+        T = tl.reshape(B, -1, C)
+    if per_sample:
+        return [(P[b], T[b]) for b in range(B)]
+    return [(P.reshape(-1, P.shape[-1]), T.reshape(-1, T.shape[-1]))]
+
+
+def _out(values: list[float], per_sample: bool) -> np.ndarray:
+    return np.array(values, dtype=np.float64) if per_sample else np.float64(values[0]) * np.ones(())
+
+
+def _class_mean(losses: list[float], class_weight: Any) -> float:
+    if class_weight is None:
+        return float(np.mean(losses))
+    w = np.asarray(class_weight, dtype=np.float64)
+    return 0.0 if np.sum(w) == 0 else float(np.sum(w * np.array(losses)) / np.sum(w))
+
+
+def _tversky_losses(P: np.ndarray, T: np.ndarray, alpha: float, beta: float, smooth: float) -> list[float]:
+    out = []
+    for c in range(P.shape[1]):
+        p, t = P[:, c], T[:, c]
+        tp = float(np.sum(p * t))
+        fp = float(np.sum(p * (1.0 - t)))
+        fn = float(np.sum((1.0 - p) * t))
+        den = tp + alpha * fp + beta * fn + smooth
+        out.append(0.0 if den == 0 else 1.0 - (tp + smooth) / den)
+    return out
+
+
+# -- overlap ---------------------------------------------------------------------------------------
+
+
+def dice(probs: Any, target: Any, smooth: float = 1.0, class_weight: Any = None, per_sample: bool = True,
+         axis: Any = -1) -> np.ndarray:
+    """``1 - (2 sum p t + s) / (sum p + sum t + s)`` per class (0 for a 0/0 class), class mean."""
+    vals = []
+    for P, T in _groups(probs, target, axis, per_sample):
+        losses = []
+        for c in range(P.shape[1]):
+            inter = float(np.sum(P[:, c] * T[:, c]))
+            den = float(np.sum(P[:, c])) + float(np.sum(T[:, c])) + float(smooth)
+            losses.append(0.0 if den == 0 else 1.0 - (2.0 * inter + float(smooth)) / den)
+        vals.append(_class_mean(losses, class_weight))
+    return _out(vals, per_sample)
+
+
+def jaccard(probs: Any, target: Any, smooth: float = 1.0, class_weight: Any = None, per_sample: bool = True,
+            axis: Any = -1) -> np.ndarray:
+    """``1 - (|A and B| + s) / (|A or B| + s)`` with soft counts, class mean."""
+    vals = []
+    for P, T in _groups(probs, target, axis, per_sample):
+        losses = []
+        for c in range(P.shape[1]):
+            inter = float(np.sum(P[:, c] * T[:, c]))
+            union = float(np.sum(P[:, c] + T[:, c] - P[:, c] * T[:, c]))
+            den = union + float(smooth)
+            losses.append(0.0 if den == 0 else 1.0 - (inter + float(smooth)) / den)
+        vals.append(_class_mean(losses, class_weight))
+    return _out(vals, per_sample)
+
+
+def tversky(probs: Any, target: Any, alpha: float = 0.5, beta: float = 0.5, smooth: float = 1.0,
+            class_weight: Any = None, per_sample: bool = True, axis: Any = -1) -> np.ndarray:
+    """``1 - (TP + s) / (TP + alpha FP + beta FN + s)`` (alpha on false positives), class mean."""
+    vals = [_class_mean(_tversky_losses(P, T, float(alpha), float(beta), float(smooth)), class_weight)
+            for P, T in _groups(probs, target, axis, per_sample)]
+    return _out(vals, per_sample)
+
+
+def focal_tversky(probs: Any, target: Any, alpha: float = 0.5, beta: float = 0.5, gamma: float = 0.75,
+                  smooth: float = 1.0, class_weight: Any = None, per_sample: bool = True,
+                  axis: Any = -1) -> np.ndarray:
+    """Class mean of ``(1 - TI_c) ** gamma`` (Abraham & Khan 2019, per class)."""
+    vals = []
+    for P, T in _groups(probs, target, axis, per_sample):
+        base = _tversky_losses(P, T, float(alpha), float(beta), float(smooth))
+        vals.append(_class_mean([b ** float(gamma) if b > 0 else 0.0 for b in base], class_weight))
+    return _out(vals, per_sample)
+
+
+def generalized_dice(probs: Any, target: Any, smooth: float = 1e-5, per_sample: bool = True,
+                     axis: Any = -1) -> np.ndarray:
+    """Sudre et al. 2017 with ``w_c = 1 / (sum t_c)^2``; absent classes take the largest present
+    weight (MONAI), all absent: weights 1."""
+    vals = []
+    s = float(smooth)
+    for P, T in _groups(probs, target, axis, per_sample):
+        C = P.shape[1]
+        vol = [float(np.sum(T[:, c])) for c in range(C)]
+        inv = [1.0 / v**2 if v > 0 else None for v in vol]
+        finite = [x for x in inv if x is not None]
+        fallback = max(finite) if finite else 1.0
+        w = [fallback if x is None else x for x in inv]
+        num = 2.0 * sum(w[c] * float(np.sum(P[:, c] * T[:, c])) for c in range(C)) + s
+        den = sum(w[c] * (float(np.sum(P[:, c])) + vol[c]) for c in range(C)) + s
+        vals.append(0.0 if den == 0 else 1.0 - num / den)
+    return _out(vals, per_sample)
+
+
+# -- Lovász --------------------------------------------------------------------------------------
+
+
+def _lovasz_grad(gt_sorted: np.ndarray) -> np.ndarray:
+    """Berman et al.'s ``lovasz_grad``: Jaccard loss increments along the sorted pixels."""
+    gts = gt_sorted.sum()
+    intersection = gts - np.cumsum(gt_sorted)
+    union = gts + np.cumsum(1.0 - gt_sorted)
+    jaccard = 1.0 - intersection / union
+    if len(gt_sorted) > 1:
+        jaccard[1:] = jaccard[1:] - jaccard[:-1]
+    return jaccard
+
+
+def _label_groups(labels: Any, per_sample: bool) -> list[np.ndarray]:
+    y = np.asarray(labels)
+    B = y.shape[0]
+    flat = y.reshape(B, -1)
+    return [flat[b] for b in range(B)] if per_sample else [flat.reshape(-1)]
+
+
+def lovasz_softmax(probs: Any, labels: Any, ignore_index: Any = None, classes: str = "present",
+                   per_sample: bool = False, axis: int = -1) -> np.ndarray:
+    """Berman et al.'s ``lovasz_softmax_flat`` on each group (ignored pixels removed first)."""
+    p = np.asarray(probs, dtype=np.float64)
+    pl = np.moveaxis(p, axis % p.ndim, -1)
+    C = pl.shape[-1]
+    B = pl.shape[0]
+    prob_groups = [pl[b].reshape(-1, C) for b in range(B)] if per_sample else [pl.reshape(-1, C)]
+    vals = []
+    for P, y in zip(prob_groups, _label_groups(labels, per_sample)):
+        if ignore_index is not None:
+            keep = y != ignore_index
+            P, y = P[keep], y[keep]
+        if len(y) == 0:
+            vals.append(0.0)
+            continue
+        losses = []
+        for c in range(C):
+            fg = (y == c).astype(np.float64)
+            if classes == "present" and fg.sum() == 0:
+                continue
+            errors = np.abs(fg - P[:, c])
+            order = np.argsort(-errors, kind="stable")
+            losses.append(float(np.dot(errors[order], _lovasz_grad(fg[order]))))
+        vals.append(float(np.mean(losses)) if losses else 0.0)
+    return _out(vals, per_sample)
+
+
+def lovasz_hinge(logits: Any, labels: Any, per_sample: bool = True, ignore_index: Any = None) -> np.ndarray:
+    """Berman et al.'s ``lovasz_hinge_flat`` per image (or on the flattened batch)."""
+    x = np.asarray(logits, dtype=np.float64)
+    B = x.shape[0]
+    y_all = np.broadcast_to(np.asarray(labels), x.shape)
+    xg = [x[b].reshape(-1) for b in range(B)] if per_sample else [x.reshape(-1)]
+    vals = []
+    for s, y in zip(xg, _label_groups(y_all, per_sample)):
+        if ignore_index is not None:
+            keep = y != ignore_index
+            s, y = s[keep], y[keep]
+        if len(y) == 0:
+            vals.append(0.0)
+            continue
+        yf = y.astype(np.float64)
+        signs = 2.0 * yf - 1.0
+        errors = 1.0 - s * signs
+        order = np.argsort(-errors, kind="stable")
+        vals.append(float(np.dot(np.maximum(errors[order], 0.0), _lovasz_grad(yf[order]))))
+    return _out(vals, per_sample)
+
+
+# -- metric surrogates -----------------------------------------------------------------------------
+
+
+def soft_f1(probs: Any, target: Any, per_sample: bool = False, axis: Any = -1) -> np.ndarray:
+    """``1 - mean_c 2TP / (2TP + FP + FN)`` over the classes with ``2TP + FP + FN > 0`` (0 if none)."""
+    vals = []
+    for P, T in _groups(probs, target, axis, per_sample):
+        f1s = []
+        for c in range(P.shape[1]):
+            p, t = P[:, c], T[:, c]
+            tp = float(np.sum(p * t))
+            fp = float(np.sum(p * (1.0 - t)))
+            fn = float(np.sum((1.0 - p) * t))
+            den = 2.0 * tp + fp + fn
+            if den != 0:
+                f1s.append(2.0 * tp / den)
+        vals.append(1.0 - float(np.mean(f1s)) if f1s else 0.0)
+    return _out(vals, per_sample)
+
+
+def _confusion(P: np.ndarray, T: np.ndarray, binary: bool) -> np.ndarray:
+    """Soft confusion matrix ``O[i, j] = sum_n T[n, i] P[n, j]`` (binary: classes [1 - p, p])."""
+    if binary:
+        P = np.concatenate([1.0 - P, P], axis=1)
+        T = np.concatenate([1.0 - T, T], axis=1)
+    C = P.shape[1]
+    O = np.zeros((C, C))  # noqa: E741
+    for n in range(P.shape[0]):
+        for i in range(C):
+            for j in range(C):
+                O[i, j] += T[n, i] * P[n, j]
+    return O
+
+
+def cohen_kappa(probs: Any, labels: Any, weights: Any = "quadratic", per_sample: bool = False,
+                axis: Any = -1) -> np.ndarray:
+    """``sum(W O) / sum(W E)`` with ``E = outer(rows, cols) / total`` (sklearn's kappa, as 1 - kappa);
+    0 where the expected disagreement is 0."""
+    vals = []
+    for P, T in _groups(probs, labels, axis, per_sample):
+        O = _confusion(P, T, axis is None)  # noqa: E741
+        C = O.shape[0]
+        W = np.empty((C, C))
+        for i in range(C):
+            for j in range(C):
+                W[i, j] = (i - j) ** 2 if weights == "quadratic" else (abs(i - j) if weights == "linear" else float(i != j))
+        total = O.sum()
+        if total == 0:
+            vals.append(0.0)
+            continue
+        E = np.outer(O.sum(axis=1), O.sum(axis=0)) / total
+        den = float(np.sum(W * E))
+        vals.append(0.0 if den == 0 else float(np.sum(W * O)) / den)
+    return _out(vals, per_sample)
+
+
+def matthews(probs: Any, target: Any, per_sample: bool = False, axis: Any = -1) -> np.ndarray:
+    """``1 - MCC`` with Gorodkin's multiclass formula (sklearn's), MCC = 0 for a zero denominator."""
+    vals = []
+    for P, T in _groups(probs, target, axis, per_sample):
+        O = _confusion(P, T, axis is None)  # noqa: E741
+        t_sum, p_sum = O.sum(axis=1), O.sum(axis=0)
+        n_correct, n = float(np.trace(O)), float(O.sum())
+        cov_ytyp = n_correct * n - float(np.dot(t_sum, p_sum))
+        cov_ypyp = n**2 - float(np.dot(p_sum, p_sum))
+        cov_ytyt = n**2 - float(np.dot(t_sum, t_sum))
+        mcc = 0.0 if cov_ypyp * cov_ytyt <= 0 else cov_ytyp / np.sqrt(cov_ytyt * cov_ypyp)
+        vals.append(1.0 - mcc)
+    return _out(vals, per_sample)
+
+
+# ==================================================================================================
+# Cases
+# ==================================================================================================
+
+C = 3
+#: Class weights (exact in every float dtype).
+_CW = np.array([0.5, 2.0, 1.0])
+_GAP = 1e-4
+_TRIES = 200
+_IGNORE = 255
+
+
+def _f(a: Any) -> np.ndarray:
+    return np.asarray(a, dtype=np.float64)
+
+
+def _i(a: Any, dtype: Any = np.int64) -> np.ndarray:
+    return np.asarray(a, dtype=dtype)
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def _to_axis(x: np.ndarray, options: Options) -> np.ndarray:
+    """``x`` drawn with the class axis last, moved to ``options["axis"]``."""
+    return np.moveaxis(x, -1, class_axis_of(options, x.ndim))
+
+
+def _labels(rng: np.random.Generator, shape: tuple[int, ...], every_class: bool) -> np.ndarray:
+    """int64 labels of ``shape``; with ``every_class``, each sample holds every class when it can."""
+    y = rng.integers(0, C, size=shape)
+    if every_class:
+        flat = y.reshape(shape[0], -1)
+        m = flat.shape[1]
+        if m >= C:
+            for b in range(shape[0]):
+                flat[b, rng.choice(m, C, replace=False)] = np.arange(C)
+        y = flat.reshape(shape)
+    return y.astype(np.int64)
+
+
+def _draw(rng: np.random.Generator, shape: tuple[int, ...], options: Options) -> tuple[np.ndarray, np.ndarray]:
+    """Probabilities and a target per the case-only options (see the module docstring)."""
+    hard = bool(options.get("_hard", False))
+    kind = options.get("_target")
+    if options.get("axis", -1) is None:
+        p = (rng.random(shape) < 0.5).astype(np.float64) if hard else _sigmoid(rng.normal(0.0, 1.5, shape))
+        y = rng.random(shape) < 0.4
+        if kind == "int":
+            return p, y.astype(np.int64)
+        if kind == "bool":
+            return p, y
+        if kind == "soft":
+            return p, rng.random(shape)
+        return p, y.astype(np.float64)
+    labels = _labels(rng, shape, every_class=hard)
+    if hard:
+        p = np.eye(C)[rng.integers(0, C, size=shape)]
+    elif options.get("_probs") == "sigmoid":
+        p = _sigmoid(rng.normal(0.0, 1.5, (*shape, C)))
+    else:
+        p = _softmax(rng.normal(0.0, 1.5, (*shape, C)))
+    kind = kind or "labels"
+    if kind == "labels":
+        return _to_axis(p, options), labels.astype(options.get("_labels", "int64"))
+    if kind == "soft":
+        t = _softmax(rng.normal(0.0, 1.5, (*shape, C)))
+    else:
+        t = np.eye(C)[labels]
+        if kind == "bool":
+            t = t.astype(bool)
+    return _to_axis(p, options), _to_axis(t, options)
+
+
+def _make(first: str = "probs", second: str = "target") -> Any:
+    def make(rng: np.random.Generator, shape: tuple[int, ...], options: Options) -> Inputs:
+        p, t = _draw(rng, shape, options)
+        return {first: p, second: t}
+
+    return make
+
+
+def _pt(p: Any, t: Any, second: str = "target") -> Inputs:
+    t = np.asarray(t)
+    return {"probs": _f(p), second: t if t.dtype.kind in "iub" else _f(t)}
+
+
+# -- shared edge points ------------------------------------------------------------------------------
+
+# One sample of four pixels, three classes (class 2 absent from labels and predictions).
+_P_ABSENT = _f([[[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]])
+_Y_ABSENT = _i([[0, 1, 1, 1]])
+_P_SOFT = _f([[[0.7, 0.2, 0.1], [0.1, 0.6, 0.3], [0.3, 0.3, 0.4], [0.05, 0.15, 0.8]],
+              [[0.2, 0.5, 0.3], [0.6, 0.3, 0.1], [0.25, 0.25, 0.5], [0.4, 0.4, 0.2]]])
+_Y_SOFT = _i([[0, 1, 2, 2], [1, 0, 2, 0]])
+_Y_BACKGROUND = _i([[0, 0, 0, 0], [0, 0, 0, 0]])
+_NCHW_P = np.moveaxis(_f([[[[0.7, 0.2, 0.1], [0.1, 0.6, 0.3]], [[0.3, 0.3, 0.4], [0.05, 0.15, 0.8]]]]), -1, 1)
+_NCHW_Y = _i([[[0, 1], [2, 2]]])
+#: Lovász edges: within each class, no two of the values p and 1 - p coincide (no error ties).
+_P_LOV = _f([[[0.125, 0.713, 0.162], [0.146, 0.327, 0.527], [0.092, 0.869, 0.039], [0.84, 0.066, 0.094]],
+             [[0.684, 0.194, 0.122], [0.179, 0.534, 0.287], [0.196, 0.719, 0.085], [0.11, 0.103, 0.787]]])
+_BIN_P = _f([[0.9, 0.2, 0.6, 0.1], [0.3, 0.8, 0.7, 0.4]])
+_BIN_T = _f([[1, 0, 1, 0], [0, 0, 0, 0]])
+
+
+def _overlap_edges(perfect_kink: bool = False) -> tuple[Edge, ...]:
+    """Edges every overlap loss visits (plus their own); ``perfect_kink``: the loss has no
+    derivative at a perfect prediction (focal Tversky with gamma < 1)."""
+    return (
+        Edge("soft, two samples", _pt(_P_SOFT, _Y_SOFT)),
+        Edge("perfect one-hot prediction", _pt(_P_ABSENT, _i([[0, 1, 0, 1]])), kink=perfect_kink),
+        # smooth = 0: class 2 is 0/0 (loss 0 by definition): a jump, hence a kink.
+        Edge("class absent from both, smooth = 0", _pt(_P_ABSENT, _Y_ABSENT), {"smooth": 0.0}, kink=True),
+        Edge("class absent from both, smooth = 1", _pt(_P_ABSENT, _Y_ABSENT)),
+        Edge("all background labels", _pt(_P_SOFT, _Y_BACKGROUND)),
+        Edge("channels-first (N, C, H, W)", _pt(_NCHW_P, _NCHW_Y), {"axis": 1}),
+        Edge("uint8 labels, pooled", _pt(_P_SOFT, _i(_Y_SOFT, np.uint8)), {"per_sample": False}),
+        Edge("binary masks, one empty", _pt(_BIN_P, _BIN_T), {"axis": None}),
+        Edge("empty mask, nothing predicted, smooth = 0", _pt(np.zeros((1, 4)), np.zeros((1, 4))),
+             {"axis": None, "smooth": 0.0}, kink=True),
+        Edge("empty mask, nothing predicted", _pt(np.zeros((1, 4)), _i(np.zeros((1, 4)))), {"axis": None}),
+        Edge("bool one-hot target, class weights", _pt(_P_SOFT, np.eye(C, dtype=bool)[_Y_SOFT]),
+             {"class_weight": _CW}),
+    )
+
+
+_OVERLAP_OPTIONS: tuple[Options, ...] = (
+    {},
+    {"smooth": 0.0},
+    {"smooth": 0.5, "_target": "onehot"},
+    {"class_weight": _CW},
+    {"per_sample": False},
+    {"axis": 1},
+    {"axis": 1, "_target": "soft", "class_weight": _CW, "per_sample": False},
+    {"axis": None},
+    {"axis": None, "_target": "int", "smooth": 0.0, "per_sample": False},
+    {"axis": None, "_target": "soft", "smooth": 2.0},
+    {"_probs": "sigmoid", "_target": "onehot", "smooth": 0.25},
+    {"_target": "bool", "_labels": "int32"},
+    {"_labels": "int32", "smooth": 0.0, "class_weight": _CW},
+)
+
+
+# -- perfect predictions and reduction rules (tests/test_fuzz.py) -----------------------------------
+
+def _perfect_matthews(x: Inputs, o: Options) -> tuple[Inputs, Any]:
+    """Perfect region prediction; MCC is 0 by convention (sklearn) where its denominator is 0,
+    i.e. where a group (the batch, or each sample with per_sample=True) holds a single class:
+    the loss is 1 there."""
+    x = region("probs")(x, o)
+    p = np.asarray(x["probs"])
+    if o.get("axis", -1) is None:
+        p = np.stack([1.0 - p, p], axis=-1)  # binary map: classes 0 and 1
+        cax = p.ndim - 1
+    else:
+        cax = class_axis_of(o, p.ndim)
+    p = np.moveaxis(p, cax, -1)
+    if o.get("per_sample", False):
+        present = np.any(p.reshape(p.shape[0], -1, p.shape[-1]) > 0, axis=1)
+    else:
+        present = np.any(p.reshape(-1, p.shape[-1]) > 0, axis=0)
+    return x, np.where(np.sum(present, axis=-1) <= 1, 1.0, 0.0)
+
+
+def _perfect_lovasz_hinge(x: Inputs, o: Options) -> Inputs:
+    y = np.asarray(x["labels"]).astype(np.float64)
+    return {**x, "logits": np.where(y > 0.5, 2.0, -2.0)}
+
+
+# -- plot sweeps shared by several losses -----------------------------------------------------------
+
+#: The plot sweep of the label-map losses (cohen_kappa, lovasz_softmax): one image per sweep point.
+_CLASS_MAP_SWEEP = sweeps.Sweep(**{**sweeps.SEGMENTATION, "build": sweeps.segmentation_classes,
+                                   "fixed": {"per_sample": True},
+                                   "description": f"one image of 4 pixels, labels (1, 1, 0, 0), 2 classes; foreground "
+                                   f"probability p on the foreground pixels, {sweeps.BACKGROUND} on the background"})
+
+
+_DICE = Case(
+    name="dice",
+    make_inputs=_make(),
+    oracle=dice,
+    options=_OVERLAP_OPTIONS,
+    differentiable=("probs",),
+    edges=_overlap_edges(),
+    cancels=True,
+    sweep=sweeps.Sweep(**sweeps.SEGMENTATION),
+    fuzz=Fuzz(perfect=region("probs")),
+)
+
+_JACCARD = Case(
+    name="jaccard",
+    make_inputs=_make(),
+    oracle=jaccard,
+    options=_OVERLAP_OPTIONS,
+    differentiable=("probs",),
+    edges=_overlap_edges(),
+    cancels=True,
+    sweep=sweeps.Sweep(**sweeps.SEGMENTATION),
+    fuzz=Fuzz(perfect=region("probs")),
+)
+
+_TVERSKY_OPTIONS: tuple[Options, ...] = (
+    *_OVERLAP_OPTIONS[:4],
+    {"alpha": 1.0, "beta": 0.0, "smooth": 0.0},
+    {"alpha": 0.3, "beta": 0.7},
+    {"alpha": 0.7, "beta": 0.3, "axis": 1, "per_sample": False, "_target": "onehot"},
+    {"alpha": 2.0, "beta": 1.0, "axis": None, "class_weight": np.array([3.0])},
+    {"alpha": 0.0, "beta": 1.0, "axis": None, "_target": "soft", "smooth": 0.5},
+    {"alpha": 1.0, "beta": 1.0, "_probs": "sigmoid", "_target": "soft", "class_weight": _CW},
+)
+
+
+def _tversky_edges(extra: tuple[Edge, ...] = (), perfect_kink: bool = False) -> tuple[Edge, ...]:
+    return (
+        *_overlap_edges(perfect_kink),
+        # API.md's hand case: y = [1, 1, 0, 0], y_hat = [1, 0, 1, 1], alpha = 1 (FP), beta = 0 -> 2/3
+        Edge("y=[1,1,0,0], y_hat=[1,0,1,1], alpha=1, beta=0",
+             _pt([[1.0, 0.0, 1.0, 1.0]], [[1.0, 1.0, 0.0, 0.0]]), {"axis": None, "alpha": 1.0, "beta": 0.0,
+                                                                    "smooth": 0.0}),
+        # alpha = 1, beta = 0 and no false positive, no true positive: the index is 0/0 (loss 0).
+        Edge("no TP, no FP, beta = 0 (0/0)", _pt([[0.0, 0.0, 0.0, 0.0]], [[1.0, 1.0, 0.0, 0.0]]),
+             {"axis": None, "alpha": 1.0, "beta": 0.0, "smooth": 0.0}, kink=True),
+        *extra,
+    )
+
+
+_TVERSKY = Case(
+    name="tversky",
+    make_inputs=_make(),
+    oracle=tversky,
+    options=_TVERSKY_OPTIONS,
+    differentiable=("probs",),
+    edges=_tversky_edges(),
+    cancels=True,
+    sweep=sweeps.Sweep(**sweeps.SEGMENTATION),
+    fuzz=Fuzz(perfect=region("probs")),
+)
+
+_FOCAL_TVERSKY = Case(
+    name="focal_tversky",
+    make_inputs=_make(),
+    oracle=focal_tversky,
+    options=(
+        *_TVERSKY_OPTIONS,
+        {"gamma": 0.5},
+        {"gamma": 2.0, "alpha": 0.7, "beta": 0.3, "per_sample": False},
+        {"gamma": 1.0, "axis": None, "_target": "soft"},
+        {"gamma": 4.0 / 3.0, "axis": 1, "_target": "onehot", "class_weight": _CW},
+    ),
+    differentiable=("probs",),
+    edges=_tversky_edges((
+        # gamma < 1 at a perfect class: x ** gamma has an infinite derivative at 0 (kink, grad 0).
+        Edge("perfect binary mask, gamma = 0.5", _pt([[1.0, 0.0, 1.0]], [[1.0, 0.0, 1.0]]),
+             {"axis": None, "gamma": 0.5, "smooth": 0.0}, kink=True),
+    ), perfect_kink=True),
+    cancels=True,
+    sweep=sweeps.Sweep(**sweeps.SEGMENTATION),
+    fuzz=Fuzz(perfect=region("probs")),
+    invalid_options={"gamma": [0.0, -1.0]},
+)
+
+_GENERALIZED_DICE = Case(
+    name="generalized_dice",
+    make_inputs=_make(),
+    oracle=generalized_dice,
+    options=(
+        {},
+        {"smooth": 0.0},
+        {"smooth": 1.0, "_target": "onehot"},
+        {"per_sample": False},
+        {"axis": 1, "_target": "soft"},
+        {"axis": 1, "per_sample": False, "_labels": "uint8"},
+        {"axis": None},
+        {"axis": None, "_target": "bool", "smooth": 0.0, "per_sample": False},
+        {"_probs": "sigmoid", "_target": "soft", "smooth": 0.1},
+    ),
+    # The weights 1/(sum t)^2 jump where a class appears in the target: probabilities only.
+    differentiable=("probs",),
+    edges=(
+        Edge("soft, two samples", _pt(_P_SOFT, _Y_SOFT)),
+        Edge("absent class takes the largest present weight", _pt(_P_ABSENT, _Y_ABSENT), {"smooth": 0.0}),
+        Edge("all background labels", _pt(_P_SOFT, _Y_BACKGROUND)),
+        Edge("channels-first (N, C, H, W)", _pt(_NCHW_P, _NCHW_Y), {"axis": 1}),
+        Edge("binary masks, one empty (weights 1)", _pt(_BIN_P, _BIN_T), {"axis": None}),
+        Edge("empty mask, nothing predicted, smooth = 0", _pt(np.zeros((1, 4)), np.zeros((1, 4))),
+             {"axis": None, "smooth": 0.0}, kink=True),
+        Edge("perfect one-hot prediction, pooled", _pt(_P_ABSENT, _i([[0, 1, 0, 1]])), {"per_sample": False}),
+    ),
+    cancels=True,
+    sweep=sweeps.Sweep(**sweeps.SEGMENTATION),
+    fuzz=Fuzz(perfect=region("probs")),
+)
+
+
+# -- Lovász --------------------------------------------------------------------------------------
+
+
+def _separated(values: np.ndarray, points: tuple[float, ...] = ()) -> bool:
+    v = np.sort(np.asarray(values, dtype=np.float64).ravel())
+    if v.size > 1 and np.min(np.diff(v)) < _GAP:
+        return False
+    return all(np.all(np.abs(v - q) >= _GAP) for q in points)
+
+
+def _lovasz_softmax_inputs(rng: np.random.Generator, shape: tuple[int, ...], options: Options) -> Inputs:
+    ignore = options.get("ignore_index")
+    for _ in range(_TRIES):
+        p = _softmax(rng.normal(0.0, 1.5, (*shape, C)))
+        y = rng.integers(0, C, size=shape).astype(np.int64)
+        if ignore is not None:
+            y = np.where(rng.random(shape) < options.get("_ignore_pct", 25) / 100, ignore, y)
+        keep = y != ignore if ignore is not None else np.ones(shape, dtype=bool)
+        errors = [np.abs((y == c) - p[..., c])[keep] for c in range(C)]
+        if all(_separated(e) for e in errors):
+            break
+    return {"probs": _to_axis(p, options), "labels": y.astype(options.get("_labels", "int64"))}
+
+
+def _py(p: Any, y: Any, dtype: Any = np.int64) -> Inputs:
+    return {"probs": _f(p), "labels": _i(y, dtype)}
+
+
+_LOVASZ_SOFTMAX = Case(
+    name="lovasz_softmax",
+    make_inputs=_lovasz_softmax_inputs,
+    oracle=lovasz_softmax,
+    options=(
+        {},
+        {"classes": "all"},
+        {"per_sample": True},
+        {"ignore_index": _IGNORE},
+        {"ignore_index": _IGNORE, "_ignore_pct": 60, "per_sample": True, "classes": "all"},
+        {"ignore_index": 0, "_ignore_pct": 0},
+        {"axis": 1, "_labels": "int32"},
+        {"axis": 1, "per_sample": True, "ignore_index": _IGNORE, "_labels": "uint8"},
+    ),
+    differentiable=("probs",),
+    edges=(
+        Edge("two images", _py(_P_LOV, _Y_SOFT)),
+        Edge("class absent from the labels (present)", _py(_P_LOV, _i([[0, 1, 1, 0], [1, 1, 0, 0]]))),
+        Edge("class absent from the labels (all)", _py(_P_LOV, _i([[0, 1, 1, 0], [1, 1, 0, 0]])),
+             {"classes": "all"}),
+        Edge("all background, per image", _py(_P_LOV, _Y_BACKGROUND), {"per_sample": True}),
+        Edge("ignored pixels", _py(_P_LOV, _i([[0, 255, 2, 255], [1, 0, 255, 0]])), {"ignore_index": 255}),
+        Edge("an image entirely ignored", _py(_P_LOV, _i([[255, 255, 255, 255], [1, 0, 2, 0]])),
+             {"ignore_index": 255, "per_sample": True}),
+        Edge("every pixel ignored", _py(_P_LOV, _i([[255] * 4, [255] * 4])), {"ignore_index": 255}),
+        Edge("single pixel", _py([[0.2, 0.5, 0.3]], [1])),
+        Edge("channels-first (N, C, H, W)", _py(np.moveaxis(_P_LOV[:1].reshape(1, 2, 2, 3), -1, 1),
+                                                _i([[[0, 1], [2, 2]]])), {"axis": 1}),
+    ),
+    cancels=True,
+    sweep=_CLASS_MAP_SWEEP,
+    fuzz=Fuzz(perfect=region("probs")),
+)
+
+
+def _lovasz_hinge_inputs(rng: np.random.Generator, shape: tuple[int, ...], options: Options) -> Inputs:
+    ignore = options.get("ignore_index")
+    for _ in range(_TRIES):
+        x = rng.normal(0.0, 1.5, shape)
+        y = (rng.random(shape) < 0.4).astype(np.int64)
+        if ignore is not None:
+            y = np.where(rng.random(shape) < 0.25, ignore, y)
+        keep = y != ignore if ignore is not None else np.ones(shape, dtype=bool)
+        errors = (1.0 - x * (2.0 * y - 1.0))[keep]
+        if _separated(errors, (0.0,)):
+            break
+    kind = options.get("_target")
+    if kind == "bool":
+        return {"logits": x, "labels": y.astype(bool)}
+    if kind == "float":
+        return {"logits": x, "labels": y.astype(np.float64)}
+    return {"logits": x, "labels": y.astype(options.get("_labels", "int64"))}
+
+
+def _xy(x: Any, y: Any, dtype: Any = np.int64) -> Inputs:
+    return {"logits": _f(x), "labels": _i(y, dtype)}
+
+
+_LOVASZ_HINGE = Case(
+    name="lovasz_hinge",
+    make_inputs=_lovasz_hinge_inputs,
+    oracle=lovasz_hinge,
+    options=(
+        {},
+        {"per_sample": False},
+        {"ignore_index": _IGNORE},
+        {"ignore_index": _IGNORE, "per_sample": False, "_labels": "int32"},
+        {"_target": "bool"},
+        {"_target": "float", "per_sample": False},
+    ),
+    differentiable=("logits",),
+    edges=(
+        Edge("two images", _xy([[2.0, -1.2, 0.5, -0.3], [0.7, 1.6, -2.2, 0.1]], [[1, 0, 0, 1], [0, 1, 0, 1]])),
+        Edge("empty mask (no foreground)", _xy([[2.0, -1.2, 0.5, -0.3]], [[0, 0, 0, 0]])),
+        Edge("full mask, pooled", _xy([[2.0, -1.0], [0.5, -0.3]], [[1, 1], [1, 1]]), {"per_sample": False}),
+        # logit 1 on a foreground pixel: hinge error exactly 0 (relu kink, gradient 0 there).
+        Edge("hinge error exactly 0", _xy([[1.0, -1.7, 0.4, 2.5]], [[1, 0, 1, 1]]), kink=True),
+        Edge("ignored pixels", _xy([[2.0, -1.0, 0.5, -0.3], [0.7, 1.6, -2.2, 0.1]], [[1, 255, 0, 1], [255, 1, 0, 255]]),
+             {"ignore_index": 255}),
+        Edge("an image entirely ignored", _xy([[2.0, -1.0], [0.5, -0.3]], [[255, 255], [1, 0]]),
+             {"ignore_index": 255}),
+        Edge("bool labels, one pixel per image", {"logits": _f([0.3, -1.2, 2.0]), "labels": np.array([True, False, False])}),
+        # The two saturated errors tie at -999: relu makes their order irrelevant.
+        Edge("large logits", _xy([[1e3, -1e3, 30.0, -20.0]], [[1, 0, 0, 1]])),
+    ),
+    cancels=True,
+    sweep=sweeps.Sweep(lo=-3.0, hi=3.0, xlabel="logit toward the true label at every pixel",
+                       axis="mask logit", description="one 4-pixel mask (1, 1, 0, 0); logits x on the "
+                       "foreground, -x on the background",
+                       build=lambda xp, x: (sweeps.cols(xp, x, *[x if m else -x for m in sweeps.MASK]),
+                                            sweeps.ints(xp, x, *[int(m) for m in sweeps.MASK]))),
+    fuzz=Fuzz(perfect=_perfect_lovasz_hinge),
+)
+
+
+# -- metric surrogates -----------------------------------------------------------------------------
+
+_METRIC_OPTIONS: tuple[Options, ...] = (
+    {},
+    {"per_sample": True},
+    {"_hard": True},
+    {"_hard": True, "per_sample": True, "_target": "onehot"},
+    {"_target": "onehot"},
+    {"_target": "soft", "per_sample": True},
+    {"axis": 1},
+    {"axis": 1, "_hard": True, "_labels": "uint8"},
+    {"axis": None},
+    {"axis": None, "_hard": True, "_target": "int"},
+    {"axis": None, "_target": "soft", "per_sample": True},
+    {"_probs": "sigmoid"},
+)
+
+_HARD_P = _f([[1, 0, 0], [0, 1, 0], [0, 1, 0], [0, 0, 1], [1, 0, 0], [0, 0, 1]])
+_HARD_Y = _i([0, 1, 0, 2, 1, 2])
+
+
+def _metric_edges(second: str) -> tuple[Edge, ...]:
+    return (
+        Edge("hard predictions", _pt(_HARD_P, _HARD_Y, second)),
+        Edge("perfect prediction", _pt(_HARD_P, _i([0, 1, 1, 2, 0, 2]), second)),
+        Edge("soft, per sample", _pt(_P_SOFT, _Y_SOFT, second), {"per_sample": True}),
+        Edge("channels-first (N, C, H, W)", _pt(_NCHW_P, _NCHW_Y, second), {"axis": 1}),
+        Edge("binary masks", _pt(_BIN_P, _BIN_T, second), {"axis": None}),
+    )
+
+
+_SOFT_F1 = Case(
+    name="soft_f1",
+    make_inputs=_make(),
+    oracle=soft_f1,
+    options=_METRIC_OPTIONS,
+    differentiable=("probs",),
+    edges=(
+        *_metric_edges("target"),
+        # Class 2 is neither predicted nor a label: left out of the macro mean (sklearn). Any
+        # prediction of it brings it back with F1 0: a jump, hence a kink.
+        Edge("class absent from both", _pt(_P_ABSENT[0], _Y_ABSENT[0]), kink=True),
+        Edge("empty mask, nothing predicted", _pt(np.zeros((1, 4)), np.zeros((1, 4))), {"axis": None}, kink=True),
+        Edge("empty mask, per sample", _pt(_BIN_P, _BIN_T), {"axis": None, "per_sample": True}),
+    ),
+    cancels=True,
+    sweep=sweeps.Sweep(**{**sweeps.SEGMENTATION, "fixed": {"axis": None, "per_sample": True}}),
+    fuzz=Fuzz(perfect=region("probs")),
+)
+
+_COHEN_KAPPA = Case(
+    name="cohen_kappa",
+    make_inputs=_make("probs", "labels"),
+    oracle=cohen_kappa,
+    options=(
+        *_METRIC_OPTIONS,
+        {"weights": "linear"},
+        {"weights": None, "_hard": True},
+        {"weights": "linear", "per_sample": True, "_target": "soft", "axis": 1},
+        {"weights": None, "axis": None},
+    ),
+    differentiable=("probs",),
+    edges=(
+        *_metric_edges("labels"),
+        # Every label and prediction in one class: the expected disagreement is 0 -> loss 0.
+        Edge("a single class everywhere", _pt([[1.0, 0.0, 0.0]] * 3, [0, 0, 0], "labels"), kink=True),
+        Edge("hard predictions, linear", _pt(_HARD_P, _HARD_Y, "labels"), {"weights": "linear"}),
+        Edge("hard predictions, unweighted", _pt(_HARD_P, _HARD_Y, "labels"), {"weights": None}),
+        Edge("class absent from both", _pt(_P_ABSENT[0], _Y_ABSENT[0], "labels")),
+    ),
+    cancels=True,
+    sweep=_CLASS_MAP_SWEEP,
+    fuzz=Fuzz(perfect=region("probs")),
+)
+
+_MATTHEWS = Case(
+    name="matthews",
+    make_inputs=_make(),
+    oracle=matthews,
+    options=_METRIC_OPTIONS,
+    differentiable=("probs",),
+    edges=(
+        *_metric_edges("target"),
+        # A single predicted class: a zero factor in the denominator, MCC 0 (sklearn), loss 1.
+        Edge("one predicted class (MCC 0)", _pt([[1.0, 0.0, 0.0]] * 3, [0, 1, 2]), kink=True),
+        Edge("class absent from both", _pt(_P_ABSENT[0], _Y_ABSENT[0])),
+        Edge("empty binary mask", _pt([[0.2, 0.7, 0.1]], [[0.0, 0.0, 0.0]]), {"axis": None}, kink=True),
+    ),
+    cancels=True,
+    sweep=sweeps.Sweep(**{**sweeps.SEGMENTATION, "fixed": {"axis": None, "per_sample": True}}),
+    fuzz=Fuzz(perfect=_perfect_matthews),
+)
+
+#: name -> Case for every segmentation loss.
+CASES: dict[str, Case] = {
+    c.name: c
+    for c in (
+        _DICE,
+        _JACCARD,
+        _TVERSKY,
+        _FOCAL_TVERSKY,
+        _GENERALIZED_DICE,
+        _LOVASZ_SOFTMAX,
+        _LOVASZ_HINGE,
+        _SOFT_F1,
+        _COHEN_KAPPA,
+        _MATTHEWS,
+    )
+}
+
+
+# ==================================================================================================
+# Counterparts
+# ==================================================================================================
+
+_KERAS_RTOL = 1e-6  # keras adds eps = 1e-7 to the denominator (no smoothing)
+
+
+def _class_last(x: Arrays, o: Options, second: str = "target") -> tuple[np.ndarray, np.ndarray, bool]:
+    """Probabilities and a floating target, class axis last (one-hot from labels); binary flag."""
+    p = np.asarray(x["probs"], dtype=np.float64)
+    t = np.asarray(x[second])
+    axis = o.get("axis", -1)
+    if axis is None:
+        return p, t.astype(np.float64), True
+    ax = axis % p.ndim
+    p = np.moveaxis(p, ax, -1)
+    C = p.shape[-1]
+    if t.dtype.kind in "iu":
+        t = np.eye(C)[t]
+    else:
+        t = np.moveaxis(t.astype(np.float64), ax, -1)
+    return p, t, False
+
+
+# -- predicates ----------------------------------------------------------------------------------
+
+
+def _optax_ok(o: Options, reduction: str, weighted: bool) -> bool:
+    return not weighted and o.get("axis", -1) in (-1, None) and o.get("_probs") != "sigmoid"
+
+
+def _keras_ok(o: Options, reduction: str, weighted: bool) -> bool:
+    return (not weighted and o.get("axis", -1) in (-1, None) and float(o.get("smooth", 1.0)) == 0.0
+            and o.get("class_weight") is None and not o.get("_hard", False))
+
+
+def _sklearn_ok(o: Options, reduction: str, weighted: bool) -> bool:
+    return not weighted and bool(o.get("_hard", False))
+
+
+# -- optax ------------------------------------------------------------------------------------------
+
+
+def _optax_overlap(alpha: float | None = None, beta: float | None = None, dice_smooth: bool = False) -> Callable[..., Any]:
+    """``optax.losses.dice_loss`` with fixed ``alpha``/``beta`` (dice, jaccard) or the options' (tversky);
+    ``dice_smooth``: lossapi's Dice ``smooth`` is twice optax's."""
+
+    def fn(x: Arrays, o: Options, reduction: str, sw: np.ndarray | None) -> np.ndarray:
+        jnp = _jnp()
+        import optax
+
+        p, t, binary = _class_last(x, o)
+        if binary:
+            with np.errstate(divide="ignore"):
+                pred = (np.log(p) - np.log1p(-p))[..., None]  # sigmoid(logit(p)) = p
+            t = t[..., None]
+        else:
+            pred = p
+        C = pred.shape[-1]
+        cw = o.get("class_weight")
+        if cw is not None:
+            cw = jnp.asarray(np.asarray(cw, dtype=np.float64) * C / np.sum(cw))
+        axes = None if o.get("per_sample", True) else tuple(range(pred.ndim - 1))
+        a = o.get("alpha", 0.5) if alpha is None else alpha
+        b = o.get("beta", 0.5) if beta is None else beta
+        # optax's numerator is I + s over I + a FP + b FN + s: with a = b = 1/2 that is lossapi's
+        # Dice with smooth 2 s (lossapi follows the usual (2I + s) / (P + T + s)).
+        s = float(o.get("smooth", 1.0)) * (0.5 if dice_smooth else 1.0)
+        out = optax.losses.dice_loss(jnp.asarray(pred), jnp.asarray(t), class_weights=cw,
+                                     smooth=s, alpha=float(a), beta=float(b),
+                                     apply_softmax=binary, axis=axes)
+        return _reduce(out, reduction)
+
+    return fn
+
+
+# -- keras ------------------------------------------------------------------------------------------
+
+
+def _keras_alpha_on_fn(keras: Any) -> bool:
+    """Whether the installed keras' ``tversky`` applies ``alpha`` to the false negatives (keras
+    3.15): API.md's hand case y = [1, 1, 0, 0], y_hat = [1, 0, 1, 1], alpha = 1, beta = 0 gives
+    0.5 there and 2/3 with the paper's convention."""
+    v = float(_np(keras.losses.tversky(np.array([1.0, 1.0, 0.0, 0.0]), np.array([1.0, 0.0, 1.0, 1.0]),
+                                       alpha=1.0, beta=0.0)))
+    return abs(v - 0.5) < 1e-3
+
+
+def _keras_overlap(name: str) -> Callable[..., Any]:
+    def fn(x: Arrays, o: Options, reduction: str, sw: np.ndarray | None) -> np.ndarray:
+        keras = _keras()
+        p, t, binary = _class_last(x, o)
+        per_sample = o.get("per_sample", True)
+        last = p.ndim if binary else p.ndim - 1  # the class axis (if any) is not summed
+        axes = tuple(range(1 if per_sample else 0, last))
+        kw: dict[str, Any] = {}
+        if name == "tversky":
+            a, b = float(o.get("alpha", 0.5)), float(o.get("beta", 0.5))
+            kw = {"alpha": b, "beta": a} if _keras_alpha_on_fn(keras) else {"alpha": a, "beta": b}
+        if not axes:  # one pixel per sample: keras' axis=() would mean "all axes"
+            q = np.expand_dims(p, 1)
+            s = np.expand_dims(t, 1)
+            axes = (1,)
+        else:
+            q, s = p, t
+        per = _np(getattr(keras.losses, name)(s, q, axis=axes, **kw))
+        vals = per if binary else np.mean(per, axis=-1)
+        return _reduce(vals, reduction)
+
+    return fn
+
+
+# -- sklearn ----------------------------------------------------------------------------------------
+
+
+def _hard_groups(x: Arrays, o: Options, second: str) -> tuple[list[tuple[np.ndarray, np.ndarray]], int]:
+    """``[(y_true, y_pred)]`` per group (sample, or the pooled batch) from hard one-hot inputs."""
+    p = np.asarray(x["probs"], dtype=np.float64)
+    t = np.asarray(x[second])
+    axis = o.get("axis", -1)
+    if axis is None:
+        y_pred = (p > 0.5).astype(np.int64)
+        y_true = (t.astype(np.float64) > 0.5).astype(np.int64)
+        C = 2
+    else:
+        ax = axis % p.ndim
+        C = p.shape[ax]
+        y_pred = np.argmax(p, axis=ax)
+        y_true = t.astype(np.int64) if t.dtype.kind in "iu" else np.argmax(t.astype(np.float64), axis=ax)
+    B = y_pred.shape[0]
+    yt, yp = y_true.reshape(B, -1), y_pred.reshape(B, -1)
+    if o.get("per_sample", False):
+        return [(yt[b], yp[b]) for b in range(B)], C
+    return [(yt.ravel(), yp.ravel())], C
+
+
+def _sk_f1(x: Arrays, o: Options, reduction: str, sw: np.ndarray | None) -> np.ndarray:
+    from sklearn.metrics import f1_score
+
+    groups, _ = _hard_groups(x, o, "target")
+    kw = {"average": "binary", "zero_division": 1.0} if o.get("axis", -1) is None else {"average": "macro"}
+    return _reduce(np.array([1.0 - f1_score(yt, yp, **kw) for yt, yp in groups]).reshape(
+        -1 if o.get("per_sample", False) else ()), reduction)
+
+
+def _sk_kappa(x: Arrays, o: Options, reduction: str, sw: np.ndarray | None) -> np.ndarray:
+    from sklearn.metrics import cohen_kappa_score
+
+    groups, C = _hard_groups(x, o, "labels")
+    vals = [1.0 - cohen_kappa_score(yt, yp, labels=list(range(C)), weights=o.get("weights", "quadratic"),
+                                    replace_undefined_by=1.0) for yt, yp in groups]
+    return _reduce(np.array(vals).reshape(-1 if o.get("per_sample", False) else ()), reduction)
+
+
+def _sk_mcc(x: Arrays, o: Options, reduction: str, sw: np.ndarray | None) -> np.ndarray:
+    from sklearn.metrics import matthews_corrcoef
+
+    groups, _ = _hard_groups(x, o, "target")
+    vals = [1.0 - matthews_corrcoef(yt, yp) for yt, yp in groups]
+    return _reduce(np.array(vals).reshape(-1 if o.get("per_sample", False) else ()), reduction)
+
+
+_KERAS_OPTIONS: tuple[Options, ...] = (
+    {"smooth": 0.0},
+    {"smooth": 0.0, "per_sample": False, "_target": "soft"},
+    {"smooth": 0.0, "axis": None},
+    {"smooth": 0.0, "axis": None, "per_sample": False, "_target": "int"},
+)
+_HARD_OPTIONS: tuple[Options, ...] = (
+    {"_hard": True},
+    {"_hard": True, "per_sample": True},
+    {"_hard": True, "axis": None},
+    {"_hard": True, "axis": None, "per_sample": True, "_target": "bool"},
+)
+
+COUNTERPARTS: dict[str, list[Counterpart]] = {
+    "dice": [
+        Counterpart("optax", _optax_overlap(0.5, 0.5, dice_smooth=True), _optax_ok, options=({"_hard": True, "smooth": 0.5},)),
+        Counterpart("keras", _keras_overlap("dice"), _keras_ok, options=_KERAS_OPTIONS, rtol=_KERAS_RTOL),
+    ],
+    "jaccard": [Counterpart("optax", _optax_overlap(1.0, 1.0), _optax_ok)],
+    "tversky": [
+        Counterpart("optax", _optax_overlap(), _optax_ok),
+        Counterpart("keras", _keras_overlap("tversky"), _keras_ok,
+                    options=(*_KERAS_OPTIONS, {"smooth": 0.0, "alpha": 0.2, "beta": 0.8},
+                             {"smooth": 0.0, "alpha": 1.0, "beta": 0.25, "axis": None}),
+                    rtol=_KERAS_RTOL),
+    ],
+    "soft_f1": [Counterpart("sklearn", _sk_f1, _sklearn_ok, options=_HARD_OPTIONS)],
+    "cohen_kappa": [
+        Counterpart("sklearn", _sk_kappa, _sklearn_ok,
+                    options=(*_HARD_OPTIONS, {"_hard": True, "weights": "linear"},
+                             {"_hard": True, "weights": None, "per_sample": True})),
+    ],
+    "matthews": [Counterpart("sklearn", _sk_mcc, _sklearn_ok, options=_HARD_OPTIONS)],
+}
