@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from . import _ops
-from ._array import Array
+from ._array import Array, compute_dtype
 from ._dispatch import get_namespace
 from ._errors import InputTypeError, InvalidDTypeError, InvalidOptionError, ShapeMismatchError
 from ._validation import known_size
@@ -136,7 +136,7 @@ def _vectors(fn: str, args: Sequence[tuple[str, Any]]) -> tuple[Any, Any, list[A
     xp = get_namespace(fn, " ".join(all_names), *all_items)
     arrays = [(x, nm) for x, nm in zip(all_items, all_names) if not _is_number(x)]
     dtype = _floating(fn, xp, [a for a, _ in arrays], [nm for _, nm in arrays])
-    compute = xp.float32 if _ops.is_half(dtype) else dtype
+    compute = compute_dtype(xp, dtype)
     ref = xp.reshape(next(a for a in first_items if not _is_number(a)), (-1,))[:1]
     vecs = [_vector(fn, xp, items, names, seq, compute, ref) for (items, names, seq), _ in parsed]
     n0 = vecs[0].shape[0]
@@ -431,7 +431,7 @@ def _params(fn: str, params: Any) -> tuple[Any, Any, list[Any]]:
             )
     xp = get_namespace(fn, " ".join(names), *items)
     dtype = _floating(fn, xp, items, names)
-    compute = xp.float32 if _ops.is_half(dtype) else dtype
+    compute = compute_dtype(xp, dtype)
     return xp, dtype, [_ops.astype(xp, x, compute) for x in items]
 
 
@@ -596,6 +596,6 @@ def smooth_labels(target: Array, *, alpha: float | Array, axis: int = -1) -> Arr
             f"{target.ndim}-d target, got {axis!r}."
         )
     k = target.shape[axis]
-    t = _ops.upcast(xp, target)
+    t = _ops.astype(xp, target, compute_dtype(xp, target.dtype))
     a = _ops.param(xp, alpha, t.dtype)
     return _ops.astype(xp, (1 - a) * t + a / k, target.dtype)

@@ -347,7 +347,7 @@ def test_numpy_mean_and_sum_equal_the_ndarray_methods_bit_for_bit(dtype: str) ->
     # _ops.mean / sum_ skip ndarray.mean's Python checks on NumPy: the numbers must not change.
     import numpy as np
 
-    from lossapi import _array, _ops
+    from lossapi import _ops
 
     x = np.random.default_rng(0).normal(size=(37, 11)) * 100
     x = x.astype(dtype)

@@ -8,10 +8,10 @@ What module-level state lossapi has, and why concurrent use is safe:
   one key store equal entries; a reader sees the entry or misses and resolves it again.
   ``clear_cache()`` is one ``dict.clear()``. Nothing iterates over them. No lock: a lock would
   stop ``torch.compile`` from tracing through a miss.
-- ``_validation._KIND_CACHE`` / ``_HALF_CACHE`` / ``_FULL_FLOATS`` and ``_ops._HALF_CACHE``:
+- ``_array._KIND`` / ``_HALF`` / ``_FULL_FLOATS``:
   memo tables of pure functions of a dtype, read with one lookup and filled with one store or
   set add (idempotent); never iterated.
-- ``_catalog._REGISTRY`` and ``_native._FAST``: filled while ``lossapi`` is imported (under the
+- ``_catalog._REGISTRY`` and ``_native._TABLES``: filled while ``lossapi`` is imported (under the
   import lock: another thread importing lossapi waits for it), only read afterwards
   (``native_backends`` iterates over a copy).
 - The native fast-path switch (``_native``): a process-wide default (``LOSSAPI_NATIVE``,
