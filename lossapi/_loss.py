@@ -169,9 +169,9 @@ class Kind:
     def shared_doc(self, name: str) -> tuple[str, str]:
         return {**_SHARED_DOC, **self.option_docs}[name]
 
-    def prepare(self, rec: LossRecord, xp: Namespace, arrays: tuple[Array, ...], sample_weight: Any, where: Any,
-                **options: Any) -> Prepared:
-        raise NotImplementedError
+    #: ``prepare(rec, xp, arrays, sample_weight, where, **options) -> Prepared``: validate and cast
+    #: the inputs; ``options`` are the kind's own keywords (each kind names the ones it takes).
+    prepare: Callable[..., Prepared]
 
     def finish(self, rec: LossRecord, p: Prepared, out: Any, reduction: str, sample_weight: Any, where: Any) -> Array:
         """Reduce the body's result ``out`` (an array or a :class:`PerElement`) and cast back."""

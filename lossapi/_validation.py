@@ -62,7 +62,7 @@ def broadcast_shapes(*shapes: tuple[Any, ...]) -> tuple[Any, ...] | None:
     return tuple(out)
 
 
-def floating_inputs(xp: Any, fn: str, names: str, *arrays: Any) -> tuple[Any, ...]:
+def floating_inputs(xp: Any, fn: str, names: str | tuple[str, ...], *arrays: Any) -> tuple[Any, ...]:
     """Check that ``arrays`` are numeric, broadcast sensibly, and cast them to one dtype.
 
     The first array (the prediction) must be floating; the others may also be integer or
@@ -127,7 +127,7 @@ def _split(names: str | tuple[str, ...]) -> list[str]:
     return names.split() if isinstance(names, str) else list(names)
 
 
-def _raise_not_array(fn: str, names: str, i: int, a: Any) -> NoReturn:
+def _raise_not_array(fn: str, names: str | tuple[str, ...], i: int, a: Any) -> NoReturn:
     nm = _split(names)
     name = nm[i] if i < len(nm) else f"argument {i}"
     raise InputTypeError(
@@ -136,7 +136,7 @@ def _raise_not_array(fn: str, names: str, i: int, a: Any) -> NoReturn:
     )
 
 
-def _check_shapes(fn: str, names: str, arrays: tuple[Any, ...]) -> None:
+def _check_shapes(fn: str, names: str | tuple[str, ...], arrays: tuple[Any, ...]) -> None:
     nm = _split(names)
     named = [(nm[i], tuple(a.shape)) for i, a in enumerate(arrays) if not isinstance(a, (int, float))]
     shapes = [s for _, s in named]

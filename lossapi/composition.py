@@ -349,7 +349,7 @@ def mixup(
         )
     _check_number(fn, "lam", lam, 0.0, 1.0)
     xp = get_namespace(fn, "pred target_a target_b lam", pred, target_a, target_b, lam)
-    if not _is_number(lam) and getattr(lam, "ndim", 0) != 0:
+    if not isinstance(lam, _NUMBER) and getattr(lam, "ndim", 0) != 0:
         raise ShapeMismatchError(f"lossapi.{fn}: `lam` must be a Python number or a 0-d array, got shape {tuple(lam.shape)}.")
     la_ = loss_fn(pred, target_a)
     lb_ = loss_fn(pred, target_b)

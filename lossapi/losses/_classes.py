@@ -310,7 +310,7 @@ class PerClass(ClassWeight):
 
     def __init__(self, low: float | None = None, high: float | None = None) -> None:
         super().__init__(scalar=True)
-        self.number = Number(low, high, optional=True, what="a 0-d or (C,) array")
+        self.number: Number = Number(low, high, optional=True, what="a 0-d or (C,) array")
 
     def __repr__(self) -> str:
         return "PerClass()"
@@ -364,7 +364,7 @@ class BinaryLogits(Elementwise):
     options: Mapping[str, tuple[Any, Constraint]] = {"pos_weight": (None, EntryWeight())}
 
     def prepare(self, rec: Any, xp: Any, arrays: tuple[Any, ...], sample_weight: Any, where: Any, *,
-                pos_weight: Any = None) -> Prepared:
+                pos_weight: Any = None, **options: Any) -> Prepared:
         if _is_array(pos_weight):
             check_entry_weight(rec.name, rec.inputs[0], "pos_weight", tuple(pos_weight.shape), tuple(arrays[0].shape))
         return super().prepare(rec, xp, arrays, sample_weight, where)

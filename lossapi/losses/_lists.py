@@ -10,7 +10,7 @@ with no kept entry counts with weight 0).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import Any
 
 from .._errors import ShapeMismatchError
 from .._loss import Kind, finish_elements
@@ -26,6 +26,8 @@ class ListContext(ClassContext):
     ``list_where`` the per-list mask the reduction uses."""
 
     __slots__ = ("list_where", "valid")
+    list_where: Any
+    valid: Any
 
 
 class Lists(Kind):
@@ -34,7 +36,7 @@ class Lists(Kind):
     name = "lists"
     context = True
     axis = -1
-    option_docs: ClassVar[Mapping[str, tuple[str, str]]] = {
+    option_docs: Mapping[str, tuple[str, str]] = {
         "axis": ("axis : int, default -1", "The list axis of ``scores`` and ``relevance``."),
         "where": (
             "where : bool array, optional",

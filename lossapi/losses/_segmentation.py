@@ -120,6 +120,8 @@ class OverlapContext(SegContext):
     equal weights)."""
 
     __slots__ = ("class_weight", "stats")
+    class_weight: Any
+    stats: tuple[Any, Any, Any]
 
     def one_minus(self, num: Any, den: Any, smooth: Any = None) -> Any:
         """``1 - (num + smooth) / (den + smooth)``, and 0 where the denominator is 0 (an empty class

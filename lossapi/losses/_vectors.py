@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import Any
 
 from .._array import device_of, dtype_kind
 from .._errors import InputTypeError, InvalidDTypeError, InvalidOptionError, ShapeMismatchError
@@ -77,7 +77,7 @@ class Vectors(Kind):
     name = "vectors"
     context = True
     axis = -1
-    option_docs: ClassVar[Mapping[str, tuple[str, str]]] = {"axis": ("axis : int, default -1", "Feature axis of the vectors, dropped by the loss.")}
+    option_docs: Mapping[str, tuple[str, str]] = {"axis": ("axis : int, default -1", "Feature axis of the vectors, dropped by the loss.")}
     returns_doc = (
         "array\n    0-d for ``\"mean\"``/``\"sum\"``; for ``\"none\"`` the vectors' broadcast shape without the\n"
         "    feature axis."
