@@ -1,6 +1,6 @@
 """Timing helper shared by the benchmark scripts (never imported by lossapi or its tests).
 
-Method (see /work/shared/research/perf-baseline.md):
+Method:
 
 1. ``warmup`` untimed calls (JIT compilation, allocator warm-up, lazy imports);
 2. calibration: the minimum of 3 single calls sizes the inner loop so that one repeat lasts at

@@ -15,8 +15,8 @@ Pairs measured, always within one backend and one process:
 - torch (eager): lossapi against the formulas of torchvision's ``generalized_box_iou_loss``,
   ``distance_box_iou_loss`` and ``complete_box_iou_loss`` written out in torch below
   (``impl=torch_hand``: the same ops as torchvision's source, CIoU's alpha under
-  ``torch.no_grad``), and ``yolo`` against the seed document's ``YOLOLoss`` (boolean
-  indexing, ``impl=torch_seed``); forward under ``no_grad`` and forward+backward with respect
+  ``torch.no_grad``), and ``yolo`` against the classic ``YOLOLoss`` module (boolean
+  indexing, ``impl=torch_module``); forward under ``no_grad`` and forward+backward with respect
   to the predictions. torchvision itself is not installable here and was not measured.
 - jax: ``jax.jit(lossapi)`` against ``jax.jit`` of the same formulas in ``jax.numpy``
   (``impl=jnp``) and against eager lossapi (``impl=lossapi_eager``); forward, ``grad`` and
@@ -123,8 +123,8 @@ def torch_box(name: str):
     return f
 
 
-def torch_seed_yolo(pred, target, lambda_coord=5.0, lambda_noobj=0.5):
-    """The seed document's YOLOLoss.forward (boolean indexing)."""
+def torch_module_yolo(pred, target, lambda_coord=5.0, lambda_noobj=0.5):
+    """The classic YOLOLoss.forward (boolean indexing)."""
     import torch.nn.functional as F
 
     obj = target[..., 4] == 1
@@ -137,7 +137,7 @@ def torch_seed_yolo(pred, target, lambda_coord=5.0, lambda_noobj=0.5):
 
 
 def jnp_yolo(pred, target, lambda_coord=5.0, lambda_noobj=0.5):
-    """The seed's loss with masks as weights, in jax.numpy (jit-able)."""
+    """The classic YOLO loss with masks as weights, in jax.numpy (jit-able)."""
     import jax
     import jax.numpy as jnp
 
@@ -204,7 +204,7 @@ def run_torch(r: Runner, sizes: list[str]) -> None:
             p_np, t_np = inputs(loss, size)
             p, t = torch.asarray(p_np), torch.asarray(t_np)
             ours = getattr(la, loss)
-            nat_impl, nat = ("torch_seed", torch_seed_yolo) if loss == "yolo" else ("torch_hand", torch_box(loss))
+            nat_impl, nat = ("torch_module", torch_module_yolo) if loss == "yolo" else ("torch_hand", torch_box(loss))
             r.check(loss, size, float(ours(p, t)), float(nat(p, t)), nat_impl)
             q = p.clone().requires_grad_(True)
             for impl, f in ((nat_impl, nat), ("lossapi", ours)):
@@ -249,7 +249,7 @@ def run_jax(r: Runner, sizes: list[str]) -> None:
 PAIRS = {
     "numpy": (("lossapi", "numpy", "lossapi / hand-written NumPy"),),
     "torch": (("lossapi", "torch_hand", "lossapi / torchvision formulas (torch)"),
-              ("lossapi", "torch_seed", "lossapi / seed YOLOLoss (torch)")),
+              ("lossapi", "torch_module", "lossapi / YOLOLoss module (torch)")),
     "jax": (("lossapi", "jnp", "jit(lossapi) / jit(hand-written jnp)"),
             ("lossapi_eager", "lossapi", "eager lossapi / jit(lossapi)")),
 }

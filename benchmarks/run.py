@@ -29,16 +29,16 @@ import bench_losses  # noqa: E402
 import specs  # noqa: E402
 from _timing import fmt_time as fmt  # noqa: E402
 
-#: Memory bandwidth on this machine (perf-baseline.md): NumPy ufuncs use one thread, torch and XLA two.
+#: Memory bandwidth on this machine (measured with a stream copy): NumPy ufuncs use one thread, torch and XLA two.
 BANDWIDTH = {"numpy": 15e9, "cupy": None, "torch": 30e9, "jax": 30e9}
 
 #: Extra families: what the spec table does not cover (Lovász vs the reference loop, YOLO vs the
-#: seed's module, CTC, RL/GAN one-liners). (name, script, backends, title).
+#: classic boolean-indexing module, CTC, RL/GAN one-liners). (name, script, backends, title).
 EXTRAS = (
     ("segmentation", "bench_segmentation.py", ("numpy", "torch", "jax"),
      "Segmentation extras (Lovász vs Berman et al.'s loop, dice vs hand-written): ratio lossapi / native"),
     ("detection", "bench_detection.py", ("numpy", "torch", "jax"),
-     "Detection extras (yolo vs the seed's module; box losses also in the main table)"),
+     "Detection extras (yolo vs the classic boolean-indexing module; box losses also in the main table)"),
     ("sequence", "bench_sequence.py", ("torch", "jax"), "CTC: lossapi / torch F.ctc_loss (eager) and / optax ctc_loss (jit)"),
 )
 

@@ -1,6 +1,6 @@
 """The one place where reductions, weights and ``where`` masks meet.
 
-Rule (API.md): every weight source multiplies the per-element loss; ``"mean"`` is
+Rule: every weight source multiplies the per-element loss; ``"mean"`` is
 ``sum(w * l) / sum(w)``, which is the plain mean without weights; when ``sum(w) == 0`` the
 result is 0 with zero gradient (not NaN). Entries excluded by ``where`` may hold inf/NaN in
 the inputs: :func:`mask_inputs` replaces them *before* the loss is computed (the first half of

@@ -1,4 +1,4 @@
-"""The bad-input catalog (issue 8): every catalog loss on every backend.
+"""The bad-input catalog: every catalog loss on every backend.
 
 Each case is built from ``la.catalog()`` (inputs, input spaces, options, ``has_axis``) and
 ``lossapi.testing.make_inputs``, so a new loss is covered without editing this file. Every bad

@@ -1,9 +1,9 @@
-"""Detection losses: known answers by hand, torchvision's formulas, the seed's YOLO loss.
+"""Detection losses: known answers by hand, torchvision's formulas, the classic YOLO loss.
 
 Expectations come from hand computation (worked out in the comments), from torch
 transcriptions of torchvision's ``generalized_box_iou_loss`` / ``distance_box_iou_loss`` /
-``complete_box_iou_loss`` (torchvision is not installable here) and of the seed document's
-``YOLOLoss`` (boolean indexing), and from the independent oracles -- never from lossapi itself.
+``complete_box_iou_loss`` (torchvision is not installable here) and of the classic
+``YOLOLoss`` module (boolean indexing), and from the independent oracles -- never from lossapi itself.
 """
 
 from __future__ import annotations
@@ -407,7 +407,7 @@ def test_yolo_ignored_cells_and_empty_groups(backend):
     t = YT.copy()
     t[1, 1, 4] = -1.0  # D ignored: no-object mean is C's alone
     assert float(_np(backend, la.yolo(xp.asarray(YP), xp.asarray(t)))) == pytest.approx((YA + YB) / 2 + 0.02)
-    # no object cell at all: the object term is 0 (the seed gives NaN), no-object cells (4 of them):
+    # no object cell at all: the object term is 0 (the boolean-indexing module gives NaN), no-object cells (4 of them):
     # 0.5 * (0.81 + 0.25 + 0.04 + 0.16) / 4
     got = float(_np(backend, la.yolo(xp.asarray(YP), xp.asarray(np.zeros_like(YT)))))
     assert got == pytest.approx(0.5 * 1.26 / 4, rel=1e-13)
@@ -423,7 +423,7 @@ def test_yolo_axis_1_is_channels_first(backend):
 
 
 def _seed_yolo(torch, predictions, targets, lambda_coord=5.0, lambda_noobj=0.5):
-    """The seed document's YOLOLoss.forward (boolean indexing), transcribed."""
+    """The classic YOLOLoss.forward (boolean indexing), transcribed."""
     F = torch.nn.functional
     obj_mask = targets[..., 4] == 1
     noobj_mask = targets[..., 4] == 0
@@ -435,7 +435,7 @@ def _seed_yolo(torch, predictions, targets, lambda_coord=5.0, lambda_noobj=0.5):
 
 
 @pytest.mark.parametrize("lambdas", [(5.0, 0.5), (2.0, 1.0)])
-def test_yolo_equals_the_seed(torch, lambdas):
+def test_yolo_equals_the_yolo_module(torch, lambdas):
     x = CASES["yolo"].make_inputs(np.random.default_rng(8), (4, 7, 7), {})
     p = torch.tensor(x["pred"], requires_grad=True)
     t = torch.tensor(x["target"])

@@ -76,7 +76,7 @@ class Fuzz:
     For every property the loss either has it (the default) or says why not, so a new loss
     states each one (``test_tables_cover_the_catalog``). The builders it uses (and the ones
     several families share, in ``lossapi._conformance.fuzz``) are NumPy float64 written from the
-    loss definitions (API.md), never lossapi.
+    loss definitions (the documented API), never lossapi.
 
     Attributes
     ----------
@@ -93,7 +93,7 @@ class Fuzz:
         Why the per-element loss can be negative on valid inputs (None: it is >= 0).
     mean_rule : str, optional
         How ``reduction="mean"`` follows from ``"none"`` (and ``"sum"``) when it is not the plain
-        weighted rule ``sum(w * l) / sum(w)`` (documented in API.md / the loss docstrings);
+        weighted rule ``sum(w * l) / sum(w)`` (documented in the loss docstrings);
         ``test_fuzz.py::expected_reductions`` checks it. Every other loss follows the plain rule
         over its "none" entries, including the region losses (dice, jaccard, tversky, lovasz,
         soft_f1, cohen_kappa, matthews, ...), whose "none" holds one value per sample
@@ -182,7 +182,7 @@ class Case:
 def reference_reduce(
     loss: np.ndarray, reduction: str, sample_weight: np.ndarray | None = None, where: np.ndarray | None = None
 ) -> np.ndarray:
-    """The API.md weighted-mean rule, written independently of lossapi's ``_reduction``."""
+    """The documented weighted-mean rule, written independently of lossapi's ``_reduction``."""
     loss = np.asarray(loss, dtype=np.float64)
     w = np.ones_like(loss)
     if sample_weight is not None:

@@ -2,7 +2,7 @@
 
 ``COUNTERPARTS[loss]`` lists :class:`Counterpart` entries: the library, a callable
 ``fn(np_inputs, options, reduction, sample_weight) -> float64 value`` that calls the library
-with the mapping stated in API.md, and ``supports(options, reduction, weighted) -> bool``
+with the documented mapping, and ``supports(options, reduction, weighted) -> bool``
 saying which settings the mapping covers. Each family's entries live in its module of
 ``lossapi/_conformance/families/`` (``COUNTERPARTS`` there, next to the family's oracles and
 cases, with the mappings worth knowing in its docstring); they are collected here on first use.

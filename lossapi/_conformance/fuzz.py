@@ -10,7 +10,7 @@ be broadcast. This module holds the builders several families share (one-hot lab
 targets, class inputs, region predictions, per-label weights) and the option rule every loss
 shares (:func:`perfect_options_ok`).
 
-Everything here is NumPy float64 written from the loss definitions (API.md), never lossapi.
+Everything here is NumPy float64 written from the loss definitions (the documented API), never lossapi.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ minimum-norm-subgradient convention documented in ``lossapi/_ops.py``).
 
 Helpers shared with :mod:`~lossapi._conformance.transform_checks` (input construction, oracle
 reduction, error measure) live here too; the case lookup and the checks' common preamble are in
-:mod:`~lossapi._conformance.setup`.
+:mod:`~lossapi._conformance.preamble`.
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ import numpy as np
 
 from .backends import BACKENDS, Backend
 from .cases import Case, Edge, expand_mask, loss_options, poison, reference_reduce
+from .preamble import Start, failed, get_case, get_record, load_cases, skip_reason, skipped, start
 from .result import CheckResult
-from .setup import Start, failed, get_case, get_record, load_cases, skip_reason, skipped, start
 
 __all__ = [
     "DIFF_BACKENDS",
@@ -66,7 +66,7 @@ _HESS_RTOL = 1e-4  # second-order differences are noisy: loose
 
 
 def _start(name: str, backends: str | tuple[str, ...], check: str, **kw: Any) -> Start | list[CheckResult]:
-    """The checks' preamble (:func:`~lossapi._conformance.setup.start`) on differentiating
+    """The checks' preamble (:func:`~lossapi._conformance.preamble.start`) on differentiating
     backends, with this module's lookups (which tests may replace)."""
     return start(name, backends, check, differentiable=True, case_of=get_case, record_of=get_record, **kw)
 

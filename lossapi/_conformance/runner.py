@@ -21,8 +21,8 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .backends import BACKENDS, Backend, available_backends
+from .preamble import failed, skipped
 from .result import CheckResult
-from .setup import failed, skipped
 
 __all__ = ["SummaryRow", "run_matrix", "summarize"]
 
@@ -182,7 +182,7 @@ def run_matrix(
     """
     from .._catalog import lookup  # noqa: PLC0415
     from .grad_checks import check_gradient_agreement  # noqa: PLC0415
-    from .setup import load_cases  # noqa: PLC0415
+    from .preamble import load_cases  # noqa: PLC0415
 
     names = _loss_names(losses)
     bks = _select_backends(backends)

@@ -35,8 +35,8 @@ from .grad_checks import (
     rel_err,
     to_backend,
 )
+from .preamble import Start, failed, skipped, start
 from .result import CheckResult
-from .setup import Start, failed, skipped, start
 
 __all__ = [
     "check_dask_lazy",
@@ -64,7 +64,7 @@ def native_modes(name: str, backend: str = "torch") -> tuple[bool, ...]:
 
 
 def _start(name: str, backend: str, check: str) -> Start | list[CheckResult]:
-    """The checks' preamble (:func:`~lossapi._conformance.setup.start`) with this module's lookups
+    """The checks' preamble (:func:`~lossapi._conformance.preamble.start`) with this module's lookups
     (which tests may replace)."""
     return start(name, backend, check, case_of=get_case, record_of=get_record)
 
@@ -183,7 +183,7 @@ def check_jax_transforms(name: str, *, quick: bool = False, seed: int = 0) -> li
                 problems.append(f"[{dict(options)}] d/d{n}: jit {np.asarray(gj).ravel()[:4]} vs eager {np.asarray(ge).ravel()[:4]}")
     out += _result(name, "jax", "jax.grad(jit)", problems, worst)
 
-    # Floating hyper-parameters passed as traced 0-d arrays (API.md: they may be learned or
+    # Floating hyper-parameters passed as traced 0-d arrays (the documented API: they may be learned or
     # traced). A loss may refuse an array for a structural option, but only with its own
     # InvalidOptionError naming the option ("must be a Python number").
     from .._errors import InvalidOptionError  # noqa: PLC0415

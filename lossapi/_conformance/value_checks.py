@@ -18,8 +18,8 @@ import numpy as np
 
 from .backends import Backend
 from .cases import Case, loss_options, poison, reference_reduce
+from .preamble import get_record, skipped
 from .result import CheckResult
-from .setup import get_record, skipped
 
 __all__ = [
     "RTOL",

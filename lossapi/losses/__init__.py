@@ -27,7 +27,7 @@ from .reinforcement import *  # noqa: F403
 from .segmentation import *  # noqa: F403
 from .sequence import *  # noqa: F403
 
-# Aliases fixed by API.md.
+# Aliases fixed by the public API.
 mse = regression.mean_squared_error
 rmse = regression.root_mean_squared_error
 mae = regression.mean_absolute_error

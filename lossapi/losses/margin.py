@@ -320,7 +320,7 @@ def multiclass_hinge(c: ClassContext, scores: Array, labels: Array, *, margin: A
 
       .. math:: \ell = \frac{1}{C} \sum_{c \ne y} \max\bigl(0,\; m - s_y + s_c\bigr)^p
 
-    ``class_weight`` is a weight source (API.md): the element's loss is multiplied by
+    ``class_weight`` is a weight source (see the weighted-mean rule): the element's loss is multiplied by
     :math:`w_y`, and ``"mean"`` is :math:`\sum_i w_{y_i} \ell_i / \sum_i w_{y_i}`.
 
     Parameters

@@ -27,7 +27,7 @@ Counterparts
 ------------
 Native counterparts of the cross-entropy family (torch, optax, keras, sklearn).
 
-Mappings (what API.md promises, and what the porting guide lists):
+Mappings (what the documented API promises, and what the porting guide lists):
 
 - torch's class dimension is 1: lossapi's class axis is moved there (``axis=-1`` inputs of
   rank >= 3 become torch's K-dimensional ``(N, C, d1, ...)`` form). lossapi's

@@ -30,9 +30,9 @@ limit ``sign(w) pi / 2`` (0 for a point box).
 ``ciou_frozen_alpha`` evaluates CIoU with ``alpha`` given (fixed): its derivative is the
 gradient lossapi and torchvision return (``alpha`` carries no gradient).
 
-YOLO: the seed's ``YOLOLoss`` cell by cell (see ``lossapi.yolo``): ``yolo`` returns the
+YOLO: the classic ``YOLOLoss`` (YOLOv1 sum-squared-error form) cell by cell (see ``lossapi.yolo``): ``yolo`` returns the
 per-cell loss, ``reduce_yolo`` the reduced value ("mean" averages the object and the no-object
-cells separately, as the seed's four ``mse_loss``/``cross_entropy`` calls do).
+cells separately, as that loss's four ``mse_loss``/``cross_entropy`` calls do).
 
 Cases
 -----
@@ -67,7 +67,7 @@ Counterparts
 ------------
 Native counterparts of the detection losses (torchvision).
 
-Mappings (what API.md promises):
+Mappings (what the documented API promises):
 
 - ``giou``, ``diou``, ``ciou`` = ``torchvision.ops.generalized_box_iou_loss``,
   ``distance_box_iou_loss``, ``complete_box_iou_loss`` with the same ``eps`` and
@@ -75,7 +75,7 @@ Mappings (what API.md promises):
   here with lossapi's weighted-mean rule and per-row weights, which checks that lossapi
   broadcasts the weights as documented. Its functions unbind the last axis, so the case's
   ``(5, 3, 4)`` box arrays go in as they are.
-- ``box_iou`` (1 - IoU with ``eps``) and ``yolo`` (the seed's composite loss) have no
+- ``box_iou`` (1 - IoU with ``eps``) and ``yolo`` (a composite loss) have no
   torchvision counterpart (``torchvision.ops.box_iou`` is the pairwise N x M matrix without
   ``eps``).
 

@@ -45,7 +45,7 @@ Counterparts
 ------------
 Native counterparts of the embedding losses (torch, optax).
 
-Mappings (what API.md promises, and where each stops):
+Mappings (what the documented API promises, and where each stops):
 
 - torch's ``cosine_embedding_loss``, ``margin_ranking_loss``, ``hinge_embedding_loss`` and
   ``triplet_margin_loss`` take the same inputs and reductions (no weights). torch's

@@ -38,7 +38,7 @@ Counterparts
 ------------
 Native counterparts of the margin-based classification losses (torch, optax, keras, sklearn).
 
-Mappings (what API.md promises, and where each stops):
+Mappings (what the documented API promises, and where each stops):
 
 - optax's ``hinge_loss``, ``perceptron_loss``, ``multiclass_hinge_loss`` (Crammer-Singer,
   margin 1, p 1), ``multiclass_perceptron_loss`` and ``multiclass_sparsemax_loss`` are
@@ -46,7 +46,7 @@ Mappings (what API.md promises, and where each stops):
   vmaps over the first axis only: 2-D inputs.
 - torch's ``multi_margin_loss`` is the Weston-Watkins variant; its ``weight`` is lossapi's
   ``class_weight`` for ``"none"`` and ``"sum"``. With a weight torch's ``"mean"`` divides by
-  the number of elements, lossapi's by the sum of the weights (API.md's weighted mean), so
+  the number of elements, lossapi's by the sum of the weights (the documented weighted mean), so
   that combination is not mapped. ``multi_margin_loss`` and ``multilabel_margin_loss`` take
   ``(N, C)`` inputs: 1-D "none" shapes. ``multilabel_soft_margin_loss``'s ``weight`` weighs the
   class terms, as lossapi's ``class_weight``: every reduction.

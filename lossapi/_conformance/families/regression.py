@@ -9,7 +9,7 @@ Oracles
 -------
 Independent float64 NumPy oracles for the regression losses.
 
-Each oracle is written from the textbook formula (API.md, the reference libraries' documented
+Each oracle is written from the textbook formula (the documented API, the reference libraries' documented
 definitions), in the most direct form, and returns the per-element (``reduction="none"``)
 loss as float64. Nothing here imports or calls lossapi: an oracle that shared code with the
 implementation would share its bugs.
@@ -26,7 +26,7 @@ Counterparts
 ------------
 Native counterparts of the regression losses (torch, optax, keras, sklearn).
 
-Mappings worth knowing (each one is what API.md promises):
+Mappings worth knowing (each one is what the documented API promises):
 
 - sklearn metrics take the target first; their ``sample_weight`` weights samples (rows),
   and ``"mean"`` is the weighted mean, as in lossapi. ``mean_absolute_percentage_error``
@@ -323,7 +323,7 @@ def mean_absolute_percentage_error(
         Per-element loss, float64.
     """
     if eps is None:
-        # float16/bfloat16 are computed in float32 (API.md), so their default floor is float32's.
+        # float16/bfloat16 are computed in float32 (the documented rule), so their default floor is float32's.
         eps = float(np.finfo(np.float64 if dtype == "float64" else np.float32).eps)
     t = np.asarray(target, dtype=np.float64)
     return np.abs(_err(pred, target)) / np.maximum(np.abs(t), eps)

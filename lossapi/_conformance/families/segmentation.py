@@ -48,7 +48,7 @@ Counterparts
 ------------
 Native counterparts of the segmentation losses (optax, keras, sklearn).
 
-Mappings (what API.md promises, and where each stops):
+Mappings (what the documented API promises, and where each stops):
 
 - optax ``dice_loss`` is the Tversky index per sample and class (``alpha`` on false
   positives), mean over classes: ``dice`` (alpha = beta = 0.5), ``jaccard`` (alpha = beta = 1)
@@ -66,7 +66,7 @@ Mappings (what API.md promises, and where each stops):
   1, lossapi 0, and a perfect class eps / TP, lossapi 0); their
   ``axis`` sums the spatial axes (per sample) or everything but the classes (pooled) and the
   per-class values are averaged here. keras 3.15's ``tversky`` puts ``alpha`` on the false
-  negatives: the callable detects the convention of the installed keras on API.md's hand
+  negatives: the callable detects the convention of the installed keras on the documented hand
   case and passes ``alpha``/``beta`` accordingly.
 - sklearn's ``f1_score(average="macro")`` (``average="binary", zero_division=1.0`` for binary
   masks), ``cohen_kappa_score(labels=range(C), replace_undefined_by=1.0)`` and
@@ -607,7 +607,7 @@ _TVERSKY_OPTIONS: tuple[Options, ...] = (
 def _tversky_edges(extra: tuple[Edge, ...] = (), perfect_kink: bool = False) -> tuple[Edge, ...]:
     return (
         *_overlap_edges(perfect_kink),
-        # API.md's hand case: y = [1, 1, 0, 0], y_hat = [1, 0, 1, 1], alpha = 1 (FP), beta = 0 -> 2/3
+        # The documented hand case: y = [1, 1, 0, 0], y_hat = [1, 0, 1, 1], alpha = 1 (FP), beta = 0 -> 2/3
         Edge("y=[1,1,0,0], y_hat=[1,0,1,1], alpha=1, beta=0",
              _pt([[1.0, 0.0, 1.0, 1.0]], [[1.0, 1.0, 0.0, 0.0]]), {"axis": None, "alpha": 1.0, "beta": 0.0,
                                                                     "smooth": 0.0}),
@@ -1001,7 +1001,7 @@ def _optax_overlap(alpha: float | None = None, beta: float | None = None, dice_s
 
 def _keras_alpha_on_fn(keras: Any) -> bool:
     """Whether the installed keras' ``tversky`` applies ``alpha`` to the false negatives (keras
-    3.15): API.md's hand case y = [1, 1, 0, 0], y_hat = [1, 0, 1, 1], alpha = 1, beta = 0 gives
+    3.15): the documented hand case y = [1, 1, 0, 0], y_hat = [1, 0, 1, 1], alpha = 1, beta = 0 gives
     0.5 there and 2/3 with the paper's convention."""
     v = float(_np(keras.losses.tversky(np.array([1.0, 1.0, 0.0, 0.0]), np.array([1.0, 0.0, 1.0, 1.0]),
                                        alpha=1.0, beta=0.0)))
