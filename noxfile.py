@@ -63,7 +63,10 @@ def tests(session: nox.Session, backend: str) -> None:
     name = TEST_NAME.get(backend, backend)
     backends = "numpy" if name == "numpy" else f"numpy,{name}"
     session.run(
-        "pytest", "-n", "2", *session.posargs,
+        "pytest",
+        "-n",
+        "2",
+        *session.posargs,
         env={"LOSSAPI_TEST_BACKENDS": backends, "KERAS_BACKEND": "jax", "JAX_ENABLE_X64": "1", **env},
     )
 
@@ -77,16 +80,27 @@ def all_backends(session: nox.Session) -> None:
     """
     _install(session, ["all", "plot"], "test", "counterparts")
     session.run(
-        "pytest", "-n", "2", *session.posargs,
-        env={"JAX_ENABLE_X64": "1", "KERAS_BACKEND": "jax", "PYTHONHASHSEED": "0", "LOSSAPI_REPORT_DIR": str(REPORT_DIR)},
+        "pytest",
+        "-n",
+        "2",
+        *session.posargs,
+        env={
+            "JAX_ENABLE_X64": "1",
+            "KERAS_BACKEND": "jax",
+            "PYTHONHASHSEED": "0",
+            "LOSSAPI_REPORT_DIR": str(REPORT_DIR),
+        },
     )
 
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """ruff on the package, tests, conformance suite, benchmarks, examples and the docs extensions."""
+    """ruff's linter and formatter (check only) on the package, tests, conformance suite,
+    benchmarks, examples and the docs extensions."""
     session.install(*nox.project.dependency_groups(PYPROJECT, "lint"))
-    session.run("ruff", "check", "lossapi", "tests", "conformance", "benchmarks", "examples", "docs", "noxfile.py")
+    paths = ("lossapi", "tests", "conformance", "benchmarks", "examples", "docs", "noxfile.py")
+    session.run("ruff", "check", *paths)
+    session.run("ruff", "format", "--check", *paths)
 
 
 @nox.session
@@ -111,8 +125,16 @@ def docs(session: nox.Session) -> None:
     if not (REPORT_DIR / "report.md").exists():
         REPORT_DIR.mkdir(parents=True, exist_ok=True)
         session.run(
-            "lossapi", "check", "--no-progress", "--backends", "numpy,array_api_strict",
-            "--report", str(REPORT_DIR / "report.md"), "--report", str(REPORT_DIR / "report.html"), env=env,
+            "lossapi",
+            "check",
+            "--no-progress",
+            "--backends",
+            "numpy,array_api_strict",
+            "--report",
+            str(REPORT_DIR / "report.md"),
+            "--report",
+            str(REPORT_DIR / "report.html"),
+            env=env,
         )
     out = ROOT / "docs" / "_build" / "html"
     session.run("sphinx-build", "-W", "--keep-going", "-n", "-b", "html", "docs", str(out), *session.posargs, env=env)
@@ -131,7 +153,12 @@ def fuzz(session: nox.Session) -> None:
     """The long hypothesis profile of tests/test_fuzz.py: every property, loss and backend."""
     _install(session, ["all", "plot"], "test", "counterparts")
     session.run(
-        "pytest", "tests/test_fuzz.py", "-p", "no:cacheprovider", "--hypothesis-profile=long", *session.posargs,
+        "pytest",
+        "tests/test_fuzz.py",
+        "-p",
+        "no:cacheprovider",
+        "--hypothesis-profile=long",
+        *session.posargs,
         env={"JAX_ENABLE_X64": "1", "KERAS_BACKEND": "jax"},
     )
 

@@ -61,9 +61,11 @@ def bench(
     calls size the inner loop (quick runs use 1).
     """
     if sync is None:
+
         def call() -> None:
             fn()
     else:
+
         def call() -> None:
             sync(fn())
 

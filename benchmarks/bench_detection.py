@@ -147,8 +147,7 @@ def jnp_yolo(pred, target, lambda_coord=5.0, lambda_noobj=0.5):
     conf = (pred[..., 4] - target[..., 4]) ** 2
     ce = -jnp.sum(target[..., 5:] * jax.nn.log_softmax(pred[..., 5:], axis=-1), axis=-1)
     n_obj, n_noobj = jnp.sum(obj), jnp.sum(noobj)
-    return (jnp.sum(obj * (lambda_coord * coord + conf + ce)) / n_obj
-            + jnp.sum(noobj * lambda_noobj * conf) / n_noobj)
+    return jnp.sum(obj * (lambda_coord * coord + conf + ce)) / n_obj + jnp.sum(noobj * lambda_noobj * conf) / n_noobj
 
 
 # ------------------------------------------------------------------ per backend
@@ -168,8 +167,15 @@ class Runner:
         return {"repeats": 21, "min_time": 0.02, "warmup": 3, "budget": 3.0}
 
     def emit(self, loss: str, size: str, direction: str, impl: str, timing: dict) -> None:
-        rec = {**self.common, "loss": loss, "size": size, "shape": n_items(loss, size), "direction": direction,
-               "impl": impl, **timing}
+        rec = {
+            **self.common,
+            "loss": loss,
+            "size": size,
+            "shape": n_items(loss, size),
+            "direction": direction,
+            "impl": impl,
+            **timing,
+        }
         print(json.dumps(rec), flush=True)
 
     def check(self, loss: str, size: str, ours: float, ref: float, what: str, rtol: float = 1e-4) -> None:
@@ -234,8 +240,10 @@ def run_jax(r: Runner, sizes: list[str]) -> None:
             if loss == "yolo":
                 hand = jnp_yolo
             else:
+
                 def hand(b, t, loss=loss):
                     return box_formulas(jnp, loss, b, t, no_grad=jax.lax.stop_gradient)
+
             r.check(loss, size, float(jax.jit(ours)(p, t)), float(jax.jit(hand)(p, t)), "jnp")
             for impl, f in (("jnp", hand), ("lossapi", ours)):
                 for direction in directions:
@@ -248,10 +256,14 @@ def run_jax(r: Runner, sizes: list[str]) -> None:
 # ------------------------------------------------------------------ ratios and tables
 PAIRS = {
     "numpy": (("lossapi", "numpy", "lossapi / hand-written NumPy"),),
-    "torch": (("lossapi", "torch_hand", "lossapi / torchvision formulas (torch)"),
-              ("lossapi", "torch_module", "lossapi / YOLOLoss module (torch)")),
-    "jax": (("lossapi", "jnp", "jit(lossapi) / jit(hand-written jnp)"),
-            ("lossapi_eager", "lossapi", "eager lossapi / jit(lossapi)")),
+    "torch": (
+        ("lossapi", "torch_hand", "lossapi / torchvision formulas (torch)"),
+        ("lossapi", "torch_module", "lossapi / YOLOLoss module (torch)"),
+    ),
+    "jax": (
+        ("lossapi", "jnp", "jit(lossapi) / jit(hand-written jnp)"),
+        ("lossapi_eager", "lossapi", "eager lossapi / jit(lossapi)"),
+    ),
 }
 
 
@@ -266,10 +278,21 @@ def ratio_rows(rows: list[dict]) -> list[dict]:
             b = idx.get((backend, loss, size, direction, nat))
             if a is None or b is None:
                 continue
-            out.append({"backend": backend, "loss": loss, "size": size, "shape": a["shape"], "direction": direction,
-                        "pair": label, "lossapi_median": a["median"], "native_median": b["median"],
-                        "ratio": a["median"] / b["median"], "ratio_min": a["min"] / b["min"],
-                        "ratio_max": a["max"] / b["max"]})
+            out.append(
+                {
+                    "backend": backend,
+                    "loss": loss,
+                    "size": size,
+                    "shape": a["shape"],
+                    "direction": direction,
+                    "pair": label,
+                    "lossapi_median": a["median"],
+                    "native_median": b["median"],
+                    "ratio": a["median"] / b["median"],
+                    "ratio_min": a["min"] / b["min"],
+                    "ratio_max": a["max"] / b["max"],
+                }
+            )
     return out
 
 
@@ -315,8 +338,10 @@ def run_all(args) -> None:
     env["quick"] = args.quick
     env["wall_s"] = round(time.perf_counter() - t0, 1)
     ratios = ratio_rows(rows)
-    md = (f"Environment: {env['platform']}, {env['cpu_count']} CPUs, Python {env['python']}, numpy {env['numpy']}, "
-          f"torch {env['torch']}, jax {env['jax']}; {env['time']}.\n\n" + table(ratios))
+    md = (
+        f"Environment: {env['platform']}, {env['cpu_count']} CPUs, Python {env['python']}, numpy {env['numpy']}, "
+        f"torch {env['torch']}, jax {env['jax']}; {env['time']}.\n\n" + table(ratios)
+    )
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "detection.json").write_text(json.dumps({"env": env, "measurements": rows, "ratios": ratios}, indent=1))
@@ -327,8 +352,11 @@ def run_all(args) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--backend", choices=("numpy", "torch", "jax"),
-                    help="one backend in this process, JSON lines (default: every backend, table)")
+    ap.add_argument(
+        "--backend",
+        choices=("numpy", "torch", "jax"),
+        help="one backend in this process, JSON lines (default: every backend, table)",
+    )
     ap.add_argument("--backends", default="numpy,torch,jax", help="without --backend: which ones (comma-separated)")
     ap.add_argument("--quick", action="store_true", help="tiny + small sizes, fewer repeats")
     ap.add_argument("--sizes", help="comma-separated subset of tiny,small,medium,large")

@@ -71,7 +71,9 @@ def measure(backend: str, repeats: int = 15) -> list[dict]:
         "x": x,
         "y": y,
     }
-    assert get_namespace("mse", "pred target sample_weight delta", x, y, None, 1.0) is array_api_compat.array_namespace(x, y)
+    assert get_namespace("mse", "pred target sample_weight delta", x, y, None, 1.0) is array_api_compat.array_namespace(
+        x, y
+    )
     cases = {
         "get_namespace (cache hit)": 'gn("mse", "pred target sample_weight delta", x, y, None, 1.0)',
         "array_namespace(x, y)": "an(x, y)",

@@ -60,22 +60,47 @@ class Emitter:
 
     def __init__(self, backend: str, device: str, quick: bool, sink: Callable[[dict], None] | None = None) -> None:
         self.quick = quick
-        self.common = {"bench": "losses", "backend": backend, "device": device,
-                       "loadavg_1m": round(os.getloadavg()[0], 2),
-                       "thp_mem_alloc_enable": os.environ.get("THP_MEM_ALLOC_ENABLE")}
+        self.common = {
+            "bench": "losses",
+            "backend": backend,
+            "device": device,
+            "loadavg_1m": round(os.getloadavg()[0], 2),
+            "thp_mem_alloc_enable": os.environ.get("THP_MEM_ALLOC_ENABLE"),
+        }
         self.sink = sink or (lambda rec: print(json.dumps(rec), flush=True))
 
-    def emit(self, spec: Spec, size: str, host: tuple, mode: str, direction: str, impl: str,
-             timing: dict | None = None, **extra: Any) -> None:
-        rec = {**self.common, "loss": spec.loss, "size": size, "shape": list(host[0].shape),
-               "input_bytes": int(sum(a.nbytes for a in host)), "grad_bytes": int(host[0].nbytes),
-               "mode": mode, "direction": direction, "impl": impl, **(timing or {}), **extra}
+    def emit(
+        self,
+        spec: Spec,
+        size: str,
+        host: tuple,
+        mode: str,
+        direction: str,
+        impl: str,
+        timing: dict | None = None,
+        **extra: Any,
+    ) -> None:
+        rec = {
+            **self.common,
+            "loss": spec.loss,
+            "size": size,
+            "shape": list(host[0].shape),
+            "input_bytes": int(sum(a.nbytes for a in host)),
+            "grad_bytes": int(host[0].nbytes),
+            "mode": mode,
+            "direction": direction,
+            "impl": impl,
+            **(timing or {}),
+            **extra,
+        }
         self.sink(rec)
 
     def check(self, spec: Spec, size: str, ours: float, ref: float, what: str, rtol: float = 1e-3) -> None:
         if not math.isclose(ours, ref, rel_tol=rtol, abs_tol=1e-5):
-            print(f"warning: {spec.loss} {size} ({self.common['backend']}): lossapi {ours} != {what} {ref}",
-                  file=sys.stderr)
+            print(
+                f"warning: {spec.loss} {size} ({self.common['backend']}): lossapi {ours} != {what} {ref}",
+                file=sys.stderr,
+            )
 
 
 def _call(f: Callable[..., Any], args: tuple) -> Callable[[], Any]:
@@ -127,8 +152,9 @@ def run_numpy(em: Emitter, sizes: list[str], losses: Iterable[str] | None, m: An
 
 
 # ------------------------------------------------------------------ torch
-def run_torch(em: Emitter, sizes: list[str], losses: Iterable[str] | None, device: str,
-              compile_losses: Iterable[str] | None) -> None:
+def run_torch(
+    em: Emitter, sizes: list[str], losses: Iterable[str] | None, device: str, compile_losses: Iterable[str] | None
+) -> None:
     import torch
 
     torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "2")))
@@ -157,7 +183,11 @@ def run_torch(em: Emitter, sizes: list[str], losses: Iterable[str] | None, devic
                     em.emit(spec, size, host, "eager", "fwd", impl, t, **extra, **mem)
                     step = _step(f, p, arrs[1:])
                     t = bench(step, sync=sync, **kw)
-                    mem = _rss(step, lambda p=p: setattr(p, "grad", None)) if size == "large" and dev.type == "cpu" else {}
+                    mem = (
+                        _rss(step, lambda p=p: setattr(p, "grad", None))
+                        if size == "large" and dev.type == "cpu"
+                        else {}
+                    )
                     em.emit(spec, size, host, "eager", "fwd+bwd", impl, t, **extra, **mem)
     if compile_losses is None:
         return
@@ -284,9 +314,16 @@ def run_jax(em: Emitter, sizes: list[str], losses: Iterable[str] | None) -> None
 
 
 # ------------------------------------------------------------------ entry points
-def run_backend(backend: str, *, quick: bool, sizes: list[str] | None = None, losses: Iterable[str] | None = None,
-                device: str = "cpu", compile_losses: str | None = None,
-                sink: Callable[[dict], None] | None = None) -> None:
+def run_backend(
+    backend: str,
+    *,
+    quick: bool,
+    sizes: list[str] | None = None,
+    losses: Iterable[str] | None = None,
+    device: str = "cpu",
+    compile_losses: str | None = None,
+    sink: Callable[[dict], None] | None = None,
+) -> None:
     """Run one backend in this process; every record goes to ``sink`` (default: JSON on stdout)."""
     sizes = sizes or list(specs.QUICK_SIZES if quick else specs.FULL_SIZES)
     for s in sizes:
@@ -333,8 +370,11 @@ def add_arguments(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--sizes", help=f"comma-separated subset of {','.join(specs.SIZE_ORDER)}")
     ap.add_argument("--losses", help="comma-separated catalog names (default: every spec)")
     ap.add_argument("--device", default="cpu", help="cpu (default) or cuda (torch, CuPy) when present")
-    ap.add_argument("--compile", default="default",
-                    help="torch.compile rows: default (quick: a handful; full: every torch loss), all, none, or names")
+    ap.add_argument(
+        "--compile",
+        default="default",
+        help="torch.compile rows: default (quick: a handful; full: every torch loss), all, none, or names",
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -342,9 +382,14 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--backend", required=True, choices=("numpy", "torch", "jax", "cupy"))
     add_arguments(ap)
     args = ap.parse_args(argv)
-    run_backend(args.backend, quick=args.quick, sizes=args.sizes.split(",") if args.sizes else None,
-                losses=args.losses.split(",") if args.losses else None, device=args.device,
-                compile_losses=args.compile)
+    run_backend(
+        args.backend,
+        quick=args.quick,
+        sizes=args.sizes.split(",") if args.sizes else None,
+        losses=args.losses.split(",") if args.losses else None,
+        device=args.device,
+        compile_losses=args.compile,
+    )
 
 
 if __name__ == "__main__":

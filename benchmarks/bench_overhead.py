@@ -91,22 +91,36 @@ def _calls() -> dict[str, tuple[Any, Any]]:
 
         return run
 
-    calls.update({
-        "torch mse (8), fwd": (fwd(lambda: la.mean_squared_error(tp, tt)), fwd(lambda: F.mse_loss(tp, tt))),
-        "torch huber (8), fwd": (fwd(lambda: la.huber(tp, tt)), fwd(lambda: F.huber_loss(tp, tt))),
-        "torch huber (8), fwd, generic path": (fwd(generic(lambda: la.huber(tp, tt))),
-                                               fwd(lambda: F.huber_loss(tp, tt))),
-        "torch cross_entropy (32x10), fwd": (fwd(lambda: la.cross_entropy(tz, ty)),
-                                             fwd(lambda: F.cross_entropy(tz, ty))),
-        "torch cross_entropy (32x10), fwd, generic path": (fwd(generic(lambda: la.cross_entropy(tz, ty))),
-                                                           fwd(lambda: F.cross_entropy(tz, ty))),
-        "torch mse (8), fwd+bwd": (backward(lambda: la.mean_squared_error(gp, tt)),
-                                   backward(lambda: F.mse_loss(gp, tt))),
-        "torch huber (8), fwd+bwd, generic path": (backward(generic(lambda: la.huber(gp, tt))),
-                                                   backward(lambda: F.huber_loss(gp, tt))),
-        "torch cross_entropy (32x10), fwd+bwd": (backward(lambda: la.cross_entropy(gz, ty)),
-                                                 backward(lambda: F.cross_entropy(gz, ty))),
-    })
+    calls.update(
+        {
+            "torch mse (8), fwd": (fwd(lambda: la.mean_squared_error(tp, tt)), fwd(lambda: F.mse_loss(tp, tt))),
+            "torch huber (8), fwd": (fwd(lambda: la.huber(tp, tt)), fwd(lambda: F.huber_loss(tp, tt))),
+            "torch huber (8), fwd, generic path": (
+                fwd(generic(lambda: la.huber(tp, tt))),
+                fwd(lambda: F.huber_loss(tp, tt)),
+            ),
+            "torch cross_entropy (32x10), fwd": (
+                fwd(lambda: la.cross_entropy(tz, ty)),
+                fwd(lambda: F.cross_entropy(tz, ty)),
+            ),
+            "torch cross_entropy (32x10), fwd, generic path": (
+                fwd(generic(lambda: la.cross_entropy(tz, ty))),
+                fwd(lambda: F.cross_entropy(tz, ty)),
+            ),
+            "torch mse (8), fwd+bwd": (
+                backward(lambda: la.mean_squared_error(gp, tt)),
+                backward(lambda: F.mse_loss(gp, tt)),
+            ),
+            "torch huber (8), fwd+bwd, generic path": (
+                backward(generic(lambda: la.huber(gp, tt))),
+                backward(lambda: F.huber_loss(gp, tt)),
+            ),
+            "torch cross_entropy (32x10), fwd+bwd": (
+                backward(lambda: la.cross_entropy(gz, ty)),
+                backward(lambda: F.cross_entropy(gz, ty)),
+            ),
+        }
+    )
     return calls
 
 
@@ -144,8 +158,9 @@ def main() -> None:
         return
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp)
-        archive = subprocess.run(["git", "-C", str(ROOT), "archive", args.baseline, "lossapi"], capture_output=True,
-                                 check=True).stdout
+        archive = subprocess.run(
+            ["git", "-C", str(ROOT), "archive", args.baseline, "lossapi"], capture_output=True, check=True
+        ).stdout
         subprocess.run(["tar", "-x", "-C", str(base)], input=archive, check=True)
         best: dict[str, dict[str, list[float]]] = {"baseline": {}, "now": {}}
         for _ in range(args.rounds):
@@ -153,8 +168,9 @@ def main() -> None:
                 for name, (ours, peer) in _run(path).items():
                     old = best[which].get(name, [float("inf"), float("inf")])
                     best[which][name] = [min(old[0], ours), min(old[1], peer)]
-    rev = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", args.baseline], capture_output=True,
-                         text=True).stdout.strip()
+    rev = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "--short", args.baseline], capture_output=True, text=True
+    ).stdout.strip()
     lines = [
         f"| call | peer µs | {args.baseline} ({rev}) µs | now µs | now / {args.baseline} | now / peer |",
         "|---|---:|---:|---:|---:|---:|",
@@ -164,8 +180,9 @@ def main() -> None:
             continue
         old = best["baseline"][name][0]
         peer = min(peer, best["baseline"][name][1])
-        lines.append(f"| {name} | {peer * 1e6:.2f} | {old * 1e6:.2f} | {now * 1e6:.2f} | {now / old:.2f} | "
-                     f"{now / peer:.2f} |")
+        lines.append(
+            f"| {name} | {peer * 1e6:.2f} | {old * 1e6:.2f} | {now * 1e6:.2f} | {now / old:.2f} | {now / peer:.2f} |"
+        )
     table = "\n".join(lines)
     print(table)
     if args.out:

@@ -50,14 +50,20 @@ def _torch_rows(x: dict[str, np.ndarray], kw: dict) -> list[tuple[str, str, floa
     torch.set_num_threads(1)  # OpenMP threads stall on a loaded 2-core machine
     t = {k: torch.tensor(v) for k, v in x.items()}
     pairs = {
-        "policy_gradient": (lambda lp: la.policy_gradient(lp, t["adv"]),
-                            lambda lp: -(lp * t["adv"].detach()).mean()),
-        "ppo_clip": (lambda lp: la.ppo_clip(lp, t["old"], t["adv"]),
-                     lambda lp: (lambda r, a: -torch.min(r * a, torch.clamp(r, 0.8, 1.2) * a).mean())(
-                         torch.exp(lp - t["old"].detach()), t["adv"].detach())),
-        "gan_discriminator": (lambda r: la.gan_discriminator(r, t["fake"]),
-                              lambda r: F.binary_cross_entropy_with_logits(r, torch.ones_like(r))
-                              + F.binary_cross_entropy_with_logits(t["fake"], torch.zeros_like(t["fake"]))),
+        "policy_gradient": (lambda lp: la.policy_gradient(lp, t["adv"]), lambda lp: -(lp * t["adv"].detach()).mean()),
+        "ppo_clip": (
+            lambda lp: la.ppo_clip(lp, t["old"], t["adv"]),
+            lambda lp: (lambda r, a: -torch.min(r * a, torch.clamp(r, 0.8, 1.2) * a).mean())(
+                torch.exp(lp - t["old"].detach()), t["adv"].detach()
+            ),
+        ),
+        "gan_discriminator": (
+            lambda r: la.gan_discriminator(r, t["fake"]),
+            lambda r: (
+                F.binary_cross_entropy_with_logits(r, torch.ones_like(r))
+                + F.binary_cross_entropy_with_logits(t["fake"], torch.zeros_like(t["fake"]))
+            ),
+        ),
     }
     first = {"policy_gradient": "lp", "ppo_clip": "lp", "gan_discriminator": "real"}
     rows = []
@@ -67,6 +73,7 @@ def _torch_rows(x: dict[str, np.ndarray], kw: dict) -> list[tuple[str, str, floa
             res = []
             for f in (ours, ref):
                 if mode == "forward":
+
                     def call(f=f, x0=x0):
                         with torch.no_grad():
                             return f(x0)
@@ -75,6 +82,7 @@ def _torch_rows(x: dict[str, np.ndarray], kw: dict) -> list[tuple[str, str, floa
 
                     def call(f=f, xg=xg):
                         f(xg).backward()
+
                 res.append(bench(call, **kw)["median"])
             rows.append((f"torch {mode}", name, res[0], res[1]))
     return rows
@@ -94,8 +102,10 @@ def _jax_rows(x: dict[str, np.ndarray], kw: dict) -> list[tuple[str, str, float,
     pairs = {
         "policy_gradient": (lambda lp: la.policy_gradient(lp, j["adv"]), lambda lp: -(lp * sg(j["adv"])).mean()),
         "ppo_clip": (lambda lp: la.ppo_clip(lp, j["old"], j["adv"]), ppo_ref),
-        "gan_discriminator": (lambda r: la.gan_discriminator(r, j["fake"]),
-                              lambda r: jax.nn.softplus(-r).mean() + jax.nn.softplus(j["fake"]).mean()),
+        "gan_discriminator": (
+            lambda r: la.gan_discriminator(r, j["fake"]),
+            lambda r: jax.nn.softplus(-r).mean() + jax.nn.softplus(j["fake"]).mean(),
+        ),
     }
     first = {"policy_gradient": "lp", "ppo_clip": "lp", "gan_discriminator": "real"}
     rows = []

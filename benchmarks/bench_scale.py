@@ -68,8 +68,12 @@ def run_dask(mode: str) -> list[dict[str, Any]]:
 
     ex = _example()
     rows = []
-    with LocalCluster(n_workers=2, threads_per_worker=1, memory_limit="1GiB", processes=True,
-                      dashboard_address=":0") as cluster, Client(cluster) as client:
+    with (
+        LocalCluster(
+            n_workers=2, threads_per_worker=1, memory_limit="1GiB", processes=True, dashboard_address=":0"
+        ) as cluster,
+        Client(cluster) as client,
+    ):
         for loss in LOSSES:
             for elements, chunk in DASK_SETTINGS[mode]:
                 r = ex.evaluate(client, loss, elements, chunk, num_classes=NUM_CLASSES, seed=0, check_chunks=2)
@@ -98,19 +102,26 @@ def jax_child(n_devices: int, rows: int, quick: bool) -> None:
     rng = np.random.default_rng(0)
     n = rows * NUM_CLASSES
     host = {
-        "cross_entropy": (rng.standard_normal((rows, NUM_CLASSES), dtype=np.float32),
-                          rng.integers(0, NUM_CLASSES, rows).astype(np.int32)),
+        "cross_entropy": (
+            rng.standard_normal((rows, NUM_CLASSES), dtype=np.float32),
+            rng.integers(0, NUM_CLASSES, rows).astype(np.int32),
+        ),
         "mse": (rng.standard_normal(n, dtype=np.float32), rng.standard_normal(n, dtype=np.float32)),
-        "binary_cross_entropy_with_logits": (rng.standard_normal(n, dtype=np.float32),
-                                             (rng.random(n) < 0.5).astype(np.float32)),
+        "binary_cross_entropy_with_logits": (
+            rng.standard_normal(n, dtype=np.float32),
+            (rng.random(n) < 0.5).astype(np.float32),
+        ),
     }
     native = {
         "cross_entropy": lambda x, y: optax.softmax_cross_entropy_with_integer_labels(x, y).mean(),
         "mse": lambda p, t: optax.squared_error(p, t).mean(),
         "binary_cross_entropy_with_logits": lambda x, t: optax.sigmoid_binary_cross_entropy(x, t).mean(),
     }
-    kw = {"repeats": 5, "min_time": 0.0, "warmup": 1, "budget": 2.0} if quick else \
-        {"repeats": 9, "min_time": 0.0, "warmup": 1, "budget": 5.0}
+    kw = (
+        {"repeats": 5, "min_time": 0.0, "warmup": 1, "budget": 2.0}
+        if quick
+        else {"repeats": 9, "min_time": 0.0, "warmup": 1, "budget": 5.0}
+    )
 
     def sync(out: Any) -> None:
         jax.block_until_ready(out)
@@ -128,17 +139,29 @@ def jax_child(n_devices: int, rows: int, quick: bool) -> None:
                 sharding = out[1].sharding if direction == "value_and_grad" else None
                 timing = bench(lambda jf=compiled, a=ps, b=ts: jf(a, b), sync=sync, **kw)
                 value = float(out[0] if direction == "value_and_grad" else out)
-                _emit({"part": "jax", "loss": loss, "impl": impl, "direction": direction, "devices": n_devices,
-                       "shape": list(p.shape), "elements": int(p.size), "input_bytes": int(p.nbytes + t.nbytes),
-                       "shards": len(ps.addressable_shards), "value": value, "compile_s": compile_s,
-                       "grad_devices": None if sharding is None else len(sharding.device_set), **timing})
+                _emit(
+                    {
+                        "part": "jax",
+                        "loss": loss,
+                        "impl": impl,
+                        "direction": direction,
+                        "devices": n_devices,
+                        "shape": list(p.shape),
+                        "elements": int(p.size),
+                        "input_bytes": int(p.nbytes + t.nbytes),
+                        "shards": len(ps.addressable_shards),
+                        "value": value,
+                        "compile_s": compile_s,
+                        "grad_devices": None if sharding is None else len(sharding.device_set),
+                        **timing,
+                    }
+                )
 
 
 def run_jax(mode: str) -> list[dict[str, Any]]:
     rows = []
     for n_devices in (1, 8):
-        env = {**os.environ, "XLA_FLAGS": f"--xla_force_host_platform_device_count={n_devices}",
-               "JAX_PLATFORMS": "cpu"}
+        env = {**os.environ, "XLA_FLAGS": f"--xla_force_host_platform_device_count={n_devices}", "JAX_PLATFORMS": "cpu"}
         cmd = [sys.executable, __file__, "--jax-child", str(n_devices), "--rows", str(JAX_ROWS[mode])]
         if mode == "quick":
             cmd.append("--quick")
@@ -163,24 +186,34 @@ def summary(dask_rows: list[dict[str, Any]], jax_rows: list[dict[str, Any]]) -> 
     """Markdown tables of the measurements."""
     out = []
     if dask_rows:
-        out += ["| loss | elements | chunk elements | data MiB | chunk MiB | wall s | worker peak RSS MiB | growth MiB "
-                "| NumPy slice rel. err |", "|---|---|---|---|---|---|---|---|---|"]
+        out += [
+            "| loss | elements | chunk elements | data MiB | chunk MiB | wall s | worker peak RSS MiB | growth MiB "
+            "| NumPy slice rel. err |",
+            "|---|---|---|---|---|---|---|---|---|",
+        ]
         for r in dask_rows:
-            out.append(f"| {r['loss']} | {r['elements']:.1e} | {r['chunk_elements']:.1e} | {_mib(r['data_bytes'])} "
-                       f"| {_mib(r['chunk_bytes'])} | {r['wall_s']:.2f} | "
-                       f"{' / '.join(_mib(v) for v in r['worker_peak_bytes'])} | {_mib(r['max_worker_growth_bytes'])} "
-                       f"| {r['slice_rel_err']:.1e} {'ok' if r['slice_ok'] else 'MISMATCH'} |")
+            out.append(
+                f"| {r['loss']} | {r['elements']:.1e} | {r['chunk_elements']:.1e} | {_mib(r['data_bytes'])} "
+                f"| {_mib(r['chunk_bytes'])} | {r['wall_s']:.2f} | "
+                f"{' / '.join(_mib(v) for v in r['worker_peak_bytes'])} | {_mib(r['max_worker_growth_bytes'])} "
+                f"| {r['slice_rel_err']:.1e} {'ok' if r['slice_ok'] else 'MISMATCH'} |"
+            )
     if jax_rows:
         idx = {(r["loss"], r["direction"], r["devices"], r["impl"]): r for r in jax_rows if "impl" in r}
-        out += ["", "| loss | direction | devices | shape | lossapi | optax | ratio (min–max) | compile s lossapi / optax |",
-                "|---|---|---|---|---|---|---|---|"]
+        out += [
+            "",
+            "| loss | direction | devices | shape | lossapi | optax | ratio (min–max) | compile s lossapi / optax |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
         for (loss, direction, dev, impl), r in idx.items():
             if impl != "lossapi" or (loss, direction, dev, "optax") not in idx:
                 continue
             o = idx[(loss, direction, dev, "optax")]
-            out.append(f"| {loss} | {direction} | {dev} | {'×'.join(map(str, r['shape']))} | {r['median'] * 1e3:.2f} ms "
-                       f"| {o['median'] * 1e3:.2f} ms | {r['median'] / o['median']:.2f} "
-                       f"({r['min'] / o['min']:.2f}–{r['max'] / o['max']:.2f}) | {r['compile_s']:.2f} / {o['compile_s']:.2f} |")
+            out.append(
+                f"| {loss} | {direction} | {dev} | {'×'.join(map(str, r['shape']))} | {r['median'] * 1e3:.2f} ms "
+                f"| {o['median'] * 1e3:.2f} ms | {r['median'] / o['median']:.2f} "
+                f"({r['min'] / o['min']:.2f}–{r['max'] / o['max']:.2f}) | {r['compile_s']:.2f} / {o['compile_s']:.2f} |"
+            )
     return "\n".join(out)
 
 

@@ -83,8 +83,15 @@ class Runner:
         return {"repeats": 15, "min_time": 0.02, "warmup": 2, "budget": 3.0}
 
     def emit(self, loss: str, size: str, direction: str, impl: str, timing: dict) -> None:
-        rec = {**self.common, "loss": loss, "size": size, "shape": list(SIZES[size]), "direction": direction,
-               "impl": impl, **timing}
+        rec = {
+            **self.common,
+            "loss": loss,
+            "size": size,
+            "shape": list(SIZES[size]),
+            "direction": direction,
+            "impl": impl,
+            **timing,
+        }
         print(json.dumps(rec), flush=True)
 
     def check(self, loss: str, size: str, ours: float, ref: float, what: str, rtol: float = 1e-4) -> None:
@@ -165,11 +172,18 @@ def run_torch(r: Runner, sizes: list[str]) -> None:
 
     cases = {
         "dice": (lambda p, y: la.dice(p, y, axis=1), hand_dice, "probs", sizes),
-        "lovasz_softmax": (lambda p, y: la.lovasz_softmax(p, y, axis=1),
-                           lambda p, y: berman_lovasz_softmax(torch, p, y), "probs",
-                           [s for s in sizes if s in LOVASZ_SIZES]),
-        "lovasz_hinge": (la.lovasz_hinge, lambda x, y: berman_lovasz_hinge(torch, x, y), "binary",
-                         [s for s in sizes if s in LOVASZ_SIZES]),
+        "lovasz_softmax": (
+            lambda p, y: la.lovasz_softmax(p, y, axis=1),
+            lambda p, y: berman_lovasz_softmax(torch, p, y),
+            "probs",
+            [s for s in sizes if s in LOVASZ_SIZES],
+        ),
+        "lovasz_hinge": (
+            la.lovasz_hinge,
+            lambda x, y: berman_lovasz_hinge(torch, x, y),
+            "binary",
+            [s for s in sizes if s in LOVASZ_SIZES],
+        ),
     }
     for loss, (ours, hand, kind, loss_sizes) in cases.items():
         for size in loss_sizes:
@@ -206,16 +220,24 @@ def run_jax(r: Runner, sizes: list[str]) -> None:
 
     pairs = {
         # lossapi from logits (softmax inside the jitted function, as optax's apply_softmax)
-        "dice": (lambda z, y, t: la.dice(sm(z), y, smooth=SMOOTH),
-                 lambda z, y, t: L.dice_loss(z, jax.nn.one_hot(y, z.shape[-1]), smooth=SMOOTH / 2).mean()),
-        "dice_onehot": (lambda z, y, t: la.dice(sm(z), t, smooth=SMOOTH),
-                        lambda z, y, t: L.dice_loss(z, t, smooth=SMOOTH / 2).mean()),
-        "jaccard": (lambda z, y, t: la.jaccard(sm(z), y, smooth=SMOOTH),
-                    lambda z, y, t: L.dice_loss(z, jax.nn.one_hot(y, z.shape[-1]), smooth=SMOOTH, alpha=1.0,
-                                                beta=1.0).mean()),
-        "tversky": (lambda z, y, t: la.tversky(sm(z), y, alpha=ALPHA, beta=BETA, smooth=SMOOTH),
-                    lambda z, y, t: L.dice_loss(z, jax.nn.one_hot(y, z.shape[-1]), smooth=SMOOTH, alpha=ALPHA,
-                                                beta=BETA).mean()),
+        "dice": (
+            lambda z, y, t: la.dice(sm(z), y, smooth=SMOOTH),
+            lambda z, y, t: L.dice_loss(z, jax.nn.one_hot(y, z.shape[-1]), smooth=SMOOTH / 2).mean(),
+        ),
+        "dice_onehot": (
+            lambda z, y, t: la.dice(sm(z), t, smooth=SMOOTH),
+            lambda z, y, t: L.dice_loss(z, t, smooth=SMOOTH / 2).mean(),
+        ),
+        "jaccard": (
+            lambda z, y, t: la.jaccard(sm(z), y, smooth=SMOOTH),
+            lambda z, y, t: L.dice_loss(z, jax.nn.one_hot(y, z.shape[-1]), smooth=SMOOTH, alpha=1.0, beta=1.0).mean(),
+        ),
+        "tversky": (
+            lambda z, y, t: la.tversky(sm(z), y, alpha=ALPHA, beta=BETA, smooth=SMOOTH),
+            lambda z, y, t: L.dice_loss(
+                z, jax.nn.one_hot(y, z.shape[-1]), smooth=SMOOTH, alpha=ALPHA, beta=BETA
+            ).mean(),
+        ),
     }
 
     def block(x):
@@ -233,8 +255,7 @@ def run_jax(r: Runner, sizes: list[str]) -> None:
                 for direction in directions:
                     g = {"fwd": f, "grad": jax.grad(f), "value_and_grad": jax.value_and_grad(f)}[direction]
                     jf = jax.jit(g)
-                    r.emit(loss, size, direction, impl,
-                           bench(lambda jf=jf, a=(zj, yj, tj): jf(*a), sync=block, **kw))
+                    r.emit(loss, size, direction, impl, bench(lambda jf=jf, a=(zj, yj, tj): jf(*a), sync=block, **kw))
         if size not in LOVASZ_SIZES:
             continue
         lov = {
@@ -265,18 +286,33 @@ def ratio_rows(rows: list[dict]) -> list[dict]:
             a, b = idx.get((backend, loss, size, direction, ours)), idx.get((backend, loss, size, direction, nat))
             if a is None or b is None:
                 continue
-            out.append({"backend": backend, "loss": loss, "size": size, "direction": direction, "pair": label,
-                        "lossapi_median": a["median"], "native_median": b["median"],
-                        "ratio": a["median"] / b["median"]})
+            out.append(
+                {
+                    "backend": backend,
+                    "loss": loss,
+                    "size": size,
+                    "direction": direction,
+                    "pair": label,
+                    "lossapi_median": a["median"],
+                    "native_median": b["median"],
+                    "ratio": a["median"] / b["median"],
+                }
+            )
     return out
 
 
 def table(ratios: list[dict]) -> str:
-    lines = ["### Segmentation losses: ratio lossapi / reference (median)", "",
-             "| backend | loss | size | direction | pair | lossapi | reference | ratio |", "|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "### Segmentation losses: ratio lossapi / reference (median)",
+        "",
+        "| backend | loss | size | direction | pair | lossapi | reference | ratio |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for q in ratios:
-        lines.append(f"| {q['backend']} | {q['loss']} | {q['size']} | {q['direction']} | {q['pair']} | "
-                     f"{fmt(q['lossapi_median'])} | {fmt(q['native_median'])} | {q['ratio']:.2f} |")
+        lines.append(
+            f"| {q['backend']} | {q['loss']} | {q['size']} | {q['direction']} | {q['pair']} | "
+            f"{fmt(q['lossapi_median'])} | {fmt(q['native_median'])} | {q['ratio']:.2f} |"
+        )
     return "\n".join(lines)
 
 

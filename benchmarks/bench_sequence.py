@@ -59,12 +59,23 @@ class Runner:
         self.common = {"bench": "sequence", "backend": backend, "device": "cpu"}
 
     def kw(self) -> dict:
-        return {"repeats": 5, "min_time": 0.0, "warmup": 1, "budget": 1.0} if self.quick else \
-            {"repeats": 11, "min_time": 0.02, "warmup": 2, "budget": 4.0}
+        return (
+            {"repeats": 5, "min_time": 0.0, "warmup": 1, "budget": 1.0}
+            if self.quick
+            else {"repeats": 11, "min_time": 0.02, "warmup": 2, "budget": 4.0}
+        )
 
     def emit(self, size: str, direction: str, impl: str, timing: dict, **extra) -> None:
-        rec = {**self.common, "loss": "ctc", "size": size, "shape": list(SIZES[size]), "direction": direction,
-               "impl": impl, **timing, **extra}
+        rec = {
+            **self.common,
+            "loss": "ctc",
+            "size": size,
+            "shape": list(SIZES[size]),
+            "direction": direction,
+            "impl": impl,
+            **timing,
+            **extra,
+        }
         print(json.dumps(rec), flush=True)
 
 
@@ -95,12 +106,16 @@ def _torch_size(r: Runner, size: str, fast: bool) -> None:
         ref = float(F.ctc_loss(lp.transpose(0, 1), lab, il, ll))
         if abs(ours - ref) > 1e-3 * abs(ref):
             print(f"warning: ctc {size}: lossapi {ours} != torch {ref}", file=sys.stderr)
-        impls = {"lossapi": (lambda x: la.ctc(x, lab, il, ll)),
-                 "torch": (lambda x: F.ctc_loss(x.transpose(0, 1), lab, il, ll))}
+        impls = {
+            "lossapi": (lambda x: la.ctc(x, lab, il, ll)),
+            "torch": (lambda x: F.ctc_loss(x.transpose(0, 1), lab, il, ll)),
+        }
         if fast:
+
             def generic(x):
                 with la.native(False):
                     return la.ctc(x, lab, il, ll)
+
             impls["lossapi_generic"] = generic
         for impl, f in impls.items():
             with torch.no_grad():
@@ -111,6 +126,7 @@ def _torch_size(r: Runner, size: str, fast: bool) -> None:
                 x = lp.detach().requires_grad_()
                 f(x).backward()
                 return x.grad
+
             r.emit(size, "fwd+bwd", impl, bench(fb, **r.kw()), fast_path=fast)
 
 
@@ -130,8 +146,12 @@ def _jax_size(r: Runner, size: str) -> None:
         B, T, _C, S = SIZES[size]
         lpad = jnp.asarray((np.arange(T)[None] >= il[:, None]).astype(np.float32))
         spad = jnp.asarray((np.arange(S)[None] >= ll[:, None]).astype(np.float32))
-        lp, lab32, il32, ll32 = jnp.asarray(lp), jnp.asarray(lab, dtype=jnp.int32), jnp.asarray(il, dtype=jnp.int32), \
-            jnp.asarray(ll, dtype=jnp.int32)
+        lp, lab32, il32, ll32 = (
+            jnp.asarray(lp),
+            jnp.asarray(lab, dtype=jnp.int32),
+            jnp.asarray(il, dtype=jnp.int32),
+            jnp.asarray(ll, dtype=jnp.int32),
+        )
 
         def ours(x):
             return la.ctc(x, lab32, il32, ll32, reduction="sum") / B
@@ -164,8 +184,10 @@ def table(rows: list[dict]) -> str:
                 return x["median"]
         return None
 
-    lines = ["| backend | size | direction | lossapi | native | reference | lossapi / reference | generic / reference |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| backend | size | direction | lossapi | native | reference | lossapi / reference | generic / reference |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for backend, ref in (("torch", "torch"), ("jax", "optax")):
         for size in SIZES:
             for direction in ("fwd", "fwd+bwd", "grad", "compile_fwd", "compile_grad"):
@@ -173,9 +195,12 @@ def table(rows: list[dict]) -> str:
                 if ours is None or theirs is None:
                     continue
                 gen = med(backend, size, direction, "lossapi_generic")
-                lines.append(f"| {backend} | {size} | {direction} | {ours * 1e3:.3g} ms | {ref} | "
-                             f"{theirs * 1e3:.3g} ms | {ours / theirs:.2f} | "
-                             + (f"{gen / theirs:.2f}" if gen is not None else "-") + " |")
+                lines.append(
+                    f"| {backend} | {size} | {direction} | {ours * 1e3:.3g} ms | {ref} | "
+                    f"{theirs * 1e3:.3g} ms | {ours / theirs:.2f} | "
+                    + (f"{gen / theirs:.2f}" if gen is not None else "-")
+                    + " |"
+                )
     return "\n".join(lines)
 
 

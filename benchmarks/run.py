@@ -35,11 +35,24 @@ BANDWIDTH = {"numpy": 15e9, "cupy": None, "torch": 30e9, "jax": 30e9}
 #: Extra families: what the spec table does not cover (Lovász vs the reference loop, YOLO vs the
 #: classic boolean-indexing module, CTC, RL/GAN one-liners). (name, script, backends, title).
 EXTRAS = (
-    ("segmentation", "bench_segmentation.py", ("numpy", "torch", "jax"),
-     "Segmentation extras (Lovász vs Berman et al.'s loop, dice vs hand-written): ratio lossapi / native"),
-    ("detection", "bench_detection.py", ("numpy", "torch", "jax"),
-     "Detection extras (yolo vs the classic boolean-indexing module; box losses also in the main table)"),
-    ("sequence", "bench_sequence.py", ("torch", "jax"), "CTC: lossapi / torch F.ctc_loss (eager) and / optax ctc_loss (jit)"),
+    (
+        "segmentation",
+        "bench_segmentation.py",
+        ("numpy", "torch", "jax"),
+        "Segmentation extras (Lovász vs Berman et al.'s loop, dice vs hand-written): ratio lossapi / native",
+    ),
+    (
+        "detection",
+        "bench_detection.py",
+        ("numpy", "torch", "jax"),
+        "Detection extras (yolo vs the classic boolean-indexing module; box losses also in the main table)",
+    ),
+    (
+        "sequence",
+        "bench_sequence.py",
+        ("torch", "jax"),
+        "CTC: lossapi / torch F.ctc_loss (eager) and / optax ctc_loss (jit)",
+    ),
 )
 
 PAIR_LABELS = {
@@ -54,8 +67,9 @@ PAIR_LABELS = {
 }
 
 
-def target(backend: str, mode: str, vs: str, ours: str, size: str, direction: str,
-           fast_path: bool) -> tuple[float | None, str]:
+def target(
+    backend: str, mode: str, vs: str, ours: str, size: str, direction: str, fast_path: bool
+) -> tuple[float | None, str]:
     """The DESIGN.md target for one ratio, as (limit, text); (None, "") where DESIGN.md sets none."""
     if vs == "keras":
         return None, "peer"
@@ -131,8 +145,10 @@ def ratio_rows(rows: list[dict]) -> list[dict]:
     backends = ["numpy", "cupy", "torch", "jax"]
     modes = ["eager", "compile", "jit"]
     losses = list(specs.SPECS)
-    keys = sorted({(k[0], k[1], k[2], k[3], k[4], k[6]) for k in idx if k[5] not in ("lossapi", "lossapi_generic")},
-                  key=lambda k: (backends.index(k[0]), modes.index(k[1]), losses.index(k[2]), order[k[3]], k[5], k[4]))
+    keys = sorted(
+        {(k[0], k[1], k[2], k[3], k[4], k[6]) for k in idx if k[5] not in ("lossapi", "lossapi_generic")},
+        key=lambda k: (backends.index(k[0]), modes.index(k[1]), losses.index(k[2]), order[k[3]], k[5], k[4]),
+    )
     out = []
     for backend, mode, loss, size, direction, vs in keys:
         nat = idx[(backend, mode, loss, size, direction, vs, vs)]
@@ -143,20 +159,33 @@ def ratio_rows(rows: list[dict]) -> list[dict]:
             if a is None:
                 continue
             fast = bool(a.get("fast_path", True))
-            label = PAIR_LABELS.get((backend, mode, vs, "generic") if ours == "lossapi_generic" else (backend, mode, vs),
-                                    f"{ours} / {vs}")
+            label = PAIR_LABELS.get(
+                (backend, mode, vs, "generic") if ours == "lossapi_generic" else (backend, mode, vs), f"{ours} / {vs}"
+            )
             if backend == "torch" and mode == "eager" and ours == "lossapi" and not fast:
                 label = "lossapi (no fast path) / torch"
             lim, what = target(backend, mode, vs, ours, size, direction, fast)
             ratio = a["median"] / nat["median"]
             row = {
-                "backend": backend, "mode": mode, "loss": loss, "size": size, "shape": a["shape"],
-                "direction": direction, "pair": label, "native_is": nat.get("native_is") or vs,
-                "lossapi_median": a["median"], "native_median": nat["median"], "ratio": ratio,
-                "ratio_min": a["min"] / nat["min"], "ratio_max": a["max"] / nat["max"],
-                "target": what, "verdict": "" if lim is None else ("PASS" if ratio <= lim else "MISS"),
-                "lossapi_peak_bytes": a.get("peak_bytes"), "native_peak_bytes": nat.get("peak_bytes"),
-                "peak_what": a.get("peak_what"), "loadavg_1m": a.get("loadavg_1m"),
+                "backend": backend,
+                "mode": mode,
+                "loss": loss,
+                "size": size,
+                "shape": a["shape"],
+                "direction": direction,
+                "pair": label,
+                "native_is": nat.get("native_is") or vs,
+                "lossapi_median": a["median"],
+                "native_median": nat["median"],
+                "ratio": ratio,
+                "ratio_min": a["min"] / nat["min"],
+                "ratio_max": a["max"] / nat["max"],
+                "target": what,
+                "verdict": "" if lim is None else ("PASS" if ratio <= lim else "MISS"),
+                "lossapi_peak_bytes": a.get("peak_bytes"),
+                "native_peak_bytes": nat.get("peak_bytes"),
+                "peak_what": a.get("peak_what"),
+                "loadavg_1m": a.get("loadavg_1m"),
             }
             if "compile_s" in a:
                 row["lossapi_compile_s"], row["native_compile_s"] = a["compile_s"], nat.get("compile_s")
@@ -182,7 +211,8 @@ def markdown(rows: list[dict], ratios: list[dict], env: dict, extras: dict[str, 
     """The tables: dispatch, the full ratio table, a summary per target, CE memory, extras."""
     lines = [
         f"Environment: {env['platform']}, {env['cpu_count']} CPUs, Python {env['python']}, numpy {env['numpy']}, "
-        f"torch {env['torch']}, jax {env['jax']}, optax {env['optax']}, keras {env['keras']}, sklearn {env['sklearn']}; "
+        f"torch {env['torch']}, jax {env['jax']}, optax {env['optax']}, keras {env['keras']}, "
+        f"sklearn {env['sklearn']}; "
         f"THP_MEM_ALLOC_ENABLE={env['THP_MEM_ALLOC_ENABLE']}; load average at start {env['loadavg']}; "
         f"{'quick' if env.get('quick') else 'full'} run, {env['wall_s']} s; {env['time']}.",
         "",
@@ -235,17 +265,35 @@ def markdown(rows: list[dict], ratios: list[dict], env: dict, extras: dict[str, 
             f"({r['ratio_min']:.2f}–{r['ratio_max']:.2f}) | {r['target']} | {r['verdict']} | {peak} | {floor} | "
             f"{xfloor} | {comp} |"
         )
-    natives = sorted({(r["loss"], r["native_is"]) for r in ratios if r["native_is"] not in
-                      ("torch", "optax", "keras", "numpy", "sklearn")})
+    natives = sorted(
+        {
+            (r["loss"], r["native_is"])
+            for r in ratios
+            if r["native_is"] not in ("torch", "optax", "keras", "numpy", "sklearn")
+        }
+    )
     if natives:
-        lines += ["", "Natives that are not the library's own function: "
-                  + "; ".join(f"{loss}: {what}" for loss, what in natives) + "."]
+        lines += [
+            "",
+            "Natives that are not the library's own function: "
+            + "; ".join(f"{loss}: {what}" for loss, what in natives)
+            + ".",
+        ]
     errs = compile_errors(rows)
     if errs:
-        lines += ["", "torch.compile(fullgraph=True) failures: "
-                  + "; ".join(f"{e['loss']} {e['impl']} {e['size']}: {e['error']}" for e in errs) + "."]
-    lines += ["", "Not benchmarked (catalog counterparts): "
-              + "; ".join(f"{loss} vs {lib}: {why}" for (loss, lib), why in specs.EXCLUDED.items()) + ".", ""]
+        lines += [
+            "",
+            "torch.compile(fullgraph=True) failures: "
+            + "; ".join(f"{e['loss']} {e['impl']} {e['size']}: {e['error']}" for e in errs)
+            + ".",
+        ]
+    lines += [
+        "",
+        "Not benchmarked (catalog counterparts): "
+        + "; ".join(f"{loss} vs {lib}: {why}" for (loss, lib), why in specs.EXCLUDED.items())
+        + ".",
+        "",
+    ]
     lines += ce_memory(ratios)
     for title, md in extras.items():
         lines += [f"### {title}", "", md, ""]
@@ -257,11 +305,16 @@ def summary(ratios: list[dict]) -> list[str]:
     groups: dict[str, list[dict]] = {}
     for r in ratios:
         if r["verdict"]:
-            key = f"{r['backend']} {r['mode']} — {r['target']}" + (" (tiny)" if r["size"] == "tiny" and
-                                                                       "tiny" not in r["target"] else "")
+            key = f"{r['backend']} {r['mode']} — {r['target']}" + (
+                " (tiny)" if r["size"] == "tiny" and "tiny" not in r["target"] else ""
+            )
             groups.setdefault(key, []).append(r)
-    lines = ["### Summary per DESIGN.md target", "", "| backend, mode — target | rows | PASS | MISS | worst (ratio) |",
-             "|---|---|---|---|---|"]
+    lines = [
+        "### Summary per DESIGN.md target",
+        "",
+        "| backend, mode — target | rows | PASS | MISS | worst (ratio) |",
+        "|---|---|---|---|---|",
+    ]
     for key, rs in groups.items():
         miss = sorted((r for r in rs if r["verdict"] == "MISS"), key=lambda r: -r["ratio"])
         worst = ", ".join(f"{r['loss']} {r['size']} {r['direction']} {r['ratio']:.2f}" for r in miss[:4])
@@ -271,15 +324,25 @@ def summary(ratios: list[dict]) -> list[str]:
 
 def ce_memory(ratios: list[dict]) -> list[str]:
     """DESIGN.md memory target: cross-entropy peak ≤ 2× the logits eager, ≤ 1× under jit/compile."""
-    rows = [r for r in ratios if r["loss"] == "cross_entropy" and r["lossapi_peak_bytes"] is not None
-            and r["native_is"] not in ("sklearn", "keras") and r["pair"] != "generic / torch"]
+    rows = [
+        r
+        for r in ratios
+        if r["loss"] == "cross_entropy"
+        and r["lossapi_peak_bytes"] is not None
+        and r["native_is"] not in ("sklearn", "keras")
+        and r["pair"] != "generic / torch"
+    ]
     if not rows:
         return []
-    lines = ["### Memory: cross_entropy with integer labels, peak extra bytes / logits bytes", "",
-             "Target (DESIGN.md): forward ≤ 2× the logits eager, ≤ 1× under jit; never a one-hot. "
-             "Backward rows include the logits' gradient (1× by itself).", "",
-             "| backend (what) | size | direction | lossapi × logits | native × logits | target | |",
-             "|---|---|---|---|---|---|---|"]
+    lines = [
+        "### Memory: cross_entropy with integer labels, peak extra bytes / logits bytes",
+        "",
+        "Target (DESIGN.md): forward ≤ 2× the logits eager, ≤ 1× under jit; never a one-hot. "
+        "Backward rows include the logits' gradient (1× by itself).",
+        "",
+        "| backend (what) | size | direction | lossapi × logits | native × logits | target | |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for r in rows:
         n, c = r["shape"]
         logits = 4 * n * c
@@ -288,29 +351,47 @@ def ce_memory(ratios: list[dict]) -> list[str]:
         nat = "" if r["native_peak_bytes"] is None else f"{r['native_peak_bytes'] / logits:.2f}×"
         fwd = r["direction"] == "fwd"
         verdict = ("PASS" if ours <= lim else "MISS") if fwd else ""
-        lines.append(f"| {r['backend']} ({r['peak_what']}) | {r['size']} | {r['direction']} | **{ours:.2f}×** | "
-                     f"{nat} | {f'≤ {lim:g}×' if fwd else ''} | {verdict} |")
+        lines.append(
+            f"| {r['backend']} ({r['peak_what']}) | {r['size']} | {r['direction']} | **{ours:.2f}×** | "
+            f"{nat} | {f'≤ {lim:g}×' if fwd else ''} | {verdict} |"
+        )
     return [*lines, ""]
 
 
 # ------------------------------------------------------------------ main
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--backend", choices=("numpy", "torch", "jax", "cupy"),
-                    help="one backend in this process: JSON lines on stdout (what each fresh process runs)")
+    ap.add_argument(
+        "--backend",
+        choices=("numpy", "torch", "jax", "cupy"),
+        help="one backend in this process: JSON lines on stdout (what each fresh process runs)",
+    )
     bench_losses.add_arguments(ap)
     ap.add_argument("--out", default=str(HERE / "results"), help="output folder (default benchmarks/results/)")
     ap.add_argument("--backends", default="numpy,torch,jax", help="backends to run (comma-separated)")
     ap.add_argument("--no-dispatch", action="store_true", help="skip the dispatch benchmark")
-    ap.add_argument("--extras", action=argparse.BooleanOptionalAction, default=None,
-                    help="also run the family extras (Lovász, YOLO, CTC); default: on in full runs, off in --quick")
-    ap.add_argument("--scale", action=argparse.BooleanOptionalAction, default=None,
-                    help="also run bench_scale.py (Dask / sharded JAX), when present; default: on in full runs")
+    ap.add_argument(
+        "--extras",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="also run the family extras (Lovász, YOLO, CTC); default: on in full runs, off in --quick",
+    )
+    ap.add_argument(
+        "--scale",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="also run bench_scale.py (Dask / sharded JAX), when present; default: on in full runs",
+    )
     args = ap.parse_args(argv)
     if args.backend:
-        bench_losses.run_backend(args.backend, quick=args.quick, sizes=args.sizes.split(",") if args.sizes else None,
-                                 losses=args.losses.split(",") if args.losses else None, device=args.device,
-                                 compile_losses=args.compile)
+        bench_losses.run_backend(
+            args.backend,
+            quick=args.quick,
+            sizes=args.sizes.split(",") if args.sizes else None,
+            losses=args.losses.split(",") if args.losses else None,
+            device=args.device,
+            compile_losses=args.compile,
+        )
         return
     common = ["--quick"] if args.quick else []
     for opt in ("sizes", "losses"):
@@ -330,8 +411,9 @@ def main(argv: list[str] | None = None) -> None:
         except ImportError:
             print("note: --device cuda: CuPy is not installed; only torch (if it sees a GPU) uses it", file=sys.stderr)
     for b in backends:
-        rows += run_child(["bench_losses.py", "--backend", b, "--device", args.device, "--compile", args.compile,
-                           *common])
+        rows += run_child(
+            ["bench_losses.py", "--backend", b, "--device", args.device, "--compile", args.compile, *common]
+        )
     extras: dict[str, str] = {}
     results: dict = {}
     if args.extras if args.extras is not None else not args.quick:
@@ -351,8 +433,9 @@ def main(argv: list[str] | None = None) -> None:
         try:
             import bench_scale
 
-            md_scale = bench_scale.summary([r for r in scale if "chunk_elements" in r],
-                                           [r for r in scale if "devices" in r])
+            md_scale = bench_scale.summary(
+                [r for r in scale if "chunk_elements" in r], [r for r in scale if "devices" in r]
+            )
         except Exception as e:  # bench_scale.py is another helper's file: keep its raw records if its API moved
             print(f"warning: bench_scale.summary failed ({type(e).__name__}: {e}); raw records", file=sys.stderr)
             md_scale = "```\n" + "\n".join(json.dumps(r) for r in scale) + "\n```"

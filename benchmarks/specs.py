@@ -43,8 +43,7 @@ SHAPES: dict[str, dict[str, tuple[int, ...]]] = {
     "class": {"tiny": (32, 10), "small": (512, 1000), "medium": (4096, 1000), "large": (16384, 1000)},
     "vec": {"tiny": (32, 16), "small": (1024, 128), "medium": (8192, 256), "large": (40960, 256)},
     "boxes": {"tiny": (32,), "small": (10_000,), "medium": (100_000,), "large": (1_000_000,)},
-    "seg": {"tiny": (2, 16, 16, 4), "small": (8, 64, 64, 8), "medium": (16, 128, 128, 8),
-            "large": (16, 128, 128, 21)},
+    "seg": {"tiny": (2, 16, 16, 4), "small": (8, 64, 64, 8), "medium": (16, 128, 128, 8), "large": (16, 128, 128, 21)},
     "rank": {"tiny": (8, 10), "small": (1024, 50), "medium": (8192, 100), "large": (65536, 100)},
     "ntxent": {"tiny": (16, 16), "small": (256, 128), "medium": (1024, 128), "large": (4096, 128)},
     "mlabel": {"tiny": (32, 10), "small": (256, 100), "medium": (1024, 100), "large": (16384, 100)},
@@ -305,8 +304,11 @@ def _np_formulas(m: Any) -> dict[str, Callable[..., Any]]:
         return (q * (a - 0.5 * q)).mean()
 
     def tweedie(mu: Any, y: Any, pw: float = TWEEDIE_POWER) -> Any:
-        dev = 2.0 * (y ** (2.0 - pw) / ((1.0 - pw) * (2.0 - pw)) - y * mu ** (1.0 - pw) / (1.0 - pw)
-                     + mu ** (2.0 - pw) / (2.0 - pw))
+        dev = 2.0 * (
+            y ** (2.0 - pw) / ((1.0 - pw) * (2.0 - pw))
+            - y * mu ** (1.0 - pw) / (1.0 - pw)
+            + mu ** (2.0 - pw) / (2.0 - pw)
+        )
         return dev.mean()
 
     def hinge_cs(x: Any, y: Any) -> Any:  # max_c (s_c + [c != y]) - s_y, as optax and sklearn
@@ -339,14 +341,15 @@ def _np_formulas(m: Any) -> dict[str, Callable[..., Any]]:
         "poisson_nll": lambda p, t: (m.exp(p) - t * p).mean(),
         "gaussian_nll": lambda p, t, v: 0.5 * (m.log(m.maximum(v, 1e-6)) + (p - t) ** 2 / m.maximum(v, 1e-6)).mean(),
         "quantile": lambda p, t: (lambda e: m.maximum(QUANTILE_Q * e, (QUANTILE_Q - 1.0) * e).mean())(t - p),
-        "mean_absolute_percentage_error":
-            lambda p, t: (m.abs(p - t) / m.maximum(m.abs(t), m.finfo(t.dtype).eps)).mean(),
+        "mean_absolute_percentage_error": lambda p, t: (
+            m.abs(p - t) / m.maximum(m.abs(t), m.finfo(t.dtype).eps)
+        ).mean(),
         "mean_squared_log_error": lambda p, t: mse(m.log1p(p), m.log1p(t)),
         "tweedie_deviance": tweedie,
-        "binary_cross_entropy":
-            lambda p, t: -(t * m.maximum(m.log(p), -100.0) + (1.0 - t) * m.maximum(m.log1p(-p), -100.0)).mean(),
-        "binary_cross_entropy_with_logits":
-            lambda x, t: (m.maximum(x, 0.0) - x * t + m.log1p(m.exp(-m.abs(x)))).mean(),
+        "binary_cross_entropy": lambda p, t: (
+            -(t * m.maximum(m.log(p), -100.0) + (1.0 - t) * m.maximum(m.log1p(-p), -100.0)).mean()
+        ),
+        "binary_cross_entropy_with_logits": lambda x, t: (m.maximum(x, 0.0) - x * t + m.log1p(m.exp(-m.abs(x)))).mean(),
         "cross_entropy": lambda x, y: (_lse(m, x) - x[m.arange(x.shape[0]), y]).mean(),
         "nll": lambda lp, y: -lp[m.arange(lp.shape[0]), y].mean(),
         "kl_divergence": lambda lp, t: (t * (m.log(t) - lp)).sum(axis=-1).mean(),
@@ -461,118 +464,304 @@ def _kr_fn(fn: Callable[..., Callable[..., Any]]) -> Native:
 
 _TV = "torchvision's formula written out in torch (torchvision is not installable here)"
 
-SPECS: dict[str, Spec] = {s.loss: s for s in (
-    # -- regression -------------------------------------------------------------------------
-    Spec("mean_squared_error", "elem", "pred_target", {
-        "torch": _F("mse_loss"), "optax": _ox("squared_error"), "keras": _kr("MeanSquaredError"),
-        "numpy": _np("mean_squared_error"), "sklearn": _sk("mean_squared_error")}),
-    Spec("root_mean_squared_error", "elem", "pred_target", {
-        "numpy": _np("root_mean_squared_error"), "sklearn": _sk("root_mean_squared_error")}),
-    Spec("mean_absolute_error", "elem", "pred_target", {
-        "torch": _F("l1_loss"), "keras": _kr("MeanAbsoluteError"),
-        "numpy": _np("mean_absolute_error"), "sklearn": _sk("mean_absolute_error")}),
-    Spec("huber", "elem", "pred_target", {
-        "torch": _F("huber_loss", delta=1.0), "optax": _ox("huber_loss", delta=1.0),
-        "keras": _kr("Huber", delta=1.0), "numpy": _np("huber")}, options={"delta": 1.0}),
-    Spec("smooth_l1", "elem", "pred_target", {
-        "torch": _F("smooth_l1_loss", beta=1.0), "numpy": _np("smooth_l1")}, options={"beta": 1.0}),
-    Spec("log_cosh", "elem", "pred_target", {
-        "optax": _ox("log_cosh"), "keras": _kr("LogCosh"), "numpy": _np("log_cosh")}),
-    Spec("quantile", "elem", "pred_target", {
-        "numpy": _np("quantile"), "sklearn": _sk("mean_pinball_loss", alpha=QUANTILE_Q)}, options={"q": QUANTILE_Q}),
-    Spec("mean_absolute_percentage_error", "elem", "pred_pct_target", {
-        "numpy": _np("mean_absolute_percentage_error"), "sklearn": _sk("mean_absolute_percentage_error"),
-        "keras": _kr("MeanAbsolutePercentageError", scale=0.01)}, options_by={"keras": {"eps": 1e-7}}),
-    Spec("mean_squared_log_error", "elem", "nonneg_pair", {
-        "numpy": _np("mean_squared_log_error"), "sklearn": _sk("mean_squared_log_error"),
-        "keras": _kr("MeanSquaredLogarithmicError")}),
-    Spec("poisson_nll", "elem", "log_rate_count", {"torch": _F("poisson_nll_loss"), "numpy": _np("poisson_nll")}),
-    Spec("gaussian_nll", "elem", "pred_target_var", {"torch": _F("gaussian_nll_loss"), "numpy": _np("gaussian_nll")}),
-    Spec("tweedie_deviance", "elem", "rate_count", {
-        "numpy": _np("tweedie_deviance"), "sklearn": _sk("mean_tweedie_deviance", power=TWEEDIE_POWER)},
-        options={"power": TWEEDIE_POWER}),
-    Spec("value_function", "elem", "pred_target", {"torch": _F("mse_loss")}),
-    # -- binary / margin ----------------------------------------------------------------------
-    Spec("hinge", "elem", "scores_sign", {
-        "optax": _ox("hinge_loss"), "keras": _kr("Hinge"), "numpy": _np("hinge"), "sklearn": _sk("hinge_loss")}),
-    Spec("squared_hinge", "elem", "scores_sign", {"keras": _kr("SquaredHinge")}),
-    Spec("soft_margin", "elem", "scores_sign", {"torch": _F("soft_margin_loss")}),
-    Spec("perceptron", "elem", "scores_sign", {"optax": _ox("perceptron_loss")}),
-    Spec("margin_ranking", "elem", "pair_sign", {"torch": _F("margin_ranking_loss")}),
-    Spec("hinge_embedding", "elem", "dist_sign", {"torch": _F("hinge_embedding_loss")}),
-    Spec("gan_discriminator", "elem", "two_logits", {
-        "torch": _torch(lambda torch, F: lambda r, f: F.binary_cross_entropy_with_logits(r, torch.ones_like(r))
-                        + F.binary_cross_entropy_with_logits(f, torch.zeros_like(f))),
-        "optax": _ox_fn(lambda L, jax: lambda r, f: L.sigmoid_binary_cross_entropy(r, 1.0).mean()
-                        + L.sigmoid_binary_cross_entropy(f, 0.0).mean())}),
-    Spec("gan_generator", "elem", "one_logits", {
-        "torch": _torch(lambda torch, F: lambda f: F.binary_cross_entropy_with_logits(f, torch.ones_like(f))),
-        "optax": _ox_fn(lambda L, jax: lambda f: L.sigmoid_binary_cross_entropy(f, 1.0).mean())}),
-    # -- classification -----------------------------------------------------------------------
-    Spec("binary_cross_entropy", "class", "probs_binary", {
-        "torch": _F("binary_cross_entropy"), "keras": _kr("BinaryCrossentropy"), "numpy": _np("binary_cross_entropy"),
-        "sklearn": _sk_prep("log_loss", lambda p, t: (t.ravel(), p.ravel()), labels=[0.0, 1.0])}),
-    Spec("binary_cross_entropy_with_logits", "class", "logits_binary", {
-        "torch": _F("binary_cross_entropy_with_logits"), "optax": _ox("sigmoid_binary_cross_entropy"),
-        "keras": _kr("BinaryCrossentropy", from_logits=True), "numpy": _np("binary_cross_entropy_with_logits")}),
-    Spec("cross_entropy", "class", "logits_labels", {
-        "torch": _F("cross_entropy"), "optax": _ox("softmax_cross_entropy_with_integer_labels"),
-        "keras": _kr("SparseCategoricalCrossentropy", from_logits=True), "numpy": _np("cross_entropy"),
-        "sklearn": _sk_prep("log_loss", lambda x, y: (y, _softmax(x), np.arange(x.shape[-1])))}),
-    Spec("nll", "class", "logprobs_labels", {"torch": _F("nll_loss"), "numpy": _np("nll")}),
-    Spec("categorical_cross_entropy", "class", "probs_probs", {"keras": _kr("CategoricalCrossentropy")}),
-    Spec("poly1_cross_entropy", "class", "logits_probs", {"optax": _ox("poly_loss_cross_entropy", epsilon=2.0)}),
-    Spec("generalized_cross_entropy", "class", "probs_labels", {
-        "keras": _kr_fn(lambda K, jax: (lambda g: lambda p, y: g(y, p))(K.CategoricalGeneralizedCrossEntropy(q=0.5)))},
-        options={"q": 0.5}),
-    Spec("brier_score", "class", "probs_labels", {
-        "numpy": _np("brier_score"),
-        "sklearn": _sk_prep("brier_score_loss", lambda p, y: (y, p, np.arange(p.shape[-1])))}),
-    Spec("kl_divergence", "class", "logprobs_probs", {
-        "torch": _F("kl_div", reduction="batchmean"), "optax": _ox("kl_divergence"),
-        "keras": _kr_fn(lambda K, jax: (lambda g: lambda lp, t: g(t, jax.numpy.exp(lp)))(K.KLDivergence())),
-        "numpy": _np("kl_divergence")}),
-    Spec("generalized_kl_divergence", "class", "logprobs_nonneg", {"optax": _ox("generalized_kl_divergence")}),
-    Spec("sigmoid_focal", "class", "logits_binary", {
-        "torch": _torch(lambda torch, F: _tv_sigmoid_focal(torch)),
-        "optax": _ox("sigmoid_focal_loss", alpha=ALPHA, gamma=GAMMA), "numpy": _np("sigmoid_focal")},
-        options={"alpha": ALPHA, "gamma": GAMMA}, native_is={"torch": _TV}),
-    Spec("softmax_focal", "class", "logits_labels", {
-        "keras": _kr_fn(lambda K, jax: (lambda g: lambda x, y: g(jax.nn.one_hot(y, x.shape[-1], dtype=x.dtype), x))(
-            K.CategoricalFocalCrossentropy(alpha=1.0, gamma=GAMMA, from_logits=True))),
-        "numpy": _np("softmax_focal")}, options={"gamma": GAMMA}),
-    Spec("multiclass_hinge", "class", "logits_labels", {
-        "torch": _F("multi_margin_loss"), "optax": _ox("multiclass_hinge_loss"), "numpy": _np("multiclass_hinge"),
-        "sklearn": _sk_prep("hinge_loss", lambda x, y: (y, x, np.arange(x.shape[-1])))},
-        options={"variant": "crammer_singer"}, options_by={"torch": {"variant": "weston_watkins"}},
-        native_is={"torch": "F.multi_margin_loss (Weston-Watkins; lossapi variant='weston_watkins')"}),
-    Spec("categorical_hinge", "class", "logits_probs", {"keras": _kr("CategoricalHinge")}),
-    Spec("multiclass_perceptron", "class", "logits_labels", {"optax": _ox("multiclass_perceptron_loss")}),
-    Spec("sparsemax", "class", "logits_labels", {"optax": _ox("multiclass_sparsemax_loss")}),
-    Spec("multilabel_soft_margin", "class", "logits_binary", {"torch": _F("multilabel_soft_margin_loss")}),
-    Spec("multilabel_margin", "mlabel", "mlabel", {"torch": _F("multilabel_margin_loss")}),
-    # -- embedding / ranking ------------------------------------------------------------------
-    Spec("cosine_distance", "vec", "vec_pair", {
-        "torch": _torch(lambda torch, F: lambda p, t: (1 - F.cosine_similarity(p, t, dim=-1, eps=1e-8)).mean()),
-        "optax": _ox("cosine_distance", epsilon=1e-16)}),
-    Spec("cosine_embedding", "vec", "vec_pair_sign", {"torch": _F("cosine_embedding_loss")}),
-    Spec("triplet_margin", "vec", "vec_triplet", {
-        "torch": _F("triplet_margin_loss"), "optax": _ox("triplet_margin_loss")},
-        options_by={"optax": {"eps_placement": "root"}}),
-    Spec("ntxent", "ntxent", "ntxent", {"optax": _ox("ntxent", mean=False)}),
-    Spec("listnet", "rank", "rank", {"optax": _ox("ranking_softmax_loss", mean=False)}),
-    # -- segmentation -------------------------------------------------------------------------
-    *(Spec(name, "seg", "seg", {"optax": _dice_native(a, b, smooth)}, options=opts, softmax_first=True)
-      for name, a, b, smooth, opts in (("dice", 0.5, 0.5, 0.5, {}), ("jaccard", 1.0, 1.0, 1.0, {}),
-                                       ("tversky", 0.3, 0.7, 1.0, {"alpha": 0.3, "beta": 0.7}))),
-    # -- detection (torchvision) --------------------------------------------------------------
-    *(Spec(n, "boxes", "boxes", {"torch": _box_native(n)}, native_is={"torch": _TV}) for n in ("giou", "diou", "ciou")),
-)}
+SPECS: dict[str, Spec] = {
+    s.loss: s
+    for s in (
+        # -- regression -------------------------------------------------------------------------
+        Spec(
+            "mean_squared_error",
+            "elem",
+            "pred_target",
+            {
+                "torch": _F("mse_loss"),
+                "optax": _ox("squared_error"),
+                "keras": _kr("MeanSquaredError"),
+                "numpy": _np("mean_squared_error"),
+                "sklearn": _sk("mean_squared_error"),
+            },
+        ),
+        Spec(
+            "root_mean_squared_error",
+            "elem",
+            "pred_target",
+            {"numpy": _np("root_mean_squared_error"), "sklearn": _sk("root_mean_squared_error")},
+        ),
+        Spec(
+            "mean_absolute_error",
+            "elem",
+            "pred_target",
+            {
+                "torch": _F("l1_loss"),
+                "keras": _kr("MeanAbsoluteError"),
+                "numpy": _np("mean_absolute_error"),
+                "sklearn": _sk("mean_absolute_error"),
+            },
+        ),
+        Spec(
+            "huber",
+            "elem",
+            "pred_target",
+            {
+                "torch": _F("huber_loss", delta=1.0),
+                "optax": _ox("huber_loss", delta=1.0),
+                "keras": _kr("Huber", delta=1.0),
+                "numpy": _np("huber"),
+            },
+            options={"delta": 1.0},
+        ),
+        Spec(
+            "smooth_l1",
+            "elem",
+            "pred_target",
+            {"torch": _F("smooth_l1_loss", beta=1.0), "numpy": _np("smooth_l1")},
+            options={"beta": 1.0},
+        ),
+        Spec(
+            "log_cosh",
+            "elem",
+            "pred_target",
+            {"optax": _ox("log_cosh"), "keras": _kr("LogCosh"), "numpy": _np("log_cosh")},
+        ),
+        Spec(
+            "quantile",
+            "elem",
+            "pred_target",
+            {"numpy": _np("quantile"), "sklearn": _sk("mean_pinball_loss", alpha=QUANTILE_Q)},
+            options={"q": QUANTILE_Q},
+        ),
+        Spec(
+            "mean_absolute_percentage_error",
+            "elem",
+            "pred_pct_target",
+            {
+                "numpy": _np("mean_absolute_percentage_error"),
+                "sklearn": _sk("mean_absolute_percentage_error"),
+                "keras": _kr("MeanAbsolutePercentageError", scale=0.01),
+            },
+            options_by={"keras": {"eps": 1e-7}},
+        ),
+        Spec(
+            "mean_squared_log_error",
+            "elem",
+            "nonneg_pair",
+            {
+                "numpy": _np("mean_squared_log_error"),
+                "sklearn": _sk("mean_squared_log_error"),
+                "keras": _kr("MeanSquaredLogarithmicError"),
+            },
+        ),
+        Spec("poisson_nll", "elem", "log_rate_count", {"torch": _F("poisson_nll_loss"), "numpy": _np("poisson_nll")}),
+        Spec(
+            "gaussian_nll", "elem", "pred_target_var", {"torch": _F("gaussian_nll_loss"), "numpy": _np("gaussian_nll")}
+        ),
+        Spec(
+            "tweedie_deviance",
+            "elem",
+            "rate_count",
+            {"numpy": _np("tweedie_deviance"), "sklearn": _sk("mean_tweedie_deviance", power=TWEEDIE_POWER)},
+            options={"power": TWEEDIE_POWER},
+        ),
+        Spec("value_function", "elem", "pred_target", {"torch": _F("mse_loss")}),
+        # -- binary / margin ----------------------------------------------------------------------
+        Spec(
+            "hinge",
+            "elem",
+            "scores_sign",
+            {"optax": _ox("hinge_loss"), "keras": _kr("Hinge"), "numpy": _np("hinge"), "sklearn": _sk("hinge_loss")},
+        ),
+        Spec("squared_hinge", "elem", "scores_sign", {"keras": _kr("SquaredHinge")}),
+        Spec("soft_margin", "elem", "scores_sign", {"torch": _F("soft_margin_loss")}),
+        Spec("perceptron", "elem", "scores_sign", {"optax": _ox("perceptron_loss")}),
+        Spec("margin_ranking", "elem", "pair_sign", {"torch": _F("margin_ranking_loss")}),
+        Spec("hinge_embedding", "elem", "dist_sign", {"torch": _F("hinge_embedding_loss")}),
+        Spec(
+            "gan_discriminator",
+            "elem",
+            "two_logits",
+            {
+                "torch": _torch(
+                    lambda torch, F: (
+                        lambda r, f: (
+                            F.binary_cross_entropy_with_logits(r, torch.ones_like(r))
+                            + F.binary_cross_entropy_with_logits(f, torch.zeros_like(f))
+                        )
+                    )
+                ),
+                "optax": _ox_fn(
+                    lambda L, jax: (
+                        lambda r, f: (
+                            L.sigmoid_binary_cross_entropy(r, 1.0).mean()
+                            + L.sigmoid_binary_cross_entropy(f, 0.0).mean()
+                        )
+                    )
+                ),
+            },
+        ),
+        Spec(
+            "gan_generator",
+            "elem",
+            "one_logits",
+            {
+                "torch": _torch(lambda torch, F: lambda f: F.binary_cross_entropy_with_logits(f, torch.ones_like(f))),
+                "optax": _ox_fn(lambda L, jax: lambda f: L.sigmoid_binary_cross_entropy(f, 1.0).mean()),
+            },
+        ),
+        # -- classification -----------------------------------------------------------------------
+        Spec(
+            "binary_cross_entropy",
+            "class",
+            "probs_binary",
+            {
+                "torch": _F("binary_cross_entropy"),
+                "keras": _kr("BinaryCrossentropy"),
+                "numpy": _np("binary_cross_entropy"),
+                "sklearn": _sk_prep("log_loss", lambda p, t: (t.ravel(), p.ravel()), labels=[0.0, 1.0]),
+            },
+        ),
+        Spec(
+            "binary_cross_entropy_with_logits",
+            "class",
+            "logits_binary",
+            {
+                "torch": _F("binary_cross_entropy_with_logits"),
+                "optax": _ox("sigmoid_binary_cross_entropy"),
+                "keras": _kr("BinaryCrossentropy", from_logits=True),
+                "numpy": _np("binary_cross_entropy_with_logits"),
+            },
+        ),
+        Spec(
+            "cross_entropy",
+            "class",
+            "logits_labels",
+            {
+                "torch": _F("cross_entropy"),
+                "optax": _ox("softmax_cross_entropy_with_integer_labels"),
+                "keras": _kr("SparseCategoricalCrossentropy", from_logits=True),
+                "numpy": _np("cross_entropy"),
+                "sklearn": _sk_prep("log_loss", lambda x, y: (y, _softmax(x), np.arange(x.shape[-1]))),
+            },
+        ),
+        Spec("nll", "class", "logprobs_labels", {"torch": _F("nll_loss"), "numpy": _np("nll")}),
+        Spec("categorical_cross_entropy", "class", "probs_probs", {"keras": _kr("CategoricalCrossentropy")}),
+        Spec("poly1_cross_entropy", "class", "logits_probs", {"optax": _ox("poly_loss_cross_entropy", epsilon=2.0)}),
+        Spec(
+            "generalized_cross_entropy",
+            "class",
+            "probs_labels",
+            {
+                "keras": _kr_fn(
+                    lambda K, jax: (lambda g: lambda p, y: g(y, p))(K.CategoricalGeneralizedCrossEntropy(q=0.5))
+                )
+            },
+            options={"q": 0.5},
+        ),
+        Spec(
+            "brier_score",
+            "class",
+            "probs_labels",
+            {
+                "numpy": _np("brier_score"),
+                "sklearn": _sk_prep("brier_score_loss", lambda p, y: (y, p, np.arange(p.shape[-1]))),
+            },
+        ),
+        Spec(
+            "kl_divergence",
+            "class",
+            "logprobs_probs",
+            {
+                "torch": _F("kl_div", reduction="batchmean"),
+                "optax": _ox("kl_divergence"),
+                "keras": _kr_fn(lambda K, jax: (lambda g: lambda lp, t: g(t, jax.numpy.exp(lp)))(K.KLDivergence())),
+                "numpy": _np("kl_divergence"),
+            },
+        ),
+        Spec("generalized_kl_divergence", "class", "logprobs_nonneg", {"optax": _ox("generalized_kl_divergence")}),
+        Spec(
+            "sigmoid_focal",
+            "class",
+            "logits_binary",
+            {
+                "torch": _torch(lambda torch, F: _tv_sigmoid_focal(torch)),
+                "optax": _ox("sigmoid_focal_loss", alpha=ALPHA, gamma=GAMMA),
+                "numpy": _np("sigmoid_focal"),
+            },
+            options={"alpha": ALPHA, "gamma": GAMMA},
+            native_is={"torch": _TV},
+        ),
+        Spec(
+            "softmax_focal",
+            "class",
+            "logits_labels",
+            {
+                "keras": _kr_fn(
+                    lambda K, jax: (lambda g: lambda x, y: g(jax.nn.one_hot(y, x.shape[-1], dtype=x.dtype), x))(
+                        K.CategoricalFocalCrossentropy(alpha=1.0, gamma=GAMMA, from_logits=True)
+                    )
+                ),
+                "numpy": _np("softmax_focal"),
+            },
+            options={"gamma": GAMMA},
+        ),
+        Spec(
+            "multiclass_hinge",
+            "class",
+            "logits_labels",
+            {
+                "torch": _F("multi_margin_loss"),
+                "optax": _ox("multiclass_hinge_loss"),
+                "numpy": _np("multiclass_hinge"),
+                "sklearn": _sk_prep("hinge_loss", lambda x, y: (y, x, np.arange(x.shape[-1]))),
+            },
+            options={"variant": "crammer_singer"},
+            options_by={"torch": {"variant": "weston_watkins"}},
+            native_is={"torch": "F.multi_margin_loss (Weston-Watkins; lossapi variant='weston_watkins')"},
+        ),
+        Spec("categorical_hinge", "class", "logits_probs", {"keras": _kr("CategoricalHinge")}),
+        Spec("multiclass_perceptron", "class", "logits_labels", {"optax": _ox("multiclass_perceptron_loss")}),
+        Spec("sparsemax", "class", "logits_labels", {"optax": _ox("multiclass_sparsemax_loss")}),
+        Spec("multilabel_soft_margin", "class", "logits_binary", {"torch": _F("multilabel_soft_margin_loss")}),
+        Spec("multilabel_margin", "mlabel", "mlabel", {"torch": _F("multilabel_margin_loss")}),
+        # -- embedding / ranking ------------------------------------------------------------------
+        Spec(
+            "cosine_distance",
+            "vec",
+            "vec_pair",
+            {
+                "torch": _torch(lambda torch, F: lambda p, t: (1 - F.cosine_similarity(p, t, dim=-1, eps=1e-8)).mean()),
+                "optax": _ox("cosine_distance", epsilon=1e-16),
+            },
+        ),
+        Spec("cosine_embedding", "vec", "vec_pair_sign", {"torch": _F("cosine_embedding_loss")}),
+        Spec(
+            "triplet_margin",
+            "vec",
+            "vec_triplet",
+            {"torch": _F("triplet_margin_loss"), "optax": _ox("triplet_margin_loss")},
+            options_by={"optax": {"eps_placement": "root"}},
+        ),
+        Spec("ntxent", "ntxent", "ntxent", {"optax": _ox("ntxent", mean=False)}),
+        Spec("listnet", "rank", "rank", {"optax": _ox("ranking_softmax_loss", mean=False)}),
+        # -- segmentation -------------------------------------------------------------------------
+        *(
+            Spec(name, "seg", "seg", {"optax": _dice_native(a, b, smooth)}, options=opts, softmax_first=True)
+            for name, a, b, smooth, opts in (
+                ("dice", 0.5, 0.5, 0.5, {}),
+                ("jaccard", 1.0, 1.0, 1.0, {}),
+                ("tversky", 0.3, 0.7, 1.0, {"alpha": 0.3, "beta": 0.7}),
+            )
+        ),
+        # -- detection (torchvision) --------------------------------------------------------------
+        *(
+            Spec(n, "boxes", "boxes", {"torch": _box_native(n)}, native_is={"torch": _TV})
+            for n in ("giou", "diou", "ciou")
+        ),
+    )
+}
 
 #: Counterparts in the catalog that are not benchmarked here, and why.
 EXCLUDED: dict[tuple[str, str], str] = {
     ("epsilon_insensitive", "sklearn"): "the counterpart is SGDRegressor's private per-sample Cython loss, "
-                                        "not a metric a user calls on arrays",
+    "not a metric a user calls on arrays",
     ("poisson_nll", "keras"): "keras' Poisson is poisson_nll(log_input=False); the torch row covers the loss",
     ("dice", "keras"): "keras' dice has no smoothing (smooth=0 only); optax's dice_loss is the counterpart timed",
     ("tversky", "keras"): "keras' tversky has no smoothing and swaps alpha/beta; optax's dice_loss is timed",

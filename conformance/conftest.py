@@ -87,8 +87,11 @@ NATIVE_LOSSES = [n for n in LOSS_NAMES if "torch" in native_backends(n)]
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     names = metafunc.fixturenames
     if "loss_name" in names and "native_mode" in names:
-        params = [pytest.param(n, m, id=f"{n}-{'native' if m else 'generic'}")
-                  for n in LOSS_NAMES for m in ((True, False) if n in NATIVE_LOSSES else (True,))]
+        params = [
+            pytest.param(n, m, id=f"{n}-{'native' if m else 'generic'}")
+            for n in LOSS_NAMES
+            for m in ((True, False) if n in NATIVE_LOSSES else (True,))
+        ]
         metafunc.parametrize(("loss_name", "native_mode"), params)
     elif "loss_name" in names:
         metafunc.parametrize("loss_name", LOSS_NAMES)
@@ -176,8 +179,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     elapsed = None if start is None else time.perf_counter() - start
     mode = f"pytest conformance suite ({session.testscollected} tests, exit status {int(exitstatus)})"
     for name in ("report.md", "report.html"):
-        write_report(results, Path(REPORT_DIR) / name, backends=selected_backends(), quick=False,
-                     elapsed=elapsed, mode=mode)
+        write_report(
+            results, Path(REPORT_DIR) / name, backends=selected_backends(), quick=False, elapsed=elapsed, mode=mode
+        )
     shutil.rmtree(_parts_dir(), ignore_errors=True)
 
 

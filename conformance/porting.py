@@ -154,6 +154,7 @@ def row_id(row: Row) -> str:
 
 # -- evaluation ------------------------------------------------------------------------------
 
+
 def library_status(library: str) -> tuple[bool, str]:
     """Whether ``library``'s calls can run here, and why not when they cannot."""
     module = LIBRARIES[library][0]
@@ -306,11 +307,15 @@ ENTRIES: tuple[Entry, ...] = (
         ),
         rows=(
             Row("torch", "F.binary_cross_entropy(T(probs), T(y))", "la.bce(probs, y)"),
-            Row("optax", "optax.losses.sigmoid_binary_cross_entropy(logits, y)",
-                'la.binary_cross_entropy_with_logits(logits, y, reduction="none")'),
+            Row(
+                "optax",
+                "optax.losses.sigmoid_binary_cross_entropy(logits, y)",
+                'la.binary_cross_entropy_with_logits(logits, y, reduction="none")',
+            ),
             Row("keras", "keras.losses.MeanSquaredLogarithmicError()(t, p)", "la.mean_squared_log_error(p, t)"),
-            Row("keras", "keras.ops.binary_crossentropy(y, probs)", 'la.bce(probs, y, reduction="none")',
-                variant="ops"),
+            Row(
+                "keras", "keras.ops.binary_crossentropy(y, probs)", 'la.bce(probs, y, reduction="none")', variant="ops"
+            ),
             Row("sklearn", "metrics.mean_squared_log_error(t, p)", "la.mean_squared_log_error(p, t)"),
         ),
         sources=("libraries: argument order",),
@@ -322,10 +327,10 @@ ENTRIES: tuple[Entry, ...] = (
         explanation=(
             "torch reduces with `'mean'` over **all elements**; torchvision defaults to `'none'`; "
             "optax never reduces (the caller calls `.mean()`; only `dice_loss` and "
-            "`ranking_softmax_loss` reduce); keras uses `\"sum_over_batch_size\"` after its own "
+            '`ranking_softmax_loss` reduce); keras uses `"sum_over_batch_size"` after its own '
             "last-axis reduction; MONAI and smp use `'mean'`; sklearn always returns a sample "
             "mean; PML uses reducer objects (`AvgNonZeroReducer` for triplet and contrastive "
-            "losses, which lossapi does not offer). lossapi defaults to `reduction=\"mean\"` "
+            'losses, which lossapi does not offer). lossapi defaults to `reduction="mean"` '
             "over all elements; `reduction=\"none\"` gives optax's and torchvision's per-element "
             "values. (torch's deprecated `size_average`/`reduce` flags map to `reduction`; lossapi "
             "has only `reduction`.)"
@@ -339,9 +344,13 @@ ENTRIES: tuple[Entry, ...] = (
             Row("optax", "optax.losses.huber_loss(x, t)", 'la.huber(x, t, reduction="none")'),
             Row("keras", "keras.losses.Huber()(t, x)", "la.huber(x, t)"),
             Row("sklearn", "metrics.mean_absolute_error(t, x)", "la.mae(x, t)"),
-            Row("torchvision", "ops.sigmoid_focal_loss(T(logits), T(labels))",
+            Row(
+                "torchvision",
+                "ops.sigmoid_focal_loss(T(logits), T(labels))",
                 'la.sigmoid_focal(logits, labels, alpha=0.25, reduction="none")',
-                recorded=(0.00045, 0.01699, 0.0251), atol=5e-5),
+                recorded=(0.00045, 0.01699, 0.0251),
+                atol=5e-5,
+            ),
         ),
         sources=("libraries: default reduction",),
     ),
@@ -352,12 +361,12 @@ ENTRIES: tuple[Entry, ...] = (
         explanation=(
             "Keras' `mean_squared_error` is the mean over the **last axis**, so a `(B, D)` input "
             "becomes a per-sample `(B,)` loss before anything else; `sample_weight` then weights "
-            "samples, and the default `\"sum_over_batch_size\"` divides by the **number of "
+            'samples, and the default `"sum_over_batch_size"` divides by the **number of '
             "samples**, not by Σw (1.5417 instead of 3.0833 in the example below). "
-            "Keras' `reduction=\"none\"` still returns the per-sample `(B,)` values. "
-            "`reduction=\"mean_with_sample_weight\"` and torch's `mse_loss(weight=)` divide by Σw, "
+            'Keras\' `reduction="none"` still returns the per-sample `(B,)` values. '
+            '`reduction="mean_with_sample_weight"` and torch\'s `mse_loss(weight=)` divide by Σw, '
             "which is lossapi's weighted mean. lossapi has no last-axis-first option: compose "
-            "`la.mse(..., reduction=\"none\").mean(-1)` and weight the result yourself. "
+            '`la.mse(..., reduction="none").mean(-1)` and weight the result yourself. '
             "(The categorical cross-entropies, `kl_divergence` and `cosine_similarity` **sum** "
             "over the last axis instead, as lossapi's class-axis losses do.)"
         ),
@@ -367,16 +376,34 @@ ENTRIES: tuple[Entry, ...] = (
             "w = np.array([1.0, 0.0])"
         ),
         rows=(
-            Row("keras", "keras.losses.MeanSquaredError()(t, p, sample_weight=w)",
-                'np.sum(la.mse(p, t, reduction="none").mean(-1) * w) / w.size'),
-            Row("keras", 'keras.losses.MeanSquaredError(reduction="mean_with_sample_weight")(t, p, sample_weight=w)',
-                "la.mse(p, t, sample_weight=w[:, None])", variant="mean_with_sample_weight"),
-            Row("keras", 'keras.losses.MeanSquaredError(reduction="none")(t, p)',
-                'la.mse(p, t, reduction="none").mean(-1)', variant="none"),
-            Row("torch", "F.mse_loss(T(p), T(t), weight=T(np.broadcast_to(w[:, None], p.shape)))",
-                "la.mse(p, t, sample_weight=w[:, None])"),
+            Row(
+                "keras",
+                "keras.losses.MeanSquaredError()(t, p, sample_weight=w)",
+                'np.sum(la.mse(p, t, reduction="none").mean(-1) * w) / w.size',
+            ),
+            Row(
+                "keras",
+                'keras.losses.MeanSquaredError(reduction="mean_with_sample_weight")(t, p, sample_weight=w)',
+                "la.mse(p, t, sample_weight=w[:, None])",
+                variant="mean_with_sample_weight",
+            ),
+            Row(
+                "keras",
+                'keras.losses.MeanSquaredError(reduction="none")(t, p)',
+                'la.mse(p, t, reduction="none").mean(-1)',
+                variant="none",
+            ),
+            Row(
+                "torch",
+                "F.mse_loss(T(p), T(t), weight=T(np.broadcast_to(w[:, None], p.shape)))",
+                "la.mse(p, t, sample_weight=w[:, None])",
+            ),
         ),
-        sources=("libraries: keras two-stage reduction", "users: reduction naming / keras none", "users: per-element vs last-axis mean"),
+        sources=(
+            "libraries: keras two-stage reduction",
+            "users: reduction naming / keras none",
+            "users: per-element vs last-axis mean",
+        ),
     ),
     Entry(
         key="keras_bce_axis",
@@ -389,7 +416,7 @@ ENTRIES: tuple[Entry, ...] = (
             "torch's global `binary_cross_entropy_with_logits` mean. The two agree on the batch "
             "mean only because every row has the same C. lossapi: `la.multilabel_soft_margin` "
             "for the per-sample values, `la.binary_cross_entropy_with_logits` for the global mean, "
-            "and `reduction=\"none\"` for BCE over no axis at all (which keras cannot do). torch's "
+            'and `reduction="none"` for BCE over no axis at all (which keras cannot do). torch\'s '
             "`pos_weight` of shape `(C,)` broadcasts along the last (class) axis and multiplies "
             "the positive term; lossapi's `pos_weight` does the same."
         ),
@@ -398,18 +425,40 @@ ENTRIES: tuple[Entry, ...] = (
             "y = np.array([[1.0, 0.0, 1.0], [0.0, 0.0, 1.0]]); pw = np.array([3.0, 1.0, 0.5])"
         ),
         rows=(
-            Row("keras", 'keras.losses.BinaryCrossentropy(from_logits=True, reduction="none")(y, z)',
-                'la.multilabel_soft_margin(z, y, reduction="none")'),
-            Row("torch", 'F.multilabel_soft_margin_loss(T(z), T(y), reduction="none")',
-                'la.multilabel_soft_margin(z, y, reduction="none")'),
-            Row("torch", "F.binary_cross_entropy_with_logits(T(z), T(y))",
-                "la.binary_cross_entropy_with_logits(z, y)", variant="global"),
-            Row("optax", "optax.losses.sigmoid_binary_cross_entropy(z, y)",
-                'la.binary_cross_entropy_with_logits(z, y, reduction="none")'),
-            Row("torch", "F.binary_cross_entropy_with_logits(T(z), T(y), pos_weight=T(pw))",
-                "la.binary_cross_entropy_with_logits(z, y, pos_weight=pw)", variant="pos_weight"),
+            Row(
+                "keras",
+                'keras.losses.BinaryCrossentropy(from_logits=True, reduction="none")(y, z)',
+                'la.multilabel_soft_margin(z, y, reduction="none")',
+            ),
+            Row(
+                "torch",
+                'F.multilabel_soft_margin_loss(T(z), T(y), reduction="none")',
+                'la.multilabel_soft_margin(z, y, reduction="none")',
+            ),
+            Row(
+                "torch",
+                "F.binary_cross_entropy_with_logits(T(z), T(y))",
+                "la.binary_cross_entropy_with_logits(z, y)",
+                variant="global",
+            ),
+            Row(
+                "optax",
+                "optax.losses.sigmoid_binary_cross_entropy(z, y)",
+                'la.binary_cross_entropy_with_logits(z, y, reduction="none")',
+            ),
+            Row(
+                "torch",
+                "F.binary_cross_entropy_with_logits(T(z), T(y), pos_weight=T(pw))",
+                "la.binary_cross_entropy_with_logits(z, y, pos_weight=pw)",
+                variant="pos_weight",
+            ),
         ),
-        sources=("libraries: keras BinaryCrossentropy over the last axis", "users: multilabel soft margin", "users: BCEWithLogits pos_weight shape", "users: BCE over no axes"),
+        sources=(
+            "libraries: keras BinaryCrossentropy over the last axis",
+            "users: multilabel soft margin",
+            "users: BCEWithLogits pos_weight shape",
+            "users: BCE over no axes",
+        ),
     ),
     Entry(
         key="torch_weighted_mean",
@@ -419,7 +468,7 @@ ENTRIES: tuple[Entry, ...] = (
             "torch 2.13 is not consistent with itself: `mse_loss`/`l1_loss(weight=)` compute "
             "Σw·l/Σw, `huber_loss`/`binary_cross_entropy(weight=)` compute mean(w·l), and "
             "`cross_entropy(weight=)` computes Σw_y·l/Σw_y over the class weights of the labels. "
-            "lossapi's `reduction=\"mean\"` is always Σw·l/Σw (and `class_weight` counts in Σw, as "
+            'lossapi\'s `reduction="mean"` is always Σw·l/Σw (and `class_weight` counts in Σw, as '
             "in torch's cross-entropy); torch's mean(w·l) is `reduction=\"sum\"` divided by the "
             "element count. (`weight=` on `mse_loss`, `l1_loss`, `huber_loss` exists only in the "
             "functional API.)"
@@ -433,12 +482,24 @@ ENTRIES: tuple[Entry, ...] = (
         rows=(
             Row("torch", "F.mse_loss(T(x), T(t), weight=T(w))", "la.mse(x, t, sample_weight=w)", variant="mse"),
             Row("torch", "F.l1_loss(T(x), T(t), weight=T(w))", "la.mae(x, t, sample_weight=w)", variant="l1"),
-            Row("torch", "F.huber_loss(T(x), T(t), weight=T(w))",
-                'la.huber(x, t, sample_weight=w, reduction="sum") / x.size', variant="huber"),
-            Row("torch", "F.binary_cross_entropy(T(probs), T(y), weight=T(w))",
-                'la.bce(probs, y, sample_weight=w, reduction="sum") / probs.size', variant="bce"),
-            Row("torch", "F.cross_entropy(T(z), T(labels), weight=T(cw))",
-                "la.cross_entropy(z, labels, class_weight=cw)", variant="cross_entropy"),
+            Row(
+                "torch",
+                "F.huber_loss(T(x), T(t), weight=T(w))",
+                'la.huber(x, t, sample_weight=w, reduction="sum") / x.size',
+                variant="huber",
+            ),
+            Row(
+                "torch",
+                "F.binary_cross_entropy(T(probs), T(y), weight=T(w))",
+                'la.bce(probs, y, sample_weight=w, reduction="sum") / probs.size',
+                variant="bce",
+            ),
+            Row(
+                "torch",
+                "F.cross_entropy(T(z), T(labels), weight=T(cw))",
+                "la.cross_entropy(z, labels, class_weight=cw)",
+                variant="cross_entropy",
+            ),
         ),
         sources=("libraries: torch weighted-mean denominators", "users: weighted CE mean"),
     ),
@@ -467,14 +528,25 @@ ENTRIES: tuple[Entry, ...] = (
         ),
         rows=(
             Row("torch", "F.binary_cross_entropy(T(probs), T(y))", "la.bce(probs, y)", variant="probs"),
-            Row("torch", "F.binary_cross_entropy_with_logits(T(z), T(y))",
-                "la.binary_cross_entropy_with_logits(z, y)", variant="logits"),
+            Row(
+                "torch",
+                "F.binary_cross_entropy_with_logits(T(z), T(y))",
+                "la.binary_cross_entropy_with_logits(z, y)",
+                variant="logits",
+            ),
             Row("torch", "F.nll_loss(T(log_probs), T(labels))", "la.nll(log_probs, labels)", variant="nll"),
             Row("keras", "keras.losses.BinaryCrossentropy()(y, probs)", "la.bce(probs, y)", variant="default"),
-            Row("keras", "keras.losses.BinaryCrossentropy(from_logits=True)(y, z)",
-                "la.binary_cross_entropy_with_logits(z, y)", variant="from_logits"),
-            Row("optax", "optax.losses.sigmoid_binary_cross_entropy(z, y)",
-                'la.binary_cross_entropy_with_logits(z, y, reduction="none")'),
+            Row(
+                "keras",
+                "keras.losses.BinaryCrossentropy(from_logits=True)(y, z)",
+                "la.binary_cross_entropy_with_logits(z, y)",
+                variant="from_logits",
+            ),
+            Row(
+                "optax",
+                "optax.losses.sigmoid_binary_cross_entropy(z, y)",
+                'la.binary_cross_entropy_with_logits(z, y, reduction="none")',
+            ),
             Row("sklearn", "metrics.log_loss(y, probs)", "la.bce(probs, y)"),
         ),
         sources=("libraries: logits vs probabilities",),
@@ -491,9 +563,7 @@ ENTRIES: tuple[Entry, ...] = (
             "purpose, broadcast explicitly."
         ),
         setup="p = np.array([[1.0], [2.0], [4.0]]); t = np.array([0.0, 1.0, 3.0])",
-        rows=(
-            Row("torch", "F.mse_loss(T(p), T(t).expand(3, 3))", "la.mse(*np.broadcast_arrays(p, t))"),
-        ),
+        rows=(Row("torch", "F.mse_loss(T(p), T(t).expand(3, 3))", "la.mse(*np.broadcast_arrays(p, t))"),),
         sources=("users: (N, 1) vs (N,) broadcasting",),
     ),
     # ---------------------------------------------------------------- regression
@@ -513,29 +583,51 @@ ENTRIES: tuple[Entry, ...] = (
             "(delta=)` and `la.smooth_l1(beta=)`."
         ),
         setup=(
-            "x = np.array([0.0, 0.5, 3.0, -2.0, 1.0, 0.2]); t = np.zeros(6)\n"
-            "x2 = x.reshape(2, 3); t2 = t.reshape(2, 3)"
+            "x = np.array([0.0, 0.5, 3.0, -2.0, 1.0, 0.2]); t = np.zeros(6)\nx2 = x.reshape(2, 3); t2 = t.reshape(2, 3)"
         ),
         rows=(
-            Row("torch", 'F.huber_loss(T(x), T(t), delta=2.0, reduction="none")',
-                'la.huber(x, t, delta=2.0, reduction="none")', variant="huber"),
-            Row("torch", 'F.smooth_l1_loss(T(x), T(t), beta=2.0, reduction="none")',
-                'la.smooth_l1(x, t, beta=2.0, reduction="none")', variant="smooth_l1"),
-            Row("torch", 'F.smooth_l1_loss(T(x), T(t), beta=2.0, reduction="none")',
-                'la.huber(x, t, delta=2.0, reduction="none") / 2.0', variant="smooth_l1_as_huber"),
-            Row("torch", 'F.smooth_l1_loss(T(x), T(t), beta=0.0, reduction="none")',
-                'la.mae(x, t, reduction="none")', variant="beta0"),
-            Row("torch", "F.smooth_l1_loss(T(x), T(t), beta=1 / 9)", "la.smooth_l1(x, t, beta=1 / 9)",
-                variant="torchvision_beta"),
+            Row(
+                "torch",
+                'F.huber_loss(T(x), T(t), delta=2.0, reduction="none")',
+                'la.huber(x, t, delta=2.0, reduction="none")',
+                variant="huber",
+            ),
+            Row(
+                "torch",
+                'F.smooth_l1_loss(T(x), T(t), beta=2.0, reduction="none")',
+                'la.smooth_l1(x, t, beta=2.0, reduction="none")',
+                variant="smooth_l1",
+            ),
+            Row(
+                "torch",
+                'F.smooth_l1_loss(T(x), T(t), beta=2.0, reduction="none")',
+                'la.huber(x, t, delta=2.0, reduction="none") / 2.0',
+                variant="smooth_l1_as_huber",
+            ),
+            Row(
+                "torch",
+                'F.smooth_l1_loss(T(x), T(t), beta=0.0, reduction="none")',
+                'la.mae(x, t, reduction="none")',
+                variant="beta0",
+            ),
+            Row(
+                "torch",
+                "F.smooth_l1_loss(T(x), T(t), beta=1 / 9)",
+                "la.smooth_l1(x, t, beta=1 / 9)",
+                variant="torchvision_beta",
+            ),
             Row("optax", "optax.losses.huber_loss(x, t, delta=2.0)", 'la.huber(x, t, delta=2.0, reduction="none")'),
-            Row("keras", "keras.losses.huber(t2, x2, delta=2.0)",
-                'la.huber(x2, t2, delta=2.0, reduction="none").mean(-1)'),
+            Row(
+                "keras",
+                "keras.losses.huber(t2, x2, delta=2.0)",
+                'la.huber(x2, t2, delta=2.0, reduction="none").mean(-1)',
+            ),
         ),
         sources=("libraries: Huber vs smooth-L1", "users: Huber / smooth-L1"),
     ),
     Entry(
         key="l2_loss_half",
-        title="\"L2 loss\" includes ½ in optax",
+        title='"L2 loss" includes ½ in optax',
         topic=_R,
         explanation=(
             "optax `l2_loss` is **½·`squared_error`**; torch `mse_loss` and keras "
@@ -562,10 +654,16 @@ ENTRIES: tuple[Entry, ...] = (
         ),
         setup="y = np.array([2.0, 4.0]); yhat = np.array([1.0, 5.0])",
         rows=(
-            Row("keras", "keras.losses.MeanAbsolutePercentageError()(y, yhat)",
-                "100 * la.mean_absolute_percentage_error(yhat, y, eps=1e-7)"),
-            Row("sklearn", "metrics.mean_absolute_percentage_error(y, yhat)",
-                "la.mean_absolute_percentage_error(yhat, y)"),
+            Row(
+                "keras",
+                "keras.losses.MeanAbsolutePercentageError()(y, yhat)",
+                "100 * la.mean_absolute_percentage_error(yhat, y, eps=1e-7)",
+            ),
+            Row(
+                "sklearn",
+                "metrics.mean_absolute_percentage_error(y, yhat)",
+                "la.mean_absolute_percentage_error(yhat, y)",
+            ),
         ),
         sources=("libraries: MAPE percent vs fraction", "libraries: MAPE units"),
     ),
@@ -581,8 +679,12 @@ ENTRIES: tuple[Entry, ...] = (
         setup="y = np.array([1.0, 2.0, 3.0]); yhat = np.array([2.0, 2.0, 5.0])",
         rows=(
             Row("sklearn", "metrics.mean_pinball_loss(y, yhat, alpha=0.5)", "la.quantile(yhat, y, q=0.5)"),
-            Row("sklearn", "metrics.mean_pinball_loss(y, yhat, alpha=0.9)", "la.quantile(yhat, y, q=0.9)",
-                variant="q0.9"),
+            Row(
+                "sklearn",
+                "metrics.mean_pinball_loss(y, yhat, alpha=0.9)",
+                "la.quantile(yhat, y, q=0.9)",
+                variant="q0.9",
+            ),
             Row("torch", "F.l1_loss(T(yhat), T(y))", "2 * la.quantile(yhat, y, q=0.5)"),
         ),
         sources=("libraries: pinball = MAE/2",),
@@ -602,12 +704,24 @@ ENTRIES: tuple[Entry, ...] = (
         ),
         setup="lam = np.array([0.5, 2.0, 4.0]); y = np.array([1.0, 2.0, 0.0])",
         rows=(
-            Row("torch", "F.poisson_nll_loss(T(np.log(lam)), T(y))", "la.poisson_nll(np.log(lam), y)",
-                variant="log_input"),
-            Row("torch", 'F.poisson_nll_loss(T(lam), T(y), log_input=False, reduction="none")',
-                'la.poisson_nll(lam, y, log_input=False, reduction="none")', variant="rate"),
-            Row("torch", 'F.poisson_nll_loss(T(lam), T(y), log_input=False, full=True, reduction="none")',
-                'la.poisson_nll(lam, y, log_input=False, full=True, reduction="none")', variant="full"),
+            Row(
+                "torch",
+                "F.poisson_nll_loss(T(np.log(lam)), T(y))",
+                "la.poisson_nll(np.log(lam), y)",
+                variant="log_input",
+            ),
+            Row(
+                "torch",
+                'F.poisson_nll_loss(T(lam), T(y), log_input=False, reduction="none")',
+                'la.poisson_nll(lam, y, log_input=False, reduction="none")',
+                variant="rate",
+            ),
+            Row(
+                "torch",
+                'F.poisson_nll_loss(T(lam), T(y), log_input=False, full=True, reduction="none")',
+                'la.poisson_nll(lam, y, log_input=False, full=True, reduction="none")',
+                variant="full",
+            ),
             Row("keras", "keras.losses.poisson(y, lam)", "la.poisson_nll(lam, y, log_input=False, eps=1e-7)"),
             Row("sklearn", "metrics.mean_poisson_deviance(y, lam)", "la.tweedie_deviance(lam, y, power=1)"),
         ),
@@ -625,10 +739,17 @@ ENTRIES: tuple[Entry, ...] = (
         ),
         setup="mu = np.array([0.0, 0.5]); y = np.array([1.0, 0.2]); var = np.array([4.0, 1e-8])",
         rows=(
-            Row("torch", 'F.gaussian_nll_loss(T(mu), T(y), T(var), reduction="none")',
-                'la.gaussian_nll(mu, y, var, reduction="none")'),
-            Row("torch", 'F.gaussian_nll_loss(T(mu), T(y), T(var), full=True, reduction="none")',
-                'la.gaussian_nll(mu, y, var, full=True, reduction="none")', variant="full"),
+            Row(
+                "torch",
+                'F.gaussian_nll_loss(T(mu), T(y), T(var), reduction="none")',
+                'la.gaussian_nll(mu, y, var, reduction="none")',
+            ),
+            Row(
+                "torch",
+                'F.gaussian_nll_loss(T(mu), T(y), T(var), full=True, reduction="none")',
+                'la.gaussian_nll(mu, y, var, full=True, reduction="none")',
+                variant="full",
+            ),
         ),
         sources=("libraries: Gaussian NLL", "users: Gaussian NLL eps clamp"),
     ),
@@ -639,7 +760,7 @@ ENTRIES: tuple[Entry, ...] = (
         explanation=(
             "optax `log_cosh` is elementwise; keras `log_cosh` computes the same values "
             "(as x + softplus(−2x) − log 2) and averages each row. lossapi's `la.log_cosh` is "
-            "overflow-safe and elementwise with `reduction=\"none\"`."
+            'overflow-safe and elementwise with `reduction="none"`.'
         ),
         setup="x = np.array([[0.5, 3.0, -40.0], [0.0, -1.0, 2.0]]); t = np.zeros((2, 3))",
         rows=(
@@ -662,28 +783,48 @@ ENTRIES: tuple[Entry, ...] = (
             "to [1e-7, 1]. lossapi's `la.kl_divergence(log_probs, target)` follows torch/optax "
             "(log q first) and its `\"mean\"` is torch's `'batchmean'`; `log_target=True` takes "
             "log p (torch `log_target=True`, optax `kl_divergence_with_log_targets`). optax's "
-            "generalized (formerly \"convex\") KL is `la.generalized_kl_divergence`."
+            'generalized (formerly "convex") KL is `la.generalized_kl_divergence`.'
         ),
-        setup=(
-            "p = np.array([[0.7, 0.2, 0.1], [0.1, 0.1, 0.8]])\n"
-            "q = np.array([[0.5, 0.3, 0.2], [0.3, 0.3, 0.4]])"
-        ),
+        setup=("p = np.array([[0.7, 0.2, 0.1], [0.1, 0.1, 0.8]])\nq = np.array([[0.5, 0.3, 0.2], [0.3, 0.3, 0.4]])"),
         rows=(
-            Row("torch", "F.kl_div(T(np.log(q)), T(p))",
-                'la.kl_divergence(np.log(q), p, reduction="none").sum() / p.size', variant="mean"),
-            Row("torch", 'F.kl_div(T(np.log(q)), T(p), reduction="batchmean")',
-                "la.kl_divergence(np.log(q), p)", variant="batchmean"),
-            Row("torch", 'F.kl_div(T(np.log(q)), T(np.log(p)), reduction="batchmean", log_target=True)',
-                "la.kl_divergence(np.log(q), np.log(p), log_target=True)", variant="log_target"),
-            Row("optax", "optax.losses.kl_divergence(np.log(q), p)",
-                'la.kl_divergence(np.log(q), p, reduction="none")'),
-            Row("optax", "optax.losses.kl_divergence_with_log_targets(np.log(q), np.log(p))",
+            Row(
+                "torch",
+                "F.kl_div(T(np.log(q)), T(p))",
+                'la.kl_divergence(np.log(q), p, reduction="none").sum() / p.size',
+                variant="mean",
+            ),
+            Row(
+                "torch",
+                'F.kl_div(T(np.log(q)), T(p), reduction="batchmean")',
+                "la.kl_divergence(np.log(q), p)",
+                variant="batchmean",
+            ),
+            Row(
+                "torch",
+                'F.kl_div(T(np.log(q)), T(np.log(p)), reduction="batchmean", log_target=True)',
+                "la.kl_divergence(np.log(q), np.log(p), log_target=True)",
+                variant="log_target",
+            ),
+            Row(
+                "optax", "optax.losses.kl_divergence(np.log(q), p)", 'la.kl_divergence(np.log(q), p, reduction="none")'
+            ),
+            Row(
+                "optax",
+                "optax.losses.kl_divergence_with_log_targets(np.log(q), np.log(p))",
                 'la.kl_divergence(np.log(q), np.log(p), log_target=True, reduction="none")',
-                variant="log_targets"),
-            Row("optax", "optax.losses.generalized_kl_divergence(np.log(q), p)",
-                'la.generalized_kl_divergence(np.log(q), p, reduction="none")', variant="convex"),
-            Row("keras", "keras.losses.kl_divergence(p, q)",
-                'la.kl_divergence(np.log(np.clip(q, 1e-7, 1)), np.clip(p, 1e-7, 1), reduction="none")'),
+                variant="log_targets",
+            ),
+            Row(
+                "optax",
+                "optax.losses.generalized_kl_divergence(np.log(q), p)",
+                'la.generalized_kl_divergence(np.log(q), p, reduction="none")',
+                variant="convex",
+            ),
+            Row(
+                "keras",
+                "keras.losses.kl_divergence(p, q)",
+                'la.kl_divergence(np.log(np.clip(q, 1e-7, 1)), np.clip(p, 1e-7, 1), reduction="none")',
+            ),
         ),
         sources=("libraries: KL divergence", "users: KL divergence"),
     ),
@@ -707,14 +848,30 @@ ENTRIES: tuple[Entry, ...] = (
         rows=(
             Row("torch", "F.cross_entropy(T(z), T(soft))", "la.cross_entropy(z, soft)", variant="probs"),
             Row("torch", "F.cross_entropy(T(z), T(labels))", "la.cross_entropy(z, labels)", variant="labels"),
-            Row("optax", "optax.losses.softmax_cross_entropy(z, soft)", 'la.cross_entropy(z, soft, reduction="none")',
-                variant="probs"),
-            Row("optax", "optax.losses.softmax_cross_entropy_with_integer_labels(z, labels)",
-                'la.cross_entropy(z, labels, reduction="none")', variant="labels"),
-            Row("keras", "keras.losses.CategoricalCrossentropy(from_logits=True)(soft, z)",
-                "la.cross_entropy(z, soft)", variant="probs"),
-            Row("keras", "keras.losses.SparseCategoricalCrossentropy(from_logits=True)(labels, z)",
-                "la.cross_entropy(z, labels)", variant="labels"),
+            Row(
+                "optax",
+                "optax.losses.softmax_cross_entropy(z, soft)",
+                'la.cross_entropy(z, soft, reduction="none")',
+                variant="probs",
+            ),
+            Row(
+                "optax",
+                "optax.losses.softmax_cross_entropy_with_integer_labels(z, labels)",
+                'la.cross_entropy(z, labels, reduction="none")',
+                variant="labels",
+            ),
+            Row(
+                "keras",
+                "keras.losses.CategoricalCrossentropy(from_logits=True)(soft, z)",
+                "la.cross_entropy(z, soft)",
+                variant="probs",
+            ),
+            Row(
+                "keras",
+                "keras.losses.SparseCategoricalCrossentropy(from_logits=True)(labels, z)",
+                "la.cross_entropy(z, labels)",
+                variant="labels",
+            ),
         ),
         sources=("libraries: cross-entropy API split",),
     ),
@@ -739,14 +896,24 @@ ENTRIES: tuple[Entry, ...] = (
         ),
         rows=(
             Row("torch", 'F.binary_cross_entropy(T(p), T(y), reduction="none")', 'la.bce(p, y, reduction="none")'),
-            Row("keras", "keras.losses.binary_crossentropy(y[:, None], p[:, None])",
-                'la.bce(np.clip(p, 1e-7, 1 - 1e-7), y, reduction="none")'),
-            Row("keras", "keras.losses.categorical_crossentropy(yc, pc)",
+            Row(
+                "keras",
+                "keras.losses.binary_crossentropy(y[:, None], p[:, None])",
+                'la.bce(np.clip(p, 1e-7, 1 - 1e-7), y, reduction="none")',
+            ),
+            Row(
+                "keras",
+                "keras.losses.categorical_crossentropy(yc, pc)",
                 'la.categorical_cross_entropy(pc / pc.sum(-1, keepdims=True), yc, reduction="none")',
-                variant="renormalise"),
+                variant="renormalise",
+            ),
             Row("sklearn", "metrics.log_loss(y, p)", "la.bce(np.clip(p, eps, 1 - eps), y)"),
         ),
-        sources=("libraries: probability clipping", "libraries: clipping of probabilities", "users: BCE / CCE on probabilities"),
+        sources=(
+            "libraries: probability clipping",
+            "libraries: clipping of probabilities",
+            "users: BCE / CCE on probabilities",
+        ),
     ),
     Entry(
         key="label_smoothing",
@@ -768,16 +935,32 @@ ENTRIES: tuple[Entry, ...] = (
             "labels = np.array([0, 2, 1]); onehot = np.eye(3)[labels]"
         ),
         rows=(
-            Row("torch", "F.cross_entropy(T(z), T(labels), label_smoothing=0.1)",
-                "la.cross_entropy(z, labels, label_smoothing=0.1)"),
-            Row("keras", "keras.losses.CategoricalCrossentropy(from_logits=True, label_smoothing=0.1)(onehot, z)",
-                "la.cross_entropy(z, labels, label_smoothing=0.1)"),
-            Row("keras", "keras.losses.SparseCategoricalCrossentropy(from_logits=True)(labels, z)",
-                "la.cross_entropy(z, labels)", variant="sparse"),
-            Row("optax", "optax.losses.softmax_cross_entropy(z, optax.smooth_labels(onehot, 0.1))",
-                'la.cross_entropy(z, la.smooth_labels(onehot, alpha=0.1), reduction="none")'),
-            Row("smp", "smp.losses.SoftCrossEntropyLoss(smooth_factor=0.1)(T(z), T(labels))",
-                "la.cross_entropy(z, labels, label_smoothing=0.1)"),
+            Row(
+                "torch",
+                "F.cross_entropy(T(z), T(labels), label_smoothing=0.1)",
+                "la.cross_entropy(z, labels, label_smoothing=0.1)",
+            ),
+            Row(
+                "keras",
+                "keras.losses.CategoricalCrossentropy(from_logits=True, label_smoothing=0.1)(onehot, z)",
+                "la.cross_entropy(z, labels, label_smoothing=0.1)",
+            ),
+            Row(
+                "keras",
+                "keras.losses.SparseCategoricalCrossentropy(from_logits=True)(labels, z)",
+                "la.cross_entropy(z, labels)",
+                variant="sparse",
+            ),
+            Row(
+                "optax",
+                "optax.losses.softmax_cross_entropy(z, optax.smooth_labels(onehot, 0.1))",
+                'la.cross_entropy(z, la.smooth_labels(onehot, alpha=0.1), reduction="none")',
+            ),
+            Row(
+                "smp",
+                "smp.losses.SoftCrossEntropyLoss(smooth_factor=0.1)(T(z), T(labels))",
+                "la.cross_entropy(z, labels, label_smoothing=0.1)",
+            ),
         ),
         sources=("libraries: label smoothing (CE)", "users: label smoothing (CE), eps/(K-1) variants"),
     ),
@@ -796,14 +979,25 @@ ENTRIES: tuple[Entry, ...] = (
         ),
         setup="z = np.array([1.5, -0.5, 0.3]); y = np.array([1.0, 0.0, 1.0])",
         rows=(
-            Row("keras", "keras.losses.BinaryCrossentropy(from_logits=True, label_smoothing=0.2)(y, z)",
-                "la.binary_cross_entropy_with_logits(z, y, label_smoothing=0.2)"),
-            Row("torch", "F.binary_cross_entropy_with_logits(T(z), T(y * (1 - 0.2) + 0.2 / 2))",
-                "la.binary_cross_entropy_with_logits(z, y, label_smoothing=0.2)"),
-            Row("smp", "smp.losses.SoftBCEWithLogitsLoss(smooth_factor=0.2)(T(z), T(y))",
+            Row(
+                "keras",
+                "keras.losses.BinaryCrossentropy(from_logits=True, label_smoothing=0.2)(y, z)",
+                "la.binary_cross_entropy_with_logits(z, y, label_smoothing=0.2)",
+            ),
+            Row(
+                "torch",
+                "F.binary_cross_entropy_with_logits(T(z), T(y * (1 - 0.2) + 0.2 / 2))",
+                "la.binary_cross_entropy_with_logits(z, y, label_smoothing=0.2)",
+            ),
+            Row(
+                "smp",
+                "smp.losses.SoftBCEWithLogitsLoss(smooth_factor=0.2)(T(z), T(y))",
                 "la.binary_cross_entropy_with_logits(z, y, label_smoothing=2 * 0.2)",
-                recorded=0.8, check="la.smooth_labels(np.array([1.0, 0.0]), alpha=2 * 0.2)[0]", atol=5e-3,
-                note="smp's smoothed target for y = 1, s = 0.2 (recorded)"),
+                recorded=0.8,
+                check="la.smooth_labels(np.array([1.0, 0.0]), alpha=2 * 0.2)[0]",
+                atol=5e-3,
+                note="smp's smoothed target for y = 1, s = 0.2 (recorded)",
+            ),
         ),
         sources=("libraries: binary label smoothing", "users: label smoothing (BCE)"),
     ),
@@ -819,7 +1013,7 @@ ENTRIES: tuple[Entry, ...] = (
             "zeroes ignored rows but still **counts** them (0.42282 = 0.63423 × 2/3; its default "
             "`smooth_factor=None` even raises `TypeError`); optax's `where=` returns 0 for masked "
             "rows and leaves the division to the caller. lossapi divides by the number of valid "
-            "entries; smp's count is `reduction=\"sum\"` divided by the number of labels. The smp "
+            'entries; smp\'s count is `reduction="sum"` divided by the number of labels. The smp '
             "row checks that ratio against the recorded numbers. An `ignore_index` that is a valid "
             "class still sits in the softmax normaliser, in torch and in lossapi."
         ),
@@ -829,16 +1023,28 @@ ENTRIES: tuple[Entry, ...] = (
         ),
         rows=(
             Row("torch", "F.cross_entropy(T(z), T(labels))", "la.cross_entropy(z, labels, ignore_index=-100)"),
-            Row("keras", "keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=-100)(labels, z)",
-                "la.cross_entropy(z, labels, ignore_index=-100)"),
-            Row("optax", "optax.losses.softmax_cross_entropy_with_integer_labels(z, np.where(valid, labels, 0), "
-                "where=valid)", 'la.cross_entropy(z, labels, ignore_index=-100, reduction="none")'),
-            Row("smp", "smp.losses.SoftCrossEntropyLoss(smooth_factor=0.0, ignore_index=-100)(T(z), T(labels))",
+            Row(
+                "keras",
+                "keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=-100)(labels, z)",
+                "la.cross_entropy(z, labels, ignore_index=-100)",
+            ),
+            Row(
+                "optax",
+                "optax.losses.softmax_cross_entropy_with_integer_labels(z, np.where(valid, labels, 0), where=valid)",
+                'la.cross_entropy(z, labels, ignore_index=-100, reduction="none")',
+            ),
+            Row(
+                "smp",
+                "smp.losses.SoftCrossEntropyLoss(smooth_factor=0.0, ignore_index=-100)(T(z), T(labels))",
                 'la.cross_entropy(z, labels, ignore_index=-100, reduction="sum") / labels.size',
                 recorded=0.42282 / 0.63423,
-                check=('la.cross_entropy(z, labels, ignore_index=-100, reduction="sum") / labels.size'
-                       " / la.cross_entropy(z, labels, ignore_index=-100)"),
-                atol=2e-5, note="ratio of smp's 0.42282 to torch's 0.63423 (recorded)"),
+                check=(
+                    'la.cross_entropy(z, labels, ignore_index=-100, reduction="sum") / labels.size'
+                    " / la.cross_entropy(z, labels, ignore_index=-100)"
+                ),
+                atol=2e-5,
+                note="ratio of smp's 0.42282 to torch's 0.63423 (recorded)",
+            ),
         ),
         sources=("libraries: ignore-index denominator", "users: ignore label mismatch (-1 vs -100)"),
     ),
@@ -859,10 +1065,17 @@ ENTRIES: tuple[Entry, ...] = (
             "labels = np.array([0, -100, 2, 1]); cw = np.array([1.0, 2.0, 0.5])"
         ),
         rows=(
-            Row("torch", "F.cross_entropy(T(z), T(labels), weight=T(cw), label_smoothing=0.1)",
-                "la.cross_entropy(z, labels, class_weight=cw, ignore_index=-100, label_smoothing=0.1)"),
-            Row("torch", "F.cross_entropy(T(z), T(np.abs(labels) % 3), ignore_index=1)",
-                "la.cross_entropy(z, np.abs(labels) % 3, ignore_index=1)", variant="real_class"),
+            Row(
+                "torch",
+                "F.cross_entropy(T(z), T(labels), weight=T(cw), label_smoothing=0.1)",
+                "la.cross_entropy(z, labels, class_weight=cw, ignore_index=-100, label_smoothing=0.1)",
+            ),
+            Row(
+                "torch",
+                "F.cross_entropy(T(z), T(np.abs(labels) % 3), ignore_index=1)",
+                "la.cross_entropy(z, np.abs(labels) % 3, ignore_index=1)",
+                variant="real_class",
+            ),
         ),
         sources=("users: weight + ignore_index + label smoothing",),
     ),
@@ -876,18 +1089,25 @@ ENTRIES: tuple[Entry, ...] = (
             "all-zero row, so optax's `softmax_cross_entropy` on such a target silently gives "
             "loss 0 for that row (and `.mean()` still counts it). lossapi raises on an "
             "out-of-range label like torch; to keep such rows out on purpose pass a `where` "
-            "mask: masked rows give 0 with `reduction=\"none\"`, may hold any label, and "
-            "`\"mean\"` divides by the kept rows only."
+            'mask: masked rows give 0 with `reduction="none"`, may hold any label, and '
+            '`"mean"` divides by the kept rows only.'
         ),
         setup=(
             "z = np.array([[2.0, 0.5, -1.0], [0.1, 1.5, 0.3], [-0.5, 0.2, 2.0]])\n"
             "labels = np.array([0, 5, 2]); valid = (labels >= 0) & (labels < 3)"
         ),
         rows=(
-            Row("optax", "optax.losses.softmax_cross_entropy(z, jax.nn.one_hot(labels, 3))",
-                'la.cross_entropy(z, labels, where=valid, reduction="none")'),
-            Row("optax", "optax.losses.softmax_cross_entropy(z, jax.nn.one_hot(labels, 3)).sum() / valid.sum()",
-                "la.cross_entropy(z, labels, where=valid)", variant="mean_over_valid"),
+            Row(
+                "optax",
+                "optax.losses.softmax_cross_entropy(z, jax.nn.one_hot(labels, 3))",
+                'la.cross_entropy(z, labels, where=valid, reduction="none")',
+            ),
+            Row(
+                "optax",
+                "optax.losses.softmax_cross_entropy(z, jax.nn.one_hot(labels, 3)).sum() / valid.sum()",
+                "la.cross_entropy(z, labels, where=valid)",
+                variant="mean_over_valid",
+            ),
         ),
         sources=("users: one_hot out of range",),
     ),
@@ -910,24 +1130,36 @@ ENTRIES: tuple[Entry, ...] = (
             "zc = np.array([[2.0, 0.5, -1.0], [0.1, 1.5, 0.3]]); labels = np.array([0, 2])"
         ),
         rows=(
-            Row("torchvision", 'ops.sigmoid_focal_loss(T(z), T(y))',
+            Row(
+                "torchvision",
+                "ops.sigmoid_focal_loss(T(z), T(y))",
                 'la.sigmoid_focal(z, y, alpha=0.25, reduction="none")',
-                recorded=(0.00045, 0.01699, 0.0251), atol=5e-5),
+                recorded=(0.00045, 0.01699, 0.0251),
+                atol=5e-5,
+            ),
             Row("optax", "optax.losses.sigmoid_focal_loss(z, y)", 'la.sigmoid_focal(z, y, reduction="none")'),
             Row("keras", "keras.losses.BinaryFocalCrossentropy(from_logits=True)(y, z)", "la.sigmoid_focal(z, y)"),
-            Row("keras", "keras.losses.BinaryFocalCrossentropy(apply_class_balancing=True, from_logits=True)(y, z)",
-                "la.sigmoid_focal(z, y, alpha=0.25)", variant="balanced"),
-            Row("keras", "keras.losses.CategoricalFocalCrossentropy(from_logits=True)(np.eye(3)[labels], zc)",
-                "la.softmax_focal(zc, labels, alpha=0.25)", variant="categorical"),
+            Row(
+                "keras",
+                "keras.losses.BinaryFocalCrossentropy(apply_class_balancing=True, from_logits=True)(y, z)",
+                "la.sigmoid_focal(z, y, alpha=0.25)",
+                variant="balanced",
+            ),
+            Row(
+                "keras",
+                "keras.losses.CategoricalFocalCrossentropy(from_logits=True)(np.eye(3)[labels], zc)",
+                "la.softmax_focal(zc, labels, alpha=0.25)",
+                variant="categorical",
+            ),
         ),
         sources=("libraries: focal alpha", "users: focal alpha"),
     ),
     Entry(
         key="multiclass_focal",
-        title="\"Multiclass\" focal: one-vs-rest sigmoid or softmax",
+        title='"Multiclass" focal: one-vs-rest sigmoid or softmax',
         topic=_K,
         explanation=(
-            "smp `FocalLoss(mode=\"multiclass\")` is **not** a softmax focal loss: it applies the "
+            'smp `FocalLoss(mode="multiclass")` is **not** a softmax focal loss: it applies the '
             "sigmoid focal loss one-vs-rest to `(y_true == c)` for each class and adds up the "
             "per-class losses (each a mean over the pixels; smp is not installable here, so that "
             "row is not checked). Softmax focal loss is keras `CategoricalFocalCrossentropy`, MONAI "
@@ -936,14 +1168,27 @@ ENTRIES: tuple[Entry, ...] = (
             "both: `la.sigmoid_focal` on a one-hot target (one-vs-rest, per element) and "
             "`la.softmax_focal`."
         ),
-        setup="zc = np.array([[2.0, 0.5, -1.0], [0.1, 1.5, 0.3]]); labels = np.array([0, 2]); onehot = np.eye(3)[labels]",
+        setup=(
+            "zc = np.array([[2.0, 0.5, -1.0], [0.1, 1.5, 0.3]]); labels = np.array([0, 2]); onehot = np.eye(3)[labels]"
+        ),
         rows=(
-            Row("optax", "optax.losses.sigmoid_focal_loss(zc, onehot)",
-                'la.sigmoid_focal(zc, onehot, reduction="none")', variant="one_vs_rest"),
-            Row("keras", "keras.losses.CategoricalFocalCrossentropy(alpha=1.0, from_logits=True)(onehot, zc)",
-                "la.softmax_focal(zc, labels)", variant="softmax"),
-            Row("smp", 'smp.losses.FocalLoss("multiclass")(T(zc), T(labels))',
-                'la.sigmoid_focal(zc, onehot, reduction="none").sum(-1).mean()'),
+            Row(
+                "optax",
+                "optax.losses.sigmoid_focal_loss(zc, onehot)",
+                'la.sigmoid_focal(zc, onehot, reduction="none")',
+                variant="one_vs_rest",
+            ),
+            Row(
+                "keras",
+                "keras.losses.CategoricalFocalCrossentropy(alpha=1.0, from_logits=True)(onehot, zc)",
+                "la.softmax_focal(zc, labels)",
+                variant="softmax",
+            ),
+            Row(
+                "smp",
+                'smp.losses.FocalLoss("multiclass")(T(zc), T(labels))',
+                'la.sigmoid_focal(zc, onehot, reduction="none").sum(-1).mean()',
+            ),
         ),
         sources=("libraries: smp multiclass focal",),
     ),
@@ -959,21 +1204,30 @@ ENTRIES: tuple[Entry, ...] = (
             "keras `categorical_hinge` is max(0, 1 + max((1 − y)·ŷ) − Σy·ŷ): the masked true class "
             "becomes a 0 inside the max, so when every wrong-class score is negative the loss is "
             "not Crammer–Singer (0.5 instead of 0.3 on the first row). lossapi: "
-            "`la.multiclass_hinge(variant=\"crammer_singer\")` (default), "
-            "`variant=\"weston_watkins\"` for torch, `la.categorical_hinge` for keras."
+            '`la.multiclass_hinge(variant="crammer_singer")` (default), '
+            '`variant="weston_watkins"` for torch, `la.categorical_hinge` for keras.'
         ),
         setup=(
             "s = np.array([[0.5, -0.2, -0.3], [0.5, 0.4, -1.0]]); labels = np.array([0, 0])\n"
             "s4 = np.concatenate([s, [[-1.0, 2.0, -1.0], [-1.0, -1.0, 3.0]]]); labels4 = np.array([0, 0, 1, 2])"
         ),
         rows=(
-            Row("torch", 'F.multi_margin_loss(T(s), T(labels), reduction="none")',
-                'la.multiclass_hinge(s, labels, variant="weston_watkins", reduction="none")'),
-            Row("optax", "optax.losses.multiclass_hinge_loss(s, labels)",
-                'la.multiclass_hinge(s, labels, reduction="none")'),
+            Row(
+                "torch",
+                'F.multi_margin_loss(T(s), T(labels), reduction="none")',
+                'la.multiclass_hinge(s, labels, variant="weston_watkins", reduction="none")',
+            ),
+            Row(
+                "optax",
+                "optax.losses.multiclass_hinge_loss(s, labels)",
+                'la.multiclass_hinge(s, labels, reduction="none")',
+            ),
             Row("sklearn", "metrics.hinge_loss(labels4, s4, labels=[0, 1, 2])", "la.multiclass_hinge(s4, labels4)"),
-            Row("keras", "keras.losses.categorical_hinge(np.eye(3)[labels], s)",
-                'la.categorical_hinge(s, np.eye(3)[labels], reduction="none")'),
+            Row(
+                "keras",
+                "keras.losses.categorical_hinge(np.eye(3)[labels], s)",
+                'la.categorical_hinge(s, np.eye(3)[labels], reduction="none")',
+            ),
         ),
         sources=("libraries: multiclass hinge",),
     ),
@@ -999,10 +1253,18 @@ ENTRIES: tuple[Entry, ...] = (
             Row("keras", "keras.losses.squared_hinge(y01, s)", "la.squared_hinge(s, y01)", variant="squared"),
             Row("optax", "optax.losses.hinge_loss(s, ypm)", 'la.hinge(s, ypm, reduction="none")'),
             Row("sklearn", "metrics.hinge_loss(y01, s)", "la.hinge(s, y01)"),
-            Row("torch", 'F.hinge_embedding_loss(T(d), T(yd), reduction="none")',
-                'la.hinge_embedding(d, yd, reduction="none")', variant="hinge_embedding"),
-            Row("torch", 'F.soft_margin_loss(T(s), T(ypm), reduction="none")',
-                'la.soft_margin(s, ypm, reduction="none")', variant="soft_margin"),
+            Row(
+                "torch",
+                'F.hinge_embedding_loss(T(d), T(yd), reduction="none")',
+                'la.hinge_embedding(d, yd, reduction="none")',
+                variant="hinge_embedding",
+            ),
+            Row(
+                "torch",
+                'F.soft_margin_loss(T(s), T(ypm), reduction="none")',
+                'la.soft_margin(s, ypm, reduction="none")',
+                variant="soft_margin",
+            ),
         ),
         sources=("libraries: binary hinge labels", "users: hinge labels"),
     ),
@@ -1025,14 +1287,30 @@ ENTRIES: tuple[Entry, ...] = (
         ),
         rows=(
             Row("keras", "keras.losses.cosine_similarity(a, b)", 'la.cosine_distance(b, a, reduction="none") - 1'),
-            Row("optax", "optax.losses.cosine_similarity(b, a)", '1 - la.cosine_distance(b, a, reduction="none")',
-                variant="similarity"),
-            Row("optax", "optax.losses.cosine_distance(b, a)", 'la.cosine_distance(b, a, reduction="none")',
-                variant="distance"),
-            Row("torch", "F.cosine_similarity(T(a), T(b))", '1 - la.cosine_distance(a, b, reduction="none")',
-                variant="similarity"),
-            Row("torch", 'F.cosine_embedding_loss(T(a), T(b), T(y), margin=-0.5, reduction="none")',
-                'la.cosine_embedding(a, b, y, margin=-0.5, reduction="none")', variant="embedding"),
+            Row(
+                "optax",
+                "optax.losses.cosine_similarity(b, a)",
+                '1 - la.cosine_distance(b, a, reduction="none")',
+                variant="similarity",
+            ),
+            Row(
+                "optax",
+                "optax.losses.cosine_distance(b, a)",
+                'la.cosine_distance(b, a, reduction="none")',
+                variant="distance",
+            ),
+            Row(
+                "torch",
+                "F.cosine_similarity(T(a), T(b))",
+                '1 - la.cosine_distance(a, b, reduction="none")',
+                variant="similarity",
+            ),
+            Row(
+                "torch",
+                'F.cosine_embedding_loss(T(a), T(b), T(y), margin=-0.5, reduction="none")',
+                'la.cosine_embedding(a, b, y, margin=-0.5, reduction="none")',
+                variant="embedding",
+            ),
         ),
         sources=("libraries: cosine sign", "users: cosine loss"),
     ),
@@ -1044,8 +1322,8 @@ ENTRIES: tuple[Entry, ...] = (
             "torch `triplet_margin_loss` and optax `triplet_margin_loss` both use margin 1.0 on "
             "**raw** embeddings with explicit triplets, but torch adds eps to the **difference "
             "vector** (`pairwise_distance`) while optax adds it **inside the root**. lossapi: "
-            "`la.triplet_margin(eps_placement=\"difference\")` (default, torch) or "
-            "`eps_placement=\"root\"` (optax). PML `TripletMarginLoss` is a different recipe: "
+            '`la.triplet_margin(eps_placement="difference")` (default, torch) or '
+            '`eps_placement="root"` (optax). PML `TripletMarginLoss` is a different recipe: '
             "margin 0.05 on **L2-normalised** embeddings, every triplet mined from labels, and "
             "the mean over non-zero losses only; lossapi has no miner, so it has no equivalent."
         ),
@@ -1054,16 +1332,22 @@ ENTRIES: tuple[Entry, ...] = (
             "neg = np.array([[0.3, 0.4], [0.0, 0.0]])"
         ),
         rows=(
-            Row("torch", 'F.triplet_margin_loss(T(anc), T(pos), T(neg), reduction="none")',
-                'la.triplet_margin(anc, pos, neg, reduction="none")'),
-            Row("optax", "optax.losses.triplet_margin_loss(anc, pos, neg)",
-                'la.triplet_margin(anc, pos, neg, eps_placement="root", reduction="none")'),
+            Row(
+                "torch",
+                'F.triplet_margin_loss(T(anc), T(pos), T(neg), reduction="none")',
+                'la.triplet_margin(anc, pos, neg, reduction="none")',
+            ),
+            Row(
+                "optax",
+                "optax.losses.triplet_margin_loss(anc, pos, neg)",
+                'la.triplet_margin(anc, pos, neg, eps_placement="root", reduction="none")',
+            ),
         ),
         sources=("libraries: triplet defaults", "libraries: PML triplet margin"),
     ),
     Entry(
         key="ntxent_variants",
-        title="NT-Xent and the name \"ContrastiveLoss\"",
+        title='NT-Xent and the name "ContrastiveLoss"',
         topic=_S,
         explanation=(
             "optax `ntxent(embeddings, labels, temperature=0.07)` takes one batch plus group "
@@ -1073,7 +1357,7 @@ ENTRIES: tuple[Entry, ...] = (
             "`la.ntxent(np.concatenate([v1, v2]), np.concatenate([ids, ids]), temperature=0.5)` "
             "(not checked here: MONAI is not installable and no value of it is recorded). PML "
             "`NTXentLoss(temperature=0.07)` works from embeddings and labels like optax. The "
-            "**name** \"ContrastiveLoss\" means NT-Xent in MONAI but the margin pair loss "
+            '**name** "ContrastiveLoss" means NT-Xent in MONAI but the margin pair loss '
             "(`pos_margin=0, neg_margin=1`, on normalised embeddings) in PML; lossapi calls the "
             "margin pair loss `la.contrastive` (squared Euclidean distances on raw embeddings)."
         ),
@@ -1083,14 +1367,18 @@ ENTRIES: tuple[Entry, ...] = (
         ),
         rows=(
             Row("optax", "optax.losses.ntxent(emb, groups)", "la.ntxent(emb, groups)"),
-            Row("optax", "optax.losses.ntxent(emb, groups, temperature=0.5)", "la.ntxent(emb, groups, temperature=0.5)",
-                variant="t0.5"),
+            Row(
+                "optax",
+                "optax.losses.ntxent(emb, groups, temperature=0.5)",
+                "la.ntxent(emb, groups, temperature=0.5)",
+                variant="t0.5",
+            ),
         ),
         sources=("libraries: NT-Xent variants", "libraries: ContrastiveLoss name"),
     ),
     Entry(
         key="ctc",
-        title="CTC: layout, lengths and \"mean\"",
+        title='CTC: layout, lengths and "mean"',
         topic=_S,
         explanation=(
             "torch `ctc_loss` wants log-softmaxed, **time-major** `(T, N, C)` input plus lengths, "
@@ -1101,7 +1389,7 @@ ENTRIES: tuple[Entry, ...] = (
             "count of non-zero labels and the full T as input length, and averages over the "
             "batch. lossapi's `la.ctc(log_probs, labels, input_lengths, label_lengths)` is "
             "batch-major (`time_major=True` for torch's layout); its `\"mean\"` is torch's, "
-            "`reduction=\"none\"` optax's, and `reduction=\"sum\"` divided by B keras'."
+            '`reduction="none"` optax\'s, and `reduction="sum"` divided by B keras\'.'
         ),
         setup=(
             "rng = np.random.default_rng(6)\n"
@@ -1111,15 +1399,27 @@ ENTRIES: tuple[Entry, ...] = (
             "lab_pad = (np.arange(2) >= lab_len[:, None]).astype(float)"
         ),
         rows=(
-            Row("torch", "F.ctc_loss(T(lp).transpose(0, 1), T(labels), T(in_len), T(lab_len))",
-                "la.ctc(lp, labels, in_len, lab_len)"),
-            Row("torch", 'F.ctc_loss(T(lp).transpose(0, 1), T(labels), T(in_len), T(lab_len), reduction="sum")',
+            Row(
+                "torch",
+                "F.ctc_loss(T(lp).transpose(0, 1), T(labels), T(in_len), T(lab_len))",
+                "la.ctc(lp, labels, in_len, lab_len)",
+            ),
+            Row(
+                "torch",
+                'F.ctc_loss(T(lp).transpose(0, 1), T(labels), T(in_len), T(lab_len), reduction="sum")',
                 'la.ctc(np.swapaxes(lp, 0, 1), labels, in_len, lab_len, time_major=True, reduction="sum")',
-                variant="time_major_sum"),
-            Row("optax", "optax.losses.ctc_loss(lp, in_pad, labels, lab_pad)",
-                'la.ctc(lp, labels, in_len, lab_len, reduction="none")'),
-            Row("keras", "keras.losses.CTC()(labels, lp)",
-                'la.ctc(lp, labels, np.full(2, 5), np.count_nonzero(labels, axis=-1), reduction="sum") / 2'),
+                variant="time_major_sum",
+            ),
+            Row(
+                "optax",
+                "optax.losses.ctc_loss(lp, in_pad, labels, lab_pad)",
+                'la.ctc(lp, labels, in_len, lab_len, reduction="none")',
+            ),
+            Row(
+                "keras",
+                "keras.losses.CTC()(labels, lp)",
+                'la.ctc(lp, labels, np.full(2, 5), np.count_nonzero(labels, axis=-1), reduction="sum") / 2',
+            ),
         ),
         sources=("libraries: CTC", "users: CTC mean"),
     ),
@@ -1142,16 +1442,31 @@ ENTRIES: tuple[Entry, ...] = (
             "y2 = np.stack([1 - y, y], -1); yhat2 = np.stack([1 - yhat, yhat], -1)"
         ),
         rows=(
-            Row("MONAI", "monai.losses.TverskyLoss(alpha=1.0, beta=0.0)(T(yhat[:, None]), T(y[:, None]))",
-                "la.tversky(yhat, y, alpha=1.0, beta=0.0, smooth=1e-5, axis=None)", recorded=0.667, atol=5e-4),
-            Row("smp", 'smp.losses.TverskyLoss("binary", from_logits=False, alpha=1.0, beta=0.0)'
+            Row(
+                "MONAI",
+                "monai.losses.TverskyLoss(alpha=1.0, beta=0.0)(T(yhat[:, None]), T(y[:, None]))",
+                "la.tversky(yhat, y, alpha=1.0, beta=0.0, smooth=1e-5, axis=None)",
+                recorded=0.667,
+                atol=5e-4,
+            ),
+            Row(
+                "smp",
+                'smp.losses.TverskyLoss("binary", from_logits=False, alpha=1.0, beta=0.0)'
                 "(T(yhat[:, None]), T(y[:, None]))",
-                "la.tversky(yhat, y, alpha=1.0, beta=0.0, smooth=0.0, axis=None)", recorded=0.667, atol=5e-4),
-            Row("optax", "optax.losses.dice_loss(yhat2, y2, alpha=1.0, beta=0.0, apply_softmax=False, "
-                'reduction="none")[..., 1]',
-                'la.tversky(yhat, y, alpha=1.0, beta=0.0, smooth=1.0, axis=None, reduction="none")'),
-            Row("keras", "keras.losses.tversky(y, yhat, alpha=1.0, beta=0.0)",
-                'la.tversky(yhat, y, alpha=0.0, beta=1.0, smooth=0.0, axis=None, per_sample=False)'),
+                "la.tversky(yhat, y, alpha=1.0, beta=0.0, smooth=0.0, axis=None)",
+                recorded=0.667,
+                atol=5e-4,
+            ),
+            Row(
+                "optax",
+                'optax.losses.dice_loss(yhat2, y2, alpha=1.0, beta=0.0, apply_softmax=False, reduction="none")[..., 1]',
+                'la.tversky(yhat, y, alpha=1.0, beta=0.0, smooth=1.0, axis=None, reduction="none")',
+            ),
+            Row(
+                "keras",
+                "keras.losses.tversky(y, yhat, alpha=1.0, beta=0.0)",
+                "la.tversky(yhat, y, alpha=0.0, beta=1.0, smooth=0.0, axis=None, per_sample=False)",
+            ),
         ),
         sources=("libraries: Tversky alpha/beta",),
     ),
@@ -1178,14 +1493,22 @@ ENTRIES: tuple[Entry, ...] = (
             "onehot = np.eye(3)[labels]; sm = np.exp(z) / np.exp(z).sum(-1, keepdims=True)"
         ),
         rows=(
-            Row("keras", "keras.losses.dice(y, p)", "la.dice(p, y, smooth=0.0, per_sample=False, axis=None)",
-                rtol=1e-5),
-            Row("keras", "keras.losses.dice(y, p, axis=(1, 2))",
-                'la.dice(p, y, smooth=0.0, axis=None, reduction="none")', variant="per_sample"),
+            Row(
+                "keras", "keras.losses.dice(y, p)", "la.dice(p, y, smooth=0.0, per_sample=False, axis=None)", rtol=1e-5
+            ),
+            Row(
+                "keras",
+                "keras.losses.dice(y, p, axis=(1, 2))",
+                'la.dice(p, y, smooth=0.0, axis=None, reduction="none")',
+                variant="per_sample",
+            ),
             Row("optax", "optax.losses.dice_loss(z, onehot)", 'la.dice(sm, onehot, smooth=2.0, reduction="none")'),
-            Row("MONAI", "monai.losses.DiceLoss(reduction='none')(T(np.moveaxis(sm, -1, 1)), T(np.moveaxis(onehot, -1, 1)))"
+            Row(
+                "MONAI",
+                "monai.losses.DiceLoss(reduction='none')(T(np.moveaxis(sm, -1, 1)), T(np.moveaxis(onehot, -1, 1)))"
                 ".mean(1).flatten()",
-                'la.dice(np.moveaxis(sm, -1, 1), np.moveaxis(onehot, -1, 1), smooth=1e-5, axis=1, reduction="none")'),
+                'la.dice(np.moveaxis(sm, -1, 1), np.moveaxis(onehot, -1, 1), smooth=1e-5, axis=1, reduction="none")',
+            ),
         ),
         sources=("libraries: Dice defaults",),
     ),
@@ -1211,14 +1534,30 @@ ENTRIES: tuple[Entry, ...] = (
             "yb = rng.integers(0, 2, size=(2, 3, 3))"
         ),
         rows=(
-            Row("reference", "oracles.segmentation.lovasz_softmax(sm, labels)", "la.lovasz_softmax(sm, labels)",
-                variant="softmax"),
-            Row("reference", "oracles.segmentation.lovasz_hinge(zb, yb, per_sample=False)",
-                "la.lovasz_hinge(zb, yb, per_sample=False)", variant="hinge"),
-            Row("smp", 'smp.losses.LovaszLoss("multiclass", from_logits=False)(T(np.moveaxis(z, -1, 1)), T(labels))',
-                "la.lovasz_softmax(sm, labels)", variant="multiclass"),
-            Row("smp", 'smp.losses.LovaszLoss("binary")(T(zb[:, None]), T(yb[:, None]))',
-                "la.lovasz_hinge(zb, yb, per_sample=False)", variant="binary"),
+            Row(
+                "reference",
+                "oracles.segmentation.lovasz_softmax(sm, labels)",
+                "la.lovasz_softmax(sm, labels)",
+                variant="softmax",
+            ),
+            Row(
+                "reference",
+                "oracles.segmentation.lovasz_hinge(zb, yb, per_sample=False)",
+                "la.lovasz_hinge(zb, yb, per_sample=False)",
+                variant="hinge",
+            ),
+            Row(
+                "smp",
+                'smp.losses.LovaszLoss("multiclass", from_logits=False)(T(np.moveaxis(z, -1, 1)), T(labels))',
+                "la.lovasz_softmax(sm, labels)",
+                variant="multiclass",
+            ),
+            Row(
+                "smp",
+                'smp.losses.LovaszLoss("binary")(T(zb[:, None]), T(yb[:, None]))',
+                "la.lovasz_hinge(zb, yb, per_sample=False)",
+                variant="binary",
+            ),
         ),
         sources=("libraries: Lovasz", "users: logits vs probabilities, lovasz"),
     ),
@@ -1233,7 +1572,7 @@ ENTRIES: tuple[Entry, ...] = (
             "also takes 3-D `(N, 6)` boxes and averages by default; lossapi's box losses are 2-D "
             "only. torchvision's detection models regress boxes with smooth-L1 at **β = 1/9**, not "
             "torch's default 1. lossapi: `la.giou`, `la.diou`, `la.ciou` with "
-            "`reduction=\"none\"` for torchvision's default, `la.smooth_l1(beta=1 / 9)`. "
+            '`reduction="none"` for torchvision\'s default, `la.smooth_l1(beta=1 / 9)`. '
             "torchvision is not installable here; the conformance suite's oracles (written from "
             "torchvision's formulas) stand in."
         ),
@@ -1244,12 +1583,19 @@ ENTRIES: tuple[Entry, ...] = (
         ),
         rows=(
             Row("torchvision", "ops.generalized_box_iou_loss(T(b1), T(b2))", 'la.giou(b1, b2, reduction="none")'),
-            Row("torchvision", "ops.complete_box_iou_loss(T(b1), T(b2))", 'la.ciou(b1, b2, reduction="none")',
-                variant="ciou"),
+            Row(
+                "torchvision",
+                "ops.complete_box_iou_loss(T(b1), T(b2))",
+                'la.ciou(b1, b2, reduction="none")',
+                variant="ciou",
+            ),
             Row("reference", "oracles.detection.giou(b1, b2)", 'la.giou(b1, b2, reduction="none")'),
             Row("reference", "oracles.detection.diou(b1, b2)", 'la.diou(b1, b2, reduction="none")', variant="diou"),
-            Row("torch", 'F.smooth_l1_loss(T(d), T(t), beta=1 / 9, reduction="none")',
-                'la.smooth_l1(d, t, beta=1 / 9, reduction="none")'),
+            Row(
+                "torch",
+                'F.smooth_l1_loss(T(d), T(t), beta=1 / 9, reduction="none")',
+                'la.smooth_l1(d, t, beta=1 / 9, reduction="none")',
+            ),
             Row("MONAI", "monai.losses.BoxGIoULoss()(T(b1), T(b2))", "la.giou(b1, b2)"),
         ),
         sources=("libraries: GIoU / box losses / beta=1/9",),
@@ -1274,12 +1620,24 @@ ENTRIES: tuple[Entry, ...] = (
             "P = np.array([[0.7, 0.2, 0.1], [0.1, 0.3, 0.6], [0.3, 0.4, 0.3]]); labels = np.array([0, 2, 1])"
         ),
         rows=(
-            Row("sklearn", "metrics.brier_score_loss(yb, pb)", "la.brier_score(pb, yb.astype(float), axis=None)",
-                variant="binary"),
-            Row("sklearn", "metrics.brier_score_loss(labels, P, labels=[0, 1, 2])", "la.brier_score(P, np.eye(3)[labels])",
-                variant="multiclass"),
-            Row("sklearn", "metrics.log_loss(labels, P, labels=[0, 1, 2])", "la.nll(np.log(P), labels)",
-                variant="log_loss"),
+            Row(
+                "sklearn",
+                "metrics.brier_score_loss(yb, pb)",
+                "la.brier_score(pb, yb.astype(float), axis=None)",
+                variant="binary",
+            ),
+            Row(
+                "sklearn",
+                "metrics.brier_score_loss(labels, P, labels=[0, 1, 2])",
+                "la.brier_score(P, np.eye(3)[labels])",
+                variant="multiclass",
+            ),
+            Row(
+                "sklearn",
+                "metrics.log_loss(labels, P, labels=[0, 1, 2])",
+                "la.nll(np.log(P), labels)",
+                variant="log_loss",
+            ),
         ),
         sources=("libraries: sklearn metrics",),
     ),
@@ -1300,14 +1658,26 @@ ENTRIES: tuple[Entry, ...] = (
         ),
         setup="p0 = np.array([0.0, 1.0, -2.0]); t0 = np.zeros(3)",
         rows=(
-            Row("torch", 'torch_grad(lambda p: F.l1_loss(p, T(t0), reduction="sum"), p0)',
-                'torch_grad(lambda p: la.mae(p, T(t0), reduction="sum"), p0)', lossapi_needs=("torch",)),
-            Row("torch", "torch_grad(lambda p: torch.abs(p - T(t0)).sum(), p0)",
-                'torch_grad(lambda p: la.mae(p, T(t0), reduction="sum"), p0)', variant="abs",
-                lossapi_needs=("torch",)),
-            Row("jax", "jax.grad(lambda p: jnp.abs(p - t0).sum())(p0)",
-                'jax.grad(lambda p: la.mae(p, jnp.asarray(t0), reduction="sum"))(p0)', same=False,
-                lossapi_needs=("jax",)),
+            Row(
+                "torch",
+                'torch_grad(lambda p: F.l1_loss(p, T(t0), reduction="sum"), p0)',
+                'torch_grad(lambda p: la.mae(p, T(t0), reduction="sum"), p0)',
+                lossapi_needs=("torch",),
+            ),
+            Row(
+                "torch",
+                "torch_grad(lambda p: torch.abs(p - T(t0)).sum(), p0)",
+                'torch_grad(lambda p: la.mae(p, T(t0), reduction="sum"), p0)',
+                variant="abs",
+                lossapi_needs=("torch",),
+            ),
+            Row(
+                "jax",
+                "jax.grad(lambda p: jnp.abs(p - t0).sum())(p0)",
+                'jax.grad(lambda p: la.mae(p, jnp.asarray(t0), reduction="sum"))(p0)',
+                same=False,
+                lossapi_needs=("jax",),
+            ),
         ),
         sources=("users: |x| at 0",),
     ),
@@ -1324,14 +1694,27 @@ ENTRIES: tuple[Entry, ...] = (
         ),
         setup="s0 = np.array([1.0, 0.5, 2.0]); y = np.ones(3)",
         rows=(
-            Row("torch", "torch_grad(lambda s: torch.relu(1 - s * T(y)).sum(), s0)",
-                'torch_grad(lambda s: la.hinge(s, T(y), reduction="sum"), s0)', lossapi_needs=("torch",)),
-            Row("torch", "torch_grad(lambda s: torch.clamp(1 - s * T(y), min=0).sum(), s0)",
-                'torch_grad(lambda s: la.hinge(s, T(y), reduction="sum"), s0)', variant="clamp", same=False,
-                lossapi_needs=("torch",)),
-            Row("optax", "jax.grad(lambda s: optax.losses.hinge_loss(s, y).sum())(s0)",
-                'jax.grad(lambda s: la.hinge(s, jnp.asarray(y), reduction="sum"))(s0)', same=False,
-                lossapi_needs=("jax",)),
+            Row(
+                "torch",
+                "torch_grad(lambda s: torch.relu(1 - s * T(y)).sum(), s0)",
+                'torch_grad(lambda s: la.hinge(s, T(y), reduction="sum"), s0)',
+                lossapi_needs=("torch",),
+            ),
+            Row(
+                "torch",
+                "torch_grad(lambda s: torch.clamp(1 - s * T(y), min=0).sum(), s0)",
+                'torch_grad(lambda s: la.hinge(s, T(y), reduction="sum"), s0)',
+                variant="clamp",
+                same=False,
+                lossapi_needs=("torch",),
+            ),
+            Row(
+                "optax",
+                "jax.grad(lambda s: optax.losses.hinge_loss(s, y).sum())(s0)",
+                'jax.grad(lambda s: la.hinge(s, jnp.asarray(y), reduction="sum"))(s0)',
+                same=False,
+                lossapi_needs=("jax",),
+            ),
         ),
         sources=("users: max/min ties, clamp boundaries",),
     ),
@@ -1347,13 +1730,24 @@ ENTRIES: tuple[Entry, ...] = (
         ),
         setup="x0 = np.zeros(2); p1 = np.array([1.0, -1.0, 0.3]); t1 = np.zeros(3)",
         rows=(
-            Row("jax", "jax.grad(lambda x: -jax.nn.log_sigmoid(x).sum())(x0)",
+            Row(
+                "jax",
+                "jax.grad(lambda x: -jax.nn.log_sigmoid(x).sum())(x0)",
                 'jax.grad(lambda x: la.binary_cross_entropy_with_logits(x, jnp.ones(2), reduction="sum"))(x0)',
-                lossapi_needs=("jax",)),
-            Row("optax", "jax.grad(lambda p: optax.losses.huber_loss(p, t1).sum())(p1)",
-                'jax.grad(lambda p: la.huber(p, jnp.asarray(t1), reduction="sum"))(p1)', lossapi_needs=("jax",)),
-            Row("torch", 'torch_grad(lambda p: F.huber_loss(p, T(t1), reduction="sum"), p1)',
-                'torch_grad(lambda p: la.huber(p, T(t1), reduction="sum"), p1)', lossapi_needs=("torch",)),
+                lossapi_needs=("jax",),
+            ),
+            Row(
+                "optax",
+                "jax.grad(lambda p: optax.losses.huber_loss(p, t1).sum())(p1)",
+                'jax.grad(lambda p: la.huber(p, jnp.asarray(t1), reduction="sum"))(p1)',
+                lossapi_needs=("jax",),
+            ),
+            Row(
+                "torch",
+                'torch_grad(lambda p: F.huber_loss(p, T(t1), reduction="sum"), p1)',
+                'torch_grad(lambda p: la.huber(p, T(t1), reduction="sum"), p1)',
+                lossapi_needs=("torch",),
+            ),
         ),
         sources=("users: log_sigmoid at 0, Huber kink",),
     ),
@@ -1370,13 +1764,20 @@ ENTRIES: tuple[Entry, ...] = (
         ),
         setup="x1 = np.array([[1.0, 2.0], [0.5, -1.0]]); sim = np.array([0.0, 0.0])",
         rows=(
-            Row("torch", "torch_grad(lambda x: (torch.clamp(1 - torch.linalg.vector_norm(x - T(x1), dim=-1), min=0) "
+            Row(
+                "torch",
+                "torch_grad(lambda x: (torch.clamp(1 - torch.linalg.vector_norm(x - T(x1), dim=-1), min=0) "
                 "** 2).sum(), x1)",
                 'torch_grad(lambda x: la.contrastive(x, T(x1), T(sim), reduction="sum"), x1)',
-                lossapi_needs=("torch",)),
-            Row("jax", "jax.grad(lambda x: (jnp.maximum(1 - jnp.linalg.norm(x - x1, axis=-1), 0) ** 2).sum())(x1)",
+                lossapi_needs=("torch",),
+            ),
+            Row(
+                "jax",
+                "jax.grad(lambda x: (jnp.maximum(1 - jnp.linalg.norm(x - x1, axis=-1), 0) ** 2).sum())(x1)",
                 'jax.grad(lambda x: la.contrastive(x, jnp.asarray(x1), jnp.asarray(sim), reduction="sum"))(x1)',
-                same=False, lossapi_needs=("jax",)),
+                same=False,
+                lossapi_needs=("jax",),
+            ),
         ),
         sources=("users: sqrt / norm at 0",),
     ),
@@ -1394,17 +1795,29 @@ ENTRIES: tuple[Entry, ...] = (
         ),
         setup="s2 = np.array([[-1.0, 2.0, 2.0, 0.0]]); y2 = np.array([0])",
         rows=(
-            Row("optax", "jax.grad(lambda s: optax.losses.multiclass_hinge_loss(s, y2).sum())(s2)",
+            Row(
+                "optax",
+                "jax.grad(lambda s: optax.losses.multiclass_hinge_loss(s, y2).sum())(s2)",
                 'jax.grad(lambda s: la.multiclass_hinge(s, jnp.asarray(y2), reduction="sum"))(s2)',
-                lossapi_needs=("jax",)),
-            Row("torch", "torch_grad(lambda s: torch.clamp(1 + torch.amax(s + torch.where(torch.arange(4) == 0, "
+                lossapi_needs=("jax",),
+            ),
+            Row(
+                "torch",
+                "torch_grad(lambda s: torch.clamp(1 + torch.amax(s + torch.where(torch.arange(4) == 0, "
                 "-torch.inf, 0.0), dim=-1) - s[:, 0], min=0).sum(), s2)",
-                'torch_grad(lambda s: la.multiclass_hinge(s, T(y2), reduction="sum"), s2)', variant="amax",
-                lossapi_needs=("torch",)),
-            Row("torch", "torch_grad(lambda s: torch.clamp(1 + torch.max(s + torch.where(torch.arange(4) == 0, "
+                'torch_grad(lambda s: la.multiclass_hinge(s, T(y2), reduction="sum"), s2)',
+                variant="amax",
+                lossapi_needs=("torch",),
+            ),
+            Row(
+                "torch",
+                "torch_grad(lambda s: torch.clamp(1 + torch.max(s + torch.where(torch.arange(4) == 0, "
                 "-torch.inf, 0.0), dim=-1).values - s[:, 0], min=0).sum(), s2)",
-                'torch_grad(lambda s: la.multiclass_hinge(s, T(y2), reduction="sum"), s2)', variant="max-dim",
-                same=False, lossapi_needs=("torch",)),
+                'torch_grad(lambda s: la.multiclass_hinge(s, T(y2), reduction="sum"), s2)',
+                variant="max-dim",
+                same=False,
+                lossapi_needs=("torch",),
+            ),
         ),
         sources=("gradients: kink conventions, max ties over classes",),
     ),
@@ -1422,12 +1835,19 @@ ENTRIES: tuple[Entry, ...] = (
         ),
         setup="p3 = np.array([0.0, 1.0, 0.0, 1.0]); t3 = np.array([0.0, 1.0, 1.0, 0.0])",
         rows=(
-            Row("torch", 'torch_grad(lambda p: F.binary_cross_entropy(p, T(t3), reduction="sum"), p3)',
+            Row(
+                "torch",
+                'torch_grad(lambda p: F.binary_cross_entropy(p, T(t3), reduction="sum"), p3)',
                 'torch_grad(lambda p: la.binary_cross_entropy(p, T(t3), reduction="sum"), p3)',
-                lossapi_needs=("torch",)),
-            Row("torch", 'torch_grad(lambda p: F.binary_cross_entropy(p, T(t3), reduction="sum"), p3)',
+                lossapi_needs=("torch",),
+            ),
+            Row(
+                "torch",
+                'torch_grad(lambda p: F.binary_cross_entropy(p, T(t3), reduction="sum"), p3)',
                 'jax.grad(lambda p: la.binary_cross_entropy(p, jnp.asarray(t3), reduction="sum"))(p3)',
-                variant="lossapi-jax", lossapi_needs=("jax",)),
+                variant="lossapi-jax",
+                lossapi_needs=("jax",),
+            ),
         ),
         sources=("gradients: kink conventions, clamps at bounds",),
     ),

@@ -26,8 +26,12 @@ from lossapi._conformance.value_checks import check_counterpart  # noqa: E402
 
 _MODULE = {"torch": "torch", "optax": "optax", "keras": "keras", "sklearn": "sklearn", "torchvision": "torchvision"}
 
-PAIRS = [pytest.param(r.name, lib, id=f"{r.name}-{lib}") for r in lossapi.catalog() for lib in r.counterparts
-         if r.name in CASES]
+PAIRS = [
+    pytest.param(r.name, lib, id=f"{r.name}-{lib}")
+    for r in lossapi.catalog()
+    for lib in r.counterparts
+    if r.name in CASES
+]
 
 
 @pytest.mark.parametrize(("name", "library"), PAIRS)
@@ -40,17 +44,23 @@ def test_counterpart(name, library, assert_checks):
     assert entries, f"the catalog names a {library} counterpart of {name}, but counterparts.py has none"
     extra = [o for c in entries for o in c.options]
     rng = np.random.default_rng(zlib.crc32(f"{name}-{library}".encode()))
-    results = [check_counterpart(case, library, options, reduction, weighted=weighted, rng=rng)
-               for options in (*case.options, *extra)
-               for reduction in ("mean", "sum", "none")
-               for weighted in (False, True)]
+    results = [
+        check_counterpart(case, library, options, reduction, weighted=weighted, rng=rng)
+        for options in (*case.options, *extra)
+        for reduction in ("mean", "sum", "none")
+        for weighted in (False, True)
+    ]
     assert_checks(results)
 
 
 def test_every_counterpart_is_in_the_catalog():
     """counterparts.py holds no mapping the catalog does not advertise (or the reverse)."""
-    stray = [(n, c.library) for n, cs in COUNTERPARTS.items() for c in cs
-             if c.library not in lossapi.lookup_loss(n).counterparts]
+    stray = [
+        (n, c.library)
+        for n, cs in COUNTERPARTS.items()
+        for c in cs
+        if c.library not in lossapi.lookup_loss(n).counterparts
+    ]
     assert not stray, f"counterparts not named in the catalog records: {stray}"
 
 

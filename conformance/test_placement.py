@@ -88,6 +88,9 @@ def test_placement_checks_catch_wrong_dtype_namespace_and_device(monkeypatch, re
     _patch_record(monkeypatch, "mean_squared_error", wrong)
     assert not tc.check_dtypes("mean_squared_error", "array_api_strict", ("float32",))[0].ok
     assert not tc.check_device("mean_squared_error", "array_api_strict")[0].ok
-    monkeypatch.setattr(tc, "get_record", lambda n: dataclasses.replace(
-        lossapi.lookup_loss(n), fn=lambda p, t, **kw: float(lossapi.mse(p, t, **kw))))
+    monkeypatch.setattr(
+        tc,
+        "get_record",
+        lambda n: dataclasses.replace(lossapi.lookup_loss(n), fn=lambda p, t, **kw: float(lossapi.mse(p, t, **kw))),
+    )
     assert not tc.check_namespace("mean_squared_error", "numpy")[0].ok

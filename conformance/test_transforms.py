@@ -64,7 +64,8 @@ def test_transform_checks_catch_trace_dependent_results(monkeypatch, require):
         # Differs only under a transform: what a loss with a Python-side branch on the
         # array's concrete value/type would do. jit, vmap and both torch.func transforms see it.
         under = isinstance(pred, jax.core.Tracer) or (
-            isinstance(pred, torch.Tensor) and torch._C._functorch.is_batchedtensor(pred))
+            isinstance(pred, torch.Tensor) and torch._C._functorch.is_batchedtensor(pred)
+        )
         return lossapi.mse(pred, target, **kw) * (2.0 if under else 1.0)
 
     _patch_record(monkeypatch, "mean_squared_error", traced_differs)

@@ -52,8 +52,11 @@ def test_values_shapes(loss_name, any_backend, case, shape, rng, assert_checks):
 @pytest.mark.parametrize("weighting", [w for w in WEIGHTINGS if w != "none"])
 def test_values_weighting(loss_name, any_backend, case, weighting, rng, assert_checks):
     backend = BACKENDS[any_backend]
-    results = [check_values(case, backend, "float64", {}, r, weighting, shape, rng)
-               for r in REDUCTIONS for shape in ((7,), ((3, 4), (1, 4)))]
+    results = [
+        check_values(case, backend, "float64", {}, r, weighting, shape, rng)
+        for r in REDUCTIONS
+        for shape in ((7,), ((3, 4), (1, 4)))
+    ]
     assert_checks(results)
 
 
@@ -62,8 +65,7 @@ def test_values_dtypes(loss_name, any_backend, case, dtype, rng, assert_checks):
     backend = BACKENDS[any_backend]
     if dtype not in backend.dtypes:
         pytest.skip(f"{any_backend} has no {dtype}")
-    results = [check_values(case, backend, dtype, {}, r, w, (3, 4), rng)
-               for r in ("mean", "none") for w in WEIGHTINGS]
+    results = [check_values(case, backend, dtype, {}, r, w, (3, 4), rng) for r in ("mean", "none") for w in WEIGHTINGS]
     assert_checks(results)
 
 
@@ -73,10 +75,10 @@ def test_values_option_sets(loss_name, any_backend, case, rng, assert_checks):
     # Cycle reductions and weightings through the option sets: each set sees a weighted and an
     # unweighted reduction, and every reduction meets several option sets.
     for i, options in enumerate(case.options):
-        results.append(check_values(case, backend, "float64", options, REDUCTIONS[i % 3], "sample_weight",
-                                    (2, 3, 4), rng))
-        results.append(check_values(case, backend, "float64", options, REDUCTIONS[(i + 1) % 3], "where",
-                                    (5,), rng))
+        results.append(
+            check_values(case, backend, "float64", options, REDUCTIONS[i % 3], "sample_weight", (2, 3, 4), rng)
+        )
+        results.append(check_values(case, backend, "float64", options, REDUCTIONS[(i + 1) % 3], "where", (5,), rng))
     assert_checks(results)
 
 

@@ -199,8 +199,7 @@ def evaluate(
         ``slice_rel_err``, ``slice_ok``.
     """
     _ship_module(client)
-    (pred, target), rows = make_inputs(loss, elements, chunk_elements, num_classes=num_classes,
-                                       dtype=dtype, seed=seed)
+    (pred, target), rows = make_inputs(loss, elements, chunk_elements, num_classes=num_classes, dtype=dtype, seed=seed)
     fn = loss_fn(loss)
     lazy = fn(pred, target)  # a lazy 0-d Dask array: nothing runs yet
 
@@ -234,8 +233,13 @@ def evaluate(
         on_cluster = float(on_cluster)
         on_numpy = float(fn(np.asarray(p_np), np.asarray(t_np)))
         rel = abs(on_cluster - on_numpy) / max(abs(on_numpy), np.finfo(np.float64).tiny)
-        out.update(slice_elements=int(p_slice.size), slice_dask=on_cluster, slice_numpy=on_numpy,
-                   slice_rel_err=rel, slice_ok=bool(rel <= _TOL[dtype]))
+        out.update(
+            slice_elements=int(p_slice.size),
+            slice_dask=on_cluster,
+            slice_numpy=on_numpy,
+            slice_rel_err=rel,
+            slice_ok=bool(rel <= _TOL[dtype]),
+        )
     return out
 
 
@@ -246,26 +250,34 @@ def _mb(n: float) -> str:
 def report_line(r: dict[str, Any]) -> str:
     """One human-readable line for a result of :func:`evaluate`."""
     peaks = ", ".join(_mb(v) for v in r["worker_peak_bytes"].values())
-    line = (f"{r['loss']:<34} value {r['value']:.6f}  {r['elements']:.2e} elements  {r['wall_s']:6.2f} s  "
-            f"data {_mb(r['data_bytes'])} in {r['chunks']} chunks of {_mb(r['chunk_bytes'])}; "
-            f"worker peak RSS [{peaks}] (growth {_mb(r['max_worker_growth_bytes'])})")
+    line = (
+        f"{r['loss']:<34} value {r['value']:.6f}  {r['elements']:.2e} elements  {r['wall_s']:6.2f} s  "
+        f"data {_mb(r['data_bytes'])} in {r['chunks']} chunks of {_mb(r['chunk_bytes'])}; "
+        f"worker peak RSS [{peaks}] (growth {_mb(r['max_worker_growth_bytes'])})"
+    )
     if "slice_ok" in r:
-        line += (f"\n{'':<34} first {r['slice_elements']:.1e} elements: cluster {r['slice_dask']:.9g} "
-                 f"numpy {r['slice_numpy']:.9g} rel.err {r['slice_rel_err']:.1e} "
-                 f"{'OK' if r['slice_ok'] else 'MISMATCH'}")
+        line += (
+            f"\n{'':<34} first {r['slice_elements']:.1e} elements: cluster {r['slice_dask']:.9g} "
+            f"numpy {r['slice_numpy']:.9g} rel.err {r['slice_rel_err']:.1e} "
+            f"{'OK' if r['slice_ok'] else 'MISMATCH'}"
+        )
     return line
 
 
 def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--elements", type=float, default=2e8, help="elements per loss (default 2e8)")
     p.add_argument("--chunk-elements", type=float, default=5e6, help="elements per chunk (default 5e6)")
     p.add_argument("--num-classes", type=int, default=1000, help="cross-entropy classes (default 1000)")
     p.add_argument("--dtype", choices=sorted(_TOL), default="float32")
     p.add_argument("--losses", default=",".join(LOSSES), help="comma-separated subset of " + ",".join(LOSSES))
-    p.add_argument("--scheduler", default=None, help="address of a running scheduler, e.g. tcp://host:8786; "
-                   "default: start a LocalCluster")
+    p.add_argument(
+        "--scheduler",
+        default=None,
+        help="address of a running scheduler, e.g. tcp://host:8786; default: start a LocalCluster",
+    )
     p.add_argument("--n-workers", type=int, default=2)
     p.add_argument("--threads-per-worker", type=int, default=1)
     p.add_argument("--memory-limit", default="1GiB", help="per worker (LocalCluster only; default 1GiB)")
@@ -282,15 +294,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.scheduler:
         cluster, client = None, Client(args.scheduler)
     else:
-        cluster = LocalCluster(n_workers=args.n_workers, threads_per_worker=args.threads_per_worker,
-                               memory_limit=args.memory_limit, processes=True, dashboard_address=":0")
+        cluster = LocalCluster(
+            n_workers=args.n_workers,
+            threads_per_worker=args.threads_per_worker,
+            memory_limit=args.memory_limit,
+            processes=True,
+            dashboard_address=":0",
+        )
         client = Client(cluster)
     ok = True
     try:
         print(f"cluster: {len(client.scheduler_info()['workers'])} workers, {client}")
         for loss in args.losses.split(","):
-            r = evaluate(client, loss, int(args.elements), int(args.chunk_elements), num_classes=args.num_classes,
-                         dtype=args.dtype, seed=args.seed, check_chunks=args.check_chunks)
+            r = evaluate(
+                client,
+                loss,
+                int(args.elements),
+                int(args.chunk_elements),
+                num_classes=args.num_classes,
+                dtype=args.dtype,
+                seed=args.seed,
+                check_chunks=args.check_chunks,
+            )
             print(report_line(r), flush=True)
             ok &= r.get("slice_ok", True)
     finally:

@@ -36,8 +36,13 @@ def ported_loss(logits, target, *, label_smoothing=0.0, ignore_index=-100, reduc
 
 def main(loss=ported_loss) -> int:
     """Check ``loss`` against lossapi; print the report; 0 when it agrees, 1 when not."""
-    report = check_against(loss, "cross_entropy", backends=["jax"], reductions=("mean", "sum", "none"),
-                           options={"label_smoothing": 0.1, "ignore_index": -100})
+    report = check_against(
+        loss,
+        "cross_entropy",
+        backends=["jax"],
+        reductions=("mean", "sum", "none"),
+        options={"label_smoothing": 0.1, "ignore_index": -100},
+    )
     print(report)
     return 0 if report.ok else 1
 

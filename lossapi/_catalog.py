@@ -119,8 +119,10 @@ class LossRecord:
             "task": self.task,
             "inputs": list(self.inputs),
             "input_spaces": dict(self.input_spaces),
-            "options": {k: (v if isinstance(v, (int, float, str, bool, type(None))) else repr(v))
-                        for k, v in self.options.items()},
+            "options": {
+                k: (v if isinstance(v, (int, float, str, bool, type(None))) else repr(v))
+                for k, v in self.options.items()
+            },
             "convex": self.convex,
             "smooth": self.smooth,
             "robust": self.robust,
@@ -156,8 +158,7 @@ def catalog(*, family: str | None = None, task: str | None = None) -> tuple[Loss
     ['mean_squared_error', 'root_mean_squared_error', 'mean_absolute_error']
     """
     return tuple(
-        r for r in _REGISTRY.values()
-        if (family is None or r.family == family) and (task is None or r.task == task)
+        r for r in _REGISTRY.values() if (family is None or r.family == family) and (task is None or r.task == task)
     )
 
 

@@ -168,8 +168,7 @@ def _make_device_checker(idx: Sequence[int], lib: str) -> Callable[..., None]:
                 if first is None:
                     first, first_i = d, i
                 elif d != first:
-                    _raise_device(fn, names, arrays, first_i, _device_of(arrays[first_i]), i,
-                                  _device_of(arrays[i]))
+                    _raise_device(fn, names, arrays, first_i, _device_of(arrays[first_i]), i, _device_of(arrays[i]))
 
         return check_jax
 
@@ -219,8 +218,9 @@ def _check_inputs(spec: ArgSpec, arrays: tuple[Any, ...]) -> bool:
     cacheable = True
     for i in range(spec.n_inputs):
         a, name = arrays[i], spec.names[i]
-        if a is None or (isinstance(a, (bool, int, float, complex)) and not hasattr(a, "shape")
-                         and not spec.numbers_ok[i]):
+        if a is None or (
+            isinstance(a, (bool, int, float, complex)) and not hasattr(a, "shape") and not spec.numbers_ok[i]
+        ):
             raise InputTypeError(
                 f"lossapi.{spec.fn}: `{name}` must be an array, got {type(a).__name__} {a!r}; convert it "
                 f"first with xp.asarray({name}) using the array library of the other inputs."
@@ -268,8 +268,13 @@ def _resolve(
     libs = {lib for _, _, lib in found}
     if len(libs) > 1:
         # NumPy scalars (np.float64(1.0)) behave like Python numbers next to other libraries.
-        found = [f for f in found if not (f[2] == "numpy" and getattr(arrays[f[0]], "ndim", 1) == 0
-                                          and type(arrays[f[0]]).__name__ != "ndarray")] or found
+        found = [
+            f
+            for f in found
+            if not (
+                f[2] == "numpy" and getattr(arrays[f[0]], "ndim", 1) == 0 and type(arrays[f[0]]).__name__ != "ndarray"
+            )
+        ] or found
         libs = {lib for _, _, lib in found}
     if len(libs) > 1:
         first_i, _, first_lib = found[0]

@@ -121,8 +121,8 @@ class Prepared:
 _SHARED_DOC = {
     "sample_weight": (
         "sample_weight : array, optional",
-        "Weights broadcastable to the per-element loss (the ``reduction=\"none\"`` shape);\n"
-        "``\"mean\"`` is ``sum(w * l) / sum(w)`` (0 when the weights sum to 0).",
+        'Weights broadcastable to the per-element loss (the ``reduction="none"`` shape);\n'
+        '``"mean"`` is ``sum(w * l) / sum(w)`` (0 when the weights sum to 0).',
     ),
     "where": (
         "where : bool array, optional",
@@ -130,8 +130,8 @@ _SHARED_DOC = {
         "may hold inf/NaN without touching the value or the gradient.",
     ),
     "reduction": (
-        "reduction : {\"mean\", \"sum\", \"none\"}, default \"mean\"",
-        "``\"none\"`` returns the per-element loss.",
+        'reduction : {"mean", "sum", "none"}, default "mean"',
+        '``"none"`` returns the per-element loss.',
     ),
     "xp": ("xp : namespace, optional", "Array namespace; inferred from the inputs when None."),
 }
@@ -158,7 +158,7 @@ class Kind:
     #: Docs of the kind's options and of ``axis`` (numpydoc entries), and its Returns section.
     option_docs: Mapping[str, tuple[str, str]] = {}
     returns_doc: str = (
-        "array\n    0-d for ``\"mean\"``/``\"sum\"``, else the per-element loss; the inputs' namespace, device\n"
+        'array\n    0-d for ``"mean"``/``"sum"``, else the per-element loss; the inputs\' namespace, device\n'
         "    and floating dtype."
     )
 
@@ -182,27 +182,55 @@ def finish_elements(p: Prepared, out: Any, reduction: str, fn: str, sample_weigh
     """The reduction of a per-element loss: weights, ``where``, the weighted mean, the cast back."""
     xp = p.xp
     if type(out) is not PerElement:
-        if reduction == "mean" and sample_weight is None and where is None and p.out_dtype is p.dtype \
-                and 0 not in out.shape:
+        if (
+            reduction == "mean"
+            and sample_weight is None
+            and where is None
+            and p.out_dtype is p.dtype
+            and 0 not in out.shape
+        ):
             return as_result(xp, mean(xp, out))  # the common case, without reduce()'s weights and masks
-        return reduce(xp, out, reduction, fn=fn, sample_weight=sample_weight, where=where,
-                      out_dtype=None if p.out_dtype == p.dtype else p.out_dtype)
+        return reduce(
+            xp,
+            out,
+            reduction,
+            fn=fn,
+            sample_weight=sample_weight,
+            where=where,
+            out_dtype=None if p.out_dtype == p.dtype else p.out_dtype,
+        )
     loss, weight, included, divide_by, after = out
     half = p.out_dtype != p.dtype
     if divide_by is not None and (reduction == "none" or half or after is not None):
         loss, divide_by = loss / divide_by, None
     if after is not None:
-        r = reduce(xp, loss, reduction, fn=fn, sample_weight=sample_weight, where=where, weight=weight,
-                   weighted_loss=included)
+        r = reduce(
+            xp, loss, reduction, fn=fn, sample_weight=sample_weight, where=where, weight=weight, weighted_loss=included
+        )
         r = after(r if r.dtype == p.dtype else xp.astype(r, p.dtype))
         r = r if r.dtype == p.out_dtype else xp.astype(r, p.out_dtype)
         return r if reduction == "none" else as_result(xp, r)
-    if weight is None and reduction == "mean" and sample_weight is None and where is None and not half \
-            and 0 not in loss.shape:
+    if (
+        weight is None
+        and reduction == "mean"
+        and sample_weight is None
+        and where is None
+        and not half
+        and 0 not in loss.shape
+    ):
         m = mean(xp, loss)
         return as_result(xp, m if divide_by is None else m / divide_by)
-    r = reduce(xp, loss, reduction, fn=fn, sample_weight=sample_weight, where=where, weight=weight,
-               out_dtype=p.out_dtype if half else None, weighted_loss=included)
+    r = reduce(
+        xp,
+        loss,
+        reduction,
+        fn=fn,
+        sample_weight=sample_weight,
+        where=where,
+        weight=weight,
+        out_dtype=p.out_dtype if half else None,
+        weighted_loss=included,
+    )
     return r if divide_by is None else as_result(xp, r / divide_by)
 
 
@@ -217,14 +245,18 @@ class Elementwise(Kind):
 
     name = "elementwise"
     returns_doc = (
-        "array\n    0-d for ``\"mean\"``/``\"sum\"``, else the inputs' broadcast shape; the inputs' namespace,\n"
+        'array\n    0-d for ``"mean"``/``"sum"``, else the inputs\' broadcast shape; the inputs\' namespace,\n'
         "    device and floating dtype."
     )
 
-    def __init__(self, fill: float = 1.0,
-                 align: Callable[[Namespace, tuple[Any, ...]], tuple[Any, ...]] | None = None,
-                 numbers: tuple[str, ...] | None = None, signs: tuple[str, ...] = (),
-                 separate: bool = False) -> None:
+    def __init__(
+        self,
+        fill: float = 1.0,
+        align: Callable[[Namespace, tuple[Any, ...]], tuple[Any, ...]] | None = None,
+        numbers: tuple[str, ...] | None = None,
+        signs: tuple[str, ...] = (),
+        separate: bool = False,
+    ) -> None:
         self.fill = fill
         # align(xp, inputs) -> inputs: reshapes a loss's inputs before the shape checks (e.g. a
         # per-row variance gets a trailing axis).
@@ -242,13 +274,16 @@ class Elementwise(Kind):
             return tuple(n in self.numbers for n in inputs)
         return tuple(i > 0 for i in range(len(inputs)))
 
-    def prepare(self, rec: LossRecord, xp: Namespace, arrays: tuple[Array, ...], sample_weight: Any, where: Any,
-                **options: Any) -> Prepared:
+    def prepare(
+        self, rec: LossRecord, xp: Namespace, arrays: tuple[Array, ...], sample_weight: Any, where: Any, **options: Any
+    ) -> Prepared:
         if self.align is not None:
             arrays = self.align(xp, arrays)
         if self.separate and not _combine(arrays):
             return self._prepare_apart(rec, xp, arrays, sample_weight, where)
-        bools = [n in self.signs and dtype_kind(getattr(a, "dtype", None)) == "bool" for n, a in zip(rec.inputs, arrays)]
+        bools = [
+            n in self.signs and dtype_kind(getattr(a, "dtype", None)) == "bool" for n, a in zip(rec.inputs, arrays)
+        ]
         out_dtype, dtype, *arrs = floating_inputs(xp, rec.name, rec.inputs, *arrays)
         if any(bools):
             arrs = [2 * a - 1 if b else a for a, b in zip(arrs, bools)]
@@ -256,8 +291,9 @@ class Elementwise(Kind):
             arrs = list(mask_inputs(xp, rec.name, where, *arrs, fill=self.fill))
         return Prepared(xp, out_dtype, dtype, tuple(arrs), rec.name)
 
-    def _prepare_apart(self, rec: LossRecord, xp: Namespace, arrays: tuple[Array, ...], sample_weight: Any,
-                       where: Any) -> Prepared:
+    def _prepare_apart(
+        self, rec: LossRecord, xp: Namespace, arrays: tuple[Array, ...], sample_weight: Any, where: Any
+    ) -> Prepared:
         if sample_weight is not None or where is not None:
             self._no_elements(rec, arrays, "sample_weight" if sample_weight is not None else "where")
         prepared = [floating_inputs(xp, rec.name, (n,), a) for n, a in zip(rec.inputs, arrays)]
@@ -337,7 +373,7 @@ def _sections(doc: str) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     pos, title = 0, ""
     for m in _SECTION.finditer(doc):
-        out.append((title, doc[pos:m.start()]))
+        out.append((title, doc[pos : m.start()]))
         title, pos = m.group(1).strip(), m.end() + 1
     out.append((title, doc[pos:]))
     return out
@@ -354,8 +390,12 @@ def assemble_doc(body: Callable[..., Any], kind: Kind, shared: list[str]) -> str
     parts = _sections(doc)
     titles = [t for t, _ in parts]
     params = next((text for t, text in parts if t == "Parameters"), "")
-    documented = {n.strip() for line in params.splitlines() if line and not line[0].isspace()
-                  for n in line.split(":")[0].split(",")}
+    documented = {
+        n.strip()
+        for line in params.splitlines()
+        if line and not line[0].isspace()
+        for n in line.split(":")[0].split(",")
+    }
     extra = "".join(_entry(*kind.shared_doc(n)) for n in shared if n not in documented)
     if "Parameters" not in titles:
         parts.insert(1, ("Parameters", ""))
@@ -409,14 +449,28 @@ def _bind_prepare(c: Constraint, name: str) -> Callable[[Prepared, Any], Any]:
     return lambda p, value: c.prepare(p, name, value)
 
 
-def _generate(rec: LossRecord, body: Callable[..., Any], kind: Kind, body_options: tuple[str, ...],
-              kind_options: tuple[str, ...], spec: ArgSpec) -> Callable[..., Any]:
+def _generate(
+    rec: LossRecord,
+    body: Callable[..., Any],
+    kind: Kind,
+    body_options: tuple[str, ...],
+    kind_options: tuple[str, ...],
+    spec: ArgSpec,
+) -> Callable[..., Any]:
     name = rec.name
     inputs = rec.inputs
     ns: dict[str, Any] = {
-        "_REC": rec, "_SPEC": spec, "_namespace": namespace_of, "_values": _value_checks,
-        "_fast": _native.table(name), "_fast_path": _native.fast_path, "_body": body, "_kind": kind,
-        "_prepare": kind.prepare, "_finish": kind.finish, "_bad_reduction": _bad_reduction,
+        "_REC": rec,
+        "_SPEC": spec,
+        "_namespace": namespace_of,
+        "_values": _value_checks,
+        "_fast": _native.table(name),
+        "_fast_path": _native.fast_path,
+        "_body": body,
+        "_kind": kind,
+        "_prepare": kind.prepare,
+        "_finish": kind.finish,
+        "_bad_reduction": _bad_reduction,
         "_REDUCTIONS": REDUCTIONS,
     }
     params = [", ".join(inputs), "/", "*"]
@@ -474,7 +528,9 @@ def _generate(rec: LossRecord, body: Callable[..., Any], kind: Kind, body_option
                 lines.append(f"    {opt} = _prep_{opt}(_p, {opt})")
         first = "_p" if kind.context else "_p.xp"
         bopts = "".join(f", {o}={o}" for o in body_options)
-        lines.append(f"    return _finish(_REC, _p, _body({first}, *_p.arrays{bopts}), reduction, sample_weight, where)")
+        lines.append(
+            f"    return _finish(_REC, _p, _body({first}, *_p.arrays{bopts}), reduction, sample_weight, where)"
+        )
     src = "\n".join(lines) + "\n"
     filename = f"<lossapi.{name}>"
     linecache.cache[filename] = (len(src), None, src.splitlines(True), filename)  # readable tracebacks

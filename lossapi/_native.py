@@ -245,7 +245,7 @@ def _class_layout(x: Any, target: Any, axis: int, int_labels: bool) -> tuple[Any
     """``(x, target, none_shape)`` in torch's layout; ``axis`` must pass :func:`_axis_ok`."""
     nd, ax = x.ndim, axis % x.ndim
     xs = x.shape
-    none_shape = xs[:ax] + xs[ax + 1:]
+    none_shape = xs[:ax] + xs[ax + 1 :]
     if nd == 1 or ax == 1:
         return x, target, none_shape
     if ax == nd - 1:
@@ -262,14 +262,17 @@ def _labels_ok(x: Any, labels: Any, axis: int) -> Any:
         return None
     ax = axis % x.ndim
     # torch.Size slicing and comparison: no per-dimension Python loop (tiny inputs are overhead-bound).
-    if labels.shape != x.shape[:ax] + x.shape[ax + 1:]:
+    if labels.shape != x.shape[:ax] + x.shape[ax + 1 :]:
         return None
     return labels if dt is torch.int64 else labels.to(torch.int64)
 
 
 def _weight_ok(x: Any, w: Any, axis: int) -> bool:
     return w is None or (
-        hasattr(w, "dtype") and w.dtype == x.dtype and w.ndim == 1 and w.device == x.device
+        hasattr(w, "dtype")
+        and w.dtype == x.dtype
+        and w.ndim == 1
+        and w.device == x.device
         and w.shape[0] == x.shape[axis % x.ndim]
     )
 
@@ -291,8 +294,18 @@ def _weighted_mean(total: Any, labels: Any, weight: Any, ignore_index: Any) -> A
     return torch.where(ok, total / torch.where(ok, den, torch.ones_like(den)), torch.zeros_like(total))
 
 
-def _class_fast(kernel: Any, x: Any, target: Any, *, weight: Any, ignore_index: Any, axis: Any,
-                reduction: str, int_only: bool, **kw: Any) -> Any:
+def _class_fast(
+    kernel: Any,
+    x: Any,
+    target: Any,
+    *,
+    weight: Any,
+    ignore_index: Any,
+    axis: Any,
+    reduction: str,
+    int_only: bool,
+    **kw: Any,
+) -> Any:
     if not _torch_float(x) or not _weight_ok(x, weight, axis if isinstance(axis, int) else 0):
         return NotImplemented
     if ignore_index is not None and (not isinstance(ignore_index, int) or isinstance(ignore_index, bool)):
@@ -322,31 +335,73 @@ def _class_fast(kernel: Any, x: Any, target: Any, *, weight: Any, ignore_index: 
 
 @register_native("cross_entropy", "torch")
 def _torch_cross_entropy(
-    logits: Any, target: Any, *, class_weight: Any, ignore_index: Any, label_smoothing: Any, temperature: Any,
-    sample_weight: Any, where: Any, reduction: str, axis: Any,
+    logits: Any,
+    target: Any,
+    *,
+    class_weight: Any,
+    ignore_index: Any,
+    label_smoothing: Any,
+    temperature: Any,
+    sample_weight: Any,
+    where: Any,
+    reduction: str,
+    axis: Any,
 ) -> Any:
     if sample_weight is not None or where is not None or not _num(label_smoothing, temperature):
         return NotImplemented
     z = logits if temperature == 1 else logits / temperature
-    return _class_fast(_F().cross_entropy, z, target, weight=class_weight, ignore_index=ignore_index, axis=axis,
-                       reduction=reduction, int_only=False, label_smoothing=float(label_smoothing))
+    return _class_fast(
+        _F().cross_entropy,
+        z,
+        target,
+        weight=class_weight,
+        ignore_index=ignore_index,
+        axis=axis,
+        reduction=reduction,
+        int_only=False,
+        label_smoothing=float(label_smoothing),
+    )
 
 
 @register_native("nll", "torch")
 def _torch_nll(
-    log_probs: Any, labels: Any, *, class_weight: Any, ignore_index: Any, sample_weight: Any, where: Any,
-    reduction: str, axis: Any,
+    log_probs: Any,
+    labels: Any,
+    *,
+    class_weight: Any,
+    ignore_index: Any,
+    sample_weight: Any,
+    where: Any,
+    reduction: str,
+    axis: Any,
 ) -> Any:
     if sample_weight is not None or where is not None:
         return NotImplemented
-    return _class_fast(_F().nll_loss, log_probs, labels, weight=class_weight, ignore_index=ignore_index, axis=axis,
-                       reduction=reduction, int_only=True)
+    return _class_fast(
+        _F().nll_loss,
+        log_probs,
+        labels,
+        weight=class_weight,
+        ignore_index=ignore_index,
+        axis=axis,
+        reduction=reduction,
+        int_only=True,
+    )
 
 
 @register_native("multiclass_hinge", "torch")
 def _torch_multiclass_hinge(
-    scores: Any, labels: Any, *, margin: Any, variant: str, p: Any, class_weight: Any, sample_weight: Any, where: Any,
-    reduction: str, axis: Any,
+    scores: Any,
+    labels: Any,
+    *,
+    margin: Any,
+    variant: str,
+    p: Any,
+    class_weight: Any,
+    sample_weight: Any,
+    where: Any,
+    reduction: str,
+    axis: Any,
 ) -> Any:
     # F.multi_margin_loss is the Weston-Watkins variant: sum_{c != y} max(0, m - s_y + s_c)^p / C,
     # times w_y; its backward passes 0 at the kink (z > 0), as relu's subgradient in the generic path.
@@ -394,7 +449,14 @@ def _torch_bce(
 
 @register_native("binary_cross_entropy_with_logits", "torch")
 def _torch_bce_logits(
-    logits: Any, target: Any, *, pos_weight: Any, alpha: Any, label_smoothing: Any, sample_weight: Any, where: Any,
+    logits: Any,
+    target: Any,
+    *,
+    pos_weight: Any,
+    alpha: Any,
+    label_smoothing: Any,
+    sample_weight: Any,
+    where: Any,
     reduction: str,
 ) -> Any:
     if alpha is not None or not _num(label_smoothing):
@@ -404,12 +466,17 @@ def _torch_bce_logits(
     if pos_weight is not None:
         if _num(pos_weight):
             pos_weight = logits.new_full((), float(pos_weight))
-        elif not (hasattr(pos_weight, "dtype") and pos_weight.dtype == logits.dtype
-                  and pos_weight.device == logits.device and pos_weight.ndim <= logits.ndim
-                  and _fits(pos_weight.shape, logits.shape)):
+        elif not (
+            hasattr(pos_weight, "dtype")
+            and pos_weight.dtype == logits.dtype
+            and pos_weight.device == logits.device
+            and pos_weight.ndim <= logits.ndim
+            and _fits(pos_weight.shape, logits.shape)
+        ):
             return NotImplemented  # the generic path raises lossapi's error for a pos_weight that does not fit
-    return _F().binary_cross_entropy_with_logits(logits, _smoothed(target, label_smoothing), reduction=reduction,
-                                                 pos_weight=pos_weight)
+    return _F().binary_cross_entropy_with_logits(
+        logits, _smoothed(target, label_smoothing), reduction=reduction, pos_weight=pos_weight
+    )
 
 
 # -- divergences -----------------------------------------------------------------------------------
@@ -444,8 +511,19 @@ def _torch_kl_divergence(
 
 @register_native("triplet_margin", "torch")
 def _torch_triplet_margin(
-    anchor: Any, positive: Any, negative: Any, *, margin: Any, p: Any, eps: Any, swap: bool, eps_placement: str,
-    sample_weight: Any, where: Any, reduction: str, axis: Any,
+    anchor: Any,
+    positive: Any,
+    negative: Any,
+    *,
+    margin: Any,
+    p: Any,
+    eps: Any,
+    swap: bool,
+    eps_placement: str,
+    sample_weight: Any,
+    where: Any,
+    reduction: str,
+    axis: Any,
 ) -> Any:
     # The distances come from torch's fused pairwise_distance (||x - y + eps||_p, as the generic
     # path); the swap and the hinge are written as in the generic path so that ties and the
@@ -487,8 +565,17 @@ def _functorch_or_compiling(x: Any) -> bool:
 
 @register_native("ctc", "torch")
 def _torch_ctc(
-    log_probs: Any, labels: Any, input_lengths: Any, label_lengths: Any, *, blank: int, zero_infinity: bool,
-    time_major: bool, sample_weight: Any, where: Any, reduction: str,
+    log_probs: Any,
+    labels: Any,
+    input_lengths: Any,
+    label_lengths: Any,
+    *,
+    blank: int,
+    zero_infinity: bool,
+    time_major: bool,
+    sample_weight: Any,
+    where: Any,
+    reduction: str,
 ) -> Any:
     """torch's fused CTC with the generic path's semantics.
 

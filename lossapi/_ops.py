@@ -53,6 +53,7 @@ __all__ = [
     "xlogy",
 ]
 
+
 def astype(xp: Any, x: Any, dtype: Any) -> Any:
     """``xp.astype`` that returns ``x`` itself when it already has ``dtype``."""
     return x if x.dtype == dtype else xp.astype(x, dtype)

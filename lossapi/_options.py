@@ -91,8 +91,15 @@ class Interval(Constraint):
     numbers only (the value selects the formula). ``optional`` accepts ``None``.
     """
 
-    def __init__(self, low: float | None = None, high: float | None = None, *, closed: str = "both",
-                 arrays: bool | str = "0-d", optional: bool = False) -> None:
+    def __init__(
+        self,
+        low: float | None = None,
+        high: float | None = None,
+        *,
+        closed: str = "both",
+        arrays: bool | str = "0-d",
+        optional: bool = False,
+    ) -> None:
         if closed not in ("both", "left", "right", "neither"):
             raise ValueError(f"closed={closed!r}")
         self.low, self.high, self.closed = low, high, closed
@@ -124,8 +131,13 @@ class Interval(Constraint):
         return self.low == -_INF and not self.low_open
 
     def describe(self) -> str:
-        kind = "a Python number" if not self.arrays else "a Python number or a 0-d array" if self.arrays == "0-d" \
+        kind = (
+            "a Python number"
+            if not self.arrays
+            else "a Python number or a 0-d array"
+            if self.arrays == "0-d"
             else "a Python number or an array"
+        )
         return f"{kind} in {self._interval()}" + (" or None" if self.optional else "")
 
     def array_values(self) -> tuple[float | None, float | None, bool, bool, bool]:
@@ -196,8 +208,13 @@ class Integer(Constraint):
         return f"Integer({self.low}, {self.high})"
 
     def describe(self) -> str:
-        rng = "" if self.low is None and self.high is None else \
-            f" >= {self.low}" if self.high is None else f" in [{self.low}, {self.high}]"
+        rng = (
+            ""
+            if self.low is None and self.high is None
+            else f" >= {self.low}"
+            if self.high is None
+            else f" in [{self.low}, {self.high}]"
+        )
         return f"an int{rng}" + (" or None" if self.optional else "")
 
     def fast(self, var: str, consts: dict[str, Any]) -> str:
@@ -209,8 +226,11 @@ class Integer(Constraint):
     def check(self, fn: str, name: str, value: Any) -> Any:
         if value is None and self.optional:
             return value
-        if not isinstance(value, int) or isinstance(value, bool) or (self.low is not None and value < self.low) or (
-            self.high is not None and value > self.high
+        if (
+            not isinstance(value, int)
+            or isinstance(value, bool)
+            or (self.low is not None and value < self.low)
+            or (self.high is not None and value > self.high)
         ):
             raise InvalidOptionError(f"lossapi.{fn}: {name} must be {self.describe()}, got {value!r}.")
         return value
@@ -251,8 +271,10 @@ class Choice(Constraint):
         return self.what or "one of " + ", ".join(repr(v) for v in self.values)
 
     def fast(self, var: str, consts: dict[str, Any]) -> str:
-        tests = [f"{var} is None" if v is None else f"({var}.__class__ is {type(v).__name__} and {var} == {v!r})"
-                 for v in self.values]
+        tests = [
+            f"{var} is None" if v is None else f"({var}.__class__ is {type(v).__name__} and {var} == {v!r})"
+            for v in self.values
+        ]
         return " or ".join(tests)
 
     def check(self, fn: str, name: str, value: Any) -> Any:

@@ -41,8 +41,11 @@ def mask_inputs(xp: Any, fn: str, where: Any, *arrays: Any, fill: float = 1.0) -
         if isinstance(a, (int, float)) or a is None:
             out.append(a)
         else:
-            out.append(xp.where(where, a, xp.full_like(a, fill)) if where.shape == a.shape
-                       else xp.where(where, a, fill if dtype_kind(a.dtype) == "float" else 1))
+            out.append(
+                xp.where(where, a, xp.full_like(a, fill))
+                if where.shape == a.shape
+                else xp.where(where, a, fill if dtype_kind(a.dtype) == "float" else 1)
+            )
     return tuple(out)
 
 
@@ -50,8 +53,10 @@ def _check_weight(fn: str, name: str, w: Any, shape: tuple[Any, ...]) -> None:
     if w.shape == shape:
         return
     b = broadcast_shapes(tuple(w.shape), tuple(shape))
-    if b is None or (len(b) != len(shape)) or any(
-        bd != sd and not (isinstance(sd, float) or sd is None) for bd, sd in zip(b, shape)
+    if (
+        b is None
+        or (len(b) != len(shape))
+        or any(bd != sd and not (isinstance(sd, float) or sd is None) for bd, sd in zip(b, shape))
     ):
         raise ShapeMismatchError(
             f"lossapi.{fn}: `{name}` has shape {tuple(w.shape)}, which does not broadcast to the "
@@ -104,8 +109,11 @@ def reduce(
         _check_weight(fn, "where", where, loss.shape)
         # Inputs were masked already; this `where` keeps a masked NaN from a weight out too.
         if extra is not None:
-            extra = (xp.where(where, extra, xp.zeros_like(extra)) if extra.shape == where.shape
-                     else extra * xp.astype(where, loss.dtype))
+            extra = (
+                xp.where(where, extra, xp.zeros_like(extra))
+                if extra.shape == where.shape
+                else extra * xp.astype(where, loss.dtype)
+            )
         else:
             extra = xp.astype(where, loss.dtype)
         loss = xp.where(where, loss, xp.zeros_like(loss))

@@ -24,6 +24,7 @@ __all__ = [
 REDUCTIONS = ("mean", "sum", "none")
 _INF = float("inf")
 
+
 def known_size(d: Any) -> bool:
     """Whether a dimension is a known size (Dask reports unknown sizes as NaN, others as None)."""
     return d is not None and not (isinstance(d, float) and d != d)

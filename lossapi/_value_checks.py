@@ -109,7 +109,7 @@ def check_values(enabled: bool = True) -> Iterator[None]:
     ...     la.cross_entropy(logits, labels)
     Traceback (most recent call last):
       ...
-    lossapi._errors.InvalidValueError: lossapi.cross_entropy: `target` has 1 label outside [0, 3) (first: target[1] = 3); ...
+    lossapi._errors.InvalidValueError: lossapi.cross_entropy: ...label outside [0, 3) (first: target[1] = 3); ...
     >>> probs, target = np.array([0.5]), np.array([2.0])  # a target outside [0, 1]
     >>> with la.check_values():
     ...     with la.check_values(enabled=False):  # nested blocks: the inner one wins
@@ -196,8 +196,18 @@ def _first(xp: Any, bad: Any) -> tuple[int, ...]:
     return tuple(reversed(idx))
 
 
-def _raise(fn: str, xp: Any, name: str, x: Any, bad: Any, noun: str, domain: str, hint: str = "",
-           value: Callable[[tuple[int, ...]], str] | None = None, prep: str = "outside") -> None:
+def _raise(
+    fn: str,
+    xp: Any,
+    name: str,
+    x: Any,
+    bad: Any,
+    noun: str,
+    domain: str,
+    hint: str = "",
+    value: Callable[[tuple[int, ...]], str] | None = None,
+    prep: str = "outside",
+) -> None:
     """Raise InvalidValueError if ``bad`` (a boolean array aligned with ``x``) has a True."""
     if bad.ndim == 0:
         n = int(bool(bad))
@@ -209,7 +219,9 @@ def _raise(fn: str, xp: Any, name: str, x: Any, bad: Any, noun: str, domain: str
         return
     at = f"{name}[{', '.join(map(str, idx))}]" if idx else name
     shown = value(idx) if value is not None else repr(_scalar(x[idx] if idx else x))
-    plural = noun if n == 1 else noun[:-1] + "ies" if noun.endswith("y") else noun + ("es" if noun.endswith("x") else "s")
+    plural = (
+        noun if n == 1 else noun[:-1] + "ies" if noun.endswith("y") else noun + ("es" if noun.endswith("x") else "s")
+    )
     msg = f"lossapi.{fn}: `{name}` has {n} {plural} {prep} {domain} (first: {at} = {shown})"
     raise InvalidValueError(msg + (f"; {hint}" if hint else "") + ".")
 
@@ -243,8 +255,13 @@ class _Ctx:
         if self.rec.kind in _PER_SAMPLE_KINDS:
             # Whole samples (leading axes): left-aligned.
             w = xp.reshape(w, tuple(w.shape) + (1,) * (len(target) - w.ndim))
-        elif (self.axis is not None and _is_array(self.pred) and x.ndim == self.pred.ndim
-              and w.ndim < x.ndim and x.ndim > 0):
+        elif (
+            self.axis is not None
+            and _is_array(self.pred)
+            and x.ndim == self.pred.ndim
+            and w.ndim < x.ndim
+            and x.ndim > 0
+        ):
             # A class-shaped input and a mask of the per-element shape: insert the class axis.
             w = xp.reshape(w, (1,) * (x.ndim - 1 - w.ndim) + tuple(w.shape))
             w = xp.expand_dims(w, axis=self.axis % x.ndim)
@@ -271,7 +288,9 @@ def _tol(xp: Any, x: Any) -> float:
 # -- rules --------------------------------------------------------------------------------------
 
 
-def _interval(lo: float | None, hi: float | None, lo_open: bool, hi_open: bool, noun: str = "value") -> Callable[..., None]:
+def _interval(
+    lo: float | None, hi: float | None, lo_open: bool, hi_open: bool, noun: str = "value"
+) -> Callable[..., None]:
     def rule(ctx: _Ctx, name: str, x: Any) -> None:
         if _kind(x) == "bool":
             return
@@ -392,8 +411,18 @@ def _boxes(ctx: _Ctx, name: str, x: Any) -> None:
     def show(idx: tuple[int, ...]) -> str:
         return "[" + ", ".join(repr(_scalar(x[tuple([*idx, j])])) for j in range(4)) + "]"
 
-    _raise(ctx.fn, ctx.xp, name, x, ctx.masked(x, bad, boxes=True), "box", "x1 <= x2 and y1 <= y2",
-           "boxes are (x1, y1, x2, y2)", value=show, prep="breaking")
+    _raise(
+        ctx.fn,
+        ctx.xp,
+        name,
+        x,
+        ctx.masked(x, bad, boxes=True),
+        "box",
+        "x1 <= x2 and y1 <= y2",
+        "boxes are (x1, y1, x2, y2)",
+        value=show,
+        prep="breaking",
+    )
 
 
 def _multilabel(ctx: _Ctx, name: str, x: Any) -> None:
@@ -404,8 +433,16 @@ def _multilabel(ctx: _Ctx, name: str, x: Any) -> None:
     c = ctx.num_classes()
     padded = cumulative_sum(xp, xp.astype(x < 0, xp.int32), axis=ax) > 0
     bad = (x >= c) & ~padded
-    _raise(ctx.fn, ctx.xp, name, x, ctx.masked(x, bad), "label", f"[0, {c})",
-           f"labels before the first negative padding entry must lie in [0, C) with C = {c}")
+    _raise(
+        ctx.fn,
+        ctx.xp,
+        name,
+        x,
+        ctx.masked(x, bad),
+        "label",
+        f"[0, {c})",
+        f"labels before the first negative padding entry must lie in [0, C) with C = {c}",
+    )
 
 
 def _ctc_labels(ctx: _Ctx, name: str, x: Any) -> None:
@@ -420,8 +457,16 @@ def _ctc_labels(ctx: _Ctx, name: str, x: Any) -> None:
         pos = xp.arange(x.shape[-1], device=_device(x))
         lengths = xp.astype(lengths, x.dtype)
         bad = bad & (xp.reshape(pos, (1,) * (x.ndim - 1) + (x.shape[-1],)) < xp.expand_dims(lengths, axis=-1))
-    _raise(ctx.fn, ctx.xp, name, x, ctx.masked(x, bad), "label", f"[0, {c}) without blank={blank}",
-           "the first label_lengths labels of each sequence must be classes of log_probs other than the blank")
+    _raise(
+        ctx.fn,
+        ctx.xp,
+        name,
+        x,
+        ctx.masked(x, bad),
+        "label",
+        f"[0, {c}) without blank={blank}",
+        "the first label_lengths labels of each sequence must be classes of log_probs other than the blank",
+    )
 
 
 def _yolo_target(ctx: _Ctx, name: str, x: Any) -> None:
@@ -434,8 +479,16 @@ def _yolo_target(ctx: _Ctx, name: str, x: Any) -> None:
     obj = xp.take(x, xp.asarray([4], device=_device(x)), axis=ax) == 1
     tol = _tol(xp, x)
     bad = ((x < -tol) | (x > 1 + tol)) & (pos >= 5) & obj
-    _raise(ctx.fn, ctx.xp, name, x, ctx.masked(x, bad), "class probability", "[0, 1]",
-           "class targets of object cells (confidence 1) are one-hot or probabilities")
+    _raise(
+        ctx.fn,
+        ctx.xp,
+        name,
+        x,
+        ctx.masked(x, bad),
+        "class probability",
+        "[0, 1]",
+        "class targets of object cells (confidence 1) are one-hot or probabilities",
+    )
 
 
 _device = device_of
@@ -556,8 +609,7 @@ def _check(rec: Any, xp: Any, loc: dict[str, Any]) -> None:
                 bad = ~ctx.xp.isfinite(v)
             except Exception:  # noqa: BLE001, S112
                 continue
-            _raise(ctx.fn, ctx.xp, name, v, bad, "value", "finite", "hyper-parameters must be finite",
-                   prep="not")
+            _raise(ctx.fn, ctx.xp, name, v, bad, "value", "finite", "hyper-parameters must be finite", prep="not")
 
 
 def _host(xp: Any, loc: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
@@ -568,12 +620,22 @@ def _host(xp: Any, loc: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
     import numpy as np
     from array_api_compat import numpy as cnp
 
-    return cnp, {k: np.asarray(v) if type(v).__module__.startswith(("jax", "jaxlib")) and _is_array(v) else v
-                 for k, v in loc.items()}
+    return cnp, {
+        k: np.asarray(v) if type(v).__module__.startswith(("jax", "jaxlib")) and _is_array(v) else v
+        for k, v in loc.items()
+    }
 
 
-def check_range(fn: str, name: str, value: Any, low: float | None, high: float | None, low_open: bool,
-                high_open: bool, allow_inf: bool = False) -> None:
+def check_range(
+    fn: str,
+    name: str,
+    value: Any,
+    low: float | None,
+    high: float | None,
+    low_open: bool,
+    high_open: bool,
+    allow_inf: bool = False,
+) -> None:
     """Range check of a hyper-parameter given as an array (the bounds of its option's constraint).
 
     NaN is out of range, and so are infinities unless ``allow_inf``.
@@ -594,5 +656,13 @@ def check_range(fn: str, name: str, value: Any, low: float | None, high: float |
     if high is not None:
         bad = bad | ((value >= high) if high_open else (value > high))
     dom = _dom(low, high, low_open, high_open)
-    _raise(fn, xp, name, value, bad, "value", dom if allow_inf else "the finite numbers in " + dom,
-           f"`{name}` is a hyper-parameter")
+    _raise(
+        fn,
+        xp,
+        name,
+        value,
+        bad,
+        "value",
+        dom if allow_inf else "the finite numbers in " + dom,
+        f"`{name}` is a hyper-parameter",
+    )

@@ -182,7 +182,10 @@ def _print_matrix(rows: Sequence[Any], backends: Sequence[str]) -> None:
                 cell = f"{status} {_fmt_err(row.worst_value_error)} grad:{row.gradients}"
             line += f"{cell:<{col_w}}"
         print(line)
-    print("\ncells: status, worst relative value error, gradient agreement (ok / FAIL / n/a where the backend has no autodiff)")
+    print(
+        "\ncells: status, worst relative value error, gradient agreement "
+        "(ok / FAIL / n/a where the backend has no autodiff)"
+    )
 
 
 def cmd_plot(args: argparse.Namespace) -> int:
@@ -218,9 +221,13 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--losses", help="comma-separated loss names (default: the whole catalog)")
     c.add_argument("--full", action="store_true", help="every option set, dtype and shape (slower)")
     c.add_argument("--no-progress", action="store_true", help="no progress bar")
-    c.add_argument("--report", action="append", metavar="FILE",
-                   help="also write the matrix, every check and the library versions to FILE: .html (one "
-                        "self-contained page) or .md (GitHub Markdown); repeat for several files")
+    c.add_argument(
+        "--report",
+        action="append",
+        metavar="FILE",
+        help="also write the matrix, every check and the library versions to FILE: .html (one "
+        "self-contained page) or .md (GitHub Markdown); repeat for several files",
+    )
     c.set_defaults(func=cmd_check)
     lst = sub.add_parser("list", help="print the catalog")
     lst.add_argument("--family", help="only this family")

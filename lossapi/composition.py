@@ -59,7 +59,9 @@ def _entries(fn: str, name: str, value: Any) -> tuple[list[Any], list[str], bool
             )
         return list(value), [f"{name}[{i}]" for i in range(len(value))], True
     if value is None:
-        raise InputTypeError(f"lossapi.{fn}: `{name}` is None; pass a 0-d array, a 1-d array or a sequence of 0-d arrays.")
+        raise InputTypeError(
+            f"lossapi.{fn}: `{name}` is None; pass a 0-d array, a 1-d array or a sequence of 0-d arrays."
+        )
     return [value], [name], False
 
 
@@ -124,8 +126,7 @@ def _vectors(fn: str, args: Sequence[tuple[str, Any]]) -> tuple[Any, Any, list[A
     for x, nm in zip(all_items, all_names):
         if isinstance(x, (list, tuple)):
             raise InputTypeError(
-                f"lossapi.{fn}: `{nm}` is a nested Python {type(x).__name__}; pass 0-d arrays or "
-                "one 1-d array."
+                f"lossapi.{fn}: `{nm}` is a nested Python {type(x).__name__}; pass 0-d arrays or one 1-d array."
             )
     first_items = parsed[0][0][0]
     if all(_is_number(x) for x in first_items):
@@ -344,13 +345,14 @@ def mixup(
     fn = "mixup"
     if not callable(loss_fn):
         raise InputTypeError(
-            f"lossapi.{fn}: `loss_fn` must be a callable loss_fn(pred, target), got "
-            f"{type(loss_fn).__name__}."
+            f"lossapi.{fn}: `loss_fn` must be a callable loss_fn(pred, target), got {type(loss_fn).__name__}."
         )
     _check_number(fn, "lam", lam, 0.0, 1.0)
     xp = get_namespace(fn, "pred target_a target_b lam", pred, target_a, target_b, lam)
     if not isinstance(lam, _NUMBER) and getattr(lam, "ndim", 0) != 0:
-        raise ShapeMismatchError(f"lossapi.{fn}: `lam` must be a Python number or a 0-d array, got shape {tuple(lam.shape)}.")
+        raise ShapeMismatchError(
+            f"lossapi.{fn}: `lam` must be a Python number or a 0-d array, got shape {tuple(lam.shape)}."
+        )
     la_ = loss_fn(pred, target_a)
     lb_ = loss_fn(pred, target_b)
     lam_ = _ops.param(xp, lam, la_.dtype)
@@ -413,7 +415,7 @@ def trimmed(losses: Array, *, trim_ratio: float = 0.1) -> Array:
             f"lossapi.{fn}: trim_ratio={trim_ratio!r} keeps floor({n} * (1 - {trim_ratio!r})) = 0 of "
             f"{n} losses; use a smaller `trim_ratio` or more losses."
         )
-    kept = _ops.sort_descending(xp, v)[n - k:] if k < n else v
+    kept = _ops.sort_descending(xp, v)[n - k :] if k < n else v
     return _finish(xp, _ops.sum_(xp, kept) / k, dtype)
 
 

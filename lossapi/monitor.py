@@ -478,22 +478,42 @@ class LossMonitor:
         values = hist[name]
         n = len(values)
         w = min(self.window, n)
-        vals = values[n - w:]
+        vals = values[n - w :]
         nan = math.nan
         if n < self.window:
             return MonitorAnalysis(
                 "insufficient data",
                 f"{n} step(s) recorded, the analysis needs window={self.window}",
                 _ADVICE["insufficient data"],
-                n, w,
-                vals[0] if vals else nan, vals[-1] if vals else nan,
-                nan, nan, nan, nan, nan, nan, sum(not math.isfinite(v) for v in vals),
+                n,
+                w,
+                vals[0] if vals else nan,
+                vals[-1] if vals else nan,
+                nan,
+                nan,
+                nan,
+                nan,
+                nan,
+                nan,
+                sum(not math.isfinite(v) for v in vals),
             )
         nonfinite = sum(not math.isfinite(v) for v in vals)
         if nonfinite:
             return MonitorAnalysis(
-                "unstable", f"{nonfinite} non-finite value(s) (NaN/inf) in the last {w} steps",
-                _ADVICE["unstable"], n, w, vals[0], vals[-1], nan, nan, nan, nan, nan, nan, nonfinite,
+                "unstable",
+                f"{nonfinite} non-finite value(s) (NaN/inf) in the last {w} steps",
+                _ADVICE["unstable"],
+                n,
+                w,
+                vals[0],
+                vals[-1],
+                nan,
+                nan,
+                nan,
+                nan,
+                nan,
+                nan,
+                nonfinite,
             )
         mean = sum(vals) / w
         std = math.sqrt(sum((v - mean) ** 2 for v in vals) / w)
@@ -507,7 +527,10 @@ class LossMonitor:
         if std <= self.converged_tol * max(abs(mean), 1.0):
             status, reason = "converged", f"std {std:.3g} <= converged_tol * max(|mean|, 1)"
         elif jump > self.spike_tol:
-            status, reason = "unstable", f"a single step raised the loss by {jump:.1%} of its mean (> spike_tol={self.spike_tol:g})"
+            status, reason = (
+                "unstable",
+                f"a single step raised the loss by {jump:.1%} of its mean (> spike_tol={self.spike_tol:g})",
+            )
         elif rel < -self.rise_tol:
             status, reason = "unstable", f"the loss rose by {-rel:.1%} over the window (> rise_tol={self.rise_tol:g})"
         elif rel < self.slow_tol:
@@ -519,7 +542,9 @@ class LossMonitor:
         )
 
     # -- plotting --------------------------------------------------------------------------
-    def plot(self, path: str | PathLike[str] | None = None, *, log_scale: bool = False, title: str | None = None) -> Any:
+    def plot(
+        self, path: str | PathLike[str] | None = None, *, log_scale: bool = False, title: str | None = None
+    ) -> Any:
         """Draw the total loss and the component curves (needs matplotlib).
 
         Works headless: the figure is a ``matplotlib.figure.Figure`` rendered with the Agg

@@ -112,8 +112,10 @@ def _sweep_of(name: str) -> Sweep:
 
     case = CASES.get(name)
     if case is None or case.sweep is None:  # a newly registered loss: tests/test_plotting.py catches this
-        raise KeyError(f"loss_curve: no sweep axis is defined for {name!r}; add one to its conformance case "
-                       "(sweep=... in lossapi/_conformance/families/<family>.py)")
+        raise KeyError(
+            f"loss_curve: no sweep axis is defined for {name!r}; add one to its conformance case "
+            "(sweep=... in lossapi/_conformance/families/<family>.py)"
+        )
     return case.sweep
 
 
@@ -134,8 +136,10 @@ def _pick_method(gradient: str | None) -> str:
     if gradient not in GRADIENT_METHODS:
         raise InvalidOptionError(f"loss_curve: gradient={gradient!r} is not one of {GRADIENT_METHODS}")
     if not _available(gradient):
-        raise MissingDependencyError(f"loss_curve: gradient={gradient!r} needs {gradient}, which is not installed; "
-                                     "install it or pass gradient=None to use what is available")
+        raise MissingDependencyError(
+            f"loss_curve: gradient={gradient!r} needs {gradient}, which is not installed; "
+            "install it or pass gradient=None to use what is available"
+        )
     return gradient
 
 
@@ -147,8 +151,9 @@ def _per_point(rec: Any, sweep: Sweep, line: Line, options: Mapping[str, Any], x
     return out
 
 
-def _values_and_grads(rec: Any, sweep: Sweep, line: Line, options: Mapping[str, Any], x: np.ndarray,
-                      method: str) -> tuple[np.ndarray, np.ndarray]:
+def _values_and_grads(
+    rec: Any, sweep: Sweep, line: Line, options: Mapping[str, Any], x: np.ndarray, method: str
+) -> tuple[np.ndarray, np.ndarray]:
     from ._conformance.backends import get_backend
 
     npb = get_backend("numpy")
@@ -162,13 +167,18 @@ def _values_and_grads(rec: Any, sweep: Sweep, line: Line, options: Mapping[str, 
     # Every point is its own sample, so the gradient of the sum is the derivative at each point.
     b = get_backend(method)
     bxp = b.xp()
-    (grad,) = b.grad(lambda xa: bxp.sum(_per_point(rec, sweep, line, options, bxp, xa)),
-                     [b.asarray(x, "float64")], [0])
+    (grad,) = b.grad(lambda xa: bxp.sum(_per_point(rec, sweep, line, options, bxp, xa)), [b.asarray(x, "float64")], [0])
     return values, grad
 
 
-def loss_curve(name: str, *, num: int = 201, options: Mapping[str, Any] | None = None,
-               x: Sequence[float] | np.ndarray | None = None, gradient: str | None = None) -> Curve:
+def loss_curve(
+    name: str,
+    *,
+    num: int = 201,
+    options: Mapping[str, Any] | None = None,
+    x: Sequence[float] | np.ndarray | None = None,
+    gradient: str | None = None,
+) -> Curve:
     """The loss ``name`` and its derivative along the loss's 1-D sweep axis.
 
     Parameters
@@ -211,12 +221,14 @@ def loss_curve(name: str, *, num: int = 201, options: Mapping[str, Any] | None =
     user = dict(options or {})
     unknown = sorted(set(user) - set(rec.options))
     if unknown:
-        raise InvalidOptionError(f"loss_curve: {rec.name} has no option(s) {unknown}; its options are "
-                                 f"{sorted(rec.options)}")
+        raise InvalidOptionError(
+            f"loss_curve: {rec.name} has no option(s) {unknown}; its options are {sorted(rec.options)}"
+        )
     fixed = sorted(set(user) & set(sweep.fixed))
     if fixed:
-        raise InvalidOptionError(f"loss_curve: the {rec.name} sweep fixes {fixed} (each point is one sample); "
-                                 "leave them out of options")
+        raise InvalidOptionError(
+            f"loss_curve: the {rec.name} sweep fixes {fixed} (each point is one sample); leave them out of options"
+        )
     method = _pick_method(gradient)
     xs = np.linspace(sweep.lo, sweep.hi, int(num)) if x is None else np.asarray(x, dtype=np.float64).reshape(-1)
     if xs.size == 0:
@@ -233,12 +245,23 @@ def loss_curve(name: str, *, num: int = 201, options: Mapping[str, Any] | None =
         labels.append(label)
         losses.append(values)
         grads.append(grad)
-    common = {k: v for k, v in {**rec.options, **user}.items()
-              if not any(k in ln.options for ln in sweep.lines) or k in user}
+    common = {
+        k: v for k, v in {**rec.options, **user}.items() if not any(k in ln.options for ln in sweep.lines) or k in user
+    }
     common.update({k: v for k, v in sweep.fixed.items() if k in rec.options})
-    return Curve(name=rec.name, x=xs, loss=np.stack(losses), grad=np.stack(grads), labels=tuple(labels),
-                 xlabel=sweep.xlabel, ylabel="loss", axis=sweep.axis or sweep.xlabel,
-                 description=sweep.description, gradient_method=method, options=common)
+    return Curve(
+        name=rec.name,
+        x=xs,
+        loss=np.stack(losses),
+        grad=np.stack(grads),
+        labels=tuple(labels),
+        xlabel=sweep.xlabel,
+        ylabel="loss",
+        axis=sweep.axis or sweep.xlabel,
+        description=sweep.description,
+        gradient_method=method,
+        options=common,
+    )
 
 
 # -- drawing ----------------------------------------------------------------------------------
@@ -275,8 +298,14 @@ def _save(fig: Any, out: str | PathLike[str] | None) -> None:
         fig.savefig(out, dpi=100)
 
 
-def plot_loss(name: str, *, out: str | PathLike[str] | None = None, options: Mapping[str, Any] | None = None,
-              ax: Any = None, curve: Curve | None = None) -> Any:
+def plot_loss(
+    name: str,
+    *,
+    out: str | PathLike[str] | None = None,
+    options: Mapping[str, Any] | None = None,
+    ax: Any = None,
+    curve: Curve | None = None,
+) -> Any:
     """Draw the loss ``name`` and its gradient along its sweep axis.
 
     Parameters
@@ -349,9 +378,15 @@ def plot_loss(name: str, *, out: str | PathLike[str] | None = None, options: Map
     return fig
 
 
-def plot_gallery(names: Sequence[str], *, out: str | PathLike[str] | None = None,
-                 title: str = "Loss functions", x: Sequence[float] | np.ndarray | None = None,
-                 ylim: tuple[float, float] | None = None, grad_ylim: tuple[float, float] | None = None) -> Any:
+def plot_gallery(
+    names: Sequence[str],
+    *,
+    out: str | PathLike[str] | None = None,
+    title: str = "Loss functions",
+    x: Sequence[float] | np.ndarray | None = None,
+    ylim: tuple[float, float] | None = None,
+    grad_ylim: tuple[float, float] | None = None,
+) -> Any:
     """Compare several losses that share a sweep axis: the losses in one panel, the
     gradients in another.
 
@@ -399,7 +434,9 @@ def plot_gallery(names: Sequence[str], *, out: str | PathLike[str] | None = None
     if len(axes) > 1:
         raise InvalidOptionError(
             "plot_gallery: the losses are swept along different axes: "
-            + "; ".join(f"{c.name}: {c.axis}" for c in curves) + ". Compare losses of one axis at a time.")
+            + "; ".join(f"{c.name}: {c.axis}" for c in curves)
+            + ". Compare losses of one axis at a time."
+        )
     ax_l, ax_g = fig.subplots(1, 2)
     for c in curves:
         label = c.name + (f" ({c.labels[0]})" if c.labels[0] else "")

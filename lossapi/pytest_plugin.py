@@ -70,12 +70,19 @@ _FALSE = ("", "0", "false", "no", "off")
 def pytest_addoption(parser: pytest.Parser) -> None:
     """``--lossapi-backends`` and ``--lossapi-dtypes``."""
     group = parser.getgroup("lossapi", "lossapi: backends and dtypes of the xp / dtype fixtures")
-    group.addoption("--lossapi-backends", default=None, metavar="NAMES",
-                    help=f"comma-separated backends for the xp fixture (default: $LOSSAPI_TEST_BACKENDS, "
-                         f"else all of {','.join(BACKENDS)})")
-    group.addoption("--lossapi-dtypes", default=None, metavar="NAMES",
-                    help="comma-separated dtypes for the dtype fixture (default: $LOSSAPI_TEST_DTYPES, "
-                         "else float32,float64)")
+    group.addoption(
+        "--lossapi-backends",
+        default=None,
+        metavar="NAMES",
+        help=f"comma-separated backends for the xp fixture (default: $LOSSAPI_TEST_BACKENDS, "
+        f"else all of {','.join(BACKENDS)})",
+    )
+    group.addoption(
+        "--lossapi-dtypes",
+        default=None,
+        metavar="NAMES",
+        help="comma-separated dtypes for the dtype fixture (default: $LOSSAPI_TEST_DTYPES, else float32,float64)",
+    )
 
 
 def _selection(config: pytest.Config, option: str, env: str, known: Sequence[str], default: Sequence[str]) -> list[str]:
@@ -178,11 +185,13 @@ def loss_inputs(backend_name: str, dtype: Any, dtype_name: str, device: Any) -> 
     ``loss_inputs(loss_name, *, shape=(8,), seed=0, options=None)``.
     """
 
-    def factory(loss_name: str, *, shape: Sequence[int] = (8,), seed: int = 0,
-                options: Mapping[str, Any] | None = None) -> LossInputs:
+    def factory(
+        loss_name: str, *, shape: Sequence[int] = (8,), seed: int = 0, options: Mapping[str, Any] | None = None
+    ) -> LossInputs:
         # Dask and CuPy arrays are created on their own default device; the others take it.
         dev = device if backend_name in ("torch", "jax", "array_api_strict") else None
-        return make_inputs(loss_name, xp=backend_name, dtype=dtype_name, shape=shape, seed=seed, device=dev,
-                           options=options)
+        return make_inputs(
+            loss_name, xp=backend_name, dtype=dtype_name, shape=shape, seed=seed, device=dev, options=options
+        )
 
     return factory

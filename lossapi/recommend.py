@@ -30,57 +30,63 @@ from ._errors import InvalidOptionError
 __all__ = ["Recommendation", "recommend"]
 
 #: The documented task vocabulary (canonical task -> description).
-TASKS: Mapping[str, str] = MappingProxyType({
-    "regression": "real-valued targets",
-    "quantile regression": "a conditional quantile / prediction interval",
-    "probabilistic regression": "real-valued targets with predicted uncertainty (variance)",
-    "count regression": "non-negative counts or rates (Poisson, Tweedie)",
-    "binary classification": "two classes (or independent binary targets)",
-    "multiclass classification": "one label out of C classes",
-    "multilabel classification": "any subset of C labels",
-    "segmentation": "per-pixel labels of images / volumes",
-    "detection": "bounding boxes of objects",
-    "metric learning": "embeddings whose distances reflect similarity (incl. self-supervised)",
-    "ranking": "ordering items / documents by relevance",
-    "distribution matching": "matching two probability distributions (distillation, VAEs)",
-    "sequence": "unaligned sequence labelling (speech / handwriting recognition)",
-    "reinforcement learning": "policy-gradient and value-function objectives",
-    "generative": "adversarial (GAN) training",
-})
+TASKS: Mapping[str, str] = MappingProxyType(
+    {
+        "regression": "real-valued targets",
+        "quantile regression": "a conditional quantile / prediction interval",
+        "probabilistic regression": "real-valued targets with predicted uncertainty (variance)",
+        "count regression": "non-negative counts or rates (Poisson, Tweedie)",
+        "binary classification": "two classes (or independent binary targets)",
+        "multiclass classification": "one label out of C classes",
+        "multilabel classification": "any subset of C labels",
+        "segmentation": "per-pixel labels of images / volumes",
+        "detection": "bounding boxes of objects",
+        "metric learning": "embeddings whose distances reflect similarity (incl. self-supervised)",
+        "ranking": "ordering items / documents by relevance",
+        "distribution matching": "matching two probability distributions (distillation, VAEs)",
+        "sequence": "unaligned sequence labelling (speech / handwriting recognition)",
+        "reinforcement learning": "policy-gradient and value-function objectives",
+        "generative": "adversarial (GAN) training",
+    }
+)
 
 #: The catalog's task strings -> canonical task.
-CATALOG_TASKS: Mapping[str, str] = MappingProxyType({
-    "regression": "regression",
-    "robust regression": "regression",
-    "quantile regression": "quantile regression",
-    "heteroscedastic regression": "probabilistic regression",
-    "probabilistic regression": "probabilistic regression",
-    "count regression": "count regression",
-    "binary": "binary classification",
-    "binary classification": "binary classification",
-    "multiclass": "multiclass classification",
-    "multiclass classification": "multiclass classification",
-    "multilabel": "multilabel classification",
-    "multilabel classification": "multilabel classification",
-    "segmentation": "segmentation",
-    "binary_segmentation": "segmentation",
-    "binary segmentation": "segmentation",
-    "box regression": "detection",
-    "object detection": "detection",
-    "detection": "detection",
-    "metric learning": "metric learning",
-    "similarity": "metric learning",
-    "self-supervised": "metric learning",
-    "ranking": "ranking",
-    "distribution matching": "distribution matching",
-})
+CATALOG_TASKS: Mapping[str, str] = MappingProxyType(
+    {
+        "regression": "regression",
+        "robust regression": "regression",
+        "quantile regression": "quantile regression",
+        "heteroscedastic regression": "probabilistic regression",
+        "probabilistic regression": "probabilistic regression",
+        "count regression": "count regression",
+        "binary": "binary classification",
+        "binary classification": "binary classification",
+        "multiclass": "multiclass classification",
+        "multiclass classification": "multiclass classification",
+        "multilabel": "multilabel classification",
+        "multilabel classification": "multilabel classification",
+        "segmentation": "segmentation",
+        "binary_segmentation": "segmentation",
+        "binary segmentation": "segmentation",
+        "box regression": "detection",
+        "object detection": "detection",
+        "detection": "detection",
+        "metric learning": "metric learning",
+        "similarity": "metric learning",
+        "self-supervised": "metric learning",
+        "ranking": "ranking",
+        "distribution matching": "distribution matching",
+    }
+)
 
 #: Families whose losses serve the family's task whatever their ``task`` string.
-FAMILY_TASKS: Mapping[str, str] = MappingProxyType({
-    "sequence": "sequence",
-    "reinforcement": "reinforcement learning",
-    "generative": "generative",
-})
+FAMILY_TASKS: Mapping[str, str] = MappingProxyType(
+    {
+        "sequence": "sequence",
+        "reinforcement": "reinforcement learning",
+        "generative": "generative",
+    }
+)
 
 #: What users may type -> canonical task (besides the canonical names themselves).
 _USER_ALIASES = {
@@ -154,7 +160,12 @@ _Entry = tuple[str, float, str, dict[str, Any]]
 
 _BASE: dict[str, list[_Entry]] = {
     "regression": [
-        ("mean_squared_error", 3.0, "default for general regression: smooth, convex, the Gaussian maximum likelihood", {}),
+        (
+            "mean_squared_error",
+            3.0,
+            "default for general regression: smooth, convex, the Gaussian maximum likelihood",
+            {},
+        ),
         ("huber", 2.0, "MSE near zero and MAE in the tails: robust with a tunable delta", {"delta": 1.0}),
         ("mean_absolute_error", 1.5, "robust regression (median estimate), gradient of constant size", {}),
         ("log_cosh", 1.5, "smooth everywhere and less sensitive to large errors than MSE", {}),
@@ -272,8 +283,12 @@ _OUTLIERS: dict[str, list[_Entry]] = {
 
 _IMBALANCED: dict[str, list[_Entry]] = {
     "binary classification": [
-        ("sigmoid_focal", 5.0, "imbalance: focal loss down-weights easy examples (FocalLoss(alpha=0.25, gamma=2))",
-         {"alpha": 0.25, "gamma": 2.0}),
+        (
+            "sigmoid_focal",
+            5.0,
+            "imbalance: focal loss down-weights easy examples (FocalLoss(alpha=0.25, gamma=2))",
+            {"alpha": 0.25, "gamma": 2.0},
+        ),
         ("binary_cross_entropy_with_logits", 1.0, "imbalance: use pos_weight (or alpha) to weight the rare class", {}),
         ("binary_cross_entropy", 0.5, "imbalance: use alpha to weight the rare class", {}),
     ],
@@ -294,14 +309,24 @@ _IMBALANCED: dict[str, list[_Entry]] = {
         ("softmax_focal", 1.0, "imbalance: pixel-wise focal loss", {"gamma": 2.0}),
     ],
     "detection": [
-        ("sigmoid_focal", 2.0, "imbalance: focal loss for the foreground/background imbalance", {"alpha": 0.25, "gamma": 2.0}),
+        (
+            "sigmoid_focal",
+            2.0,
+            "imbalance: focal loss for the foreground/background imbalance",
+            {"alpha": 0.25, "gamma": 2.0},
+        ),
     ],
 }
 
 _NOISY: dict[str, list[_Entry]] = {
     "multiclass classification": [
         ("cross_entropy", 2.0, "noisy labels: label smoothing (LabelSmoothingLoss)", {"label_smoothing": 0.1}),
-        ("generalized_cross_entropy", 3.0, "noisy labels: generalized cross-entropy interpolates CE and MAE (robust)", {}),
+        (
+            "generalized_cross_entropy",
+            3.0,
+            "noisy labels: generalized cross-entropy interpolates CE and MAE (robust)",
+            {},
+        ),
         ("categorical_cross_entropy", 0.5, "noisy labels: label smoothing", {"label_smoothing": 0.1}),
         ("multiclass_hinge", 0.5, "noisy labels: bounded gradient", {}),
     ],
@@ -464,11 +489,21 @@ def recommend(
         if flags[flag]:
             add(table.get(canon, []))
     # Catalog losses of the task that no guide names still appear, last.
-    add([(r.name, 0.1, f"{r.family} loss for {canon}: {r.summary}", {})
-         for r in records.values() if canonical_task(r) == canon and r.name not in scores])
+    add(
+        [
+            (r.name, 0.1, f"{r.family} loss for {canon}: {r.summary}", {})
+            for r in records.values()
+            if canonical_task(r) == canon and r.name not in scores
+        ]
+    )
     if probabilistic:
-        add([(n, 1.0, "probabilistic: a likelihood / proper scoring rule", {})
-             for n in list(scores) if records[n].probabilistic])
+        add(
+            [
+                (n, 1.0, "probabilistic: a likelihood / proper scoring rule", {})
+                for n in list(scores)
+                if records[n].probabilistic
+            ]
+        )
 
     ranked = sorted(scores, key=lambda n: (-scores[n], order[n]))
     if top is not None:

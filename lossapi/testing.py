@@ -113,8 +113,10 @@ def _to_float64_numpy(x: Any) -> np.ndarray:
     if root in ("jax", "jaxlib"):
         jax = importlib.import_module("jax")
         if isinstance(x, jax.core.Tracer):
-            raise TypeError("assert_close got a traced JAX array: compare concrete values, outside jax.jit / "
-                            "jax.grad / jax.vmap (return the value from the transformed function first)")
+            raise TypeError(
+                "assert_close got a traced JAX array: compare concrete values, outside jax.jit / "
+                "jax.grad / jax.vmap (return the value from the transformed function first)"
+            )
     if not isinstance(x, (np.ndarray, np.generic, int, float, complex, bool, list, tuple)) and hasattr(x, "__dlpack__"):
         try:
             out = np.from_dlpack(x)
@@ -129,10 +131,14 @@ def _to_float64_numpy(x: Any) -> np.ndarray:
 
 def _default_tolerance(a_dtype: str, d_dtype: str) -> Tolerance:
     floats = [n for n in (a_dtype, d_dtype) if n in _PRECISION_RANK]
-    unknown = [n for n in (a_dtype, d_dtype) if n not in _PRECISION_RANK and np.dtype(_safe_np_dtype(n)).kind not in "iub"]
+    unknown = [
+        n for n in (a_dtype, d_dtype) if n not in _PRECISION_RANK and np.dtype(_safe_np_dtype(n)).kind not in "iub"
+    ]
     if unknown:
-        raise ValueError(f"assert_close has no default tolerance for dtype {unknown[0]}; pass rtol= and atol= "
-                         f"(defaults exist for {sorted(TOLERANCES)})")
+        raise ValueError(
+            f"assert_close has no default tolerance for dtype {unknown[0]}; pass rtol= and atol= "
+            f"(defaults exist for {sorted(TOLERANCES)})"
+        )
     if not floats:
         return Tolerance(0.0, 0.0)  # integers / bools: exact
     low = min(floats, key=_PRECISION_RANK.__getitem__)
@@ -219,27 +225,42 @@ def assert_close(
     def at(flat: int) -> tuple[int, ...]:
         return tuple(int(i) for i in np.unravel_index(flat, d.shape)) if d.ndim else ()
 
-    lines = [f"Not close (rtol={rtol:g}, atol={atol:g} from {a_dtype} vs {d_dtype}): "
-             f"{int(bad.sum())} of {d.size} entries differ"]
+    lines = [
+        f"Not close (rtol={rtol:g}, atol={atol:g} from {a_dtype} vs {d_dtype}): "
+        f"{int(bad.sum())} of {d.size} entries differ"
+    ]
     nan_bad = a_nan != d_nan
     if nan_bad.any():
         i = at(int(np.argmax(nan_bad)))
-        lines.append(f"  NaN mismatch: {int(nan_bad.sum())} entries, first at index {i}: "
-                     f"actual {a[i].item()!r}, desired {d[i].item()!r}")
+        lines.append(
+            f"  NaN mismatch: {int(nan_bad.sum())} entries, first at index {i}: "
+            f"actual {a[i].item()!r}, desired {d[i].item()!r}"
+        )
     finite_err = np.where(bad & ~nan_bad, np.nan_to_num(err, nan=np.inf), -1.0)
     if (finite_err >= 0).any():
         i = at(int(np.argmax(finite_err)))
-        lines.append(f"  worst absolute error {err[i]:.6g} at index {i}: actual {a[i].item()!r}, desired {d[i].item()!r}")
+        lines.append(
+            f"  worst absolute error {err[i]:.6g} at index {i}: actual {a[i].item()!r}, desired {d[i].item()!r}"
+        )
         j = at(int(np.argmax(np.where(bad & ~nan_bad, np.nan_to_num(rel, nan=np.inf), -1.0))))
-        lines.append(f"  worst relative error {rel[j]:.6g} at index {j}: actual {a[j].item()!r}, desired {d[j].item()!r}")
+        lines.append(
+            f"  worst relative error {rel[j]:.6g} at index {j}: actual {a[j].item()!r}, desired {d[j].item()!r}"
+        )
     raise AssertionError("\n".join(lines) + suffix)
 
 
 # -- backends and inputs -------------------------------------------------------------------------
 
 # Namespace module names (without array_api_compat.'s prefix) -> conformance backend name.
-_MODULE_BACKENDS = {"numpy": "numpy", "torch": "torch", "jax.numpy": "jax", "jax": "jax", "cupy": "cupy",
-                    "dask.array": "dask", "array_api_strict": "array_api_strict"}
+_MODULE_BACKENDS = {
+    "numpy": "numpy",
+    "torch": "torch",
+    "jax.numpy": "jax",
+    "jax": "jax",
+    "cupy": "cupy",
+    "dask.array": "dask",
+    "array_api_strict": "array_api_strict",
+}
 
 
 def _backend_of(xp: Any) -> Backend:
@@ -254,9 +275,11 @@ def _backend_of(xp: Any) -> Backend:
         mod = getattr(xp, "__name__", "")
         name = _MODULE_BACKENDS.get(mod.removeprefix("array_api_compat."), "")
         if not name:
-            raise TypeError(f"xp={xp!r} is not an array namespace lossapi.testing knows; pass one of the modules "
-                            f"numpy, torch, jax.numpy, cupy, dask.array, array_api_strict (or their "
-                            f"array_api_compat wrappers), or a backend name: {', '.join(BACKENDS)}")
+            raise TypeError(
+                f"xp={xp!r} is not an array namespace lossapi.testing knows; pass one of the modules "
+                f"numpy, torch, jax.numpy, cupy, dask.array, array_api_strict (or their "
+                f"array_api_compat wrappers), or a backend name: {', '.join(BACKENDS)}"
+            )
     backend = BACKENDS[name]
     if not backend.available():
         raise MissingDependencyError(f"backend {name!r} cannot run here: {backend.unavailable_reason()}")
@@ -281,8 +304,10 @@ def _jax_x64() -> bool:
     return bool(jax.config.jax_enable_x64)
 
 
-_JAX_X64_HINT = ("float64 on JAX needs 64-bit mode (otherwise JAX silently computes in float32): set "
-                 "JAX_ENABLE_X64=1 before importing jax, or call jax.config.update('jax_enable_x64', True)")
+_JAX_X64_HINT = (
+    "float64 on JAX needs 64-bit mode (otherwise JAX silently computes in float32): set "
+    "JAX_ENABLE_X64=1 before importing jax, or call jax.config.update('jax_enable_x64', True)"
+)
 
 
 def _asarray(backend: Backend, a: np.ndarray, dtype: str | None, device: Any = None) -> Any:
@@ -309,8 +334,10 @@ def _asarray(backend: Backend, a: np.ndarray, dtype: str | None, device: Any = N
 
 def _convert(backend: Backend, values: Mapping[str, Any], dtype: str, device: Any = None) -> dict[str, Any]:
     """NumPy arrays among ``values`` converted (floating ones to ``dtype``); other values kept."""
-    return {k: _asarray(backend, v, dtype if is_float(v) else None, device) if isinstance(v, np.ndarray) else v
-            for k, v in values.items()}
+    return {
+        k: _asarray(backend, v, dtype if is_float(v) else None, device) if isinstance(v, np.ndarray) else v
+        for k, v in values.items()
+    }
 
 
 def _record(loss_name: str) -> Any:
@@ -330,8 +357,9 @@ def _check_options(record: Any, options: Mapping[str, Any] | None) -> dict[str, 
     allowed = set(record.options) | ({"axis"} if record.has_axis else set())
     unknown = sorted(k for k in options if not k.startswith("_") and k not in allowed)
     if unknown:
-        raise ValueError(f"{record.name} has no option {', '.join(map(repr, unknown))}; its options are "
-                         f"{sorted(allowed) or 'none'}")
+        raise ValueError(
+            f"{record.name} has no option {', '.join(map(repr, unknown))}; its options are {sorted(allowed) or 'none'}"
+        )
     return options
 
 
@@ -458,8 +486,11 @@ def make_inputs(
     if name not in backend.dtypes:
         raise ValueError(f"{backend.name} has no {name}; its floating dtypes are {list(backend.dtypes)}")
     raw = _draw(record, shape, seed, options)
-    return LossInputs(record.name, MappingProxyType(_convert(backend, raw, name, device)),
-                      MappingProxyType(_convert(backend, loss_options(options), name, device)))
+    return LossInputs(
+        record.name,
+        MappingProxyType(_convert(backend, raw, name, device)),
+        MappingProxyType(_convert(backend, loss_options(options), name, device)),
+    )
 
 
 # -- check_against -------------------------------------------------------------------------------
@@ -540,15 +571,18 @@ class Report:
         n_skip = sum(r.skipped for r in self.rows)
         n_ok = len(self.rows) - n_fail - n_skip
         verdict = "OK" if self.ok else ("FAILED" if n_fail else "NOTHING RAN")
-        head = (f"{self.implementation} vs lossapi.{self.loss}: {verdict} "
-                f"({n_ok} passed, {n_fail} failed, {n_skip} skipped)")
+        head = (
+            f"{self.implementation} vs lossapi.{self.loss}: {verdict} "
+            f"({n_ok} passed, {n_fail} failed, {n_skip} skipped)"
+        )
         table = [("backend", "dtype", "check", "result", "worst rel err", "detail")]
         for r in self.rows:
             worst = "" if r.worst != r.worst else f"{r.worst:.2e}"  # NaN: nothing compared
             table.append((r.backend, r.dtype, r.check, r.status, worst, r.detail))
         widths = [max(len(row[i]) for row in table) for i in range(5)]
-        lines = [head] + ["  " + "  ".join(c.ljust(w) for c, w in zip(row[:5], widths)) + "  " + row[5]
-                          for row in table]
+        lines = [head] + [
+            "  " + "  ".join(c.ljust(w) for c, w in zip(row[:5], widths)) + "  " + row[5] for row in table
+        ]
         return "\n".join(line.rstrip() for line in lines)
 
 
@@ -588,8 +622,17 @@ def _select_backends(backends: Sequence[str | Any] | None) -> list[tuple[str, st
 class _Runner:
     """The checks of one (backend, dtype) cell of :func:`check_against`."""
 
-    def __init__(self, fn: Callable[..., Any], record: Any, case: Any, backend: Backend, dtype: str,
-                 raw: Mapping[str, np.ndarray], options: Mapping[str, Any], takes_reduction: bool) -> None:
+    def __init__(
+        self,
+        fn: Callable[..., Any],
+        record: Any,
+        case: Any,
+        backend: Backend,
+        dtype: str,
+        raw: Mapping[str, np.ndarray],
+        options: Mapping[str, Any],
+        takes_reduction: bool,
+    ) -> None:
         self.fn, self.record, self.case, self.backend, self.dtype = fn, record, case, backend, dtype
         self.takes_reduction = takes_reduction
         self.args = tuple(_convert(backend, raw, dtype).values())
@@ -597,8 +640,10 @@ class _Runner:
         # The reference sees exactly the values the user's function sees: the inputs rounded to
         # ``dtype``, read back as float64.
         self.rounded = {k: backend.to_numpy(v) for k, v in zip(raw, self.args)}
-        self.rounded_kw = {k: backend.to_numpy(self.kw[k]) if isinstance(v, np.ndarray) else v
-                           for k, v in loss_options(options).items()}
+        self.rounded_kw = {
+            k: backend.to_numpy(self.kw[k]) if isinstance(v, np.ndarray) else v
+            for k, v in loss_options(options).items()
+        }
         self.rtol = case.rtol.get(dtype, RTOL[dtype])
 
     def row(self, check: str, ok: bool, worst: float = float("nan"), detail: str = "") -> ReportRow:
@@ -612,10 +657,14 @@ class _Runner:
     def reference(self, reduction: str) -> tuple[np.ndarray, np.ndarray]:
         """lossapi on NumPy in float64 (its generic path, the reference) and the error scale."""
         with np.errstate(all="ignore"):
-            want = np.asarray(self.record.fn(*self.rounded.values(), **self.rounded_kw, reduction=reduction),
-                              dtype=np.float64)
-            per = np.abs(np.asarray(self.record.fn(*self.rounded.values(), **self.rounded_kw, reduction="none"),
-                                    dtype=np.float64))
+            want = np.asarray(
+                self.record.fn(*self.rounded.values(), **self.rounded_kw, reduction=reduction), dtype=np.float64
+            )
+            per = np.abs(
+                np.asarray(
+                    self.record.fn(*self.rounded.values(), **self.rounded_kw, reduction="none"), dtype=np.float64
+                )
+            )
         # Guard against cancellation: a mean of terms of both signs is judged on the terms' size.
         scale = {"mean": np.mean(per) if per.size else 0.0, "sum": np.sum(per)}.get(reduction, np.abs(want))
         return want, np.maximum(np.abs(want), scale)
@@ -803,8 +852,16 @@ def check_against(
             runner = _Runner(fn, record, case, backend, dtype, raw, options, takes_reduction)
             for reduction in reductions:
                 if not takes_reduction and reduction != "mean":
-                    rows.append(ReportRow(name, dtype, f"value[{reduction}]", True, skipped=True,
-                                          detail="fn takes no `reduction` argument"))
+                    rows.append(
+                        ReportRow(
+                            name,
+                            dtype,
+                            f"value[{reduction}]",
+                            True,
+                            skipped=True,
+                            detail="fn takes no `reduction` argument",
+                        )
+                    )
                     continue
                 rows.append(runner.value(reduction))
                 if grad and backend.differentiable and reduction != "none":
@@ -814,4 +871,3 @@ def check_against(
                 if compile and name == "torch":
                     rows.append(runner.compile(reduction))
     return Report(record.name, _fn_name(fn), tuple(rows))
-

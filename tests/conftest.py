@@ -18,10 +18,10 @@ from hypothesis import HealthCheck, settings
 # "long" is the `nox -s fuzz` run. Select with HYPOTHESIS_PROFILE=long or
 # --hypothesis-profile=long (the command-line option wins: it is loaded before this file).
 _SLOW_OK = [HealthCheck.too_slow, HealthCheck.data_too_large]
-settings.register_profile("ci", max_examples=2, derandomize=True, deadline=None, print_blob=True,
-                          suppress_health_check=_SLOW_OK)
-settings.register_profile("long", max_examples=200, deadline=None, print_blob=True,
-                          suppress_health_check=_SLOW_OK)
+settings.register_profile(
+    "ci", max_examples=2, derandomize=True, deadline=None, print_blob=True, suppress_health_check=_SLOW_OK
+)
+settings.register_profile("long", max_examples=200, deadline=None, print_blob=True, suppress_health_check=_SLOW_OK)
 if getattr(settings, "get_current_profile_name", lambda: settings._current_profile)() == "default":
     settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 

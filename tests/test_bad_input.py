@@ -66,16 +66,24 @@ def _call(fn: Callable[..., Any], args: Any, kwargs: dict[str, Any]) -> tuple[st
         return type(e).__name__, e
 
 
-def _expect(failures: list[str], label: str, classes: tuple[type, ...], fn: Callable[..., Any], args: Any,
-            kwargs: dict[str, Any], needles: tuple[str, ...]) -> None:
+def _expect(
+    failures: list[str],
+    label: str,
+    classes: tuple[type, ...],
+    fn: Callable[..., Any],
+    args: Any,
+    kwargs: dict[str, Any],
+    needles: tuple[str, ...],
+) -> None:
     """Record a failure unless ``fn(*args, **kwargs)`` raises one of ``classes`` naming ``needles``."""
     st, res = _call(fn, args, kwargs)
     if st == "ok":
         failures.append(f"{label}: no error (expected {'/'.join(c.__name__ for c in classes)})")
         return
     if not isinstance(res, classes):
-        failures.append(f"{label}: {type(res).__module__}.{st}: {str(res)[:160]} "
-                        f"(expected {'/'.join(c.__name__ for c in classes)})")
+        failures.append(
+            f"{label}: {type(res).__module__}.{st}: {str(res)[:160]} (expected {'/'.join(c.__name__ for c in classes)})"
+        )
         return
     builtin = BUILTIN[type(res)]
     if not isinstance(res, builtin):
@@ -122,9 +130,15 @@ def test_mixed_namespaces(backend, strict):
         args = list(inp.args)
         x1 = _np(backend, args[1])
         args[1] = strict.asarray(x1) if other_name == "array_api_strict" else x1
-        _expect(failures, f"{rec.name}[{backend.name}+{other_name}]", (la.NamespaceMismatchError,), rec.fn, args,
-                inp.kwargs, (f"lossapi.{rec.name}", f"`{rec.inputs[0]}`", f"`{rec.inputs[1]}`", backend.name,
-                             other_name))
+        _expect(
+            failures,
+            f"{rec.name}[{backend.name}+{other_name}]",
+            (la.NamespaceMismatchError,),
+            rec.fn,
+            args,
+            inp.kwargs,
+            (f"lossapi.{rec.name}", f"`{rec.inputs[0]}`", f"`{rec.inputs[1]}`", backend.name, other_name),
+        )
     _check(failures)
 
 
@@ -139,8 +153,15 @@ def test_mixed_devices_array_api_strict(strict):
         for i in range(1, len(rec.inputs)):
             args = list(inp.args)
             args[i] = strict.asarray(args[i], device=default)
-            _expect(failures, f"{rec.name}[{rec.inputs[i]} on CPU_DEVICE]", (la.DeviceMismatchError,), rec.fn, args,
-                    inp.kwargs, (f"lossapi.{rec.name}", f"`{rec.inputs[i]}`", "device1", "CPU_DEVICE"))
+            _expect(
+                failures,
+                f"{rec.name}[{rec.inputs[i]} on CPU_DEVICE]",
+                (la.DeviceMismatchError,),
+                rec.fn,
+                args,
+                inp.kwargs,
+                (f"lossapi.{rec.name}", f"`{rec.inputs[i]}`", "device1", "CPU_DEVICE"),
+            )
     _check(failures)
 
 
@@ -152,8 +173,15 @@ def test_mixed_devices_torch(torch):
         for i in range(1, len(rec.inputs)):
             args = list(inp.args)
             args[i] = args[i].to("meta")
-            _expect(failures, f"{rec.name}[{rec.inputs[i]} on meta]", (la.DeviceMismatchError,), rec.fn, args,
-                    inp.kwargs, (f"lossapi.{rec.name}", f"`{rec.inputs[i]}`", "meta", "cpu"))
+            _expect(
+                failures,
+                f"{rec.name}[{rec.inputs[i]} on meta]",
+                (la.DeviceMismatchError,),
+                rec.fn,
+                args,
+                inp.kwargs,
+                (f"lossapi.{rec.name}", f"`{rec.inputs[i]}`", "meta", "cpu"),
+            )
     _check(failures)
 
 
@@ -168,8 +196,15 @@ def test_mixed_devices_jax(jax):
         if len(args) < 2:
             continue
         args[1] = jax.device_put(args[1], d1)
-        _expect(failures, rec.name, (la.DeviceMismatchError,), rec.fn, args, inp.kwargs,
-                (f"lossapi.{rec.name}", f"`{rec.inputs[1]}`"))
+        _expect(
+            failures,
+            rec.name,
+            (la.DeviceMismatchError,),
+            rec.fn,
+            args,
+            inp.kwargs,
+            (f"lossapi.{rec.name}", f"`{rec.inputs[1]}`"),
+        )
     _check(failures)
 
 
@@ -191,9 +226,15 @@ def test_shapes_that_do_not_broadcast(backend):
         for i in range(1, len(rec.inputs)):
             args = list(inp.args)
             args[i] = inp3.args[i]
-            _expect(failures, f"{rec.name}[{backend.name}, {rec.inputs[i]} {tuple(args[i].shape)}]",
-                    (la.ShapeMismatchError,), rec.fn, args, kwargs,
-                    (f"lossapi.{rec.name}", f"`{rec.inputs[i]}`", str(tuple(args[i].shape))))
+            _expect(
+                failures,
+                f"{rec.name}[{backend.name}, {rec.inputs[i]} {tuple(args[i].shape)}]",
+                (la.ShapeMismatchError,),
+                rec.fn,
+                args,
+                kwargs,
+                (f"lossapi.{rec.name}", f"`{rec.inputs[i]}`", str(tuple(args[i].shape))),
+            )
     _check(failures)
 
 
@@ -208,8 +249,15 @@ def test_integer_or_bool_predictions(backend):
         for dt in ("int64", "bool"):
             args = list(inp.args)
             args[0] = backend.asarray(x0.astype(dt))
-            _expect(failures, f"{rec.name}[{backend.name}, {rec.inputs[0]} {dt}]", (la.InvalidDTypeError,), rec.fn,
-                    args, inp.kwargs, (f"lossapi.{rec.name}", f"`{rec.inputs[0]}`", _dtype_str(args[0]), "floating"))
+            _expect(
+                failures,
+                f"{rec.name}[{backend.name}, {rec.inputs[0]} {dt}]",
+                (la.InvalidDTypeError,),
+                rec.fn,
+                args,
+                inp.kwargs,
+                (f"lossapi.{rec.name}", f"`{rec.inputs[0]}`", _dtype_str(args[0]), "floating"),
+            )
     _check(failures)
 
 
@@ -262,11 +310,25 @@ def test_float_labels_where_indices_are_required(backend):
             args[i] = backend.asarray(x.astype(np.float64))
             label = f"{rec.name}[{backend.name}, {name} float64]"
             if rec.input_spaces[name] == "label_or_probability":
-                _expect(failures, label, (la.ShapeMismatchError,), rec.fn, args, inp.kwargs,
-                        (f"lossapi.{rec.name}", f"`{name}`", str(tuple(x.shape)), "probabilities"))
+                _expect(
+                    failures,
+                    label,
+                    (la.ShapeMismatchError,),
+                    rec.fn,
+                    args,
+                    inp.kwargs,
+                    (f"lossapi.{rec.name}", f"`{name}`", str(tuple(x.shape)), "probabilities"),
+                )
             else:
-                _expect(failures, label, (la.InvalidDTypeError,), rec.fn, args, inp.kwargs,
-                        (f"lossapi.{rec.name}", f"`{name}`", "float64", "integer"))
+                _expect(
+                    failures,
+                    label,
+                    (la.InvalidDTypeError,),
+                    rec.fn,
+                    args,
+                    inp.kwargs,
+                    (f"lossapi.{rec.name}", f"`{name}`", "float64", "integer"),
+                )
     _check(failures)
 
 
@@ -289,9 +351,15 @@ def test_unknown_reduction(backend):
     for rec in RECORDS:
         inp = _inputs(rec, backend)
         for red in ("avg", None, "MEAN"):
-            _expect(failures, f"{rec.name}[{backend.name}, reduction={red!r}]", (la.InvalidOptionError,), rec.fn,
-                    inp.args, {**inp.kwargs, "reduction": red},
-                    (f"lossapi.{rec.name}", f"reduction={red!r}", "'mean', 'sum', 'none'"))
+            _expect(
+                failures,
+                f"{rec.name}[{backend.name}, reduction={red!r}]",
+                (la.InvalidOptionError,),
+                rec.fn,
+                inp.args,
+                {**inp.kwargs, "reduction": red},
+                (f"lossapi.{rec.name}", f"reduction={red!r}", "'mean', 'sum', 'none'"),
+            )
     _check(failures)
 
 
@@ -336,13 +404,18 @@ def _accepts(c: Any, v: Any) -> bool:
     if isinstance(c, Choice):
         return any(v is w or (type(v) is type(w) and v == w) for w in c.values)
     if isinstance(c, (Interval, Integer)):
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or (isinstance(c, Integer) and
-                                                                      not isinstance(v, int)):
+        if (
+            isinstance(v, bool)
+            or not isinstance(v, (int, float))
+            or (isinstance(c, Integer) and not isinstance(v, int))
+        ):
             return False
         lo_open = isinstance(c, Interval) and c.low_open
         hi_open = isinstance(c, Interval) and c.high_open
-        return not ((c.low is not None and (v <= c.low if lo_open else v < c.low))
-                    or (c.high is not None and (v >= c.high if hi_open else v > c.high)))
+        return not (
+            (c.low is not None and (v <= c.low if lo_open else v < c.low))
+            or (c.high is not None and (v >= c.high if hi_open else v > c.high))
+        )
     if isinstance(c, ClassWeight) and c.number is not None:
         return _accepts(c.number, v)
     return True
@@ -359,8 +432,11 @@ def _beyond(c: Any) -> list[Any]:
     if isinstance(c, ClassWeight):
         return _beyond(c.number) if c.number is not None else []
     if isinstance(c, Integer):
-        return [b for b in ((c.low - 1) if c.low is not None else None, (c.high + 1) if c.high is not None else None)
-                if b is not None]
+        return [
+            b
+            for b in ((c.low - 1) if c.low is not None else None, (c.high + 1) if c.high is not None else None)
+            if b is not None
+        ]
     if isinstance(c, Interval):
         out = []
         if c.low is not None and math.isfinite(c.low):
@@ -413,19 +489,35 @@ def test_every_option_rejects_out_of_domain_values(backend):
         inp = _inputs(rec, backend)
         for opt, default in rec.options.items():
             for v in _bad_values(rec, opt, default):
-                _expect(failures, f"{rec.name}[{backend.name}, {opt}={v!r}]", (la.InvalidOptionError,), rec.fn,
-                        inp.args, {**inp.kwargs, opt: v}, (f"lossapi.{rec.name}", opt, repr(v)))
+                _expect(
+                    failures,
+                    f"{rec.name}[{backend.name}, {opt}={v!r}]",
+                    (la.InvalidOptionError,),
+                    rec.fn,
+                    inp.args,
+                    {**inp.kwargs, opt: v},
+                    (f"lossapi.{rec.name}", opt, repr(v)),
+                )
     _check(failures)
 
 
 def test_documented_boundaries_are_accepted():
     """The edges the domains include (and the unbounded options) stay valid."""
-    ok = [("generalized_cross_entropy", "q", 1.0), ("poly1_cross_entropy", "epsilon", -1.5),
-          ("cosine_embedding", "margin", -1.0), ("cosine_embedding", "margin", 1.0),
-          ("margin_ranking", "margin", -1.0), ("hinge_embedding", "margin", -0.5),
-          ("triplet_margin", "eps", -1e-3), ("triplet_margin", "p", math.inf),
-          ("binary_cross_entropy_with_logits", "pos_weight", 0.0), ("sigmoid_focal", "gamma", 0.0),
-          ("general_robust", "alpha", -math.inf), ("general_robust", "alpha", -7.5), ("general_robust", "alpha", 0.0)]
+    ok = [
+        ("generalized_cross_entropy", "q", 1.0),
+        ("poly1_cross_entropy", "epsilon", -1.5),
+        ("cosine_embedding", "margin", -1.0),
+        ("cosine_embedding", "margin", 1.0),
+        ("margin_ranking", "margin", -1.0),
+        ("hinge_embedding", "margin", -0.5),
+        ("triplet_margin", "eps", -1e-3),
+        ("triplet_margin", "p", math.inf),
+        ("binary_cross_entropy_with_logits", "pos_weight", 0.0),
+        ("sigmoid_focal", "gamma", 0.0),
+        ("general_robust", "alpha", -math.inf),
+        ("general_robust", "alpha", -7.5),
+        ("general_robust", "alpha", 0.0),
+    ]
     for name, opt, v in ok:
         rec = la.lookup_loss(name)
         inp = make_inputs(name, shape=(4,))
@@ -443,8 +535,15 @@ def test_array_hyper_parameters_must_be_0d(backend):
             if not number or opt in INT_OPTIONS or opt in ("p", "power"):
                 continue
             v = backend.asarray(np.full((2,), 0.5))
-            _expect(failures, f"{rec.name}[{backend.name}, {opt} of shape (2,)]", (la.ShapeMismatchError,), rec.fn,
-                    inp.args, {**inp.kwargs, opt: v}, (f"lossapi.{rec.name}", f"`{opt}`", "(2,)", "0-d"))
+            _expect(
+                failures,
+                f"{rec.name}[{backend.name}, {opt} of shape (2,)]",
+                (la.ShapeMismatchError,),
+                rec.fn,
+                inp.args,
+                {**inp.kwargs, opt: v},
+                (f"lossapi.{rec.name}", f"`{opt}`", "(2,)", "0-d"),
+            )
     _check(failures)
 
 
@@ -465,8 +564,15 @@ def test_class_weights_of_the_wrong_shape(backend):
         for opt in opts:
             for shape in ((c + 1,), (2, c + 1)):
                 v = backend.asarray(np.ones(shape))
-                _expect(failures, f"{rec.name}[{backend.name}, {opt} {shape}]", (la.ShapeMismatchError,), rec.fn,
-                        inp.args, {**inp.kwargs, opt: v}, (f"lossapi.{rec.name}", opt, str(shape)))
+                _expect(
+                    failures,
+                    f"{rec.name}[{backend.name}, {opt} {shape}]",
+                    (la.ShapeMismatchError,),
+                    rec.fn,
+                    inp.args,
+                    {**inp.kwargs, opt: v},
+                    (f"lossapi.{rec.name}", opt, str(shape)),
+                )
     _check(failures)
 
 
@@ -485,12 +591,26 @@ def test_wrong_number_of_box_coordinates(backend):
             for d in (3, 5):
                 args = list(inp.args)
                 args[i] = backend.asarray(np.ones((*args[i].shape[:-1], d)))
-                _expect(failures, f"{rec.name}[{backend.name}, {rec.inputs[i]} (..., {d})]", (la.ShapeMismatchError,),
-                        rec.fn, args, inp.kwargs, (f"lossapi.{rec.name}", f"`{rec.inputs[i]}`", "4"))
+                _expect(
+                    failures,
+                    f"{rec.name}[{backend.name}, {rec.inputs[i]} (..., {d})]",
+                    (la.ShapeMismatchError,),
+                    rec.fn,
+                    args,
+                    inp.kwargs,
+                    (f"lossapi.{rec.name}", f"`{rec.inputs[i]}`", "4"),
+                )
         if grid:  # (x, y, w, h, confidence) + at least one class per cell
             args = [backend.asarray(np.ones((*a.shape[:-1], 5))) for a in inp.args]
-            _expect(failures, f"{rec.name}[{backend.name}, 5 numbers per cell]", (la.ShapeMismatchError,), rec.fn,
-                    args, inp.kwargs, (f"lossapi.{rec.name}", f"`{rec.inputs[0]}`", "5 + C"))
+            _expect(
+                failures,
+                f"{rec.name}[{backend.name}, 5 numbers per cell]",
+                (la.ShapeMismatchError,),
+                rec.fn,
+                args,
+                inp.kwargs,
+                (f"lossapi.{rec.name}", f"`{rec.inputs[0]}`", "5 + C"),
+            )
     _check(failures)
 
 
@@ -506,10 +626,20 @@ def test_python_lists_tuples_and_none_instead_of_arrays(backend):
             for kind, v in (("list", x.tolist()), ("tuple", tuple(x.tolist())), ("None", None)):
                 args = list(inp.args)
                 args[i] = v
-                needles = (f"lossapi.{rec.name}", f"`{name}`", "asarray") if kind != "None" else (
-                    f"lossapi.{rec.name}", f"`{name}`", "None", "asarray")
-                _expect(failures, f"{rec.name}[{backend.name}, {name} as {kind}]", (la.InputTypeError,), rec.fn, args,
-                        inp.kwargs, needles)
+                needles = (
+                    (f"lossapi.{rec.name}", f"`{name}`", "asarray")
+                    if kind != "None"
+                    else (f"lossapi.{rec.name}", f"`{name}`", "None", "asarray")
+                )
+                _expect(
+                    failures,
+                    f"{rec.name}[{backend.name}, {name} as {kind}]",
+                    (la.InputTypeError,),
+                    rec.fn,
+                    args,
+                    inp.kwargs,
+                    needles,
+                )
     _check(failures)
 
 
@@ -526,8 +656,15 @@ def test_python_numbers_instead_of_arrays(backend):
             args[i] = v
             label = f"{rec.name}[{backend.name}, {name}={v!r}]"
             if i == 0:
-                _expect(failures, label, (la.InputTypeError,), rec.fn, args, inp.kwargs,
-                        (f"lossapi.{rec.name}", f"`{name}`", "asarray"))
+                _expect(
+                    failures,
+                    label,
+                    (la.InputTypeError,),
+                    rec.fn,
+                    args,
+                    inp.kwargs,
+                    (f"lossapi.{rec.name}", f"`{name}`", "asarray"),
+                )
                 continue
             st, res = _call(rec.fn, args, {**inp.kwargs, "reduction": "none"})
             if st == "ok" and backend.name not in COMPARE:
@@ -555,10 +692,24 @@ def test_zero_d_inputs_where_an_axis_is_needed(backend):
         scalars = [backend.asarray(_np(backend, a).reshape(-1)[0]) for a in inp.args]
         args = list(inp.args)
         args[0] = scalars[0]
-        _expect(failures, f"{rec.name}[{backend.name}, 0-d {rec.inputs[0]}]", (la.ShapeMismatchError,), rec.fn, args,
-                inp.kwargs, (f"lossapi.{rec.name}", f"`{rec.inputs[0]}`", "0-d"))
-        _expect(failures, f"{rec.name}[{backend.name}, all inputs 0-d]", (la.ShapeMismatchError,), rec.fn, scalars,
-                inp.kwargs, (f"lossapi.{rec.name}", "0-d"))
+        _expect(
+            failures,
+            f"{rec.name}[{backend.name}, 0-d {rec.inputs[0]}]",
+            (la.ShapeMismatchError,),
+            rec.fn,
+            args,
+            inp.kwargs,
+            (f"lossapi.{rec.name}", f"`{rec.inputs[0]}`", "0-d"),
+        )
+        _expect(
+            failures,
+            f"{rec.name}[{backend.name}, all inputs 0-d]",
+            (la.ShapeMismatchError,),
+            rec.fn,
+            scalars,
+            inp.kwargs,
+            (f"lossapi.{rec.name}", "0-d"),
+        )
         # A 0-d later input: an error, or the same as that value broadcast (a constant target).
         for i in range(1, len(args)):
             args = list(inp.args)
@@ -586,9 +737,15 @@ def test_axis_out_of_range_or_not_an_int(backend):
         inp = _inputs(rec, backend)
         nd = inp.args[0].ndim
         for ax in (nd, -nd - 1, 7, 1.5, "x"):
-            _expect(failures, f"{rec.name}[{backend.name}, axis={ax!r}]", (la.InvalidOptionError,), rec.fn, inp.args,
-                    {**inp.kwargs, "axis": ax}, (f"lossapi.{rec.name}", f"axis={ax!r}" if isinstance(ax, int)
-                                                 else repr(ax)))
+            _expect(
+                failures,
+                f"{rec.name}[{backend.name}, axis={ax!r}]",
+                (la.InvalidOptionError,),
+                rec.fn,
+                inp.args,
+                {**inp.kwargs, "axis": ax},
+                (f"lossapi.{rec.name}", f"axis={ax!r}" if isinstance(ax, int) else repr(ax)),
+            )
     _check(failures)
 
 
@@ -603,8 +760,15 @@ def test_class_axis_of_size_zero(backend):
         for a in inp.args:
             xa = _np(backend, a)
             args.append(backend.asarray(xa[..., :0] if xa.shape == x0.shape else xa))
-        _expect(failures, f"{rec.name}[{backend.name}, {tuple(args[0].shape)}]", (la.ShapeMismatchError,), rec.fn,
-                args, inp.kwargs, (f"lossapi.{rec.name}", str(tuple(args[0].shape)), "size 0"))
+        _expect(
+            failures,
+            f"{rec.name}[{backend.name}, {tuple(args[0].shape)}]",
+            (la.ShapeMismatchError,),
+            rec.fn,
+            args,
+            inp.kwargs,
+            (f"lossapi.{rec.name}", str(tuple(args[0].shape)), "size 0"),
+        )
     _check(failures)
 
 
@@ -624,9 +788,11 @@ def test_empty_batches_are_valid(backend):
             import jax
 
             kw = inp.kwargs
-            st, res3 = _call(jax.jit(lambda *a, kw=kw, fn=rec.fn, rs=reductions: tuple(fn(*a, **kw, reduction=r)
-                                                                                         for r in rs)),
-                             inp.args, {})
+            st, res3 = _call(
+                jax.jit(lambda *a, kw=kw, fn=rec.fn, rs=reductions: tuple(fn(*a, **kw, reduction=r) for r in rs)),
+                inp.args,
+                {},
+            )
             results = [(st, r) for r in res3] if st == "ok" else [(st, res3)] * 3
         else:
             results = [_call(rec.fn, inp.args, {**inp.kwargs, "reduction": red}) for red in reductions]

@@ -44,8 +44,11 @@ def test_every_counterpart_has_a_spec_or_an_exclusion() -> None:
             assert lib in LIBS, f"{record.name}: unknown counterpart library {lib!r}"
             spec = specs.SPECS.get(record.name)
             timed_as = "torch" if lib == "torchvision" else lib  # torchvision's formulas run in torch
-            if (spec is None or timed_as not in spec.natives) and (record.name, lib) not in specs.EXCLUDED \
-                    and (record.name, timed_as) not in specs.EXCLUDED:
+            if (
+                (spec is None or timed_as not in spec.natives)
+                and (record.name, lib) not in specs.EXCLUDED
+                and (record.name, timed_as) not in specs.EXCLUDED
+            ):
                 missing.append(f"{record.name} vs {lib}")
     assert not missing, "no benchmark spec or exclusion for: " + ", ".join(missing)
 
@@ -127,8 +130,10 @@ def test_run_backend_mode_numpy_tiny(capsys: pytest.CaptureFixture[str]) -> None
         assert 0 < r["min"] <= r["median"] <= r["max"] and r["repeats"] >= 3
         assert r["input_bytes"] > 0 and r["shape"]
     ratios = run.ratio_rows(recs)
-    assert {(r["loss"], r["pair"]) for r in ratios} >= {("mean_squared_error", "lossapi / hand-written NumPy"),
-                                                         ("mean_squared_error", "lossapi / sklearn")}
+    assert {(r["loss"], r["pair"]) for r in ratios} >= {
+        ("mean_squared_error", "lossapi / hand-written NumPy"),
+        ("mean_squared_error", "lossapi / sklearn"),
+    }
     assert all(r["verdict"] in ("PASS", "MISS", "") and r["ratio"] > 0 for r in ratios)
     md = run.markdown(recs, ratios, {**run.env_info(), "quick": True, "wall_s": 0.0}, {})
     assert "| mean_squared_error | numpy | lossapi / hand-written NumPy | tiny (8) | fwd |" in md
@@ -136,8 +141,20 @@ def test_run_backend_mode_numpy_tiny(capsys: pytest.CaptureFixture[str]) -> None
 
 def test_run_backend_mode_torch_tiny(capsys: pytest.CaptureFixture[str]) -> None:
     pytest.importorskip("torch")
-    recs = _records(capsys, ["--backend", "torch", "--quick", "--sizes", "tiny", "--compile", "none",
-                             "--losses", "mean_squared_error,cross_entropy,giou"])
+    recs = _records(
+        capsys,
+        [
+            "--backend",
+            "torch",
+            "--quick",
+            "--sizes",
+            "tiny",
+            "--compile",
+            "none",
+            "--losses",
+            "mean_squared_error,cross_entropy,giou",
+        ],
+    )
     got = {(r["loss"], r["impl"], r["direction"]) for r in recs}
     for loss in ("mean_squared_error", "cross_entropy", "giou"):
         for impl in ("torch", "lossapi", "lossapi_generic"):

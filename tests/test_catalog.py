@@ -10,8 +10,12 @@ import lossapi as la
 from lossapi import losses
 from lossapi._catalog import COMMON_KEYWORDS, FAMILIES
 
-ALIASES = {"mse": "mean_squared_error", "rmse": "root_mean_squared_error", "mae": "mean_absolute_error",
-           "bce": "binary_cross_entropy"}
+ALIASES = {
+    "mse": "mean_squared_error",
+    "rmse": "root_mean_squared_error",
+    "mae": "mean_absolute_error",
+    "bce": "binary_cross_entropy",
+}
 PUBLIC = sorted(n for n in losses.__all__ if n not in ALIASES)
 RECORDS = {r.name: r for r in la.catalog()}
 
@@ -58,8 +62,11 @@ def test_record_fields(name):
 def test_options_equal_keyword_only_options(name):
     rec = RECORDS[name]
     sig = inspect.signature(rec.fn)
-    kwonly = {p.name: p.default for p in sig.parameters.values()
-              if p.kind is inspect.Parameter.KEYWORD_ONLY and p.name not in COMMON_KEYWORDS}
+    kwonly = {
+        p.name: p.default
+        for p in sig.parameters.values()
+        if p.kind is inspect.Parameter.KEYWORD_ONLY and p.name not in COMMON_KEYWORDS
+    }
     assert dict(rec.options) == kwonly
     # every loss takes the shared keywords
     for common in ("sample_weight", "where", "reduction"):
@@ -133,7 +140,8 @@ def test_conformance_cases_need_only_runtime_dependencies():
     code = (
         "import sys; from lossapi._conformance.grad_checks import load_cases; load_cases(); "
         "import lossapi._conformance.counterparts; "
-        "bad = sorted({m.split('.')[0] for m in sys.modules} & {'scipy', 'sklearn', 'torch', 'jax', 'keras', 'optax'}); "
+        "bad = sorted({m.split('.')[0] for m in sys.modules} "
+        "& {'scipy', 'sklearn', 'torch', 'jax', 'keras', 'optax'}); "
         "assert not bad, bad"
     )
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -302,8 +302,7 @@ def test_where_ignore_index_and_padding_are_not_checked(bk_name):
         la.cross_entropy(logits, a(np.array([0, 2, -100, 1])), ignore_index=-100)
         la.nll(logits - 1.0, a(labels), ignore_index=7)
         # An excluded probability outside [0, 1]; a rounding error of 1 ulp inside it.
-        la.binary_cross_entropy(a(np.array([0.5, 1.5])), a(np.array([1.0, 0.0])),
-                                where=a(np.array([True, False])))
+        la.binary_cross_entropy(a(np.array([0.5, 1.5])), a(np.array([1.0, 0.0])), where=a(np.array([True, False])))
         la.binary_cross_entropy(a(np.array([0.5, 0.5])), a(np.array([1.0 + 2e-16, 0.0])))
         # multilabel_margin: everything from the first negative entry is padding.
         la.multilabel_margin(a(np.zeros((2, 3))), a(np.array([[0, -1, 99], [2, 1, 0]])))
@@ -312,8 +311,7 @@ def test_where_ignore_index_and_padding_are_not_checked(bk_name):
         la.ctc(lp, a(np.array([[1, 2, 99], [3, 99, -5]])), a(np.array([5, 5])), a(np.array([2, 1])))
         # dice masks whole samples (per_sample=True): sample 1 holds an invalid class.
         probs = a(np.full((2, 4, 3), 1 / 3))
-        la.dice(probs, a(np.array([[0, 1, 2, 0], [9, 9, 9, 9]])), per_sample=True,
-                where=a(np.array([True, False])))
+        la.dice(probs, a(np.array([[0, 1, 2, 0], [9, 9, 9, 9]])), per_sample=True, where=a(np.array([True, False])))
         with pytest.raises(la.InvalidValueError):  # the same values counted do raise
             la.dice(probs, a(np.array([[0, 1, 2, 0], [9, 9, 9, 9]])), per_sample=True)
         with pytest.raises(la.InvalidValueError, match=r"`target` has 1 label outside \[0, 3\)"):
@@ -333,7 +331,8 @@ def test_message_names_function_argument_count_first_index_value_and_domain():
     with la.check_values(), pytest.raises(la.InvalidValueError) as info:
         la.giou(boxes, boxes[::-1].copy())
     assert "`boxes` has 1 box breaking x1 <= x2 and y1 <= y2 (first: boxes[1] = [2.0, 0.0, 1.0, 3.0])" in str(
-        info.value)
+        info.value
+    )
 
 
 def test_hyper_parameter_arrays_are_checked(backend):
@@ -350,7 +349,9 @@ def test_hyper_parameter_arrays_are_checked(backend):
         with pytest.raises(la.InvalidValueError, match=r"`q` has 1 value outside"):
             la.quantile(p, t, q=bk.asarray(np.array(1.5)))
         cw = bk.asarray(np.array([1.0, np.nan, 1.0]))
-        with pytest.raises(la.InvalidValueError, match=r"`class_weight` has 1 value not finite \(first: class_weight\[1\]"):
+        with pytest.raises(
+            la.InvalidValueError, match=r"`class_weight` has 1 value not finite \(first: class_weight\[1\]"
+        ):
             la.cross_entropy(bk.asarray(np.zeros((2, 3))), bk.asarray(np.array([0, 1])), class_weight=cw)
 
 
@@ -359,6 +360,7 @@ def test_hyper_parameter_arrays_are_checked(backend):
 
 def test_dask_is_never_computed():
     da = pytest.importorskip("dask.array")
+
     def boom(block):
         raise AssertionError("computed")
 

@@ -42,8 +42,7 @@ def _softplus(x: np.ndarray) -> np.ndarray:
     return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
 
 
-def _ref_ce(x, y, *, cw=None, ignore_index=None, eps=0.0, temperature=1.0, sw=None, where=None,
-            reduction="mean"):
+def _ref_ce(x, y, *, cw=None, ignore_index=None, eps=0.0, temperature=1.0, sw=None, where=None, reduction="mean"):
     """Documented cross-entropy with integer labels, class axis last.
 
     l_i = (1 - eps) w_{y_i} (-log p_{y_i}) + eps/C sum_c w_c (-log p_c); the weight of element i
@@ -114,10 +113,10 @@ def test_int_labels_equal_one_hot_probabilities(backend):
     onehot = np.eye(4)[y]
     expected = -_log_softmax(x)[np.arange(6), y]
     for reduction, exp in (("none", expected), ("mean", expected.mean()), ("sum", expected.sum())):
-        a = _np(backend, la.cross_entropy(backend.asarray(x), backend.asarray(y), reduction=reduction),
-                dtype="float64")
-        b = _np(backend, la.cross_entropy(backend.asarray(x), backend.asarray(onehot), reduction=reduction),
-                dtype="float64")
+        a = _np(backend, la.cross_entropy(backend.asarray(x), backend.asarray(y), reduction=reduction), dtype="float64")
+        b = _np(
+            backend, la.cross_entropy(backend.asarray(x), backend.asarray(onehot), reduction=reduction), dtype="float64"
+        )
         np.testing.assert_allclose(a, exp, rtol=1e-12)
         np.testing.assert_allclose(b, exp, rtol=1e-12)
         np.testing.assert_allclose(a, b, rtol=1e-12)
@@ -197,11 +196,15 @@ def test_every_torch_combination_equals_torch(backend):
         if ii is not None:
             tkw["ignore_index"] = ii
         expected = _torch_ce(x, yy, **tkw)
-        got = _np(backend, la.cross_entropy(xb, backend.asarray(yy), ignore_index=ii, axis=1, **kw),
-                  dtype="float64")
+        got = _np(backend, la.cross_entropy(xb, backend.asarray(yy), ignore_index=ii, axis=1, **kw), dtype="float64")
         assert got.shape == expected.shape
-        np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-15,
-                                   err_msg=f"class_weight={cw is not None} ignore_index={ii} eps={eps} {reduction}")
+        np.testing.assert_allclose(
+            got,
+            expected,
+            rtol=1e-12,
+            atol=1e-15,
+            err_msg=f"class_weight={cw is not None} ignore_index={ii} eps={eps} {reduction}",
+        )
         n += 1
         if ii is None:  # probability targets (torch rejects ignore_index with them)
             kw.pop("class_weight", None)
@@ -209,8 +212,13 @@ def test_every_torch_combination_equals_torch(backend):
                 kw["class_weight"] = backend.asarray(cw)
             expected = _torch_ce(x, probs, **tkw)
             got = _np(backend, la.cross_entropy(xb, backend.asarray(probs), axis=1, **kw), dtype="float64")
-            np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-15,
-                                       err_msg=f"probs class_weight={cw is not None} eps={eps} {reduction}")
+            np.testing.assert_allclose(
+                got,
+                expected,
+                rtol=1e-12,
+                atol=1e-15,
+                err_msg=f"probs class_weight={cw is not None} eps={eps} {reduction}",
+            )
             n += 1
     assert n == len(combos) + sum(c[1] is None for c in combos)
 
@@ -223,15 +231,21 @@ def test_weighted_mean_rule_with_sample_weight_where_temperature(backend):
     sw = np.array([0.5, 1.0, 2.0, 0.0, 3.0, 1.5])
     where = np.array([True, False, True, True, False, True])
     xw = x.copy()
-    xw[1] = np.nan   # excluded rows may hold NaN/inf and out-of-range labels
+    xw[1] = np.nan  # excluded rows may hold NaN/inf and out-of-range labels
     xw[4, 0] = np.inf
     yw = y.copy()
     yw[1], yw[4] = 999, -5
     w = np.array([0.5, 2.0, 1.0, 3.0])
     xb, xwb = backend.asarray(x), backend.asarray(xw)
     for use_sw, use_where, T, (cw, eps), ii, reduction in _combos(
-        backend, (False, True), (False, True), (1.0, 2.5), ((None, 0.0), (w, 0.0), (w, 0.1), (None, 0.1)),
-        (None, -100), REDUCTIONS, stride=11,
+        backend,
+        (False, True),
+        (False, True),
+        (1.0, 2.5),
+        ((None, 0.0), (w, 0.0), (w, 0.1), (None, 0.1)),
+        (None, -100),
+        REDUCTIONS,
+        stride=11,
     ):
         if ii is None and not use_where:
             labels = np.where(y == -100, 1, y)
@@ -247,25 +261,42 @@ def test_weighted_mean_rule_with_sample_weight_where_temperature(backend):
         if cw is not None:
             kw["class_weight"] = backend.asarray(cw)
         got = _np(backend, la.cross_entropy(xwb if use_where else xb, backend.asarray(labels), **kw))
-        expected = _ref_ce(xw if use_where else x, labels, cw=cw, ignore_index=ii, eps=eps, temperature=T,
-                           sw=sw if use_sw else None, where=where if use_where else None, reduction=reduction)
+        expected = _ref_ce(
+            xw if use_where else x,
+            labels,
+            cw=cw,
+            ignore_index=ii,
+            eps=eps,
+            temperature=T,
+            sw=sw if use_sw else None,
+            where=where if use_where else None,
+            reduction=reduction,
+        )
         assert np.all(np.isfinite(got))
-        np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-15,
-                                   err_msg=f"sw={use_sw} where={use_where} T={T} cw={cw is not None} eps={eps} "
-                                           f"ii={ii} {reduction}")
+        np.testing.assert_allclose(
+            got,
+            expected,
+            rtol=1e-12,
+            atol=1e-15,
+            err_msg=f"sw={use_sw} where={use_where} T={T} cw={cw is not None} eps={eps} ii={ii} {reduction}",
+        )
 
 
 def test_weighted_mean_denominator_by_hand(backend):
     # two rows, label 0 and 1, class weights [2, 1]: mean = (2 l0 + 1 l1) / 3
     x = np.array([[1.0, 0.0], [0.0, 0.0]])
     l0, l1 = math.log1p(math.exp(-1.0)), math.log(2.0)
-    got = la.cross_entropy(backend.asarray(x), backend.asarray(np.array([0, 1])),
-                           class_weight=backend.asarray(np.array([2.0, 1.0])))
+    got = la.cross_entropy(
+        backend.asarray(x), backend.asarray(np.array([0, 1])), class_weight=backend.asarray(np.array([2.0, 1.0]))
+    )
     assert float(_np(backend, got)) == pytest.approx((2 * l0 + l1) / 3, rel=1e-12)
     # sample_weight [1, 3] on top: (2 l0 + 3 l1) / (2 + 3)
-    got = la.cross_entropy(backend.asarray(x), backend.asarray(np.array([0, 1])),
-                           class_weight=backend.asarray(np.array([2.0, 1.0])),
-                           sample_weight=backend.asarray(np.array([1.0, 3.0])))
+    got = la.cross_entropy(
+        backend.asarray(x),
+        backend.asarray(np.array([0, 1])),
+        class_weight=backend.asarray(np.array([2.0, 1.0])),
+        sample_weight=backend.asarray(np.array([1.0, 3.0])),
+    )
     assert float(_np(backend, got)) == pytest.approx((2 * l0 + 3 * l1) / 5, rel=1e-12)
 
 
@@ -280,8 +311,10 @@ def test_ignored_and_excluded_positions_hold_anything(backend):
     expected = -(lp[0, 1] + lp[1, 2]) / 2
     got = la.cross_entropy(backend.asarray(x), backend.asarray(y), where=backend.asarray(where))
     assert float(_np(backend, got)) == pytest.approx(expected, rel=1e-12)
-    none = _np(backend, la.cross_entropy(backend.asarray(x), backend.asarray(y), where=backend.asarray(where),
-                                         reduction="none"))
+    none = _np(
+        backend,
+        la.cross_entropy(backend.asarray(x), backend.asarray(y), where=backend.asarray(where), reduction="none"),
+    )
     np.testing.assert_allclose(none, [-lp[0, 1], 0.0, -lp[1, 2], 0.0], rtol=1e-12)
     # labels equal to ignore_index (out of range) are ignored
     y2 = np.array([1, -100, 2, -100])
@@ -300,8 +333,12 @@ def test_all_ignored_is_exactly_zero(backend, reduction):
     for kw in ({}, {"class_weight": cw}, {"label_smoothing": 0.2}, {"class_weight": cw, "label_smoothing": 0.2}):
         out = _np(backend, la.cross_entropy(x, y, ignore_index=-100, reduction=reduction, **kw))
         assert out.shape == () and out == 0.0, (kw, out)
-    out = _np(backend, la.cross_entropy(x, backend.asarray(np.array([999, -5, 7])), reduction=reduction,
-                                        where=backend.asarray(np.zeros(3, bool))))
+    out = _np(
+        backend,
+        la.cross_entropy(
+            x, backend.asarray(np.array([999, -5, 7])), reduction=reduction, where=backend.asarray(np.zeros(3, bool))
+        ),
+    )
     assert out == 0.0
     out = _np(backend, la.nll(x, y, ignore_index=-100, reduction=reduction))
     assert out == 0.0
@@ -350,8 +387,9 @@ def test_all_ignored_zero_gradient_jax():
 
 def test_excluded_nan_rows_give_finite_torch_gradient():
     torch = _torch()
-    x = torch.tensor([[1.0, 2.0, 0.5], [float("nan"), float("inf"), 0.0], [0.0, -1.0, 3.0]],
-                     dtype=torch.float64, requires_grad=True)
+    x = torch.tensor(
+        [[1.0, 2.0, 0.5], [float("nan"), float("inf"), 0.0], [0.0, -1.0, 3.0]], dtype=torch.float64, requires_grad=True
+    )
     y = torch.tensor([1, 999, 2])
     out = la.cross_entropy(x, y, where=torch.tensor([True, False, True]))
     (g,) = torch.autograd.grad(out, x)
@@ -430,16 +468,36 @@ def _half_backends():
     out = [("numpy", lambda a, d: np.asarray(a, dtype=d), lambda d: np.dtype(d), np.asarray)]
     try:
         import torch
-        out.append(("torch", lambda a, d: torch.tensor(np.asarray(a), dtype=getattr(torch, d))
-                    if np.asarray(a).dtype.kind == "f" else torch.tensor(np.asarray(a)),
-                    lambda d: getattr(torch, d), lambda o: o.float().numpy()))
+
+        out.append(
+            (
+                "torch",
+                lambda a, d: (
+                    torch.tensor(np.asarray(a), dtype=getattr(torch, d))
+                    if np.asarray(a).dtype.kind == "f"
+                    else torch.tensor(np.asarray(a))
+                ),
+                lambda d: getattr(torch, d),
+                lambda o: o.float().numpy(),
+            )
+        )
     except ImportError:
         pass
     try:
         import jax.numpy as jnp
-        out.append(("jax", lambda a, d: jnp.asarray(np.asarray(a), dtype=getattr(jnp, d))
-                    if np.asarray(a).dtype.kind == "f" else jnp.asarray(np.asarray(a)),
-                    lambda d: getattr(jnp, d), lambda o: np.asarray(o.astype(jnp.float32))))
+
+        out.append(
+            (
+                "jax",
+                lambda a, d: (
+                    jnp.asarray(np.asarray(a), dtype=getattr(jnp, d))
+                    if np.asarray(a).dtype.kind == "f"
+                    else jnp.asarray(np.asarray(a))
+                ),
+                lambda d: getattr(jnp, d),
+                lambda o: np.asarray(o.astype(jnp.float32)),
+            )
+        )
     except ImportError:
         pass
     return out
@@ -457,8 +515,9 @@ def test_16bit_logits_compute_in_float32(lib):
     np.testing.assert_allclose(to_np(out), [math.log1p(math.exp(-0.5)), math.log1p(math.exp(0.5))], rtol=1.5e-3)
     big = la.cross_entropy(make([[1e4, 0.0, -1e4]], "float16"), make(np.array([2]), None), reduction="sum")
     assert big.dtype == dt("float16") and float(to_np(big)) == 2e4
-    b = la.binary_cross_entropy_with_logits(make([1e4, -1e4, 0.0], "float16"), make([0.0, 1.0, 1.0], "float16"),
-                                            reduction="none")
+    b = la.binary_cross_entropy_with_logits(
+        make([1e4, -1e4, 0.0], "float16"), make([0.0, 1.0, 1.0], "float16"), reduction="none"
+    )
     assert b.dtype == dt("float16")
     np.testing.assert_allclose(to_np(b), [1e4, 1e4, math.log(2)], rtol=1e-3)
     # soft targets, many elements: close to the float32 result of the same (rounded) inputs
@@ -475,8 +534,9 @@ def test_16bit_logits_compute_in_float32(lib):
     out = la.cross_entropy(xb, y, reduction="none")
     assert out.dtype == dt("bfloat16")
     np.testing.assert_allclose(to_np(out), [math.log1p(math.exp(-4.0)), math.log1p(math.exp(4.0))], rtol=8e-3)
-    b = la.binary_cross_entropy_with_logits(make([30.0, -1e4], "bfloat16"), make([0.0, 1.0], "bfloat16"),
-                                            reduction="none")
+    b = la.binary_cross_entropy_with_logits(
+        make([30.0, -1e4], "bfloat16"), make([0.0, 1.0], "bfloat16"), reduction="none"
+    )
     assert b.dtype == dt("bfloat16")
     np.testing.assert_allclose(to_np(b), [30.0, 1e4], rtol=8e-3)
 
@@ -488,17 +548,27 @@ def _label_dtype_case():
     x = RNG.normal(size=(7, 4)) * 2
     y = np.array([0, 3, 2, 1, 2, 3, 0])
     w = np.array([0.5, 2.0, 1.0, 3.0])
-    cases = [({}, {}), ({"ignore_index": 2}, {"ignore_index": 2}),
-             ({"class_weight": w, "ignore_index": 3}, {"cw": w, "ignore_index": 3}),
-             ({"class_weight": w, "label_smoothing": 0.1}, {"cw": w, "eps": 0.1})]
+    cases = [
+        ({}, {}),
+        ({"ignore_index": 2}, {"ignore_index": 2}),
+        ({"class_weight": w, "ignore_index": 3}, {"cw": w, "ignore_index": 3}),
+        ({"class_weight": w, "label_smoothing": 0.1}, {"cw": w, "eps": 0.1}),
+    ]
     return x, y, cases
 
 
-@pytest.mark.parametrize("lib_dtypes", [("numpy", ("int64", "int32", "int16", "uint8")),
-                                        ("torch", ("int64", "int32", "uint8")),
-                                        ("jax", ("int32", "int64", "uint8"))], ids=lambda v: v[0])
+@pytest.mark.parametrize(
+    "lib_dtypes",
+    [
+        ("numpy", ("int64", "int32", "int16", "uint8")),
+        ("torch", ("int64", "int32", "uint8")),
+        ("jax", ("int32", "int64", "uint8")),
+    ],
+    ids=lambda v: v[0],
+)
 def test_any_integer_label_dtype(lib_dtypes):
     from _backends import load_backend
+
     name, dtypes = lib_dtypes
     backend = load_backend(name)
     x, y, cases = _label_dtype_case()
@@ -512,8 +582,15 @@ def test_any_integer_label_dtype(lib_dtypes):
             got = _np(backend, out, dtype="float64")
             np.testing.assert_allclose(got, expected, rtol=1e-12, err_msg=f"{dt} {kw.keys()} {reduction} {native}")
             lp = _log_softmax(x)
-            got = _np(backend, la.nll(backend.asarray(lp), backend.asarray(y, dt), reduction=reduction,
-                                      **{k: v for k, v in kw.items() if k != "label_smoothing"}))
+            got = _np(
+                backend,
+                la.nll(
+                    backend.asarray(lp),
+                    backend.asarray(y, dt),
+                    reduction=reduction,
+                    **{k: v for k, v in kw.items() if k != "label_smoothing"},
+                ),
+            )
         if "label_smoothing" not in kw:
             np.testing.assert_allclose(got, expected, rtol=1e-12, err_msg=f"nll {dt} {kw.keys()} {reduction}")
 
@@ -524,17 +601,20 @@ def test_int64_labels_do_not_promote_float32(backend):
     for reduction in _reductions(backend):
         out = la.cross_entropy(backend.asarray(x), backend.asarray(y, "int64"), reduction=reduction)
         got = _np(backend, out, dtype="float32")
-        np.testing.assert_allclose(got, _ref_ce(x.astype(np.float64), y, reduction=reduction), rtol=1e-5,
-                                   atol=5e-6)
-        out = la.nll(backend.asarray(x), backend.asarray(y, "int64"), reduction=reduction,
-                     class_weight=backend.asarray(np.array([1.0, 2.0, 3.0])))  # float64 weights: no promotion
+        np.testing.assert_allclose(got, _ref_ce(x.astype(np.float64), y, reduction=reduction), rtol=1e-5, atol=5e-6)
+        out = la.nll(
+            backend.asarray(x),
+            backend.asarray(y, "int64"),
+            reduction=reduction,
+            class_weight=backend.asarray(np.array([1.0, 2.0, 3.0])),
+        )  # float64 weights: no promotion
         _np(backend, out, dtype="float32")
     out = la.binary_cross_entropy_with_logits(backend.asarray(x), backend.asarray((x > 0).astype(np.int64)))
     _np(backend, out, dtype="float32")
-    out = la.binary_cross_entropy(backend.asarray(np.array([0.2, 0.7], np.float32)),
-                                  backend.asarray(np.array([0, 1], np.int64)))
-    assert float(_np(backend, out, dtype="float32")) == pytest.approx(
-        -(math.log(0.8) + math.log(0.7)) / 2, rel=1e-6)
+    out = la.binary_cross_entropy(
+        backend.asarray(np.array([0.2, 0.7], np.float32)), backend.asarray(np.array([0, 1], np.int64))
+    )
+    assert float(_np(backend, out, dtype="float32")) == pytest.approx(-(math.log(0.8) + math.log(0.7)) / 2, rel=1e-6)
 
 
 # -- 7. Dask --------------------------------------------------------------------------------------
@@ -562,8 +642,7 @@ def test_dask_chunked_batch_and_class_axes_lazy():
         with dask.config.set(scheduler=_no_compute):
             outs = [
                 la.cross_entropy(xd, yd, ignore_index=-100, reduction=reduction),
-                la.cross_entropy(xd, yd, ignore_index=-100, class_weight=wd, label_smoothing=0.1,
-                                 reduction=reduction),
+                la.cross_entropy(xd, yd, ignore_index=-100, class_weight=wd, label_smoothing=0.1, reduction=reduction),
                 la.nll(xd, yd, ignore_index=-100, reduction=reduction),
                 la.cross_entropy(x4d, y4d, axis=1, reduction=reduction),
             ]
@@ -584,9 +663,18 @@ def test_dask_chunked_batch_and_class_axes_lazy():
 # -- 8. memory: no one-hot of the logits' size ------------------------------------------------------
 
 
-@pytest.mark.parametrize("kw", [{}, {"ignore_index": -100}, {"class_weight": True, "ignore_index": 3},
-                                {"label_smoothing": 0.1}, {"temperature": 2.0}, {"where": True}],
-                         ids=["plain", "ignore_index", "class_weight", "label_smoothing", "temperature", "where"])
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {},
+        {"ignore_index": -100},
+        {"class_weight": True, "ignore_index": 3},
+        {"label_smoothing": 0.1},
+        {"temperature": 2.0},
+        {"where": True},
+    ],
+    ids=["plain", "ignore_index", "class_weight", "label_smoothing", "temperature", "where"],
+)
 def test_numpy_cross_entropy_peak_memory(kw):
     rng = np.random.default_rng(0)
     logits = rng.normal(size=(2000, 1000))
@@ -610,7 +698,9 @@ def test_numpy_cross_entropy_peak_memory(kw):
     finally:
         tracemalloc.stop()
     assert np.isfinite(out)
-    assert peak <= 2 * logits.nbytes, f"peak extra memory {peak / 1e6:.2f} MB = {peak / logits.nbytes:.4f} x logits.nbytes > 2 x"
+    assert peak <= 2 * logits.nbytes, (
+        f"peak extra memory {peak / 1e6:.2f} MB = {peak / logits.nbytes:.4f} x logits.nbytes > 2 x"
+    )
 
 
 # -- 9. BCE with logits: pos_weight, alpha, smoothing, optax ------------------------------------------
@@ -624,12 +714,16 @@ def test_bce_with_logits_pos_weight_equals_torch(backend):
     t[0] = [0.0, 1.0, 1.0]
     pw = np.array([0.5, 2.0, 4.0])
     for reduction in REDUCTIONS:
-        for ours, theirs in ((3.0, torch.tensor(3.0, dtype=torch.float64)),
-                             (backend.asarray(pw), torch.as_tensor(pw))):
-            expected = F.binary_cross_entropy_with_logits(torch.as_tensor(x), torch.as_tensor(t), pos_weight=theirs,
-                                                          reduction=reduction).numpy()
-            got = _np(backend, la.binary_cross_entropy_with_logits(backend.asarray(x), backend.asarray(t),
-                                                                  pos_weight=ours, reduction=reduction))
+        for ours, theirs in ((3.0, torch.tensor(3.0, dtype=torch.float64)), (backend.asarray(pw), torch.as_tensor(pw))):
+            expected = F.binary_cross_entropy_with_logits(
+                torch.as_tensor(x), torch.as_tensor(t), pos_weight=theirs, reduction=reduction
+            ).numpy()
+            got = _np(
+                backend,
+                la.binary_cross_entropy_with_logits(
+                    backend.asarray(x), backend.asarray(t), pos_weight=ours, reduction=reduction
+                ),
+            )
             np.testing.assert_allclose(got, expected, rtol=1e-12)
 
 
@@ -639,21 +733,32 @@ def test_bce_with_logits_alpha_and_smoothing_by_hand(backend):
     sp_neg, sp_pos = _softplus(-x), _softplus(x)
     # balanced: alpha t softplus(-x) + (1 - alpha)(1 - t) softplus(x)
     expected = 0.25 * t * sp_neg + 0.75 * (1 - t) * sp_pos
-    got = _np(backend, la.binary_cross_entropy_with_logits(backend.asarray(x), backend.asarray(t), alpha=0.25,
-                                                          reduction="none"))
+    got = _np(
+        backend,
+        la.binary_cross_entropy_with_logits(backend.asarray(x), backend.asarray(t), alpha=0.25, reduction="none"),
+    )
     np.testing.assert_allclose(got, expected, rtol=1e-12)
     # smoothing s: t -> t (1 - s) + s / 2
     ts = t * 0.8 + 0.1
-    got = _np(backend, la.binary_cross_entropy_with_logits(backend.asarray(x), backend.asarray(t),
-                                                          label_smoothing=0.2, reduction="none"))
+    got = _np(
+        backend,
+        la.binary_cross_entropy_with_logits(
+            backend.asarray(x), backend.asarray(t), label_smoothing=0.2, reduction="none"
+        ),
+    )
     np.testing.assert_allclose(got, ts * sp_neg + (1 - ts) * sp_pos, rtol=1e-12)
     # pos_weight, alpha and smoothing together
-    got = _np(backend, la.binary_cross_entropy_with_logits(backend.asarray(x), backend.asarray(t), pos_weight=3.0,
-                                                          alpha=0.25, label_smoothing=0.2, reduction="none"))
+    got = _np(
+        backend,
+        la.binary_cross_entropy_with_logits(
+            backend.asarray(x), backend.asarray(t), pos_weight=3.0, alpha=0.25, label_smoothing=0.2, reduction="none"
+        ),
+    )
     np.testing.assert_allclose(got, 0.25 * 3.0 * ts * sp_neg + 0.75 * (1 - ts) * sp_pos, rtol=1e-12)
     # first element by hand: softplus(-2) = log(1 + e^-2)
-    assert got[0] == pytest.approx(0.25 * 3 * 0.9 * math.log1p(math.exp(-2)) + 0.75 * 0.1 * math.log1p(math.exp(2)),
-                                   rel=1e-12)
+    assert got[0] == pytest.approx(
+        0.25 * 3 * 0.9 * math.log1p(math.exp(-2)) + 0.75 * 0.1 * math.log1p(math.exp(2)), rel=1e-12
+    )
 
 
 def test_bce_probs_alpha_and_smoothing_by_hand(backend):
@@ -662,8 +767,9 @@ def test_bce_probs_alpha_and_smoothing_by_hand(backend):
     got = _np(backend, la.binary_cross_entropy(backend.asarray(p), backend.asarray(t), alpha=0.25, reduction="none"))
     np.testing.assert_allclose(got, -(0.25 * t * np.log(p) + 0.75 * (1 - t) * np.log1p(-p)), rtol=1e-12)
     ts = t * 0.9 + 0.05
-    got = _np(backend, la.binary_cross_entropy(backend.asarray(p), backend.asarray(t), label_smoothing=0.1,
-                                               reduction="none"))
+    got = _np(
+        backend, la.binary_cross_entropy(backend.asarray(p), backend.asarray(t), label_smoothing=0.1, reduction="none")
+    )
     np.testing.assert_allclose(got, -(ts * np.log(p) + (1 - ts) * np.log1p(-p)), rtol=1e-12)
 
 
@@ -691,13 +797,22 @@ def test_cross_entropy_equals_optax():
     jnp = jax.numpy
     x = jnp.asarray(RNG.normal(size=(5, 4)) * 2)
     y = jnp.asarray([0, 3, 1, 2, 2], dtype=jnp.int32)
-    np.testing.assert_allclose(np.asarray(la.cross_entropy(x, y, reduction="none")),
-                               np.asarray(optax.losses.softmax_cross_entropy_with_integer_labels(x, y)), rtol=1e-12)
+    np.testing.assert_allclose(
+        np.asarray(la.cross_entropy(x, y, reduction="none")),
+        np.asarray(optax.losses.softmax_cross_entropy_with_integer_labels(x, y)),
+        rtol=1e-12,
+    )
     t = jax.nn.softmax(jnp.asarray(RNG.normal(size=(5, 4))))
-    np.testing.assert_allclose(np.asarray(la.cross_entropy(x, t, reduction="none")),
-                               np.asarray(optax.losses.softmax_cross_entropy(x, t)), rtol=1e-12)
-    np.testing.assert_allclose(np.asarray(la.poly1_cross_entropy(x, t, epsilon=1.5, reduction="none")),
-                               np.asarray(optax.losses.poly_loss_cross_entropy(x, t, epsilon=1.5)), rtol=1e-12)
+    np.testing.assert_allclose(
+        np.asarray(la.cross_entropy(x, t, reduction="none")),
+        np.asarray(optax.losses.softmax_cross_entropy(x, t)),
+        rtol=1e-12,
+    )
+    np.testing.assert_allclose(
+        np.asarray(la.poly1_cross_entropy(x, t, epsilon=1.5, reduction="none")),
+        np.asarray(optax.losses.poly_loss_cross_entropy(x, t, epsilon=1.5)),
+        rtol=1e-12,
+    )
 
 
 # -- the other losses of the module, by hand --------------------------------------------------------
@@ -710,10 +825,23 @@ def test_nll_equals_torch(backend):
     y[0, 0] = -100
     w = np.array([0.5, 1.0, 2.0])
     for cw, reduction in itertools.product((None, w), REDUCTIONS):
-        expected = torch.nn.functional.nll_loss(torch.as_tensor(lp), torch.as_tensor(y), reduction=reduction,
-                                                weight=None if cw is None else torch.as_tensor(cw)).numpy()
-        got = _np(backend, la.nll(backend.asarray(lp), backend.asarray(y), ignore_index=-100, axis=1,
-                                  reduction=reduction, class_weight=None if cw is None else backend.asarray(cw)))
+        expected = torch.nn.functional.nll_loss(
+            torch.as_tensor(lp),
+            torch.as_tensor(y),
+            reduction=reduction,
+            weight=None if cw is None else torch.as_tensor(cw),
+        ).numpy()
+        got = _np(
+            backend,
+            la.nll(
+                backend.asarray(lp),
+                backend.asarray(y),
+                ignore_index=-100,
+                axis=1,
+                reduction=reduction,
+                class_weight=None if cw is None else backend.asarray(cw),
+            ),
+        )
         np.testing.assert_allclose(got, expected, rtol=1e-12)
 
 
@@ -722,24 +850,39 @@ def test_categorical_ce_gce_brier_poly1_by_hand(backend):
     y = np.array([0, 0])
     got = _np(backend, la.categorical_cross_entropy(backend.asarray(p), backend.asarray(y), reduction="none"))
     np.testing.assert_allclose(got, [-math.log(0.7), 100.0], rtol=1e-12)  # log 0 clamped at -100
-    got = _np(backend, la.categorical_cross_entropy(backend.asarray(p), backend.asarray(np.eye(3)[y]),
-                                                    label_smoothing=0.3, reduction="none"))
+    got = _np(
+        backend,
+        la.categorical_cross_entropy(
+            backend.asarray(p), backend.asarray(np.eye(3)[y]), label_smoothing=0.3, reduction="none"
+        ),
+    )
     t = 0.7 * np.eye(3)[y] + 0.1
-    np.testing.assert_allclose(got, [-(t[0] * np.log(p[0])).sum(),
-                                     -(t[1, 0] * -100 + (t[1, 1:] * np.log(p[1, 1:])).sum())], rtol=1e-12)
-    got = _np(backend, la.generalized_cross_entropy(backend.asarray(np.array([[0.25, 0.75], [1.0, 0.0]])),
-                                                    backend.asarray(np.array([1, 1])), q=0.5, reduction="none"))
+    np.testing.assert_allclose(
+        got, [-(t[0] * np.log(p[0])).sum(), -(t[1, 0] * -100 + (t[1, 1:] * np.log(p[1, 1:])).sum())], rtol=1e-12
+    )
+    got = _np(
+        backend,
+        la.generalized_cross_entropy(
+            backend.asarray(np.array([[0.25, 0.75], [1.0, 0.0]])),
+            backend.asarray(np.array([1, 1])),
+            q=0.5,
+            reduction="none",
+        ),
+    )
     np.testing.assert_allclose(got, [(1 - math.sqrt(0.75)) / 0.5, 2.0], rtol=1e-12)
     got = _np(backend, la.brier_score(backend.asarray(p), backend.asarray(y), reduction="none"))
     np.testing.assert_allclose(got, [0.09 + 0.04 + 0.01, 1 + 0.25 + 0.25], rtol=1e-12)
-    got = float(_np(backend, la.brier_score(backend.asarray(np.array([0.9, 0.2])),
-                                            backend.asarray(np.array([1.0, 0.0])), axis=None)))
+    got = float(
+        _np(
+            backend,
+            la.brier_score(backend.asarray(np.array([0.9, 0.2])), backend.asarray(np.array([1.0, 0.0])), axis=None),
+        )
+    )
     assert got == pytest.approx(0.025, rel=1e-12)
     # poly-1 with labels: -log p_y + eps (1 - p_y)
     x = np.array([[2.0, 0.0, -1.0]])
     py = math.exp(2) / (math.exp(2) + 1 + math.exp(-1))
-    got = float(_np(backend, la.poly1_cross_entropy(backend.asarray(x), backend.asarray(np.array([0])),
-                                                    epsilon=2.0)))
+    got = float(_np(backend, la.poly1_cross_entropy(backend.asarray(x), backend.asarray(np.array([0])), epsilon=2.0)))
     assert got == pytest.approx(-math.log(py) + 2 * (1 - py), rel=1e-12)
 
 
@@ -782,13 +925,16 @@ def test_native_cross_entropy_matches_generic():
     x2 = x[:, :, 0]
     y2 = y[:, 0]
     xl = np.ascontiguousarray(np.moveaxis(x, 1, -1))
-    for i, (cw, ii, eps, reduction) in enumerate(
-            itertools.product((None, w), (None, -100, 2), (0.0, 0.1), REDUCTIONS)):
+    for i, (cw, ii, eps, reduction) in enumerate(itertools.product((None, w), (None, -100, 2), (0.0, 0.1), REDUCTIONS)):
         yy, yy2 = y.copy(), y2.copy()
         if ii == -100:
             yy[0, 0] = yy2[0] = -100
-        kw = {"class_weight": None if cw is None else torch.as_tensor(cw), "ignore_index": ii,
-              "label_smoothing": eps, "reduction": reduction}
+        kw = {
+            "class_weight": None if cw is None else torch.as_tensor(cw),
+            "ignore_index": ii,
+            "label_smoothing": eps,
+            "reduction": reduction,
+        }
         _native_vs_generic(la.cross_entropy, (_leaf(x), _leaf(yy)), axis=1, **kw)  # (N, C, L)
         if i % 2 == 0:
             _native_vs_generic(la.cross_entropy, (_leaf(x2), _leaf(yy2)), **kw)
@@ -803,22 +949,39 @@ def test_native_cross_entropy_matches_generic():
     x4m = np.ascontiguousarray(np.moveaxis(x4, 1, 2))  # (N, H, C, W)
     x30 = np.ascontiguousarray(np.moveaxis(x, 1, 0))  # (C, N, L)
     for reduction in REDUCTIONS:
-        _native_vs_generic(la.cross_entropy, (_leaf(x4m), _leaf(y4)), axis=2, ignore_index=-100,
-                           class_weight=torch.linspace(0.5, 2, 5, dtype=torch.float64), reduction=reduction)
-        _native_vs_generic(la.cross_entropy, (_leaf(x30), _leaf(y)), axis=0, label_smoothing=0.1,
-                           reduction=reduction)
+        _native_vs_generic(
+            la.cross_entropy,
+            (_leaf(x4m), _leaf(y4)),
+            axis=2,
+            ignore_index=-100,
+            class_weight=torch.linspace(0.5, 2, 5, dtype=torch.float64),
+            reduction=reduction,
+        )
+        _native_vs_generic(la.cross_entropy, (_leaf(x30), _leaf(y)), axis=0, label_smoothing=0.1, reduction=reduction)
         _native_vs_generic(la.nll, (_leaf(x30), _leaf(y)), axis=0, reduction=reduction)
         _native_vs_generic(la.cross_entropy, (_leaf(x[0, :, 0]), _leaf(y[0, 0])), reduction=reduction)  # 1-D
-        _native_vs_generic(la.cross_entropy, (_leaf(x4), _leaf(y4)), axis=1, ignore_index=-100,
-                           reduction=reduction)
-        _native_vs_generic(la.cross_entropy, (_leaf(x4, torch.float32), _leaf(y4, torch.int32)), axis=1,
-                           ignore_index=-100, label_smoothing=0.05, reduction=reduction)
-        _native_vs_generic(la.cross_entropy, (_leaf(x2), _leaf(y2, torch.uint8)), temperature=2.0,
-                           reduction=reduction)
-        _native_vs_generic(la.cross_entropy, (_leaf(x2), _leaf(y2)),
-                           label_smoothing=torch.tensor(0.1, dtype=torch.float64), reduction=reduction)
-        _native_vs_generic(la.cross_entropy, (_leaf(x2), _leaf(y2)),
-                           sample_weight=torch.linspace(0, 1, 5, dtype=torch.float64), reduction=reduction)
+        _native_vs_generic(la.cross_entropy, (_leaf(x4), _leaf(y4)), axis=1, ignore_index=-100, reduction=reduction)
+        _native_vs_generic(
+            la.cross_entropy,
+            (_leaf(x4, torch.float32), _leaf(y4, torch.int32)),
+            axis=1,
+            ignore_index=-100,
+            label_smoothing=0.05,
+            reduction=reduction,
+        )
+        _native_vs_generic(la.cross_entropy, (_leaf(x2), _leaf(y2, torch.uint8)), temperature=2.0, reduction=reduction)
+        _native_vs_generic(
+            la.cross_entropy,
+            (_leaf(x2), _leaf(y2)),
+            label_smoothing=torch.tensor(0.1, dtype=torch.float64),
+            reduction=reduction,
+        )
+        _native_vs_generic(
+            la.cross_entropy,
+            (_leaf(x2), _leaf(y2)),
+            sample_weight=torch.linspace(0, 1, 5, dtype=torch.float64),
+            reduction=reduction,
+        )
 
 
 def test_native_all_ignored_is_zero_with_zero_gradient():
@@ -828,7 +991,12 @@ def test_native_all_ignored_is_zero_with_zero_gradient():
     cw = torch.tensor([1.0, 2.0, 3.0], dtype=torch.float64)
     for on in (True, False):
         with la.native(on):
-            for kw in ({}, {"class_weight": cw}, {"label_smoothing": 0.1}, {"class_weight": cw, "label_smoothing": 0.1}):
+            for kw in (
+                {},
+                {"class_weight": cw},
+                {"label_smoothing": 0.1},
+                {"class_weight": cw, "label_smoothing": 0.1},
+            ):
                 for reduction in ("mean", "sum"):
                     xl = _leaf(x)
                     out = la.cross_entropy(xl, _leaf(y), ignore_index=-100, reduction=reduction, **kw)
@@ -854,10 +1022,12 @@ def test_native_nll_and_bce_match_generic():
     w = torch.tensor([0.5, 1.0, 2.0, 3.0], dtype=torch.float64)
     for cw, ii, reduction in itertools.product((None, w), (None, -100), REDUCTIONS):
         yy = y if ii is not None else np.where(y == -100, 0, y)
-        _native_vs_generic(la.nll, (_leaf(lp), _leaf(yy)), axis=1, class_weight=cw, ignore_index=ii,
-                           reduction=reduction)
-        _native_vs_generic(la.nll, (_leaf(lp[:, :, 0]), _leaf(yy[:, 0])), class_weight=cw,
-                           ignore_index=ii, reduction=reduction)
+        _native_vs_generic(
+            la.nll, (_leaf(lp), _leaf(yy)), axis=1, class_weight=cw, ignore_index=ii, reduction=reduction
+        )
+        _native_vs_generic(
+            la.nll, (_leaf(lp[:, :, 0]), _leaf(yy[:, 0])), class_weight=cw, ignore_index=ii, reduction=reduction
+        )
     # exact 0 / 1 probabilities: see test_bce_saturated_equals_torch_with_finite_gradient
     p = np.concatenate([RNG.uniform(0.01, 0.99, size=10), [1e-3, 0.999, 1e-9, 1.0 - 1e-9]])
     t = np.concatenate([RNG.uniform(size=10), [1.0, 0.0, 0.0, 1.0]])
@@ -867,18 +1037,27 @@ def test_native_nll_and_bce_match_generic():
         for kw in ({}, {"alpha": 0.25}, {"label_smoothing": 0.1}, {"alpha": 0.7, "label_smoothing": 0.2}):
             _native_vs_generic(la.binary_cross_entropy, (_leaf(p), _leaf(t, grad=False)), reduction=reduction, **kw)
             _native_vs_generic(la.binary_cross_entropy, (_leaf(p), _leaf(t)), reduction=reduction, **kw)
-            _native_vs_generic(la.binary_cross_entropy_with_logits, (_leaf(x), _leaf(t)),
-                               reduction=reduction, **kw)
-            _native_vs_generic(la.binary_cross_entropy_with_logits, (_leaf(x), _leaf(t)),
-                               pos_weight=2.5, reduction=reduction, **kw)
-            _native_vs_generic(la.binary_cross_entropy_with_logits, (_leaf(x), _leaf(t)),
-                               pos_weight=_leaf(pw, grad=False), reduction=reduction, **kw)
-        _native_vs_generic(la.binary_cross_entropy_with_logits,
-                           (_leaf(x.reshape(7, 2), torch.float32), _leaf(t.reshape(7, 2), torch.float32)),
-                           pos_weight=torch.tensor([1.0, 4.0]), reduction=reduction)
+            _native_vs_generic(la.binary_cross_entropy_with_logits, (_leaf(x), _leaf(t)), reduction=reduction, **kw)
+            _native_vs_generic(
+                la.binary_cross_entropy_with_logits, (_leaf(x), _leaf(t)), pos_weight=2.5, reduction=reduction, **kw
+            )
+            _native_vs_generic(
+                la.binary_cross_entropy_with_logits,
+                (_leaf(x), _leaf(t)),
+                pos_weight=_leaf(pw, grad=False),
+                reduction=reduction,
+                **kw,
+            )
+        _native_vs_generic(
+            la.binary_cross_entropy_with_logits,
+            (_leaf(x.reshape(7, 2), torch.float32), _leaf(t.reshape(7, 2), torch.float32)),
+            pos_weight=torch.tensor([1.0, 4.0]),
+            reduction=reduction,
+        )
         # integer targets
-        _native_vs_generic(la.binary_cross_entropy_with_logits, (_leaf(x), _leaf((t > 0.5).astype(np.int64))),
-                           reduction=reduction)
+        _native_vs_generic(
+            la.binary_cross_entropy_with_logits, (_leaf(x), _leaf((t > 0.5).astype(np.int64))), reduction=reduction
+        )
 
 
 def test_native_matches_torch_values():
@@ -892,10 +1071,16 @@ def test_native_matches_torch_values():
         for reduction in REDUCTIONS:
             torch.testing.assert_close(
                 la.cross_entropy(x, y, class_weight=w, ignore_index=-100, label_smoothing=0.1, reduction=reduction),
-                F.cross_entropy(x, y, weight=w, label_smoothing=0.1, reduction=reduction), rtol=1e-12, atol=1e-15)
+                F.cross_entropy(x, y, weight=w, label_smoothing=0.1, reduction=reduction),
+                rtol=1e-12,
+                atol=1e-15,
+            )
             torch.testing.assert_close(
                 la.nll(x, y, class_weight=w, ignore_index=-100, reduction=reduction),
-                F.nll_loss(x, y, weight=w, reduction=reduction), rtol=1e-12, atol=1e-15)
+                F.nll_loss(x, y, weight=w, reduction=reduction),
+                rtol=1e-12,
+                atol=1e-15,
+            )
 
 
 # -- 11. clear errors -------------------------------------------------------------------------------
@@ -905,6 +1090,7 @@ def _error_backends():
     out = ["numpy"]
     try:
         import torch  # noqa: F401
+
         out.append("torch")
     except ImportError:
         pass
@@ -915,6 +1101,7 @@ def _error_backends():
 @pytest.mark.parametrize("native", [True, False], ids=["native", "generic"])
 def test_clear_errors(name, native):
     from _backends import load_backend
+
     bk = load_backend(name)
     x = bk.asarray(RNG.normal(size=(4, 3)))
     y = bk.asarray(np.array([0, 1, 2, 1]))
@@ -935,8 +1122,9 @@ def test_clear_errors(name, native):
         for s in (-0.1, 1.5):
             with pytest.raises(la.InvalidOptionError, match=r"lossapi\.cross_entropy.*label_smoothing"):
                 la.cross_entropy(x, y, label_smoothing=s)
-            with pytest.raises(la.InvalidOptionError,
-                               match=r"lossapi\.binary_cross_entropy_with_logits.*label_smoothing"):
+            with pytest.raises(
+                la.InvalidOptionError, match=r"lossapi\.binary_cross_entropy_with_logits.*label_smoothing"
+            ):
                 la.binary_cross_entropy_with_logits(x, probs, label_smoothing=s)
             with pytest.raises(la.InvalidOptionError, match=r"lossapi\.binary_cross_entropy.*label_smoothing"):
                 la.binary_cross_entropy(probs, probs, label_smoothing=s)

@@ -56,7 +56,9 @@ def test_recommend_unknown_task(capsys):
 def test_recommend_subprocess():
     out = subprocess.run(
         [sys.executable, "-m", "lossapi.cli", "recommend", "detection", "--top", "2"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     assert out.splitlines()[0].startswith("1. giou — ")
     assert len(out.splitlines()) == 2

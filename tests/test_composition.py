@@ -194,8 +194,11 @@ def test_errors():
 
 
 def test_mixed_namespaces(torch):
-    with pytest.raises(NamespaceMismatchError, match=r"lossapi\.weighted_sum: `losses\[0\]` is a numpy array but "
-                                                     r"`losses\[1\]` is a torch array"):
+    with pytest.raises(
+        NamespaceMismatchError,
+        match=r"lossapi\.weighted_sum: `losses\[0\]` is a numpy array but "
+        r"`losses\[1\]` is a torch array",
+    ):
         la.weighted_sum([np.array(1.0), torch.tensor(2.0)], [1.0, 1.0])
     with pytest.raises(NamespaceMismatchError, match=r"`weights\[0\]` is a torch array"):
         la.weighted_sum([np.array(1.0)], [torch.tensor(2.0)])

@@ -32,8 +32,10 @@ def _np(backend, out) -> np.ndarray:
 
 
 def _run(backend, name, b, t, **kw):
-    return _np(backend, getattr(la, name)(backend.asarray(np.asarray(b, np.float64)),
-                                          backend.asarray(np.asarray(t, np.float64)), **kw))
+    return _np(
+        backend,
+        getattr(la, name)(backend.asarray(np.asarray(b, np.float64)), backend.asarray(np.asarray(t, np.float64)), **kw),
+    )
 
 
 def _random_pairs(n: int, seed: int = 3, **opts) -> tuple[np.ndarray, np.ndarray]:
@@ -151,8 +153,9 @@ def test_degenerate_boxes_values(backend):
         got = _run(backend, name, DEGENERATE_B, DEGENERATE_T, reduction="none")
         np.testing.assert_allclose(got, w, rtol=1e-13, err_msg=name)
         # degenerate targets too (the losses are symmetric in value)
-        np.testing.assert_allclose(_run(backend, name, DEGENERATE_T, DEGENERATE_B, reduction="none"), w,
-                                   rtol=1e-13, err_msg=name)
+        np.testing.assert_allclose(
+            _run(backend, name, DEGENERATE_T, DEGENERATE_B, reduction="none"), w, rtol=1e-13, err_msg=name
+        )
         # eps = 0: the 0 / 0 of two identical points is 0, not NaN
         assert np.all(np.isfinite(_run(backend, name, DEGENERATE_B, DEGENERATE_T, eps=0.0, reduction="none")))
 
@@ -319,8 +322,11 @@ def test_low_precision_in_low_precision_out(torch, dtype):
     for name in BOX_LOSSES:
         out = getattr(la, name)(b, t, reduction="none")
         assert out.dtype == dt
-        np.testing.assert_allclose(out.double().numpy(), getattr(od, name)(b.double().numpy(), t.double().numpy()),
-                                   rtol=1e-2 if dtype != "float32" else 1e-6)
+        np.testing.assert_allclose(
+            out.double().numpy(),
+            getattr(od, name)(b.double().numpy(), t.double().numpy()),
+            rtol=1e-2 if dtype != "float32" else 1e-6,
+        )
 
 
 # -- errors -------------------------------------------------------------------------------------------
@@ -377,10 +383,13 @@ def test_integer_target_boxes(backend):
 #   C (no object): 0.5 * 0.2^2 = 0.02 (its box and logits do not count).
 #   D (no object): 0.5 * (-0.4)^2 = 0.08.
 # "mean" = mean over object cells + mean over no-object cells = (A + B) / 2 + (0.02 + 0.08) / 2.
-YP = np.array([[[0.5, 0.5, 0.2, 0.4, 0.9, 2.0, 0.0], [0.0, 0.0, 0.0, 0.0, 0.5, 0.0, 0.0]],
-               [[9.0, 9.0, 9.0, 9.0, 0.2, 5.0, -5.0], [1.0, 2.0, 3.0, 4.0, -0.4, 1.0, 1.0]]])
-YT = np.array([[[0.5, 0.4, 0.2, 0.2, 1.0, 1.0, 0.0], [0.1, 0.1, 0.1, 0.1, 1.0, 0.0, 1.0]],
-               [[0.0] * 7, [0.0] * 7]])
+YP = np.array(
+    [
+        [[0.5, 0.5, 0.2, 0.4, 0.9, 2.0, 0.0], [0.0, 0.0, 0.0, 0.0, 0.5, 0.0, 0.0]],
+        [[9.0, 9.0, 9.0, 9.0, 0.2, 5.0, -5.0], [1.0, 2.0, 3.0, 4.0, -0.4, 1.0, 1.0]],
+    ]
+)
+YT = np.array([[[0.5, 0.4, 0.2, 0.2, 1.0, 1.0, 0.0], [0.1, 0.1, 0.1, 0.1, 1.0, 0.0, 1.0]], [[0.0] * 7, [0.0] * 7]])
 YA = 0.0625 + 0.01 + math.log1p(math.exp(-2.0))
 YB = 0.05 + 0.25 + math.log(2.0)
 
@@ -392,7 +401,8 @@ def test_yolo_known_answer(backend):
     mean = float(_np(backend, la.yolo(xp.asarray(YP), xp.asarray(YT))))
     assert mean == pytest.approx((YA + YB) / 2 + 0.05, rel=1e-13)
     assert float(_np(backend, la.yolo(xp.asarray(YP), xp.asarray(YT), reduction="sum"))) == pytest.approx(
-        YA + YB + 0.1, rel=1e-13)
+        YA + YB + 0.1, rel=1e-13
+    )
     # weights [[1, 3], [2, 2]]: object cells (A + 3 B) / 4, no-object cells (2 * 0.02 + 2 * 0.08) / 4
     w = xp.asarray(np.array([[1.0, 3.0], [2.0, 2.0]]))
     got = float(_np(backend, la.yolo(xp.asarray(YP), xp.asarray(YT), sample_weight=w)))

@@ -139,8 +139,12 @@ def test_mixed_libraries_in_sample_weight_named(torch):
 
 def test_numpy_scalar_next_to_torch_is_accepted(torch):
     """NumPy scalars behave like Python numbers next to another library's arrays."""
-    out = la.huber(torch.tensor([0.5, 3.0], dtype=torch.float64), torch.zeros(2, dtype=torch.float64),
-                   delta=np.float64(1.0), reduction="none")
+    out = la.huber(
+        torch.tensor([0.5, 3.0], dtype=torch.float64),
+        torch.zeros(2, dtype=torch.float64),
+        delta=np.float64(1.0),
+        reduction="none",
+    )
     assert isinstance(out, torch.Tensor)
     assert out.tolist() == pytest.approx([0.125, 2.5])
 
@@ -379,7 +383,8 @@ def test_jax_several_devices_compares_device_sets(jax):
         "print('sharded', float(la.mse(x, y)))\n"
     )
     env = {**os.environ, "XLA_FLAGS": "--xla_force_host_platform_device_count=8", "JAX_PLATFORMS": "cpu"}
-    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=180, check=False,
-                         env=env)
+    res = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=180, check=False, env=env
+    )
     assert res.returncode == 0, res.stderr
     assert res.stdout.split("\n")[:2] == ["mismatch True", "sharded 1.0"], res.stdout

@@ -43,8 +43,9 @@ def test_kl_by_hand(backend):
     # row 0: 2 * 0.5 log(0.5 / 0.25) = log 2 (the zero target adds 0); row 1: log(1 / 0.5) = log 2
     got = _np(backend, la.kl_divergence(backend.asarray(np.log(q)), backend.asarray(t), reduction="none"))
     np.testing.assert_allclose(got, [LOG2, LOG2], rtol=1e-12)
-    assert float(_np(backend, la.kl_divergence(backend.asarray(np.log(q)), backend.asarray(t), reduction="sum"))) == \
-        pytest.approx(2 * LOG2, rel=1e-12)
+    assert float(
+        _np(backend, la.kl_divergence(backend.asarray(np.log(q)), backend.asarray(t), reduction="sum"))
+    ) == pytest.approx(2 * LOG2, rel=1e-12)
     # not symmetric: target [1/4, 1/4, 1/2] against q = [1/2, 1/4, 1/4]:
     # 1/4 log(1/2) + 0 + 1/2 log 2 = log(2) / 4
     got = _np(backend, la.kl_divergence(backend.asarray(np.log(q[1:])), backend.asarray(q[:1]), reduction="none"))
@@ -60,8 +61,9 @@ def test_kl_log_target_equals_probability_target(backend):
         lt = np.log(t)  # -inf where t = 0
     for reduction in REDUCTIONS:
         a = _np(backend, la.kl_divergence(backend.asarray(lq), backend.asarray(t), reduction=reduction))
-        b = _np(backend, la.kl_divergence(backend.asarray(lq), backend.asarray(lt), log_target=True,
-                                          reduction=reduction))
+        b = _np(
+            backend, la.kl_divergence(backend.asarray(lq), backend.asarray(lt), log_target=True, reduction=reduction)
+        )
         np.testing.assert_allclose(a, b, rtol=1e-12)
         assert np.all(np.isfinite(a))
 
@@ -75,12 +77,17 @@ def test_kl_equals_torch_batchmean_sum_none():
     for log_target in (False, True):
         tt = t.log() if log_target else t
         assert la.kl_divergence(lq, tt, log_target=log_target).item() == pytest.approx(
-            F.kl_div(lq, tt, reduction="batchmean", log_target=log_target).item(), rel=1e-12)
+            F.kl_div(lq, tt, reduction="batchmean", log_target=log_target).item(), rel=1e-12
+        )
         assert la.kl_divergence(lq, tt, log_target=log_target, reduction="sum").item() == pytest.approx(
-            F.kl_div(lq, tt, reduction="sum", log_target=log_target).item(), rel=1e-12)
-        torch.testing.assert_close(la.kl_divergence(lq, tt, log_target=log_target, reduction="none"),
-                                   F.kl_div(lq, tt, reduction="none", log_target=log_target).sum(-1),
-                                   rtol=1e-12, atol=1e-15)
+            F.kl_div(lq, tt, reduction="sum", log_target=log_target).item(), rel=1e-12
+        )
+        torch.testing.assert_close(
+            la.kl_divergence(lq, tt, log_target=log_target, reduction="none"),
+            F.kl_div(lq, tt, reduction="none", log_target=log_target).sum(-1),
+            rtol=1e-12,
+            atol=1e-15,
+        )
     # torch's *default* "mean" divides by N * C: 1/C of the divergence (the footgun)
     with pytest.warns(UserWarning, match="batchmean"):
         torch_mean = F.kl_div(lq, t, reduction="mean").item()
@@ -95,8 +102,9 @@ def test_kl_nchw_axis1_equals_torch_and_channels_last():
     lq_nchw = torch.as_tensor(np.ascontiguousarray(np.moveaxis(np.log(q), -1, 1)))
     t_nchw = torch.as_tensor(np.ascontiguousarray(np.moveaxis(t, -1, 1)))
     got = la.kl_divergence(lq_nchw, t_nchw, axis=1, reduction="none")
-    torch.testing.assert_close(got, torch.nn.functional.kl_div(lq_nchw, t_nchw, reduction="none").sum(1),
-                               rtol=1e-12, atol=1e-15)
+    torch.testing.assert_close(
+        got, torch.nn.functional.kl_div(lq_nchw, t_nchw, reduction="none").sum(1), rtol=1e-12, atol=1e-15
+    )
     np.testing.assert_allclose(got.numpy(), la.kl_divergence(np.log(q), t, reduction="none"), rtol=1e-12)
 
 
@@ -108,14 +116,21 @@ def test_kl_equals_optax():
     rng = _rng()
     lq = jnp.asarray(np.log(_dists(rng, (4, 3))))
     t = jnp.asarray(_dists(rng, (4, 3)))
-    np.testing.assert_allclose(np.asarray(la.kl_divergence(lq, t, reduction="none")),
-                               np.asarray(optax.losses.kl_divergence(lq, t)), rtol=1e-12)
-    np.testing.assert_allclose(np.asarray(la.kl_divergence(lq, jnp.log(t), log_target=True, reduction="none")),
-                               np.asarray(optax.losses.kl_divergence_with_log_targets(lq, jnp.log(t))), rtol=1e-12)
+    np.testing.assert_allclose(
+        np.asarray(la.kl_divergence(lq, t, reduction="none")), np.asarray(optax.losses.kl_divergence(lq, t)), rtol=1e-12
+    )
+    np.testing.assert_allclose(
+        np.asarray(la.kl_divergence(lq, jnp.log(t), log_target=True, reduction="none")),
+        np.asarray(optax.losses.kl_divergence_with_log_targets(lq, jnp.log(t))),
+        rtol=1e-12,
+    )
     u = jnp.asarray(rng.uniform(0.1, 3.0, (4, 3, 5)))
     lm = jnp.asarray(rng.normal(0, 1, (4, 3, 5)))
-    np.testing.assert_allclose(np.asarray(la.generalized_kl_divergence(lm, u, reduction="none")),
-                               np.asarray(optax.losses.generalized_kl_divergence(lm, u)), rtol=1e-12)
+    np.testing.assert_allclose(
+        np.asarray(la.generalized_kl_divergence(lm, u, reduction="none")),
+        np.asarray(optax.losses.generalized_kl_divergence(lm, u)),
+        rtol=1e-12,
+    )
 
 
 def test_kl_equals_keras_with_its_clipping():
@@ -132,14 +147,16 @@ def test_kl_equals_keras_with_its_clipping():
     got = la.kl_divergence(np.log(np.clip(q, 1e-7, 1)), np.clip(t, 1e-7, 1), reduction="none")
     np.testing.assert_allclose(got, want, rtol=1e-10)
     assert float(la.kl_divergence(np.log(np.clip(q, 1e-7, 1)), np.clip(t, 1e-7, 1))) == pytest.approx(
-        float(keras.losses.KLDivergence(dtype="float64")(t, q)), rel=1e-10)
+        float(keras.losses.KLDivergence(dtype="float64")(t, q)), rel=1e-10
+    )
 
 
 def test_kl_zero_targets_finite_gradients_torch():
     torch = pytest.importorskip("torch")
     # masked logits: log_softmax gives -inf exactly where the target is 0 (optax#1786)
-    logits = torch.tensor([[2.0, float("-inf"), 0.5, float("-inf")], [0.0, 1.0, 2.0, 3.0]], dtype=torch.float64,
-                          requires_grad=True)
+    logits = torch.tensor(
+        [[2.0, float("-inf"), 0.5, float("-inf")], [0.0, 1.0, 2.0, 3.0]], dtype=torch.float64, requires_grad=True
+    )
     t = torch.tensor([[0.7, 0.0, 0.3, 0.0], [0.0, 0.0, 0.0, 1.0]], dtype=torch.float64, requires_grad=True)
     lq = torch.log_softmax(logits, -1)
     out = la.kl_divergence(lq, t, reduction="sum")
@@ -149,8 +166,10 @@ def test_kl_zero_targets_finite_gradients_torch():
     # the gradient w.r.t. the logits is softmax - target (rowwise), 0 at the masked logits
     want = torch.softmax(logits.detach(), -1) - t.detach()
     torch.testing.assert_close(gl, torch.nan_to_num(want), rtol=1e-12, atol=1e-15)
-    ref = sum(float(v) for v in [0.7 * (math.log(0.7) - lq[0, 0].item()), 0.3 * (math.log(0.3) - lq[0, 2].item()),
-                                 -lq[1, 3].item()])
+    ref = sum(
+        float(v)
+        for v in [0.7 * (math.log(0.7) - lq[0, 0].item()), 0.3 * (math.log(0.3) - lq[0, 2].item()), -lq[1, 3].item()]
+    )
     assert out.item() == pytest.approx(ref, rel=1e-12)
     # torch's own kl_div is NaN there
     assert torch.isnan(torch.nn.functional.kl_div(lq, t, reduction="sum"))
@@ -183,7 +202,9 @@ def test_generalized_kl_by_hand(backend):
     lq, t = np.log(_dists(rng, (3,))), _dists(rng, (3,))
     np.testing.assert_allclose(
         _np(backend, la.generalized_kl_divergence(backend.asarray(lq), backend.asarray(t), reduction="none")),
-        _np(backend, la.kl_divergence(backend.asarray(lq), backend.asarray(t), reduction="none")), rtol=1e-10)
+        _np(backend, la.kl_divergence(backend.asarray(lq), backend.asarray(t), reduction="none")),
+        rtol=1e-10,
+    )
 
 
 # -- js_divergence ---------------------------------------------------------------------------------
@@ -200,8 +221,12 @@ def test_js_by_hand_and_scipy(backend):
     np.testing.assert_allclose(got[:3], hand, rtol=1e-12, atol=1e-300)
     np.testing.assert_allclose(got, [jensenshannon(a, b) ** 2 for a, b in zip(p, t)], rtol=1e-12, atol=1e-300)
     # symmetric
-    np.testing.assert_allclose(_np(backend, la.js_divergence(backend.asarray(t), backend.asarray(p),
-                                                             reduction="none")), got, rtol=1e-14, atol=1e-300)
+    np.testing.assert_allclose(
+        _np(backend, la.js_divergence(backend.asarray(t), backend.asarray(p), reduction="none")),
+        got,
+        rtol=1e-14,
+        atol=1e-300,
+    )
 
 
 def test_js_nearly_equal_distributions_keep_precision():
@@ -241,7 +266,8 @@ def test_hellinger_by_hand(backend):
     got = _np(backend, la.hellinger(backend.asarray(p), backend.asarray(t), reduction="none"))
     np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-300)
     assert float(_np(backend, la.hellinger(backend.asarray(p), backend.asarray(t)))) == pytest.approx(
-        sum(want) / 4, rel=1e-12)
+        sum(want) / 4, rel=1e-12
+    )
 
 
 @pytest.mark.parametrize("lib", ["torch", "jax"])
@@ -256,8 +282,12 @@ def test_hellinger_finite_gradients_at_equality_and_zero(lib):
     else:
         jax = pytest.importorskip("jax")
         jax.config.update("jax_enable_x64", True)
-        gp, gt = (np.asarray(g) for g in jax.grad(lambda a, b: la.hellinger(a, b, reduction="sum"), (0, 1))(
-            jax.numpy.asarray(p), jax.numpy.asarray(t)))
+        gp, gt = (
+            np.asarray(g)
+            for g in jax.grad(lambda a, b: la.hellinger(a, b, reduction="sum"), (0, 1))(
+                jax.numpy.asarray(p), jax.numpy.asarray(t)
+            )
+        )
     assert np.all(np.isfinite(gp)) and np.all(np.isfinite(gt))
     # p = t: the kink of the norm, gradient 0
     np.testing.assert_array_equal(gp[0], 0.0)
@@ -281,16 +311,26 @@ def test_divergence_where_weights_and_axis(backend, name):
     per = _np(backend, fn(backend.asarray(a), backend.asarray(t), reduction="none"))
     assert per.shape == (4,) and np.all(per > 0)
     # axis=0 on the transposed inputs
-    np.testing.assert_allclose(_np(backend, fn(backend.asarray(a.T.copy()), backend.asarray(t.T.copy()), axis=0,
-                                               reduction="none")), per, rtol=1e-12)
+    np.testing.assert_allclose(
+        _np(backend, fn(backend.asarray(a.T.copy()), backend.asarray(t.T.copy()), axis=0, reduction="none")),
+        per,
+        rtol=1e-12,
+    )
     # where-excluded rows may hold NaN/inf; sample_weight weighs the kept ones
     a_bad, t_bad = a.copy(), t.copy()
     a_bad[1] = np.nan
     t_bad[3] = np.inf
     keep = np.array([True, False, True, False])
     sw = np.array([2.0, 1.0, 0.5, 1.0])
-    got = _np(backend, fn(backend.asarray(a_bad), backend.asarray(t_bad), where=backend.asarray(keep),
-                          sample_weight=backend.asarray(sw)))
+    got = _np(
+        backend,
+        fn(
+            backend.asarray(a_bad),
+            backend.asarray(t_bad),
+            where=backend.asarray(keep),
+            sample_weight=backend.asarray(sw),
+        ),
+    )
     assert float(got) == pytest.approx((2 * per[0] + 0.5 * per[2]) / 2.5, rel=1e-12)
     # a target broadcast over the rows
     got = _np(backend, fn(backend.asarray(a), backend.asarray(t[:1]), reduction="none"))

@@ -47,8 +47,11 @@ MODULES = [
 ]
 
 #: Modules whose examples compute with arrays (the others print records and text).
-ARRAY_MODULES = [m for m in MODULES if m.startswith(("lossapi.losses", "lossapi.composition"))
-                 or m in ("lossapi", "lossapi._value_checks")]
+ARRAY_MODULES = [
+    m
+    for m in MODULES
+    if m.startswith(("lossapi.losses", "lossapi.composition")) or m in ("lossapi", "lossapi._value_checks")
+]
 
 DOCS = Path(__file__).parent.parent / "docs"
 PAGES = sorted(p for p in DOCS.glob("*.md") if ">>>" in p.read_text(encoding="utf-8"))
@@ -137,7 +140,14 @@ def _checked_lossapi(xp: Any) -> types.SimpleNamespace:
     ns = {n: getattr(lossapi, n) for n in dir(lossapi) if not n.startswith("__")}
     for n in lossapi.__all__:
         obj = getattr(lossapi, n)
-        if isinstance(obj, types.FunctionType) and n not in ("catalog", "lookup_loss", "recommend", "native", "set_native", "native_enabled"):
+        if isinstance(obj, types.FunctionType) and n not in (
+            "catalog",
+            "lookup_loss",
+            "recommend",
+            "native",
+            "set_native",
+            "native_enabled",
+        ):
             ns[n] = wrap(n, obj)
     return types.SimpleNamespace(**ns)
 

@@ -26,8 +26,10 @@ def _run(backend, fn, *arrays, **kw):
 
 
 def _grads_torch(torch, fn, arrays, n_diff, **kw):
-    ts = [torch.tensor(np.asarray(a, dtype=np.float64), requires_grad=True) if i < n_diff else torch.tensor(np.asarray(a))
-          for i, a in enumerate(arrays)]
+    ts = [
+        torch.tensor(np.asarray(a, dtype=np.float64), requires_grad=True) if i < n_diff else torch.tensor(np.asarray(a))
+        for i, a in enumerate(arrays)
+    ]
     fn(*ts, **kw).backward()
     return [t.grad.numpy() for t in ts[:n_diff]]
 
@@ -65,8 +67,9 @@ def test_cosine_distance_known_answers(backend):
     got = _run(backend, la.cosine_distance, a, b, eps=0.0, reduction="none")
     np.testing.assert_allclose(got, [1, 0, 1, 2], atol=1e-15)
     # feature axis 0 is the transposed call
-    np.testing.assert_allclose(_run(backend, la.cosine_distance, a.T, b.T, axis=0, reduction="none"), [1, 0, 1, 2],
-                               atol=1e-15)
+    np.testing.assert_allclose(
+        _run(backend, la.cosine_distance, a.T, b.T, axis=0, reduction="none"), [1, 0, 1, 2], atol=1e-15
+    )
 
 
 def test_cosine_embedding_known_answers(backend):
@@ -75,8 +78,9 @@ def test_cosine_embedding_known_answers(backend):
     # cos = 0, 1, 1/sqrt(2) (up to eps = 1e-12 on the squared norms); t = [1, -1, -1], margin 0.5:
     # [1 - 0, max(0, 1 - 0.5), 1/sqrt(2) - 0.5]
     want = [1.0, 0.5, 1 / math.sqrt(2) - 0.5]
-    np.testing.assert_allclose(_run(backend, la.cosine_embedding, a, b, np.array([1, -1, -1]), margin=0.5,
-                                    reduction="none"), want, rtol=1e-10)
+    np.testing.assert_allclose(
+        _run(backend, la.cosine_embedding, a, b, np.array([1, -1, -1]), margin=0.5, reduction="none"), want, rtol=1e-10
+    )
     # torch: targets other than +-1 give 0 (and count in the mean); booleans are +-1
     got = _run(backend, la.cosine_embedding, a, b, np.array([0.0, 2.0, 1.0]), reduction="none")
     np.testing.assert_allclose(got, [0.0, 0.0, 1 - 1 / math.sqrt(2)], rtol=1e-10)
@@ -95,10 +99,14 @@ def test_contrastive_known_answers(backend):
     got = _run(backend, la.contrastive, z, b, np.array([1.0, 0.0, 0.0, 0.5]), reduction="none")
     np.testing.assert_allclose(got, [25.0, 0.25, 0.0, 0.25], rtol=1e-12)
     # margin 2, d = 1 (dissimilar): 1 ; boolean / integer targets
-    np.testing.assert_allclose(_run(backend, la.contrastive, z[:1], np.array([[0.6, 0.8]]), np.array([False]),
-                                    margin=2.0, reduction="none"), [1.0], rtol=1e-12)
-    np.testing.assert_allclose(_run(backend, la.contrastive, z[:2], b[:2], np.array([1, 0]), reduction="none"),
-                               [25.0, 0.25], rtol=1e-12)
+    np.testing.assert_allclose(
+        _run(backend, la.contrastive, z[:1], np.array([[0.6, 0.8]]), np.array([False]), margin=2.0, reduction="none"),
+        [1.0],
+        rtol=1e-12,
+    )
+    np.testing.assert_allclose(
+        _run(backend, la.contrastive, z[:2], b[:2], np.array([1, 0]), reduction="none"), [25.0, 0.25], rtol=1e-12
+    )
 
 
 def test_triplet_margin_known_answers(backend):
@@ -138,8 +146,9 @@ def test_hinge_embedding_known_answers(backend):
     # t = 1: x ; t = -1: max(0, 1 - x) ; t = 0 or 2 (torch): x + max(0, 1 - x)
     x = np.array([0.3, 0.3, 2.0, 0.3, 1.5])
     t = np.array([1.0, -1.0, -1.0, 0.0, 2.0])
-    np.testing.assert_allclose(_run(backend, la.hinge_embedding, x, t, reduction="none"), [0.3, 0.7, 0.0, 1.0, 1.5],
-                               rtol=1e-15)
+    np.testing.assert_allclose(
+        _run(backend, la.hinge_embedding, x, t, reduction="none"), [0.3, 0.7, 0.0, 1.0, 1.5], rtol=1e-15
+    )
     got = _run(backend, la.hinge_embedding, x[:3], np.array([True, False, False]), margin=2.0, reduction="none")
     np.testing.assert_allclose(got, [0.3, 1.7, 0.0], rtol=1e-15)
 
@@ -153,8 +162,9 @@ def test_ntxent_known_answers(backend):
     # anchors 2, 3 have no positive (loss 0, weight 0); anchors 0, 1: same term as above.
     # "sum" 2 l1 ; "mean" over the 2 positive pairs: l1
     y = np.array([0, 0, 1, 2])
-    np.testing.assert_allclose(_run(backend, la.ntxent, z, y, temperature=1.0, reduction="none"), [l1, l1, 0, 0],
-                               rtol=1e-12)
+    np.testing.assert_allclose(
+        _run(backend, la.ntxent, z, y, temperature=1.0, reduction="none"), [l1, l1, 0, 0], rtol=1e-12
+    )
     assert float(_run(backend, la.ntxent, z, y, temperature=1.0, reduction="sum")) == pytest.approx(2 * l1, rel=1e-12)
     assert float(_run(backend, la.ntxent, z, y, temperature=1.0)) == pytest.approx(l1, rel=1e-12)
     # three in one group: anchor 0 has 2 positives (c = 1, c = 0 with row 2), one negative (row 3, c = 0):
@@ -177,8 +187,16 @@ def _rand(shape, seed, scale=1.0):
     return np.random.default_rng(seed).normal(0.0, scale, shape)
 
 
-@pytest.mark.parametrize(("p", "eps", "swap", "margin"), [(2, 1e-6, False, 1.0), (1, 1e-6, True, 0.5), (3, 0.0, False, 2.0),
-                                                          (1.5, 1e-3, True, 1.0), (math.inf, 1e-6, False, 1.0)])
+@pytest.mark.parametrize(
+    ("p", "eps", "swap", "margin"),
+    [
+        (2, 1e-6, False, 1.0),
+        (1, 1e-6, True, 0.5),
+        (3, 0.0, False, 2.0),
+        (1.5, 1e-3, True, 1.0),
+        (math.inf, 1e-6, False, 1.0),
+    ],
+)
 def test_triplet_margin_is_torch(torch, p, eps, swap, margin):
     F = torch.nn.functional
     a, pos, neg = (_rand((6, 5), s, 0.7) for s in (1, 2, 3))
@@ -265,9 +283,11 @@ def test_cosine_distance_is_optax_with_squared_eps(jax):
         np.testing.assert_allclose(np.asarray(ours), np.asarray(theirs), rtol=1e-12, atol=1e-15)
         # the same gradients (optax's clip is lossapi's floor, gradient 0 below it)
         g_ours = jax.grad(lambda x, y, e=eps: la.cosine_distance(x, y, eps=e, reduction="sum"), argnums=(0, 1))(
-            jnp.asarray(a), jnp.asarray(b))
-        g_theirs = jax.grad(lambda x, y, e=eps: optax.losses.cosine_distance(x, y, epsilon=e**2).sum(),
-                            argnums=(0, 1))(jnp.asarray(a), jnp.asarray(b))
+            jnp.asarray(a), jnp.asarray(b)
+        )
+        g_theirs = jax.grad(lambda x, y, e=eps: optax.losses.cosine_distance(x, y, epsilon=e**2).sum(), argnums=(0, 1))(
+            jnp.asarray(a), jnp.asarray(b)
+        )
         for x, y in zip(g_ours, g_theirs):
             np.testing.assert_allclose(np.asarray(x), np.asarray(y), rtol=1e-9, atol=1e-9)
     # optax's default epsilon=0 gives NaN for a zero vector; lossapi's eps=0 gives cosine 0
@@ -284,10 +304,12 @@ def test_triplet_margin_root_placement_is_optax(jax, p, eps, margin):
     ours = la.triplet_margin(a, pos, neg, p=p, eps=eps, margin=margin, eps_placement="root", reduction="none")
     theirs = optax.losses.triplet_margin_loss(a, pos, neg, norm_degree=p, eps=eps, margin=margin)
     np.testing.assert_allclose(np.asarray(ours), np.asarray(theirs), rtol=1e-12)
-    g1 = jax.grad(lambda *x: la.triplet_margin(*x, p=p, eps=eps, margin=margin, eps_placement="root"),
-                  argnums=(0, 1, 2))(a, pos, neg)
-    g2 = jax.grad(lambda *x: optax.losses.triplet_margin_loss(*x, norm_degree=p, eps=eps, margin=margin).mean(),
-                  argnums=(0, 1, 2))(a, pos, neg)
+    g1 = jax.grad(
+        lambda *x: la.triplet_margin(*x, p=p, eps=eps, margin=margin, eps_placement="root"), argnums=(0, 1, 2)
+    )(a, pos, neg)
+    g2 = jax.grad(
+        lambda *x: optax.losses.triplet_margin_loss(*x, norm_degree=p, eps=eps, margin=margin).mean(), argnums=(0, 1, 2)
+    )(a, pos, neg)
     for x, y in zip(g1, g2):
         np.testing.assert_allclose(np.asarray(x), np.asarray(y), rtol=1e-10, atol=1e-14)
     # The default (torch's eps on the difference vector) is a different number.
@@ -310,7 +332,9 @@ def test_ntxent_is_optax(jax, temperature):
     np.testing.assert_allclose(np.asarray(g1), np.asarray(g2), rtol=1e-9, atol=1e-13)
     # the mean is over positive pairs: sum("none") / #pairs
     none = np.asarray(la.ntxent(z, y, temperature=temperature, reduction="none"))
-    pairs = sum(int((np.asarray(y) == v).sum()) * (int((np.asarray(y) == v).sum()) - 1) for v in set(np.asarray(y).tolist()))
+    pairs = sum(
+        int((np.asarray(y) == v).sum()) * (int((np.asarray(y) == v).sum()) - 1) for v in set(np.asarray(y).tolist())
+    )
     assert float(ours) == pytest.approx(none.sum() / pairs, rel=1e-12)
 
 
@@ -326,8 +350,18 @@ def test_contrastive_gradient_at_zero_distance(torch, jax):
         assert not np.any(g1) and not np.any(g2)
 
 
-@pytest.mark.parametrize(("p", "placement"), [(2, "difference"), (1, "difference"), (3, "difference"),
-                                              (0.5, "difference"), (math.inf, "difference"), (2, "root"), (3, "root")])
+@pytest.mark.parametrize(
+    ("p", "placement"),
+    [
+        (2, "difference"),
+        (1, "difference"),
+        (3, "difference"),
+        (0.5, "difference"),
+        (math.inf, "difference"),
+        (2, "root"),
+        (3, "root"),
+    ],
+)
 def test_triplet_gradient_at_coincident_embeddings(torch, jax, p, placement):
     a = np.array([[1.0, 2.0, -0.5, 0.25]])
     n = np.array([[1.5, 2.0, -0.5, 0.25]])
@@ -431,15 +465,22 @@ def test_vector_losses_broadcast_and_where(backend):
     keep = np.random.default_rng(34).random((3, 4)) < 0.6
     bad = np.where(keep[..., None], a, np.nan)
     bb, cc, tt = np.broadcast_to(b, a.shape), np.broadcast_to(c, a.shape), np.broadcast_to(t, (3, 4))
-    for fn, args, full in ((la.cosine_distance, (a, b), (a, bb)), (la.cosine_embedding, (a, b, t), (a, bb, tt)),
-                           (la.contrastive, (a, b, t > 0), (a, bb, tt > 0)), (la.triplet_margin, (a, b, c), (a, bb, cc))):
+    for fn, args, full in (
+        (la.cosine_distance, (a, b), (a, bb)),
+        (la.cosine_embedding, (a, b, t), (a, bb, tt)),
+        (la.contrastive, (a, b, t > 0), (a, bb, tt > 0)),
+        (la.triplet_margin, (a, b, c), (a, bb, cc)),
+    ):
         want = _run(backend, fn, *full, reduction="none")
         np.testing.assert_allclose(_run(backend, fn, *args, reduction="none"), want, rtol=1e-12, err_msg=fn.__name__)
         got = _run(backend, fn, bad, *args[1:], where=backend.asarray(keep), reduction="sum")
         np.testing.assert_allclose(got, want[keep].sum(), rtol=1e-12, err_msg=fn.__name__)
     # a Python number as the target of every pair
-    np.testing.assert_allclose(_run(backend, la.cosine_embedding, a, b, 1, reduction="none"),
-                               _run(backend, la.cosine_distance, a, b, eps=0.0, reduction="none"), rtol=1e-10)
+    np.testing.assert_allclose(
+        _run(backend, la.cosine_embedding, a, b, 1, reduction="none"),
+        _run(backend, la.cosine_distance, a, b, eps=0.0, reduction="none"),
+        rtol=1e-10,
+    )
 
 
 # -- hyper-parameters as 0-d arrays, dtypes, jit ---------------------------------------------------------------
@@ -468,10 +509,12 @@ def test_array_hyper_parameters(backend):
 
 def test_float32_in_float32_out_with_integer_targets(backend):
     a, b = _rand((4, 3), 24).astype(np.float32), _rand((4, 3), 25).astype(np.float32)
-    for fn, args in ((la.cosine_embedding, (a, b, np.array([1, -1, 1, -1], dtype=np.int32))),
-                     (la.contrastive, (a, b, np.array([1, 0, 1, 0], dtype=np.int32))),
-                     (la.ntxent, (a, np.array([0, 0, 1, 1], dtype=np.int32))),
-                     (la.margin_ranking, (a[:, 0], b[:, 0], np.array([1, -1, 1, -1], dtype=np.int32)))):
+    for fn, args in (
+        (la.cosine_embedding, (a, b, np.array([1, -1, 1, -1], dtype=np.int32))),
+        (la.contrastive, (a, b, np.array([1, 0, 1, 0], dtype=np.int32))),
+        (la.ntxent, (a, np.array([0, 0, 1, 1], dtype=np.int32))),
+        (la.margin_ranking, (a[:, 0], b[:, 0], np.array([1, -1, 1, -1], dtype=np.int32))),
+    ):
         out = fn(*[backend.asarray(x) for x in args], reduction="none")
         assert str(out.dtype).endswith("float32"), (fn.__name__, out.dtype)
 
@@ -480,8 +523,12 @@ def test_float32_in_float32_out_with_integer_targets(backend):
 def test_half_precision_in_half_out(torch, dtype):
     a = torch.tensor(_rand((4, 3), 26), dtype=getattr(torch, dtype))
     b = torch.tensor(_rand((4, 3), 27), dtype=getattr(torch, dtype))
-    for out in (la.cosine_distance(a, b), la.triplet_margin(a, b, a.flip(0)), la.ntxent(a, torch.tensor([0, 0, 1, 1])),
-                la.contrastive(a, b, torch.tensor([1, 0, 1, 0]))):
+    for out in (
+        la.cosine_distance(a, b),
+        la.triplet_margin(a, b, a.flip(0)),
+        la.ntxent(a, torch.tensor([0, 0, 1, 1])),
+        la.contrastive(a, b, torch.tensor([1, 0, 1, 0])),
+    ):
         assert out.dtype == a.dtype and torch.isfinite(out)
 
 
@@ -491,9 +538,13 @@ def test_under_jit(jax):
     a, b, c = (jnp.asarray(_rand((5, 4), s)) for s in (28, 29, 30))
     y = jnp.asarray([0, 1, 0, 1, 2])
     t = jnp.asarray([1.0, -1.0, 1.0, -1.0, 1.0])
-    for f in (lambda: la.triplet_margin(a, b, c, swap=True, p=1), lambda: la.ntxent(a, y, temperature=0.2),
-              lambda: la.cosine_embedding(a, b, t, margin=0.1), lambda: la.contrastive(a, b, t > 0),
-              lambda: la.cosine_distance(a, b, eps=0.0)):
+    for f in (
+        lambda: la.triplet_margin(a, b, c, swap=True, p=1),
+        lambda: la.ntxent(a, y, temperature=0.2),
+        lambda: la.cosine_embedding(a, b, t, margin=0.1),
+        lambda: la.contrastive(a, b, t > 0),
+        lambda: la.cosine_distance(a, b, eps=0.0),
+    ):
         np.testing.assert_allclose(float(jax.jit(f)()), float(f()), rtol=1e-12)
     g = jax.jit(jax.grad(lambda x, T: la.ntxent(x, y, temperature=T), argnums=(0, 1)))(a, jnp.asarray(0.2))
     assert all(np.all(np.isfinite(np.asarray(v))) for v in g)

@@ -101,15 +101,18 @@ def test_out_of_range_hyper_parameters(name, kw, needle):
     assert f"lossapi.{name}" in msg and needle in msg
 
 
-@pytest.mark.parametrize(("name", "kw"), [
-    ("smooth_l1", {"beta": 0.0}),
-    ("tweedie_deviance", {"power": 0}),
-    ("tweedie_deviance", {"power": 1}),
-    ("tweedie_deviance", {"power": 1.5}),
-    ("tweedie_deviance", {"power": -1.0}),
-    ("quantile", {"q": 0.01}),
-    ("huber", {"delta": 1e-6}),
-])
+@pytest.mark.parametrize(
+    ("name", "kw"),
+    [
+        ("smooth_l1", {"beta": 0.0}),
+        ("tweedie_deviance", {"power": 0}),
+        ("tweedie_deviance", {"power": 1}),
+        ("tweedie_deviance", {"power": 1.5}),
+        ("tweedie_deviance", {"power": -1.0}),
+        ("quantile", {"q": 0.01}),
+        ("huber", {"delta": 1e-6}),
+    ],
+)
 def test_boundary_hyper_parameters_are_accepted(name, kw):
     p = np.array([1.0, 2.0])
     out = getattr(la, name)(p, p + 0.5, **kw)

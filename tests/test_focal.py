@@ -92,8 +92,10 @@ def test_sigmoid_focal_equals_torchvision_formula(backend):
     t = np.where(rng.random((4, 5)) < 0.5, rng.integers(0, 2, (4, 5)), rng.random((4, 5)))  # hard and soft
     for gamma in (0.0, 0.5, 2.0, 3.0):
         for alpha in (None, 0.25, 0.9):
-            got = _np(backend, la.sigmoid_focal(backend.asarray(x), backend.asarray(t), alpha=alpha, gamma=gamma,
-                                                reduction="none"))
+            got = _np(
+                backend,
+                la.sigmoid_focal(backend.asarray(x), backend.asarray(t), alpha=alpha, gamma=gamma, reduction="none"),
+            )
             want = _torchvision_focal(x, t, alpha=-1 if alpha is None else alpha, gamma=gamma)
             np.testing.assert_allclose(got, want, rtol=1e-11, err_msg=f"gamma={gamma} alpha={alpha}")
 
@@ -109,18 +111,22 @@ def test_sigmoid_focal_equals_optax():
     for gamma in (0.0, 0.5, 2.0):
         for alpha in (None, 0.25):
             want = np.asarray(optax.losses.sigmoid_focal_loss(jnp.asarray(x), jnp.asarray(t), alpha=alpha, gamma=gamma))
-            got = np.asarray(la.sigmoid_focal(jnp.asarray(x), jnp.asarray(t), alpha=alpha, gamma=gamma,
-                                              reduction="none"))
+            got = np.asarray(
+                la.sigmoid_focal(jnp.asarray(x), jnp.asarray(t), alpha=alpha, gamma=gamma, reduction="none")
+            )
             np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-300)
-            assert float(la.sigmoid_focal(jnp.asarray(x), jnp.asarray(t), alpha=alpha, gamma=gamma)) == \
-                pytest.approx(want.mean(), rel=1e-12)
+            assert float(la.sigmoid_focal(jnp.asarray(x), jnp.asarray(t), alpha=alpha, gamma=gamma)) == pytest.approx(
+                want.mean(), rel=1e-12
+            )
 
 
 def test_sigmoid_focal_saturated_values(backend):
     # t = 1 at x = +1e4 and t = 0 at x = -1e4: loss 0; wrong side: |x| * alpha_t
     for gamma in (0.0, 0.5, 2.0):
-        got = _np(backend, la.sigmoid_focal(backend.asarray(SAT_X), backend.asarray(SAT_T), alpha=0.25, gamma=gamma,
-                                            reduction="none"))
+        got = _np(
+            backend,
+            la.sigmoid_focal(backend.asarray(SAT_X), backend.asarray(SAT_T), alpha=0.25, gamma=gamma, reduction="none"),
+        )
         assert np.all(np.isfinite(got))
         np.testing.assert_allclose(got[:4], [0.0, 0.0, 0.75e4, 0.25e4], rtol=1e-12, atol=1e-300)
         np.testing.assert_allclose(got[6:], [75.0, 25.0], rtol=1e-12)
@@ -179,8 +185,12 @@ def test_sigmoid_focal_gradient_equals_finite_differences_torch():
         for i in range(8):
             e = np.zeros(8)
             e[i] = h
-            fdx = (_torchvision_focal(x0 + e, t0, 0.4, gamma).sum() - _torchvision_focal(x0 - e, t0, 0.4, gamma).sum()) / (2 * h)
-            fdt = (_torchvision_focal(x0, t0 + e, 0.4, gamma).sum() - _torchvision_focal(x0, t0 - e, 0.4, gamma).sum()) / (2 * h)
+            fdx = (
+                _torchvision_focal(x0 + e, t0, 0.4, gamma).sum() - _torchvision_focal(x0 - e, t0, 0.4, gamma).sum()
+            ) / (2 * h)
+            fdt = (
+                _torchvision_focal(x0, t0 + e, 0.4, gamma).sum() - _torchvision_focal(x0, t0 - e, 0.4, gamma).sum()
+            ) / (2 * h)
             assert gx[i].item() == pytest.approx(fdx, rel=1e-6, abs=1e-8), (gamma, i)
             assert gt[i].item() == pytest.approx(fdt, rel=1e-6, abs=1e-8), (gamma, i)
 
@@ -204,8 +214,12 @@ def test_sigmoid_focal_where_and_weights(backend):
     keep = np.array([True, False, True, False])
     sw = np.array([2.0, 5.0, 1.0, 1.0])
     ref = _torchvision_focal(np.array([0.5, -1.0]), np.array([1.0, 0.0]), alpha=-1)
-    got = _np(backend, la.sigmoid_focal(backend.asarray(x), backend.asarray(t), where=backend.asarray(keep),
-                                        sample_weight=backend.asarray(sw)))
+    got = _np(
+        backend,
+        la.sigmoid_focal(
+            backend.asarray(x), backend.asarray(t), where=backend.asarray(keep), sample_weight=backend.asarray(sw)
+        ),
+    )
     assert float(got) == pytest.approx((2 * ref[0] + ref[1]) / 3, rel=1e-12)
 
 
@@ -216,7 +230,7 @@ def test_softmax_focal_by_hand(backend):
     z = np.array([[2.0, 0.0, 0.0], [0.0, 0.0, 0.0]])
     y = np.array([0, 2])
     p0 = math.exp(2) / (math.exp(2) + 2)
-    want = np.array([-(1 - p0) ** 2 * math.log(p0), -(2 / 3) ** 2 * math.log(1 / 3)])
+    want = np.array([-((1 - p0) ** 2) * math.log(p0), -((2 / 3) ** 2) * math.log(1 / 3)])
     got = _np(backend, la.softmax_focal(backend.asarray(z), backend.asarray(y), reduction="none"))
     np.testing.assert_allclose(got, want, rtol=1e-12)
     got = _np(backend, la.softmax_focal(backend.asarray(z), backend.asarray(y), alpha=0.25, gamma=1.0))
@@ -232,10 +246,13 @@ def test_two_class_softmax_focal_is_sigmoid_focal(backend):
     x = _rng().normal(0, 4, 7)
     z = np.stack([x, np.zeros(7)], axis=-1)
     for gamma in (0.0, 0.5, 2.0):
-        a = _np(backend, la.softmax_focal(backend.asarray(z), backend.asarray(np.zeros(7, np.int64)), gamma=gamma,
-                                          reduction="none"))
-        b = _np(backend, la.sigmoid_focal(backend.asarray(x), backend.asarray(np.ones(7)), gamma=gamma,
-                                          reduction="none"))
+        a = _np(
+            backend,
+            la.softmax_focal(backend.asarray(z), backend.asarray(np.zeros(7, np.int64)), gamma=gamma, reduction="none"),
+        )
+        b = _np(
+            backend, la.sigmoid_focal(backend.asarray(x), backend.asarray(np.ones(7)), gamma=gamma, reduction="none")
+        )
         np.testing.assert_allclose(a, b, rtol=1e-12)
 
 
@@ -248,14 +265,19 @@ def test_softmax_focal_gamma0_equals_cross_entropy_and_torch(backend):
     y_ign = np.where(rng.random(6) < 0.4, -100, y)
     y_ign[0] = 1
     cw = np.array([0.5, 2.0, 1.0, 3.0, 0.25])
-    for labels, kw, tkw in ((y, {}, {}), (y, {"class_weight": cw}, {"weight": cw}),
-                            (y_ign, {"ignore_index": -100}, {"ignore_index": -100}),
-                            (y_ign, {"ignore_index": -100, "class_weight": cw}, {"ignore_index": -100, "weight": cw})):
+    for labels, kw, tkw in (
+        (y, {}, {}),
+        (y, {"class_weight": cw}, {"weight": cw}),
+        (y_ign, {"ignore_index": -100}, {"ignore_index": -100}),
+        (y_ign, {"ignore_index": -100, "class_weight": cw}, {"ignore_index": -100, "weight": cw}),
+    ):
         bkw = {k: backend.asarray(v) if isinstance(v, np.ndarray) else v for k, v in kw.items()}
         tt = {k: torch.as_tensor(v) if isinstance(v, np.ndarray) else v for k, v in tkw.items()}
         for reduction in REDUCTIONS:
-            got = _np(backend, la.softmax_focal(backend.asarray(z), backend.asarray(labels), gamma=0.0,
-                                                reduction=reduction, **bkw))
+            got = _np(
+                backend,
+                la.softmax_focal(backend.asarray(z), backend.asarray(labels), gamma=0.0, reduction=reduction, **bkw),
+            )
             ce = _np(backend, la.cross_entropy(backend.asarray(z), backend.asarray(labels), reduction=reduction, **bkw))
             # torch's "none" is w_y * l (0 where ignored), lossapi's too
             want = F.cross_entropy(torch.as_tensor(z), torch.as_tensor(labels), reduction=reduction, **tt).numpy()
@@ -274,8 +296,10 @@ def test_softmax_focal_equals_keras():
     onehot = np.eye(4)[y]
     for alpha, k_alpha in ((None, 1.0), (0.25, 0.25), (np.array([0.1, 0.2, 0.3, 0.4]), [0.1, 0.2, 0.3, 0.4])):
         for gamma in (0.0, 0.5, 2.0):
-            want = np.asarray(keras.losses.categorical_focal_crossentropy(onehot, z, alpha=k_alpha, gamma=gamma,
-                                                                          from_logits=True), dtype=np.float64)
+            want = np.asarray(
+                keras.losses.categorical_focal_crossentropy(onehot, z, alpha=k_alpha, gamma=gamma, from_logits=True),
+                dtype=np.float64,
+            )
             got = la.softmax_focal(z, y, alpha=alpha, gamma=gamma, reduction="none")
             np.testing.assert_allclose(got, want, rtol=1e-10)
             assert float(la.softmax_focal(z, y, alpha=alpha, gamma=gamma)) == pytest.approx(want.mean(), rel=1e-10)
@@ -286,8 +310,16 @@ def test_softmax_focal_axis1_equals_channels_last(backend):
     z = rng.normal(0, 2, (2, 3, 4, 5))  # (N, H, W, C)
     y = rng.integers(0, 5, (2, 3, 4))
     a = _np(backend, la.softmax_focal(backend.asarray(z), backend.asarray(y), gamma=1.5, reduction="none"))
-    b = _np(backend, la.softmax_focal(backend.asarray(np.ascontiguousarray(np.moveaxis(z, -1, 1))),
-                                      backend.asarray(y), gamma=1.5, axis=1, reduction="none"))
+    b = _np(
+        backend,
+        la.softmax_focal(
+            backend.asarray(np.ascontiguousarray(np.moveaxis(z, -1, 1))),
+            backend.asarray(y),
+            gamma=1.5,
+            axis=1,
+            reduction="none",
+        ),
+    )
     np.testing.assert_allclose(a, b, rtol=1e-12)
     np.testing.assert_allclose(a, _softmax_focal_ref(z, y, gamma=1.5), rtol=1e-11)
 
@@ -339,13 +371,18 @@ def test_softmax_focal_gradient_equals_finite_differences_jax():
     z0 = rng.normal(0, 2, (3, 4))
     y = np.array([0, 3, 1])
     for gamma in (0.0, 0.5, 2.0):
-        g = np.asarray(jax.grad(lambda v, gm=gamma: la.softmax_focal(v, jnp.asarray(y), gamma=gm, reduction="sum"))(
-            jnp.asarray(z0)))
+        g = np.asarray(
+            jax.grad(lambda v, gm=gamma: la.softmax_focal(v, jnp.asarray(y), gamma=gm, reduction="sum"))(
+                jnp.asarray(z0)
+            )
+        )
         h = 1e-6
         for idx in np.ndindex(z0.shape):
             e = np.zeros_like(z0)
             e[idx] = h
-            fd = (_softmax_focal_ref(z0 + e, y, gamma=gamma).sum() - _softmax_focal_ref(z0 - e, y, gamma=gamma).sum()) / (2 * h)
+            fd = (
+                _softmax_focal_ref(z0 + e, y, gamma=gamma).sum() - _softmax_focal_ref(z0 - e, y, gamma=gamma).sum()
+            ) / (2 * h)
             assert g[idx] == pytest.approx(fd, rel=1e-6, abs=1e-9), (gamma, idx)
 
 
@@ -363,17 +400,26 @@ def test_softmax_focal_ignored_and_excluded_labels_hold_anything(backend):
     z = np.array([[2.0, 0.0, -1.0], [np.nan, np.inf, 0.0], [0.0, 1.0, 0.0], [1.0, 1.0, 1.0]])
     y = np.array([0, 1000, 1, 77])
     keep = np.array([True, False, True, True])
-    got = _np(backend, la.softmax_focal(backend.asarray(z), backend.asarray(y), ignore_index=77,
-                                        where=backend.asarray(keep), reduction="none"))
+    got = _np(
+        backend,
+        la.softmax_focal(
+            backend.asarray(z), backend.asarray(y), ignore_index=77, where=backend.asarray(keep), reduction="none"
+        ),
+    )
     ref = _softmax_focal_ref(z[[0, 2]], y[[0, 2]])
     np.testing.assert_allclose(got, [ref[0], 0.0, ref[1], 0.0], rtol=1e-12)
 
 
-@pytest.mark.parametrize(("lib", "dtypes"), [("numpy", ("int64", "int32", "int16", "uint8")),
-                                             ("torch", ("int64", "int32", "uint8")),
-                                             ("jax", ("int32", "int64", "uint8")),
-                                             ("dask", ("int64", "uint8")),
-                                             ("array_api_strict", ("int64", "int32", "uint8"))])
+@pytest.mark.parametrize(
+    ("lib", "dtypes"),
+    [
+        ("numpy", ("int64", "int32", "int16", "uint8")),
+        ("torch", ("int64", "int32", "uint8")),
+        ("jax", ("int32", "int64", "uint8")),
+        ("dask", ("int64", "uint8")),
+        ("array_api_strict", ("int64", "int32", "uint8")),
+    ],
+)
 def test_softmax_focal_any_integer_label_dtype(lib, dtypes):
     from _backends import load_backend
 
@@ -408,13 +454,18 @@ def test_focal_16bit_computed_in_float32():
     t = torch.tensor([1.0, 1.0, 0.0], dtype=torch.float16)
     out = la.sigmoid_focal(x, t, gamma=0.5, reduction="none")
     assert out.dtype == torch.float16
-    np.testing.assert_allclose(out.double().numpy(), _torchvision_focal(x.double().numpy(), t.double().numpy(),
-                                                                        alpha=-1, gamma=0.5), rtol=1e-3, atol=1e-7)
+    np.testing.assert_allclose(
+        out.double().numpy(),
+        _torchvision_focal(x.double().numpy(), t.double().numpy(), alpha=-1, gamma=0.5),
+        rtol=1e-3,
+        atol=1e-7,
+    )
     z = torch.tensor([[8.0, 0.0, -8.0]], dtype=torch.bfloat16)
     out = la.softmax_focal(z, torch.tensor([0]), gamma=0.5)
     assert out.dtype == torch.bfloat16
-    assert out.float().item() == pytest.approx(float(_softmax_focal_ref(z.double().numpy(), np.array([0]),
-                                                                        gamma=0.5)[0]), rel=1e-2)
+    assert out.float().item() == pytest.approx(
+        float(_softmax_focal_ref(z.double().numpy(), np.array([0]), gamma=0.5)[0]), rel=1e-2
+    )
 
 
 # -- errors ------------------------------------------------------------------------------------------
@@ -438,7 +489,9 @@ def test_focal_clear_errors(backend):
         la.softmax_focal(x, y, gamma=-0.5)
     with pytest.raises(la.InvalidOptionError, match=r"lossapi\.softmax_focal: alpha=-1"):
         la.softmax_focal(x, y, alpha=-1)
-    with pytest.raises(la.ShapeMismatchError, match=r"lossapi\.softmax_focal: `alpha` has shape \(2,\), expected \(3,\)"):
+    with pytest.raises(
+        la.ShapeMismatchError, match=r"lossapi\.softmax_focal: `alpha` has shape \(2,\), expected \(3,\)"
+    ):
         la.softmax_focal(x, y, alpha=backend.asarray(np.ones(2)))
     with pytest.raises(la.InvalidOptionError, match=r"lossapi\.softmax_focal: alpha must be"):
         la.softmax_focal(x, y, alpha=[0.1, 0.2, 0.3])

@@ -50,8 +50,13 @@ from lossapi.testing import TOLERANCES, assert_close
 RECORDS = {r.name: r for r in la.catalog()}
 NAMES = sorted(RECORDS)
 DTYPES = ("float32", "float64")
-_MODULES = {"numpy": "numpy", "array_api_strict": "array_api_strict", "torch": "torch", "jax": "jax.numpy",
-            "dask": "dask.array"}
+_MODULES = {
+    "numpy": "numpy",
+    "array_api_strict": "array_api_strict",
+    "torch": "torch",
+    "jax": "jax.numpy",
+    "dask": "dask.array",
+}
 #: Backends of the property tests under the ``ci`` profile (JAX and Dask cost 10-100x more per
 #: call; the agreement test covers them in CI, the ``long`` profile runs everything everywhere).
 CI_PROPERTY_BACKENDS = ("numpy", "array_api_strict", "torch")
@@ -142,8 +147,16 @@ def _element_axes(v: np.ndarray, ndim: int, options: Mapping[str, Any]) -> list[
 
 
 @st.composite
-def samples(draw: Any, name: str, *, broadcast: bool = True, perfect: bool = False,
-            shape: tuple[int, ...] | None = None, dtype: str | None = None, defaults: bool = False) -> Sample:
+def samples(
+    draw: Any,
+    name: str,
+    *,
+    broadcast: bool = True,
+    perfect: bool = False,
+    shape: tuple[int, ...] | None = None,
+    dtype: str | None = None,
+    defaults: bool = False,
+) -> Sample:
     rec, case = RECORDS[name], CASES[name]
     options = list(case.options[:1] if defaults else case.options)
     if perfect:
@@ -160,8 +173,13 @@ def samples(draw: Any, name: str, *, broadcast: bool = True, perfect: bool = Fal
         # A later floating input loses one per-element dimension to size 1 (keeps its first
         # slice). Integer class labels are not broadcast: they must have exactly the "none"
         # shape (as in torch; lossapi raises ShapeMismatchError otherwise).
-        cands = [(k, a) for k in list(inputs)[1:] if inputs[k].dtype.kind == "f"
-                 for a in _element_axes(inputs[k], len(shape), opts) if inputs[k].shape[a] > 1]
+        cands = [
+            (k, a)
+            for k in list(inputs)[1:]
+            if inputs[k].dtype.kind == "f"
+            for a in _element_axes(inputs[k], len(shape), opts)
+            if inputs[k].shape[a] > 1
+        ]
         if cands:
             k, a = draw(st.sampled_from(cands))
             inputs[k] = np.ascontiguousarray(np.take(inputs[k], [0], axis=a))
@@ -172,8 +190,14 @@ def samples(draw: Any, name: str, *, broadcast: bool = True, perfect: bool = Fal
 # -- running a loss ---------------------------------------------------------------------------
 
 
-def run(bk: Backend, s: Sample, reduction: str, inputs: Mapping[str, np.ndarray] | None = None,
-        sample_weight: np.ndarray | None = None, dtype: str | None = None) -> np.ndarray:
+def run(
+    bk: Backend,
+    s: Sample,
+    reduction: str,
+    inputs: Mapping[str, np.ndarray] | None = None,
+    sample_weight: np.ndarray | None = None,
+    dtype: str | None = None,
+) -> np.ndarray:
     """The loss on backend ``bk`` (inputs converted to ``dtype``), read back as float64."""
     dtype = dtype or s.dtype
     inputs = s.inputs if inputs is None else inputs
@@ -241,8 +265,10 @@ def expected_reductions(s: Sample, none: np.ndarray, sw: np.ndarray | None) -> t
         return total, div(float(np.sum(none / L)), float(np.sum(w))), scale
     if s.name == "yolo":
         conf = np.broadcast_to(_class_last(s.inputs["target"], s.options)[..., 4], none.shape)
-        mean = sum(div(float(np.sum(np.where(conf == c, none, 0.0))), float(np.sum(np.where(conf == c, w, 0.0))))
-                   for c in (0.0, 1.0))
+        mean = sum(
+            div(float(np.sum(np.where(conf == c, none, 0.0))), float(np.sum(np.where(conf == c, w, 0.0))))
+            for c in (0.0, 1.0)
+        )
         return total, mean, scale
     extra = _fuzz(s.name).mean_weight
     den_w = w if extra is None else w * np.broadcast_to(extra(s.inputs, s.options), none.shape)
@@ -296,8 +322,13 @@ def test_zero_at_perfect_prediction(name: str, data: Any) -> None:
     for bk in _backends():
         got = run(bk, s, "none", inputs)
         want = np.broadcast_to(np.asarray(expected, dtype=np.float64), got.shape)
-        assert_close(got, want, rtol=10 * rtol, atol=max(atol, 10 * rtol),
-                     err_msg=_ctx(s, bk, "not zero at a perfect prediction"))
+        assert_close(
+            got,
+            want,
+            rtol=10 * rtol,
+            atol=max(atol, 10 * rtol),
+            err_msg=_ctx(s, bk, "not zero at a perfect prediction"),
+        )
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -312,11 +343,25 @@ def test_reductions(name: str, data: Any) -> None:
         want_sum, want_mean, scale = expected_reductions(s, none, sw)
         got_sum = run(bk, s, "sum", sample_weight=sw)
         got_mean = run(bk, s, "mean", sample_weight=sw)
-        assert_close(got_sum, np.float64(want_sum), rtol=rtol, atol=atol + rtol * float(np.sum(np.abs(none))),
-                     err_msg=_ctx(s, bk, f"sum != sum(none) [weights {None if sw is None else sw.shape}]"))
-        assert_close(got_mean, np.float64(want_mean), rtol=rtol, atol=atol + rtol * scale,
-                     err_msg=_ctx(s, bk, f"mean != rule(none) [{_fuzz(name).mean_rule or 'sum(w*l)/sum(w)'}; "
-                                         f"weights {None if sw is None else sw.shape}]"))
+        assert_close(
+            got_sum,
+            np.float64(want_sum),
+            rtol=rtol,
+            atol=atol + rtol * float(np.sum(np.abs(none))),
+            err_msg=_ctx(s, bk, f"sum != sum(none) [weights {None if sw is None else sw.shape}]"),
+        )
+        assert_close(
+            got_mean,
+            np.float64(want_mean),
+            rtol=rtol,
+            atol=atol + rtol * scale,
+            err_msg=_ctx(
+                s,
+                bk,
+                f"mean != rule(none) [{_fuzz(name).mean_rule or 'sum(w*l)/sum(w)'}; "
+                f"weights {None if sw is None else sw.shape}]",
+            ),
+        )
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -330,8 +375,13 @@ def test_unit_weights(name: str, data: Any) -> None:
         for reduction in ("none", "sum", "mean"):
             want = run(bk, s, reduction)
             got = run(bk, s, reduction, sample_weight=ones)
-            assert_close(got, want, rtol=rtol, atol=atol + rtol * _mean_abs(want),
-                         err_msg=_ctx(s, bk, f"sample_weight=ones{ones.shape} != no weights [{reduction}]"))
+            assert_close(
+                got,
+                want,
+                rtol=rtol,
+                atol=atol + rtol * _mean_abs(want),
+                err_msg=_ctx(s, bk, f"sample_weight=ones{ones.shape} != no weights [{reduction}]"),
+            )
 
 
 def _permute(s: Sample, perm: np.ndarray) -> dict[str, np.ndarray]:
@@ -364,8 +414,13 @@ def test_batch_permutation(name: str, data: Any) -> None:
         for reduction in ("sum", "mean"):
             want = run(bk, s, reduction, sample_weight=sw)
             got = run(bk, s, reduction, permuted, sample_weight=sw_p)
-            assert_close(got, want, rtol=rtol, atol=atol + rtol * scale,
-                         err_msg=_ctx(s, bk, f"{reduction} changed under batch permutation {perm.tolist()}"))
+            assert_close(
+                got,
+                want,
+                rtol=rtol,
+                atol=atol + rtol * scale,
+                err_msg=_ctx(s, bk, f"{reduction} changed under batch permutation {perm.tolist()}"),
+            )
 
 
 def _agree(s: Sample, sw: np.ndarray | None, backends: list[Backend]) -> None:
@@ -373,16 +428,25 @@ def _agree(s: Sample, sw: np.ndarray | None, backends: list[Backend]) -> None:
     ref = {r: run(np64, s, r, sample_weight=sw, dtype="float64") for r in ("none", "sum", "mean")}
     rtol, atol = _tol(s)
     typical = _mean_abs(ref["none"])
-    scales = {"none": typical if CASES[s.name].cancels else 0.0, "sum": float(np.sum(np.abs(ref["none"]))),
-              "mean": float(np.max(np.abs(ref["none"]), initial=0.0))}
+    scales = {
+        "none": typical if CASES[s.name].cancels else 0.0,
+        "sum": float(np.sum(np.abs(ref["none"]))),
+        "mean": float(np.max(np.abs(ref["none"]), initial=0.0)),
+    }
     for bk in backends:
         if bk.name == "numpy" and s.dtype == "float64":
             continue  # the reference itself
         for reduction in ("none", "sum", "mean"):
             got = run(bk, s, reduction, sample_weight=sw)
-            assert_close(got, ref[reduction], rtol=rtol, atol=atol + rtol * scales[reduction],
-                         err_msg=_ctx(s, bk, f"differs from NumPy float64 [{reduction}, weights "
-                                             f"{None if sw is None else sw.shape}]"))
+            assert_close(
+                got,
+                ref[reduction],
+                rtol=rtol,
+                atol=atol + rtol * scales[reduction],
+                err_msg=_ctx(
+                    s, bk, f"differs from NumPy float64 [{reduction}, weights {None if sw is None else sw.shape}]"
+                ),
+            )
 
 
 def _draw_weights(data: Any, s: Sample) -> np.ndarray | None:
@@ -407,7 +471,8 @@ def test_backends_agree(name: str, data: Any) -> None:
     _agree(s, _draw_weights(data, s), [b for b in backends if b.name != "jax"])
     jax = [b for b in backends if b.name == "jax"]
     if jax:
-        sj = data.draw(samples(name, shape=CI_JAX_SHAPE, dtype="float32", broadcast=False, defaults=True),
-                       label="jax sample")
+        sj = data.draw(
+            samples(name, shape=CI_JAX_SHAPE, dtype="float32", broadcast=False, defaults=True), label="jax sample"
+        )
         none_shape = run(_backend("numpy"), sj, "none", dtype="float64").shape
         _agree(sj, data.draw(weights(none_shape, sj.dtype, full=True), label="jax sample_weight"), jax)

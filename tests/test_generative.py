@@ -121,12 +121,16 @@ def test_non_saturating_is_bce_with_logits(torch, reduction):
     rng = np.random.default_rng(1)
     r, f = torch.tensor(rng.normal(size=(4, 3))), torch.tensor(rng.normal(size=(4, 3)))
     ours = la.gan_discriminator(r, f, reduction=reduction)
-    theirs = (Fn.binary_cross_entropy_with_logits(r, torch.ones_like(r), reduction=reduction)
-              + Fn.binary_cross_entropy_with_logits(f, torch.zeros_like(f), reduction=reduction))
+    theirs = Fn.binary_cross_entropy_with_logits(
+        r, torch.ones_like(r), reduction=reduction
+    ) + Fn.binary_cross_entropy_with_logits(f, torch.zeros_like(f), reduction=reduction)
     torch.testing.assert_close(ours, theirs, rtol=1e-13, atol=1e-14)
-    torch.testing.assert_close(la.gan_generator(f, reduction=reduction),
-                               Fn.binary_cross_entropy_with_logits(f, torch.ones_like(f), reduction=reduction),
-                               rtol=1e-13, atol=1e-14)
+    torch.testing.assert_close(
+        la.gan_generator(f, reduction=reduction),
+        Fn.binary_cross_entropy_with_logits(f, torch.ones_like(f), reduction=reduction),
+        rtol=1e-13,
+        atol=1e-14,
+    )
 
 
 # -- extremes and kinks --------------------------------------------------------------------------------
@@ -139,7 +143,8 @@ def _grads(torch, jax, fn, *arrays, **kw):
     fn(*ts, reduction="sum", **kw).backward()
     gt = [t.grad.numpy() for t in ts]
     gj = jax.grad(lambda *xs: fn(*xs, reduction="sum", **kw), argnums=tuple(range(len(arrays))))(
-        *[jnp.asarray(np.asarray(a, dtype=np.float64)) for a in arrays])
+        *[jnp.asarray(np.asarray(a, dtype=np.float64)) for a in arrays]
+    )
     return gt, [np.asarray(g) for g in gj]
 
 

@@ -76,19 +76,28 @@ def _backend(name: str) -> Any:
     return b
 
 
-def _arrays(b: Any, name: str, inputs: Mapping[str, np.ndarray], options: Mapping[str, Any],
-            dtype: str) -> tuple[list[Any], dict[str, Any]]:
+def _arrays(
+    b: Any, name: str, inputs: Mapping[str, np.ndarray], options: Mapping[str, Any], dtype: str
+) -> tuple[list[Any], dict[str, Any]]:
     arrays = [b.asarray(inputs[n], dtype if inputs[n].dtype.kind == "f" else None) for n in RECORDS[name].inputs]
-    opts = {k: (b.asarray(v, dtype if v.dtype.kind == "f" else None) if isinstance(v, np.ndarray) else v)
-            for k, v in loss_options(options).items()}
+    opts = {
+        k: (b.asarray(v, dtype if v.dtype.kind == "f" else None) if isinstance(v, np.ndarray) else v)
+        for k, v in loss_options(options).items()
+    }
     return arrays, opts
 
 
 _JITTED: dict[Any, Any] = {}
 
 
-def _jitted(name: str, options: Mapping[str, Any], dtype: str, kw: Mapping[str, Any], grad: tuple[int, ...] = (),
-            with_value: bool = False) -> Any:
+def _jitted(
+    name: str,
+    options: Mapping[str, Any],
+    dtype: str,
+    kw: Mapping[str, Any],
+    grad: tuple[int, ...] = (),
+    with_value: bool = False,
+) -> Any:
     """The loss under ``jax.jit`` (or ``jax.jit(jax.grad)``), compiled once per configuration: the
     hostile variants of one input share the shapes, and one XLA compile is several times
     cheaper than eager JAX's per-operation compiles."""
@@ -97,8 +106,10 @@ def _jitted(name: str, options: Mapping[str, Any], dtype: str, kw: Mapping[str, 
         import jax
 
         fn = RECORDS[name].fn
-        jopts = {k: (BACKENDS["jax"].asarray(v, dtype if v.dtype.kind == "f" else None) if isinstance(v, np.ndarray)
-                     else v) for k, v in loss_options(options).items()}
+        jopts = {
+            k: (BACKENDS["jax"].asarray(v, dtype if v.dtype.kind == "f" else None) if isinstance(v, np.ndarray) else v)
+            for k, v in loss_options(options).items()
+        }
 
         def f(*a: Any) -> Any:
             return fn(*a, **jopts, **kw)
@@ -109,16 +120,24 @@ def _jitted(name: str, options: Mapping[str, Any], dtype: str, kw: Mapping[str, 
     return _JITTED[key]
 
 
-def _call(b: Any, name: str, inputs: Mapping[str, np.ndarray], options: Mapping[str, Any], dtype: str = "float64",
-          **kw: Any) -> np.ndarray:
+def _call(
+    b: Any, name: str, inputs: Mapping[str, np.ndarray], options: Mapping[str, Any], dtype: str = "float64", **kw: Any
+) -> np.ndarray:
     arrays, opts = _arrays(b, name, inputs, options, dtype)
     if b.name == "jax":
         return b.to_numpy(_jitted(name, options, dtype, kw)(*arrays))
     return b.to_numpy(RECORDS[name].fn(*arrays, **opts, **kw))
 
 
-def _value_and_grads(b: Any, name: str, inputs: Mapping[str, np.ndarray], options: Mapping[str, Any],
-                     diff: tuple[str, ...], dtype: str = "float64", **kw: Any) -> tuple[float, dict[str, np.ndarray]]:
+def _value_and_grads(
+    b: Any,
+    name: str,
+    inputs: Mapping[str, np.ndarray],
+    options: Mapping[str, Any],
+    diff: tuple[str, ...],
+    dtype: str = "float64",
+    **kw: Any,
+) -> tuple[float, dict[str, np.ndarray]]:
     """The (0-d) loss and its gradients w.r.t. ``diff`` from one forward pass (torch, JAX)."""
     names = list(RECORDS[name].inputs)
     diff = tuple(n for n in diff if inputs[n].dtype.kind == "f")
@@ -128,11 +147,13 @@ def _value_and_grads(b: Any, name: str, inputs: Mapping[str, np.ndarray], option
         value, gs = _jitted(name, options, dtype, kw, idx, with_value=True)(*arrays)
         return float(value), {n: np.asarray(g, dtype=np.float64) for n, g in zip(diff, gs)}
     import torch
+
     arrays = [a.detach().clone().requires_grad_(i in idx) if i in idx else a for i, a in enumerate(arrays)]
     out = RECORDS[name].fn(*arrays, **opts, **kw)
     gs = torch.autograd.grad(out, [arrays[i] for i in idx], allow_unused=True)
     return float(out.detach().double()), {
-        n: (np.zeros(inputs[n].shape) if g is None else g.detach().double().numpy()) for n, g in zip(diff, gs)}
+        n: (np.zeros(inputs[n].shape) if g is None else g.detach().double().numpy()) for n, g in zip(diff, gs)
+    }
 
 
 def _oracle(name: str, inputs: Mapping[str, np.ndarray], options: Mapping[str, Any]) -> np.ndarray | None:
@@ -144,8 +165,9 @@ def _oracle(name: str, inputs: Mapping[str, np.ndarray], options: Mapping[str, A
             return None
 
 
-def _draw(name: str, shape: tuple[int, ...] = (4,), options: Mapping[str, Any] | None = None,
-          seed: int = 0) -> dict[str, np.ndarray]:
+def _draw(
+    name: str, shape: tuple[int, ...] = (4,), options: Mapping[str, Any] | None = None, seed: int = 0
+) -> dict[str, np.ndarray]:
     case = CASES[name]
     return draw_inputs(case, np.random.default_rng(seed), shape, case.options[0] if options is None else options)
 
@@ -239,8 +261,9 @@ def test_nan_and_inf_in_counted_entries_propagate(bname: str) -> None:
                     continue
                 lim = _limit(name, k, i, 1 if bad > 0 else -1)
                 got = none[dep[0]]
-                if math.isfinite(got) and not (lim is not None and math.isfinite(lim)
-                                               and abs(got - lim) <= 1e-7 * max(1.0, abs(lim))):
+                if math.isfinite(got) and not (
+                    lim is not None and math.isfinite(lim) and abs(got - lim) <= 1e-7 * max(1.0, abs(lim))
+                ):
                     errors.append(f"{where}: 'none' entry {dep[0]} = {got!r} is a finite number, want the limit {lim}")
                 if lim == math.inf and math.isfinite(red.get("mean", got)):
                     errors.append(f"{where}: loss grows without bound but mean = {red['mean']!r}")
@@ -259,20 +282,40 @@ _SATURATING: list[tuple[str, dict[str, np.ndarray], dict[str, Any], np.ndarray]]
     ("hinge", {"scores": np.array([_INF, -_INF]), "target": np.array([1.0, -1.0])}, {}, np.zeros(2)),
     ("squared_hinge", {"scores": np.array([_INF, -_INF]), "target": np.array([1.0, -1.0])}, {}, np.zeros(2)),
     ("perceptron", {"scores": np.array([_INF, -_INF]), "target": np.array([1.0, -1.0])}, {}, np.zeros(2)),
-    ("tukey_biweight", {"pred": np.array([_INF, -_INF]), "target": np.array([0.0, 1.0])}, {"c": 2.0},
-     np.full(2, 4.0 / 6.0)),
+    (
+        "tukey_biweight",
+        {"pred": np.array([_INF, -_INF]), "target": np.array([0.0, 1.0])},
+        {"c": 2.0},
+        np.full(2, 4.0 / 6.0),
+    ),
     ("gan_generator", {"fake_logits": np.array([_INF, 1.0])}, {}, np.array([0.0, math.log1p(math.exp(-1.0))])),
     ("gan_discriminator", {"real_logits": np.array([_INF]), "fake_logits": np.array([-_INF])}, {}, np.zeros(1)),
     # A -inf logit of a wrong class (masked vocabulary) leaves a finite softmax loss.
-    ("cross_entropy", {"logits": np.array([[2.0, -_INF, 0.0], [-_INF, 1.0, 1.0]]), "target": np.array([0, 2])}, {},
-     np.array([math.log1p(math.exp(-2.0)), math.log(2.0)])),
-    ("softmax_focal", {"logits": np.array([[0.0, -_INF, 0.0]]), "labels": np.array([0])}, {"gamma": 2.0},
-     np.array([0.25 * math.log(2.0)])),
-    ("poly1_cross_entropy", {"logits": np.array([[0.0, -_INF, 0.0]]), "target": np.array([0])}, {"epsilon": 1.0},
-     np.array([math.log(2.0) + 0.5])),
+    (
+        "cross_entropy",
+        {"logits": np.array([[2.0, -_INF, 0.0], [-_INF, 1.0, 1.0]]), "target": np.array([0, 2])},
+        {},
+        np.array([math.log1p(math.exp(-2.0)), math.log(2.0)]),
+    ),
+    (
+        "softmax_focal",
+        {"logits": np.array([[0.0, -_INF, 0.0]]), "labels": np.array([0])},
+        {"gamma": 2.0},
+        np.array([0.25 * math.log(2.0)]),
+    ),
+    (
+        "poly1_cross_entropy",
+        {"logits": np.array([[0.0, -_INF, 0.0]]), "target": np.array([0])},
+        {"epsilon": 1.0},
+        np.array([math.log(2.0) + 0.5]),
+    ),
     # KL: a -inf log-probability where the target is 0 contributes 0 (0 log 0 = 0).
-    ("kl_divergence", {"log_probs": np.array([[-_INF, math.log(0.5), math.log(0.5)]]),
-                       "target": np.array([[0.0, 0.5, 0.5]])}, {}, np.zeros(1)),
+    (
+        "kl_divergence",
+        {"log_probs": np.array([[-_INF, math.log(0.5), math.log(0.5)]]), "target": np.array([[0.0, 0.5, 0.5]])},
+        {},
+        np.zeros(1),
+    ),
     ("nll", {"log_probs": np.array([[-_INF, 0.0]]), "labels": np.array([1])}, {}, np.zeros(1)),
 ]
 
@@ -304,7 +347,10 @@ def test_saturating_losses_are_finite_at_infinity(bname: str) -> None:
 # (loss, extra options); the labels input is the second positional one.
 _IGNORE = [
     ("cross_entropy", {"ignore_index": -100}),
-    ("cross_entropy", {"ignore_index": 2, "label_smoothing": 0.1, "class_weight": np.array([0.5, 2.0, 1.0, 3.0, 0.25])}),
+    (
+        "cross_entropy",
+        {"ignore_index": 2, "label_smoothing": 0.1, "class_weight": np.array([0.5, 2.0, 1.0, 3.0, 0.25])},
+    ),
     ("nll", {"ignore_index": -1, "class_weight": np.array([0.5, 2.0, 1.0, 3.0, 0.25])}),
     ("softmax_focal", {"ignore_index": -100, "gamma": 0.5}),
     ("lovasz_softmax", {"ignore_index": 255}),
@@ -312,7 +358,9 @@ _IGNORE = [
 ]
 
 
-def _ignore_inputs(name: str, options: Mapping[str, Any], ignored: np.ndarray) -> tuple[dict[str, np.ndarray], str, str]:
+def _ignore_inputs(
+    name: str, options: Mapping[str, Any], ignored: np.ndarray
+) -> tuple[dict[str, np.ndarray], str, str]:
     rec = RECORDS[name]
     case = CASES[name]
     inputs = draw_inputs(case, np.random.default_rng(3), (6,), {})
@@ -334,8 +382,9 @@ def test_ignore_index_rows_with_nan_inf_drop_out(bname: str) -> None:
     reductions = ("mean",) if bname == "jax" else ("mean", "sum")  # JAX: one compile per configuration
     errors = []
 
-    def run(name: str, inputs: Mapping[str, np.ndarray], options: Mapping[str, Any], x: str,
-            reduction: str) -> tuple[float, np.ndarray | None]:
+    def run(
+        name: str, inputs: Mapping[str, np.ndarray], options: Mapping[str, Any], x: str, reduction: str
+    ) -> tuple[float, np.ndarray | None]:
         if bname in GRAD_BACKENDS:
             value, g = _value_and_grads(b, name, inputs, options, (x,), reduction=reduction)
             return value, g[x]
@@ -359,8 +408,9 @@ def test_ignore_index_rows_with_nan_inf_drop_out(bname: str) -> None:
             got, g = run(name, hostile, options, x, reduction)
             if not (math.isfinite(got) and math.isclose(got, want, rel_tol=1e-10, abs_tol=1e-12)):
                 errors.append(f"{where}: value {got!r} with NaN/inf in ignored rows, {want!r} without those rows")
-            if g is not None and not (np.isfinite(g).all() and np.allclose(g[~ignored], gk, rtol=1e-9, atol=1e-12)
-                                      and not g[ignored].any()):
+            if g is not None and not (
+                np.isfinite(g).all() and np.allclose(g[~ignored], gk, rtol=1e-9, atol=1e-12) and not g[ignored].any()
+            ):
                 errors.append(f"{where}: gradient {g.tolist()}, without the ignored rows {gk.tolist()}")
             got, g = run(name, every, options, x, reduction)
             if got != 0:
@@ -399,9 +449,12 @@ def _extreme_scenarios(name: str) -> list[tuple[str, str, dict[str, np.ndarray]]
     if spaces[first] == "real" and rec.family in ("regression", "reinforcement"):
         x = dict(inputs)
         x[first] = inputs[rec.inputs[1]] + 1e30 * np.where(np.arange(inputs[first].size) % 2, 1.0, -1.0).reshape(
-            inputs[first].shape)
+            inputs[first].shape
+        )
         out.append(("errors of 1e30", "float64", x))
-    hard = [k for k in rec.inputs if spaces[k] in ("probability", "label_or_probability") and inputs[k].dtype.kind == "f"]
+    hard = [
+        k for k in rec.inputs if spaces[k] in ("probability", "label_or_probability") and inputs[k].dtype.kind == "f"
+    ]
     if hard:
         x = dict(inputs)
         rng = np.random.default_rng(1)
@@ -409,20 +462,30 @@ def _extreme_scenarios(name: str) -> list[tuple[str, str, dict[str, np.ndarray]]
             x[k] = _hard(inputs[k], rng)
         for dtype in ("float32", "float64"):
             out.append((f"{'/'.join(hard)} exactly 0 and 1", dtype, x))
-    sign = {"real": None, "logit": None, "probability": 1.0, "nonnegative": 1.0, "positive": 1.0,
-            "log_probability": -1.0, "log_rate": None}.get(spaces[first], 0.0)
+    sign = {
+        "real": None,
+        "logit": None,
+        "probability": 1.0,
+        "nonnegative": 1.0,
+        "positive": 1.0,
+        "log_probability": -1.0,
+        "log_rate": None,
+    }.get(spaces[first], 0.0)
     if sign != 0.0:
         for dtype, tiny in _TINY.items():
             x = dict(inputs)
             v = inputs[first]
             if v.ndim >= 2 and spaces[first] == "probability":
                 # A distribution over the last axis: one subnormal entry per row, the rest renormalised.
-                x[first] = np.concatenate([np.full((*v.shape[:-1], 1), tiny),
-                                           v[..., 1:] / np.sum(v[..., 1:], axis=-1, keepdims=True)], axis=-1)
+                x[first] = np.concatenate(
+                    [np.full((*v.shape[:-1], 1), tiny), v[..., 1:] / np.sum(v[..., 1:], axis=-1, keepdims=True)],
+                    axis=-1,
+                )
             elif v.ndim >= 2 and spaces[first] == "log_probability":
                 # log p = -tiny (p rounds to 1) for one class, the others (nearly) impossible.
-                x[first] = np.concatenate([np.full((*v.shape[:-1], 1), -tiny), np.full((*v.shape[:-1], v.shape[-1] - 1),
-                                                                                        -80.0)], axis=-1)
+                x[first] = np.concatenate(
+                    [np.full((*v.shape[:-1], 1), -tiny), np.full((*v.shape[:-1], v.shape[-1] - 1), -80.0)], axis=-1
+                )
             else:
                 x[first] = tiny * (np.where(v >= 0, 1.0, -1.0) if sign is None else np.full_like(v, sign))
             out.append((f"{first} subnormal ({tiny:g})", dtype, x))
@@ -474,8 +537,10 @@ def test_extreme_finite_values_give_finite_results(bname: str) -> None:
                 ok = np.isfinite(want) & (np.abs(want) < fmax)
             got = np.asarray(got)
             if not np.isfinite(got[ok]).all():
-                errors.append(f"{where}: non-finite loss {got.ravel().tolist()} where the float64 oracle gives "
-                              f"{np.ravel(want).tolist()}")
+                errors.append(
+                    f"{where}: non-finite loss {got.ravel().tolist()} where the float64 oracle gives "
+                    f"{np.ravel(want).tolist()}"
+                )
             elif not (np.abs(got - want) <= 64 * eps * scale + rtol * np.abs(want))[ok].all():
                 errors.append(f"{where}: {got.ravel().tolist()} != oracle {np.ravel(want).tolist()}")
     assert not errors, "\n".join(errors)
@@ -516,8 +581,10 @@ def test_half_precision_does_not_overflow(bname: str) -> None:
                 for k in diff:
                     okg = np.isfinite(g32[k]) & (np.abs(g32[k]) < hmax / 2)
                     if not np.isfinite(g16[k][okg]).all():
-                        errors.append(f"{where}: gradient w.r.t. {k} {g16[k].ravel().tolist()}, float32 gives "
-                                      f"{g32[k].ravel().tolist()}")
+                        errors.append(
+                            f"{where}: gradient w.r.t. {k} {g16[k].ravel().tolist()}, float32 gives "
+                            f"{g32[k].ravel().tolist()}"
+                        )
             else:
                 with np.errstate(all="ignore"):
                     got = _call(b, name, x, {}, dtype, reduction="none")
@@ -526,9 +593,14 @@ def test_half_precision_does_not_overflow(bname: str) -> None:
                 ok = np.isfinite(ref) & (np.abs(ref) < hmax / 2)
                 if not np.isfinite(got[ok]).all():
                     errors.append(f"{where}: 'none' {got.ravel().tolist()}, float32 gives {ref.ravel().tolist()}")
-            if math.isfinite(ref_mean) and abs(ref_mean) < hmax / 2 and not (
-                    math.isfinite(got_mean) and abs(got_mean - ref_mean) <= rtol * max(abs(ref_mean),
-                                                                                    float(np.max(np.abs(ref))))):
+            if (
+                math.isfinite(ref_mean)
+                and abs(ref_mean) < hmax / 2
+                and not (
+                    math.isfinite(got_mean)
+                    and abs(got_mean - ref_mean) <= rtol * max(abs(ref_mean), float(np.max(np.abs(ref))))
+                )
+            ):
                 errors.append(f"{where}: mean {got_mean!r}, float32 gives {ref_mean!r}")
     assert not errors, "\n".join(errors)
 

@@ -58,7 +58,7 @@ def _cycle_from(start: str) -> list[str] | None:
 
     def visit(m: str) -> list[str] | None:
         if m in on_path:
-            return [*path[path.index(m):], m]
+            return [*path[path.index(m) :], m]
         if m in done:
             return None
         path.append(m)
@@ -117,7 +117,12 @@ def test_there_are_oracle_modules() -> None:
 def test_oracles_are_independent_of_the_implementation(name: str) -> None:
     """An oracle module reaches neither the losses nor the layers they are built from."""
     forbidden = {m for m in MODULES if m.startswith("lossapi.losses")} | {
-        "lossapi", "lossapi._loss", "lossapi._ops", "lossapi._reduction", "lossapi._validation", "lossapi._native",
+        "lossapi",
+        "lossapi._loss",
+        "lossapi._ops",
+        "lossapi._reduction",
+        "lossapi._validation",
+        "lossapi._native",
         "lossapi._dispatch",
     }
     bad = _reachable(name) & forbidden

@@ -37,32 +37,69 @@ KINKS = [
     Kink("smooth_l1 beta=0 is L1: |e| at 0", "smooth_l1", [0.0, 1.0], ([0.0, 0.0],), {"beta": 0.0}, [0.0, 1.0]),
     # e = t - p; pinball slopes are -q (e > 0) and 1 - q (e < 0); 0 lies in [-q, 1 - q].
     Kink("pinball at e = 0", "quantile", [0.0, 1.0, -1.0], ([0.0, 0.0, 0.0],), {"q": 0.3}, [0.0, 0.7, -0.3]),
-    Kink("epsilon-insensitive at |e| = eps", "epsilon_insensitive", [0.5, -0.5, 0.0, 1.0],
-         ([0.0, 0.0, 0.0, 0.0],), {"epsilon": 0.5}, [0.0, 0.0, 0.0, 1.0]),
+    Kink(
+        "epsilon-insensitive at |e| = eps",
+        "epsilon_insensitive",
+        [0.5, -0.5, 0.0, 1.0],
+        ([0.0, 0.0, 0.0, 0.0],),
+        {"epsilon": 0.5},
+        [0.0, 0.0, 0.0, 1.0],
+    ),
     Kink("hinge at t*s = margin", "hinge", [1.0, -1.0, 0.5], ([1.0, -1.0, 1.0],), {}, [0.0, 0.0, -1.0]),
     Kink("hinge at margin 0.5", "hinge", [0.5, -0.5], ([1.0, -1.0],), {"margin": 0.5}, [0.0, 0.0]),
     Kink("perceptron at s = 0", "perceptron", [0.0, 0.0, 2.0], ([1.0, -1.0, -1.0],), {}, [0.0, 0.0, 1.0]),
     # Crammer-Singer: max(0, m + max_{j != y} s_j - s_y).
-    Kink("Crammer-Singer at the hinge", "multiclass_hinge", [[2.0, 1.0, 0.0, -1.0]], ([0],), {},
-         [[0.0, 0.0, 0.0, 0.0]]),
-    Kink("Crammer-Singer, tied wrong classes: equal split", "multiclass_hinge", [[-1.0, 2.0, 2.0, 0.0]], ([0],), {},
-         [[-1.0, 0.5, 0.5, 0.0]]),
-    Kink("Crammer-Singer, three-way tie", "multiclass_hinge", [[0.0, 1.0, 1.0, 1.0]], ([0],), {},
-         [[-1.0, 1 / 3, 1 / 3, 1 / 3]]),
+    Kink(
+        "Crammer-Singer at the hinge", "multiclass_hinge", [[2.0, 1.0, 0.0, -1.0]], ([0],), {}, [[0.0, 0.0, 0.0, 0.0]]
+    ),
+    Kink(
+        "Crammer-Singer, tied wrong classes: equal split",
+        "multiclass_hinge",
+        [[-1.0, 2.0, 2.0, 0.0]],
+        ([0],),
+        {},
+        [[-1.0, 0.5, 0.5, 0.0]],
+    ),
+    Kink(
+        "Crammer-Singer, three-way tie",
+        "multiclass_hinge",
+        [[0.0, 1.0, 1.0, 1.0]],
+        ([0],),
+        {},
+        [[-1.0, 1 / 3, 1 / 3, 1 / 3]],
+    ),
     # Weston-Watkins (torch multi_margin_loss): sum_{j != y} max(0, m - s_y + s_j) / C.
-    Kink("Weston-Watkins, one term at its hinge", "multiclass_hinge", [[1.0, 0.0, 0.5, -2.0]], ([0],),
-         {"variant": "weston_watkins"}, [[-0.25, 0.0, 0.25, 0.0]]),
+    Kink(
+        "Weston-Watkins, one term at its hinge",
+        "multiclass_hinge",
+        [[1.0, 0.0, 0.5, -2.0]],
+        ([0],),
+        {"variant": "weston_watkins"},
+        [[-0.25, 0.0, 0.25, 0.0]],
+    ),
     # Smooth points that look like kinks: every convention gives the derivative.
     Kink("huber at |e| = delta (C1)", "huber", [1.0, -1.0, 0.0], ([0.0, 0.0, 0.0],), {}, [1.0, -1.0, 0.0]),
     Kink("tukey at |e| = c (C1)", "tukey_biweight", [2.0, -2.0], ([0.0, 0.0],), {"c": 2.0}, [0.0, 0.0]),
     Kink("squared hinge at the margin (C1)", "squared_hinge", [1.0, -1.0], ([1.0, -1.0],), {}, [0.0, 0.0]),
     # torch's BCE backward: (p - t) / max(p (1 - p), eps), eps = 1e-12 stored as a C float.
-    Kink("BCE at p in {0, 1}", "binary_cross_entropy", [0.0, 1.0, 0.0, 1.0], ([0.0, 1.0, 1.0, 0.0],), {},
-         [0.0, 0.0, -1 / float(np.float32(1e-12)), 1 / float(np.float32(1e-12))]),
+    Kink(
+        "BCE at p in {0, 1}",
+        "binary_cross_entropy",
+        [0.0, 1.0, 0.0, 1.0],
+        ([0.0, 1.0, 1.0, 0.0],),
+        {},
+        [0.0, 0.0, -1 / float(np.float32(1e-12)), 1 / float(np.float32(1e-12))],
+    ),
     # Contrastive, dissimilar pair at distance 0: (max(0, m - d))^2 with d = ||x1 - x2||; the
     # norm's derivative at 0 is taken as 0 (torch's norm backward), not JAX's NaN.
-    Kink("contrastive: norm at 0", "contrastive", [[1.0, 2.0], [0.5, -1.0]],
-         ([[1.0, 2.0], [0.5, -1.0]], [0.0, 0.0]), {}, [[0.0, 0.0], [0.0, 0.0]]),
+    Kink(
+        "contrastive: norm at 0",
+        "contrastive",
+        [[1.0, 2.0], [0.5, -1.0]],
+        ([[1.0, 2.0], [0.5, -1.0]], [0.0, 0.0]),
+        {},
+        [[0.0, 0.0], [0.0, 0.0]],
+    ),
 ]
 
 
@@ -72,8 +109,12 @@ def _ids(k: Kink) -> str:
 
 def _torch_grad(torch: Any, k: Kink) -> np.ndarray:
     first = torch.tensor(k.first, dtype=torch.float64, requires_grad=True)
-    rest = [torch.tensor(r) if isinstance(np.asarray(r).flat[0], (int, np.integer)) else
-            torch.tensor(r, dtype=torch.float64) for r in k.rest]
+    rest = [
+        torch.tensor(r)
+        if isinstance(np.asarray(r).flat[0], (int, np.integer))
+        else torch.tensor(r, dtype=torch.float64)
+        for r in k.rest
+    ]
     getattr(la, k.loss)(first, *rest, reduction="sum", **k.options).backward()
     assert first.grad is not None
     return first.grad.numpy()

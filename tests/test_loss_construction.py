@@ -20,8 +20,16 @@ import lossapi as la
 RECORDS = la.catalog()
 #: Plumbing a body must not call: the wrapper and the kinds do it.
 PLUMBING = {
-    "get_namespace", "namespace_of", "array_namespace", "floating_inputs", "reduce", "finish_elements",
-    "mask_inputs", "check_where", "prepare_classes", "check_args",
+    "get_namespace",
+    "namespace_of",
+    "array_namespace",
+    "floating_inputs",
+    "reduce",
+    "finish_elements",
+    "mask_inputs",
+    "check_where",
+    "prepare_classes",
+    "check_args",
 }
 
 
@@ -36,8 +44,12 @@ def _code_lines(fn: ast.FunctionDef, source: list[str]) -> int:
     body = fn.body
     if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
         body = body[1:]  # the docstring
-    lines = {ln for node in body for ln in range(node.lineno, node.end_lineno + 1)
-             if source[ln - 1].strip() and not source[ln - 1].strip().startswith("#")}
+    lines = {
+        ln
+        for node in body
+        for ln in range(node.lineno, node.end_lineno + 1)
+        if source[ln - 1].strip() and not source[ln - 1].strip().startswith("#")
+    }
     return len(lines)
 
 
@@ -53,8 +65,9 @@ def test_the_public_function_is_generated_from_the_record(rec: la.LossRecord) ->
     keywords = [p.name for p in params if p.kind is inspect.Parameter.KEYWORD_ONLY]
     shared = ["sample_weight", "where", "reduction", *(["axis"] if rec.has_axis else []), "xp"]
     assert keywords == [*rec.options, *shared]
-    assert all(sig.parameters[o].default is rec.options[o] or sig.parameters[o].default == rec.options[o]
-               for o in rec.options)
+    assert all(
+        sig.parameters[o].default is rec.options[o] or sig.parameters[o].default == rec.options[o] for o in rec.options
+    )
     assert set(rec.constraints) == set(rec.options)
 
 
@@ -63,8 +76,11 @@ def test_the_body_is_formula_only(rec: la.LossRecord) -> None:
     fn = _body_ast(rec)
     statements = fn.body[1:] if ast.get_docstring(fn) is not None else fn.body  # not the decorator, not the docstring
     nodes = [n for st in statements for n in ast.walk(st)]
-    calls = {n.func.id if isinstance(n.func, ast.Name) else n.func.attr
-             for n in nodes if isinstance(n, ast.Call) and isinstance(n.func, (ast.Name, ast.Attribute))}
+    calls = {
+        n.func.id if isinstance(n.func, ast.Name) else n.func.attr
+        for n in nodes
+        if isinstance(n, ast.Call) and isinstance(n.func, (ast.Name, ast.Attribute))
+    }
     assert not calls & PLUMBING, f"{rec.name} calls {sorted(calls & PLUMBING)}"
     strings = {n.value for n in nodes if isinstance(n, ast.Constant) and isinstance(n.value, str)}
     assert not strings & {rec.name, *rec.aliases}, f"{rec.name}: a loss-name literal in its body"
@@ -84,9 +100,20 @@ def test_docstring_documents_every_parameter_once(rec: la.LossRecord) -> None:
     doc = rec.fn.__doc__
     assert doc.splitlines()[0] == rec.summary
     params = doc.split("Parameters\n----------\n", 1)[1].split("\n\n", 1)[0]
-    names = [n.strip() for line in params.splitlines() if line and not line[0].isspace()
-             for n in line.split(":")[0].split(",")]
-    expected = [*rec.inputs, *rec.options, "sample_weight", "where", "reduction",
-                *(["axis"] if rec.has_axis else []), "xp"]
+    names = [
+        n.strip()
+        for line in params.splitlines()
+        if line and not line[0].isspace()
+        for n in line.split(":")[0].split(",")
+    ]
+    expected = [
+        *rec.inputs,
+        *rec.options,
+        "sample_weight",
+        "where",
+        "reduction",
+        *(["axis"] if rec.has_axis else []),
+        "xp",
+    ]
     assert sorted(names) == sorted(expected), (rec.name, names)
     assert "Returns\n-------" in doc

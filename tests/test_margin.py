@@ -24,7 +24,9 @@ def _run(backend, fn, *arrays, label_dtype=None, **kw):
     args = []
     for a in arrays:
         a = np.asarray(a)
-        args.append(backend.asarray(a, dtype=label_dtype) if a.dtype.kind in "iu" and label_dtype else backend.asarray(a))
+        args.append(
+            backend.asarray(a, dtype=label_dtype) if a.dtype.kind in "iu" and label_dtype else backend.asarray(a)
+        )
     out = fn(*args, **kw)
     assert backend.is_native(out)
     return backend.to_numpy(out)
@@ -41,8 +43,9 @@ def test_hinge_known_answers(backend):
     np.testing.assert_allclose(_run(backend, la.hinge, s, np.zeros(4), reduction="none"), [3, 1.5, 0, 1], rtol=1e-12)
     # margin 0.5, t = [1, -1, 1, -1]: max(0, 0.5 - t s) = [0, 1, 1.5, 0.5]; mean 3/4, sum 3
     t = np.array([1.0, -1.0, 1.0, -1.0])
-    np.testing.assert_allclose(_run(backend, la.hinge, s, t, margin=0.5, reduction="none"), [0, 1, 1.5, 0.5],
-                               rtol=1e-12)
+    np.testing.assert_allclose(
+        _run(backend, la.hinge, s, t, margin=0.5, reduction="none"), [0, 1, 1.5, 0.5], rtol=1e-12
+    )
     assert float(_run(backend, la.hinge, s, t, margin=0.5)) == pytest.approx(0.75, rel=1e-12)
     assert float(_run(backend, la.hinge, s, t, margin=0.5, reduction="sum")) == pytest.approx(3.0, rel=1e-12)
 
@@ -50,12 +53,14 @@ def test_hinge_known_answers(backend):
 def test_squared_hinge_known_answers(backend):
     s = np.array([2.0, 0.5, -1.0, 0.0])
     # (max(0, 1 - s))^2 = [0, 0.25, 4, 1]; mean 5.25 / 4
-    np.testing.assert_allclose(_run(backend, la.squared_hinge, s, np.ones(4), reduction="none"), [0, 0.25, 4, 1],
-                               rtol=1e-12)
+    np.testing.assert_allclose(
+        _run(backend, la.squared_hinge, s, np.ones(4), reduction="none"), [0, 0.25, 4, 1], rtol=1e-12
+    )
     assert float(_run(backend, la.squared_hinge, s, np.ones(4))) == pytest.approx(1.3125, rel=1e-12)
     # margin 2, t = -1 (given as 0): (max(0, 2 + s))^2 = [16, 6.25, 1, 4]
-    np.testing.assert_allclose(_run(backend, la.squared_hinge, s, np.zeros(4), margin=2.0, reduction="none"),
-                               [16, 6.25, 1, 4], rtol=1e-12)
+    np.testing.assert_allclose(
+        _run(backend, la.squared_hinge, s, np.zeros(4), margin=2.0, reduction="none"), [16, 6.25, 1, 4], rtol=1e-12
+    )
 
 
 def test_soft_margin_known_answers(backend):
@@ -69,18 +74,21 @@ def test_soft_margin_known_answers(backend):
 def test_perceptron_known_answers(backend):
     s = np.array([2.0, -0.5, 1.5, 0.0])
     # max(0, -t s), t = [1, 1, -1 (from 0), -1]: [0, 0.5, 1.5, 0]
-    np.testing.assert_allclose(_run(backend, la.perceptron, s, np.array([1, 1, 0, -1]), reduction="none"),
-                               [0, 0.5, 1.5, 0], rtol=1e-12)
+    np.testing.assert_allclose(
+        _run(backend, la.perceptron, s, np.array([1, 1, 0, -1]), reduction="none"), [0, 0.5, 1.5, 0], rtol=1e-12
+    )
 
 
 def test_multiclass_hinge_crammer_singer(backend):
     # row 0, y = 0: max(2 + 0, 1.5 + 1, -1 + 1) - 2 = 0.5 ; row 1, y = 0: max(0, 2, 1.5) - 0 = 2
     np.testing.assert_allclose(_run(backend, la.multiclass_hinge, S2, Y2, reduction="none"), [0.5, 2.0], rtol=1e-12)
     # p = 2: [0.25, 4] ; margin 0.25: row 0: 1.75 - 2 < 0 -> 0 ; row 1: 1.25
-    np.testing.assert_allclose(_run(backend, la.multiclass_hinge, S2, Y2, p=2, reduction="none"), [0.25, 4.0],
-                               rtol=1e-12)
-    np.testing.assert_allclose(_run(backend, la.multiclass_hinge, S2, Y2, margin=0.25, reduction="none"),
-                               [0.0, 1.25], rtol=1e-12)
+    np.testing.assert_allclose(
+        _run(backend, la.multiclass_hinge, S2, Y2, p=2, reduction="none"), [0.25, 4.0], rtol=1e-12
+    )
+    np.testing.assert_allclose(
+        _run(backend, la.multiclass_hinge, S2, Y2, margin=0.25, reduction="none"), [0.0, 1.25], rtol=1e-12
+    )
 
 
 def test_multiclass_hinge_weston_watkins(backend):
@@ -100,8 +108,7 @@ def test_multiclass_hinge_class_weight_is_a_weight_source(backend):
     # unweighted CS: row 0 -> 0.5 ; row 1, y = 1: max(0 + 1, 1, 0.5 + 1) - 1 = 0.5
     # weights w_y = [3, 1]: none [1.5, 0.5], sum 2, mean 2 / 4
     kw = {"class_weight": backend.asarray(cw)}
-    np.testing.assert_allclose(_run(backend, la.multiclass_hinge, s, y, reduction="none", **kw), [1.5, 0.5],
-                               rtol=1e-12)
+    np.testing.assert_allclose(_run(backend, la.multiclass_hinge, s, y, reduction="none", **kw), [1.5, 0.5], rtol=1e-12)
     assert float(_run(backend, la.multiclass_hinge, s, y, reduction="sum", **kw)) == pytest.approx(2.0, rel=1e-12)
     assert float(_run(backend, la.multiclass_hinge, s, y, **kw)) == pytest.approx(0.5, rel=1e-12)
     # with sample weights [1, 2]: (1.5 + 2 * 0.5) / (3 + 2) = 0.5
@@ -117,8 +124,9 @@ def test_categorical_hinge(backend):
     want = [0.5, 3.5, 3.0]
     onehot = np.eye(3)[[0, 0, 2]]
     np.testing.assert_allclose(_run(backend, la.categorical_hinge, s, onehot, reduction="none"), want, rtol=1e-12)
-    np.testing.assert_allclose(_run(backend, la.categorical_hinge, s, np.array([0, 0, 2]), reduction="none"), want,
-                               rtol=1e-12)
+    np.testing.assert_allclose(
+        _run(backend, la.categorical_hinge, s, np.array([0, 0, 2]), reduction="none"), want, rtol=1e-12
+    )
     # soft target t = [0.5, 0.5, 0] on row 0: pos = 1.75, neg = max(1, 0.75, -1) = 1 -> 0.25
     got = _run(backend, la.categorical_hinge, s[:1], np.array([[0.5, 0.5, 0.0]]), reduction="none")
     np.testing.assert_allclose(got, [0.25], rtol=1e-12)
@@ -126,8 +134,9 @@ def test_categorical_hinge(backend):
 
 def test_multiclass_perceptron(backend):
     # max_c s_c - s_y: row 0 -> 0 ; row 1 -> 1 ; y = 2 on row 1: 1 - 0.5 = 0.5
-    np.testing.assert_allclose(_run(backend, la.multiclass_perceptron, S2, np.array([0, 2]), reduction="none"),
-                               [0.0, 0.5], rtol=1e-12)
+    np.testing.assert_allclose(
+        _run(backend, la.multiclass_perceptron, S2, np.array([0, 2]), reduction="none"), [0.0, 0.5], rtol=1e-12
+    )
 
 
 def test_sparsemax_known_answers(backend):
@@ -138,11 +147,13 @@ def test_sparsemax_known_answers(backend):
     # row 1: p = 1/3 each, tau = -1/3: 0.5 (0 - 3 / 9) + 0.5 - 0 = 1/3
     # row 2: k = 1, tau = 2, p = e_0: 0.5 (9 - 4) + 0.5 - (-1) = 4
     # row 3: k = 1, tau = 0, p = e_0 (z_1 on the boundary): 0.5 (1 - 0) + 0.5 - 0 = 1
-    np.testing.assert_allclose(_run(backend, la.sparsemax, z, y, reduction="none"), [0.5625, 1 / 3, 4.0, 1.0],
-                               rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(
+        _run(backend, la.sparsemax, z, y, reduction="none"), [0.5625, 1 / 3, 4.0, 1.0], rtol=1e-12, atol=1e-15
+    )
     # the loss is invariant to a shift of the logits
-    np.testing.assert_allclose(_run(backend, la.sparsemax, z + 1000.0, y, reduction="none"),
-                               [0.5625, 1 / 3, 4.0, 1.0], rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(
+        _run(backend, la.sparsemax, z + 1000.0, y, reduction="none"), [0.5625, 1 / 3, 4.0, 1.0], rtol=1e-12, atol=1e-12
+    )
 
 
 def test_multilabel_soft_margin(backend):
@@ -152,8 +163,9 @@ def test_multilabel_soft_margin(backend):
     want = [(math.log(2) + math.log1p(math.exp(2))) / 2, math.log1p(math.exp(-1))]
     np.testing.assert_allclose(_run(backend, la.multilabel_soft_margin, x, t, reduction="none"), want, rtol=1e-12)
     # class weights [2, 0]: row 0 -> 2 log 2 / 2 = log 2 ; row 1 -> 2 log(1 + e^-1) / 2
-    got = _run(backend, la.multilabel_soft_margin, x, t, class_weight=backend.asarray(np.array([2.0, 0.0])),
-               reduction="none")
+    got = _run(
+        backend, la.multilabel_soft_margin, x, t, class_weight=backend.asarray(np.array([2.0, 0.0])), reduction="none"
+    )
     np.testing.assert_allclose(got, [math.log(2), math.log1p(math.exp(-1))], rtol=1e-12)
 
 
@@ -172,15 +184,21 @@ def test_multilabel_margin(backend):
     #   j = 3: (1 - 0.8 + 0.2) + (1 - 0.8 + 0.4) = 1.0 ; j = 0: (1 - 0.1 + 0.2) + (1 - 0.1 + 0.4) = 2.4 ; / 4 = 0.85
     # row 2: target 3 twice, others {0, 1, 2}: 2 * (0.3 + 0.4 + 0.6) / 4 = 0.65
     # row 3: no targets -> 0 ; row 4: every class a target -> 0
-    np.testing.assert_allclose(_run(backend, la.multilabel_margin, s, labels, reduction="none"),
-                               [0.85, 0.85, 0.65, 0.0, 0.0], rtol=1e-12)
+    np.testing.assert_allclose(
+        _run(backend, la.multilabel_margin, s, labels, reduction="none"), [0.85, 0.85, 0.65, 0.0, 0.0], rtol=1e-12
+    )
 
 
 def test_class_axis_first(backend):
     # axis=0 (classes first) equals the transposed channels-last call
     s = np.array([[2.0, 1.5, -1.0], [0.0, 1.0, 0.5]])
-    for fn, kw in ((la.multiclass_hinge, {}), (la.multiclass_hinge, {"variant": "weston_watkins"}),
-                   (la.multiclass_perceptron, {}), (la.sparsemax, {}), (la.categorical_hinge, {})):
+    for fn, kw in (
+        (la.multiclass_hinge, {}),
+        (la.multiclass_hinge, {"variant": "weston_watkins"}),
+        (la.multiclass_perceptron, {}),
+        (la.sparsemax, {}),
+        (la.categorical_hinge, {}),
+    ):
         a = _run(backend, fn, s, np.array([1, 2]), reduction="none", **kw)
         b = _run(backend, fn, s.T, np.array([1, 2]), axis=0, reduction="none", **kw)
         np.testing.assert_allclose(a, b, rtol=1e-12)
@@ -247,8 +265,9 @@ def test_binary_integer_targets(backend, name, target_dtype):
 
 def test_multilabel_margin_int32_labels(backend):
     s = np.array([[0.1, 0.2, 0.4, 0.8]], dtype=np.float32)
-    out = la.multilabel_margin(backend.asarray(s), backend.asarray(np.array([[3, 0, -1, 1]]), dtype="int32"),
-                               reduction="none")
+    out = la.multilabel_margin(
+        backend.asarray(s), backend.asarray(np.array([[3, 0, -1, 1]]), dtype="int32"), reduction="none"
+    )
     assert str(out.dtype).endswith("float32")
     np.testing.assert_allclose(backend.to_numpy(out), [0.85], rtol=1e-6)
 
@@ -294,8 +313,9 @@ def test_crammer_singer_is_optax_and_not_torch():
 
     s, y = _mc_inputs()
     ours = la.multiclass_hinge(s, y, reduction="none")
-    np.testing.assert_allclose(ours, np.asarray(optax.losses.multiclass_hinge_loss(jnp.asarray(s), jnp.asarray(y))),
-                               rtol=1e-6)
+    np.testing.assert_allclose(
+        ours, np.asarray(optax.losses.multiclass_hinge_loss(jnp.asarray(s), jnp.asarray(y))), rtol=1e-6
+    )
     torch = pytest.importorskip("torch")
     theirs = torch.nn.functional.multi_margin_loss(torch.tensor(s), torch.tensor(y), reduction="none").numpy()
     assert not np.allclose(ours, theirs)
@@ -312,8 +332,9 @@ def test_weston_watkins_is_torch_multi_margin(torch, p, margin):
         theirs = F.multi_margin_loss(st, yt, p=p, margin=margin, reduction=reduction)
         torch.testing.assert_close(ours, theirs, rtol=1e-12, atol=1e-14)
     for reduction in ("none", "sum"):
-        ours = la.multiclass_hinge(st, yt, variant="weston_watkins", p=p, margin=margin,
-                                   class_weight=torch.tensor(w), reduction=reduction)
+        ours = la.multiclass_hinge(
+            st, yt, variant="weston_watkins", p=p, margin=margin, class_weight=torch.tensor(w), reduction=reduction
+        )
         theirs = F.multi_margin_loss(st, yt, p=p, margin=margin, weight=torch.tensor(w), reduction=reduction)
         torch.testing.assert_close(ours, theirs, rtol=1e-12, atol=1e-14)
     # With a weight, torch's "mean" divides by N, lossapi's by the sum of the label weights.
@@ -348,19 +369,27 @@ KINKS = [
     ("perceptron", [0.0, 0.0, -2.0], ([1.0, -1.0, 1.0],), {}, [0.0, 0.0, -1.0]),
     # Crammer-Singer kink s_y = 1 + max wrong: 0 ; row 2: tie of two wrong classes, d = 1.5 > 0:
     # -1 for the label, 1/2 to each tied class ; row 3: all equal, d = 1: 1/3 to each wrong class
-    ("multiclass_hinge", [[2.0, 1.0, 0.0, -1.0], [0.5, 1.0, 1.0, -1.0], [0.0, 0.0, 0.0, 0.0]], ([0, 0, 2],), {},
-     [[0, 0, 0, 0], [-1, 0.5, 0.5, 0], [1 / 3, 1 / 3, -1, 1 / 3]]),
+    (
+        "multiclass_hinge",
+        [[2.0, 1.0, 0.0, -1.0], [0.5, 1.0, 1.0, -1.0], [0.0, 0.0, 0.0, 0.0]],
+        ([0, 0, 2],),
+        {},
+        [[0, 0, 0, 0], [-1, 0.5, 0.5, 0], [1 / 3, 1 / 3, -1, 1 / 3]],
+    ),
     # Weston-Watkins kink at 1 - s_y + s_1 = 0 (term gradient 0); 1 - 1 + 0.5 > 0 for class 2
-    ("multiclass_hinge", [[1.0, 0.0, 0.5, -2.0]], ([0],), {"variant": "weston_watkins"},
-     [[-0.25, 0.0, 0.25, 0.0]]),
+    ("multiclass_hinge", [[1.0, 0.0, 0.5, -2.0]], ([0],), {"variant": "weston_watkins"}, [[-0.25, 0.0, 0.25, 0.0]]),
     # label ties the best wrong class: 0 ; two wrong classes tie above the label: 1/2 each
-    ("multiclass_perceptron", [[1.0, 1.0, 0.0, -1.0], [-1.0, 2.0, 2.0, 0.0]], ([0, 0],), {},
-     [[0, 0, 0, 0], [-1, 0.5, 0.5, 0]]),
+    (
+        "multiclass_perceptron",
+        [[1.0, 1.0, 0.0, -1.0], [-1.0, 2.0, 2.0, 0.0]],
+        ([0, 0],),
+        {},
+        [[0, 0, 0, 0], [-1, 0.5, 0.5, 0]],
+    ),
     # best wrong score 0 ties with keras' zeroed label entry: 1/2 to class 2
     ("categorical_hinge", [[0.5, -1.0, 0.0, -2.0]], ([0],), {}, [[-1, 0, 0.5, 0]]),
     # pair (j = class 0, i = class 1) exactly at 1 - (1.5 - 0.5) = 0: 0 ; pair (0, 4): 1 - 1.5 + 2 > 0
-    ("multilabel_margin", [[1.5, 0.5, 0.0, -1.0, 2.0]], ([[0, -1, -1, -1, -1]],), {},
-     [[-0.2, 0.0, 0.0, 0.0, 0.2]]),
+    ("multilabel_margin", [[1.5, 0.5, 0.0, -1.0, 2.0]], ([[0, -1, -1, -1, -1]],), {}, [[-0.2, 0.0, 0.0, 0.0, 0.2]]),
     # sparsemax: gradient p - e_y, here p = [0.75, 0.25, 0] ; on the support boundary p = e_0
     ("sparsemax", [[1.0, 0.5, -1.0], [1.0, 0.0, 0.0]], ([1, 1],), {}, [[0.75, -0.75, 0], [1, -1, 0]]),
 ]

@@ -141,7 +141,7 @@ def test_torch_values_without_item(torch, monkeypatch):
     monkeypatch.setattr(torch.Tensor, "__float__", boom)
     mon = la.LossMonitor(window=3)
     for t in range(5):
-        loss = w * (0.5 ** t)
+        loss = w * (0.5**t)
         mon.update(loss, {"half": loss / 2, "f32": torch.tensor(0.25, dtype=torch.float32)})
     stored = mon._series["total"][0]
     assert isinstance(stored, torch.Tensor) and not stored.requires_grad  # detached, not converted

@@ -51,15 +51,32 @@ def _snapshot(backend: Backend, x: Any) -> dict[str, Any]:
     """Everything about ``x`` that a loss must not change."""
     if backend.name == "torch":
         a = x.detach().cpu().numpy().copy()
-        return {"bytes": a.tobytes(), "dtype": x.dtype, "shape": tuple(x.shape), "version": x._version,
-                "requires_grad": x.requires_grad, "np": a}
+        return {
+            "bytes": a.tobytes(),
+            "dtype": x.dtype,
+            "shape": tuple(x.shape),
+            "version": x._version,
+            "requires_grad": x.requires_grad,
+            "np": a,
+        }
     if backend.name == "array_api_strict":
         a = np.array(x._array, copy=True)
-        return {"bytes": a.tobytes(), "dtype": x.dtype, "shape": tuple(x.shape), "np": a,
-                "writeable": x._array.flags.writeable}
+        return {
+            "bytes": a.tobytes(),
+            "dtype": x.dtype,
+            "shape": tuple(x.shape),
+            "np": a,
+            "writeable": x._array.flags.writeable,
+        }
     if backend.name == "numpy":
-        return {"bytes": x.tobytes(), "dtype": x.dtype, "shape": x.shape, "np": x.copy(),
-                "writeable": x.flags.writeable, "strides": x.strides}
+        return {
+            "bytes": x.tobytes(),
+            "dtype": x.dtype,
+            "shape": x.shape,
+            "np": x.copy(),
+            "writeable": x.flags.writeable,
+            "strides": x.strides,
+        }
     a = backend.to_numpy(x).copy()  # jax, dask: immutable, but their buffers could still be written
     return {"bytes": a.tobytes(), "dtype": x.dtype, "shape": tuple(x.shape), "np": a}
 
@@ -83,8 +100,9 @@ def _shares(backend: Backend, out: Any, x: Any) -> bool:
     if out is x:
         return True
     if backend.name == "torch":
-        return bool(out.untyped_storage().data_ptr() == x.untyped_storage().data_ptr()
-                    and x.untyped_storage().nbytes() > 0)
+        return bool(
+            out.untyped_storage().data_ptr() == x.untyped_storage().data_ptr() and x.untyped_storage().nbytes() > 0
+        )
     if backend.name in ("numpy", "array_api_strict"):
         ro, rx = _raw(backend, out), _raw(backend, x)
         return isinstance(ro, np.ndarray) and isinstance(rx, np.ndarray) and bool(np.shares_memory(ro, rx))
@@ -116,6 +134,7 @@ def _spy_native(engaged: set[str]) -> Iterator[None]:
             if out is not NotImplemented:
                 engaged.add(loss)
             return out
+
         return spy
 
     for (loss, bk), fn in saved.items():
@@ -127,8 +146,16 @@ def _spy_native(engaged: set[str]) -> Iterator[None]:
         _native._FAST.update(saved)
 
 
-def _check_call(backend: Backend, name: str, label: str, inputs: Mapping[str, Any], kwargs: dict[str, Any],
-                reduction: str, grad_names: tuple[str, ...], problems: list[str]) -> None:
+def _check_call(
+    backend: Backend,
+    name: str,
+    label: str,
+    inputs: Mapping[str, Any],
+    kwargs: dict[str, Any],
+    reduction: str,
+    grad_names: tuple[str, ...],
+    problems: list[str],
+) -> None:
     """Call the loss once and record every mutation / aliasing problem in ``problems``."""
     rec = la.lookup_loss(name)
     tracked = {n: x for n, x in inputs.items() if _is_array(backend, x)}
@@ -145,8 +172,10 @@ def _check_call(backend: Backend, name: str, label: str, inputs: Mapping[str, An
         inputs = dict(zip(inputs, args))
         tracked.update({n: x for n, x in inputs.items()})
     before = {n: _snapshot(backend, x) for n, x in tracked.items()}
-    where = f"{name} [{backend.name}] options={label} kwargs={sorted(k for k in kwargs if k not in rec.options)} " \
-            f"reduction={reduction!r}" + (f" grad={grad_names}" if grad_names else "")
+    where = (
+        f"{name} [{backend.name}] options={label} kwargs={sorted(k for k in kwargs if k not in rec.options)} "
+        f"reduction={reduction!r}" + (f" grad={grad_names}" if grad_names else "")
+    )
     try:
         if backend.name == "jax":
             # Compiled once per call (eager JAX compiles every op for every new shape: ~15 s
@@ -173,8 +202,10 @@ def _check_call(backend: Backend, name: str, label: str, inputs: Mapping[str, An
         if torch is not None:
             has_grad = x.grad is not None
             if has_grad != (n in grad_names):
-                problems.append(f"{where}: input `{n}`.grad is {'set' if has_grad else 'None'} "
-                                f"(differentiated inputs: {grad_names})")
+                problems.append(
+                    f"{where}: input `{n}`.grad is {'set' if has_grad else 'None'} "
+                    f"(differentiated inputs: {grad_names})"
+                )
     # Writing into the result leaves the inputs alone.
     if backend.name == "numpy":
         out[...] = 1234.5
@@ -214,6 +245,7 @@ def _run_catalog(backend: Backend, *, grads: bool, light: bool = False) -> list[
                 # The per-element shape is what reduction="none" returns.
                 def per_element(*a: Any, kw: dict[str, Any] = kwargs, fn: Any = rec.fn) -> Any:
                     return fn(*a, **kw, reduction="none")
+
                 if backend.name == "jax":  # shapes only: no eager JAX op to compile
                     none = __import__("jax").eval_shape(per_element, *arrays.values())
                 else:

@@ -52,8 +52,9 @@ def test_aliases_and_defaults():
     # the caller's option replaces the varied one: the two lines merge into one
     one = plotting.loss_curve("huber", num=7, options={"delta": 0.5})
     assert one.labels == ("delta=0.5",) and one.options["delta"] == 0.5
-    np.testing.assert_allclose(one.loss[0], np.where(np.abs(one.x) <= 0.5, 0.5 * one.x**2,
-                                                     0.5 * (np.abs(one.x) - 0.25)))
+    np.testing.assert_allclose(
+        one.loss[0], np.where(np.abs(one.x) <= 0.5, 0.5 * one.x**2, 0.5 * (np.abs(one.x) - 0.25))
+    )
 
 
 def test_binary_logit_curve_values():
@@ -115,11 +116,15 @@ def test_plot_loss_on_given_axes_and_gallery(tmp_path):
     assert plotting.plot_loss("hinge", ax=ax) is fig
     assert len(fig.axes) == 2  # the twin axis of the gradient
     out = tmp_path / "gallery.png"
-    g = plotting.plot_gallery(["hinge", "soft_margin", "binary_cross_entropy_with_logits"], out=out,
-                              title="margin", ylim=(0, 4))
+    g = plotting.plot_gallery(
+        ["hinge", "soft_margin", "binary_cross_entropy_with_logits"], out=out, title="margin", ylim=(0, 4)
+    )
     _check_png(out)
     assert [ln.get_label() for ln in g.axes[0].get_lines()][:3] == [
-        "hinge", "soft_margin", "binary_cross_entropy_with_logits (target 1)"]
+        "hinge",
+        "soft_margin",
+        "binary_cross_entropy_with_logits (target 1)",
+    ]
     assert g.axes[0].get_ylim() == (0.0, 4.0)
 
 

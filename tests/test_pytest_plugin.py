@@ -62,8 +62,14 @@ def test_fixtures_parametrize_over_selected_backends_and_dtypes(user_suite: pyte
     _installed("torch")
     result = user_suite.runpytest_inprocess("--lossapi-backends=numpy,torch", "-v")
     result.assert_outcomes(passed=10)
-    result.stdout.fnmatch_lines(["*test_mse[[]numpy-float32[]] PASSED*", "*test_mse[[]torch-float64[]] PASSED*",
-                                 "*test_inputs[[]torch-float32[]] PASSED*", "*test_names_only[[]float64[]] PASSED*"])
+    result.stdout.fnmatch_lines(
+        [
+            "*test_mse[[]numpy-float32[]] PASSED*",
+            "*test_mse[[]torch-float64[]] PASSED*",
+            "*test_inputs[[]torch-float32[]] PASSED*",
+            "*test_names_only[[]float64[]] PASSED*",
+        ]
+    )
 
 
 def test_environment_selects_backends_and_dtypes(user_suite: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -74,8 +80,9 @@ def test_environment_selects_backends_and_dtypes(user_suite: pytest.Pytester, mo
     result.stdout.fnmatch_lines(["*test_mse[[]numpy-float32[]] PASSED*"])
 
 
-def test_option_wins_over_environment_and_missing_dtypes_skip(user_suite: pytest.Pytester,
-                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_option_wins_over_environment_and_missing_dtypes_skip(
+    user_suite: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _installed("array_api_strict")
     monkeypatch.setenv("LOSSAPI_TEST_BACKENDS", "torch")
     result = user_suite.runpytest_inprocess("--lossapi-backends=array_api_strict", "--lossapi-dtypes=float16", "-rs")

@@ -93,8 +93,9 @@ def test_entry_mask_equals_dropping_the_items(backend):
     valid = np.array([[True, True, True, False], [True, False, True, True]])
     for fn in (la.ranknet, la.listnet):
         got = _run(backend, fn, s, r, where=backend.asarray(valid), reduction="none")
-        want = [float(_run(backend, fn, s[i][valid[i]][None], r[i][valid[i]][None], reduction="none")[0])
-                for i in range(2)]
+        want = [
+            float(_run(backend, fn, s[i][valid[i]][None], r[i][valid[i]][None], reduction="none")[0]) for i in range(2)
+        ]
         np.testing.assert_allclose(got, want, rtol=1e-12, err_msg=fn.__name__)
 
 
@@ -177,8 +178,11 @@ def test_padded_nan_entries_give_finite_gradients(torch, jax, name):
     s[0, ~valid[0]] = np.inf
     r = np.where(valid, r, -5)
     for reduction in ("mean", "sum"):
-        gj = np.asarray(jax.grad(lambda x, red=reduction: fn(x, jnp.asarray(r), where=jnp.asarray(valid),
-                                                             reduction=red))(jnp.asarray(s)))
+        gj = np.asarray(
+            jax.grad(lambda x, red=reduction: fn(x, jnp.asarray(r), where=jnp.asarray(valid), reduction=red))(
+                jnp.asarray(s)
+            )
+        )
         st = torch.tensor(s, requires_grad=True)
         fn(st, torch.tensor(r), where=torch.tensor(valid), reduction=reduction).backward()
         gt = st.grad.numpy()
@@ -186,9 +190,11 @@ def test_padded_nan_entries_give_finite_gradients(torch, jax, name):
         np.testing.assert_allclose(gt, gj, rtol=1e-12, atol=1e-300)
         # per-list masks too
         keep = valid.any(axis=-1)
-        gj = np.asarray(jax.grad(lambda x, k=keep, red=reduction: fn(x, jnp.asarray(r), where=jnp.asarray(k),
-                                                                     reduction=red))(
-            jnp.asarray(np.where(keep[:, None], np.where(valid, s, 0.0), np.nan))))
+        gj = np.asarray(
+            jax.grad(lambda x, k=keep, red=reduction: fn(x, jnp.asarray(r), where=jnp.asarray(k), reduction=red))(
+                jnp.asarray(np.where(keep[:, None], np.where(valid, s, 0.0), np.nan))
+            )
+        )
         assert np.all(np.isfinite(gj)) and not np.any(gj[~keep])
 
 

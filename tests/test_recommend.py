@@ -129,8 +129,11 @@ def test_probabilistic_preference():
 
 
 def test_concurrent_families_only_when_registered():
-    for task, names in (("sequence", {"ctc"}), ("rl", {"ppo_clip", "policy_gradient", "value_function"}),
-                        ("gan", {"gan_discriminator", "gan_generator"})):
+    for task, names in (
+        ("sequence", {"ctc"}),
+        ("rl", {"ppo_clip", "policy_gradient", "value_function"}),
+        ("gan", {"gan_discriminator", "gan_generator"}),
+    ):
         got = set(_names(task))
         assert got == {n for n in names if n in RECORDS} | {
             r.name for r in RECORDS.values() if canonical_task(r) == rec_mod._normalize(task)
@@ -154,7 +157,9 @@ def test_task_spelling_and_top():
 
 
 def test_errors():
-    with pytest.raises(la.InvalidOptionError, match=r"lossapi\.recommend: unknown task 'astrology'.*regression.*segmentation"):
+    with pytest.raises(
+        la.InvalidOptionError, match=r"lossapi\.recommend: unknown task 'astrology'.*regression.*segmentation"
+    ):
         la.recommend("astrology")
     with pytest.raises(ValueError, match="task"):
         la.recommend(3)

@@ -42,8 +42,7 @@ def test_broadcast_sample_weight_per_row(backend):
 
 def test_where_and_weight_combine(backend):
     mask = np.array([[True, True, False], [False, True, True]])
-    out = la.mse(backend.asarray(P), backend.asarray(T), sample_weight=backend.asarray(W),
-                 where=backend.asarray(mask))
+    out = la.mse(backend.asarray(P), backend.asarray(T), sample_weight=backend.asarray(W), where=backend.asarray(mask))
     # kept: w*l = 1, 4.5, 12, 6 ; w = 1, 0.5, 3, 1.5
     assert backend.to_numpy(out) == pytest.approx(23.5 / 6.0, rel=1e-12)
 
@@ -94,8 +93,12 @@ REGRESSION_MASKED = [
     ("mean_squared_error", {}, (1 + 4 + 0.25) / 3, np.array([2.0, -4.0, -1.0]) / 3),
     ("mean_absolute_error", {}, (1 + 2 + 0.5) / 3, np.array([1.0, -1.0, -1.0]) / 3),
     ("huber", {"delta": 1.0}, (0.5 + 1.5 + 0.125) / 3, np.array([1.0, -1.0, -0.5]) / 3),
-    ("log_cosh", {}, (math.log(math.cosh(1)) + math.log(math.cosh(2)) + math.log(math.cosh(0.5))) / 3,
-     np.tanh(np.array([1.0, -2.0, -0.5])) / 3),
+    (
+        "log_cosh",
+        {},
+        (math.log(math.cosh(1)) + math.log(math.cosh(2)) + math.log(math.cosh(0.5))) / 3,
+        np.tanh(np.array([1.0, -2.0, -0.5])) / 3,
+    ),
 ]
 
 
@@ -134,8 +137,9 @@ def test_where_hides_inf_nan_jax(jax, name, kw, value, grad):
 
 def test_where_hides_nan_in_sample_weight(backend):
     w = np.array([1.0, np.nan, 1.0, np.inf, 2.0, 1.0])
-    out = la.mse(backend.asarray(BAD_P), backend.asarray(BAD_T), sample_weight=backend.asarray(w),
-                 where=backend.asarray(KEEP))
+    out = la.mse(
+        backend.asarray(BAD_P), backend.asarray(BAD_T), sample_weight=backend.asarray(w), where=backend.asarray(KEEP)
+    )
     # kept: l = 1, 4, 0.25 with w = 1, 1, 2
     assert backend.to_numpy(out) == pytest.approx((1 + 4 + 0.5) / 4, rel=1e-12)
 
@@ -197,8 +201,11 @@ def test_none_keeps_shape(backend):
 def test_empty_mean_is_zero(backend):
     e = backend.asarray(np.zeros((0,)))
     for fn in (la.mse, la.mae, la.huber):
-        for kw in ({}, {"sample_weight": backend.asarray(np.zeros((0,)))},
-                   {"where": backend.asarray(np.zeros((0,), dtype=bool))}):
+        for kw in (
+            {},
+            {"sample_weight": backend.asarray(np.zeros((0,)))},
+            {"where": backend.asarray(np.zeros((0,), dtype=bool))},
+        ):
             v = backend.to_numpy(fn(e, e, **kw))
             assert v.shape == () and v == 0.0, (fn.__name__, kw)
         assert backend.to_numpy(fn(e, e, reduction="sum")) == 0.0
@@ -222,7 +229,9 @@ def test_reduce_directly(backend):
 
 
 def test_integer_sample_weight_is_cast(backend):
-    out = la.mse(backend.asarray(P), backend.asarray(T), sample_weight=backend.asarray(np.array([[1, 1, 1], [0, 0, 2]])))
+    out = la.mse(
+        backend.asarray(P), backend.asarray(T), sample_weight=backend.asarray(np.array([[1, 1, 1], [0, 0, 2]]))
+    )
     # sum(w*l) = 1 + 9 + 0 + 8 = 18 ; sum(w) = 5
     v = backend.to_numpy(out)
     assert v.dtype == np.float64 and v == pytest.approx(18.0 / 5.0, rel=1e-12)

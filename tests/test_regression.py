@@ -40,8 +40,9 @@ def test_huber_default_delta(backend):
 
 
 def test_smooth_l1_beta2(backend):
-    np.testing.assert_allclose(_none(backend, la.smooth_l1, E, ZERO, beta=2.0),
-                               [0, 0.0625, 2, 1, 0.25, 0.01], rtol=1e-12)
+    np.testing.assert_allclose(
+        _none(backend, la.smooth_l1, E, ZERO, beta=2.0), [0, 0.0625, 2, 1, 0.25, 0.01], rtol=1e-12
+    )
 
 
 def test_smooth_l1_beta0_is_l1(backend):
@@ -50,11 +51,15 @@ def test_smooth_l1_beta0_is_l1(backend):
 
 def test_pseudo_huber(backend):
     # delta^2 (sqrt(1 + (e/delta)^2) - 1), delta = 1: e = 1 -> sqrt(2) - 1 ; e = 3 -> sqrt(10) - 1
-    np.testing.assert_allclose(_none(backend, la.pseudo_huber, np.array([0.0, 1.0, 3.0]), np.zeros(3)),
-                               [0.0, math.sqrt(2) - 1, math.sqrt(10) - 1], rtol=1e-12)
+    np.testing.assert_allclose(
+        _none(backend, la.pseudo_huber, np.array([0.0, 1.0, 3.0]), np.zeros(3)),
+        [0.0, math.sqrt(2) - 1, math.sqrt(10) - 1],
+        rtol=1e-12,
+    )
     # delta = 2, e = 2: 4 (sqrt(2) - 1)
-    np.testing.assert_allclose(_none(backend, la.pseudo_huber, np.array([2.0]), np.zeros(1), delta=2.0),
-                               [4 * (math.sqrt(2) - 1)], rtol=1e-12)
+    np.testing.assert_allclose(
+        _none(backend, la.pseudo_huber, np.array([2.0]), np.zeros(1), delta=2.0), [4 * (math.sqrt(2) - 1)], rtol=1e-12
+    )
 
 
 def test_poisson_nll(backend):
@@ -63,18 +68,25 @@ def test_poisson_nll(backend):
     np.testing.assert_allclose(_none(backend, la.poisson_nll, x, t), [1.193147, 0.613706, 4.0], rtol=1e-6)
     np.testing.assert_allclose(_none(backend, la.poisson_nll, x, t, full=True), [1.193147, 1.265512, 4.0], rtol=1e-6)
     # log_input=False: rate - t log(rate + eps)
-    np.testing.assert_allclose(_none(backend, la.poisson_nll, np.array([0.5, 2.0]), np.array([1.0, 2.0]),
-                                     log_input=False, eps=0.0), [1.193147, 0.613706], rtol=1e-6)
+    np.testing.assert_allclose(
+        _none(backend, la.poisson_nll, np.array([0.5, 2.0]), np.array([1.0, 2.0]), log_input=False, eps=0.0),
+        [1.193147, 0.613706],
+        rtol=1e-6,
+    )
 
 
 def test_gaussian_nll(backend):
-    assert _mean(backend, la.gaussian_nll, np.array([0.0]), np.array([1.0]), np.array([4.0])) == pytest.approx(0.81815, abs=5e-6)
+    assert _mean(backend, la.gaussian_nll, np.array([0.0]), np.array([1.0]), np.array([4.0])) == pytest.approx(
+        0.81815, abs=5e-6
+    )
     # full=True adds 0.5 log(2 pi) = 0.918939
-    assert _mean(backend, la.gaussian_nll, np.array([0.0]), np.array([1.0]), np.array([4.0]),
-                 full=True) == pytest.approx(0.81815 + 0.918939, abs=5e-6)
+    assert _mean(
+        backend, la.gaussian_nll, np.array([0.0]), np.array([1.0]), np.array([4.0]), full=True
+    ) == pytest.approx(0.81815 + 0.918939, abs=5e-6)
     # var below eps is clamped: var = 0 -> eps = 1e-6 ; e = 0 -> 0.5 log(1e-6)
     assert _mean(backend, la.gaussian_nll, np.array([1.0]), np.array([1.0]), np.array([0.0])) == pytest.approx(
-        0.5 * math.log(1e-6), rel=1e-9)
+        0.5 * math.log(1e-6), rel=1e-9
+    )
 
 
 def test_gaussian_nll_homoscedastic_var(backend):
@@ -87,26 +99,31 @@ def test_gaussian_nll_homoscedastic_var(backend):
 
 
 def test_mape(backend):
-    assert _mean(backend, la.mean_absolute_percentage_error, np.array([1.0, 5.0]), np.array([2.0, 4.0])) == pytest.approx(
-        0.375, rel=1e-12)
+    assert _mean(
+        backend, la.mean_absolute_percentage_error, np.array([1.0, 5.0]), np.array([2.0, 4.0])
+    ) == pytest.approx(0.375, rel=1e-12)
 
 
 def test_pinball(backend):
     assert _mean(backend, la.quantile, np.array([1.0, 2.0, 3.0]), np.array([2.0, 2.0, 5.0]), q=0.5) == pytest.approx(
-        0.5, rel=1e-12)
+        0.5, rel=1e-12
+    )
     # q = 0.9, e = t - p = [1, -1] -> [0.9, 0.1]
-    np.testing.assert_allclose(_none(backend, la.quantile, np.zeros(2), np.array([1.0, -1.0]), q=0.9), [0.9, 0.1],
-                               rtol=1e-12)
+    np.testing.assert_allclose(
+        _none(backend, la.quantile, np.zeros(2), np.array([1.0, -1.0]), q=0.9), [0.9, 0.1], rtol=1e-12
+    )
 
 
 def test_log_cosh(backend):
     got = _none(backend, la.log_cosh, np.array([0.5, 3.0, -3.0, 0.0]), np.zeros(4))
     np.testing.assert_allclose(got, [0.1201, 2.3093, 2.3093, 0.0], atol=5e-5)
-    np.testing.assert_allclose(got, [math.log(math.cosh(0.5)), math.log(math.cosh(3.0)),
-                                     math.log(math.cosh(3.0)), 0.0], rtol=1e-12)
+    np.testing.assert_allclose(
+        got, [math.log(math.cosh(0.5)), math.log(math.cosh(3.0)), math.log(math.cosh(3.0)), 0.0], rtol=1e-12
+    )
     # overflow-safe: log cosh(1000) = 1000 - log 2
-    np.testing.assert_allclose(_none(backend, la.log_cosh, np.array([1000.0, -1000.0]), np.zeros(2)),
-                               [1000 - math.log(2)] * 2, rtol=1e-12)
+    np.testing.assert_allclose(
+        _none(backend, la.log_cosh, np.array([1000.0, -1000.0]), np.zeros(2)), [1000 - math.log(2)] * 2, rtol=1e-12
+    )
 
 
 def test_mse_mae_rmse_small(backend):
@@ -116,7 +133,8 @@ def test_mse_mae_rmse_small(backend):
     assert _mean(backend, la.root_mean_squared_error, p, t) == pytest.approx(math.sqrt(21 / 4), rel=1e-12)
     assert _mean(backend, la.mean_squared_error, p, t, reduction="sum") == pytest.approx(21.0, rel=1e-12)
     assert _mean(backend, la.root_mean_squared_error, np.zeros(2), np.array([3.0, 4.0])) == pytest.approx(
-        math.sqrt(12.5), rel=1e-12)
+        math.sqrt(12.5), rel=1e-12
+    )
     np.testing.assert_allclose(_none(backend, la.root_mean_squared_error, p, t), [1, 0, 2, 4], rtol=1e-12)
     out = la.root_mean_squared_error(backend.asarray(p), backend.asarray(t), eps=3.0 / 4)
     assert float(backend.to_numpy(out)) == pytest.approx(math.sqrt(6.0), rel=1e-12)
@@ -129,44 +147,61 @@ def test_rmse_with_eps_returns_0d_ndarray_numpy():
 
 def test_msle(backend):
     # (log1p(e - 1) - log1p(0))^2 = 1 ; (log1p(3) - log1p(1))^2 = log(2)^2
-    np.testing.assert_allclose(_none(backend, la.mean_squared_log_error, np.array([math.e - 1, 3.0]),
-                                     np.array([0.0, 1.0])), [1.0, math.log(2) ** 2], rtol=1e-12)
+    np.testing.assert_allclose(
+        _none(backend, la.mean_squared_log_error, np.array([math.e - 1, 3.0]), np.array([0.0, 1.0])),
+        [1.0, math.log(2) ** 2],
+        rtol=1e-12,
+    )
 
 
 def test_tukey_biweight(backend):
     # c = 2: e = 1 -> 4/6 (1 - (3/4)^3) ; |e| > c -> 4/6
-    np.testing.assert_allclose(_none(backend, la.tukey_biweight, np.array([1.0, 10.0, 0.0]), np.zeros(3), c=2.0),
-                               [(4 / 6) * (1 - 0.75**3), 4 / 6, 0.0], rtol=1e-12)
+    np.testing.assert_allclose(
+        _none(backend, la.tukey_biweight, np.array([1.0, 10.0, 0.0]), np.zeros(3), c=2.0),
+        [(4 / 6) * (1 - 0.75**3), 4 / 6, 0.0],
+        rtol=1e-12,
+    )
 
 
 def test_epsilon_insensitive(backend):
     p = np.array([0.05, 1.0, -0.5])
-    np.testing.assert_allclose(_none(backend, la.epsilon_insensitive, p, np.zeros(3), epsilon=0.1), [0.0, 0.9, 0.4],
-                               rtol=1e-12)
-    np.testing.assert_allclose(_none(backend, la.epsilon_insensitive, p, np.zeros(3), epsilon=0.1, squared=True),
-                               [0.0, 0.81, 0.16], rtol=1e-12)
+    np.testing.assert_allclose(
+        _none(backend, la.epsilon_insensitive, p, np.zeros(3), epsilon=0.1), [0.0, 0.9, 0.4], rtol=1e-12
+    )
+    np.testing.assert_allclose(
+        _none(backend, la.epsilon_insensitive, p, np.zeros(3), epsilon=0.1, squared=True), [0.0, 0.81, 0.16], rtol=1e-12
+    )
 
 
-@pytest.mark.parametrize(("power", "expected"), [
-    (0, 1.0),                                    # (y - mu)^2
-    (1, 2 * (math.log(0.5) + 1)),                # 2 (y log(y/mu) - y + mu)
-    (2, 2 * (math.log(2) + 0.5 - 1)),            # 2 (log(mu/y) + y/mu - 1)
-    (3, 0.25),                                   # (y - mu)^2 / (y mu^2)
-    (1.5, 2 * (1 / -0.25 - 2**-0.5 / -0.5 + 2**0.5 / 0.5)),  # y^(2-p)/((1-p)(2-p)) - y mu^(1-p)/(1-p) + mu^(2-p)/(2-p)
-])
+@pytest.mark.parametrize(
+    ("power", "expected"),
+    [
+        (0, 1.0),  # (y - mu)^2
+        (1, 2 * (math.log(0.5) + 1)),  # 2 (y log(y/mu) - y + mu)
+        (2, 2 * (math.log(2) + 0.5 - 1)),  # 2 (log(mu/y) + y/mu - 1)
+        (3, 0.25),  # (y - mu)^2 / (y mu^2)
+        (
+            1.5,
+            2 * (1 / -0.25 - 2**-0.5 / -0.5 + 2**0.5 / 0.5),
+        ),  # y^(2-p)/((1-p)(2-p)) - y mu^(1-p)/(1-p) + mu^(2-p)/(2-p)
+    ],
+)
 def test_tweedie_deviance(backend, power, expected):
     # mu = pred = 2, y = target = 1
     assert _mean(backend, la.tweedie_deviance, np.array([2.0]), np.array([1.0]), power=power) == pytest.approx(
-        expected, rel=1e-12)
+        expected, rel=1e-12
+    )
 
 
 def test_tweedie_poisson_zero_target(backend):
     # y = 0: 2 (0 - 0 + mu)
-    np.testing.assert_allclose(_none(backend, la.tweedie_deviance, np.array([3.0]), np.array([0.0]), power=1), [6.0],
-                               rtol=1e-12)
+    np.testing.assert_allclose(
+        _none(backend, la.tweedie_deviance, np.array([3.0]), np.array([0.0]), power=1), [6.0], rtol=1e-12
+    )
 
 
 # --------------------------------------------------------------------------- dtypes and types
+
 
 def _half_dtypes(backend):
     if backend.name in ("torch", "jax"):
@@ -177,8 +212,14 @@ def _half_dtypes(backend):
 
 
 HALF_CASES = [
-    ("mean_squared_error", {}), ("mean_absolute_error", {}), ("huber", {}), ("smooth_l1", {}),
-    ("log_cosh", {}), ("quantile", {}), ("root_mean_squared_error", {}), ("poisson_nll", {}),
+    ("mean_squared_error", {}),
+    ("mean_absolute_error", {}),
+    ("huber", {}),
+    ("smooth_l1", {}),
+    ("log_cosh", {}),
+    ("quantile", {}),
+    ("root_mean_squared_error", {}),
+    ("poisson_nll", {}),
 ]
 
 
@@ -202,8 +243,11 @@ def test_16_bit_inputs_give_16_bit_results(backend, name, kw):
         for red in ("mean", "sum", "none"):
             out = fn(p, t, reduction=red, **kw)
             assert out.dtype == p.dtype, (dt, red, out.dtype)
-        ref = float(backend.to_numpy(fn(backend.asarray(np.array([0.5, 1.0, 2.0])),
-                                        backend.asarray(np.array([0.0, 1.5, 1.0])), **kw)))
+        ref = float(
+            backend.to_numpy(
+                fn(backend.asarray(np.array([0.5, 1.0, 2.0])), backend.asarray(np.array([0.0, 1.5, 1.0])), **kw)
+            )
+        )
         out = fn(p, t, **kw)
         got = out.float().item() if backend.name == "torch" else float(backend.to_numpy(out).astype(np.float64))
         assert got == pytest.approx(ref, rel=2e-2)
@@ -246,8 +290,19 @@ def test_aliases_are_the_same_functions():
     assert la.losses.mse is la.mean_squared_error
 
 
-@pytest.mark.parametrize("name", ["mean_squared_error", "mean_absolute_error", "huber", "log_cosh", "quantile",
-                                  "root_mean_squared_error", "tweedie_deviance", "mean_squared_log_error"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "mean_squared_error",
+        "mean_absolute_error",
+        "huber",
+        "log_cosh",
+        "quantile",
+        "root_mean_squared_error",
+        "tweedie_deviance",
+        "mean_squared_log_error",
+    ],
+)
 def test_results_are_arrays_of_the_input_namespace(backend, name):
     p = backend.asarray(np.array([1.0, 2.0]))
     t = backend.asarray(np.array([1.5, 0.5]))

@@ -44,8 +44,9 @@ def test_value_function_known_answers(backend):
     # errors e = [1, -2, 0.5, 2]; MSE: e^2 = [1, 4, 0.25, 4]
     np.testing.assert_allclose(_run(backend, la.value_function, v, r, reduction="none"), [1, 4, 0.25, 4], rtol=1e-12)
     # Huber delta 1: |e| <= 1 -> e^2/2, else |e| - 1/2: [0.5, 1.5, 0.125, 1.5]; mean 3.625 / 4
-    np.testing.assert_allclose(_run(backend, la.value_function, v, r, delta=1.0, reduction="none"),
-                               [0.5, 1.5, 0.125, 1.5], rtol=1e-12)
+    np.testing.assert_allclose(
+        _run(backend, la.value_function, v, r, delta=1.0, reduction="none"), [0.5, 1.5, 0.125, 1.5], rtol=1e-12
+    )
     assert float(_run(backend, la.value_function, v, r, delta=1.0)) == pytest.approx(0.90625, rel=1e-12)
 
 
@@ -58,14 +59,14 @@ def test_value_function_is_mse_and_huber():
 
 # r, A, clip 0.2 -> -min(r A, clip(r, 0.8, 1.2) A)
 _PPO = [
-    (1.5, 1.0, -1.2),    # A > 0, r above range: clipped, -1.2 * 1
-    (1.5, -1.0, 1.5),    # A < 0, r above range: unclipped min(-1.5, -1.2) = -1.5
-    (0.5, -1.0, 0.8),    # A < 0, r below range: clipped, min(-0.5, -0.8) = -0.8
-    (0.5, 2.0, -1.0),    # A > 0, r below range: unclipped, min(1.0, 1.6) = 1.0
-    (1.0, 2.0, -2.0),    # inside the range: -r A
-    (1.25, -2.0, 2.5),   # A < 0 above range: unclipped min(-2.5, -2.4) = -2.5
-    (0.75, 4.0, -3.0),   # A > 0 below range: unclipped min(3, 3.2) = 3
-    (1.1, 0.0, 0.0),     # zero advantage
+    (1.5, 1.0, -1.2),  # A > 0, r above range: clipped, -1.2 * 1
+    (1.5, -1.0, 1.5),  # A < 0, r above range: unclipped min(-1.5, -1.2) = -1.5
+    (0.5, -1.0, 0.8),  # A < 0, r below range: clipped, min(-0.5, -0.8) = -0.8
+    (0.5, 2.0, -1.0),  # A > 0, r below range: unclipped, min(1.0, 1.6) = 1.0
+    (1.0, 2.0, -2.0),  # inside the range: -r A
+    (1.25, -2.0, 2.5),  # A < 0 above range: unclipped min(-2.5, -2.4) = -2.5
+    (0.75, 4.0, -3.0),  # A > 0 below range: unclipped min(3, 3.2) = 3
+    (1.1, 0.0, 0.0),  # zero advantage
 ]
 
 
@@ -171,8 +172,10 @@ def test_ppo_clip_saturated_ratio(torch, jax):
 def test_value_function_gradients(torch, jax):
     v, r = np.array([0.5, 3.0, -2.0]), np.zeros(3)
     # Huber delta 1: clip(e, -1, 1) = [0.5, 1, -1]; MSE: 2 e = [1, 6, -4]
-    for g in (_torch_grads(torch, la.value_function, v, r, delta=1.0)[0],
-              _jax_grads(jax, la.value_function, v, r, delta=1.0)[0]):
+    for g in (
+        _torch_grads(torch, la.value_function, v, r, delta=1.0)[0],
+        _jax_grads(jax, la.value_function, v, r, delta=1.0)[0],
+    ):
         np.testing.assert_allclose(g, [0.5, 1.0, -1.0], rtol=1e-15)
     for g in (_torch_grads(torch, la.value_function, v, r)[0], _jax_grads(jax, la.value_function, v, r)[0]):
         np.testing.assert_allclose(g, [1.0, 6.0, -4.0], rtol=1e-15)

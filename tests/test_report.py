@@ -92,14 +92,26 @@ def synthetic() -> list[CheckResult]:
         CheckResult("huber", "numpy", "values[float64,mean,none,(3, 4),{}]", True, 1e-16),
         CheckResult("huber", "torch", "gradients", True, 2e-9),
         CheckResult("cross_entropy", "numpy", "edge:saturated logits[float64]", True, 0.0),
-        CheckResult("cross_entropy", "torch", "values[float32,mean,none,(3, 4),{}]", False, 3e-2,
-                    "got <b>1.0</b> | want 2.0 & more\nsecond line"),
+        CheckResult(
+            "cross_entropy",
+            "torch",
+            "values[float32,mean,none,(3, 4),{}]",
+            False,
+            3e-2,
+            "got <b>1.0</b> | want 2.0 & more\nsecond line",
+        ),
         CheckResult("cross_entropy", "torch+jax", "gradients:torch-vs-jax", True, 1e-12),
         CheckResult("cross_entropy", "jax", "jax.jit", True, 0.0),
         CheckResult("huber", "cupy", "backend", True, NAN, "cupy is not installed", skipped=True),
         CheckResult("cross_entropy", "cupy", "backend", True, NAN, "cupy is not installed", skipped=True),
-        CheckResult("huber", "jax", "counterpart:optax[mean,{'delta': 1.0},weighted=False]", False, float("inf"),
-                    "optax raised TypeError: a|b"),
+        CheckResult(
+            "huber",
+            "jax",
+            "counterpart:optax[mean,{'delta': 1.0},weighted=False]",
+            False,
+            float("inf"),
+            "optax raised TypeError: a|b",
+        ),
     ]
 
 
@@ -191,8 +203,21 @@ def test_versions_of_every_library(render, monkeypatch):
 
     monkeypatch.setattr(report.importlib.metadata, "version", version)
     versions = library_versions()
-    assert list(versions) == ["numpy", "array-api-strict", "array-api-compat", "torch", "jax", "jaxlib", "dask",
-                              "cupy", "optax", "keras", "torchvision", "scikit-learn", "scipy"]
+    assert list(versions) == [
+        "numpy",
+        "array-api-strict",
+        "array-api-compat",
+        "torch",
+        "jax",
+        "jaxlib",
+        "dask",
+        "cupy",
+        "optax",
+        "keras",
+        "torchvision",
+        "scikit-learn",
+        "scipy",
+    ]
     assert versions["numpy"] == real("numpy") and versions["optax"] == "not installed"
     text = render(synthetic())
     if render is html_of:
@@ -218,12 +243,34 @@ def test_markdown_escapes_and_keeps_table_shape():
 
 
 def test_legend_describes_the_runner_check_names():
-    names = ["values[float64,mean,none,(3, 4),{}]", "edge:zero[float32]", "counterpart:torch[mean,{},weighted=False]",
-             "gradients", "gradients:edges", "gradients:where", "gradients:zero-weight", "gradients:torch-vs-jax",
-             "second-derivatives", "jax.jit", "jax.vmap", "jax.grad(jit)", "jax.jit(traced options)",
-             "torch.func.grad", "torch.func.grad[generic]", "torch.func.vmap", "torch.compile[eager]",
-             "torch.compile[inductor,generic]", "native-vs-generic", "placement:namespace",
-             "placement:dtype[float16]", "placement:device", "placement:dask-lazy", "case", "backend", "internal"]
+    names = [
+        "values[float64,mean,none,(3, 4),{}]",
+        "edge:zero[float32]",
+        "counterpart:torch[mean,{},weighted=False]",
+        "gradients",
+        "gradients:edges",
+        "gradients:where",
+        "gradients:zero-weight",
+        "gradients:torch-vs-jax",
+        "second-derivatives",
+        "jax.jit",
+        "jax.vmap",
+        "jax.grad(jit)",
+        "jax.jit(traced options)",
+        "torch.func.grad",
+        "torch.func.grad[generic]",
+        "torch.func.vmap",
+        "torch.compile[eager]",
+        "torch.compile[inductor,generic]",
+        "native-vs-generic",
+        "placement:namespace",
+        "placement:dtype[float16]",
+        "placement:device",
+        "placement:dask-lazy",
+        "case",
+        "backend",
+        "internal",
+    ]
     results = [CheckResult("huber", "numpy", n, True, 0.0) for n in names]
     legend = parse_tables(html_of(results))["legend"][1:]
     kinds = [row[0] for row in legend]
@@ -273,8 +320,18 @@ def test_cli_writes_report_when_checks_fail(tmp_path, capsys, monkeypatch):
 
 def test_cli_end_to_end(tmp_path: Path, capsys):
     html_path, md_path = tmp_path / "r.html", tmp_path / "r.md"
-    argv = ["check", "--backends", "numpy", "--losses", "huber,cross_entropy", "--no-progress",
-            "--report", str(html_path), "--report", str(md_path)]
+    argv = [
+        "check",
+        "--backends",
+        "numpy",
+        "--losses",
+        "huber,cross_entropy",
+        "--no-progress",
+        "--report",
+        str(html_path),
+        "--report",
+        str(md_path),
+    ]
     assert main(argv) == 0
     captured = capsys.readouterr()
     assert "huber" in captured.out and "all " in captured.out
@@ -310,8 +367,12 @@ def test_aggregate_folds_configurations_per_check() -> None:
         CheckResult("mse", "cupy", "values[float32,mean]", True, skipped=True, detail="no GPU"),
     ]
     got = {(r.backend, r.check): r for r in aggregate(rs)}
-    assert set(got) == {("numpy", "values (2 checks)"), ("numpy", "edge:e = 0 (1 check)"),
-                        ("torch", "values (2 checks)"), ("cupy", "values (2 checks)")}
+    assert set(got) == {
+        ("numpy", "values (2 checks)"),
+        ("numpy", "edge:e = 0 (1 check)"),
+        ("torch", "values (2 checks)"),
+        ("cupy", "values (2 checks)"),
+    }
     numpy_values = got[("numpy", "values (2 checks)")]
     assert numpy_values.ok and not numpy_values.skipped and numpy_values.worst == 2e-7
     torch_values = got[("torch", "values (2 checks)")]
@@ -327,8 +388,10 @@ def test_aggregate_folds_configurations_per_check() -> None:
 def test_saved_results_round_trip(tmp_path: Path) -> None:
     from lossapi._conformance.report import load_results, save_results
 
-    rs = [CheckResult("mse", "numpy", "values", True, float("nan")),
-          CheckResult("ctc", "torch", "gradients", False, float("inf"), "NaN gradient | row 3")]
+    rs = [
+        CheckResult("mse", "numpy", "values", True, float("nan")),
+        CheckResult("ctc", "torch", "gradients", False, float("inf"), "NaN gradient | row 3"),
+    ]
     save_results(rs[:1], tmp_path / "a.jsonl")
     save_results(rs[1:], tmp_path / "a.jsonl")  # appends
     back = load_results([tmp_path / "a.jsonl"])
@@ -343,12 +406,26 @@ def test_conformance_suite_writes_the_report(tmp_path: Path) -> None:
     import sys
 
     root = Path(__file__).parent.parent
-    env = {**os.environ, "LOSSAPI_REPORT_DIR": str(tmp_path), "LOSSAPI_TEST_BACKENDS": "numpy",
-           "JAX_ENABLE_X64": "1"}
+    env = {**os.environ, "LOSSAPI_REPORT_DIR": str(tmp_path), "LOSSAPI_TEST_BACKENDS": "numpy", "JAX_ENABLE_X64": "1"}
     proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist",
-         "conformance/test_values.py", "-k", "huber and shapes"],
-        cwd=root, env=env, capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "no:xdist",
+            "conformance/test_values.py",
+            "-k",
+            "huber and shapes",
+        ],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     md = (tmp_path / "report.md").read_text(encoding="utf-8")

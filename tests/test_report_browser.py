@@ -23,8 +23,10 @@ _BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-sta
 _BROWSER = next((path for name in _BROWSERS if (path := shutil.which(name))), None)
 
 pytestmark = pytest.mark.skipif(
-    _BROWSER is None, reason=f"no headless browser on PATH (looked for {', '.join(_BROWSERS)}); "
-                             "install Debian's `chromium` package to run the report rendering check")
+    _BROWSER is None,
+    reason=f"no headless browser on PATH (looked for {', '.join(_BROWSERS)}); "
+    "install Debian's `chromium` package to run the report rendering check",
+)
 
 WIDTH, HEIGHT = 1280, 900
 LOSSES = ("huber", "cross_entropy")
@@ -42,8 +44,16 @@ def report_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _chromium(tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
     # A private profile directory: parallel test workers must not share Chromium's profile lock.
-    cmd = [_BROWSER, "--headless=new", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-           "--force-device-scale-factor=1", f"--user-data-dir={tmp / 'profile'}", *args]
+    cmd = [
+        _BROWSER,
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--hide-scrollbars",
+        "--force-device-scale-factor=1",
+        f"--user-data-dir={tmp / 'profile'}",
+        *args,
+    ]
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
     except subprocess.TimeoutExpired as e:

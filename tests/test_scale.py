@@ -68,8 +68,11 @@ def test_dask_distributed_equals_numpy(client, loss, dtype):
     rtol = 1e-5 if dtype == "float32" else 1e-12
     assert r["value"] == pytest.approx(expected, rel=rtol)
     # ... and a float64 oracle on the same data agrees to float32 accuracy.
-    oracle = float(getattr(la, loss)(np.asarray(p_np, np.float64),
-                                     np.asarray(t_np, np.float64 if loss != "cross_entropy" else np.int64)))
+    oracle = float(
+        getattr(la, loss)(
+            np.asarray(p_np, np.float64), np.asarray(t_np, np.float64 if loss != "cross_entropy" else np.int64)
+        )
+    )
     assert r["value"] == pytest.approx(oracle, rel=1e-5)
 
     # Memory was measured on the worker (the kernel's peak RSS of the process) and the
@@ -151,11 +154,12 @@ _SHARDED = textwrap.dedent(
 def sharded() -> dict[str, Any]:
     pytest.importorskip("jax", reason="jax is not installed")
     env = {**os.environ, "XLA_FLAGS": "--xla_force_host_platform_device_count=8", "JAX_PLATFORMS": "cpu"}
-    res = subprocess.run([sys.executable, "-c", _SHARDED], capture_output=True, text=True, timeout=300,
-                         env=env, cwd=ROOT, check=False)
+    res = subprocess.run(
+        [sys.executable, "-c", _SHARDED], capture_output=True, text=True, timeout=300, env=env, cwd=ROOT, check=False
+    )
     assert res.returncode == 0, res.stderr[-4000:]
     line = next(ln for ln in res.stdout.splitlines() if ln.startswith("RESULT "))
-    return json.loads(line[len("RESULT "):])
+    return json.loads(line[len("RESULT ") :])
 
 
 def test_sharded_inputs_span_8_devices(sharded):

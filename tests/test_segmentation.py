@@ -76,8 +76,9 @@ def test_jaccard_known_answers(backend):
     assert float(_run(backend, la.jaccard, PA, YA)) == pytest.approx(want, rel=1e-12)
 
 
-@pytest.mark.parametrize("name", ["dice", "jaccard", "tversky", "focal_tversky", "generalized_dice", "soft_f1",
-                                  "cohen_kappa", "matthews"])
+@pytest.mark.parametrize(
+    "name", ["dice", "jaccard", "tversky", "focal_tversky", "generalized_dice", "soft_f1", "cohen_kappa", "matthews"]
+)
 def test_target_encodings_and_channels_first_agree(backend, name):
     fn = getattr(la, name)
     want = _run(backend, fn, P2, Y2, reduction="none")
@@ -90,15 +91,17 @@ def test_target_encodings_and_channels_first_agree(backend, name):
     np.testing.assert_allclose(got, want, rtol=1e-12)
 
 
-@pytest.mark.parametrize("target", [np.array([[1.0, 0.0, 1.0, 0.0]]), np.array([[1, 0, 1, 0]]),
-                                    np.array([[True, False, True, False]])], ids=["float", "int", "bool"])
+@pytest.mark.parametrize(
+    "target",
+    [np.array([[1.0, 0.0, 1.0, 0.0]]), np.array([[1, 0, 1, 0]]), np.array([[True, False, True, False]])],
+    ids=["float", "int", "bool"],
+)
 def test_binary_masks(backend, target):
     p = np.array([[0.9, 0.2, 0.6, 0.1]])
     # I = 1.5, P = 1.8, T = 2 -> 1 - 3/3.8
     assert float(_run(backend, la.dice, p, target, axis=None, smooth=0.0)) == pytest.approx(0.8 / 3.8, rel=1e-12)
     # Jaccard: 1 - 1.5 / (1.8 + 2 - 1.5)
-    assert float(_run(backend, la.jaccard, p, target, axis=None, smooth=0.0)) == pytest.approx(1 - 1.5 / 2.3,
-                                                                                               rel=1e-12)
+    assert float(_run(backend, la.jaccard, p, target, axis=None, smooth=0.0)) == pytest.approx(1 - 1.5 / 2.3, rel=1e-12)
 
 
 def test_absent_class_gives_zero_not_nan(backend):
@@ -121,12 +124,15 @@ Y_T = np.array([[1.0, 1.0, 0.0, 0.0]])
 P_T = np.array([[1.0, 0.0, 1.0, 1.0]])  # TP = 1, FN = 1, FP = 2
 
 
-@pytest.mark.parametrize(("alpha", "beta", "want"), [
-    (1.0, 0.0, 1 - 1 / 3),      # alpha weighs the false positives: 1 - 1 / (1 + 2)
-    (0.0, 1.0, 1 - 1 / 2),      # beta the false negatives: 1 - 1 / (1 + 1)
-    (0.5, 0.5, 1 - 1 / 2.5),    # Dice: 1 - 2 * 1 / (3 + 2)
-    (1.0, 1.0, 1 - 1 / 4),      # Jaccard: 1 - 1 / 4
-])
+@pytest.mark.parametrize(
+    ("alpha", "beta", "want"),
+    [
+        (1.0, 0.0, 1 - 1 / 3),  # alpha weighs the false positives: 1 - 1 / (1 + 2)
+        (0.0, 1.0, 1 - 1 / 2),  # beta the false negatives: 1 - 1 / (1 + 1)
+        (0.5, 0.5, 1 - 1 / 2.5),  # Dice: 1 - 2 * 1 / (3 + 2)
+        (1.0, 1.0, 1 - 1 / 4),  # Jaccard: 1 - 1 / 4
+    ],
+)
 def test_tversky_alpha_weighs_false_positives(backend, alpha, beta, want):
     got = _run(backend, la.tversky, P_T, Y_T, alpha=alpha, beta=beta, smooth=0.0, axis=None)
     assert float(got) == pytest.approx(want, rel=1e-12)
@@ -135,11 +141,17 @@ def test_tversky_alpha_weighs_false_positives(backend, alpha, beta, want):
 def test_tversky_special_cases_are_dice_and_jaccard(backend):
     # alpha = beta = 1/2: (I + s) / ((P + T)/2 + s) = (2I + 2s) / (P + T + 2s), Dice with smooth 2s
     for s, kw in ((1.0, {}), (0.0, {}), (0.5, {"per_sample": False})):
-        np.testing.assert_allclose(_run(backend, la.tversky, P2, Y2, smooth=s, reduction="none", **kw),
-                                   _run(backend, la.dice, P2, Y2, smooth=2 * s, reduction="none", **kw), rtol=1e-12)
+        np.testing.assert_allclose(
+            _run(backend, la.tversky, P2, Y2, smooth=s, reduction="none", **kw),
+            _run(backend, la.dice, P2, Y2, smooth=2 * s, reduction="none", **kw),
+            rtol=1e-12,
+        )
     for kw in ({}, {"smooth": 0.0}, {"per_sample": False}):
-        np.testing.assert_allclose(_run(backend, la.tversky, P2, Y2, alpha=1.0, beta=1.0, reduction="none", **kw),
-                                   _run(backend, la.jaccard, P2, Y2, reduction="none", **kw), rtol=1e-12)
+        np.testing.assert_allclose(
+            _run(backend, la.tversky, P2, Y2, alpha=1.0, beta=1.0, reduction="none", **kw),
+            _run(backend, la.jaccard, P2, Y2, reduction="none", **kw),
+            rtol=1e-12,
+        )
 
 
 def test_keras_tversky_convention():
@@ -163,9 +175,11 @@ def test_focal_tversky_power_per_class(backend):
     want = (math.sqrt(0.7 / 3.7) + math.sqrt(0.7 / 2.3)) / 2
     assert float(_run(backend, la.focal_tversky, PA, YA, gamma=0.5, smooth=0.0)) == pytest.approx(want, rel=1e-12)
     # gamma = 1 is the Tversky loss
-    np.testing.assert_allclose(_run(backend, la.focal_tversky, P2, Y2, gamma=1.0, alpha=0.3, beta=0.7,
-                                    reduction="none"),
-                               _run(backend, la.tversky, P2, Y2, alpha=0.3, beta=0.7, reduction="none"), rtol=1e-12)
+    np.testing.assert_allclose(
+        _run(backend, la.focal_tversky, P2, Y2, gamma=1.0, alpha=0.3, beta=0.7, reduction="none"),
+        _run(backend, la.tversky, P2, Y2, alpha=0.3, beta=0.7, reduction="none"),
+        rtol=1e-12,
+    )
 
 
 def test_generalized_dice_known_answers(backend):
@@ -219,8 +233,7 @@ def test_lovasz_softmax_per_image(backend):
     got = _run(backend, la.lovasz_softmax, p, y, per_sample=True, reduction="none")
     np.testing.assert_allclose(got, [0.375, 0.325], rtol=1e-12)
     # every pixel ignored: 0 (not NaN)
-    got = _run(backend, la.lovasz_softmax, p, np.full((2, 2), 255), ignore_index=255, per_sample=True,
-               reduction="none")
+    got = _run(backend, la.lovasz_softmax, p, np.full((2, 2), 255), ignore_index=255, per_sample=True, reduction="none")
     np.testing.assert_array_equal(got, [0.0, 0.0])
 
 
@@ -289,8 +302,9 @@ def test_cohen_kappa_weights_use_class_indices():
     # class 1 is absent from both: sklearn without labels= renumbers {0, 2, 3} as {0, 1, 2}
     y_true, y_pred = np.array([0, 2, 2, 3]), np.array([0, 2, 3, 3])
     ours = float(la.cohen_kappa(_hard(y_pred, 4), y_true))
-    assert ours == pytest.approx(1 - sk.cohen_kappa_score(y_true, y_pred, weights="quadratic", labels=[0, 1, 2, 3]),
-                                 abs=1e-14)
+    assert ours == pytest.approx(
+        1 - sk.cohen_kappa_score(y_true, y_pred, weights="quadratic", labels=[0, 1, 2, 3]), abs=1e-14
+    )
     assert ours != pytest.approx(1 - sk.cohen_kappa_score(y_true, y_pred, weights="quadratic"), abs=1e-6)
 
 
@@ -329,7 +343,8 @@ def _grads(torch, jax, fn, x, *rest, **kw):
     xt = torch.tensor(np.asarray(x, dtype=np.float64), requires_grad=True)
     fn(xt, *[torch.tensor(np.asarray(a)) for a in rest], **kw).backward()
     gj = jax.grad(lambda v: fn(v, *[jnp.asarray(np.asarray(a)) for a in rest], **kw))(
-        jnp.asarray(np.asarray(x, dtype=np.float64)))
+        jnp.asarray(np.asarray(x, dtype=np.float64))
+    )
     return xt.grad.numpy(), np.asarray(gj)
 
 
@@ -372,8 +387,7 @@ def test_lovasz_hinge_gradient_by_hand(torch, jax):
     np.testing.assert_allclose(gj, [[0.0, 0.0, 0.5]], atol=1e-15)
 
 
-@pytest.mark.parametrize("name", ["dice", "jaccard", "tversky", "focal_tversky", "soft_f1", "matthews",
-                                  "cohen_kappa"])
+@pytest.mark.parametrize("name", ["dice", "jaccard", "tversky", "focal_tversky", "soft_f1", "matthews", "cohen_kappa"])
 def test_gradient_wrt_soft_target(torch, jax, name):
     """Soft targets are differentiable (the conformance suite differentiates the predictions)."""
     rng = np.random.default_rng(0)

@@ -53,7 +53,14 @@ def _brute(lp, labels, blank=0):
 
 def test_oracle_equals_brute_force_enumeration():
     rng = np.random.default_rng(3)
-    for labels, T, blank in [([1], 3, 0), ([1, 1], 4, 0), ([2, 1, 2], 5, 0), ([], 3, 0), ([0, 0], 4, 2), ([1, 1], 2, 0)]:
+    for labels, T, blank in [
+        ([1], 3, 0),
+        ([1, 1], 4, 0),
+        ([2, 1, 2], 5, 0),
+        ([], 3, 0),
+        ([0, 0], 4, 2),
+        ([1, 1], 2, 0),
+    ]:
         lp = _log_softmax(rng.normal(size=(T, 3)))
         assert O.ctc_one(lp, labels, blank) == pytest.approx(_brute(lp, labels, blank), rel=1e-12)
 
@@ -81,16 +88,24 @@ def test_matches_torch_values_and_reductions(torch, blank, zero_infinity):
     lab = np.where(lab == blank, (blank + 1) % 5, lab)
     F = torch.nn.functional
     for red in ("none", "mean", "sum"):
-        want = F.ctc_loss(torch.tensor(lp).permute(1, 0, 2), torch.tensor(lab), torch.tensor(il), torch.tensor(ll),
-                          blank=blank, reduction=red, zero_infinity=zero_infinity).numpy()
+        want = F.ctc_loss(
+            torch.tensor(lp).permute(1, 0, 2),
+            torch.tensor(lab),
+            torch.tensor(il),
+            torch.tensor(ll),
+            blank=blank,
+            reduction=red,
+            zero_infinity=zero_infinity,
+        ).numpy()
         got = la.ctc(lp, lab, il, ll, blank=blank, zero_infinity=zero_infinity, reduction=red)
         if zero_infinity or red == "none":
             np.testing.assert_allclose(got, want, rtol=1e-12)
         else:  # one impossible sequence: inf in both
             assert np.isinf(got) and np.isinf(want)
         # time-major input = torch's layout
-        tm = la.ctc(np.moveaxis(lp, 0, 1), lab, il, ll, blank=blank, zero_infinity=zero_infinity, reduction=red,
-                    time_major=True)
+        tm = la.ctc(
+            np.moveaxis(lp, 0, 1), lab, il, ll, blank=blank, zero_infinity=zero_infinity, reduction=red, time_major=True
+        )
         np.testing.assert_array_equal(tm, got)
 
 
@@ -128,8 +143,9 @@ def test_gradients_match_torch(torch):
         d = torch.tensor(lp).permute(1, 0, 2).requires_grad_()
         F.ctc_loss(d, *args, zero_infinity=True, reduction="sum").backward()
         valid = (np.arange(lp.shape[1])[None] < il[:, None]) & (np.array([True, True, True, False, True])[:, None])
-        np.testing.assert_allclose(c.grad.numpy() + np.exp(lp) * valid[..., None], d.grad.permute(1, 0, 2).numpy(),
-                                   atol=1e-12)
+        np.testing.assert_allclose(
+            c.grad.numpy() + np.exp(lp) * valid[..., None], d.grad.permute(1, 0, 2).numpy(), atol=1e-12
+        )
     # the impossible sequence gets gradient exactly 0 (also without zero_infinity)
     for zi in (False, True):
         c = torch.tensor(lp, requires_grad=True)
@@ -143,7 +159,8 @@ def test_gradients_torch_equal_jax(torch, jax):
     la.ctc(c, torch.tensor(lab), torch.tensor(il), torch.tensor(ll), zero_infinity=True).backward()
     jnp = jax.numpy
     g = jax.grad(lambda v: la.ctc(v, jnp.asarray(lab), jnp.asarray(il), jnp.asarray(ll), zero_infinity=True))(
-        jnp.asarray(lp))
+        jnp.asarray(lp)
+    )
     np.testing.assert_allclose(np.asarray(g), c.grad.numpy(), atol=1e-12)
     assert np.all(np.isfinite(np.asarray(g)))
 
@@ -155,8 +172,13 @@ def test_float32_never_negative(backend):
     lp[:, :, 1] = np.log1p(-2e-10)
     lp = lp.astype(np.float32)
     lab = np.ones((4, 1), dtype=np.int64)
-    got = la.ctc(backend.asarray(lp), backend.asarray(lab), backend.asarray(np.full(4, T)),
-                 backend.asarray(np.ones(4, dtype=np.int64)), reduction="none")
+    got = la.ctc(
+        backend.asarray(lp),
+        backend.asarray(lab),
+        backend.asarray(np.full(4, T)),
+        backend.asarray(np.ones(4, dtype=np.int64)),
+        reduction="none",
+    )
     got = backend.to_numpy(got)
     assert got.dtype == np.float32 and np.all(got >= 0)
 
@@ -174,8 +196,9 @@ def test_where_and_sample_weight(backend):
     L = np.maximum(ll, 1)
     want = np.sum((sw * per / L)[w]) / np.sum(sw[w])
     assert float(got) == pytest.approx(want, rel=1e-12)
-    got_sum = _run(backend, bad, lab2, il, ll, where=backend.asarray(w), sample_weight=backend.asarray(sw),
-                   reduction="sum")
+    got_sum = _run(
+        backend, bad, lab2, il, ll, where=backend.asarray(w), sample_weight=backend.asarray(sw), reduction="sum"
+    )
     assert float(got_sum) == pytest.approx(np.sum((sw * per)[w]), rel=1e-12)
 
 

@@ -162,8 +162,13 @@ def test_make_inputs_numpy_default() -> None:
 
 def test_make_inputs_torch_dtype_labels_and_options() -> None:
     torch = require("torch")
-    inp = make_inputs("cross_entropy", xp=torch, dtype=torch.float32, shape=(6,),
-                      options={"class_weight": np.array([1.0, 2.0, 0.5, 1.0, 3.0]), "ignore_index": -100})
+    inp = make_inputs(
+        "cross_entropy",
+        xp=torch,
+        dtype=torch.float32,
+        shape=(6,),
+        options={"class_weight": np.array([1.0, 2.0, 0.5, 1.0, 3.0]), "ignore_index": -100},
+    )
     assert inp["logits"].dtype == torch.float32 and inp["target"].dtype == torch.int64
     assert isinstance(inp.kwargs["class_weight"], torch.Tensor) and inp.kwargs["class_weight"].dtype == torch.float32
     assert inp.kwargs["ignore_index"] == -100
@@ -205,16 +210,26 @@ def test_make_inputs_errors() -> None:
 # -- check_against --------------------------------------------------------------------------------
 
 
-def torch_ce(logits: Any, target: Any, *, label_smoothing: float = 0.0, ignore_index: int = -100,
-             reduction: str = "mean") -> Any:
+def torch_ce(
+    logits: Any, target: Any, *, label_smoothing: float = 0.0, ignore_index: int = -100, reduction: str = "mean"
+) -> Any:
     import torch.nn.functional as F
 
-    return F.cross_entropy(logits, target, label_smoothing=label_smoothing, ignore_index=ignore_index,
-                           reduction=reduction)
+    return F.cross_entropy(
+        logits, target, label_smoothing=label_smoothing, ignore_index=ignore_index, reduction=reduction
+    )
 
 
-def jax_ce(logits: Any, target: Any, *, label_smoothing: float = 0.0, ignore_index: int = -100,
-           reduction: str = "mean", denominator: str = "kept", smoothing: str = "uniform") -> Any:
+def jax_ce(
+    logits: Any,
+    target: Any,
+    *,
+    label_smoothing: float = 0.0,
+    ignore_index: int = -100,
+    reduction: str = "mean",
+    denominator: str = "kept",
+    smoothing: str = "uniform",
+) -> Any:
     """Label-smoothed CE with ignored labels in jax.numpy; ``denominator``/``smoothing`` select bugs."""
     import jax
     import jax.numpy as jnp
@@ -241,8 +256,9 @@ def statuses(report: Report) -> dict[tuple[str, str, str], str]:
 
 def test_check_against_correct_torch_implementation_passes() -> None:
     require("torch")
-    report = check_against(torch_ce, "cross_entropy", backends=["torch"], options=CE_OPTIONS,
-                           reductions=("mean", "sum", "none"))
+    report = check_against(
+        torch_ce, "cross_entropy", backends=["torch"], options=CE_OPTIONS, reductions=("mean", "sum", "none")
+    )
     assert report.ok, report
     got = statuses(report)
     for dtype in ("float32", "float64"):
@@ -281,10 +297,21 @@ def test_check_against_wrong_mean_denominator_fails_only_the_mean() -> None:
     def port(logits: Any, target: Any, **kw: Any) -> Any:
         return jax_ce(logits, target, denominator="all", **kw)
 
-    report = check_against(port, "cross_entropy", backends=["jax"], dtypes=["float64"], options=CE_OPTIONS,
-                           reductions=("mean", "sum"), jit=False)
-    assert statuses(report) == {("jax", "float64", "value[mean]"): "FAIL", ("jax", "float64", "grad[mean]"): "FAIL",
-                                ("jax", "float64", "value[sum]"): "ok", ("jax", "float64", "grad[sum]"): "ok"}
+    report = check_against(
+        port,
+        "cross_entropy",
+        backends=["jax"],
+        dtypes=["float64"],
+        options=CE_OPTIONS,
+        reductions=("mean", "sum"),
+        jit=False,
+    )
+    assert statuses(report) == {
+        ("jax", "float64", "value[mean]"): "FAIL",
+        ("jax", "float64", "grad[mean]"): "FAIL",
+        ("jax", "float64", "value[sum]"): "ok",
+        ("jax", "float64", "grad[sum]"): "ok",
+    }
 
 
 def test_check_against_stop_gradient_fails_only_the_gradient() -> None:
@@ -327,8 +354,9 @@ def test_check_against_python_branch_fails_jit() -> None:
             return jax_ce(logits, target, **kw)
         return jax_ce(logits, target, **kw)
 
-    report = check_against(branchy, "cross_entropy", backends=["jax"], dtypes=["float32"], options=CE_OPTIONS,
-                           grad=False)
+    report = check_against(
+        branchy, "cross_entropy", backends=["jax"], dtypes=["float32"], options=CE_OPTIONS, grad=False
+    )
     row = next(r for r in report.rows if r.check == "jit[mean]")
     assert row.status == "FAIL" and "fn raised" in row.detail
     assert statuses(report)[("jax", "float32", "value[mean]")] == "ok"
@@ -382,8 +410,7 @@ def test_report_table_is_aligned() -> None:
 
 def test_check_against_torch_compile() -> None:
     require("torch")
-    report = check_against(torch_ce, "cross_entropy", backends=["torch"], dtypes=["float32"], grad=False,
-                           compile=True)
+    report = check_against(torch_ce, "cross_entropy", backends=["torch"], dtypes=["float32"], grad=False, compile=True)
     assert statuses(report)[("torch", "float32", "compile[mean]")] == "ok", report
 
 
@@ -411,9 +438,11 @@ def test_jax_without_64_bit_mode_skips_float64_and_keeps_the_setting() -> None:
 
 
 def test_importing_testing_and_the_plugin_imports_no_framework() -> None:
-    code = ("import sys, lossapi.testing, lossapi.pytest_plugin\n"
-            "bad = [m for m in ('torch', 'jax', 'cupy', 'dask', 'array_api_strict') if m in sys.modules]\n"
-            "assert not bad, bad\n")
+    code = (
+        "import sys, lossapi.testing, lossapi.pytest_plugin\n"
+        "bad = [m for m in ('torch', 'jax', 'cupy', 'dask', 'array_api_strict') if m in sys.modules]\n"
+        "assert not bad, bad\n"
+    )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
 

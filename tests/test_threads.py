@@ -80,13 +80,28 @@ def _cases() -> list[tuple[str, Callable[..., Any], dict[str, np.ndarray], dict[
         ("mse", la.mean_squared_error, {"pred": p, "target": t}, {}, (p - t) ** 2),
         ("mse weighted", la.mean_squared_error, {"pred": p, "target": t}, {"sample_weight": sw}, sw * (p - t) ** 2),
         ("huber", la.huber, {"pred": p, "target": t}, {}, huber),
-        ("cross_entropy", la.cross_entropy, {"logits": logits, "labels": labels}, {},
-         _lse(logits) - logits[np.arange(_N), labels]),
+        (
+            "cross_entropy",
+            la.cross_entropy,
+            {"logits": logits, "labels": labels},
+            {},
+            _lse(logits) - logits[np.arange(_N), labels],
+        ),
         ("kl_divergence", la.kl_divergence, {"log_probs": np.log(q), "target": tq}, {}, kl),
-        ("triplet_margin", la.triplet_margin, {"a": a, "p": pos, "n": neg}, {},
-         np.maximum(1.0 + dist(a, pos) - dist(a, neg), 0.0)),
-        ("bce_with_logits", la.binary_cross_entropy_with_logits, {"logits": x, "target": tb}, {},
-         np.maximum(x, 0) - x * tb + np.log1p(np.exp(-np.abs(x)))),
+        (
+            "triplet_margin",
+            la.triplet_margin,
+            {"a": a, "p": pos, "n": neg},
+            {},
+            np.maximum(1.0 + dist(a, pos) - dist(a, neg), 0.0),
+        ),
+        (
+            "bce_with_logits",
+            la.binary_cross_entropy_with_logits,
+            {"logits": x, "target": tb},
+            {},
+            np.maximum(x, 0) - x * tb + np.log1p(np.exp(-np.abs(x))),
+        ),
     ]
 
 

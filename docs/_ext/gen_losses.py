@@ -45,8 +45,16 @@ GALLERY: tuple[tuple[str, str, np.ndarray, tuple[str, ...], str, dict[str, Any]]
         "gallery_regression",
         "Regression losses over the error",
         np.linspace(-6.0, 6.0, 241),
-        ("mean_squared_error", "mean_absolute_error", "huber", "smooth_l1", "pseudo_huber", "log_cosh",
-         "tukey_biweight", "epsilon_insensitive"),
+        (
+            "mean_squared_error",
+            "mean_absolute_error",
+            "huber",
+            "smooth_l1",
+            "pseudo_huber",
+            "log_cosh",
+            "tukey_biweight",
+            "epsilon_insensitive",
+        ),
         "The squared error grows quadratically, so its gradient grows with the error and a few large "
         "errors (outliers) dominate the fit. The absolute error has a constant gradient: robust, but with "
         "a kink at 0. Huber, smooth L1, pseudo-Huber and log-cosh are quadratic near 0 and linear far "
@@ -59,8 +67,7 @@ GALLERY: tuple[tuple[str, str, np.ndarray, tuple[str, ...], str, dict[str, Any]]
         "gallery_classification",
         "Binary classification losses over the margin",
         np.linspace(-3.0, 3.0, 241),
-        ("binary_cross_entropy_with_logits", "soft_margin", "hinge", "squared_hinge", "perceptron",
-         "sigmoid_focal"),
+        ("binary_cross_entropy_with_logits", "soft_margin", "hinge", "squared_hinge", "perceptron", "sigmoid_focal"),
         "With target 1 the logit (or score) f is the margin y·f: positive when the example is on the "
         "right side. Logistic losses (BCE on logits, soft margin: the same curve) never reach 0, so "
         "even well-classified examples keep a small gradient. The hinge loss is exactly 0 beyond margin "
@@ -132,12 +139,16 @@ def _signature(rec: LossRecord) -> str:
 def _shapes(rec: LossRecord) -> str:
     inputs = ", ".join(f"`{n}`" for n in rec.inputs)
     if rec.has_axis:
-        return (f"Positional inputs {inputs}. The loss reduces over the `axis` keyword (class / feature / "
-                "distribution axis, default -1); `reduction=\"none\"` returns the per-element loss with "
-                "that axis removed, `\"mean\"` and `\"sum\"` a 0-d array. Leading batch axes are free.")
-    return (f"Positional inputs {inputs}, broadcast against each other; `reduction=\"none\"` returns the "
-            "per-element loss, `\"mean\"` and `\"sum\"` a 0-d array. The result is an array of the "
-            "inputs' library, on their device, in their floating dtype.")
+        return (
+            f"Positional inputs {inputs}. The loss reduces over the `axis` keyword (class / feature / "
+            'distribution axis, default -1); `reduction="none"` returns the per-element loss with '
+            'that axis removed, `"mean"` and `"sum"` a 0-d array. Leading batch axes are free.'
+        )
+    return (
+        f'Positional inputs {inputs}, broadcast against each other; `reduction="none"` returns the '
+        'per-element loss, `"mean"` and `"sum"` a 0-d array. The result is an array of the '
+        "inputs' library, on their device, in their floating dtype."
+    )
 
 
 def _options_rows(options: Mapping[str, Any]) -> list[list[str]]:
@@ -145,8 +156,15 @@ def _options_rows(options: Mapping[str, Any]) -> list[list[str]]:
 
 
 def _loss_page(rec: LossRecord, curve: plotting.Curve, case_file: str | None) -> str:
-    lines = [f"(loss-{rec.name})=", f"# lossapi.{rec.name}", "", _md(rec.summary), "",
-             f"**Family:** {rec.family} · **task:** {rec.task}", ""]
+    lines = [
+        f"(loss-{rec.name})=",
+        f"# lossapi.{rec.name}",
+        "",
+        _md(rec.summary),
+        "",
+        f"**Family:** {rec.family} · **task:** {rec.task}",
+        "",
+    ]
     lines += ["## Formula", "", "```text", rec.formula, "```", ""]
     lines += ["## Signature and shapes", "", "```python", _signature(rec), "```", "", _shapes(rec), ""]
     lines += _table(["input", "space"], [[f"`{n}`", rec.input_spaces[n]] for n in rec.inputs])
@@ -154,45 +172,69 @@ def _loss_page(rec: LossRecord, curve: plotting.Curve, case_file: str | None) ->
     if rec.options:
         lines += _table(["option", "default"], _options_rows(rec.options))
     else:
-        lines += ["No options beyond the shared `sample_weight`, `where` and `reduction`"
-                  + (" and `axis`." if rec.has_axis else "."), ""]
+        lines += [
+            "No options beyond the shared `sample_weight`, `where` and `reduction`"
+            + (" and `axis`." if rec.has_axis else "."),
+            "",
+        ]
     lines += ["## Properties", ""]
-    lines += _table(["property", "", "meaning"],
-                    [[p, _yes(getattr(rec, p)), _PROPERTY_HELP[p]] for p in _PROPERTIES])
+    lines += _table(["property", "", "meaning"], [[p, _yes(getattr(rec, p)), _PROPERTY_HELP[p]] for p in _PROPERTIES])
     if rec.aliases:
-        lines += ["## Aliases", "", ", ".join(f"`lossapi.{a}`" for a in rec.aliases) + f" (the same function as "
-                  f"`lossapi.{rec.name}`).", ""]
+        lines += [
+            "## Aliases",
+            "",
+            ", ".join(f"`lossapi.{a}`" for a in rec.aliases) + f" (the same function as `lossapi.{rec.name}`).",
+            "",
+        ]
     lines += ["## Counterparts", ""]
     if rec.counterparts:
         lines += ["The call in each library that gives the same numbers (the conformance suite checks it):", ""]
-        lines += _table(["library", "exact call"],
-                        [[lib, _code_cell(call)] for lib, call in sorted(rec.counterparts.items())])
+        lines += _table(
+            ["library", "exact call"], [[lib, _code_cell(call)] for lib, call in sorted(rec.counterparts.items())]
+        )
     else:
-        lines += ["No library in the conformance matrix (torch, optax, keras, scikit-learn, torchvision) has "
-                  "this loss with the same numbers.", ""]
+        lines += [
+            "No library in the conformance matrix (torch, optax, keras, scikit-learn, torchvision) has "
+            "this loss with the same numbers.",
+            "",
+        ]
     method = plotting._METHOD_TEXT[curve.gradient_method]
-    lines += ["## Plot", "", f"![{rec.name}: loss and gradient]({rec.name}.png)", "",
-              f"Sweep: {curve.description}. Values by `lossapi.{rec.name}` on float64 NumPy inputs; the "
-              f"gradient d loss / d x by {method}. Reproduce with `lossapi plot {rec.name}` or "
-              f"`lossapi.plotting.plot_loss(\"{rec.name}\")`.", ""]
+    lines += [
+        "## Plot",
+        "",
+        f"![{rec.name}: loss and gradient]({rec.name}.png)",
+        "",
+        f"Sweep: {curve.description}. Values by `lossapi.{rec.name}` on float64 NumPy inputs; the "
+        f"gradient d loss / d x by {method}. Reproduce with `lossapi plot {rec.name}` or "
+        f'`lossapi.plotting.plot_loss("{rec.name}")`.',
+        "",
+    ]
     lines += ["## Conformance", ""]
     where = f" (oracle and case in `{case_file}`)" if case_file else ""
-    lines += [f"Conformance: tested against the float64 oracle written from the formula{where}, on every "
-              "installed backend (NumPy, array-api-strict, PyTorch, JAX, Dask; CuPy with a GPU) in float32 and "
-              "float64, for every reduction, with weights and masks and at edge points; gradients by torch "
-              "autograd and `jax.grad` against finite differences of the oracle; `jax.jit` and "
-              "`torch.compile` against eager" + ("; and against the counterparts above" if rec.counterparts
-                                                  else "") + f". Run it yourself: `lossapi check --losses "
-              f"{rec.name}`.", ""]
+    lines += [
+        f"Conformance: tested against the float64 oracle written from the formula{where}, on every "
+        "installed backend (NumPy, array-api-strict, PyTorch, JAX, Dask; CuPy with a GPU) in float32 and "
+        "float64, for every reduction, with weights and masks and at edge points; gradients by torch "
+        "autograd and `jax.grad` against finite differences of the oracle; `jax.jit` and "
+        "`torch.compile` against eager"
+        + ("; and against the counterparts above" if rec.counterparts else "")
+        + f". Run it yourself: `lossapi check --losses "
+        f"{rec.name}`.",
+        "",
+    ]
     lines += ["## API", "", "```{eval-rst}", f".. autofunction:: lossapi.{rec.name}", "```", ""]
     return "\n".join(lines)
 
 
 def _index_page(recs: tuple[LossRecord, ...]) -> str:
-    lines = ["# Loss catalog", "",
-             f"lossapi has {len(recs)} losses. Every page below is generated from `lossapi.catalog()` and the "
-             "docstrings at build time; its plot is computed by lossapi itself. Properties: C convex, S smooth, "
-             "R robust to outliers, B bounded, P probabilistic. See also the [gallery](../gallery.md).", ""]
+    lines = [
+        "# Loss catalog",
+        "",
+        f"lossapi has {len(recs)} losses. Every page below is generated from `lossapi.catalog()` and the "
+        "docstrings at build time; its plot is computed by lossapi itself. Properties: C convex, S smooth, "
+        "R robust to outliers, B bounded, P probabilistic. See also the [gallery](../gallery.md).",
+        "",
+    ]
     for family in FAMILIES:
         members = [r for r in recs if r.family == family]
         if not members:
@@ -208,14 +250,26 @@ def _index_page(recs: tuple[LossRecord, ...]) -> str:
 
 
 def _gallery_page() -> str:
-    lines = ["# Gallery", "",
-             "The losses of one task on one plot, loss on the left and its gradient on the right, all computed "
-             "by lossapi (values on float64 NumPy inputs, gradients by automatic differentiation through "
-             "lossapi). Each loss uses its catalog defaults; click a name in the "
-             "[catalog](losses/index.md) for its own page.", ""]
+    lines = [
+        "# Gallery",
+        "",
+        "The losses of one task on one plot, loss on the left and its gradient on the right, all computed "
+        "by lossapi (values on float64 NumPy inputs, gradients by automatic differentiation through "
+        "lossapi). Each loss uses its catalog defaults; click a name in the "
+        "[catalog](losses/index.md) for its own page.",
+        "",
+    ]
     for stem, title, _, names, text, _ in GALLERY:
-        lines += [f"## {title}", "", f"![{title}]({stem}.png)", "", text, "",
-                  "Shown: " + ", ".join(f"[{n}](losses/{n}.md)" for n in names) + ".", ""]
+        lines += [
+            f"## {title}",
+            "",
+            f"![{title}]({stem}.png)",
+            "",
+            text,
+            "",
+            "Shown: " + ", ".join(f"[{n}](losses/{n}.md)" for n in names) + ".",
+            "",
+        ]
     return "\n".join(lines)
 
 

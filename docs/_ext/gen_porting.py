@@ -119,21 +119,23 @@ def guide_markdown() -> str:
 
 def tests_markdown() -> str:
     """The page that shows the test module the guide links to."""
-    return "\n".join([
-        "(porting-tests)=",
-        "# Porting guide tests",
-        "",
-        "`conformance/test_porting.py` runs every row of the {ref}`porting guide <porting-guide>`: "
-        "`test_porting[<entry>-<library>]` evaluates the row's lossapi call and compares it with "
-        "the library's call (or the recorded value), and `test_checklist_covered` fails when an "
-        "entry for a known difference between the libraries is missing.",
-        "",
-        "```{literalinclude} ../../conformance/test_porting.py",
-        ":language: python",
-        ":linenos:",
-        "```",
-        "",
-    ])
+    return "\n".join(
+        [
+            "(porting-tests)=",
+            "# Porting guide tests",
+            "",
+            "`conformance/test_porting.py` runs every row of the {ref}`porting guide <porting-guide>`: "
+            "`test_porting[<entry>-<library>]` evaluates the row's lossapi call and compares it with "
+            "the library's call (or the recorded value), and `test_checklist_covered` fails when an "
+            "entry for a known difference between the libraries is missing.",
+            "",
+            "```{literalinclude} ../../conformance/test_porting.py",
+            ":language: python",
+            ":linenos:",
+            "```",
+            "",
+        ]
+    )
 
 
 def write(outdir: Path) -> None:

@@ -159,12 +159,17 @@ class Backend:
         """Gradients of scalar ``f(*args)`` w.r.t. ``args[i]`` for i in ``argnums`` (float64 NumPy)."""
         if self.name == "torch":
             torch = self._mod()
-            args = [a.detach().clone().requires_grad_(i in argnums) if isinstance(a, torch.Tensor)
-                    and a.dtype.is_floating_point else a for i, a in enumerate(args)]
+            args = [
+                a.detach().clone().requires_grad_(i in argnums)
+                if isinstance(a, torch.Tensor) and a.dtype.is_floating_point
+                else a
+                for i, a in enumerate(args)
+            ]
             out = f(*args)
             gs = torch.autograd.grad(out, [args[i] for i in argnums], allow_unused=True)
-            return [np.zeros(args[i].shape) if g is None else g.detach().cpu().double().numpy()
-                    for g, i in zip(gs, argnums)]
+            return [
+                np.zeros(args[i].shape) if g is None else g.detach().cpu().double().numpy() for g, i in zip(gs, argnums)
+            ]
         if self.name == "jax":
             jax = importlib.import_module("jax")
             gs = jax.grad(f, argnums=tuple(argnums))(*args)

@@ -274,8 +274,10 @@ def family_modules() -> list[Any]:
     import pkgutil
 
     pkg = importlib.import_module(f"{__package__}.families")
-    return [importlib.import_module(f"{pkg.__name__}.{info.name}")
-            for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: i.name)]
+    return [
+        importlib.import_module(f"{pkg.__name__}.{info.name}")
+        for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: i.name)
+    ]
 
 
 def __getattr__(name: str) -> Any:

@@ -83,6 +83,7 @@ def library_available(library: str) -> tuple[bool, str]:
 
 # -- library helpers ---------------------------------------------------------------------------
 
+
 def _torch(*arrays: np.ndarray) -> list[Any]:
     import torch
 
@@ -133,6 +134,7 @@ def weighted_reduce(values: Any, reduction: str, sw: np.ndarray | None) -> np.nd
 
 
 # Predicates -----------------------------------------------------------------------------------
+
 
 def _unweighted(options: Mapping[str, Any], reduction: str, weighted: bool) -> bool:
     return not weighted

@@ -71,7 +71,9 @@ def _start(name: str, backends: str | tuple[str, ...], check: str, **kw: Any) ->
     return start(name, backends, check, differentiable=True, case_of=get_case, record_of=get_record, **kw)
 
 
-def draw_inputs(case: Case, rng: np.random.Generator, shape: tuple[int, ...], options: Mapping[str, Any]) -> dict[str, np.ndarray]:
+def draw_inputs(
+    case: Case, rng: np.random.Generator, shape: tuple[int, ...], options: Mapping[str, Any]
+) -> dict[str, np.ndarray]:
     """Random valid float64/int NumPy inputs of ``case`` (copies, so they can be mutated)."""
     return {k: np.array(v) for k, v in case.make_inputs(rng, shape, options).items()}
 
@@ -85,7 +87,9 @@ def to_backend(backend: Backend, inputs: Mapping[str, np.ndarray], dtype: str, d
     return {k: backend.asarray(v, dtype if is_float(v) else None, device=device) for k, v in inputs.items()}
 
 
-def backend_options(backend: Backend, options: Mapping[str, Any], dtype: str = "float64", device: Any = None) -> dict[str, Any]:
+def backend_options(
+    backend: Backend, options: Mapping[str, Any], dtype: str = "float64", device: Any = None
+) -> dict[str, Any]:
     """``options`` with NumPy-array values (class weights) converted to ``backend`` arrays
     (floating ones in ``dtype``); other values unchanged."""
     out = loss_options(options)
@@ -131,8 +135,9 @@ def oracle_reduce(
 ) -> np.ndarray:
     """The reduced float64 oracle value (``reduce_oracle`` when the case has one)."""
     if case.reduce_oracle is not None:
-        return np.asarray(case.reduce_oracle(inputs, loss_options(options), reduction, sample_weight, where),
-                          dtype=np.float64)
+        return np.asarray(
+            case.reduce_oracle(inputs, loss_options(options), reduction, sample_weight, where), dtype=np.float64
+        )
     return np.asarray(reference_reduce(oracle_none(case, inputs, options), reduction, sample_weight, where))
 
 
@@ -215,8 +220,14 @@ class OracleRef:
     the small change of another in the sum.
     """
 
-    def __init__(self, case: Case, options: Mapping[str, Any], reduction: str,
-                 sample_weight: np.ndarray | None = None, where: np.ndarray | None = None) -> None:
+    def __init__(
+        self,
+        case: Case,
+        options: Mapping[str, Any],
+        reduction: str,
+        sample_weight: np.ndarray | None = None,
+        where: np.ndarray | None = None,
+    ) -> None:
         self.case, self.options, self.reduction = case, options, reduction
         self.sample_weight, self.where = sample_weight, where
 
@@ -361,7 +372,9 @@ CONVENTION_ENTRIES: dict[str, Callable[[Mapping[str, np.ndarray], Mapping[str, A
 }
 
 
-def convention_entries(name: str, inputs: Mapping[str, np.ndarray], options: Mapping[str, Any]) -> dict[str, np.ndarray]:
+def convention_entries(
+    name: str, inputs: Mapping[str, np.ndarray], options: Mapping[str, Any]
+) -> dict[str, np.ndarray]:
     """Boolean masks of the entries whose gradient is convention-defined (see ``CONVENTION_ENTRIES``)."""
     fn = CONVENTION_ENTRIES.get(name)
     return {} if fn is None else fn(inputs, options)
@@ -371,7 +384,9 @@ def _weights(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
     return rng.uniform(0.5, 2.0, size=shape)
 
 
-def _configs(case: Case, rng: np.random.Generator, quick: bool) -> list[tuple[str, dict[str, np.ndarray], Mapping[str, Any], str, np.ndarray | None]]:
+def _configs(
+    case: Case, rng: np.random.Generator, quick: bool
+) -> list[tuple[str, dict[str, np.ndarray], Mapping[str, Any], str, np.ndarray | None]]:
     """(label, inputs, options, reduction, sample_weight) for the random-point gradient checks."""
     out = []
     for options in _option_sets(case, quick):
@@ -431,7 +446,9 @@ def check_gradients(name: str, backend: str, *, quick: bool = False, seed: int =
             err = rel_err(np.where(keep, got[n], 0.0), np.where(keep, want[n], 0.0), floor=_FD_FLOOR)
             worst = max(worst, err)
             if not err <= _FD_RTOL:
-                problems.append(f"d/d{n} [{label}]: rel err {err:.3g} (got {got[n].ravel()[:4]}, fd {want[n].ravel()[:4]})")
+                problems.append(
+                    f"d/d{n} [{label}]: rel err {err:.3g} (got {got[n].ravel()[:4]}, fd {want[n].ravel()[:4]})"
+                )
     return [CheckResult(name, backend, check, not problems, worst, "; ".join(problems))]
 
 
@@ -464,8 +481,16 @@ def check_gradient_agreement(name: str, *, quick: bool = False, seed: int = 0) -
     for edge in case.edges:
         inputs = edge_inputs(edge)
         for reduction in _reductions(quick):
-            points.append((f"edge {edge.label!r} reduction={reduction}", inputs, edge.options, reduction, None,
-                           _KINK_XB_TOL if edge.kink else _XB_RTOL))
+            points.append(
+                (
+                    f"edge {edge.label!r} reduction={reduction}",
+                    inputs,
+                    edge.options,
+                    reduction,
+                    None,
+                    _KINK_XB_TOL if edge.kink else _XB_RTOL,
+                )
+            )
     worst, problems = 0.0, []
     for label, inputs, options, reduction, sw, tol in points:
         try:
@@ -477,7 +502,9 @@ def check_gradient_agreement(name: str, *, quick: bool = False, seed: int = 0) -
             err = rel_err(gt[n], gj[n], floor=1.0)
             worst = max(worst, err)
             if not err <= tol:
-                problems.append(f"d/d{n} [{label}]: torch {gt[n].ravel()[:6]} vs jax {gj[n].ravel()[:6]} (err {err:.3g})")
+                problems.append(
+                    f"d/d{n} [{label}]: torch {gt[n].ravel()[:6]} vs jax {gj[n].ravel()[:6]} (err {err:.3g})"
+                )
     return [CheckResult(name, bname, check, not problems, worst, "; ".join(problems))]
 
 
@@ -548,8 +575,9 @@ def check_edge_gradients(name: str, backend: str, *, quick: bool = False) -> lis
                     err = float(np.max(np.maximum(excess, 0.0) / tol, initial=0.0)) * 1e-5
                     worst = max(worst, err)
                     if np.any(excess > tol):
-                        problems.append(f"d/d{n} [{label}]: {g.ravel()} outside one-sided differences "
-                                        f"[{lo.ravel()}, {hi.ravel()}]")
+                        problems.append(
+                            f"d/d{n} [{label}]: {g.ravel()} outside one-sided differences [{lo.ravel()}, {hi.ravel()}]"
+                        )
             else:
                 want = fd_grads(ref, inputs, case.differentiable, adaptive=True)
                 conv = convention_entries(name, inputs, edge.options)
@@ -607,9 +635,16 @@ def check_masked_gradients(name: str, backend: str, *, seed: int = 0) -> list[Ch
             label = f"reduction={reduction}{' weighted' if sw is not None else ''}"
             try:
                 got = backend_grads(b, record, case, poisoned, options, reduction, sw, where)
-                val = b.to_numpy(call_loss(record, to_backend(b, poisoned, "float64"), options, reduction=reduction,
-                                           sample_weight=None if sw is None else b.asarray(sw, "float64"),
-                                           where=b.asarray(where, "bool")))
+                val = b.to_numpy(
+                    call_loss(
+                        record,
+                        to_backend(b, poisoned, "float64"),
+                        options,
+                        reduction=reduction,
+                        sample_weight=None if sw is None else b.asarray(sw, "float64"),
+                        where=b.asarray(where, "bool"),
+                    )
+                )
             except Exception as e:
                 return [_fail(name, backend, check, e)]
 
@@ -667,8 +702,15 @@ def check_zero_weight_gradients(name: str, backend: str, *, seed: int = 0) -> li
     for reduction in ("mean", "sum"):
         try:
             got = backend_grads(b, record, case, inputs, options, reduction, sw)
-            val = b.to_numpy(call_loss(record, to_backend(b, inputs, "float64"), options, reduction=reduction,
-                                       sample_weight=b.asarray(sw, "float64")))
+            val = b.to_numpy(
+                call_loss(
+                    record,
+                    to_backend(b, inputs, "float64"),
+                    options,
+                    reduction=reduction,
+                    sample_weight=b.asarray(sw, "float64"),
+                )
+            )
         except Exception as e:
             return [_fail(name, backend, check, e)]
         want = oracle_reduce(case, inputs, options, reduction, sw)
@@ -691,8 +733,9 @@ def _sum_to_shape(a: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     return np.sum(a, axis=axes, keepdims=True) if axes else a
 
 
-def backend_hessian_diag(backend: Backend, record: Any, arrays: Sequence[Any], index: int,
-                         options: Mapping[str, Any]) -> np.ndarray:
+def backend_hessian_diag(
+    backend: Backend, record: Any, arrays: Sequence[Any], index: int, options: Mapping[str, Any]
+) -> np.ndarray:
     """``d/dx sum(d/dx L)`` of the summed loss w.r.t. positional input ``index``.
 
     For an elementwise loss the Hessian w.r.t. one input is diagonal, so this is its diagonal.
@@ -773,9 +816,13 @@ def check_second_derivatives(name: str, backend: str, *, quick: bool = False, se
         for n in case.differentiable:
             idx = names.index(n)
             try:
-                got = backend_hessian_diag(b, record, [to_backend(b, inputs, "float64")[k] for k in names], idx, options)
-                alt = [backend_hessian_diag(o, record, [to_backend(o, inputs, "float64")[k] for k in names], idx, options)
-                       for o in others]
+                got = backend_hessian_diag(
+                    b, record, [to_backend(b, inputs, "float64")[k] for k in names], idx, options
+                )
+                alt = [
+                    backend_hessian_diag(o, record, [to_backend(o, inputs, "float64")[k] for k in names], idx, options)
+                    for o in others
+                ]
             except Exception as e:
                 return [_fail(name, backend, check, e)]
             # Second differences of the per-element oracle, all elements perturbed at once

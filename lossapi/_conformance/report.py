@@ -64,12 +64,21 @@ _NOT_INSTALLED = "not installed"
 
 # Check kinds (the check name without its "[...]" configuration) and what each one verifies.
 _LEGEND: tuple[tuple[str, str], ...] = (
-    ("values", "value on random inputs vs an independent float64 oracle; brackets: "
-               "[dtype, reduction, weighting, shape, options]"),
-    ("edge", "value at an edge point (exact kink, zero, extreme logit, saturated probability) vs the oracle; "
-             "edge:<point>[dtype]"),
-    ("counterpart", "lossapi on NumPy vs the native library's function under the mapping recorded in the catalog; "
-                    "counterpart:<library>[reduction, options, weighted]"),
+    (
+        "values",
+        "value on random inputs vs an independent float64 oracle; brackets: "
+        "[dtype, reduction, weighting, shape, options]",
+    ),
+    (
+        "edge",
+        "value at an edge point (exact kink, zero, extreme logit, saturated probability) vs the oracle; "
+        "edge:<point>[dtype]",
+    ),
+    (
+        "counterpart",
+        "lossapi on NumPy vs the native library's function under the mapping recorded in the catalog; "
+        "counterpart:<library>[reduction, options, weighted]",
+    ),
     ("gradients", "autodiff gradient vs central finite differences of the float64 oracle at random points"),
     ("gradients:edges", "gradients at the edge points, where NaN gradients hide"),
     ("gradients:where", "entries excluded by where= may hold NaN/inf without touching the value or the gradient"),
@@ -79,7 +88,10 @@ _LEGEND: tuple[tuple[str, str], ...] = (
     ("jax.jit", "jax.jit of the loss equals eager"),
     ("jax.vmap", "jax.vmap over a batch axis equals the loss row by row"),
     ("jax.grad(jit)", "jax.jit(jax.grad(loss)) equals eager jax.grad"),
-    ("jax.jit(traced options)", "floating hyper-parameters passed as traced arrays give the same value as Python numbers"),
+    (
+        "jax.jit(traced options)",
+        "floating hyper-parameters passed as traced arrays give the same value as Python numbers",
+    ),
     ("torch.func.grad", "torch.func.grad equals autograd ([generic]: with the native fast path off)"),
     ("torch.func.vmap", "torch.func.vmap of the mean loss equals the loss row by row"),
     ("torch.compile", "torch.compile(fullgraph=True) equals eager (full mode only)"),
@@ -125,8 +137,10 @@ def report_format(path: str | Path) -> str:
     suffix = Path(path).suffix.lower()
     if suffix not in REPORT_FORMATS:
         choices = ", ".join(REPORT_FORMATS)
-        raise ValueError(f"cannot tell the report format of {str(path)!r} from its suffix {suffix or '(none)'!r}; "
-                         f"name the file with one of {choices} (e.g. report.html)")
+        raise ValueError(
+            f"cannot tell the report format of {str(path)!r} from its suffix {suffix or '(none)'!r}; "
+            f"name the file with one of {choices} (e.g. report.html)"
+        )
     return REPORT_FORMATS[suffix]
 
 
@@ -162,6 +176,7 @@ def library_versions() -> dict[str, str]:
 
 
 # -- the model both renderers draw -------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class _Cell:
@@ -251,8 +266,17 @@ def aggregate(results: Iterable[CheckResult]) -> list[CheckResult]:
             detail = "; ".join(sorted({r.detail for r in rs}))
         else:
             detail = ""
-        out.append(CheckResult(loss, backend, f"{base} ({len(rs)} check{'' if len(rs) == 1 else 's'})", not failed, max(errs, default=float("nan")),
-                               detail, skipped=not ran))
+        out.append(
+            CheckResult(
+                loss,
+                backend,
+                f"{base} ({len(rs)} check{'' if len(rs) == 1 else 's'})",
+                not failed,
+                max(errs, default=float("nan")),
+                detail,
+                skipped=not ran,
+            )
+        )
     return out
 
 
@@ -286,8 +310,14 @@ def _backend_order(results: Sequence[CheckResult], backends: Iterable[Any]) -> l
     return list(dict.fromkeys(names)) + sorted(seen - set(names))
 
 
-def _build(results: Sequence[CheckResult], backends: Iterable[Any], quick: bool, elapsed: float | None,
-           generated_at: _dt.datetime | None, mode: str | None = None) -> _Model:
+def _build(
+    results: Sequence[CheckResult],
+    backends: Iterable[Any],
+    quick: bool,
+    elapsed: float | None,
+    generated_at: _dt.datetime | None,
+    mode: str | None = None,
+) -> _Model:
     from .. import __version__  # noqa: PLC0415
     from .runner import summarize  # noqa: PLC0415
 
@@ -334,8 +364,17 @@ def _build(results: Sequence[CheckResult], backends: Iterable[Any], quick: bool,
     kinds = {check_kind(r.check) for r in results}
     legend = [(k, text) for k, text in _LEGEND if k in kinds]
     legend += [(k, "check without a description in this legend") for k in sorted(kinds - _LEGEND_KEYS)]
-    return _Model(passed=totals["failed"] == 0, totals=totals, meta=meta, versions=library_versions(),
-                  losses=losses, backends=backend_cols, cells=cells, rows=rows, legend=legend)
+    return _Model(
+        passed=totals["failed"] == 0,
+        totals=totals,
+        meta=meta,
+        versions=library_versions(),
+        losses=losses,
+        backends=backend_cols,
+        cells=cells,
+        rows=rows,
+        legend=legend,
+    )
 
 
 def _fmt_err(x: float) -> str:
@@ -422,17 +461,28 @@ def render_markdown(
     out += _md_table(("run", ""), m.meta)
     out += ["", "## Library versions", ""]
     out += _md_table(("library", "version"), m.versions.items())
-    out += ["", "## Matrix", "",
-            "Each cell: status, worst relative value error (oracle values, edges, counterparts), gradient "
-            "status where the backend differentiates.", ""]
-    out += _md_table(("loss", *m.backends),
-                     ([loss, *(_cell_text(m.cells[(loss, b)]) if (loss, b) in m.cells else "–" for b in m.backends)]
-                      for loss in m.losses))
+    out += [
+        "",
+        "## Matrix",
+        "",
+        "Each cell: status, worst relative value error (oracle values, edges, counterparts), gradient "
+        "status where the backend differentiates.",
+        "",
+    ]
+    out += _md_table(
+        ("loss", *m.backends),
+        (
+            [loss, *(_cell_text(m.cells[(loss, b)]) if (loss, b) in m.cells else "–" for b in m.backends)]
+            for loss in m.losses
+        ),
+    )
     out += ["", "## Legend", ""]
     out += _md_table(("check", "what it verifies"), m.legend)
     out += ["", f"## Checks ({len(m.rows)}, failures first)", ""]
-    out += _md_table(("loss", "backend", "check", "status", "worst error", "detail"),
-                     ((r.loss, r.backend, r.check, _status(r), _fmt_err(r.worst), r.detail) for r in m.rows))
+    out += _md_table(
+        ("loss", "backend", "check", "status", "worst error", "detail"),
+        ((r.loss, r.backend, r.check, _status(r), _fmt_err(r.worst), r.detail) for r in m.rows),
+    )
     return "\n".join(out) + "\n"
 
 
@@ -480,8 +530,11 @@ def _e(text: Any) -> str:
 
 def _html_table(table_id: str, header: Sequence[str] | None, body: Iterable[str], css_class: str = "") -> str:
     cls = f' class="{css_class}"' if css_class else ""
-    head = "" if header is None else (
-        "<thead><tr>" + "".join(f'<th scope="col">{_e(h)}</th>' for h in header) + "</tr></thead>\n")
+    head = (
+        ""
+        if header is None
+        else ("<thead><tr>" + "".join(f'<th scope="col">{_e(h)}</th>' for h in header) + "</tr></thead>\n")
+    )
     return f'<table id="{table_id}"{cls}>\n{head}<tbody>\n' + "\n".join(body) + "\n</tbody>\n</table>"
 
 
@@ -490,8 +543,10 @@ def _html_cell(cell: _Cell | None) -> str:
         return '<td class="na">–</td>'
     grad = "" if cell.gradients == "n/a" else f" · grad {_e(cell.gradients)}"
     failed = f" · {cell.n_failed} failed" if cell.n_failed else ""
-    return (f'<td class="{cell.status.lower()}" title="worst relative value error">{_e(cell.status)} '
-            f'<span class="err">{_e(_fmt_err(cell.worst))}</span>{grad}{failed}</td>')
+    return (
+        f'<td class="{cell.status.lower()}" title="worst relative value error">{_e(cell.status)} '
+        f'<span class="err">{_e(_fmt_err(cell.worst))}</span>{grad}{failed}</td>'
+    )
 
 
 def render_html(
@@ -535,26 +590,47 @@ def render_html(
     """
     m = _build(results, backends, quick, elapsed, generated_at, mode)
     t = m.totals
-    meta = _html_table("environment", None, (f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in m.meta),
-                       "meta")
+    meta = _html_table("environment", None, (f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in m.meta), "meta")
     # Two columns of library versions keep the matrix near the top of the page.
     libs = list(m.versions.items())
     half = (len(libs) + 1) // 2
-    versions = _html_table("versions", None, (
-        "<tr>" + "".join(
-            f'<th>{_e(lib)}</th><td class="{"na" if v == _NOT_INSTALLED else "mono"}">{_e(v)}</td>'
-            for lib, v in libs[i::half]) + "</tr>"
-        for i in range(half)), "meta")
-    matrix = _html_table("matrix", ("loss", *m.backends), (
-        f"<tr><th>{_e(loss)}</th>" + "".join(_html_cell(m.cells.get((loss, b))) for b in m.backends) + "</tr>"
-        for loss in m.losses))
-    legend = _html_table("legend", ("check", "what it verifies"), (
-        f'<tr><th class="mono">{_e(k)}</th><td>{_e(text)}</td></tr>' for k, text in m.legend))
-    checks = _html_table("checks", ("loss", "backend", "check", "status", "worst error", "detail"), (
-        f"<tr><td>{_e(r.loss)}</td><td>{_e(r.backend)}</td><td class=\"check mono\">{_e(r.check)}</td>"
-        f'<td class="{_status(r).lower()}">{_e(_status(r))}</td><td class="err">{_e(_fmt_err(r.worst))}</td>'
-        f'<td class="detail">{f"<div>{_e(r.detail)}</div>" if r.detail else ""}</td></tr>'
-        for r in m.rows))
+    versions = _html_table(
+        "versions",
+        None,
+        (
+            "<tr>"
+            + "".join(
+                f'<th>{_e(lib)}</th><td class="{"na" if v == _NOT_INSTALLED else "mono"}">{_e(v)}</td>'
+                for lib, v in libs[i::half]
+            )
+            + "</tr>"
+            for i in range(half)
+        ),
+        "meta",
+    )
+    matrix = _html_table(
+        "matrix",
+        ("loss", *m.backends),
+        (
+            f"<tr><th>{_e(loss)}</th>" + "".join(_html_cell(m.cells.get((loss, b))) for b in m.backends) + "</tr>"
+            for loss in m.losses
+        ),
+    )
+    legend = _html_table(
+        "legend",
+        ("check", "what it verifies"),
+        (f'<tr><th class="mono">{_e(k)}</th><td>{_e(text)}</td></tr>' for k, text in m.legend),
+    )
+    checks = _html_table(
+        "checks",
+        ("loss", "backend", "check", "status", "worst error", "detail"),
+        (
+            f'<tr><td>{_e(r.loss)}</td><td>{_e(r.backend)}</td><td class="check mono">{_e(r.check)}</td>'
+            f'<td class="{_status(r).lower()}">{_e(_status(r))}</td><td class="err">{_e(_fmt_err(r.worst))}</td>'
+            f'<td class="detail">{f"<div>{_e(r.detail)}</div>" if r.detail else ""}</td></tr>'
+            for r in m.rows
+        ),
+    )
     verdict_class = "pass" if m.passed else "fail"
     parts = [
         "<!DOCTYPE html>",

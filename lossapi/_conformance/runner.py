@@ -109,8 +109,8 @@ def _counterpart_cell(case: Any, record: Any, quick: bool) -> list[CheckResult]:
     options_sets = case.options[:1] if quick else case.options
     for library in record.counterparts:
         for options in options_sets:
-            for reduction in (("mean",) if quick else ("mean", "sum", "none")):
-                for weighted in ((False,) if quick else (False, True)):
+            for reduction in ("mean",) if quick else ("mean", "sum", "none"):
+                for weighted in (False,) if quick else (False, True):
                     out.append(vc.check_counterpart(case, library, options, reduction, weighted=weighted))
     return out
 
@@ -241,18 +241,20 @@ def summarize(results: Iterable[CheckResult]) -> list[SummaryRow]:
     """
     cells: dict[tuple[str, str], list[CheckResult]] = {}
     for r in results:
-        for b in (r.backend.split("+") if "+" in r.backend else [r.backend]):
+        for b in r.backend.split("+") if "+" in r.backend else [r.backend]:
             cells.setdefault((r.loss, b), []).append(r)
     rows = []
     for (loss, backend), rs in cells.items():
         ran = [r for r in rs if not r.skipped]
         vals = [r.worst for r in ran if _is_value(r.check) and not math.isnan(r.worst)]
         grads = [r for r in ran if _is_grad(r.check)]
-        rows.append(SummaryRow(
-            loss=loss,
-            backend=backend,
-            worst_value_error=max(vals) if vals else float("nan"),
-            gradients="n/a" if not grads else ("ok" if all(r.ok for r in grads) else "FAIL"),
-            ok=all(r.ok for r in ran),
-        ))
+        rows.append(
+            SummaryRow(
+                loss=loss,
+                backend=backend,
+                worst_value_error=max(vals) if vals else float("nan"),
+                gradients="n/a" if not grads else ("ok" if all(r.ok for r in grads) else "FAIL"),
+                ok=all(r.ok for r in ran),
+            )
+        )
     return rows

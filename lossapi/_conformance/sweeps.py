@@ -104,6 +104,7 @@ def ints(xp: Any, x: Any, *values: int) -> Any:
 
 # Builders shared by several losses. ``x`` is the (num,) float64 sweep array of namespace ``xp``.
 
+
 def error(xp: Any, x: Any, *, t: float = 0.0) -> tuple[Any, ...]:
     return x + t, full(xp, x, t)
 
@@ -162,6 +163,7 @@ def box_shift(xp: Any, x: Any) -> tuple[Any, ...]:
 
 # Builders of one loss each, too long for a lambda in its case.
 
+
 def ntxent_batch(xp: Any, x: Any) -> tuple[Any, ...]:
     # one batch of three embeddings per point: anchor (1, 0), positive at angle x, negative (-1, 0)
     emb = cols(xp, x, 1.0, 0.0, xp.cos(x), xp.sin(x), -1.0, 0.0)
@@ -189,26 +191,64 @@ def gan_logits(xp: Any, x: Any, *, real: bool) -> tuple[Any, ...]:
 # -- templates of the common axes (keyword arguments of Sweep) -------------------------------------
 
 REGRESSION: dict[str, Any] = dict(
-    lo=-3.0, hi=3.0, build=error, xlabel="error e = pred - target", description="pred = t + e, t = 0", axis="error")
+    lo=-3.0, hi=3.0, build=error, xlabel="error e = pred - target", description="pred = t + e, t = 0", axis="error"
+)
 LOGIT: dict[str, Any] = dict(
-    lo=-6.0, hi=6.0, build=binary, xlabel="logit x", description="logit x, target 1 (and target 0)", axis="margin",
-    lines=(Line("target 1", {"t": 1.0}), Line("target 0", {"t": 0.0})))
+    lo=-6.0,
+    hi=6.0,
+    build=binary,
+    xlabel="logit x",
+    description="logit x, target 1 (and target 0)",
+    axis="margin",
+    lines=(Line("target 1", {"t": 1.0}), Line("target 0", {"t": 0.0})),
+)
 MARGIN: dict[str, Any] = dict(
-    lo=-3.0, hi=3.0, build=binary, xlabel="margin y·f (target y = 1, score f)", description="score f, target 1",
-    axis="margin")
+    lo=-3.0,
+    hi=3.0,
+    build=binary,
+    xlabel="margin y·f (target y = 1, score f)",
+    description="score f, target 1",
+    axis="margin",
+)
 MULTICLASS: dict[str, Any] = dict(
-    lo=-6.0, hi=6.0, build=multiclass, xlabel="true-class logit (other 2 classes 0)",
-    description="3 classes, logits (x, 0, 0), label 0", axis="true class logit")
+    lo=-6.0,
+    hi=6.0,
+    build=multiclass,
+    xlabel="true-class logit (other 2 classes 0)",
+    description="3 classes, logits (x, 0, 0), label 0",
+    axis="true class logit",
+)
 PROBS: dict[str, Any] = dict(
-    lo=0.01, hi=0.99, build=true_class_prob, xlabel="probability of the true class",
-    description="3 classes, probabilities (p, (1 - p)/2, (1 - p)/2), label 0", axis="true class probability")
+    lo=0.01,
+    hi=0.99,
+    build=true_class_prob,
+    xlabel="probability of the true class",
+    description="3 classes, probabilities (p, (1 - p)/2, (1 - p)/2), label 0",
+    axis="true class probability",
+)
 DIVERGENCE: dict[str, Any] = dict(
-    lo=0.01, hi=0.99, build=two_class, xlabel="q = predicted probability of class 0",
-    description="2-class distributions: prediction (q, 1 - q), target (0.3, 0.7)", axis="two-class q")
+    lo=0.01,
+    hi=0.99,
+    build=two_class,
+    xlabel="q = predicted probability of class 0",
+    description="2-class distributions: prediction (q, 1 - q), target (0.3, 0.7)",
+    axis="two-class q",
+)
 SEGMENTATION: dict[str, Any] = dict(
-    lo=0.0, hi=1.0, build=segmentation, xlabel="predicted foreground probability p on the object",
+    lo=0.0,
+    hi=1.0,
+    build=segmentation,
+    xlabel="predicted foreground probability p on the object",
     description=f"one 4-pixel mask (1, 1, 0, 0); prediction p on the 2 foreground pixels, {BACKGROUND} on the "
-    "background", axis="mask probability", fixed={"axis": None})
+    "background",
+    axis="mask probability",
+    fixed={"axis": None},
+)
 DETECTION: dict[str, Any] = dict(
-    lo=-3.0, hi=3.0, build=box_shift, xlabel="horizontal shift s of the predicted box",
-    description="target box (0, 0, 2, 2), prediction (s, 0, s + 2, 2)", axis="box shift")
+    lo=-3.0,
+    hi=3.0,
+    build=box_shift,
+    xlabel="horizontal shift s of the predicted box",
+    description="target box (0, 0, 2, 2), prediction (s, 0, s + 2, 2)",
+    axis="box shift",
+)

@@ -126,8 +126,10 @@ def check_jax_transforms(name: str, *, quick: bool = False, seed: int = 0) -> li
         x = to_backend(b, draw_inputs(case, rng, _SHAPE, options), "float64")
         opts = backend_options(b, options)
         for reduction in ("mean", "sum", "none"):
+
             def f(*a: Any, options: Mapping[str, Any] = opts, reduction: str = reduction) -> Any:
                 return record.fn(*a, **options, reduction=reduction)
+
             try:
                 eager = b.to_numpy(f(*_positional(record, x)))
                 jitted = b.to_numpy(jax.jit(f)(*_positional(record, x)))
@@ -149,6 +151,7 @@ def check_jax_transforms(name: str, *, quick: bool = False, seed: int = 0) -> li
 
         def g(*a: Any, options: Mapping[str, Any] = opts) -> Any:
             return record.fn(*a, **options, reduction="mean")
+
         try:
             batched = b.to_numpy(jax.vmap(g)(*_positional(record, x)))
             rows = np.stack([b.to_numpy(g(*[x[n][i] for n in names])) for i in range(_BATCH)])
@@ -170,6 +173,7 @@ def check_jax_transforms(name: str, *, quick: bool = False, seed: int = 0) -> li
 
         def h(*a: Any, options: Mapping[str, Any] = opts) -> Any:
             return record.fn(*a, **options, reduction="mean")
+
         try:
             eager = jax.grad(h, argnums=argnums)(*_positional(record, x))
             jitted = jax.jit(jax.grad(h, argnums=argnums))(*_positional(record, x))
@@ -180,7 +184,9 @@ def check_jax_transforms(name: str, *, quick: bool = False, seed: int = 0) -> li
             err = rel_err(np.asarray(gj), np.asarray(ge), floor=1.0)
             worst = max(worst, err)
             if not err <= _EAGER_RTOL:
-                problems.append(f"[{dict(options)}] d/d{n}: jit {np.asarray(gj).ravel()[:4]} vs eager {np.asarray(ge).ravel()[:4]}")
+                problems.append(
+                    f"[{dict(options)}] d/d{n}: jit {np.asarray(gj).ravel()[:4]} vs eager {np.asarray(ge).ravel()[:4]}"
+                )
     out += _result(name, "jax", "jax.grad(jit)", problems, worst)
 
     # Floating hyper-parameters passed as traced 0-d arrays (the documented API: they may be learned or
@@ -198,10 +204,12 @@ def check_jax_transforms(name: str, *, quick: bool = False, seed: int = 0) -> li
 
         def t(*a: Any, hp: Mapping[str, Any], fixed: Mapping[str, Any] = fixed) -> Any:
             return record.fn(*a, **fixed, **hp, reduction="mean")
+
         try:
             eager = b.to_numpy(t(*_positional(record, x), hp={k: options[k] for k in traced}))
-            got = b.to_numpy(jax.jit(t)(*_positional(record, x),
-                                        hp={k: b.asarray(np.float64(options[k])) for k in traced}))
+            got = b.to_numpy(
+                jax.jit(t)(*_positional(record, x), hp={k: b.asarray(np.float64(options[k])) for k in traced})
+            )
         except InvalidOptionError as e:
             if not any(k in str(e) for k in traced):
                 problems.append(f"[{dict(options)}] unclear refusal of array options: {e}")
@@ -265,8 +273,10 @@ def check_torch_compile(name: str, *, native: bool = True, seed: int = 0) -> lis
     opts = backend_options(b, options)
     with _native.native(native):
         for reduction in ("mean", "sum", "none"):
+
             def f(*a: Any, reduction: str = reduction) -> Any:
                 return record.fn(*a, **opts, reduction=reduction)
+
             x = to_backend(b, raw, "float64")
             try:
                 compiled = torch.compile(f, fullgraph=True, backend=compile_backend())
@@ -334,6 +344,7 @@ def check_torch_func(name: str, *, native: bool = True, quick: bool = False, see
 
             def f(*a: Any, options: Mapping[str, Any] = opts) -> Any:
                 return record.fn(*a, **options, reduction="mean")
+
             try:
                 fg = torch.func.grad(f, argnums=argnums)(*_positional(record, x))
                 ag = b.grad(f, _positional(record, x), list(argnums))
@@ -344,7 +355,9 @@ def check_torch_func(name: str, *, native: bool = True, quick: bool = False, see
                 err = rel_err(g1.detach().double().numpy(), g2, floor=1.0)
                 worst = max(worst, err)
                 if not err <= _EAGER_RTOL:
-                    problems.append(f"[{dict(options)}] d/d{n}: func.grad {g1.ravel()[:4]} vs autograd {g2.ravel()[:4]}")
+                    problems.append(
+                        f"[{dict(options)}] d/d{n}: func.grad {g1.ravel()[:4]} vs autograd {g2.ravel()[:4]}"
+                    )
         out += _result(name, "torch", "torch.func.grad" + tag, problems, worst)
 
         problems, worst = [], 0.0
@@ -354,6 +367,7 @@ def check_torch_func(name: str, *, native: bool = True, quick: bool = False, see
 
             def g(*a: Any, options: Mapping[str, Any] = opts) -> Any:
                 return record.fn(*a, **options, reduction="mean")
+
             try:
                 batched = b.to_numpy(torch.func.vmap(g)(*_positional(record, x)))
                 rows = np.stack([b.to_numpy(g(*[x[n][i] for n in names])) for i in range(_BATCH)])
@@ -467,7 +481,9 @@ def check_dtypes(name: str, backend: str, dtypes: tuple[str, ...] | None = None,
             err = rel_err(b.to_numpy(r), want, floor=1e-3)
             worst = max(worst, err)
             if not err <= _DTYPE_RTOL[dt]:
-                problems.append(f"[{reduction}] {b.to_numpy(r).ravel()[:4]} vs oracle {np.ravel(want)[:4]} (err {err:.3g})")
+                problems.append(
+                    f"[{reduction}] {b.to_numpy(r).ravel()[:4]} vs oracle {np.ravel(want)[:4]} (err {err:.3g})"
+                )
         out += _result(name, backend, check, problems, worst)
     return out
 
@@ -516,10 +532,17 @@ def check_device(name: str, backend: str, device: Any = None, *, seed: int = 0) 
                 problems.append(f"[{reduction}] {_err(e)}")
                 continue
             if r.device != device:
-                problems.append(f"[{reduction}{' weighted' if w is not None else ''}] result on {r.device}, inputs on {device}")
+                problems.append(
+                    f"[{reduction}{' weighted' if w is not None else ''}] result on {r.device}, inputs on {device}"
+                )
                 continue
-            want = oracle_reduce(case, {k: (b.to_numpy(v) if is_float(raw[k]) else raw[k]) for k, v in x.items()},
-                                 options, reduction, None if w is None else np.full(sw.shape, 0.5))
+            want = oracle_reduce(
+                case,
+                {k: (b.to_numpy(v) if is_float(raw[k]) else raw[k]) for k, v in x.items()},
+                options,
+                reduction,
+                None if w is None else np.full(sw.shape, 0.5),
+            )
             err = rel_err(b.to_numpy(r), want, floor=1e-3)
             worst = max(worst, err)
             if not err <= _DTYPE_RTOL["float32"]:
@@ -585,8 +608,9 @@ def check_dask_lazy(name: str, *, seed: int = 0) -> list[CheckResult]:
                 continue
             try:
                 got = np.asarray(r.compute(scheduler="sync"), dtype=np.float64)
-                want = npb.to_numpy(call_loss(record, to_backend(npb, raw, "float64"), options,
-                                              reduction=reduction, **kw_np))
+                want = npb.to_numpy(
+                    call_loss(record, to_backend(npb, raw, "float64"), options, reduction=reduction, **kw_np)
+                )
             except Exception as e:  # noqa: BLE001
                 problems.append(f"{label} compute: {_err(e)}")
                 continue
@@ -635,11 +659,16 @@ def check_native(name: str, backend: str = "torch", *, seed: int = 0) -> list[Ch
         raw = draw_inputs(case, rng, _SHAPE, options)
         x = to_backend(b, raw, "float64")
         axis = inspect.signature(record.fn).parameters.get("axis")
-        full = {**dict(record.options), **({} if axis is None else {"axis": axis.default}),
-                **backend_options(b, options)}
+        full = {
+            **dict(record.options),
+            **({} if axis is None else {"axis": axis.default}),
+            **backend_options(b, options),
+        }
         try:
-            engaged |= fast(*_positional(record, x), **full, sample_weight=None, where=None,
-                            reduction="mean") is not NotImplemented
+            engaged |= (
+                fast(*_positional(record, x), **full, sample_weight=None, where=None, reduction="mean")
+                is not NotImplemented
+            )
         except Exception as e:  # noqa: BLE001
             problems.append(f"[{dict(options)}] fast path {_err(e)}")
             continue
@@ -669,7 +698,10 @@ def check_native(name: str, backend: str = "torch", *, seed: int = 0) -> list[Ch
                 err = rel_err(gon[n], goff[n], floor=1.0)
                 worst = max(worst, err)
                 if not err <= _EAGER_RTOL:
-                    problems.append(f"[{dict(options)} {reduction}] d/d{n}: native {gon[n].ravel()[:4]} vs generic {goff[n].ravel()[:4]}")
+                    problems.append(
+                        f"[{dict(options)} {reduction}] d/d{n}: native {gon[n].ravel()[:4]} "
+                        f"vs generic {goff[n].ravel()[:4]}"
+                    )
     # Edge points too: kinks are where native kernels and the generic path most often differ.
     for edge in case.edges:
         raw = edge_inputs(edge)

@@ -94,9 +94,18 @@ def compare(
     worst = float(np.nanmax(np.where(np.isnan(rel), np.inf, rel)))
     if not bad.any():
         return True, worst, ""
-    i = np.unravel_index(int(np.argmax(np.where(bad, np.nan_to_num(err / tol, nan=np.inf, posinf=np.inf), -1.0))),
-                         want.shape) if want.ndim else ()
-    return False, worst, f"got {got[i].item()!r}, want {want[i].item()!r} at index {tuple(int(k) for k in i)} (rtol {rtol:g})"
+    i = (
+        np.unravel_index(
+            int(np.argmax(np.where(bad, np.nan_to_num(err / tol, nan=np.inf, posinf=np.inf), -1.0))), want.shape
+        )
+        if want.ndim
+        else ()
+    )
+    return (
+        False,
+        worst,
+        f"got {got[i].item()!r}, want {want[i].item()!r} at index {tuple(int(k) for k in i)} (rtol {rtol:g})",
+    )
 
 
 def _call_oracle(case: Case, inputs: Mapping[str, np.ndarray], options: Mapping[str, Any], dtype: str) -> np.ndarray:
@@ -175,8 +184,16 @@ def _dtype_ok(result: Any, dtype: str) -> bool:
     return str(getattr(result, "dtype", "")).split(".")[-1] == dtype
 
 
-def _run(case: Case, backend: Backend, inputs: Mapping[str, np.ndarray], dtype: str, options: Mapping[str, Any],
-         reduction: str, sample_weight: np.ndarray | None, where: np.ndarray | None) -> Any:
+def _run(
+    case: Case,
+    backend: Backend,
+    inputs: Mapping[str, np.ndarray],
+    dtype: str,
+    options: Mapping[str, Any],
+    reduction: str,
+    sample_weight: np.ndarray | None,
+    where: np.ndarray | None,
+) -> Any:
     from .grad_checks import backend_options
 
     arrays = [backend.asarray(v, dtype if np.asarray(v).dtype.kind == "f" else None) for v in inputs.values()]
@@ -268,8 +285,12 @@ def check_values(
     if weighting == "zero_weights" and not np.any(want):
         # Exactly zero, not merely small: sum(w) == 0 is defined as 0.
         ok = got.shape == want.shape and not np.any(got)
-        return CheckResult(**res, ok=ok, worst=0.0 if ok else float("inf"),
-                           detail="" if ok else f"all-zero weights gave {got!r}, want exactly 0")
+        return CheckResult(
+            **res,
+            ok=ok,
+            worst=0.0 if ok else float("inf"),
+            detail="" if ok else f"all-zero weights gave {got!r}, want exactly 0",
+        )
     rtol = case.rtol.get(dtype, RTOL[dtype])
     ok, worst, detail = compare(got, want, rtol, scale, _atol(case, dtype, rtol, scale))
     return CheckResult(**res, ok=ok, worst=worst, detail=detail)
@@ -297,8 +318,11 @@ def check_edges(case: Case, backend: Backend, dtype: str) -> list[CheckResult]:
         One per edge point (``check`` is ``"edge:<label>"``).
     """
     out: list[CheckResult] = []
-    big = float(np.finfo(np.float16).max) if dtype == "float16" else (
-        3.0e38 if dtype in ("float32", "bfloat16") else float(np.finfo(np.float64).max))
+    big = (
+        float(np.finfo(np.float16).max)
+        if dtype == "float16"
+        else (3.0e38 if dtype in ("float32", "bfloat16") else float(np.finfo(np.float64).max))
+    )
     for edge in case.edges:
         res: _Id = {"loss": case.name, "backend": backend.name, "check": f"edge:{edge.label}[{dtype}]"}
         if dtype not in backend.dtypes:
@@ -364,8 +388,11 @@ def check_counterpart(
     """
     from .counterparts import COUNTERPARTS, library_available
 
-    res: _Id = {"loss": case.name, "backend": "numpy",
-                "check": f"counterpart:{library}[{reduction},{dict(options)},weighted={weighted}]"}
+    res: _Id = {
+        "loss": case.name,
+        "backend": "numpy",
+        "check": f"counterpart:{library}[{reduction},{dict(options)},weighted={weighted}]",
+    }
     entries = [c for c in COUNTERPARTS.get(case.name, []) if c.library == library]
     if not entries:
         return CheckResult(**res, ok=False, detail=f"no counterpart callable registered for {library}")
@@ -384,8 +411,10 @@ def check_counterpart(
     # Samples are rows: lossapi gets the weights broadcast along the row.
     la_sw = None if sw is None else (sw[:, None] if len(shape) == 2 else sw)
     try:
-        got = np.asarray(_loss_fn(case.name)(*inputs.values(), reduction=reduction, sample_weight=la_sw,
-                                             **loss_options(options)), dtype=np.float64)
+        got = np.asarray(
+            _loss_fn(case.name)(*inputs.values(), reduction=reduction, sample_weight=la_sw, **loss_options(options)),
+            dtype=np.float64,
+        )
     except Exception as exc:  # reported, not raised
         return CheckResult(**res, ok=False, detail=f"lossapi raised {type(exc).__name__}: {exc}")
     try:

@@ -34,8 +34,18 @@ mae = regression.mean_absolute_error
 bce = classification.binary_cross_entropy
 
 _FAMILY_MODULES = (
-    regression, classification, margin, focal, divergence, embedding, ranking, segmentation, detection, sequence,
-    reinforcement, generative,
+    regression,
+    classification,
+    margin,
+    focal,
+    divergence,
+    embedding,
+    ranking,
+    segmentation,
+    detection,
+    sequence,
+    reinforcement,
+    generative,
 )
 
 __all__ = sorted([*(n for m in _FAMILY_MODULES for n in m.__all__), "mse", "rmse", "mae", "bce"])

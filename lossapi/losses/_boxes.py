@@ -42,29 +42,42 @@ def _check_boxes(fn: str, name: str, a: Any) -> None:
 
 def _mask_unit(xp: Any, where: Any, c: tuple[Any, ...]) -> tuple[Any, ...]:
     x1, y1, x2, y2 = c
-    return (xp.where(where, x1, xp.zeros_like(x1)), xp.where(where, y1, xp.zeros_like(y1)),
-            xp.where(where, x2, xp.ones_like(x2)), xp.where(where, y2, xp.ones_like(y2)))
+    return (
+        xp.where(where, x1, xp.zeros_like(x1)),
+        xp.where(where, y1, xp.zeros_like(y1)),
+        xp.where(where, x2, xp.ones_like(x2)),
+        xp.where(where, y2, xp.ones_like(y2)),
+    )
 
 
 _BOX_DOCS: dict[str, tuple[str, str]] = {
-    "sample_weight": ("sample_weight : array, optional",
-                      "Weights broadcastable to the per-pair loss; ``\"mean\"`` is ``sum(w*l)/sum(w)``."),
-    "where": ("where : bool array, optional",
-              "Pairs where False are excluded (their coordinates may hold inf/NaN)."),
-    "reduction": ("reduction : {\"mean\", \"sum\", \"none\"}",
-                  "``\"none\"`` returns one loss per pair: the broadcast shape without the last axis."),
+    "sample_weight": (
+        "sample_weight : array, optional",
+        'Weights broadcastable to the per-pair loss; ``"mean"`` is ``sum(w*l)/sum(w)``.',
+    ),
+    "where": ("where : bool array, optional", "Pairs where False are excluded (their coordinates may hold inf/NaN)."),
+    "reduction": (
+        'reduction : {"mean", "sum", "none"}',
+        '``"none"`` returns one loss per pair: the broadcast shape without the last axis.',
+    ),
 }
 
 _CELL_DOCS: dict[str, tuple[str, str]] = {
-    "sample_weight": ("sample_weight : array, optional",
-                      "Per-cell weights, broadcastable to the per-cell loss (the prediction's shape without\n"
-                      "``axis``); they weigh both the sums and the cell counts of ``\"mean\"``."),
+    "sample_weight": (
+        "sample_weight : array, optional",
+        "Per-cell weights, broadcastable to the per-cell loss (the prediction's shape without\n"
+        '``axis``); they weigh both the sums and the cell counts of ``"mean"``.',
+    ),
     "where": ("where : bool array, optional", "Cells where False are excluded (they may hold NaN/inf)."),
-    "axis": ("axis : int, default -1",
-             "Axis of the numbers of each cell (``axis=1`` for torch-style ``(N, 5 + C, S, S)`` grids)."),
-    "reduction": ("reduction : {\"mean\", \"sum\", \"none\"}",
-                  "``\"mean\"``: the sum of each term's weighted mean over its cells; ``\"sum\"``: the weighted\n"
-                  "sum of the per-cell loss; ``\"none\"``: the per-cell loss."),
+    "axis": (
+        "axis : int, default -1",
+        "Axis of the numbers of each cell (``axis=1`` for torch-style ``(N, 5 + C, S, S)`` grids).",
+    ),
+    "reduction": (
+        'reduction : {"mean", "sum", "none"}',
+        '``"mean"``: the sum of each term\'s weighted mean over its cells; ``"sum"``: the weighted\n'
+        'sum of the per-cell loss; ``"none"``: the per-cell loss.',
+    ),
 }
 
 
@@ -74,12 +87,13 @@ class Boxes(Kind):
     name = "boxes"
     option_docs = _BOX_DOCS
     returns_doc = (
-        "array\n    0-d for ``\"mean\"``/``\"sum\"``, else the per-pair shape; the boxes' namespace, device\n"
+        'array\n    0-d for ``"mean"``/``"sum"``, else the per-pair shape; the boxes\' namespace, device\n'
         "    and floating dtype."
     )
 
-    def prepare(self, rec: Any, xp: Any, arrays: tuple[Any, ...], sample_weight: Any, where: Any,
-                **options: Any) -> Prepared:
+    def prepare(
+        self, rec: Any, xp: Any, arrays: tuple[Any, ...], sample_weight: Any, where: Any, **options: Any
+    ) -> Prepared:
         fn = rec.name
         for name, a in zip(rec.inputs, arrays):
             _check_boxes(fn, name, a)
@@ -90,8 +104,11 @@ class Boxes(Kind):
             check_where(fn, where)
             none_shape = broadcast_shapes(tuple(b.shape[:-1]), tuple(t.shape[:-1]))
             full = None if none_shape is None else broadcast_shapes(tuple(where.shape), none_shape)
-            if none_shape is None or full is None or len(full) != len(none_shape) or any(
-                known_size(a) and known_size(s) and a != s for a, s in zip(full, none_shape)
+            if (
+                none_shape is None
+                or full is None
+                or len(full) != len(none_shape)
+                or any(known_size(a) and known_size(s) and a != s for a, s in zip(full, none_shape))
             ):
                 raise ShapeMismatchError(
                     f"lossapi.{fn}: `where` has shape {tuple(where.shape)}, which does not broadcast to the "
@@ -109,7 +126,7 @@ class GridCells(ClassAxis):
     name = "grid cells"
     option_docs = _CELL_DOCS
     returns_doc = (
-        "array\n    0-d for ``\"mean\"``/``\"sum\"``, else the per-cell loss (the prediction's shape without\n"
+        'array\n    0-d for ``"mean"``/``"sum"``, else the per-cell loss (the prediction\'s shape without\n'
         "    ``axis``)."
     )
 
@@ -118,8 +135,9 @@ class GridCells(ClassAxis):
         # what: the numbers a cell holds, for the error message of too few.
         self.min_size, self.what = min_size, what
 
-    def prepare(self, rec: Any, xp: Any, arrays: tuple[Any, ...], sample_weight: Any, where: Any, *,
-                axis: Any) -> ClassContext:
+    def prepare(
+        self, rec: Any, xp: Any, arrays: tuple[Any, ...], sample_weight: Any, where: Any, *, axis: Any
+    ) -> ClassContext:
         c = super().prepare(rec, xp, arrays, sample_weight, where, axis=axis)
         n = c.num_classes
         if known_size(n) and n < self.min_size:
@@ -138,11 +156,20 @@ class GridCells(ClassAxis):
             loss = None
             for term in out:
                 loss = term.weight * term.loss if loss is None else loss + term.weight * term.loss
-            return as_result(xp, reduce(xp, loss, reduction, fn=rec.name, sample_weight=sample_weight, where=where,
-                                        out_dtype=None if p.out_dtype == p.dtype else p.out_dtype))
+            return as_result(
+                xp,
+                reduce(
+                    xp,
+                    loss,
+                    reduction,
+                    fn=rec.name,
+                    sample_weight=sample_weight,
+                    where=where,
+                    out_dtype=None if p.out_dtype == p.dtype else p.out_dtype,
+                ),
+            )
         total = None
         for term in out:
-            r = reduce(xp, term.loss, "mean", fn=rec.name, sample_weight=sample_weight, where=where,
-                       weight=term.weight)
+            r = reduce(xp, term.loss, "mean", fn=rec.name, sample_weight=sample_weight, where=where, weight=term.weight)
             total = r if total is None else total + r
         return as_result(xp, total if p.out_dtype == p.dtype else xp.astype(total, p.out_dtype))

@@ -81,8 +81,18 @@ class ClassContext(Prepared):
 
     __slots__ = ("axis", "int_labels", "num_classes", "owned")
 
-    def __init__(self, xp: Any, out_dtype: Any, dtype: Any, arrays: tuple[Any, ...], fn: str, axis: Any,
-                 num_classes: Any, int_labels: bool, owned: bool) -> None:
+    def __init__(
+        self,
+        xp: Any,
+        out_dtype: Any,
+        dtype: Any,
+        arrays: tuple[Any, ...],
+        fn: str,
+        axis: Any,
+        num_classes: Any,
+        int_labels: bool,
+        owned: bool,
+    ) -> None:
         super().__init__(xp, out_dtype, dtype, arrays, fn)
         self.axis, self.num_classes, self.int_labels, self.owned = axis, num_classes, int_labels, owned
 
@@ -105,16 +115,24 @@ class ClassAxis(Kind):
     context = True
     axis = -1
     option_docs: Mapping[str, tuple[str, str]] = {
-        "axis": ("axis : int, default -1",
-                 "Class axis of the first input (``1`` for torch-style ``(N, C, ...)`` inputs)."),
+        "axis": (
+            "axis : int, default -1",
+            "Class axis of the first input (``1`` for torch-style ``(N, C, ...)`` inputs).",
+        ),
     }
     returns_doc = (
-        "array\n    0-d for ``\"mean\"``/``\"sum\"``; for ``\"none\"`` the first input's shape without the class\n"
+        'array\n    0-d for ``"mean"``/``"sum"``; for ``"none"`` the first input\'s shape without the class\n'
         "    axis. The inputs' namespace, device and floating dtype."
     )
 
-    def __init__(self, labels: str = "auto", fill: float = 0.0, target_fill: float = 0.0,
-                 none_axis: bool = False, axis_doc: str | None = None) -> None:
+    def __init__(
+        self,
+        labels: str = "auto",
+        fill: float = 0.0,
+        target_fill: float = 0.0,
+        none_axis: bool = False,
+        axis_doc: str | None = None,
+    ) -> None:
         if labels not in ("auto", "int", "float", "padded"):
             raise ValueError(f"labels={labels!r}")
         self.labels, self.fill, self.target_fill, self.none_axis = labels, fill, target_fill, none_axis
@@ -122,17 +140,39 @@ class ClassAxis(Kind):
         if axis_doc is not None:
             self.option_docs = {"axis": ("axis : int, default -1", axis_doc)}
 
-    def prepare(self, rec: Any, xp: Any, arrays: tuple[Any, ...], sample_weight: Any, where: Any, *,
-                axis: Any) -> ClassContext:
+    def prepare(
+        self, rec: Any, xp: Any, arrays: tuple[Any, ...], sample_weight: Any, where: Any, *, axis: Any
+    ) -> ClassContext:
         if axis is None and self.none_axis:
             p = ELEMENTWISE.prepare(rec, xp, arrays, sample_weight, where)
             return ClassContext(xp, p.out_dtype, p.dtype, p.arrays, rec.name, None, None, False, False)
-        return prepare_classes(rec.name, rec.inputs, xp, arrays[0], arrays[1], axis=axis, where=where,
-                               labels=self.labels, fill=self.fill, target_fill=self.target_fill)
+        return prepare_classes(
+            rec.name,
+            rec.inputs,
+            xp,
+            arrays[0],
+            arrays[1],
+            axis=axis,
+            where=where,
+            labels=self.labels,
+            fill=self.fill,
+            target_fill=self.target_fill,
+        )
 
 
-def prepare_classes(fn: str, names: Any, xp: Any, x: Any, target: Any, *, axis: Any, where: Any,
-                    labels: str = "auto", fill: float = 0.0, target_fill: float = 0.0) -> ClassContext:
+def prepare_classes(
+    fn: str,
+    names: Any,
+    xp: Any,
+    x: Any,
+    target: Any,
+    *,
+    axis: Any,
+    where: Any,
+    labels: str = "auto",
+    fill: float = 0.0,
+    target_fill: float = 0.0,
+) -> ClassContext:
     """Static checks and preparation of a class-axis prediction ``x`` and its ``target``
     (see :class:`ClassAxis`); ``names`` name the two inputs in error messages."""
     nm = list(names)
@@ -199,8 +239,10 @@ def prepare_classes(fn: str, names: Any, xp: Any, x: Any, target: Any, *, axis: 
     if where is not None:
         check_where(fn, where)
         wshape = broadcast_shapes(tuple(where.shape), none_shape)
-        if wshape is None or len(wshape) != len(none_shape) or not all(
-            same_size(a, b) for a, b in zip(wshape, none_shape)
+        if (
+            wshape is None
+            or len(wshape) != len(none_shape)
+            or not all(same_size(a, b) for a, b in zip(wshape, none_shape))
         ):
             raise ShapeMismatchError(
                 f"lossapi.{fn}: `where` has shape {tuple(where.shape)}, which does not broadcast to the "
@@ -276,8 +318,9 @@ class Number(Interval):
     ``what`` names the arrays accepted besides numbers.
     """
 
-    def __init__(self, low: float | None = None, high: float | None = None, *, optional: bool = False,
-                 what: str = "a 0-d array") -> None:
+    def __init__(
+        self, low: float | None = None, high: float | None = None, *, optional: bool = False, what: str = "a 0-d array"
+    ) -> None:
         super().__init__(low, high, closed="both", optional=optional)
         self.what = what
 
@@ -293,10 +336,12 @@ class Number(Interval):
         if isinstance(value, bool) or not (isinstance(value, (int, float)) or _is_array(value)):
             raise InvalidOptionError(
                 f"lossapi.{fn}: {name} must be a real number or {self.what}"
-                + (" (or None)" if self.optional else "") + f", got {value!r}."
+                + (" (or None)" if self.optional else "")
+                + f", got {value!r}."
             )
-        if isinstance(value, (int, float)) and (value != value or value in (math.inf, -math.inf)
-                                                or self._outside(value)):
+        if isinstance(value, (int, float)) and (
+            value != value or value in (math.inf, -math.inf) or self._outside(value)
+        ):
             raise InvalidOptionError(
                 f"lossapi.{fn}: {name}={value!r} is out of range; it must be a finite number in {self._written()}."
             )
@@ -363,8 +408,17 @@ class BinaryLogits(Elementwise):
 
     options: Mapping[str, tuple[Any, Constraint]] = {"pos_weight": (None, EntryWeight())}
 
-    def prepare(self, rec: Any, xp: Any, arrays: tuple[Any, ...], sample_weight: Any, where: Any, *,
-                pos_weight: Any = None, **options: Any) -> Prepared:
+    def prepare(
+        self,
+        rec: Any,
+        xp: Any,
+        arrays: tuple[Any, ...],
+        sample_weight: Any,
+        where: Any,
+        *,
+        pos_weight: Any = None,
+        **options: Any,
+    ) -> Prepared:
         if _is_array(pos_weight):
             check_entry_weight(rec.name, rec.inputs[0], "pos_weight", tuple(pos_weight.shape), tuple(arrays[0].shape))
         return super().prepare(rec, xp, arrays, sample_weight, where)

@@ -45,15 +45,17 @@ class Lists(Kind):
             "pair and softmax; a list without kept entries counts with weight 0.",
         ),
     }
-    returns_doc = "array\n    0-d for ``\"mean\"``/``\"sum\"``; for ``\"none\"`` one value per list (``axis`` dropped)."
+    returns_doc = 'array\n    0-d for ``"mean"``/``"sum"``; for ``"none"`` one value per list (``axis`` dropped).'
 
-    def prepare(self, rec: Any, xp: Any, arrays: tuple[Any, ...], sample_weight: Any, where: Any, *,
-                axis: Any) -> ListContext:
+    def prepare(
+        self, rec: Any, xp: Any, arrays: tuple[Any, ...], sample_weight: Any, where: Any, *, axis: Any
+    ) -> ListContext:
         fn = rec.name
         scores = arrays[0]
         per_entry = where is not None and hasattr(scores, "ndim") and where.ndim == scores.ndim and scores.ndim > 0
-        pc = prepare_classes(fn, rec.inputs, xp, scores, arrays[1], axis=axis, where=None if per_entry else where,
-                             labels="float")
+        pc = prepare_classes(
+            fn, rec.inputs, xp, scores, arrays[1], axis=axis, where=None if per_entry else where, labels="float"
+        )
         x, r = pc.arrays
         if tuple(r.shape) != tuple(x.shape):
             r = xp.broadcast_to(r, tuple(x.shape))

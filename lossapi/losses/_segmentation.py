@@ -72,8 +72,19 @@ class SegContext(Prepared):
 
     __slots__ = ("axis", "binary", "int_labels", "num_classes", "per_sample")
 
-    def __init__(self, xp: Any, out_dtype: Any, dtype: Any, arrays: tuple[Any, ...], fn: str, axis: int,
-                 num_classes: Any, int_labels: bool, binary: bool, per_sample: bool) -> None:
+    def __init__(
+        self,
+        xp: Any,
+        out_dtype: Any,
+        dtype: Any,
+        arrays: tuple[Any, ...],
+        fn: str,
+        axis: int,
+        num_classes: Any,
+        int_labels: bool,
+        binary: bool,
+        per_sample: bool,
+    ) -> None:
         super().__init__(xp, out_dtype, dtype, arrays, fn)
         self.axis, self.num_classes, self.int_labels = axis, num_classes, int_labels
         self.binary, self.per_sample = binary, per_sample
@@ -141,16 +152,24 @@ class OverlapContext(SegContext):
 # -- kinds ----------------------------------------------------------------------------------------
 
 _SEG_DOCS: dict[str, tuple[str, str]] = {
-    "per_sample": ("per_sample : bool",
-                   "Statistics per sample (``\"none\"`` shape ``(N,)``) or pooled over the batch (0-d)."),
-    "axis": ("axis : int or None, default -1",
-             "Class axis (not the batch axis 0); None for binary masks without a class axis."),
-    "sample_weight": ("sample_weight : array, optional",
-                      "Weights of the samples, broadcastable to the ``\"none\"`` shape."),
-    "where": ("where : bool array, optional",
-              "Samples to include (broadcastable to the ``\"none\"`` shape); excluded samples may hold\n"
-              "inf/NaN or out-of-range labels."),
-    "reduction": ("reduction : {\"mean\", \"sum\", \"none\"}", "Reduction over the samples."),
+    "per_sample": (
+        "per_sample : bool",
+        'Statistics per sample (``"none"`` shape ``(N,)``) or pooled over the batch (0-d).',
+    ),
+    "axis": (
+        "axis : int or None, default -1",
+        "Class axis (not the batch axis 0); None for binary masks without a class axis.",
+    ),
+    "sample_weight": (
+        "sample_weight : array, optional",
+        'Weights of the samples, broadcastable to the ``"none"`` shape.',
+    ),
+    "where": (
+        "where : bool array, optional",
+        'Samples to include (broadcastable to the ``"none"`` shape); excluded samples may hold\n'
+        "inf/NaN or out-of-range labels.",
+    ),
+    "reduction": ('reduction : {"mean", "sum", "none"}', "Reduction over the samples."),
 }
 
 
@@ -182,22 +201,44 @@ class Segmentation(Kind):
     options: Mapping[str, tuple[Any, Constraint]] = {"per_sample": (False, Flag())}
     option_docs = _SEG_DOCS
     returns_doc = (
-        "array\n    0-d for ``\"mean\"``/``\"sum\"``; ``\"none\"``: ``(N,)`` per sample or 0-d pooled. The\n"
+        'array\n    0-d for ``"mean"``/``"sum"``; ``"none"``: ``(N,)`` per sample or 0-d pooled. The\n'
         "    probabilities' namespace, device and floating dtype."
     )
 
-    def __init__(self, *, labels: str = "auto", fill: float = 0.5, two_class: bool = False,
-                 binary: bool = False) -> None:
+    def __init__(
+        self, *, labels: str = "auto", fill: float = 0.5, two_class: bool = False, binary: bool = False
+    ) -> None:
         self.labels, self.fill, self.two_class, self.binary = labels, fill, two_class, binary
         self.axis_none = labels != "int"  # axis=None (binary masks) is accepted
         if binary:
             self.axis = NO_AXIS
 
-    def prepare(self, rec: Any, xp: Any, arrays: tuple[Any, ...], sample_weight: Any, where: Any, *,
-                per_sample: bool, axis: Any = None, **options: Any) -> SegContext:
-        return prepare_segmentation(rec.name, rec.inputs, xp, arrays[0], arrays[1], axis=axis, per_sample=per_sample,
-                                    where=where, labels=self.labels, fill=self.fill, class_axis=not self.binary,
-                                    two_class=self.two_class)
+    def prepare(
+        self,
+        rec: Any,
+        xp: Any,
+        arrays: tuple[Any, ...],
+        sample_weight: Any,
+        where: Any,
+        *,
+        per_sample: bool,
+        axis: Any = None,
+        **options: Any,
+    ) -> SegContext:
+        return prepare_segmentation(
+            rec.name,
+            rec.inputs,
+            xp,
+            arrays[0],
+            arrays[1],
+            axis=axis,
+            per_sample=per_sample,
+            where=where,
+            labels=self.labels,
+            fill=self.fill,
+            class_axis=not self.binary,
+            two_class=self.two_class,
+        )
 
     def finish(self, rec: Any, p: Any, out: Any, reduction: str, sample_weight: Any, where: Any) -> Any:
         if not p.per_sample and out.ndim:  # pooled statistics: the one group's loss is 0-d
@@ -236,17 +277,34 @@ class Overlap(Segmentation):
         opts: dict[str, tuple[Any, Constraint]] = {"class_weight": (None, ClassWeight())} if class_mean else {}
         opts["per_sample"] = (True, Flag())
         self.options = opts
-        self.option_docs = {**_SEG_DOCS, "class_weight": (
-            "class_weight : (C,) array, optional",
-            "Per-class weights of the class mean (``sum(w l) / sum(w)``; equal weights by default).")}
+        self.option_docs = {
+            **_SEG_DOCS,
+            "class_weight": (
+                "class_weight : (C,) array, optional",
+                "Per-class weights of the class mean (``sum(w l) / sum(w)``; equal weights by default).",
+            ),
+        }
 
-    def prepare(self, rec: Any, xp: Any, arrays: tuple[Any, ...], sample_weight: Any, where: Any, *,
-                per_sample: bool, axis: Any = None, class_weight: Any = None, **options: Any) -> OverlapContext:
+    def prepare(
+        self,
+        rec: Any,
+        xp: Any,
+        arrays: tuple[Any, ...],
+        sample_weight: Any,
+        where: Any,
+        *,
+        per_sample: bool,
+        axis: Any = None,
+        class_weight: Any = None,
+        **options: Any,
+    ) -> OverlapContext:
         c = super().prepare(rec, xp, arrays, sample_weight, where, per_sample=per_sample, axis=axis)
-        o = OverlapContext(c.xp, c.out_dtype, c.dtype, c.arrays, c.fn, c.axis, c.num_classes, c.int_labels, c.binary,
-                           c.per_sample)
-        o.class_weight = None if class_weight is None else \
-            rec.constraints["class_weight"].prepare(o, "class_weight", class_weight)
+        o = OverlapContext(
+            c.xp, c.out_dtype, c.dtype, c.arrays, c.fn, c.axis, c.num_classes, c.int_labels, c.binary, c.per_sample
+        )
+        o.class_weight = (
+            None if class_weight is None else rec.constraints["class_weight"].prepare(o, "class_weight", class_weight)
+        )
         o.stats = self.statistics(o)
         return o
 
@@ -310,8 +368,7 @@ def prepare_segmentation(
             )
         if probs.ndim == 0:
             raise ShapeMismatchError(
-                f"lossapi.{fn}: `{nm[0]}` is 0-d, but segmentation inputs have a leading batch axis "
-                "(shape (N, ...))."
+                f"lossapi.{fn}: `{nm[0]}` is 0-d, but segmentation inputs have a leading batch axis (shape (N, ...))."
             )
         if dtype_kind(target.dtype) == "other":
             raise InvalidDTypeError(f"lossapi.{fn}: `{nm[1]}` has unsupported dtype {target.dtype}.")
@@ -331,8 +388,13 @@ def prepare_segmentation(
             p, t = xp.expand_dims(p, axis=-1), xp.expand_dims(t, axis=-1)
         ax, num_classes, int_labels, binary = p.ndim - 1, 1, False, True
     else:
-        if (isinstance(axis, int) and not isinstance(axis, bool) and probs.ndim > 0
-                and -probs.ndim <= axis < probs.ndim and axis % probs.ndim == 0):
+        if (
+            isinstance(axis, int)
+            and not isinstance(axis, bool)
+            and probs.ndim > 0
+            and -probs.ndim <= axis < probs.ndim
+            and axis % probs.ndim == 0
+        ):
             raise ShapeMismatchError(
                 f"lossapi.{fn}: axis={axis} is the batch axis of `{nm[0]}` (shape {tuple(probs.shape)}); "
                 "segmentation inputs are (N, ..., C) with axis=-1 or (N, C, ...) with axis=1 (for binary "

@@ -47,15 +47,17 @@ _SEQ_DOCS: dict[str, tuple[str, str]] = {
     "blank": ("blank : int, default 0", "Class index of the blank."),
     "time_major": ("time_major : bool, default False", "``log_probs`` is ``(T, B, C)`` (torch's layout)."),
     "sample_weight": ("sample_weight : array, optional", "Per-sequence weights, broadcastable to ``(B,)``."),
-    "where": ("where : bool array, optional",
-              "Per-sequence mask, broadcastable to ``(B,)``; excluded sequences may hold NaN/inf or\n"
-              "out-of-range labels and lengths without affecting the value or the gradient."),
+    "where": (
+        "where : bool array, optional",
+        "Per-sequence mask, broadcastable to ``(B,)``; excluded sequences may hold NaN/inf or\n"
+        "out-of-range labels and lengths without affecting the value or the gradient.",
+    ),
 }
 _MEAN_PER_LABEL = (
-    "reduction : {\"mean\", \"sum\", \"none\"}, default \"mean\"",
-    "``\"none\"``: the per-sequence loss, shape ``(B,)``. ``\"mean\"`` follows torch: each\n"
+    'reduction : {"mean", "sum", "none"}, default "mean"',
+    '``"none"``: the per-sequence loss, shape ``(B,)``. ``"mean"`` follows torch: each\n'
     "sequence's loss is divided by its label length (clamped at 1), then the weighted mean\n"
-    "``sum(w * loss / L) / sum(w)`` is taken. ``\"sum\"``: ``sum(w * loss)`` (no division).",
+    '``sum(w * loss / L) / sum(w)`` is taken. ``"sum"``: ``sum(w * loss)`` (no division).',
 )
 
 
@@ -72,7 +74,7 @@ class Sequences(Kind):
     context = True
     options = {"blank": (0, Integer(0)), "time_major": (False, Flag())}  # noqa: RUF012 - read-only
     returns_doc = (
-        "array\n    The reduced loss, or the per-sequence loss for ``reduction=\"none\"``, in\n"
+        'array\n    The reduced loss, or the per-sequence loss for ``reduction="none"``, in\n'
         "    ``log_probs``' dtype (16-bit inputs are computed in float32)."
     )
 
@@ -80,8 +82,17 @@ class Sequences(Kind):
         self.mean_per_label = mean_per_label
         self.option_docs = {**_SEQ_DOCS, "reduction": _MEAN_PER_LABEL} if mean_per_label else _SEQ_DOCS
 
-    def prepare(self, rec: Any, xp: Any, arrays: tuple[Any, ...], sample_weight: Any, where: Any, *,
-                blank: int, time_major: bool) -> SequenceContext:
+    def prepare(
+        self,
+        rec: Any,
+        xp: Any,
+        arrays: tuple[Any, ...],
+        sample_weight: Any,
+        where: Any,
+        *,
+        blank: int,
+        time_major: bool,
+    ) -> SequenceContext:
         return prepare_sequences(rec.name, rec.inputs, xp, *arrays, blank=blank, time_major=time_major, where=where)
 
     def finish(self, rec: Any, p: Any, out: Any, reduction: str, sample_weight: Any, where: Any) -> Any:
@@ -91,8 +102,19 @@ class Sequences(Kind):
         return finish_elements(p, out, reduction, rec.name, sample_weight, where)
 
 
-def prepare_sequences(fn: str, names: Any, xp: Any, log_probs: Any, labels: Any, input_lengths: Any,
-                      label_lengths: Any, *, blank: int, time_major: bool, where: Any) -> SequenceContext:
+def prepare_sequences(
+    fn: str,
+    names: Any,
+    xp: Any,
+    log_probs: Any,
+    labels: Any,
+    input_lengths: Any,
+    label_lengths: Any,
+    *,
+    blank: int,
+    time_major: bool,
+    where: Any,
+) -> SequenceContext:
     """Static checks and preparation of sequence inputs (see the module docstring); ``names``
     name the four inputs in error messages."""
     nm = list(names)
@@ -127,7 +149,9 @@ def prepare_sequences(fn: str, names: Any, xp: Any, log_probs: Any, labels: Any,
         )
     for name, a in zip(nm[2:], (input_lengths, label_lengths)):
         if not _shape_ok(a, batch):
-            raise ShapeMismatchError(f"lossapi.{fn}: `{name}` has shape {tuple(a.shape)}, expected the batch shape {batch}.")
+            raise ShapeMismatchError(
+                f"lossapi.{fn}: `{name}` has shape {tuple(a.shape)}, expected the batch shape {batch}."
+            )
     if isinstance(C, int) and blank >= C:
         raise InvalidOptionError(f"lossapi.{fn}: blank={blank} is not a class index of `{nm[0]}` with C={C} classes.")
 

@@ -77,9 +77,11 @@ class Vectors(Kind):
     name = "vectors"
     context = True
     axis = -1
-    option_docs: Mapping[str, tuple[str, str]] = {"axis": ("axis : int, default -1", "Feature axis of the vectors, dropped by the loss.")}
+    option_docs: Mapping[str, tuple[str, str]] = {
+        "axis": ("axis : int, default -1", "Feature axis of the vectors, dropped by the loss.")
+    }
     returns_doc = (
-        "array\n    0-d for ``\"mean\"``/``\"sum\"``; for ``\"none\"`` the vectors' broadcast shape without the\n"
+        'array\n    0-d for ``"mean"``/``"sum"``; for ``"none"`` the vectors\' broadcast shape without the\n'
         "    feature axis."
     )
 
@@ -89,8 +91,9 @@ class Vectors(Kind):
     def numbers_ok(self, inputs: tuple[str, ...], spaces: Any) -> tuple[bool, ...]:
         return tuple(n in self.targets for n in inputs)
 
-    def prepare(self, rec: Any, xp: Any, arrays: tuple[Any, ...], sample_weight: Any, where: Any, *,
-                axis: Any) -> VectorContext:
+    def prepare(
+        self, rec: Any, xp: Any, arrays: tuple[Any, ...], sample_weight: Any, where: Any, *, axis: Any
+    ) -> VectorContext:
         fn = rec.name
         nt = len(self.targets)
         nv = len(arrays) - nt
@@ -103,7 +106,8 @@ class Vectors(Kind):
                 )
             if v.ndim == 0:
                 raise ShapeMismatchError(
-                    f"lossapi.{fn}: `{name}` is 0-d, but this loss needs a feature axis; pass vectors of shape (..., D)."
+                    f"lossapi.{fn}: `{name}` is 0-d, but this loss needs a feature axis; "
+                    "pass vectors of shape (..., D)."
                 )
         out_dtype, dtype, *vecs = floating_inputs(xp, fn, rec.inputs[:nv], *vectors)
         full = broadcast_shapes(*(tuple(v.shape) for v in vecs))
@@ -162,7 +166,7 @@ class Batch(Kind):
 
     name = "batch of embeddings"
     context = True
-    returns_doc = "array\n    0-d for ``\"mean\"``/``\"sum\"``; for ``\"none\"`` one value per row, shape ``(..., B)``."
+    returns_doc = 'array\n    0-d for ``"mean"``/``"sum"``; for ``"none"`` one value per row, shape ``(..., B)``.'
 
     def prepare(self, rec: Any, xp: Any, arrays: tuple[Any, ...], sample_weight: Any, where: Any) -> BatchContext:
         fn = rec.name
@@ -195,7 +199,10 @@ class Batch(Kind):
         if where is not None:
             check_where(fn, where)
             fits(fn, "where", tuple(where.shape), none_shape, f"one entry per row of `{emb_name}`")
-            kept = where if where.ndim == len(none_shape) else xp.reshape(
-                where, (1,) * (len(none_shape) - where.ndim) + tuple(where.shape))
+            kept = (
+                where
+                if where.ndim == len(none_shape)
+                else xp.reshape(where, (1,) * (len(none_shape) - where.ndim) + tuple(where.shape))
+            )
             z = xp.where(xp.expand_dims(kept, axis=-1), z, xp.ones_like(z))
         return BatchContext(xp, out_dtype, dtype, (z, labels), fn, kept)

@@ -83,8 +83,11 @@ def _saturated_bce(xp: Any, p: Any, t: Any, pos: Any, neg: Any, alpha: Any) -> A
     val = -(pos * lp + neg * l1p)
     gp = ((pos + neg) * p - pos) / _BCE_GRAD_EPS
     gt = (l1p - lp) if alpha is None else ((1 - alpha) * l1p - alpha * lp)
-    return (stop_gradient(xp, val) + (p - stop_gradient(xp, p)) * stop_gradient(xp, gp)
-            + (t - stop_gradient(xp, t)) * stop_gradient(xp, gt))
+    return (
+        stop_gradient(xp, val)
+        + (p - stop_gradient(xp, p)) * stop_gradient(xp, gp)
+        + (t - stop_gradient(xp, t)) * stop_gradient(xp, gt)
+    )
 
 
 def _logit_bce(xp: Any, x: Any, cpos: Any, cneg: Any) -> Any:
@@ -175,8 +178,11 @@ def binary_cross_entropy(xp: Namespace, probs: Array, target: Array, *, alpha: A
     family="classification",
     task="binary",
     inputs={"logits": "logit", **_BINARY},
-    options={"pos_weight": (None, BinaryLogits.options["pos_weight"][1]), "alpha": _BALANCE,
-             "label_smoothing": _SMOOTHING},
+    options={
+        "pos_weight": (None, BinaryLogits.options["pos_weight"][1]),
+        "alpha": _BALANCE,
+        "label_smoothing": _SMOOTHING,
+    },
     formula="a pw t softplus(-x) + (1 - a)(1 - t) softplus(x)",
     convex=True,
     smooth=True,
@@ -187,8 +193,9 @@ def binary_cross_entropy(xp: Namespace, probs: Array, target: Array, *, alpha: A
         "keras": "keras.losses.BinaryCrossentropy(from_logits=True)(target, logits)",
     },
 )
-def binary_cross_entropy_with_logits(xp: Namespace, logits: Array, target: Array, *, pos_weight: Any, alpha: Any,
-                                     label_smoothing: Any) -> Any:
+def binary_cross_entropy_with_logits(
+    xp: Namespace, logits: Array, target: Array, *, pos_weight: Any, alpha: Any, label_smoothing: Any
+) -> Any:
     r"""Binary cross-entropy on logits, numerically stable for every finite logit.
 
     .. math::
@@ -250,7 +257,6 @@ def _label_weights(c: ClassContext, labels: Any, class_weight: Any, ignore_index
     return y, w, valid
 
 
-
 @loss(
     ClassAxis(),
     family="classification",
@@ -268,14 +274,22 @@ def _label_weights(c: ClassContext, labels: Any, class_weight: Any, ignore_index
     probabilistic=True,
     counterparts={
         "torch": "torch.nn.functional.cross_entropy(logits, target, weight=class_weight, "
-                 "ignore_index=ignore_index, label_smoothing=label_smoothing)",
+        "ignore_index=ignore_index, label_smoothing=label_smoothing)",
         "optax": "optax.losses.softmax_cross_entropy_with_integer_labels(logits, target).mean()",
         "keras": "keras.losses.SparseCategoricalCrossentropy(from_logits=True)(target, logits)",
         "sklearn": "sklearn.metrics.log_loss(target, softmax(logits))",
     },
 )
-def cross_entropy(c: ClassContext, logits: Array, target: Array, *, class_weight: Any, ignore_index: int | None,
-                  label_smoothing: Any, temperature: Any) -> Any:
+def cross_entropy(
+    c: ClassContext,
+    logits: Array,
+    target: Array,
+    *,
+    class_weight: Any,
+    ignore_index: int | None,
+    label_smoothing: Any,
+    temperature: Any,
+) -> Any:
     r"""Softmax cross-entropy with integer class indices or class probabilities.
 
     With :math:`z = x / T` and :math:`\log p_c = z_c - \log\sum_k e^{z_k}` over ``axis``:
@@ -391,8 +405,9 @@ def cross_entropy(c: ClassContext, logits: Array, target: Array, *, class_weight
     convex=True,
     smooth=True,
     probabilistic=True,
-    counterparts={"torch": "torch.nn.functional.nll_loss(log_probs, labels, weight=class_weight, "
-                           "ignore_index=ignore_index)"},
+    counterparts={
+        "torch": "torch.nn.functional.nll_loss(log_probs, labels, weight=class_weight, ignore_index=ignore_index)"
+    },
 )
 def nll(c: ClassContext, log_probs: Array, labels: Array, *, class_weight: Any, ignore_index: int | None) -> Any:
     r"""Negative log-likelihood of integer labels under given log-probabilities.

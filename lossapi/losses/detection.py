@@ -175,7 +175,9 @@ def box_iou(xp: Namespace, boxes: Box, target: Box, *, eps: Any) -> Any:
     options=_EPS,
     formula="1 - iou + (area_C - union) / (area_C + eps), C the smallest enclosing box",
     bounded=True,
-    counterparts={"torchvision": "torchvision.ops.generalized_box_iou_loss(boxes, target, reduction=reduction, eps=eps)"},
+    counterparts={
+        "torchvision": "torchvision.ops.generalized_box_iou_loss(boxes, target, reduction=reduction, eps=eps)"
+    },
 )
 def giou(xp: Namespace, boxes: Box, target: Box, *, eps: Any) -> Any:
     r"""Generalized IoU loss (Rezatofighi et al., 2019) of paired boxes.
@@ -285,7 +287,7 @@ def diou(xp: Namespace, boxes: Box, target: Box, *, eps: Any) -> Any:
     inputs=_BOX_SPACES,
     options=_EPS,
     formula="diou + alpha v, v = 4/pi^2 (atan(w_G/h_G) - atan(w_B/h_B))^2, "
-            "alpha = v / (1 - iou + v + eps) (no gradient)",
+    "alpha = v / (1 - iou + v + eps) (no gradient)",
     bounded=True,
     counterparts={"torchvision": "torchvision.ops.complete_box_iou_loss(boxes, target, reduction=reduction, eps=eps)"},
 )
@@ -364,7 +366,7 @@ def _take(x: Any, axis: int, start: int, stop: int | None) -> Any:
     inputs={"pred": "yolo_grid", "target": "yolo_grid"},
     options={"lambda_coord": (5.0, Interval(0, None)), "lambda_noobj": (0.5, Interval(0, None))},
     formula="obj (lambda_coord mean_4 (b - b*)^2 + (c - c*)^2 + CE(z, p*)) + noobj lambda_noobj (c - c*)^2; "
-            "mean = mean over object cells + mean over no-object cells",
+    "mean = mean over object cells + mean over no-object cells",
     convex=True,
     smooth=True,
     counterparts={},
@@ -448,5 +450,7 @@ def yolo(c: ClassContext, pred: Any, target: Any, *, lambda_coord: Any, lambda_n
     z, p = _take(pred, ax, 5, None), _take(target, ax, 5, None)
     ce = xp.sum(p * (logsumexp(xp, z, axis=ax, keepdims=True) - z), axis=ax)
     obj = lambda_coord * xp.mean(db * db, axis=ax) + dc * dc + ce
-    return (PerElement(obj, weight=xp.astype(conf_t == 1, c.dtype)),  # object cells
-            PerElement(lambda_noobj * (dc * dc), weight=xp.astype(conf_t == 0, c.dtype)))  # no-object cells
+    return (
+        PerElement(obj, weight=xp.astype(conf_t == 1, c.dtype)),  # object cells
+        PerElement(lambda_noobj * (dc * dc), weight=xp.astype(conf_t == 0, c.dtype)),
+    )  # no-object cells

@@ -29,7 +29,7 @@ _INV_SQRT2 = 1.0 / math.sqrt(2.0)
 _DISTRIBUTIONS = ClassAxis(
     labels="float",
     axis_doc="The distribution axis (``1`` for torch-style ``(N, C, ...)`` inputs); ``where`` and\n"
-             "``sample_weight`` broadcast to the shape without it.",
+    "``sample_weight`` broadcast to the shape without it.",
 )
 
 

@@ -272,7 +272,9 @@ def contrastive(c: VectorContext, x1: Array, x2: Array, similar: Any, *, margin:
 def _check_root(fn: str, root: bool, p: float, eps: Any) -> None:
     """With ``eps`` inside the root (optax), ``eps >= 0`` and ``p`` finite."""
     if root and is_number(eps) and not eps >= 0:
-        raise InvalidOptionError(f"lossapi.{fn}: eps={eps!r} is out of range; with eps_placement='root' it must be >= 0.")
+        raise InvalidOptionError(
+            f"lossapi.{fn}: eps={eps!r} is out of range; with eps_placement='root' it must be >= 0."
+        )
     if root and p == math.inf:
         raise InvalidOptionError(f"lossapi.{fn}: p=inf has no root to put eps in; use eps_placement='difference'.")
 
@@ -292,13 +294,23 @@ def _check_root(fn: str, root: bool, p: float, eps: Any) -> None:
     formula="max(0, m + d(a, p) - d(a, n)), d(x, y) = ||x - y + eps||_p over axis (swap: min(d(a, n), d(p, n)))",
     counterparts={
         "torch": "torch.nn.functional.triplet_margin_loss(anchor, positive, negative, margin=margin, p=p, eps=eps, "
-                 "swap=swap)",
+        "swap=swap)",
         "optax": "optax.losses.triplet_margin_loss(anchor, positive, negative, axis=axis, norm_degree=p, "
-                 "margin=margin, eps=eps).mean()  # eps_placement='root'",
+        "margin=margin, eps=eps).mean()  # eps_placement='root'",
     },
 )
-def triplet_margin(c: VectorContext, anchor: Array, positive: Array, negative: Array, *, margin: Any, p: float, eps: Any,
-                   swap: bool, eps_placement: str) -> Any:
+def triplet_margin(
+    c: VectorContext,
+    anchor: Array,
+    positive: Array,
+    negative: Array,
+    *,
+    margin: Any,
+    p: float,
+    eps: Any,
+    swap: bool,
+    eps_placement: str,
+) -> Any:
     r"""Triplet margin loss (Balntas et al., 2016), torch's ``triplet_margin_loss``.
 
     .. math::
@@ -496,7 +508,7 @@ def _pairs(c: BatchContext, labels: Array, size: int) -> tuple[Array, Array]:
     inputs={"embeddings": "real", "labels": "label"},
     options={"temperature": (0.07, Interval(0, None, closed="neither"))},
     formula="sum_{j in P(i)} -log(exp(c_ij / T) / (exp(c_ij / T) + sum_{k in N(i)} exp(c_ik / T))), "
-            "c = cosine similarity; mean over positive pairs",
+    "c = cosine similarity; mean over positive pairs",
     smooth=True,
     probabilistic=True,
     counterparts={"optax": "optax.losses.ntxent(embeddings, labels, temperature=temperature)"},

@@ -148,11 +148,19 @@ def sigmoid_focal(xp: Namespace, logits: Array, target: Array, *, alpha: Any, ga
     smooth=True,
     counterparts={
         "keras": "keras.losses.CategoricalFocalCrossentropy(alpha=alpha, gamma=gamma, "
-                 "from_logits=True)(one_hot(labels), logits)",
+        "from_logits=True)(one_hot(labels), logits)",
     },
 )
-def softmax_focal(c: ClassContext, logits: Array, labels: Array, *, alpha: Any, gamma: Any, class_weight: Any,
-                  ignore_index: int | None) -> Any:
+def softmax_focal(
+    c: ClassContext,
+    logits: Array,
+    labels: Array,
+    *,
+    alpha: Any,
+    gamma: Any,
+    class_weight: Any,
+    ignore_index: int | None,
+) -> Any:
     r"""Softmax (multi-class) focal loss on logits with integer labels.
 
     .. math::
@@ -164,8 +172,9 @@ def softmax_focal(c: ClassContext, logits: Array, labels: Array, *, alpha: Any, 
     and :math:`\log(1 - p_y) = -\operatorname{softplus}(\delta)`. The factor
     ``exp(gamma * log(1 - p_y))`` then has a finite gradient for every ``gamma >= 0`` even where
     ``p_y`` rounds to 1, and neither log cancels (a confident, correct prediction keeps its tiny
-    loss to full relative precision). No floating one-hot of the logits' size is built. With ``gamma = 0`` and ``alpha=None`` this is :func:`cross_entropy` with integer
-    labels (also with ``class_weight`` and ``ignore_index``).
+    loss to full relative precision). No floating one-hot of the logits' size is built. With
+    ``gamma = 0`` and ``alpha=None`` this is :func:`cross_entropy` with integer labels (also with
+    ``class_weight`` and ``ignore_index``).
 
     Parameters
     ----------

@@ -67,14 +67,20 @@ def _fake_term(xp: Namespace, kind: str, f: Array) -> Array:
     task="gan",
     inputs={"real_logits": "logit", "fake_logits": "logit"},
     options={"kind": _KIND},
-    formula=("non_saturating: softplus(-r) + softplus(f); least_squares: (r-1)^2/2 + f^2/2; "
-             "hinge: relu(1-r) + relu(1+f); wasserstein: f - r"),
+    formula=(
+        "non_saturating: softplus(-r) + softplus(f); least_squares: (r-1)^2/2 + f^2/2; "
+        "hinge: relu(1-r) + relu(1+f); wasserstein: f - r"
+    ),
     convex=True,
     counterparts={
-        "torch": ("F.binary_cross_entropy_with_logits(real, ones) + "
-                  "F.binary_cross_entropy_with_logits(fake, zeros)  (kind='non_saturating')"),
-        "optax": ("optax.losses.sigmoid_binary_cross_entropy(real, 1) + "
-                  "optax.losses.sigmoid_binary_cross_entropy(fake, 0)  (kind='non_saturating')"),
+        "torch": (
+            "F.binary_cross_entropy_with_logits(real, ones) + "
+            "F.binary_cross_entropy_with_logits(fake, zeros)  (kind='non_saturating')"
+        ),
+        "optax": (
+            "optax.losses.sigmoid_binary_cross_entropy(real, 1) + "
+            "optax.losses.sigmoid_binary_cross_entropy(fake, 0)  (kind='non_saturating')"
+        ),
     },
 )
 def gan_discriminator(xp: Namespace, real_logits: Array, fake_logits: Array, *, kind: str) -> Any:

@@ -82,11 +82,13 @@ def _sparsemax(xp: Any, z: Any, axis: int) -> tuple[Any, Any, Any]:
     cond = 1 + k * zs > cumulative_sum(xp, zs, axis=axis)
     zero = xp.zeros_like(z)
     tau_s = (xp.sum(xp.where(cond, zs, zero), axis=axis, keepdims=True) - 1) / xp.sum(
-        astype(xp, cond, dt), axis=axis, keepdims=True)
+        astype(xp, cond, dt), axis=axis, keepdims=True
+    )
     # The support and a differentiable tau.
     support = z >= tau_s
     tau = (xp.sum(xp.where(support, z, zero), axis=axis, keepdims=True) - 1) / xp.sum(
-        astype(xp, support, dt), axis=axis, keepdims=True)
+        astype(xp, support, dt), axis=axis, keepdims=True
+    )
     return xp.where(support, z - tau, zero), tau, support
 
 
@@ -290,13 +292,21 @@ def perceptron(xp: Namespace, scores: Array, target: Array) -> Any:
     inputs=_LABEL_SPACES,
     options={
         "margin": _MARGIN,
-        "variant": ("crammer_singer", Choice("crammer_singer", "weston_watkins", what=(
-            "'crammer_singer' (optax's multiclass_hinge_loss) or 'weston_watkins' (torch's multi_margin_loss)"))),
+        "variant": (
+            "crammer_singer",
+            Choice(
+                "crammer_singer",
+                "weston_watkins",
+                what=(
+                    "'crammer_singer' (optax's multiclass_hinge_loss) or 'weston_watkins' (torch's multi_margin_loss)"
+                ),
+            ),
+        ),
         "p": (1, Choice(1, 2, 1.0, 2.0, what="1 (hinge) or 2 (squared hinge)")),
         "class_weight": (None, ClassWeight()),
     },
     formula="crammer_singer: max(0, m + max_{c!=y} s_c - s_y)^p; "
-            "weston_watkins: sum_{c!=y} max(0, m - s_y + s_c)^p / C; times w_y",
+    "weston_watkins: sum_{c!=y} max(0, m - s_y + s_c)^p / C; times w_y",
     convex=True,
     robust=True,
     counterparts={
@@ -305,8 +315,9 @@ def perceptron(xp: Namespace, scores: Array, target: Array) -> Any:
         "sklearn": "sklearn.metrics.hinge_loss(labels, scores, labels=range(C))",
     },
 )
-def multiclass_hinge(c: ClassContext, scores: Array, labels: Array, *, margin: Any, variant: str, p: int,
-                     class_weight: Any) -> Any:
+def multiclass_hinge(
+    c: ClassContext, scores: Array, labels: Array, *, margin: Any, variant: str, p: int, class_weight: Any
+) -> Any:
     r"""Multiclass hinge loss (multiclass SVM), Crammer-Singer or Weston-Watkins.
 
     With scores :math:`s` over ``axis``, label :math:`y` and :math:`C` classes:

@@ -605,8 +605,12 @@ def _homoscedastic(xp: Namespace, arrays: tuple[Any, ...]) -> tuple[Any, ...]:
     """A ``var`` with one dimension fewer than ``pred`` (its shape without the last axis) gets a
     trailing axis: torch's homoscedastic convention (one variance per row)."""
     pred, target, var = arrays
-    if hasattr(var, "ndim") and getattr(pred, "ndim", 0) >= 1 and var.ndim == pred.ndim - 1 \
-            and tuple(var.shape) == tuple(pred.shape[:-1]):
+    if (
+        hasattr(var, "ndim")
+        and getattr(pred, "ndim", 0) >= 1
+        and var.ndim == pred.ndim - 1
+        and tuple(var.shape) == tuple(pred.shape[:-1])
+    ):
         var = xp.expand_dims(var, axis=-1)
     return pred, target, var
 
@@ -688,7 +692,8 @@ def tweedie_deviance(xp: Namespace, pred: Array, target: Array, *, power: float)
         (y - \mu)^2 & \text{power} = 0 \\
         2\,(y \log(y/\mu) - y + \mu) & \text{power} = 1 \text{ (Poisson)} \\
         2\,(\log(\mu/y) + y/\mu - 1) & \text{power} = 2 \text{ (Gamma)} \\
-        2\left(\frac{\max(y,0)^{2-p}}{(1-p)(2-p)} - \frac{y\,\mu^{1-p}}{1-p} + \frac{\mu^{2-p}}{2-p}\right) & \text{otherwise}
+        2\left(\frac{\max(y,0)^{2-p}}{(1-p)(2-p)} - \frac{y\,\mu^{1-p}}{1-p}
+        + \frac{\mu^{2-p}}{2-p}\right) & \text{otherwise}
         \end{cases}
 
     Parameters
@@ -721,7 +726,9 @@ def tweedie_deviance(xp: Namespace, pred: Array, target: Array, *, power: float)
     if pw == 2:
         return 2.0 * (xp.log(mu / y) + y / mu - 1.0)
     y_term = (relu(xp, y) if pw < 1 else y) ** (2.0 - pw)
-    return 2.0 * (y_term / ((1.0 - pw) * (2.0 - pw)) - y * mu ** (1.0 - pw) / (1.0 - pw) + mu ** (2.0 - pw) / (2.0 - pw))
+    return 2.0 * (
+        y_term / ((1.0 - pw) * (2.0 - pw)) - y * mu ** (1.0 - pw) / (1.0 - pw) + mu ** (2.0 - pw) / (2.0 - pw)
+    )
 
 
 def _robust_at(xp: Namespace, z: Array, alpha: float) -> Array:
@@ -757,7 +764,7 @@ def _robust_traced(xp: Namespace, z: Array, alpha: Array) -> Array:
     inputs=_SPACES,
     options={"alpha": (1.0, Interval(-math.inf, None)), "scale": (1.0, _POSITIVE)},
     formula="|a-2|/a (((e/c)^2/|a-2| + 1)^(a/2) - 1); a = 2: (e/c)^2/2, a = 0: log(1 + (e/c)^2/2), "
-            "a = -inf: 1 - exp(-(e/c)^2/2)",
+    "a = -inf: 1 - exp(-(e/c)^2/2)",
     smooth=True,
     robust=True,
 )

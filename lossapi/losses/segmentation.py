@@ -227,9 +227,9 @@ _TVERSKY_OPTIONS = {"alpha": (0.5, _NONNEGATIVE), "beta": (0.5, _NONNEGATIVE)}
     bounded=True,
     counterparts={
         "optax": "optax.losses.dice_loss(probs, one_hot(target), alpha=alpha, beta=beta, smooth=smooth, "
-                 "apply_softmax=False)",
+        "apply_softmax=False)",
         "keras": "keras.losses.tversky(target, probs, alpha=beta, beta=alpha, axis=spatial_axes) "
-                 "(keras 3.15 swaps alpha/beta; smooth=0: keras' eps 1e-7)",
+        "(keras 3.15 swaps alpha/beta; smooth=0: keras' eps 1e-7)",
     },
 )
 def tversky(o: OverlapContext, probs: Array, target: Array, *, alpha: Any, beta: Any, smooth: Any) -> Any:
@@ -294,8 +294,9 @@ def tversky(o: OverlapContext, probs: Array, target: Array, *, alpha: Any, beta:
     formula="mean over classes of (1 - TI_c)^gamma, TI the Tversky index (alpha: false positives)",
     bounded=True,
 )
-def focal_tversky(o: OverlapContext, probs: Array, target: Array, *, alpha: Any, beta: Any, gamma: Any,
-                  smooth: Any) -> Any:
+def focal_tversky(
+    o: OverlapContext, probs: Array, target: Array, *, alpha: Any, beta: Any, gamma: Any, smooth: Any
+) -> Any:
     r"""Focal Tversky loss (Abraham & Khan 2019): the per-class Tversky loss raised to ``gamma``.
 
     .. math:: \ell = \operatorname{mean}_c \,(1 - \mathrm{TI}_c)^{\gamma}
@@ -626,11 +627,13 @@ def soft_f1(c: SegContext, probs: Array, target: Array) -> Any:
     inputs={"probs": "probability", "labels": "label_or_probability"},
     options={"weights": ("quadratic", Choice(None, "linear", "quadratic"))},
     formula="sum(W O) / sum(W E): O the soft confusion matrix sum_n t_n p_n^T, E the outer product of its "
-            "marginals / total, W the disagreement weights",
+    "marginals / total, W the disagreement weights",
     smooth=True,
     bounded=True,
-    counterparts={"sklearn": "1 - sklearn.metrics.cohen_kappa_score(y_true, y_pred, labels=range(C), "
-                             "weights=weights) at hard predictions"},
+    counterparts={
+        "sklearn": "1 - sklearn.metrics.cohen_kappa_score(y_true, y_pred, labels=range(C), "
+        "weights=weights) at hard predictions"
+    },
 )
 def cohen_kappa(c: SegContext, probs: Array, labels: Array, *, weights: str | None) -> Any:
     r"""Soft Cohen's kappa loss: one minus the weighted kappa of a soft confusion matrix.

@@ -86,8 +86,9 @@ def ctc_forward(xp: Any, lp: Any, labels: Any, input_lengths: Any, label_lengths
     else:
         ext = xp.full((*batch, 1), blank, dtype=labels.dtype, device=dev)
     # Skip s-2 -> s: a non-blank label different from the previous one.
-    prev = xp.concat([xp.full((*batch, min(2, K)), blank, dtype=labels.dtype, device=dev), ext[..., : max(K - 2, 0)]],
-                     axis=-1)[..., :K]
+    prev = xp.concat(
+        [xp.full((*batch, min(2, K)), blank, dtype=labels.dtype, device=dev), ext[..., : max(K - 2, 0)]], axis=-1
+    )[..., :K]
     skip = (ext != blank) & (ext != prev)
 
     emit = _gather_frames(xp, lp, xp.broadcast_to(xp.expand_dims(ext, axis=-2), (*batch, T, K)))
@@ -101,7 +102,7 @@ def ctc_forward(xp: Any, lp: Any, labels: Any, input_lengths: Any, label_lengths
     il = xp.expand_dims(input_lengths, axis=-1)
     for t in range(T):
         padded = xp.concat([pad, alpha], axis=-1)  # states s - 2, s - 1 are slices of it
-        new = _lse(xp, alpha, padded[..., 1:K + 1], xp.where(skip, padded[..., :K], consts[2]), consts=consts)
+        new = _lse(xp, alpha, padded[..., 1 : K + 1], xp.where(skip, padded[..., :K], consts[2]), consts=consts)
         new = new + emit[..., t, :]
         alpha = xp.where(il > t, new, alpha)
     L = xp.astype(xp.expand_dims(label_lengths, axis=-1), k_idx.dtype)
@@ -123,14 +124,21 @@ def ctc_forward(xp: Any, lp: Any, labels: Any, input_lengths: Any, label_lengths
     probabilistic=True,
     counterparts={
         "torch": "torch.nn.functional.ctc_loss(log_probs (T, B, C), labels, input_lengths, label_lengths, "
-                 "blank=blank, zero_infinity=zero_infinity, reduction=reduction)",
+        "blank=blank, zero_infinity=zero_infinity, reduction=reduction)",
         "optax": "optax.losses.ctc_loss(log_probs, 1 - mask(input_lengths), labels, 1 - mask(label_lengths), "
-                 "blank_id=blank) (per sequence; log_softmax of log-probabilities is the identity)",
+        "blank_id=blank) (per sequence; log_softmax of log-probabilities is the identity)",
     },
     value_rules={"labels": "ctc_labels"},
 )
-def ctc(s: SequenceContext, log_probs: Array, labels: Array, input_lengths: Array, label_lengths: Array, *,
-        zero_infinity: bool) -> Any:
+def ctc(
+    s: SequenceContext,
+    log_probs: Array,
+    labels: Array,
+    input_lengths: Array,
+    label_lengths: Array,
+    *,
+    zero_infinity: bool,
+) -> Any:
     r"""Connectionist temporal classification loss (negative log-likelihood of the labels).
 
     .. math::

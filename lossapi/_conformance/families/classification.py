@@ -79,6 +79,7 @@ Options = Mapping[str, Any]
 # Oracles
 # ==================================================================================================
 
+
 def _f(a: Any) -> np.ndarray:
     return np.asarray(a, dtype=np.float64)
 
@@ -95,7 +96,10 @@ def _clog(p: float) -> float:
 
 # -- binary ---------------------------------------------------------------------------------------
 
-def binary_cross_entropy(probs: Any, target: Any, alpha: float | None = None, label_smoothing: float = 0.0) -> np.ndarray:
+
+def binary_cross_entropy(
+    probs: Any, target: Any, alpha: float | None = None, label_smoothing: float = 0.0
+) -> np.ndarray:
     p, t = np.broadcast_arrays(_f(probs), _f(target))
     t = t * (1 - label_smoothing) + label_smoothing / 2
     a_pos, a_neg = (1.0, 1.0) if alpha is None else (float(alpha), 1.0 - float(alpha))
@@ -118,9 +122,16 @@ def binary_cross_entropy_with_logits(
 
 # -- multiclass ------------------------------------------------------------------------------------
 
+
 def _ce_terms(
-    logits: Any, target: Any, class_weight: Any, ignore_index: int | None, label_smoothing: float, temperature: float,
-    axis: int, log_probs_given: bool = False,
+    logits: Any,
+    target: Any,
+    class_weight: Any,
+    ignore_index: int | None,
+    label_smoothing: float,
+    temperature: float,
+    axis: int,
+    log_probs_given: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(weighted per-element loss, per-element weight in the mean's denominator)."""
     z = _last(logits, axis)
@@ -152,13 +163,20 @@ def _ce_terms(
 
 
 def cross_entropy(
-    logits: Any, target: Any, class_weight: Any = None, ignore_index: int | None = None, label_smoothing: float = 0.0,
-    temperature: float = 1.0, axis: int = -1,
+    logits: Any,
+    target: Any,
+    class_weight: Any = None,
+    ignore_index: int | None = None,
+    label_smoothing: float = 0.0,
+    temperature: float = 1.0,
+    axis: int = -1,
 ) -> np.ndarray:
     return _ce_terms(logits, target, class_weight, ignore_index, label_smoothing, temperature, axis)[0]
 
 
-def nll(log_probs: Any, labels: Any, class_weight: Any = None, ignore_index: int | None = None, axis: int = -1) -> np.ndarray:
+def nll(
+    log_probs: Any, labels: Any, class_weight: Any = None, ignore_index: int | None = None, axis: int = -1
+) -> np.ndarray:
     return _ce_terms(log_probs, labels, class_weight, ignore_index, 0.0, 1.0, axis, log_probs_given=True)[0]
 
 
@@ -187,14 +205,29 @@ def reduce_weighted(terms: Any) -> Any:
 
 def ce_terms(inputs: dict, options: dict) -> tuple[np.ndarray, np.ndarray]:
     o = dict(options)
-    return _ce_terms(inputs["logits"], inputs["target"], o.get("class_weight"), o.get("ignore_index"),
-                     o.get("label_smoothing", 0.0), o.get("temperature", 1.0), o.get("axis", -1))
+    return _ce_terms(
+        inputs["logits"],
+        inputs["target"],
+        o.get("class_weight"),
+        o.get("ignore_index"),
+        o.get("label_smoothing", 0.0),
+        o.get("temperature", 1.0),
+        o.get("axis", -1),
+    )
 
 
 def nll_terms(inputs: dict, options: dict) -> tuple[np.ndarray, np.ndarray]:
     o = dict(options)
-    return _ce_terms(inputs["log_probs"], inputs["labels"], o.get("class_weight"), o.get("ignore_index"), 0.0, 1.0,
-                     o.get("axis", -1), log_probs_given=True)
+    return _ce_terms(
+        inputs["log_probs"],
+        inputs["labels"],
+        o.get("class_weight"),
+        o.get("ignore_index"),
+        0.0,
+        1.0,
+        o.get("axis", -1),
+        log_probs_given=True,
+    )
 
 
 def _targets(target: Any, shape: tuple[int, ...], axis: int, C: int) -> np.ndarray:
@@ -258,7 +291,9 @@ C = 5
 _CW = np.array([0.5, 2.0, 1.0, 3.0, 0.25])
 
 
-def _probs(rng: np.random.Generator, shape: tuple[int, ...], options: Mapping[str, Any], floor: float = 0.0) -> np.ndarray:
+def _probs(
+    rng: np.random.Generator, shape: tuple[int, ...], options: Mapping[str, Any], floor: float = 0.0
+) -> np.ndarray:
     """Random class probabilities (Dirichlet), class axis at ``options["axis"]``, each >= floor."""
     p = rng.dirichlet(np.ones(C), size=shape) if shape else rng.dirichlet(np.ones(C))
     p = (p + floor) / (1 + C * floor)
@@ -285,6 +320,7 @@ def _logits(rng: np.random.Generator, shape: tuple[int, ...], options: Mapping[s
 
 # -- perfect predictions and reduction rules (tests/test_fuzz.py) -----------------------------------
 
+
 def _perfect_bce(x: Inputs, o: Options) -> Inputs:
     t = np.round(np.asarray(x["target"], dtype=np.float64))
     return {**x, "probs": t, "target": t}
@@ -302,6 +338,7 @@ def _ce_weight(x: Inputs, o: Options) -> np.ndarray:
 
 
 # -- binary ---------------------------------------------------------------------------------------
+
 
 def _binary_target(rng: np.random.Generator, shape: tuple[int, ...], options: Mapping[str, Any]) -> np.ndarray:
     if options.get("_target") == "hard":
@@ -328,19 +365,32 @@ _BCE = Case(
     name="binary_cross_entropy",
     make_inputs=_bce_inputs,
     oracle=binary_cross_entropy,
-    options=({}, {"alpha": 0.25}, {"label_smoothing": 0.1}, {"alpha": 0.7, "label_smoothing": 0.2},
-             {"_target": "hard"}),
+    options=(
+        {},
+        {"alpha": 0.25},
+        {"label_smoothing": 0.1},
+        {"alpha": 0.7, "label_smoothing": 0.2},
+        {"_target": "hard"},
+    ),
     differentiable=("probs", "target"),
     edges=(
         # torch's convention where p (1 - p) < 1e-12: value clamped at -100, gradient (p - t) / 1e-12.
-        Edge("p in {0, 1} (clamped logs)", {"probs": _arr([0.0, 1.0, 0.0, 1.0, 0.5]),
-                                            "target": _arr([1.0, 0.0, 0.0, 1.0, 0.5])}),
+        Edge(
+            "p in {0, 1} (clamped logs)",
+            {"probs": _arr([0.0, 1.0, 0.0, 1.0, 0.5]), "target": _arr([1.0, 0.0, 0.0, 1.0, 0.5])},
+        ),
         Edge("p = 1e-13, 1 - 1e-13", {"probs": _arr([1e-13, 1 - 1e-13]), "target": _arr([0.3, 0.6])}),
         Edge("p in {0, 1}, alpha", {"probs": _arr([0.0, 1.0]), "target": _arr([0.2, 0.9])}, {"alpha": 0.3}),
     ),
-    sweep=sweeps.Sweep(lo=0.01, hi=0.99, build=sweeps.binary, xlabel="predicted probability p",
-                       description="probability p, target 1 (and target 0)",
-                       axis="true class probability", lines=sweeps.LOGIT["lines"]),
+    sweep=sweeps.Sweep(
+        lo=0.01,
+        hi=0.99,
+        build=sweeps.binary,
+        xlabel="predicted probability p",
+        description="probability p, target 1 (and target 0)",
+        axis="true class probability",
+        lines=sweeps.LOGIT["lines"],
+    ),
     fuzz=Fuzz(perfect=_perfect_bce),
     invalid_options={"alpha": [-0.1, 1.5]},
 )
@@ -349,15 +399,23 @@ _BCEL = Case(
     name="binary_cross_entropy_with_logits",
     make_inputs=_bcel_inputs,
     oracle=binary_cross_entropy_with_logits,
-    options=({}, {"pos_weight": 2.5}, {"alpha": 0.25}, {"label_smoothing": 0.1},
-             {"pos_weight": np.array(0.5), "alpha": 0.6, "label_smoothing": 0.05}, {"_target": "hard"}),
+    options=(
+        {},
+        {"pos_weight": 2.5},
+        {"alpha": 0.25},
+        {"label_smoothing": 0.1},
+        {"pos_weight": np.array(0.5), "alpha": 0.6, "label_smoothing": 0.05},
+        {"_target": "hard"},
+    ),
     differentiable=("logits", "target"),
     edges=(
         Edge("x = 0", {"logits": _arr([0.0, 0.0, 0.0]), "target": _arr([0.0, 1.0, 0.3])}),
         Edge("saturated logits +-1e4", {"logits": _arr([1e4, -1e4, 1e4, -1e4]), "target": _arr([1.0, 0.0, 0.0, 1.0])}),
-        Edge("pos_weight per class", {"logits": _arr([[1.0, -2.0, 0.0], [3.0, 0.5, -1.0]]),
-                                      "target": _arr([[1.0, 0.0, 1.0], [0.0, 1.0, 0.5]])},
-             {"pos_weight": _arr([1.0, 3.0, 0.5])}),
+        Edge(
+            "pos_weight per class",
+            {"logits": _arr([[1.0, -2.0, 0.0], [3.0, 0.5, -1.0]]), "target": _arr([[1.0, 0.0, 1.0], [0.0, 1.0, 0.5]])},
+            {"pos_weight": _arr([1.0, 3.0, 0.5])},
+        ),
         Edge("saturated, alpha", {"logits": _arr([1e4, -1e4]), "target": _arr([0.0, 1.0])}, {"alpha": 0.75}),
     ),
     sweep=sweeps.Sweep(**sweeps.LOGIT),
@@ -395,14 +453,24 @@ _CE = Case(
     ),
     differentiable=("logits",),
     edges=(
-        Edge("saturated logits +-1e4", {"logits": _arr([[1e4, -1e4, 0.0, 0.0, 0.0], [-1e4, 1e4, 1e4, 0.0, 0.0]]),
-                                        "target": _arr([1, 0], np.int64)}),
-        Edge("saturated, smoothing + weights", {"logits": _arr([[1e4, -1e4, 0.0, 0.0, 0.0], [-1e4, 1e4, 1e4, 0, 0]]),
-                                                "target": _arr([1, 2], np.int64)},
-             {"label_smoothing": 0.1, "class_weight": _CW}),
+        Edge(
+            "saturated logits +-1e4",
+            {
+                "logits": _arr([[1e4, -1e4, 0.0, 0.0, 0.0], [-1e4, 1e4, 1e4, 0.0, 0.0]]),
+                "target": _arr([1, 0], np.int64),
+            },
+        ),
+        Edge(
+            "saturated, smoothing + weights",
+            {"logits": _arr([[1e4, -1e4, 0.0, 0.0, 0.0], [-1e4, 1e4, 1e4, 0, 0]]), "target": _arr([1, 2], np.int64)},
+            {"label_smoothing": 0.1, "class_weight": _CW},
+        ),
         Edge("every target ignored", {"logits": _L2, "target": _arr([-100, -100], np.int64)}, {"ignore_index": -100}),
-        Edge("zero class weights", {"logits": _L2, "target": _arr([0, 2], np.int64)},
-             {"class_weight": _arr([0.0, 1.0, 0.0, 1.0, 1.0])}),
+        Edge(
+            "zero class weights",
+            {"logits": _L2, "target": _arr([0, 2], np.int64)},
+            {"class_weight": _arr([0.0, 1.0, 0.0, 1.0, 1.0])},
+        ),
         Edge("one-hot probabilities", {"logits": _L2, "target": _arr([[0, 0, 1.0, 0, 0], [1.0, 0, 0, 0, 0]])}),
     ),
     sweep=sweeps.Sweep(**sweeps.MULTICLASS),
@@ -426,18 +494,26 @@ _NLL = Case(
     make_inputs=_nll_inputs,
     oracle=nll,
     reduce_oracle=reduce_weighted(nll_terms),
-    options=({}, {"class_weight": _CW}, {"ignore_index": -1},
-             {"axis": 1, "class_weight": _CW, "ignore_index": 0}),
+    options=({}, {"class_weight": _CW}, {"ignore_index": -1}, {"axis": 1, "class_weight": _CW, "ignore_index": 0}),
     differentiable=("log_probs",),
     edges=(
-        Edge("every target ignored", {"log_probs": np.log(_arr([[0.5, 0.5, 0, 0, 0]]) + 1e-300),
-                                      "labels": _arr([-1], np.int64)}, {"ignore_index": -1}),
-        Edge("log-probability -1e4", {"log_probs": _arr([[-1e4, 0.0, -1e4, -1e4, -1e4]]),
-                                      "labels": _arr([0], np.int64)}),
+        Edge(
+            "every target ignored",
+            {"log_probs": np.log(_arr([[0.5, 0.5, 0, 0, 0]]) + 1e-300), "labels": _arr([-1], np.int64)},
+            {"ignore_index": -1},
+        ),
+        Edge(
+            "log-probability -1e4", {"log_probs": _arr([[-1e4, 0.0, -1e4, -1e4, -1e4]]), "labels": _arr([0], np.int64)}
+        ),
     ),
-    sweep=sweeps.Sweep(lo=-6.0, hi=-0.01, xlabel="log-probability of the true class", axis="true class log-probability",
-                       description="3 classes, log-probabilities (x, log((1 - e^x)/2) twice), label 0",
-                       build=lambda xp, x: (xp.log(sweeps.true_class_prob(xp, xp.exp(x))[0]), sweeps.ints(xp, x, 0))),
+    sweep=sweeps.Sweep(
+        lo=-6.0,
+        hi=-0.01,
+        xlabel="log-probability of the true class",
+        axis="true class log-probability",
+        description="3 classes, log-probabilities (x, log((1 - e^x)/2) twice), label 0",
+        build=lambda xp, x: (xp.log(sweeps.true_class_prob(xp, xp.exp(x))[0]), sweeps.ints(xp, x, 0)),
+    ),
     fuzz=Fuzz(
         perfect=_perfect_nll,
         mean_rule="torch: sum(w*cw[y]*l) / sum(w*cw[y]) over non-ignored labels",
@@ -454,14 +530,27 @@ _CCE = Case(
     name="categorical_cross_entropy",
     make_inputs=_cce_inputs,
     oracle=categorical_cross_entropy,
-    options=({}, {"label_smoothing": 0.1}, {"axis": 1}, {"_target": "labels"},
-             {"_target": "labels", "label_smoothing": 0.2}),
+    options=(
+        {},
+        {"label_smoothing": 0.1},
+        {"axis": 1},
+        {"_target": "labels"},
+        {"_target": "labels", "label_smoothing": 0.2},
+    ),
     differentiable=("probs",),
     edges=(
-        Edge("zero probabilities", {"probs": _arr([[0.0, 0.5, 0.5, 0.0, 0.0], [1.0, 0.0, 0.0, 0.0, 0.0]]),
-                                    "target": _arr([[0.0, 1.0, 0.0, 0.0, 0.0], [0.0, 0.0, 1.0, 0.0, 0.0]])}),
-        Edge("zero probability, labels", {"probs": _arr([[0.0, 0.5, 0.5, 0.0, 0.0]]),
-                                          "target": _arr([0], np.int64)}, {"label_smoothing": 0.1}),
+        Edge(
+            "zero probabilities",
+            {
+                "probs": _arr([[0.0, 0.5, 0.5, 0.0, 0.0], [1.0, 0.0, 0.0, 0.0, 0.0]]),
+                "target": _arr([[0.0, 1.0, 0.0, 0.0, 0.0], [0.0, 0.0, 1.0, 0.0, 0.0]]),
+            },
+        ),
+        Edge(
+            "zero probability, labels",
+            {"probs": _arr([[0.0, 0.5, 0.5, 0.0, 0.0]]), "target": _arr([0], np.int64)},
+            {"label_smoothing": 0.1},
+        ),
     ),
     sweep=sweeps.Sweep(**sweeps.PROBS),
     fuzz=Fuzz(perfect=class_input("probs", 1.0)),
@@ -479,8 +568,13 @@ _POLY = Case(
     options=({}, {"epsilon": -0.5}, {"epsilon": 1.0, "_target": "probs"}, {"axis": 1}),
     differentiable=("logits",),
     edges=(
-        Edge("saturated logits", {"logits": _arr([[1e4, -1e4, 0.0, 0.0, 0.0], [-1e4, 1e4, 0.0, 0.0, 0.0]]),
-                                  "target": _arr([0, 0], np.int64)}),
+        Edge(
+            "saturated logits",
+            {
+                "logits": _arr([[1e4, -1e4, 0.0, 0.0, 0.0], [-1e4, 1e4, 0.0, 0.0, 0.0]]),
+                "target": _arr([0, 0], np.int64),
+            },
+        ),
     ),
     sweep=sweeps.Sweep(**sweeps.MULTICLASS),
     fuzz=Fuzz(perfect=class_input("logits", BIG)),
@@ -499,8 +593,10 @@ _GCE = Case(
     options=({}, {"q": 0.2}, {"q": 1.0}, {"axis": 1, "q": 0.7}),
     differentiable=("probs",),
     edges=(
-        Edge("p_y = 0 and p_y = 1", {"probs": _arr([[0.0, 0.5, 0.5, 0.0, 0.0], [1.0, 0.0, 0.0, 0.0, 0.0]]),
-                                     "labels": _arr([0, 0], np.int64)}),
+        Edge(
+            "p_y = 0 and p_y = 1",
+            {"probs": _arr([[0.0, 0.5, 0.5, 0.0, 0.0], [1.0, 0.0, 0.0, 0.0, 0.0]]), "labels": _arr([0, 0], np.int64)},
+        ),
     ),
     sweep=sweeps.Sweep(**sweeps.PROBS),
     fuzz=Fuzz(perfect=class_input("probs", 1.0)),
@@ -508,7 +604,9 @@ _GCE = Case(
 )
 
 
-def _brier_inputs(rng: np.random.Generator, shape: tuple[int, ...], options: Mapping[str, Any]) -> dict[str, np.ndarray]:
+def _brier_inputs(
+    rng: np.random.Generator, shape: tuple[int, ...], options: Mapping[str, Any]
+) -> dict[str, np.ndarray]:
     if "axis" in options and options["axis"] is None:
         return {"probs": rng.uniform(0.0, 1.0, shape), "target": rng.integers(0, 2, shape).astype(np.float64)}
     return {"probs": _probs(rng, shape, options), "target": _target(rng, shape, options, "probs")}
@@ -521,8 +619,10 @@ _BRIER = Case(
     options=({}, {"axis": None}, {"_target": "labels"}, {"axis": 1, "_target": "labels"}),
     differentiable=("probs",),
     edges=(
-        Edge("perfect and worst", {"probs": _arr([[1.0, 0, 0, 0, 0], [0, 1.0, 0, 0, 0]]),
-                                   "target": _arr([0, 0], np.int64)}),
+        Edge(
+            "perfect and worst",
+            {"probs": _arr([[1.0, 0, 0, 0, 0], [0, 1.0, 0, 0, 0]]), "target": _arr([0, 0], np.int64)},
+        ),
     ),
     sweep=sweeps.Sweep(**sweeps.PROBS),
     fuzz=Fuzz(perfect=region("probs")),
@@ -556,12 +656,26 @@ def _smooth_binary(t: np.ndarray, o: Mapping[str, Any]) -> np.ndarray:
     return np.asarray(t, dtype=np.float64) * (1 - s) + s / 2
 
 
-def _pred(options: Mapping[str, Any], reduction: str, weighted: bool, *, none: tuple[str, ...] = (),
-          mean_only: bool = False, allow_weights: bool = False, targets: tuple[str, ...] | None = None,
-          default: str = "labels") -> bool:
+def _pred(
+    options: Mapping[str, Any],
+    reduction: str,
+    weighted: bool,
+    *,
+    none: tuple[str, ...] = (),
+    mean_only: bool = False,
+    allow_weights: bool = False,
+    targets: tuple[str, ...] | None = None,
+    default: str = "labels",
+) -> bool:
     """Shared predicate: options in ``none`` must be unset (None or 0 / 1 defaults)."""
-    defaults = {"alpha": None, "pos_weight": None, "class_weight": None, "ignore_index": None,
-                "label_smoothing": 0.0, "temperature": 1.0}
+    defaults = {
+        "alpha": None,
+        "pos_weight": None,
+        "class_weight": None,
+        "ignore_index": None,
+        "label_smoothing": 0.0,
+        "temperature": 1.0,
+    }
     if any(_set(options.get(k), defaults.get(k)) for k in none):
         return False
     if weighted and not allow_weights:
@@ -585,6 +699,7 @@ def _p(**kw: Any):
 
 # -- binary ---------------------------------------------------------------------------------------
 
+
 def _torch_bce(x: Mapping[str, np.ndarray], o: Mapping[str, Any], reduction: str, sw: Any) -> np.ndarray:
     import torch.nn.functional as F
 
@@ -605,15 +720,20 @@ def _optax_bcel(x: Mapping[str, np.ndarray], o: Mapping[str, Any], reduction: st
     jnp = _jnp()
     import optax
 
-    return _reduce(optax.losses.sigmoid_binary_cross_entropy(jnp.asarray(x["logits"]),
-                                                            jnp.asarray(_smooth_binary(x["target"], o))), reduction)
+    return _reduce(
+        optax.losses.sigmoid_binary_cross_entropy(
+            jnp.asarray(x["logits"]), jnp.asarray(_smooth_binary(x["target"], o))
+        ),
+        reduction,
+    )
 
 
 def _keras_bce(from_logits: bool):
     def fn(x: Mapping[str, np.ndarray], o: Mapping[str, Any], reduction: str, sw: Any) -> np.ndarray:
         keras = _keras()
-        loss = keras.losses.BinaryCrossentropy(from_logits=from_logits, label_smoothing=float(o.get("label_smoothing", 0.0)),
-                                               dtype="float64")
+        loss = keras.losses.BinaryCrossentropy(
+            from_logits=from_logits, label_smoothing=float(o.get("label_smoothing", 0.0)), dtype="float64"
+        )
         pred = x["logits"] if from_logits else x["probs"]
         return _np(loss(np.asarray(x["target"], dtype=np.float64), pred))
 
@@ -627,6 +747,7 @@ def _sk_log_loss_binary(x: Mapping[str, np.ndarray], o: Mapping[str, Any], reduc
 
 
 # -- multiclass -------------------------------------------------------------------------------------
+
 
 def _torch_layout(a: np.ndarray, axis: int, ndim: int) -> np.ndarray:
     """The class axis of an input of rank ``ndim`` moved to torch's dimension 1 (0 when 1-D)."""
@@ -647,9 +768,16 @@ def _torch_ce(x: Mapping[str, np.ndarray], o: Mapping[str, Any], reduction: str,
         tt = torch.as_tensor(np.ascontiguousarray(_torch_layout(np.asarray(t, dtype=np.float64), axis, z.ndim)))
     cw = o.get("class_weight")
     ign = o.get("ignore_index")
-    return _np(F.cross_entropy(zt, tt, weight=None if cw is None else torch.as_tensor(cw),
-                               ignore_index=-100 if ign is None else ign, reduction=reduction,
-                               label_smoothing=float(o.get("label_smoothing", 0.0))))
+    return _np(
+        F.cross_entropy(
+            zt,
+            tt,
+            weight=None if cw is None else torch.as_tensor(cw),
+            ignore_index=-100 if ign is None else ign,
+            reduction=reduction,
+            label_smoothing=float(o.get("label_smoothing", 0.0)),
+        )
+    )
 
 
 def _torch_nll(x: Mapping[str, np.ndarray], o: Mapping[str, Any], reduction: str, sw: Any) -> np.ndarray:
@@ -660,9 +788,15 @@ def _torch_nll(x: Mapping[str, np.ndarray], o: Mapping[str, Any], reduction: str
     lpt = torch.as_tensor(np.ascontiguousarray(_torch_layout(lp, o.get("axis", -1), lp.ndim)))
     cw = o.get("class_weight")
     ign = o.get("ignore_index")
-    return _np(F.nll_loss(lpt, torch.as_tensor(np.asarray(x["labels"], dtype=np.int64)),
-                          weight=None if cw is None else torch.as_tensor(cw),
-                          ignore_index=-100 if ign is None else ign, reduction=reduction))
+    return _np(
+        F.nll_loss(
+            lpt,
+            torch.as_tensor(np.asarray(x["labels"], dtype=np.int64)),
+            weight=None if cw is None else torch.as_tensor(cw),
+            ignore_index=-100 if ign is None else ign,
+            reduction=reduction,
+        )
+    )
 
 
 def _optax_ce(x: Mapping[str, np.ndarray], o: Mapping[str, Any], reduction: str, sw: Any) -> np.ndarray:
@@ -689,8 +823,9 @@ def _keras_ce(x: Mapping[str, np.ndarray], o: Mapping[str, Any], reduction: str,
         ign = o.get("ignore_index")
         loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=ign, dtype="float64")
         return _np(loss(np.asarray(t), z))
-    loss = keras.losses.CategoricalCrossentropy(from_logits=True, label_smoothing=float(o.get("label_smoothing", 0.0)),
-                                                dtype="float64")
+    loss = keras.losses.CategoricalCrossentropy(
+        from_logits=True, label_smoothing=float(o.get("label_smoothing", 0.0)), dtype="float64"
+    )
     return _np(loss(np.asarray(t, dtype=np.float64), z))
 
 
@@ -717,8 +852,10 @@ def _optax_poly(x: Mapping[str, np.ndarray], o: Mapping[str, Any], reduction: st
     z = np.asarray(x["logits"], dtype=np.float64)
     t = x["target"]
     t = np.eye(z.shape[-1])[t] if _is_int(t) else np.asarray(t, dtype=np.float64)
-    return _reduce(optax.losses.poly_loss_cross_entropy(jnp.asarray(z), jnp.asarray(t),
-                                                        epsilon=float(o.get("epsilon", 2.0))), reduction)
+    return _reduce(
+        optax.losses.poly_loss_cross_entropy(jnp.asarray(z), jnp.asarray(t), epsilon=float(o.get("epsilon", 2.0))),
+        reduction,
+    )
 
 
 def _keras_gce(x: Mapping[str, np.ndarray], o: Mapping[str, Any], reduction: str, sw: Any) -> np.ndarray:
@@ -746,9 +883,15 @@ COUNTERPARTS: dict[str, list[Counterpart]] = {
     "binary_cross_entropy": [
         Counterpart("torch", _torch_bce, _p(none=("alpha",))),
         Counterpart("keras", _keras_bce(False), _p(none=("alpha",), mean_only=True), rtol=_KERAS_RTOL),
-        Counterpart("sklearn", _sk_log_loss_binary,
-                    _p(none=("alpha", "label_smoothing"), mean_only=True, allow_weights=True, targets=("hard",), default="soft"),
-                    options=({"_target": "hard"},), ndim=1),
+        Counterpart(
+            "sklearn",
+            _sk_log_loss_binary,
+            _p(
+                none=("alpha", "label_smoothing"), mean_only=True, allow_weights=True, targets=("hard",), default="soft"
+            ),
+            options=({"_target": "hard"},),
+            ndim=1,
+        ),
     ],
     "binary_cross_entropy_with_logits": [
         Counterpart("torch", _torch_bcel, _p(none=("alpha",))),
@@ -757,30 +900,65 @@ COUNTERPARTS: dict[str, list[Counterpart]] = {
     ],
     "cross_entropy": [
         Counterpart("torch", _torch_ce, _p()),
-        Counterpart("optax", _optax_ce, lambda o, r, w: _pred(o, r, w, none=("class_weight", "ignore_index")) and (
-            o.get("_target") == "probs" or not _set(o.get("label_smoothing"), 0.0))),
-        Counterpart("keras", _keras_ce, lambda o, r, w: _pred(o, r, w, none=("class_weight", "temperature"),
-                                                              mean_only=True)
-                    and o.get("axis", -1) == -1 and (o.get("_target") == "probs" or not _set(o.get("label_smoothing"), 0.0)),
-                    rtol=_KERAS_RTOL, ndim=1),
-        Counterpart("sklearn", _sk_log_loss,
-                    lambda o, r, w: _pred(o, r, w, none=("class_weight", "ignore_index", "label_smoothing", "temperature"),
-                                          mean_only=True, allow_weights=True, targets=("labels",))
-                    and o.get("axis", -1) == -1, ndim=1),
+        Counterpart(
+            "optax",
+            _optax_ce,
+            lambda o, r, w: (
+                _pred(o, r, w, none=("class_weight", "ignore_index"))
+                and (o.get("_target") == "probs" or not _set(o.get("label_smoothing"), 0.0))
+            ),
+        ),
+        Counterpart(
+            "keras",
+            _keras_ce,
+            lambda o, r, w: (
+                _pred(o, r, w, none=("class_weight", "temperature"), mean_only=True)
+                and o.get("axis", -1) == -1
+                and (o.get("_target") == "probs" or not _set(o.get("label_smoothing"), 0.0))
+            ),
+            rtol=_KERAS_RTOL,
+            ndim=1,
+        ),
+        Counterpart(
+            "sklearn",
+            _sk_log_loss,
+            lambda o, r, w: (
+                _pred(
+                    o,
+                    r,
+                    w,
+                    none=("class_weight", "ignore_index", "label_smoothing", "temperature"),
+                    mean_only=True,
+                    allow_weights=True,
+                    targets=("labels",),
+                )
+                and o.get("axis", -1) == -1
+            ),
+            ndim=1,
+        ),
     ],
     "nll": [Counterpart("torch", _torch_nll, _p())],
     "categorical_cross_entropy": [
-        Counterpart("keras", _keras_cce, lambda o, r, w: _pred(o, r, w, mean_only=True) and o.get("axis", -1) == -1,
-                    rtol=_KERAS_RTOL, ndim=1),
+        Counterpart(
+            "keras",
+            _keras_cce,
+            lambda o, r, w: _pred(o, r, w, mean_only=True) and o.get("axis", -1) == -1,
+            rtol=_KERAS_RTOL,
+            ndim=1,
+        ),
     ],
     "poly1_cross_entropy": [
         Counterpart("optax", _optax_poly, lambda o, r, w: _pred(o, r, w) and o.get("axis", -1) == -1),
     ],
     "generalized_cross_entropy": [
         # keras requires q < 1.
-        Counterpart("keras", _keras_gce, lambda o, r, w: _pred(o, r, w, mean_only=True) and o.get("axis", -1) == -1
-                    and float(o.get("q", 0.5)) < 1,
-                    rtol=_KERAS_RTOL, ndim=1),
+        Counterpart(
+            "keras",
+            _keras_gce,
+            lambda o, r, w: _pred(o, r, w, mean_only=True) and o.get("axis", -1) == -1 and float(o.get("q", 0.5)) < 1,
+            rtol=_KERAS_RTOL,
+            ndim=1,
+        ),
     ],
     "brier_score": [Counterpart("sklearn", _sk_brier, _brier_ok, ndim=1)],
 }

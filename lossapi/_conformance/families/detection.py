@@ -220,8 +220,7 @@ def ciou_alpha(boxes: Any, target: Any, eps: float = 1e-7) -> np.ndarray:
 def ciou(boxes: Any, target: Any, eps: float = 1e-7) -> np.ndarray:
     """``1 - CIoU`` per pair (torchvision's ``complete_box_iou_loss``)."""
     e = float(eps)
-    return _per_pair(boxes, target,
-                     lambda p: 1.0 - p.iou(_TV_EPS) + p.diou_penalty(_TV_EPS) + _alpha(p, e) * p.v())
+    return _per_pair(boxes, target, lambda p: 1.0 - p.iou(_TV_EPS) + p.diou_penalty(_TV_EPS) + _alpha(p, e) * p.v())
 
 
 def ciou_frozen_alpha(boxes: Any, target: Any, alpha: Any) -> np.ndarray:
@@ -288,8 +287,13 @@ def yolo(pred: Any, target: Any, lambda_coord: float = 5.0, lambda_noobj: float 
     return out
 
 
-def reduce_yolo(inputs: Mapping[str, np.ndarray], options: Mapping[str, Any], reduction: str,
-                sample_weight: np.ndarray | None, where: np.ndarray | None) -> np.ndarray:
+def reduce_yolo(
+    inputs: Mapping[str, np.ndarray],
+    options: Mapping[str, Any],
+    reduction: str,
+    sample_weight: np.ndarray | None,
+    where: np.ndarray | None,
+) -> np.ndarray:
     """The reduced YOLO loss: ``"mean"`` = weighted mean over the object cells + weighted mean
     over the no-object cells (0 for an empty group); ``"sum"``/``"none"`` as usual."""
     lc = float(options.get("lambda_coord", 5.0))
@@ -398,33 +402,55 @@ def _bt(boxes: Any, target: Any) -> Inputs:
 # (``cancels``: 1 - IoU of nearly identical boxes cancels). In the kink edges every pair has
 # equal aspect ratios (CIoU's v = 0): there alpha's missing derivative is 0, so CIoU's gradient
 # must lie between the one-sided differences of its value too.
-_IDENTICAL = Edge("identical boxes (ties: kink)",
-                  _bt([[1.0, 1.0, 3.0, 4.0], [0.0, 0.0, 1.0, 1.0]], [[1.0, 1.0, 3.0, 4.0], [2.0, 2.0, 3.0, 3.0]]),
-                  kink=True)
-_DISJOINT = Edge("disjoint boxes",
-                 _bt([[0.0, 0.0, 1.0, 1.0], [0.0, 0.0, 2.0, 1.0]], [[2.0, 2.0, 3.0, 3.0], [1.0, 2.0, 3.0, 4.0]]))
-_INSIDE = Edge("one box inside the other",
-               _bt([[0.0, 0.0, 4.0, 4.0], [1.5, 0.5, 2.5, 2.0]], [[1.0, 1.0, 2.0, 3.0], [0.0, 0.0, 5.0, 3.0]]))
-_ZERO_WIDTH = Edge("zero-width box (x1 == x2)",
-                   _bt([[0.0, 0.0, 0.0, 2.0], [0.0, 0.0, 2.0, 2.0]], [[1.0, 1.0, 3.0, 4.0], [3.0, 0.5, 3.0, 1.5]]))
-_ZERO_HEIGHT = Edge("zero-height box (y1 == y2)",
-                    _bt([[0.0, 0.0, 2.0, 0.0], [0.0, 0.0, 2.0, 2.0]], [[1.0, 1.0, 3.0, 4.0], [4.0, 3.0, 5.0, 3.0]]))
+_IDENTICAL = Edge(
+    "identical boxes (ties: kink)",
+    _bt([[1.0, 1.0, 3.0, 4.0], [0.0, 0.0, 1.0, 1.0]], [[1.0, 1.0, 3.0, 4.0], [2.0, 2.0, 3.0, 3.0]]),
+    kink=True,
+)
+_DISJOINT = Edge(
+    "disjoint boxes", _bt([[0.0, 0.0, 1.0, 1.0], [0.0, 0.0, 2.0, 1.0]], [[2.0, 2.0, 3.0, 3.0], [1.0, 2.0, 3.0, 4.0]])
+)
+_INSIDE = Edge(
+    "one box inside the other",
+    _bt([[0.0, 0.0, 4.0, 4.0], [1.5, 0.5, 2.5, 2.0]], [[1.0, 1.0, 2.0, 3.0], [0.0, 0.0, 5.0, 3.0]]),
+)
+_ZERO_WIDTH = Edge(
+    "zero-width box (x1 == x2)",
+    _bt([[0.0, 0.0, 0.0, 2.0], [0.0, 0.0, 2.0, 2.0]], [[1.0, 1.0, 3.0, 4.0], [3.0, 0.5, 3.0, 1.5]]),
+)
+_ZERO_HEIGHT = Edge(
+    "zero-height box (y1 == y2)",
+    _bt([[0.0, 0.0, 2.0, 0.0], [0.0, 0.0, 2.0, 2.0]], [[1.0, 1.0, 3.0, 4.0], [4.0, 3.0, 5.0, 3.0]]),
+)
 # A segment inside a box: its zero extent sits on the overlap mask's switch (a kink). Not a
 # CIoU edge: there the one-sided differences of the value include alpha's derivative.
-_SEGMENTS_INSIDE = Edge("zero-width / zero-height box inside a box (overlap switch: kink)",
-                        _bt([[1.0, 0.5, 1.0, 1.5], [0.0, 0.0, 2.0, 2.0]], [[0.0, 0.0, 2.0, 2.0], [0.5, 1.0, 1.5, 1.0]]),
-                        kink=True)
-_POINT = Edge("point box inside a box",
-              _bt([[1.0, 1.0, 1.0, 1.0], [0.0, 0.0, 1.0, 3.0]], [[0.0, 0.0, 2.0, 2.0], [2.0, 1.0, 3.0, 2.0]]))
-_TWO_POINTS = Edge("two identical point boxes (ties: kink)",
-                   _bt([[1.0, 1.0, 1.0, 1.0], [0.0, 0.0, 1.0, 3.0]], [[1.0, 1.0, 1.0, 1.0], [2.0, 1.0, 4.0, 7.0]]),
-                   kink=True)
-_BROADCAST = Edge("one target, several boxes",
-                  _bt([[0.0, 0.0, 2.0, 2.0], [1.5, 0.5, 3.0, 4.0], [5.0, 5.0, 6.0, 7.0]], [1.0, 1.0, 3.0, 3.0]))
-_EPS0 = Edge("eps=0: identical, nested and degenerate boxes (ties: kink)",
-             _bt([[1.0, 1.0, 3.0, 4.0], [0.0, 0.0, 4.0, 4.0], [1.0, 1.0, 1.0, 1.0]],
-                 [[1.0, 1.0, 3.0, 4.0], [1.0, 1.0, 2.0, 2.0], [1.0, 1.0, 1.0, 1.0]]),
-             {"eps": 0.0}, kink=True)
+_SEGMENTS_INSIDE = Edge(
+    "zero-width / zero-height box inside a box (overlap switch: kink)",
+    _bt([[1.0, 0.5, 1.0, 1.5], [0.0, 0.0, 2.0, 2.0]], [[0.0, 0.0, 2.0, 2.0], [0.5, 1.0, 1.5, 1.0]]),
+    kink=True,
+)
+_POINT = Edge(
+    "point box inside a box",
+    _bt([[1.0, 1.0, 1.0, 1.0], [0.0, 0.0, 1.0, 3.0]], [[0.0, 0.0, 2.0, 2.0], [2.0, 1.0, 3.0, 2.0]]),
+)
+_TWO_POINTS = Edge(
+    "two identical point boxes (ties: kink)",
+    _bt([[1.0, 1.0, 1.0, 1.0], [0.0, 0.0, 1.0, 3.0]], [[1.0, 1.0, 1.0, 1.0], [2.0, 1.0, 4.0, 7.0]]),
+    kink=True,
+)
+_BROADCAST = Edge(
+    "one target, several boxes",
+    _bt([[0.0, 0.0, 2.0, 2.0], [1.5, 0.5, 3.0, 4.0], [5.0, 5.0, 6.0, 7.0]], [1.0, 1.0, 3.0, 3.0]),
+)
+_EPS0 = Edge(
+    "eps=0: identical, nested and degenerate boxes (ties: kink)",
+    _bt(
+        [[1.0, 1.0, 3.0, 4.0], [0.0, 0.0, 4.0, 4.0], [1.0, 1.0, 1.0, 1.0]],
+        [[1.0, 1.0, 3.0, 4.0], [1.0, 1.0, 2.0, 2.0], [1.0, 1.0, 1.0, 1.0]],
+    ),
+    {"eps": 0.0},
+    kink=True,
+)
 _BOX_EDGES = (_IDENTICAL, _DISJOINT, _INSIDE, _ZERO_WIDTH, _ZERO_HEIGHT, _POINT, _TWO_POINTS, _BROADCAST, _EPS0)
 
 
@@ -443,18 +469,26 @@ def _perfect_boxes(iou_eps: float | None) -> Callable[[Inputs, Options], tuple[I
     return build
 
 
-def _box_case(name: str, oracle: Any, options: tuple[Options, ...], edges: tuple[Edge, ...] = (), *,
-              iou_eps: float | None = None) -> Case:
-    return Case(name=name, make_inputs=_box_inputs, oracle=oracle, options=options,
-                differentiable=("boxes", "target"), edges=_BOX_EDGES + edges, cancels=True,
-                sweep=sweeps.Sweep(**sweeps.DETECTION), fuzz=Fuzz(perfect=_perfect_boxes(iou_eps)))
+def _box_case(
+    name: str, oracle: Any, options: tuple[Options, ...], edges: tuple[Edge, ...] = (), *, iou_eps: float | None = None
+) -> Case:
+    return Case(
+        name=name,
+        make_inputs=_box_inputs,
+        oracle=oracle,
+        options=options,
+        differentiable=("boxes", "target"),
+        edges=_BOX_EDGES + edges,
+        cancels=True,
+        sweep=sweeps.Sweep(**sweeps.DETECTION),
+        fuzz=Fuzz(perfect=_perfect_boxes(iou_eps)),
+    )
 
 
 _BOX_IOU = _box_case("box_iou", box_iou, ({}, {"eps": 1e-3}), (_SEGMENTS_INSIDE,))
 _GIOU = _box_case("giou", giou, ({}, {"eps": 1e-3}), (_SEGMENTS_INSIDE,))
 _DIOU = _box_case("diou", diou, ({}, {"eps": 1e-3}), (_SEGMENTS_INSIDE,))
-_CIOU = _box_case("ciou", ciou, ({}, {"eps": 1e-3}, {"_aspect": "same"}, {"_aspect": "same", "eps": 0.5}),
-                  iou_eps=1e-7)
+_CIOU = _box_case("ciou", ciou, ({}, {"eps": 1e-3}, {"_aspect": "same"}, {"_aspect": "same", "eps": 0.5}), iou_eps=1e-7)
 
 
 # -- YOLO -----------------------------------------------------------------------------------------
@@ -501,25 +535,42 @@ _YOLO = Case(
     make_inputs=_yolo_inputs,
     oracle=yolo,
     reduce_oracle=reduce_yolo,
-    options=({}, {"lambda_coord": 2.0, "lambda_noobj": 1.0}, {"_ignore": True, "_soft": True},
-             {"axis": 1, "lambda_noobj": 0.25}),
+    options=(
+        {},
+        {"lambda_coord": 2.0, "lambda_noobj": 1.0},
+        {"_ignore": True, "_soft": True},
+        {"axis": 1, "lambda_noobj": 0.25},
+    ),
     differentiable=("pred",),
     edges=(
-        Edge("object and no-object cell", _cell_inputs(_P2, [[0.5, 0.5, 1.0, 1.0, 1.0, 0.0, 1.0, 0.0],
-                                                             [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]])),
+        Edge(
+            "object and no-object cell",
+            _cell_inputs(_P2, [[0.5, 0.5, 1.0, 1.0, 1.0, 0.0, 1.0, 0.0], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]]),
+        ),
         Edge("no object cell", _cell_inputs(_P2, np.zeros((2, 8)))),
-        Edge("only object cells, lambda_coord = 0",
-             _cell_inputs(_P2, [[0.0, 1.0, 0.5, 0.5, 1.0, 1.0, 0.0, 0.0], [0.2, 0.2, 0.2, 0.2, 1.0, 0.0, 0.0, 1.0]]),
-             {"lambda_coord": 0.0}),
-        Edge("ignored cell (confidence -1)",
-             _cell_inputs(_P2, [[0.5, 0.5, 1.0, 1.0, -1.0, 0.0, 1.0, 0.0], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]])),
-        Edge("large logits", _cell_inputs([[0.5, 0.5, 1.0, 1.0, 0.8, 1e3, -1e3, 0.0]],
-                                          [[0.5, 0.5, 1.0, 1.0, 1.0, 0.0, 1.0, 0.0]])),
+        Edge(
+            "only object cells, lambda_coord = 0",
+            _cell_inputs(_P2, [[0.0, 1.0, 0.5, 0.5, 1.0, 1.0, 0.0, 0.0], [0.2, 0.2, 0.2, 0.2, 1.0, 0.0, 0.0, 1.0]]),
+            {"lambda_coord": 0.0},
+        ),
+        Edge(
+            "ignored cell (confidence -1)",
+            _cell_inputs(_P2, [[0.5, 0.5, 1.0, 1.0, -1.0, 0.0, 1.0, 0.0], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]]),
+        ),
+        Edge(
+            "large logits",
+            _cell_inputs([[0.5, 0.5, 1.0, 1.0, 0.8, 1e3, -1e3, 0.0]], [[0.5, 0.5, 1.0, 1.0, 1.0, 0.0, 1.0, 0.0]]),
+        ),
     ),
     cancels=True,
-    sweep=sweeps.Sweep(lo=-1.0, hi=1.0, build=sweeps.yolo_cell, xlabel="shift s of the predicted box centre",
-                       axis="box shift",
-                       description="one object cell: box centre x = target + s, confidence 1, class logits (2, 0)"),
+    sweep=sweeps.Sweep(
+        lo=-1.0,
+        hi=1.0,
+        build=sweeps.yolo_cell,
+        xlabel="shift s of the predicted box centre",
+        axis="box shift",
+        description="one object cell: box centre x = target + s, confidence 1, class logits (2, 0)",
+    ),
     fuzz=Fuzz(
         perfect=_perfect_yolo,
         no_perfect_options=_no_perfect_yolo,
@@ -533,6 +584,7 @@ CASES: dict[str, Case] = {c.name: c for c in (_BOX_IOU, _GIOU, _DIOU, _CIOU, _YO
 # ==================================================================================================
 # Counterparts
 # ==================================================================================================
+
 
 def _torchvision(name: str) -> Callable[..., np.ndarray | np.float64]:
     def fn(x: Arrays, o: Options, reduction: str, sw: np.ndarray | None) -> np.ndarray | np.float64:

@@ -70,6 +70,7 @@ Options = Mapping[str, Any]
 # Oracles
 # ==================================================================================================
 
+
 def _f(a: Any) -> np.ndarray:
     return np.asarray(a, dtype=np.float64)
 
@@ -163,6 +164,7 @@ _T_ZERO = _arr([[0.0, 0.5, 0.5, 0.0], [1.0, 0.0, 0.0, 0.0]])
 
 # -- perfect predictions and reduction rules (tests/test_fuzz.py) -----------------------------------
 
+
 def _perfect_kl(x: Inputs, o: Options) -> Inputs:
     lp = np.asarray(x["log_probs"], dtype=np.float64)
     return {**x, "target": lp if o.get("log_target") else np.exp(lp)}
@@ -181,11 +183,18 @@ _KL = Case(
     edges=(
         Edge("zero targets", {"log_probs": np.log(_Q2), "target": _T_ZERO}),
         # A probability of 0 as a log-target: exp(-1e4) underflows to exactly 0.
-        Edge("zero targets, log_target", {"log_probs": np.log(_Q2),
-                                          "target": _arr([[-1e4, np.log(0.5), np.log(0.5), -1e4],
-                                                          [0.0, -1e4, -1e4, -1e4]])}, {"log_target": True}),
-        Edge("zero target, very negative log q", {"log_probs": _arr([[-1e4, -0.1, -3.0, -1e4]]),
-                                                  "target": _arr([[0.0, 0.9, 0.1, 0.0]])}),
+        Edge(
+            "zero targets, log_target",
+            {
+                "log_probs": np.log(_Q2),
+                "target": _arr([[-1e4, np.log(0.5), np.log(0.5), -1e4], [0.0, -1e4, -1e4, -1e4]]),
+            },
+            {"log_target": True},
+        ),
+        Edge(
+            "zero target, very negative log q",
+            {"log_probs": _arr([[-1e4, -0.1, -3.0, -1e4]]), "target": _arr([[0.0, 0.9, 0.1, 0.0]])},
+        ),
         # KL = 0 exactly in every dtype (log 1 = 0); nearly equal distributions in general are
         # ill-conditioned (the input rounding of log q alone exceeds the value).
         Edge("perfect prediction", {"log_probs": _arr([[0.0, -50.0, -50.0, -50.0]]), "target": _arr([[1.0, 0, 0, 0]])}),
@@ -222,10 +231,15 @@ _JS = Case(
         # Zero entries; where p_c = t_c = 0 the function is only one-sidedly differentiable
         # (a boundary kink), and at p_c = 0 < t_c its slope is -inf (not compared).
         Edge("zero entries", {"probs": _PZ, "target": _TZ}, kink=True),
-        Edge("disjoint supports", {"probs": _arr([[1.0, 0.0, 0.0], [0.5, 0.5, 0.0]]),
-                                   "target": _arr([[0.0, 0.5, 0.5], [0.0, 0.0, 1.0]])}, kink=True),
+        Edge(
+            "disjoint supports",
+            {"probs": _arr([[1.0, 0.0, 0.0], [0.5, 0.5, 0.0]]), "target": _arr([[0.0, 0.5, 0.5], [0.0, 0.0, 1.0]])},
+            kink=True,
+        ),
         Edge("identical distributions", {"probs": _Q2, "target": _Q2}),
-        Edge("nearly identical", {"probs": _Q2, "target": _Q2 + _arr([[1e-6, -1e-6, 0.0, 0.0], [0.0, 0.0, 1e-5, -1e-5]])}),
+        Edge(
+            "nearly identical", {"probs": _Q2, "target": _Q2 + _arr([[1e-6, -1e-6, 0.0, 0.0], [0.0, 0.0, 1e-5, -1e-5]])}
+        ),
     ),
     sweep=sweeps.Sweep(**sweeps.DIVERGENCE),
     fuzz=Fuzz(perfect=pred_is_target("probs")),
@@ -244,8 +258,11 @@ _HELLINGER = Case(
         # Zero entries: where both are 0 the one-sided derivative is exact; at p_c = 0 < t_c
         # the slope is infinite (not compared, but the gradient must be finite).
         Edge("zero entries", {"probs": _PZ, "target": _TZ}),
-        Edge("disjoint supports", {"probs": _arr([[1.0, 0.0], [0.0, 1.0]]), "target": _arr([[0.0, 1.0], [0.0, 1.0]])},
-             kink=True),
+        Edge(
+            "disjoint supports",
+            {"probs": _arr([[1.0, 0.0], [0.0, 1.0]]), "target": _arr([[0.0, 1.0], [0.0, 1.0]])},
+            kink=True,
+        ),
     ),
     sweep=sweeps.Sweep(**sweeps.DIVERGENCE),
     fuzz=Fuzz(perfect=pred_is_target("probs")),
@@ -302,8 +319,9 @@ COUNTERPARTS: dict[str, list[Counterpart]] = {
     "kl_divergence": [
         Counterpart("torch", _torch_kl, lambda o, r, w: not w and _last_axis(o), ndim=1),
         Counterpart("optax", _optax_kl, lambda o, r, w: _last_axis(o)),
-        Counterpart("keras", _keras_kl, lambda o, r, w: _last_axis(o) and not o.get("log_target", False),
-                    rtol=_KERAS_RTOL),
+        Counterpart(
+            "keras", _keras_kl, lambda o, r, w: _last_axis(o) and not o.get("log_target", False), rtol=_KERAS_RTOL
+        ),
     ],
     "generalized_kl_divergence": [Counterpart("optax", _optax_gkl, lambda o, r, w: _last_axis(o))],
 }

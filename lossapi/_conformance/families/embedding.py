@@ -102,6 +102,7 @@ Arrays = Mapping[str, np.ndarray]
 # Oracles
 # ==================================================================================================
 
+
 def _f(a: Any) -> np.ndarray:
     return np.asarray(a, dtype=np.float64)
 
@@ -137,8 +138,9 @@ def cosine_distance(pred: Any, target: Any, eps: float = 1e-8, axis: int = -1) -
     return out
 
 
-def cosine_embedding(x1: Any, x2: Any, target: Any, margin: float = 0.0, eps: float = 1e-12,
-                     axis: int = -1) -> np.ndarray:
+def cosine_embedding(
+    x1: Any, x2: Any, target: Any, margin: float = 0.0, eps: float = 1e-12, axis: int = -1
+) -> np.ndarray:
     """torch's ATen formula: ``cos = a.b / sqrt((|a|^2 + eps)(|b|^2 + eps))``; ``1 - cos`` for
     ``t = 1``, ``max(0, cos - margin)`` for ``t = -1``, 0 for any other target."""
     (a, b), shape = _vectors(axis, x1, x2)
@@ -183,9 +185,17 @@ def _norm(v: np.ndarray, p: float, eps: float | None) -> float:
     return s ** (1.0 / float(p))
 
 
-def triplet_margin(anchor: Any, positive: Any, negative: Any, margin: float = 1.0, p: float = 2,
-                   eps: float = 1e-6, swap: bool = False, eps_placement: str = "difference",
-                   axis: int = -1) -> np.ndarray:
+def triplet_margin(
+    anchor: Any,
+    positive: Any,
+    negative: Any,
+    margin: float = 1.0,
+    p: float = 2,
+    eps: float = 1e-6,
+    swap: bool = False,
+    eps_placement: str = "difference",
+    axis: int = -1,
+) -> np.ndarray:
     """``max(0, margin + d(a, p) - d(a, n))``: ``d(x, y) = ||x - y + eps||_p`` (torch's
     ``pairwise_distance``) or ``(sum |x - y|^p + eps)^(1/p)`` (optax, ``eps_placement="root"``);
     ``swap``: ``d(a, n)`` replaced by ``min(d(a, n), d(p, n))``."""
@@ -235,8 +245,9 @@ def hinge_embedding(distances: Any, target: Any, margin: float = 1.0) -> np.ndar
 # -- NT-Xent -----------------------------------------------------------------------------------------
 
 
-def ntxent_terms(embeddings: Any, labels: Any, temperature: float = 0.07,
-                 kept: Any = None) -> tuple[np.ndarray, np.ndarray]:
+def ntxent_terms(
+    embeddings: Any, labels: Any, temperature: float = 0.07, kept: Any = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Per anchor (shape ``embeddings.shape[:-1]``): the sum over its positive pairs of
     ``-log(e^{c_ij/T} / (e^{c_ij/T} + sum_{k in N(i)} e^{c_ik/T}))`` and the number of positive
     pairs. Rows with ``kept`` False are neither anchors nor candidates."""
@@ -272,8 +283,13 @@ def ntxent(embeddings: Any, labels: Any, temperature: float = 0.07) -> np.ndarra
     return ntxent_terms(embeddings, labels, temperature)[0]
 
 
-def reduce_ntxent(inputs: Mapping[str, np.ndarray], options: Mapping[str, Any], reduction: str,
-                  sample_weight: np.ndarray | None, where: np.ndarray | None) -> np.ndarray | np.float64:
+def reduce_ntxent(
+    inputs: Mapping[str, np.ndarray],
+    options: Mapping[str, Any],
+    reduction: str,
+    sample_weight: np.ndarray | None,
+    where: np.ndarray | None,
+) -> np.ndarray | np.float64:
     """Reduced NT-Xent: padded rows (``where`` False) excluded as anchors and as candidates;
     ``"mean"`` = ``sum_i w_i L_i / sum_i w_i |P(i)|`` (optax's mean over positive pairs)."""
     loss, count = ntxent_terms(inputs["embeddings"], inputs["labels"], options.get("temperature", 0.07), where)
@@ -304,8 +320,12 @@ def _to_axis(x: np.ndarray, options: Options) -> np.ndarray:
     return np.moveaxis(x, -1, class_axis_of(options, x.ndim))
 
 
-def _redraw(rng: np.random.Generator, draw: Callable[[tuple[int, ...]], Inputs], bad: Callable[[Inputs], np.ndarray],
-            shape: tuple[int, ...]) -> Inputs:
+def _redraw(
+    rng: np.random.Generator,
+    draw: Callable[[tuple[int, ...]], Inputs],
+    bad: Callable[[Inputs], np.ndarray],
+    shape: tuple[int, ...],
+) -> Inputs:
     """``draw(shape)`` with the elements where ``bad(inputs)`` (per-element bool) redrawn."""
     x = draw(shape)
     for _ in range(_TRIES):
@@ -334,6 +354,7 @@ def _sign_values(t: np.ndarray) -> np.ndarray:
 
 
 # -- perfect predictions and reduction rules (tests/test_fuzz.py) -----------------------------------
+
 
 def _feature_axis_sign(x: Inputs, o: Options, vec: str, sign_key: str) -> np.ndarray:
     """The per-element sign target expanded along the feature axis of ``vec``."""
@@ -367,7 +388,7 @@ def _perfect_cosine_embedding(x: Inputs, o: Options) -> tuple[Inputs, Any]:
 
 def _perfect_contrastive(x: Inputs, o: Options) -> Inputs:
     sim = np.asarray(x["similar"])
-    hard = (sim.astype(np.float64) > 0.5)
+    hard = sim.astype(np.float64) > 0.5
     x1 = np.asarray(x["x1"], dtype=np.float64)
     m = float(o.get("margin", 1.0))
     # Similar pairs coincide (d = 0); dissimilar ones are (m + 1) apart in every feature.
@@ -415,8 +436,9 @@ def _cosine_distance_inputs(rng: np.random.Generator, shape: tuple[int, ...], op
         return {"pred": rng.normal(0.0, 1.0, (*s, _D)), "target": rng.normal(0.0, 1.0, (*s, _D))}
 
     def bad(x: Inputs) -> np.ndarray:  # away from the norm floor (a kink of the gradient)
-        return ((np.abs(np.linalg.norm(x["pred"], axis=-1) - eps) < _GAP)
-                | (np.abs(np.linalg.norm(x["target"], axis=-1) - eps) < _GAP))
+        return (np.abs(np.linalg.norm(x["pred"], axis=-1) - eps) < _GAP) | (
+            np.abs(np.linalg.norm(x["target"], axis=-1) - eps) < _GAP
+        )
 
     x = _redraw(rng, draw, bad, shape)
     return {k: _to_axis(v, options) for k, v in x.items()}
@@ -436,25 +458,47 @@ _COSINE_DISTANCE = Case(
     differentiable=("pred", "target"),
     edges=(
         Edge("coincident vectors", _pt([[1.0, 2.0, -0.5, 0.25], _ROW], [[1.0, 2.0, -0.5, 0.25], [1.0, 0.0, 0.0, 1.0]])),
-        Edge("opposite and parallel vectors", _pt([[1.0, 2.0, 0.0, 0.0], [1.0, 1.0, 1.0, 1.0]],
-                                                  [[-2.0, -4.0, 0.0, 0.0], [3.0, 3.0, 3.0, 3.0]])),
+        Edge(
+            "opposite and parallel vectors",
+            _pt([[1.0, 2.0, 0.0, 0.0], [1.0, 1.0, 1.0, 1.0]], [[-2.0, -4.0, 0.0, 0.0], [3.0, 3.0, 3.0, 3.0]]),
+        ),
         # Zero vectors: cosine 0 (distance 1) with finite gradients; the derivative below the
         # floor (gradient b / (eps |b|)) is not resolvable by finite differences at eps = 1e-8.
         Edge("zero vector", _pt([[0.0, 0.0, 0.0, 0.0], _ROW], [[1.0, 2.0, -0.5, 0.25], [1.0, 0.0, 0.0, 1.0]])),
-        Edge("zero vector, eps = 0.5 (inside the floor)",
-             _pt([[0.0, 0.0, 0.0, 0.0], _ROW], [[1.0, 2.0, -0.5, 0.25], [1.0, 0.0, 0.0, 1.0]]), {"eps": 0.5}),
-        Edge("zero vector, eps = 0", _pt([[0.0, 0.0, 0.0, 0.0], _ROW], [[1.0, 2.0, -0.5, 0.25], [1.0, 0.0, 0.0, 1.0]]),
-             {"eps": 0.0}),
-        Edge("both zero, eps = 0", _pt([[0.0, 0.0, 0.0, 0.0], _ROW], [[0.0, 0.0, 0.0, 0.0], [1.0, 0.0, 0.0, 1.0]]),
-             {"eps": 0.0}),
-        Edge("tiny and huge vectors", _pt([[1e-3, 2e-3, 0.0, 1e-3], [1e3, -2e3, 5e2, 0.0]],
-                                          [[1.0, 1.0, 0.0, 1.0], [1.0, 1.0, 1.0, 1.0]])),
-        Edge("feature axis 0", _pt(np.array([[1.0, 2.0, -0.5, 0.25], _ROW]).T, np.array([[0.0, 0.0, 0.0, 0.0], _ROW]).T),
-             {"axis": 0}),
+        Edge(
+            "zero vector, eps = 0.5 (inside the floor)",
+            _pt([[0.0, 0.0, 0.0, 0.0], _ROW], [[1.0, 2.0, -0.5, 0.25], [1.0, 0.0, 0.0, 1.0]]),
+            {"eps": 0.5},
+        ),
+        Edge(
+            "zero vector, eps = 0",
+            _pt([[0.0, 0.0, 0.0, 0.0], _ROW], [[1.0, 2.0, -0.5, 0.25], [1.0, 0.0, 0.0, 1.0]]),
+            {"eps": 0.0},
+        ),
+        Edge(
+            "both zero, eps = 0",
+            _pt([[0.0, 0.0, 0.0, 0.0], _ROW], [[0.0, 0.0, 0.0, 0.0], [1.0, 0.0, 0.0, 1.0]]),
+            {"eps": 0.0},
+        ),
+        Edge(
+            "tiny and huge vectors",
+            _pt([[1e-3, 2e-3, 0.0, 1e-3], [1e3, -2e3, 5e2, 0.0]], [[1.0, 1.0, 0.0, 1.0], [1.0, 1.0, 1.0, 1.0]]),
+        ),
+        Edge(
+            "feature axis 0",
+            _pt(np.array([[1.0, 2.0, -0.5, 0.25], _ROW]).T, np.array([[0.0, 0.0, 0.0, 0.0], _ROW]).T),
+            {"axis": 0},
+        ),
     ),
     cancels=True,
-    sweep=sweeps.Sweep(lo=0.0, hi=math.pi, build=sweeps.angle_pair, xlabel="angle θ between pred and target (rad)",
-                       description="2-D vectors (cos θ, sin θ) and (1, 0)", axis="angle"),
+    sweep=sweeps.Sweep(
+        lo=0.0,
+        hi=math.pi,
+        build=sweeps.angle_pair,
+        xlabel="angle θ between pred and target (rad)",
+        description="2-D vectors (cos θ, sin θ) and (1, 0)",
+        axis="angle",
+    ),
     fuzz=Fuzz(perfect=_perfect_cosine_distance),
 )
 
@@ -464,8 +508,11 @@ def _cosine_embedding_inputs(rng: np.random.Generator, shape: tuple[int, ...], o
     eps = float(options.get("eps", 1e-12))
 
     def draw(s: tuple[int, ...]) -> Inputs:
-        return {"x1": rng.normal(0.0, 1.0, (*s, _D)), "x2": rng.normal(0.0, 1.0, (*s, _D)),
-                "target": _signed(rng, s, options)}
+        return {
+            "x1": rng.normal(0.0, 1.0, (*s, _D)),
+            "x2": rng.normal(0.0, 1.0, (*s, _D)),
+            "target": _signed(rng, s, options),
+        }
 
     def bad(x: Inputs) -> np.ndarray:
         a, b = x["x1"], x["x2"]
@@ -485,32 +532,70 @@ _COSINE_EMBEDDING = Case(
     name="cosine_embedding",
     make_inputs=_cosine_embedding_inputs,
     oracle=cosine_embedding,
-    options=({}, {"margin": 0.25}, {"margin": -0.5, "_target": "int"}, {"eps": 0.0, "_target": "bool"},
-             {"eps": 1e-3, "axis": 0}, {"_target": "mixed", "margin": 0.1}, {"axis": 1, "_target": "int"}),
+    options=(
+        {},
+        {"margin": 0.25},
+        {"margin": -0.5, "_target": "int"},
+        {"eps": 0.0, "_target": "bool"},
+        {"eps": 1e-3, "axis": 0},
+        {"_target": "mixed", "margin": 0.1},
+        {"axis": 1, "_target": "int"},
+    ),
     differentiable=("x1", "x2"),
     edges=(
-        Edge("coincident embeddings", _xxt([[1.0, 2.0, -0.5, 0.25], _ROW], [[1.0, 2.0, -0.5, 0.25], [1.0, 0, 0, 1.0]],
-                                           [1.0, 1.0])),
+        Edge(
+            "coincident embeddings",
+            _xxt([[1.0, 2.0, -0.5, 0.25], _ROW], [[1.0, 2.0, -0.5, 0.25], [1.0, 0, 0, 1.0]], [1.0, 1.0]),
+        ),
         Edge("coincident, dissimilar", _xxt([[1.0, 2.0, -0.5, 0.25]], [[1.0, 2.0, -0.5, 0.25]], [-1.0])),
-        Edge("zero vector", _xxt([[0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0], _ROW],
-                                 [[1.0, 2.0, -0.5, 0.25], [1.0, 2.0, -0.5, 0.25], [1.0, 0, 0, 1.0]], [1.0, -1.0, 1.0])),
-        Edge("zero vectors, eps = 0", _xxt([[0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0], _ROW],
-                                           [[1.0, 2.0, -0.5, 0.25], [0.0, 0.0, 0.0, 0.0], [1.0, 0, 0, 1.0]],
-                                           [1.0, -1.0, 1.0]), {"eps": 0.0}),
-        Edge("hinge kink cos = margin", _xxt([[1.0, 0.0, 0.0, 0.0], _ROW], [[1.0, 1.0, 0.0, 0.0], [1.0, 0, 0, 1.0]],
-                                             [-1.0, 1.0]), {"margin": 0.7071067811865476}, kink=True),
-        Edge("targets other than +-1 give 0", _xxt([_ROW, _ROW, _ROW], [[1.0, 0, 0, 1.0], [0, 1.0, 0, 0], [1.0, 1, 1, 1]],
-                                                   [0.0, 2.0, 1.0])),
-        Edge("boolean targets", _xxt([_ROW, _ROW], [[1.0, 0, 0, 1.0], [0, 1.0, 0, 0]],
-                                               np.array([True, False])), {"margin": -0.5}),
-        Edge("int32 targets", _xxt([_ROW, _ROW], [[1.0, 0, 0, 1.0], [0, 1.0, 0, 0]], np.array([1, -1], np.int32)),
-             {"margin": -0.5}),
+        Edge(
+            "zero vector",
+            _xxt(
+                [[0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0], _ROW],
+                [[1.0, 2.0, -0.5, 0.25], [1.0, 2.0, -0.5, 0.25], [1.0, 0, 0, 1.0]],
+                [1.0, -1.0, 1.0],
+            ),
+        ),
+        Edge(
+            "zero vectors, eps = 0",
+            _xxt(
+                [[0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0], _ROW],
+                [[1.0, 2.0, -0.5, 0.25], [0.0, 0.0, 0.0, 0.0], [1.0, 0, 0, 1.0]],
+                [1.0, -1.0, 1.0],
+            ),
+            {"eps": 0.0},
+        ),
+        Edge(
+            "hinge kink cos = margin",
+            _xxt([[1.0, 0.0, 0.0, 0.0], _ROW], [[1.0, 1.0, 0.0, 0.0], [1.0, 0, 0, 1.0]], [-1.0, 1.0]),
+            {"margin": 0.7071067811865476},
+            kink=True,
+        ),
+        Edge(
+            "targets other than +-1 give 0",
+            _xxt([_ROW, _ROW, _ROW], [[1.0, 0, 0, 1.0], [0, 1.0, 0, 0], [1.0, 1, 1, 1]], [0.0, 2.0, 1.0]),
+        ),
+        Edge(
+            "boolean targets",
+            _xxt([_ROW, _ROW], [[1.0, 0, 0, 1.0], [0, 1.0, 0, 0]], np.array([True, False])),
+            {"margin": -0.5},
+        ),
+        Edge(
+            "int32 targets",
+            _xxt([_ROW, _ROW], [[1.0, 0, 0, 1.0], [0, 1.0, 0, 0]], np.array([1, -1], np.int32)),
+            {"margin": -0.5},
+        ),
     ),
     cancels=True,
-    sweep=sweeps.Sweep(lo=0.0, hi=math.pi, xlabel="angle θ between x1 and x2 (rad)", axis="angle",
-                       description="2-D vectors (cos θ, sin θ) and (1, 0); target 1 (and -1)",
-                       build=lambda xp, x, t: (*sweeps.angle_pair(xp, x), sweeps.full(xp, x, t)),
-                       lines=(sweeps.Line("target 1", {"t": 1.0}), sweeps.Line("target -1", {"t": -1.0}))),
+    sweep=sweeps.Sweep(
+        lo=0.0,
+        hi=math.pi,
+        xlabel="angle θ between x1 and x2 (rad)",
+        axis="angle",
+        description="2-D vectors (cos θ, sin θ) and (1, 0); target 1 (and -1)",
+        build=lambda xp, x, t: (*sweeps.angle_pair(xp, x), sweeps.full(xp, x, t)),
+        lines=(sweeps.Line("target 1", {"t": 1.0}), sweeps.Line("target -1", {"t": -1.0})),
+    ),
     fuzz=Fuzz(perfect=_perfect_cosine_embedding),
     invalid_options={"margin": [-1.5, 1.5]},
 )
@@ -548,29 +633,61 @@ _CONTRASTIVE = Case(
     name="contrastive",
     make_inputs=_contrastive_inputs,
     oracle=contrastive,
-    options=({}, {"margin": 2.0}, {"margin": 0.5, "_similar": "bool"}, {"_similar": "soft", "axis": 0},
-             {"_similar": "int", "margin": 0.0}, {"axis": 1, "_similar": "soft"}),
+    options=(
+        {},
+        {"margin": 2.0},
+        {"margin": 0.5, "_similar": "bool"},
+        {"_similar": "soft", "axis": 0},
+        {"_similar": "int", "margin": 0.0},
+        {"axis": 1, "_similar": "soft"},
+    ),
     differentiable=("x1", "x2"),
     edges=(
         # d = 0: d^2 has gradient 0; max(0, m - d)^2 is a cone there (0 is the minimum-norm subgradient).
-        Edge("coincident, similar", _xxs([[1.0, 2.0, -0.5, 0.25], _ROW], [[1.0, 2.0, -0.5, 0.25], [0.0, 0, 0, 0]],
-                                         [1.0, 1.0])),
-        Edge("coincident, dissimilar (d = 0)", _xxs([[1.0, 2.0, -0.5, 0.25], _ROW],
-                                                     [[1.0, 2.0, -0.5, 0.25], [0.0, 0, 0, 0]], [0.0, 0.0]), kink=True),
-        Edge("zero vectors, dissimilar", _xxs([[0.0, 0.0, 0.0, 0.0]], [[0.0, 0.0, 0.0, 0.0]], [0.0]), {"margin": 2.0},
-             kink=True),
-        Edge("d = margin (C1)", _xxs([[0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0]],
-                                     [[0.6, 0.8, 0.0, 0.0], [0.6, 0.8, 0.0, 0.0]], [0.0, 1.0])),
-        Edge("boolean and soft targets", _xxs([_ROW, _ROW], [[0.0, 0.0, 0.0, 0.0], [1.0, 0, 0, 0]],
-                                              np.array([True, False])), {"margin": 2.0}),
-        Edge("int32 targets, feature axis 0", _xxs(np.array([_ROW, _ROW]).T, np.array([[0.0, 0.0, 0.0, 0.0], [1.0, 0, 0, 0]]).T,
-                                                   np.array([1, 0], np.int32)), {"axis": 0, "margin": 2.0}),
+        Edge(
+            "coincident, similar",
+            _xxs([[1.0, 2.0, -0.5, 0.25], _ROW], [[1.0, 2.0, -0.5, 0.25], [0.0, 0, 0, 0]], [1.0, 1.0]),
+        ),
+        Edge(
+            "coincident, dissimilar (d = 0)",
+            _xxs([[1.0, 2.0, -0.5, 0.25], _ROW], [[1.0, 2.0, -0.5, 0.25], [0.0, 0, 0, 0]], [0.0, 0.0]),
+            kink=True,
+        ),
+        Edge(
+            "zero vectors, dissimilar",
+            _xxs([[0.0, 0.0, 0.0, 0.0]], [[0.0, 0.0, 0.0, 0.0]], [0.0]),
+            {"margin": 2.0},
+            kink=True,
+        ),
+        Edge(
+            "d = margin (C1)",
+            _xxs(
+                [[0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0]], [[0.6, 0.8, 0.0, 0.0], [0.6, 0.8, 0.0, 0.0]], [0.0, 1.0]
+            ),
+        ),
+        Edge(
+            "boolean and soft targets",
+            _xxs([_ROW, _ROW], [[0.0, 0.0, 0.0, 0.0], [1.0, 0, 0, 0]], np.array([True, False])),
+            {"margin": 2.0},
+        ),
+        Edge(
+            "int32 targets, feature axis 0",
+            _xxs(
+                np.array([_ROW, _ROW]).T, np.array([[0.0, 0.0, 0.0, 0.0], [1.0, 0, 0, 0]]).T, np.array([1, 0], np.int32)
+            ),
+            {"axis": 0, "margin": 2.0},
+        ),
     ),
     cancels=True,
-    sweep=sweeps.Sweep(lo=0.0, hi=2.5, xlabel="distance d = |x1 - x2|", axis="distance",
-                       description="1-D embeddings x1 = d, x2 = 0; similar (and dissimilar) pair",
-                       build=lambda xp, x, s: (sweeps.cols(xp, x, x), sweeps.cols(xp, x, 0.0), sweeps.full(xp, x, s)),
-                       lines=(sweeps.Line("similar", {"s": 1.0}), sweeps.Line("dissimilar", {"s": 0.0}))),
+    sweep=sweeps.Sweep(
+        lo=0.0,
+        hi=2.5,
+        xlabel="distance d = |x1 - x2|",
+        axis="distance",
+        description="1-D embeddings x1 = d, x2 = 0; similar (and dissimilar) pair",
+        build=lambda xp, x, s: (sweeps.cols(xp, x, x), sweeps.cols(xp, x, 0.0), sweeps.full(xp, x, s)),
+        lines=(sweeps.Line("similar", {"s": 1.0}), sweeps.Line("dissimilar", {"s": 0.0})),
+    ),
     fuzz=Fuzz(perfect=_perfect_contrastive),
 )
 
@@ -645,34 +762,84 @@ _TRIPLET_MARGIN = Case(
     edges=(
         # Coincident anchor and positive: ||eps 1||_p > 0, finite; with eps = 0 the norm's
         # gradient at the zero vector is 0 (torch's own convention).
-        Edge("anchor = positive", _apn([[1.0, 2.0, -0.5, 0.25], _ROW], [[1.0, 2.0, -0.5, 0.25], [0.0, 0, 0, 0]],
-                                       [[1.5, 2.0, -0.5, 0.25], [0.0, 1, 0, 0]])),
-        Edge("anchor = positive, eps = 0", _apn([[1.0, 2.0, -0.5, 0.25], _ROW], [[1.0, 2.0, -0.5, 0.25], [0.0, 0, 0, 0]],
-                                                [[1.5, 2.0, -0.5, 0.25], [0.0, 1, 0, 0]]), {"eps": 0.0}, kink=True),
-        Edge("all three equal, eps = 0", _apn([[1.0, 2.0, -0.5, 0.25]], [[1.0, 2.0, -0.5, 0.25]], [[1.0, 2.0, -0.5, 0.25]]),
-             {"eps": 0.0}, kink=True),
-        Edge("anchor = positive, eps = 0, p = 1", _apn([[1.0, 2.0, -0.5, 0.25]], [[1.0, 2.0, -0.5, 0.25]],
-                                                       [[1.5, 2.0, -0.5, 0.25]]), {"eps": 0.0, "p": 1}, kink=True),
-        Edge("anchor = positive, eps = 0, p = 3", _apn([[1.0, 2.0, -0.5, 0.25]], [[1.0, 2.0, -0.5, 0.25]],
-                                                       [[1.5, 2.0, -0.5, 0.25]]), {"eps": 0.0, "p": 3}, kink=True),
-        Edge("anchor - positive = -eps (zero difference vector)",
-             _apn([[1.0, 2.0, -0.5, 0.25]], [[1.25, 2.25, -0.25, 0.5]], [[3.0, 2.0, -0.5, 0.25]]), {"eps": 0.25},
-             kink=True),
-        Edge("anchor = positive, root placement", _apn([[1.0, 2.0, -0.5, 0.25]], [[1.0, 2.0, -0.5, 0.25]],
-                                                       [[1.5, 2.0, -0.5, 0.25]]), {"eps_placement": "root"}),
-        Edge("anchor = positive, root placement, eps = 0", _apn([[1.0, 2.0, -0.5, 0.25]], [[1.0, 2.0, -0.5, 0.25]],
-                                                                [[1.5, 2.0, -0.5, 0.25]]),
-             {"eps_placement": "root", "eps": 0.0}, kink=True),
-        Edge("positive = negative, swap", _apn([[1.0, 2.0, -0.5, 0.25]], [[0.0, 1.0, 0.0, 0.0]], [[0.0, 1.0, 0.0, 0.0]]),
-             {"swap": True, "eps": 0.0}, kink=True),
-        Edge("hinge kink", _apn([[0.0, 0.0, 0.0, 0.0]], [[3.0, 4.0, 0.0, 0.0]], [[0.0, 6.0, 0.0, 0.0]]),
-             {"eps": 0.0}, kink=True),
-        Edge("far negatives (zero loss)", _apn([[0.0, 0.0, 0.0, 0.0]], [[0.1, 0.0, 0.0, 0.0]], [[30.0, 0.0, 0.0, 0.0]])),
+        Edge(
+            "anchor = positive",
+            _apn(
+                [[1.0, 2.0, -0.5, 0.25], _ROW],
+                [[1.0, 2.0, -0.5, 0.25], [0.0, 0, 0, 0]],
+                [[1.5, 2.0, -0.5, 0.25], [0.0, 1, 0, 0]],
+            ),
+        ),
+        Edge(
+            "anchor = positive, eps = 0",
+            _apn(
+                [[1.0, 2.0, -0.5, 0.25], _ROW],
+                [[1.0, 2.0, -0.5, 0.25], [0.0, 0, 0, 0]],
+                [[1.5, 2.0, -0.5, 0.25], [0.0, 1, 0, 0]],
+            ),
+            {"eps": 0.0},
+            kink=True,
+        ),
+        Edge(
+            "all three equal, eps = 0",
+            _apn([[1.0, 2.0, -0.5, 0.25]], [[1.0, 2.0, -0.5, 0.25]], [[1.0, 2.0, -0.5, 0.25]]),
+            {"eps": 0.0},
+            kink=True,
+        ),
+        Edge(
+            "anchor = positive, eps = 0, p = 1",
+            _apn([[1.0, 2.0, -0.5, 0.25]], [[1.0, 2.0, -0.5, 0.25]], [[1.5, 2.0, -0.5, 0.25]]),
+            {"eps": 0.0, "p": 1},
+            kink=True,
+        ),
+        Edge(
+            "anchor = positive, eps = 0, p = 3",
+            _apn([[1.0, 2.0, -0.5, 0.25]], [[1.0, 2.0, -0.5, 0.25]], [[1.5, 2.0, -0.5, 0.25]]),
+            {"eps": 0.0, "p": 3},
+            kink=True,
+        ),
+        Edge(
+            "anchor - positive = -eps (zero difference vector)",
+            _apn([[1.0, 2.0, -0.5, 0.25]], [[1.25, 2.25, -0.25, 0.5]], [[3.0, 2.0, -0.5, 0.25]]),
+            {"eps": 0.25},
+            kink=True,
+        ),
+        Edge(
+            "anchor = positive, root placement",
+            _apn([[1.0, 2.0, -0.5, 0.25]], [[1.0, 2.0, -0.5, 0.25]], [[1.5, 2.0, -0.5, 0.25]]),
+            {"eps_placement": "root"},
+        ),
+        Edge(
+            "anchor = positive, root placement, eps = 0",
+            _apn([[1.0, 2.0, -0.5, 0.25]], [[1.0, 2.0, -0.5, 0.25]], [[1.5, 2.0, -0.5, 0.25]]),
+            {"eps_placement": "root", "eps": 0.0},
+            kink=True,
+        ),
+        Edge(
+            "positive = negative, swap",
+            _apn([[1.0, 2.0, -0.5, 0.25]], [[0.0, 1.0, 0.0, 0.0]], [[0.0, 1.0, 0.0, 0.0]]),
+            {"swap": True, "eps": 0.0},
+            kink=True,
+        ),
+        Edge(
+            "hinge kink",
+            _apn([[0.0, 0.0, 0.0, 0.0]], [[3.0, 4.0, 0.0, 0.0]], [[0.0, 6.0, 0.0, 0.0]]),
+            {"eps": 0.0},
+            kink=True,
+        ),
+        Edge(
+            "far negatives (zero loss)", _apn([[0.0, 0.0, 0.0, 0.0]], [[0.1, 0.0, 0.0, 0.0]], [[30.0, 0.0, 0.0, 0.0]])
+        ),
     ),
     cancels=True,
-    sweep=sweeps.Sweep(lo=0.0, hi=3.0, xlabel="distance anchor-negative d(a, n)", axis="distance",
-                       description="1-D embeddings: anchor 0, positive 1, negative d",
-                       build=lambda xp, x: (sweeps.cols(xp, x, 0.0), sweeps.cols(xp, x, 1.0), sweeps.cols(xp, x, x))),
+    sweep=sweeps.Sweep(
+        lo=0.0,
+        hi=3.0,
+        xlabel="distance anchor-negative d(a, n)",
+        axis="distance",
+        description="1-D embeddings: anchor 0, positive 1, negative d",
+        build=lambda xp, x: (sweeps.cols(xp, x, 0.0), sweeps.cols(xp, x, 1.0), sweeps.cols(xp, x, x)),
+    ),
     fuzz=Fuzz(perfect=_perfect_triplet),
     invalid_options={"eps": [], "p": [0, -1.0]},  # eps may be negative, as in torch
 )
@@ -700,8 +867,13 @@ _MARGIN_RANKING = Case(
     name="margin_ranking",
     make_inputs=_margin_ranking_inputs,
     oracle=margin_ranking,
-    options=({}, {"margin": 0.5}, {"margin": -0.25, "_target": "int"}, {"_target": "bool", "margin": 1.0},
-             {"_target": "mixed", "margin": 0.3}),
+    options=(
+        {},
+        {"margin": 0.5},
+        {"margin": -0.25, "_target": "int"},
+        {"_target": "bool", "margin": 1.0},
+        {"_target": "mixed", "margin": 0.3},
+    ),
     differentiable=("x1", "x2"),
     edges=(
         Edge("kink", _xxt([1.0, 2.0, 0.5], [1.0, 1.5, 1.0], [1.0, 1.0, -1.0]), {"margin": 0.5}, kink=True),
@@ -711,9 +883,14 @@ _MARGIN_RANKING = Case(
         Edge("large scores", _xxt([1e3, -1e3], [-1e3, 1e3], [1.0, 1.0])),
     ),
     cancels=True,
-    sweep=sweeps.Sweep(**{**sweeps.MARGIN, "xlabel": "score gap x1 - x2 (target 1)",
-                          "description": "x1 = gap, x2 = 0, target 1",
-                          "build": lambda xp, x: (x, sweeps.full(xp, x, 0.0), sweeps.full(xp, x, 1.0))}),
+    sweep=sweeps.Sweep(
+        **{
+            **sweeps.MARGIN,
+            "xlabel": "score gap x1 - x2 (target 1)",
+            "description": "x1 = gap, x2 = 0, target 1",
+            "build": lambda xp, x: (x, sweeps.full(xp, x, 0.0), sweeps.full(xp, x, 1.0)),
+        }
+    ),
     fuzz=Fuzz(perfect=_perfect_margin_ranking),
     invalid_options={"margin": []},  # any finite margin, negative too, as in torch
 )
@@ -742,8 +919,13 @@ _HINGE_EMBEDDING = Case(
     name="hinge_embedding",
     make_inputs=_hinge_embedding_inputs,
     oracle=hinge_embedding,
-    options=({}, {"margin": 2.0}, {"margin": 0.5, "_target": "int"}, {"_target": "bool"},
-             {"_target": "mixed", "margin": 1.5}),
+    options=(
+        {},
+        {"margin": 2.0},
+        {"margin": 0.5, "_target": "int"},
+        {"_target": "bool"},
+        {"_target": "mixed", "margin": 1.5},
+    ),
     differentiable=("distances",),
     edges=(
         Edge("kink x = margin", _dt([1.0, 1.0, 0.5], [-1.0, 1.0, -1.0]), kink=True),
@@ -753,10 +935,15 @@ _HINGE_EMBEDDING = Case(
         Edge("uint8 targets (0 pays both terms)", _dt([0.25, 1.5], np.array([1, 0], np.uint8))),
     ),
     cancels=True,
-    sweep=sweeps.Sweep(lo=0.0, hi=3.0, xlabel="distance x", axis="distance",
-                       description="distance x, target 1 (similar) and -1 (dissimilar)",
-                       build=sweeps.binary,
-                       lines=(sweeps.Line("target 1", {"t": 1.0}), sweeps.Line("target -1", {"t": -1.0}))),
+    sweep=sweeps.Sweep(
+        lo=0.0,
+        hi=3.0,
+        xlabel="distance x",
+        axis="distance",
+        description="distance x, target 1 (similar) and -1 (dissimilar)",
+        build=sweeps.binary,
+        lines=(sweeps.Line("target 1", {"t": 1.0}), sweeps.Line("target -1", {"t": -1.0})),
+    ),
     fuzz=Fuzz(perfect=_perfect_hinge_embedding),
     invalid_options={"margin": []},  # any finite margin, negative too, as in torch
 )
@@ -785,12 +972,19 @@ _NTXENT = Case(
     make_inputs=_ntxent_inputs,
     oracle=ntxent,
     reduce_oracle=reduce_ntxent,
-    options=({}, {"temperature": 0.5}, {"temperature": 1.0, "_labels": "int32"}, {"temperature": 0.02},
-             {"_labels": "uint8", "temperature": 0.2}),
+    options=(
+        {},
+        {"temperature": 0.5},
+        {"temperature": 1.0, "_labels": "int32"},
+        {"temperature": 0.02},
+        {"_labels": "uint8", "temperature": 0.2},
+    ),
     differentiable=("embeddings",),
     edges=(
-        Edge("coincident embeddings", _zy([[1.0, 0.5, -0.25], [1.0, 0.5, -0.25], [0.2, -1.0, 0.4], [0.2, -1.0, 0.4]],
-                                          [0, 0, 1, 1])),
+        Edge(
+            "coincident embeddings",
+            _zy([[1.0, 0.5, -0.25], [1.0, 0.5, -0.25], [0.2, -1.0, 0.4], [0.2, -1.0, 0.4]], [0, 0, 1, 1]),
+        ),
         # A zero row has cosine 0 with every row; its gradient (1 / sqrt(eps) scale) is finite.
         Edge("zero embedding", _zy([[0.0, 0.0, 0.0], *_Z4[1:]], [0, 0, 1, 1])),
         Edge("anchors without positives", _zy(_Z4, [0, 1, 1, 2])),
@@ -802,9 +996,14 @@ _NTXENT = Case(
         Edge("single row", _zy([_Z4[0]], [0])),
     ),
     cancels=True,
-    sweep=sweeps.Sweep(lo=0.0, hi=math.pi, build=sweeps.ntxent_batch, xlabel="angle θ between the positive pair (rad)",
-                       axis="angle", description="one batch per point: anchor (1, 0), positive (cos θ, sin θ), "
-                       "negative (-1, 0)"),
+    sweep=sweeps.Sweep(
+        lo=0.0,
+        hi=math.pi,
+        build=sweeps.ntxent_batch,
+        xlabel="angle θ between the positive pair (rad)",
+        axis="angle",
+        description="one batch per point: anchor (1, 0), positive (cos θ, sin θ), negative (-1, 0)",
+    ),
     fuzz=Fuzz(
         no_perfect="the negatives' exp(sim/T) > 0 in the denominator: the infimum 0 is not attained",
         mean_rule="optax: sum(w*L_i) / sum(w*|P(i)|), the mean over positive pairs",
@@ -815,14 +1014,22 @@ _NTXENT = Case(
 #: name -> Case for every embedding loss.
 CASES: dict[str, Case] = {
     c.name: c
-    for c in (_COSINE_DISTANCE, _COSINE_EMBEDDING, _CONTRASTIVE, _TRIPLET_MARGIN, _MARGIN_RANKING, _HINGE_EMBEDDING,
-              _NTXENT)
+    for c in (
+        _COSINE_DISTANCE,
+        _COSINE_EMBEDDING,
+        _CONTRASTIVE,
+        _TRIPLET_MARGIN,
+        _MARGIN_RANKING,
+        _HINGE_EMBEDDING,
+        _NTXENT,
+    )
 }
 
 
 # ==================================================================================================
 # Counterparts
 # ==================================================================================================
+
 
 def _last_axis(o: Options) -> bool:
     return o.get("axis", -1) == -1
@@ -835,8 +1042,7 @@ def _torch_cosine_distance(x: Arrays, o: Options, reduction: str, sw: np.ndarray
     import torch.nn.functional as F
 
     a, b = _torch(x["pred"], x["target"])
-    return _reduce(1 - F.cosine_similarity(a, b, dim=int(o.get("axis", -1)), eps=float(o.get("eps", 1e-8))),
-                   reduction)
+    return _reduce(1 - F.cosine_similarity(a, b, dim=int(o.get("axis", -1)), eps=float(o.get("eps", 1e-8))), reduction)
 
 
 def _optax_cosine_distance(x: Arrays, o: Options, reduction: str, sw: np.ndarray | None) -> np.ndarray:
@@ -844,8 +1050,9 @@ def _optax_cosine_distance(x: Arrays, o: Options, reduction: str, sw: np.ndarray
     import optax
 
     eps = float(o.get("eps", 1e-8))
-    out = optax.losses.cosine_distance(jnp.asarray(x["pred"]), jnp.asarray(x["target"]), epsilon=eps**2,
-                                       axis=int(o.get("axis", -1)))
+    out = optax.losses.cosine_distance(
+        jnp.asarray(x["pred"]), jnp.asarray(x["target"]), epsilon=eps**2, axis=int(o.get("axis", -1))
+    )
     return _reduce(out, reduction)
 
 
@@ -871,31 +1078,54 @@ def _torch_triplet(x: Arrays, o: Options, reduction: str, sw: np.ndarray | None)
     import torch.nn.functional as F
 
     a, p, n = _torch(x["anchor"], x["positive"], x["negative"])
-    return _np(F.triplet_margin_loss(a, p, n, margin=float(o.get("margin", 1.0)), p=float(o.get("p", 2)),
-                                     eps=float(o.get("eps", 1e-6)), swap=bool(o.get("swap", False)),
-                                     reduction=reduction))
+    return _np(
+        F.triplet_margin_loss(
+            a,
+            p,
+            n,
+            margin=float(o.get("margin", 1.0)),
+            p=float(o.get("p", 2)),
+            eps=float(o.get("eps", 1e-6)),
+            swap=bool(o.get("swap", False)),
+            reduction=reduction,
+        )
+    )
 
 
 def _torch_triplet_ok(o: Options, reduction: str, weighted: bool) -> bool:
-    return (not weighted and _last_axis(o) and o.get("eps_placement", "difference") == "difference"
-            and float(o.get("margin", 1.0)) > 0)
+    return (
+        not weighted
+        and _last_axis(o)
+        and o.get("eps_placement", "difference") == "difference"
+        and float(o.get("margin", 1.0)) > 0
+    )
 
 
 def _optax_triplet(x: Arrays, o: Options, reduction: str, sw: np.ndarray | None) -> np.ndarray:
     jnp = _jnp()
     import optax
 
-    out = optax.losses.triplet_margin_loss(jnp.asarray(x["anchor"]), jnp.asarray(x["positive"]),
-                                           jnp.asarray(x["negative"]), axis=int(o.get("axis", -1)),
-                                           norm_degree=o.get("p", 2), margin=float(o.get("margin", 1.0)),
-                                           eps=float(o.get("eps", 1e-6)))
+    out = optax.losses.triplet_margin_loss(
+        jnp.asarray(x["anchor"]),
+        jnp.asarray(x["positive"]),
+        jnp.asarray(x["negative"]),
+        axis=int(o.get("axis", -1)),
+        norm_degree=o.get("p", 2),
+        margin=float(o.get("margin", 1.0)),
+        eps=float(o.get("eps", 1e-6)),
+    )
     return _reduce(out, reduction)
 
 
 def _optax_triplet_ok(o: Options, reduction: str, weighted: bool) -> bool:
     p = o.get("p", 2)
-    return (not weighted and o.get("eps_placement", "difference") == "root" and not o.get("swap", False)
-            and float(p) == int(p) and int(p) % 2 == 0)
+    return (
+        not weighted
+        and o.get("eps_placement", "difference") == "root"
+        and not o.get("swap", False)
+        and float(p) == int(p)
+        and int(p) % 2 == 0
+    )
 
 
 # -- elementwise ----------------------------------------------------------------------------------------
@@ -922,8 +1152,13 @@ def _optax_ntxent(x: Arrays, o: Options, reduction: str, sw: np.ndarray | None) 
     jnp = _jnp()
     import optax
 
-    return _np(optax.losses.ntxent(jnp.asarray(x["embeddings"]), jnp.asarray(np.asarray(x["labels"], np.int64)),
-                                   temperature=float(o.get("temperature", 0.07))))
+    return _np(
+        optax.losses.ntxent(
+            jnp.asarray(x["embeddings"]),
+            jnp.asarray(np.asarray(x["labels"], np.int64)),
+            temperature=float(o.get("temperature", 0.07)),
+        )
+    )
 
 
 def _mean_unweighted(o: Options, reduction: str, weighted: bool) -> bool:

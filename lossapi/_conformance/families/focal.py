@@ -78,6 +78,7 @@ __all__ = [
 # Oracles
 # ==================================================================================================
 
+
 def _f(a: Any) -> np.ndarray:
     return np.asarray(a, dtype=np.float64)
 
@@ -95,8 +96,13 @@ def sigmoid_focal(logits: Any, target: Any, alpha: Any = None, gamma: float = 2.
 
 
 def softmax_focal_terms(
-    logits: Any, labels: Any, alpha: Any = None, gamma: float = 2.0, class_weight: Any = None,
-    ignore_index: int | None = None, axis: int = -1,
+    logits: Any,
+    labels: Any,
+    alpha: Any = None,
+    gamma: float = 2.0,
+    class_weight: Any = None,
+    ignore_index: int | None = None,
+    axis: int = -1,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(per-element loss times its class weight, per-element weight of the mean's denominator).
 
@@ -124,8 +130,13 @@ def softmax_focal_terms(
 
 
 def softmax_focal(
-    logits: Any, labels: Any, alpha: Any = None, gamma: float = 2.0, class_weight: Any = None,
-    ignore_index: int | None = None, axis: int = -1,
+    logits: Any,
+    labels: Any,
+    alpha: Any = None,
+    gamma: float = 2.0,
+    class_weight: Any = None,
+    ignore_index: int | None = None,
+    axis: int = -1,
 ) -> np.ndarray:
     """The per-element ("none") softmax focal loss, class weights included."""
     return softmax_focal_terms(logits, labels, alpha, gamma, class_weight, ignore_index, axis)[0]
@@ -164,7 +175,10 @@ def _arr(v: Any, dtype: Any = np.float64) -> np.ndarray:
 
 # -- sigmoid focal --------------------------------------------------------------------------------
 
-def _sigmoid_inputs(rng: np.random.Generator, shape: tuple[int, ...], options: Mapping[str, Any]) -> dict[str, np.ndarray]:
+
+def _sigmoid_inputs(
+    rng: np.random.Generator, shape: tuple[int, ...], options: Mapping[str, Any]
+) -> dict[str, np.ndarray]:
     # |x| <= 8 keeps 1 - p_t >= 3e-4, so finite differences of t (which step outside [0, 1])
     # stay inside the domain where 1 - p_t > 0; saturated logits are edge points.
     x = np.clip(rng.normal(0.0, 2.0, shape), -8.0, 8.0)
@@ -197,14 +211,25 @@ _SIGMOID = Case(
         Edge("saturated logits +-1e4, +-100", {"logits": _SAT, "target": _SAT_T}),
         Edge("saturated logits, gamma = 0", {"logits": _SAT, "target": _SAT_T}, {"gamma": 0.0}),
         Edge("saturated logits, gamma = 0.5", {"logits": _SAT, "target": _SAT_T}, {"gamma": 0.5, "alpha": 0.25}),
-        Edge("saturated logits, soft targets", {"logits": _arr([1e4, -1e4, 100.0, -100.0]),
-                                                "target": _arr([0.3, 0.7, 0.999, 1e-3])}, {"gamma": 0.5}),
+        Edge(
+            "saturated logits, soft targets",
+            {"logits": _arr([1e4, -1e4, 100.0, -100.0]), "target": _arr([0.3, 0.7, 0.999, 1e-3])},
+            {"gamma": 0.5},
+        ),
         Edge("x = 0", {"logits": _arr([0.0, 0.0, 0.0]), "target": _arr([0.0, 1.0, 0.4])}, {"gamma": 0.5}),
-        Edge("confident and right, gamma = 0.25", {"logits": _arr([30.0, -30.0, 15.0]),
-                                                   "target": _arr([1.0, 0.0, 1.0])}, {"gamma": 0.25}),
+        Edge(
+            "confident and right, gamma = 0.25",
+            {"logits": _arr([30.0, -30.0, 15.0]), "target": _arr([1.0, 0.0, 1.0])},
+            {"gamma": 0.25},
+        ),
     ),
-    sweep=sweeps.Sweep(**{**sweeps.LOGIT, "description": "logit x, target 1",
-                          "lines": (sweeps.Line(options={"gamma": 2.0}), sweeps.Line(options={"gamma": 0.0}))}),
+    sweep=sweeps.Sweep(
+        **{
+            **sweeps.LOGIT,
+            "description": "logit x, target 1",
+            "lines": (sweeps.Line(options={"gamma": 2.0}), sweeps.Line(options={"gamma": 0.0})),
+        }
+    ),
     fuzz=Fuzz(perfect=bce_logits),
     invalid_options={"alpha": [-0.1, 1.5]},
 )
@@ -212,7 +237,10 @@ _SIGMOID = Case(
 
 # -- softmax focal --------------------------------------------------------------------------------
 
-def _softmax_inputs(rng: np.random.Generator, shape: tuple[int, ...], options: Mapping[str, Any]) -> dict[str, np.ndarray]:
+
+def _softmax_inputs(
+    rng: np.random.Generator, shape: tuple[int, ...], options: Mapping[str, Any]
+) -> dict[str, np.ndarray]:
     z = rng.normal(0.0, 2.0, with_class_axis(shape, C, options))
     y = rng.integers(0, C, size=shape).astype(np.int64)
     ign = options.get("ignore_index")
@@ -253,13 +281,22 @@ _SOFTMAX = Case(
         Edge("saturated logits, p_y -> 1", {"logits": _ZSAT, "labels": _Y_RIGHT}),
         Edge("saturated logits, p_y -> 0", {"logits": _ZSAT, "labels": _Y_WRONG}),
         Edge("saturated logits, p_y -> 1, gamma = 0", {"logits": _ZSAT, "labels": _Y_RIGHT}, {"gamma": 0.0}),
-        Edge("saturated logits, p_y -> 1, gamma = 0.5", {"logits": _ZSAT, "labels": _Y_RIGHT},
-             {"gamma": 0.5, "alpha": _ALPHA}),
-        Edge("saturated logits, p_y -> 0, gamma = 0.5", {"logits": _ZSAT, "labels": _Y_WRONG},
-             {"gamma": 0.5, "class_weight": _CW}),
+        Edge(
+            "saturated logits, p_y -> 1, gamma = 0.5",
+            {"logits": _ZSAT, "labels": _Y_RIGHT},
+            {"gamma": 0.5, "alpha": _ALPHA},
+        ),
+        Edge(
+            "saturated logits, p_y -> 0, gamma = 0.5",
+            {"logits": _ZSAT, "labels": _Y_WRONG},
+            {"gamma": 0.5, "class_weight": _CW},
+        ),
         Edge("every label ignored", {"logits": _Z2, "labels": _arr([-100, -100], np.int64)}, {"ignore_index": -100}),
-        Edge("zero class weights", {"logits": _Z2, "labels": _arr([0, 2], np.int64)},
-             {"class_weight": _arr([0.0, 1.0, 0.0, 1.0])}),
+        Edge(
+            "zero class weights",
+            {"logits": _Z2, "labels": _arr([0, 2], np.int64)},
+            {"class_weight": _arr([0.0, 1.0, 0.0, 1.0])},
+        ),
         Edge("class axis 0", {"logits": _Z2.T, "labels": _arr([3, 1], np.int64)}, {"axis": 0, "gamma": 0.5}),
     ),
     sweep=sweeps.Sweep(**sweeps.MULTICLASS),
@@ -287,9 +324,12 @@ def _optax_sigmoid_focal(
     import optax
 
     alpha = o.get("alpha")
-    v = optax.losses.sigmoid_focal_loss(jnp.asarray(x["logits"]), jnp.asarray(x["target"]),
-                                        alpha=None if alpha is None else float(alpha),
-                                        gamma=float(o.get("gamma", 2.0)))
+    v = optax.losses.sigmoid_focal_loss(
+        jnp.asarray(x["logits"]),
+        jnp.asarray(x["target"]),
+        alpha=None if alpha is None else float(alpha),
+        gamma=float(o.get("gamma", 2.0)),
+    )
     return weighted_reduce(v, reduction, sw)
 
 
@@ -300,10 +340,10 @@ def _keras_softmax_focal(
     z = np.asarray(x["logits"], dtype=np.float64)
     onehot = np.eye(z.shape[-1])[np.asarray(x["labels"])]
     alpha = o.get("alpha")
-    alpha = 1.0 if alpha is None else (np.asarray(alpha, dtype=np.float64).tolist()
-                                       if np.ndim(alpha) else float(alpha))
-    v = keras.losses.categorical_focal_crossentropy(onehot, z, alpha=alpha, gamma=float(o.get("gamma", 2.0)),
-                                                    from_logits=True)
+    alpha = 1.0 if alpha is None else (np.asarray(alpha, dtype=np.float64).tolist() if np.ndim(alpha) else float(alpha))
+    v = keras.losses.categorical_focal_crossentropy(
+        onehot, z, alpha=alpha, gamma=float(o.get("gamma", 2.0)), from_logits=True
+    )
     return weighted_reduce(v, reduction, sw)
 
 

@@ -71,6 +71,7 @@ Arrays = Mapping[str, np.ndarray]
 # Oracles
 # ==================================================================================================
 
+
 def _nll_real(x: float) -> float:
     """-log D = -log sigmoid(x)."""
     return float(np.logaddexp(0.0, -x))
@@ -81,20 +82,29 @@ def _nll_fake(x: float) -> float:
     return float(np.logaddexp(0.0, x))
 
 
-def gan_discriminator_parts(real_logits: Any, fake_logits: Any, kind: str = "non_saturating"
-                            ) -> tuple[np.ndarray, np.ndarray]:
+def gan_discriminator_parts(
+    real_logits: Any, fake_logits: Any, kind: str = "non_saturating"
+) -> tuple[np.ndarray, np.ndarray]:
     """The real and fake terms separately (each of its input's shape)."""
     r = np.asarray(real_logits, dtype=np.float64)
     f = np.asarray(fake_logits, dtype=np.float64)
     rt, ft = np.empty(r.shape), np.empty(f.shape)
     for i in np.ndindex(r.shape):
         x = float(r[i])
-        rt[i] = {"non_saturating": _nll_real(x), "least_squares": 0.5 * (x - 1.0) ** 2,
-                 "hinge": max(0.0, 1.0 - x), "wasserstein": -x}[kind]
+        rt[i] = {
+            "non_saturating": _nll_real(x),
+            "least_squares": 0.5 * (x - 1.0) ** 2,
+            "hinge": max(0.0, 1.0 - x),
+            "wasserstein": -x,
+        }[kind]
     for i in np.ndindex(f.shape):
         x = float(f[i])
-        ft[i] = {"non_saturating": _nll_fake(x), "least_squares": 0.5 * x ** 2,
-                 "hinge": max(0.0, 1.0 + x), "wasserstein": x}[kind]
+        ft[i] = {
+            "non_saturating": _nll_fake(x),
+            "least_squares": 0.5 * x**2,
+            "hinge": max(0.0, 1.0 + x),
+            "wasserstein": x,
+        }[kind]
     return rt, ft
 
 
@@ -108,15 +118,20 @@ def gan_generator(fake_logits: Any, kind: str = "non_saturating") -> np.ndarray:
     out = np.empty(f.shape)
     for i in np.ndindex(f.shape):
         x = float(f[i])
-        out[i] = {"non_saturating": _nll_real(x), "least_squares": 0.5 * (x - 1.0) ** 2,
-                  "hinge": -x, "wasserstein": -x}[kind]
+        out[i] = {
+            "non_saturating": _nll_real(x),
+            "least_squares": 0.5 * (x - 1.0) ** 2,
+            "hinge": -x,
+            "wasserstein": -x,
+        }[kind]
     return out
 
 
 def reduce_discriminator(inputs: Mapping[str, Any], options: Mapping[str, Any], reduction: str) -> np.float64:
     """``mean(real term) + mean(fake term)`` (or the sum of the sums) for inputs of any two shapes."""
-    rt, ft = gan_discriminator_parts(inputs["real_logits"], inputs["fake_logits"],
-                                     options.get("kind", "non_saturating"))
+    rt, ft = gan_discriminator_parts(
+        inputs["real_logits"], inputs["fake_logits"], options.get("kind", "non_saturating")
+    )
     red = np.mean if reduction == "mean" else np.sum
     return np.float64(red(rt) + red(ft))
 
@@ -156,11 +171,15 @@ _BIG2 = _f([1e4, 1e4, -1e4, -1e4])
 
 # -- perfect predictions and reduction rules (tests/test_fuzz.py) -----------------------------------
 
+
 def _perfect_discriminator(x: Inputs, o: Options) -> Inputs:
     real, fake = {"non_saturating": (BIG, -BIG), "least_squares": (1.0, 0.0), "hinge": (2.0, -2.0)}[
-        o.get("kind", "non_saturating")]
-    return {"real_logits": np.full(np.shape(x["real_logits"]), real),
-            "fake_logits": np.full(np.shape(x["fake_logits"]), fake)}
+        o.get("kind", "non_saturating")
+    ]
+    return {
+        "real_logits": np.full(np.shape(x["real_logits"]), real),
+        "fake_logits": np.full(np.shape(x["fake_logits"]), fake),
+    }
 
 
 def _perfect_generator(x: Inputs, o: Options) -> Inputs:
@@ -178,16 +197,28 @@ CASES: dict[str, Case] = {
         edges=(
             Edge("extreme logits", {"real_logits": _BIG, "fake_logits": _BIG2}),
             Edge("extreme logits (hinge)", {"real_logits": _BIG, "fake_logits": _BIG2}, {"kind": "hinge"}),
-            Edge("wasserstein", {"real_logits": _f([2.0, -0.5, 1e4]), "fake_logits": _f([-1.0, 0.5, -1e4])},
-                 {"kind": "wasserstein"}),
-            Edge("hinge kinks", {"real_logits": _f([1.0, 1.0]), "fake_logits": _f([-1.0, 0.5])}, {"kind": "hinge"},
-                 kink=True),
+            Edge(
+                "wasserstein",
+                {"real_logits": _f([2.0, -0.5, 1e4]), "fake_logits": _f([-1.0, 0.5, -1e4])},
+                {"kind": "wasserstein"},
+            ),
+            Edge(
+                "hinge kinks",
+                {"real_logits": _f([1.0, 1.0]), "fake_logits": _f([-1.0, 0.5])},
+                {"kind": "hinge"},
+                kink=True,
+            ),
             Edge("zero logits", {"real_logits": _f([0.0, 0.0]), "fake_logits": _f([0.0, 0.0])}),
         ),
-        sweep=sweeps.Sweep(lo=-4.0, hi=4.0, build=sweeps.gan_logits, xlabel="logit", axis="logit",
-                           description="real logit x with fake logit 0, and fake logit x with real logit 0",
-                           lines=(sweeps.Line("real logit x", {"real": True}),
-                                  sweeps.Line("fake logit x", {"real": False}))),
+        sweep=sweeps.Sweep(
+            lo=-4.0,
+            hi=4.0,
+            build=sweeps.gan_logits,
+            xlabel="logit",
+            axis="logit",
+            description="real logit x with fake logit 0, and fake logit x with real logit 0",
+            lines=(sweeps.Line("real logit x", {"real": True}), sweeps.Line("fake logit x", {"real": False})),
+        ),
         fuzz=Fuzz(perfect=_perfect_discriminator),
     ),
     "gan_generator": Case(
@@ -202,8 +233,9 @@ CASES: dict[str, Case] = {
             Edge("hinge", {"fake_logits": _f([2.0, -0.5, 0.0])}, {"kind": "hinge"}),
             Edge("wasserstein", {"fake_logits": _f([2.0, -0.5, 1e4])}, {"kind": "wasserstein"}),
         ),
-        sweep=sweeps.Sweep(lo=-4.0, hi=4.0, build=lambda xp, x: (x,), xlabel="fake logit", axis="logit",
-                           description="fake logit x"),
+        sweep=sweeps.Sweep(
+            lo=-4.0, hi=4.0, build=lambda xp, x: (x,), xlabel="fake logit", axis="logit", description="fake logit x"
+        ),
         fuzz=Fuzz(perfect=_perfect_generator),
     ),
 }
@@ -221,8 +253,10 @@ def _torch_disc(x: Arrays, o: Mapping[str, Any], reduction: str, sw: np.ndarray 
     import torch.nn.functional as F
 
     r, f = _torch(x["real_logits"], x["fake_logits"])
-    return _np(F.binary_cross_entropy_with_logits(r, torch.ones_like(r), reduction=reduction)
-               + F.binary_cross_entropy_with_logits(f, torch.zeros_like(f), reduction=reduction))
+    return _np(
+        F.binary_cross_entropy_with_logits(r, torch.ones_like(r), reduction=reduction)
+        + F.binary_cross_entropy_with_logits(f, torch.zeros_like(f), reduction=reduction)
+    )
 
 
 def _torch_gen(x: Arrays, o: Mapping[str, Any], reduction: str, sw: np.ndarray | None) -> np.ndarray:

@@ -98,6 +98,7 @@ Arrays = Mapping[str, np.ndarray]
 # Oracles
 # ==================================================================================================
 
+
 def _f64(a: Any) -> np.ndarray:
     return np.asarray(a, dtype=np.float64)
 
@@ -372,6 +373,7 @@ def _i(a: Any, dtype: Any = np.int64) -> np.ndarray:
 
 # -- perfect predictions and reduction rules (tests/test_fuzz.py) -----------------------------------
 
+
 def _perfect_signed_scores(scale: float) -> Callable[[Inputs, Options], Inputs]:
     def build(x: Inputs, o: Options) -> Inputs:
         s = scale if scale else float(o.get("margin", 1.0)) + 1.0
@@ -407,9 +409,15 @@ def _perfect_multilabel_margin(x: Inputs, o: Options) -> Inputs:
 # -- plot sweeps shared by several losses -----------------------------------------------------------
 
 #: The plot sweep of the multiclass hinge losses (multiclass_hinge, multiclass_perceptron, categorical_hinge).
-_SCORE_SWEEP = sweeps.Sweep(**{**sweeps.MULTICLASS, "lo": -3.0, "hi": 3.0,
-                               "xlabel": "true-class score (other 2 classes 0)",
-                               "description": "3 classes, scores (x, 0, 0), label 0"})
+_SCORE_SWEEP = sweeps.Sweep(
+    **{
+        **sweeps.MULTICLASS,
+        "lo": -3.0,
+        "hi": 3.0,
+        "xlabel": "true-class score (other 2 classes 0)",
+        "description": "3 classes, scores (x, 0, 0), label 0",
+    }
+)
 
 
 # -- binary (elementwise) ----------------------------------------------------------------------------
@@ -448,8 +456,14 @@ _HINGE = Case(
     name="hinge",
     make_inputs=_signed_inputs(lambda o: [float(o.get("margin", 1.0))]),
     oracle=hinge,
-    options=({}, {"margin": 0.5}, {"margin": 2.0}, {"margin": 0.0}, {"_target": "int01"},
-             {"_target": "bool", "margin": 0.5}),
+    options=(
+        {},
+        {"margin": 0.5},
+        {"margin": 2.0},
+        {"margin": 0.0},
+        {"_target": "int01"},
+        {"_target": "bool", "margin": 0.5},
+    ),
     differentiable=("scores",),
     edges=(
         Edge("t s = margin (kink)", _st([1.0, -1.0, 1.0], [1.0, -1.0, 1.0]), kink=True),
@@ -531,7 +545,7 @@ def _multiclass_hinge_inputs(rng: np.random.Generator, shape: tuple[int, ...], o
     def ok(row: np.ndarray, y: int) -> bool:
         wrong = _others(row, y)
         # Crammer-Singer hinge argument, Weston-Watkins terms, and no tie in the max.
-        return (_far([m + wrong.max() - row[y]]) and _far(m - row[y] + wrong) and _distinct_top(wrong))
+        return _far([m + wrong.max() - row[y]]) and _far(m - row[y] + wrong) and _distinct_top(wrong)
 
     s, y = _rows(rng, shape, _C, ok)
     return {"scores": _to_axis(s, options), "labels": _labels(y, options)}
@@ -566,11 +580,16 @@ _MULTICLASS_HINGE = Case(
         Edge("Weston-Watkins kink", _sy([[1.0, 0.0, 0.5, -2.0]], [0]), _WW, kink=True),
         Edge("saturated scores", _sy([[1e3, -1e3, 0.0, 5.0], [-1e3, 1e3, 2.0, 3.0]], [0, 0])),
         Edge("saturated scores, Weston-Watkins", _sy([[1e3, -1e3, 0.0, 5.0], [-1e3, 1e3, 2.0, 3.0]], [0, 0]), _WW),
-        Edge("int32 labels, class weights", _sy([[0.3, 1.2, -0.4, 2.0], [1.0, -1.0, 0.0, 0.5]], [3, 1], np.int32),
-             {"class_weight": _CW, "margin": 0.5}),
-        Edge("uint8 labels, class axis 0, Weston-Watkins p=2",
-             _sy(np.array([[0.3, 1.2, -0.4, 2.0], [1.0, -1.0, 0.0, 0.5], [0.1, 0.7, -2.0, 1.1]]).T,
-                 [3, 1, 0], np.uint8), {**_WW, "p": 2, "axis": 0}),
+        Edge(
+            "int32 labels, class weights",
+            _sy([[0.3, 1.2, -0.4, 2.0], [1.0, -1.0, 0.0, 0.5]], [3, 1], np.int32),
+            {"class_weight": _CW, "margin": 0.5},
+        ),
+        Edge(
+            "uint8 labels, class axis 0, Weston-Watkins p=2",
+            _sy(np.array([[0.3, 1.2, -0.4, 2.0], [1.0, -1.0, 0.0, 0.5], [0.1, 0.7, -2.0, 1.1]]).T, [3, 1, 0], np.uint8),
+            {**_WW, "p": 2, "axis": 0},
+        ),
     ),
     cancels=True,
     sweep=_SCORE_SWEEP,
@@ -604,17 +623,18 @@ _CATEGORICAL_HINGE = Case(
     differentiable=("scores",),
     edges=(
         Edge("int64 labels", {"scores": _f([[2.0, 1.5, -1.0, 0.3], [-2.0, -1.0, 0.5, 0.25]]), "target": _i([0, 0])}),
-        Edge("hinge kink, int32 labels", {"scores": _f([[2.0, 1.0, -1.0, 0.0]]), "target": _i([0], np.int32)},
-             kink=True),
-        Edge("hinge kink, one-hot", {"scores": _f([[2.0, 1.0, -1.0, 0.0]]), "target": _f([[1, 0, 0, 0]])},
-             kink=True),
+        Edge(
+            "hinge kink, int32 labels", {"scores": _f([[2.0, 1.0, -1.0, 0.0]]), "target": _i([0], np.int32)}, kink=True
+        ),
+        Edge("hinge kink, one-hot", {"scores": _f([[2.0, 1.0, -1.0, 0.0]]), "target": _f([[1, 0, 0, 0]])}, kink=True),
         # The best wrong score ties with the label's zeroed entry (0): the max splits.
-        Edge("tie with the zeroed label entry", {"scores": _f([[0.5, -1.0, 0.0, -2.0]]), "target": _i([0])},
-             kink=True),
+        Edge("tie with the zeroed label entry", {"scores": _f([[0.5, -1.0, 0.0, -2.0]]), "target": _i([0])}, kink=True),
         Edge("soft targets", {"scores": _f([[1.0, 0.3, -0.5, 2.0]]), "target": _f([[0.7, 0.2, 0.1, 0.0]])}),
-        Edge("uint8 labels, class axis 0",
-             {"scores": _f([[2.0, -2.0], [1.5, -1.0], [-1.0, 0.5], [0.3, 0.25]]), "target": _i([1, 3], np.uint8)},
-             {"axis": 0}),
+        Edge(
+            "uint8 labels, class axis 0",
+            {"scores": _f([[2.0, -2.0], [1.5, -1.0], [-1.0, 0.5], [0.3, 0.25]]), "target": _i([1, 3], np.uint8)},
+            {"axis": 0},
+        ),
         Edge("saturated scores", {"scores": _f([[1e3, -1e3, 0.0, 5.0], [-1e3, 1e3, 2.0, 3.0]]), "target": _i([0, 0])}),
     ),
     cancels=True,
@@ -643,8 +663,11 @@ _MULTICLASS_PERCEPTRON = Case(
         Edge("tied wrong classes", _sy([[-1.0, 2.0, 2.0, 0.0]], [0]), kink=True),
         Edge("all scores equal", _sy([[0.0, 0.0, 0.0, 0.0], [3.0, 3.0, 3.0, 3.0]], [1, 3]), kink=True),
         Edge("int32 labels", _sy([[0.3, 1.2, -0.4, 2.0], [1.0, -1.0, 0.0, 0.5]], [1, 0], np.int32)),
-        Edge("uint8 labels, class axis 0", _sy(np.array([[0.3, 1.2, -0.4, 2.0], [1.0, -1.0, 0.0, 0.5]]).T,
-                                               [2, 0], np.uint8), {"axis": 0}),
+        Edge(
+            "uint8 labels, class axis 0",
+            _sy(np.array([[0.3, 1.2, -0.4, 2.0], [1.0, -1.0, 0.0, 0.5]]).T, [2, 0], np.uint8),
+            {"axis": 0},
+        ),
         Edge("saturated scores", _sy([[1e3, -1e3, 0.0, 5.0], [-1e3, 1e3, 2.0, 3.0]], [0, 0])),
     ),
     cancels=True,
@@ -692,8 +715,11 @@ _SPARSEMAX = Case(
         # Shift invariance: logits near 1e3 carry no precision loss into the loss.
         Edge("logits shifted by 1e3", _zy([[1000.5, 1000.0, 999.0, 1000.25]], [1])),
         Edge("int32 labels", _zy([[0.3, 1.2, -0.4, 0.9], [1.0, -1.0, 0.0, 0.5]], [1, 0], np.int32)),
-        Edge("uint8 labels, class axis 0", _zy(np.array([[0.3, 1.2, -0.4, 0.9], [1.0, -1.0, 0.0, 0.5]]).T,
-                                               [3, 0], np.uint8), {"axis": 0}),
+        Edge(
+            "uint8 labels, class axis 0",
+            _zy(np.array([[0.3, 1.2, -0.4, 0.9], [1.0, -1.0, 0.0, 0.5]]).T, [3, 0], np.uint8),
+            {"axis": 0},
+        ),
     ),
     cancels=True,
     sweep=sweeps.Sweep(**sweeps.MULTICLASS),
@@ -730,13 +756,23 @@ _MULTILABEL_SOFT_MARGIN = Case(
         Edge("saturated, correct", _xt([[30.0, -30.0, 60.0, -60.0]], [[1.0, 0.0, 1.0, 0.0]])),
         Edge("saturated, wrong", _xt([[1e3, -1e3, 30.0, -30.0]], [[0.0, 1.0, 0.0, 1.0]]), {"class_weight": _ML_CW}),
         # (Integer and boolean targets: tests/test_margin.py; the target is differentiated here.)
-        Edge("soft targets, class axis 0", _xt(np.array([[0.5, -1.0, 2.0, 0.1], [1.0, 0.0, -0.5, 3.0]]).T,
-                                               np.array([[0.2, 0.9, 0.5, 0.0], [1.0, 0.3, 0.7, 0.1]]).T),
-             {"axis": 0, "class_weight": _ML_CW}),
+        Edge(
+            "soft targets, class axis 0",
+            _xt(
+                np.array([[0.5, -1.0, 2.0, 0.1], [1.0, 0.0, -0.5, 3.0]]).T,
+                np.array([[0.2, 0.9, 0.5, 0.0], [1.0, 0.3, 0.7, 0.1]]).T,
+            ),
+            {"axis": 0, "class_weight": _ML_CW},
+        ),
     ),
-    sweep=sweeps.Sweep(**{**sweeps.LOGIT, "description": "one class, logit x, target 1 (and target 0)",
-                          "build": lambda xp, x, t: (sweeps.cols(xp, x, x), sweeps.cols(xp, x, t)),
-                          "lines": (sweeps.Line("target 1", {"t": 1.0}), sweeps.Line("target 0", {"t": 0.0}))}),
+    sweep=sweeps.Sweep(
+        **{
+            **sweeps.LOGIT,
+            "description": "one class, logit x, target 1 (and target 0)",
+            "build": lambda xp, x, t: (sweeps.cols(xp, x, x), sweeps.cols(xp, x, t)),
+            "lines": (sweeps.Line("target 1", {"t": 1.0}), sweeps.Line("target 0", {"t": 0.0})),
+        }
+    ),
     fuzz=Fuzz(perfect=_perfect_multilabel_soft_margin),
 )
 
@@ -752,7 +788,7 @@ def _multilabel_margin_inputs(rng: np.random.Generator, shape: tuple[int, ...], 
         row_labels = np.full(_MLM_C, -1, dtype=np.int64)
         row_labels[:k] = targets
         if k + 1 < _MLM_C:  # entries after the first -1 are ignored, whatever they hold
-            row_labels[k + 1:] = rng.integers(-1, _MLM_C, _MLM_C - k - 1)
+            row_labels[k + 1 :] = rng.integers(-1, _MLM_C, _MLM_C - k - 1)
         others = [c for c in range(_MLM_C) if c not in set(targets.tolist())]
         for _ in range(_TRIES):
             row = rng.normal(0.0, _SCALE, _MLM_C)
@@ -774,17 +810,30 @@ _MULTILABEL_MARGIN = Case(
         Edge("a target listed twice counts twice", _sy([[0.1, 0.2, 0.4, 0.8]], [[3, 3, -1, 0]])),
         Edge("every class a target", _sy([[0.1, 0.2, 0.4, 0.8]], [[2, 0, 3, 1]])),
         Edge("no targets", _sy([[0.1, 0.2, 0.4, 0.8]], [[-1, 2, 0, 1]])),
-        Edge("int32 labels", _sy([[0.3, 1.2, -0.4, 2.0], [1.0, -1.0, 0.25, 0.5]], [[1, 3, -1, -1], [0, -1, 2, 2]],
-                                 np.int32)),
-        Edge("class axis 0", _sy(np.array([[0.3, 1.2, -0.4, 2.0], [1.0, -1.0, 0.25, 0.5]]).T,
-                                 np.array([[1, 3, -1, -1], [2, -1, 0, 0]]).T), {"axis": 0}),
+        Edge(
+            "int32 labels",
+            _sy([[0.3, 1.2, -0.4, 2.0], [1.0, -1.0, 0.25, 0.5]], [[1, 3, -1, -1], [0, -1, 2, 2]], np.int32),
+        ),
+        Edge(
+            "class axis 0",
+            _sy(
+                np.array([[0.3, 1.2, -0.4, 2.0], [1.0, -1.0, 0.25, 0.5]]).T, np.array([[1, 3, -1, -1], [2, -1, 0, 0]]).T
+            ),
+            {"axis": 0},
+        ),
         Edge("saturated scores", _sy([[1e3, -1e3, 0.0, 5.0]], [[1, -1, 0, 0]])),
     ),
     cancels=True,
-    sweep=sweeps.Sweep(**{**sweeps.MULTICLASS, "lo": -3.0, "hi": 3.0,
-                          "xlabel": "score of the target class (other class 0)",
-                          "description": "2 classes, scores (x, 0), labels (0, -1)",
-                          "build": lambda xp, x: (sweeps.cols(xp, x, x, 0.0), sweeps.ints(xp, x, 0, -1))}),
+    sweep=sweeps.Sweep(
+        **{
+            **sweeps.MULTICLASS,
+            "lo": -3.0,
+            "hi": 3.0,
+            "xlabel": "score of the target class (other class 0)",
+            "description": "2 classes, scores (x, 0), labels (0, -1)",
+            "build": lambda xp, x: (sweeps.cols(xp, x, x, 0.0), sweeps.ints(xp, x, 0, -1)),
+        }
+    ),
     fuzz=Fuzz(perfect=_perfect_multilabel_margin),
 )
 
@@ -867,8 +916,12 @@ def _2d_unweighted(o: Options, reduction: str, weighted: bool) -> bool:
 
 
 def _crammer_singer_unit(o: Options) -> bool:
-    return (o.get("variant", "crammer_singer") == "crammer_singer" and int(o.get("p", 1)) == 1
-            and o.get("class_weight") is None and _margin_one(o))
+    return (
+        o.get("variant", "crammer_singer") == "crammer_singer"
+        and int(o.get("p", 1)) == 1
+        and o.get("class_weight") is None
+        and _margin_one(o)
+    )
 
 
 def _optax_multiclass_ok(o: Options, reduction: str, weighted: bool) -> bool:
@@ -881,8 +934,12 @@ def _sklearn_multiclass_ok(o: Options, reduction: str, weighted: bool) -> bool:
 
 def _torch_multi_margin_ok(o: Options, reduction: str, weighted: bool) -> bool:
     # torch's weighted "mean" divides by N, lossapi's by the sum of the label weights.
-    return (o.get("variant", "crammer_singer") == "weston_watkins" and _2d_axis(o) and not weighted
-            and (o.get("class_weight") is None or reduction != "mean"))
+    return (
+        o.get("variant", "crammer_singer") == "weston_watkins"
+        and _2d_axis(o)
+        and not weighted
+        and (o.get("class_weight") is None or reduction != "mean")
+    )
 
 
 def _keras_categorical_ok(o: Options, reduction: str, weighted: bool) -> bool:
@@ -925,8 +982,7 @@ def _keras_binary(cls: str) -> Callable[..., Any]:
 
 def _keras_categorical_hinge(x: Arrays, o: Options, reduction: str, sw: np.ndarray | None) -> np.ndarray:
     keras = _keras()
-    return _reduce(keras.losses.categorical_hinge(_jnp().asarray(x["target"]), _jnp().asarray(x["scores"])),
-                   reduction)
+    return _reduce(keras.losses.categorical_hinge(_jnp().asarray(x["target"]), _jnp().asarray(x["scores"])), reduction)
 
 
 def _sk_hinge_binary(x: Arrays, o: Options, reduction: str, sw: np.ndarray | None) -> np.ndarray:
@@ -955,8 +1011,16 @@ def _torch_multi_margin(x: Arrays, o: Options, reduction: str, sw: np.ndarray | 
     (s,) = _torch(x["scores"])
     w = o.get("class_weight")
     weight = None if w is None else _torch(w)[0]
-    return _np(F.multi_margin_loss(s, _labels_torch(x["labels"]), p=int(o.get("p", 1)),
-                                   margin=float(o.get("margin", 1.0)), weight=weight, reduction=reduction))
+    return _np(
+        F.multi_margin_loss(
+            s,
+            _labels_torch(x["labels"]),
+            p=int(o.get("p", 1)),
+            margin=float(o.get("margin", 1.0)),
+            weight=weight,
+            reduction=reduction,
+        )
+    )
 
 
 def _torch_multilabel_soft_margin(x: Arrays, o: Options, reduction: str, sw: np.ndarray | None) -> np.ndarray:

@@ -78,6 +78,7 @@ Arrays = Mapping[str, np.ndarray]
 # Oracles
 # ==================================================================================================
 
+
 def _lists(scores: Any, relevance: Any, axis: int, valid: Any = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     s = np.asarray(scores, dtype=np.float64)
     ax = axis % s.ndim
@@ -98,8 +99,12 @@ def ranknet_terms(scores: Any, relevance: Any, axis: int = -1, valid: Any = None
     loss, has = np.zeros(shape), np.zeros(shape, dtype=bool)
     for idx in np.ndindex(shape):
         si, ri, vi = s[idx], r[idx], v[idx]
-        terms = [_softplus(-(si[i] - si[j]))
-                 for i in range(si.size) for j in range(si.size) if vi[i] and vi[j] and ri[i] > ri[j]]
+        terms = [
+            _softplus(-(si[i] - si[j]))
+            for i in range(si.size)
+            for j in range(si.size)
+            if vi[i] and vi[j] and ri[i] > ri[j]
+        ]
         if terms:
             loss[idx] = sum(terms) / len(terms)
             has[idx] = True
@@ -132,8 +137,15 @@ def listnet(scores: Any, relevance: Any, axis: int = -1) -> np.ndarray:
     return listnet_terms(scores, relevance, axis)[0]
 
 
-def _reduce(terms: Any, inputs: Mapping[str, np.ndarray], options: Mapping[str, Any], reduction: str,
-            sample_weight: np.ndarray | None, where: np.ndarray | None, weigh_by_has: bool) -> np.ndarray:
+def _reduce(
+    terms: Any,
+    inputs: Mapping[str, np.ndarray],
+    options: Mapping[str, Any],
+    reduction: str,
+    sample_weight: np.ndarray | None,
+    where: np.ndarray | None,
+    weigh_by_has: bool,
+) -> np.ndarray:
     s = np.asarray(inputs["scores"])
     axis = options.get("axis", -1)
     entry = where is not None and np.ndim(where) == s.ndim
@@ -153,14 +165,24 @@ def _reduce(terms: Any, inputs: Mapping[str, np.ndarray], options: Mapping[str, 
     return np.float64(0.0) if den == 0 else np.sum(loss * w) / den
 
 
-def reduce_ranknet(inputs: Mapping[str, np.ndarray], options: Mapping[str, Any], reduction: str,
-                   sample_weight: np.ndarray | None, where: np.ndarray | None) -> np.ndarray:
+def reduce_ranknet(
+    inputs: Mapping[str, np.ndarray],
+    options: Mapping[str, Any],
+    reduction: str,
+    sample_weight: np.ndarray | None,
+    where: np.ndarray | None,
+) -> np.ndarray:
     """Reduced RankNet: lists without a pair weigh 0 in ``"mean"``."""
     return _reduce(ranknet_terms, inputs, options, reduction, sample_weight, where, True)
 
 
-def reduce_listnet(inputs: Mapping[str, np.ndarray], options: Mapping[str, Any], reduction: str,
-                   sample_weight: np.ndarray | None, where: np.ndarray | None) -> np.ndarray:
+def reduce_listnet(
+    inputs: Mapping[str, np.ndarray],
+    options: Mapping[str, Any],
+    reduction: str,
+    sample_weight: np.ndarray | None,
+    where: np.ndarray | None,
+) -> np.ndarray:
     """Reduced softmax ranking loss; an entry mask drops the lists without a valid item (optax)."""
     return _reduce(listnet_terms, inputs, options, reduction, sample_weight, where, False)
 
@@ -199,14 +221,17 @@ def _inputs(default: str, top: float) -> Any:
 
 def _sr(s: Any, r: Any) -> Inputs:
     r = np.asarray(r)
-    return {"scores": np.asarray(s, dtype=np.float64), "relevance": r if r.dtype.kind in "iub" else
-            np.asarray(r, dtype=np.float64)}
+    return {
+        "scores": np.asarray(s, dtype=np.float64),
+        "relevance": r if r.dtype.kind in "iub" else np.asarray(r, dtype=np.float64),
+    }
 
 
 _S = [[0.3, -1.2, 0.8, 0.5, 2.0], [1.0, 0.0, -0.5, 0.25, 0.7]]
 
 
 # -- perfect predictions and reduction rules (tests/test_fuzz.py) -----------------------------------
+
 
 def _perfect_ranknet(x: Inputs, o: Options) -> Inputs:
     r = np.asarray(x["relevance"]).astype(np.float64)
@@ -227,9 +252,14 @@ def _ranknet_has_pair(x: Inputs, o: Options) -> np.ndarray:
 # -- plot sweeps shared by several losses -----------------------------------------------------------
 
 #: The plot sweep of both ranking losses.
-_SCORE_GAP_SWEEP = sweeps.Sweep(lo=-4.0, hi=4.0, xlabel="score gap s_relevant - s_other", axis="score gap",
-                                description="one list of 2 items: scores (x, 0), relevance (1, 0)",
-                                build=lambda xp, x: (sweeps.cols(xp, x, x, 0.0), sweeps.cols(xp, x, 1.0, 0.0)))
+_SCORE_GAP_SWEEP = sweeps.Sweep(
+    lo=-4.0,
+    hi=4.0,
+    xlabel="score gap s_relevant - s_other",
+    axis="score gap",
+    description="one list of 2 items: scores (x, 0), relevance (1, 0)",
+    build=lambda xp, x: (sweeps.cols(xp, x, x, 0.0), sweeps.cols(xp, x, 1.0, 0.0)),
+)
 
 
 _RANKNET = Case(
@@ -246,8 +276,11 @@ _RANKNET = Case(
         Edge("tied scores", _sr([[1.0, 1.0, 1.0, 1.0, 1.0]], [[2, 0, 1, 0, 2]])),
         Edge("large score gaps", _sr([[1e3, -1e3, 0.0, 30.0, -30.0]], [[0, 2, 1, 2, 0]])),
         Edge("float relevance", _sr(_S, [[0.5, 0.25, 0.75, 0.0, 1.0], [0.1, 0.1, 0.9, 0.3, 0.2]])),
-        Edge("int32 relevance, list axis 0", _sr(np.array(_S).T, np.array([[2, 0, 1, 0, 2], [1, 1, 0, 2, 0]], np.int32).T),
-             {"axis": 0}),
+        Edge(
+            "int32 relevance, list axis 0",
+            _sr(np.array(_S).T, np.array([[2, 0, 1, 0, 2], [1, 1, 0, 2, 0]], np.int32).T),
+            {"axis": 0},
+        ),
     ),
     cancels=True,
     sweep=_SCORE_GAP_SWEEP,
@@ -272,8 +305,11 @@ _LISTNET = Case(
         Edge("equal scores", _sr([[0.5, 0.5, 0.5, 0.5, 0.5]], [[1.0, 0.0, 2.0, 0.0, 0.5]])),
         Edge("saturated scores", _sr([[1e3, -1e3, 0.0, 30.0, -30.0]], [[0.0, 1.0, 0.5, 0.0, 1.0]])),
         Edge("single-item lists", _sr([[0.3], [2.0]], [[1.0], [0.0]])),
-        Edge("int32 grades, list axis 0", _sr(np.array(_S).T, np.array([[2, 0, 1, 0, 2], [1, 1, 0, 2, 0]], np.int32).T),
-             {"axis": 0}),
+        Edge(
+            "int32 grades, list axis 0",
+            _sr(np.array(_S).T, np.array([[2, 0, 1, 0, 2], [1, 1, 0, 2, 0]], np.int32).T),
+            {"axis": 0},
+        ),
     ),
     cancels=True,
     sweep=_SCORE_GAP_SWEEP,
@@ -290,14 +326,17 @@ CASES: dict[str, Case] = {c.name: c for c in (_RANKNET, _LISTNET)}
 # Counterparts
 # ==================================================================================================
 
+
 def _optax_listnet(x: Arrays, o: Options, reduction: str, sw: np.ndarray | None) -> np.ndarray:
     jnp = _jnp()
     import optax
 
     fn = {"mean": jnp.mean, "sum": jnp.sum, "none": None}[reduction]
-    return _np(optax.losses.ranking_softmax_loss(jnp.asarray(x["scores"]),
-                                                 jnp.asarray(np.asarray(x["relevance"], dtype=np.float64)),
-                                                 reduce_fn=fn))
+    return _np(
+        optax.losses.ranking_softmax_loss(
+            jnp.asarray(x["scores"]), jnp.asarray(np.asarray(x["relevance"], dtype=np.float64)), reduce_fn=fn
+        )
+    )
 
 
 def _last_axis_unweighted(o: Options, reduction: str, weighted: bool) -> bool:

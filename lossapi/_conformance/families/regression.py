@@ -94,6 +94,7 @@ Arrays = Mapping[str, np.ndarray]
 # Oracles
 # ==================================================================================================
 
+
 def _err(pred: np.ndarray, target: np.ndarray) -> np.ndarray:
     # Broadcast like the losses do, always in float64.
     p = np.asarray(pred, dtype=np.float64)
@@ -576,6 +577,7 @@ def _pt(pred: Any, target: Any) -> dict[str, np.ndarray]:
 
 # -- perfect predictions and reduction rules (tests/test_fuzz.py) -----------------------------------
 
+
 def _target_is_pred(x: Inputs, o: Options) -> Inputs:
     return {**x, "target": np.array(x["pred"], dtype=np.float64)}
 
@@ -622,8 +624,9 @@ _HUBER = Case(
         Edge("e = 0", _pt([0.0, 3.0], [0.0, 3.0]), {"delta": 0.5}),
         Edge("large error", _pt([1e3, -1e3], [0.0, 0.0]), {"delta": 0.5}),
     ),
-    sweep=sweeps.Sweep(**{**sweeps.REGRESSION,
-                          "lines": (sweeps.Line(options={"delta": 1.0}), sweeps.Line(options={"delta": 2.0}))}),
+    sweep=sweeps.Sweep(
+        **{**sweeps.REGRESSION, "lines": (sweeps.Line(options={"delta": 1.0}), sweeps.Line(options={"delta": 2.0}))}
+    ),
     fuzz=Fuzz(perfect=pred_is_target("pred")),
 )
 
@@ -698,8 +701,9 @@ _QUANTILE = Case(
         Edge("e = 0 (kink), q = 0.1", _pt([0.0, 1.0], [0.0, 1.0]), {"q": 0.1}, kink=True),
         Edge("e = 0 (kink), q = 0.9", _pt([0.0, -2.0], [0.0, -2.0]), {"q": 0.9}, kink=True),
     ),
-    sweep=sweeps.Sweep(**{**sweeps.REGRESSION,
-                          "lines": (sweeps.Line(options={"q": 0.5}), sweeps.Line(options={"q": 0.9}))}),
+    sweep=sweeps.Sweep(
+        **{**sweeps.REGRESSION, "lines": (sweeps.Line(options={"q": 0.5}), sweeps.Line(options={"q": 0.9}))}
+    ),
     fuzz=Fuzz(perfect=pred_is_target("pred")),
     invalid_options={"q": [0.0, 1.0, -0.2, 1.5]},
 )
@@ -721,8 +725,9 @@ _MAPE = Case(
         Edge("zero target, eps floor", _pt([0.5, -0.25, 0.0], [0.0, 0.0, 0.0]), {"eps": 1e-3}),
         Edge("|t| below eps", _pt([1.0, 1.0], [0.5, -0.5]), {"eps": 1.0}),
     ),
-    sweep=sweeps.Sweep(**{**sweeps.REGRESSION, "description": "pred = t + e, t = 1",
-                          "build": lambda xp, x: sweeps.error(xp, x, t=1.0)}),
+    sweep=sweeps.Sweep(
+        **{**sweeps.REGRESSION, "description": "pred = t + e, t = 1", "build": lambda xp, x: sweeps.error(xp, x, t=1.0)}
+    ),
     fuzz=Fuzz(perfect=pred_is_target("pred")),
     invalid_options={"eps": [0.0, -1.0]},
 )
@@ -745,8 +750,13 @@ _MSLE = Case(
         Edge("zero targets", _pt([0.0, 1.0, 3.0], [0.0, 0.0, 0.0])),
         Edge("zero predictions", _pt([0.0, 0.0], [0.0, 2.0])),
     ),
-    sweep=sweeps.Sweep(lo=0.0, hi=5.0, build=lambda xp, x: sweeps.value_vs(xp, x, t=1.0),
-                       xlabel="pred p", description="pred p, target 1"),
+    sweep=sweeps.Sweep(
+        lo=0.0,
+        hi=5.0,
+        build=lambda xp, x: sweeps.value_vs(xp, x, t=1.0),
+        xlabel="pred p",
+        description="pred p, target 1",
+    ),
     fuzz=Fuzz(perfect=pred_is_target("pred")),
 )
 
@@ -788,7 +798,9 @@ _EPS_INS = Case(
 )
 
 
-def _poisson_inputs(rng: np.random.Generator, shape: tuple[int, ...], options: Mapping[str, Any]) -> dict[str, np.ndarray]:
+def _poisson_inputs(
+    rng: np.random.Generator, shape: tuple[int, ...], options: Mapping[str, Any]
+) -> dict[str, np.ndarray]:
     t = rng.poisson(2.0, shape).astype(np.float64)
     if options.get("log_input", True):
         x = rng.normal(0.5, 1.0, shape)
@@ -818,17 +830,25 @@ _POISSON = Case(
         Edge("targets 0, 1, 2, full", _pt([0.3, 0.3, 0.3], [0.0, 1.0, 2.0]), {"full": True}),
         Edge("zero rate", _pt([0.0, 0.0], [0.0, 3.0]), {"log_input": False}),
     ),
-    sweep=sweeps.Sweep(lo=-3.0, hi=3.0, build=lambda xp, x: sweeps.value_vs(xp, x, t=2.0),
-                       xlabel="predicted log-rate x", description="log-rate x, count target 2"),
+    sweep=sweeps.Sweep(
+        lo=-3.0,
+        hi=3.0,
+        build=lambda xp, x: sweeps.value_vs(xp, x, t=2.0),
+        xlabel="predicted log-rate x",
+        description="log-rate x, count target 2",
+    ),
     fuzz=Fuzz(
         no_perfect="a negative log-likelihood: exp(x) - t*x is t - t*log(t) at its optimum, not 0",
-        not_nonnegative=("exp(x) - t*x (log_input) is negative for t > e near x = log t: a log-likelihood up to "
-                         "constants"),
+        not_nonnegative=(
+            "exp(x) - t*x (log_input) is negative for t > e near x = log t: a log-likelihood up to constants"
+        ),
     ),
 )
 
 
-def _gaussian_inputs(rng: np.random.Generator, shape: tuple[int, ...], options: Mapping[str, Any]) -> dict[str, np.ndarray]:
+def _gaussian_inputs(
+    rng: np.random.Generator, shape: tuple[int, ...], options: Mapping[str, Any]
+) -> dict[str, np.ndarray]:
     t = rng.normal(0.0, 1.0, shape)
     return {"pred": t + rng.normal(0.0, 1.0, shape), "target": t, "var": rng.uniform(0.2, 2.0, shape)}
 
@@ -841,14 +861,24 @@ _GAUSSIAN = Case(
     options=({}, {"full": True}, {"full": False, "eps": 0.5}),
     differentiable=("pred", "target", "var"),
     edges=(
-        Edge("var below eps (clamped)",
-             {"pred": np.array([0.5, -1.0]), "target": np.array([0.0, 0.0]), "var": np.array([1e-8, 0.0])}),
-        Edge("zero error", {"pred": np.array([1.0, 2.0]), "target": np.array([1.0, 2.0]), "var": np.array([0.5, 3.0])},
-             {"full": True}),
+        Edge(
+            "var below eps (clamped)",
+            {"pred": np.array([0.5, -1.0]), "target": np.array([0.0, 0.0]), "var": np.array([1e-8, 0.0])},
+        ),
+        Edge(
+            "zero error",
+            {"pred": np.array([1.0, 2.0]), "target": np.array([1.0, 2.0]), "var": np.array([0.5, 3.0])},
+            {"full": True},
+        ),
     ),
-    sweep=sweeps.Sweep(**{**sweeps.REGRESSION, "description": "pred = t + e, t = 0, variance 1 (and 4)",
-                          "build": lambda xp, x, var: (*sweeps.error(xp, x), sweeps.full(xp, x, var)),
-                          "lines": (sweeps.Line("var 1", {"var": 1.0}), sweeps.Line("var 4", {"var": 4.0}))}),
+    sweep=sweeps.Sweep(
+        **{
+            **sweeps.REGRESSION,
+            "description": "pred = t + e, t = 0, variance 1 (and 4)",
+            "build": lambda xp, x, var: (*sweeps.error(xp, x), sweeps.full(xp, x, var)),
+            "lines": (sweeps.Line("var 1", {"var": 1.0}), sweeps.Line("var 4", {"var": 4.0})),
+        }
+    ),
     fuzz=Fuzz(
         no_perfect="the 0.5*log(var) term: not 0 at pred == target",
         not_nonnegative="0.5*log(var) is negative for var < 1 (a log-likelihood, not a distance)",
@@ -856,7 +886,9 @@ _GAUSSIAN = Case(
 )
 
 
-def _tweedie_inputs(rng: np.random.Generator, shape: tuple[int, ...], options: Mapping[str, Any]) -> dict[str, np.ndarray]:
+def _tweedie_inputs(
+    rng: np.random.Generator, shape: tuple[int, ...], options: Mapping[str, Any]
+) -> dict[str, np.ndarray]:
     mu = rng.uniform(0.2, 3.0, shape)
     y = rng.uniform(0.2, 3.0, shape)
     if float(options.get("power", 0.0)) == 0:
@@ -876,9 +908,14 @@ _TWEEDIE = Case(
         Edge("zero targets, power 0", _pt([0.5, -2.0], [0.0, 0.0]), {"power": 0.0}),
         Edge("perfect fit, power 2", _pt([1.5, 0.3], [1.5, 0.3]), {"power": 2.0}),
     ),
-    sweep=sweeps.Sweep(lo=0.05, hi=4.0, build=lambda xp, x: sweeps.value_vs(xp, x, t=1.0),
-                       xlabel="predicted mean p", description="pred p, target 1",
-                       lines=tuple(sweeps.Line(options={"power": p}) for p in (0.0, 1.0, 2.0))),
+    sweep=sweeps.Sweep(
+        lo=0.05,
+        hi=4.0,
+        build=lambda xp, x: sweeps.value_vs(xp, x, t=1.0),
+        xlabel="predicted mean p",
+        description="pred p, target 1",
+        lines=tuple(sweeps.Line(options={"power": p}) for p in (0.0, 1.0, 2.0)),
+    ),
     fuzz=Fuzz(perfect=_target_is_pred),
 )
 
@@ -887,8 +924,16 @@ _GENERAL_ROBUST = Case(
     make_inputs=_error_inputs(1.5),
     oracle=general_robust,
     # Every special member (L2, Cauchy, Geman-McClure, Welsch, smoothed L1) and general shapes.
-    options=({}, {"alpha": 2.0}, {"alpha": 0.0}, {"alpha": -2.0}, {"alpha": -math.inf},
-             {"alpha": 0.5, "scale": 2.0}, {"alpha": 3.0, "scale": 0.5}, {"alpha": -0.7, "scale": 0.3}),
+    options=(
+        {},
+        {"alpha": 2.0},
+        {"alpha": 0.0},
+        {"alpha": -2.0},
+        {"alpha": -math.inf},
+        {"alpha": 0.5, "scale": 2.0},
+        {"alpha": 3.0, "scale": 0.5},
+        {"alpha": -0.7, "scale": 0.3},
+    ),
     edges=(
         Edge("e = 0", _pt([0.0, 1.0], [0.0, 1.0])),
         Edge("e = 0, Cauchy", _pt([0.0, 2.0], [0.0, 2.0]), {"alpha": 0.0}),
@@ -898,8 +943,16 @@ _GENERAL_ROBUST = Case(
         Edge("huge error, bounded member", _pt([1e3, -1e6], [0.0, 0.0]), {"alpha": -math.inf}),
         Edge("huge error", _pt([1e3, -1e3], [0.0, 0.0]), {"alpha": 1.0}),
     ),
-    sweep=sweeps.Sweep(**{**sweeps.REGRESSION, "lo": -6.0, "hi": 6.0, "lines": tuple(
-        sweeps.Line(f"alpha = {a:g}", options={"alpha": a}) for a in (2.0, 1.0, 0.0, -2.0, -math.inf))}),
+    sweep=sweeps.Sweep(
+        **{
+            **sweeps.REGRESSION,
+            "lo": -6.0,
+            "hi": 6.0,
+            "lines": tuple(
+                sweeps.Line(f"alpha = {a:g}", options={"alpha": a}) for a in (2.0, 1.0, 0.0, -2.0, -math.inf)
+            ),
+        }
+    ),
     fuzz=Fuzz(perfect=pred_is_target("pred")),
     invalid_options={"alpha": []},  # any real shape, -inf included (the Welsch limit)
 )
@@ -934,6 +987,7 @@ CASES: dict[str, Case] = {
 
 # -- torch ---------------------------------------------------------------------------------------
 
+
 def _torch_f(name: str, **fixed: Any) -> Callable[..., Any]:
     def fn(x: Arrays, o: Mapping[str, Any], reduction: str, sw: np.ndarray | None) -> np.ndarray:
         import torch.nn.functional as F
@@ -946,6 +1000,7 @@ def _torch_f(name: str, **fixed: Any) -> Callable[..., Any]:
 
 
 # -- optax ---------------------------------------------------------------------------------------
+
 
 def _optax_f(name: str) -> Callable[..., Any]:
     def fn(x: Arrays, o: Mapping[str, Any], reduction: str, sw: np.ndarray | None) -> np.ndarray:
@@ -961,6 +1016,7 @@ def _optax_f(name: str) -> Callable[..., Any]:
 
 # -- keras ---------------------------------------------------------------------------------------
 
+
 def _keras_f(cls: str, scale: float = 1.0, **fixed: Any) -> Callable[..., Any]:
     def fn(x: Arrays, o: Mapping[str, Any], reduction: str, sw: np.ndarray | None) -> np.ndarray:
         keras = _keras()
@@ -974,6 +1030,7 @@ def _keras_f(cls: str, scale: float = 1.0, **fixed: Any) -> Callable[..., Any]:
 
 
 # -- sklearn -------------------------------------------------------------------------------------
+
 
 def _sk(name: str, **fixed: Any) -> Callable[..., Any]:
     def fn(x: Arrays, o: Mapping[str, Any], reduction: str, sw: np.ndarray | None) -> np.ndarray:
@@ -1041,8 +1098,13 @@ COUNTERPARTS: dict[str, list[Counterpart]] = {
     "quantile": [Counterpart("sklearn", _sk("mean_pinball_loss"), _mean_only)],
     "mean_absolute_percentage_error": [
         Counterpart("sklearn", _sk("mean_absolute_percentage_error"), _sk_mape_ok),
-        Counterpart("keras", _keras_f("MeanAbsolutePercentageError", scale=0.01), _mean_opts(eps=1e-7),
-                    options=({"eps": 1e-7},), rtol=_KERAS_RTOL),
+        Counterpart(
+            "keras",
+            _keras_f("MeanAbsolutePercentageError", scale=0.01),
+            _mean_opts(eps=1e-7),
+            options=({"eps": 1e-7},),
+            rtol=_KERAS_RTOL,
+        ),
     ],
     "mean_squared_log_error": [
         Counterpart("sklearn", _sk("mean_squared_log_error"), _mean_only),
@@ -1052,8 +1114,13 @@ COUNTERPARTS: dict[str, list[Counterpart]] = {
     "epsilon_insensitive": [Counterpart("sklearn", _sk_epsilon_insensitive, _unweighted)],
     "poisson_nll": [
         Counterpart("torch", _torch_f("poisson_nll_loss"), _unweighted),
-        Counterpart("keras", _keras_f("Poisson"), _mean_opts(log_input=False, full=False, eps=1e-7),
-                    options=({"log_input": False, "eps": 1e-7},), rtol=_KERAS_RTOL),
+        Counterpart(
+            "keras",
+            _keras_f("Poisson"),
+            _mean_opts(log_input=False, full=False, eps=1e-7),
+            options=({"log_input": False, "eps": 1e-7},),
+            rtol=_KERAS_RTOL,
+        ),
     ],
     "gaussian_nll": [Counterpart("torch", _torch_f("gaussian_nll_loss"), _unweighted)],
     "tweedie_deviance": [

@@ -64,6 +64,7 @@ Options = Mapping[str, Any]
 # Oracles
 # ==================================================================================================
 
+
 def _f64(*a: Any) -> list[np.ndarray]:
     return list(np.broadcast_arrays(*[np.asarray(x, dtype=np.float64) for x in a]))
 
@@ -158,9 +159,15 @@ CASES: dict[str, Case] = {
             Edge("zero advantages", {"log_probs": _f([-0.5, -2.0]), "advantages": _f([0.0, 0.0])}),
             Edge("log-probability 0 and very negative", {"log_probs": _f([0.0, -1e4]), "advantages": _f([1.0, -0.5])}),
         ),
-        sweep=sweeps.Sweep(lo=-4.0, hi=0.0, xlabel="log π(a|s)", axis="log-probability",
-                           description="log-probability x, advantage 1 (and -1)", build=sweeps.binary,
-                           lines=(sweeps.Line("A = 1", {"t": 1.0}), sweeps.Line("A = -1", {"t": -1.0}))),
+        sweep=sweeps.Sweep(
+            lo=-4.0,
+            hi=0.0,
+            xlabel="log π(a|s)",
+            axis="log-probability",
+            description="log-probability x, advantage 1 (and -1)",
+            build=sweeps.binary,
+            lines=(sweeps.Line("A = 1", {"t": 1.0}), sweeps.Line("A = -1", {"t": -1.0})),
+        ),
         fuzz=Fuzz(
             no_perfect="an objective, not a distance: no perfect prediction",
             not_nonnegative="-log_prob * advantage: an objective whose sign follows the advantage",
@@ -177,8 +184,14 @@ CASES: dict[str, Case] = {
             Edge("|e| = delta", {"values": _f([1.5, -1.0]), "returns": _f([1.0, -0.5])}, {"delta": 0.5}),
             Edge("large errors (Huber)", {"values": _f([1e4, -1e4]), "returns": _f([0.0, 0.0])}, {"delta": 1.0}),
         ),
-        sweep=sweeps.Sweep(**{**sweeps.REGRESSION, "xlabel": "error v - R", "description": "values = R + e, R = 0",
-                              "lines": (sweeps.Line(options={"delta": None}), sweeps.Line(options={"delta": 1.0}))}),
+        sweep=sweeps.Sweep(
+            **{
+                **sweeps.REGRESSION,
+                "xlabel": "error v - R",
+                "description": "values = R + e, R = 0",
+                "lines": (sweeps.Line(options={"delta": None}), sweeps.Line(options={"delta": 1.0})),
+            }
+        ),
         fuzz=Fuzz(perfect=pred_is_target("values", "returns")),
     ),
     "ppo_clip": Case(
@@ -189,21 +202,41 @@ CASES: dict[str, Case] = {
         differentiable=("log_probs",),
         edges=(
             # r = 1.5 = 1 + clip: both branches tie (gradient: the unclipped one, -A r).
-            Edge("r = 1 + clip (tie)", {"log_probs": _f([_L15, _L15]), "old_log_probs": _f([0.0, 0.0]),
-                                        "advantages": _f([1.0, -1.0])}, {"clip": 0.5}, kink=True),
-            Edge("r = 1 - clip (tie)", {"log_probs": _f([math.log(0.5), math.log(0.5)]),
-                                        "old_log_probs": _f([0.0, 0.0]), "advantages": _f([-2.0, 2.0])},
-                 {"clip": 0.5}, kink=True),
-            Edge("r = 1, zero advantage", {"log_probs": _f([-0.3, -1.0]), "old_log_probs": _f([-0.3, -1.0]),
-                                           "advantages": _f([0.0, 0.0])}),
+            Edge(
+                "r = 1 + clip (tie)",
+                {"log_probs": _f([_L15, _L15]), "old_log_probs": _f([0.0, 0.0]), "advantages": _f([1.0, -1.0])},
+                {"clip": 0.5},
+                kink=True,
+            ),
+            Edge(
+                "r = 1 - clip (tie)",
+                {
+                    "log_probs": _f([math.log(0.5), math.log(0.5)]),
+                    "old_log_probs": _f([0.0, 0.0]),
+                    "advantages": _f([-2.0, 2.0]),
+                },
+                {"clip": 0.5},
+                kink=True,
+            ),
+            Edge(
+                "r = 1, zero advantage",
+                {"log_probs": _f([-0.3, -1.0]), "old_log_probs": _f([-0.3, -1.0]), "advantages": _f([0.0, 0.0])},
+            ),
             # Saturated ratios on the clipped side: finite value, zero gradient.
-            Edge("huge log-ratios (clipped)", {"log_probs": _f([0.0, -1e4]), "old_log_probs": _f([-1e4, 0.0]),
-                                               "advantages": _f([1.0, -1.0])}),
+            Edge(
+                "huge log-ratios (clipped)",
+                {"log_probs": _f([0.0, -1e4]), "old_log_probs": _f([-1e4, 0.0]), "advantages": _f([1.0, -1.0])},
+            ),
         ),
-        sweep=sweeps.Sweep(lo=0.5, hi=1.5, xlabel="probability ratio r = π / π_old", axis="ratio",
-                           description="log_probs = log r, old log_probs 0, advantage 1 (and -1)",
-                           build=lambda xp, x, a: (xp.log(x), sweeps.full(xp, x, 0.0), sweeps.full(xp, x, a)),
-                           lines=(sweeps.Line("A = 1", {"a": 1.0}), sweeps.Line("A = -1", {"a": -1.0}))),
+        sweep=sweeps.Sweep(
+            lo=0.5,
+            hi=1.5,
+            xlabel="probability ratio r = π / π_old",
+            axis="ratio",
+            description="log_probs = log r, old log_probs 0, advantage 1 (and -1)",
+            build=lambda xp, x, a: (xp.log(x), sweeps.full(xp, x, 0.0), sweeps.full(xp, x, a)),
+            lines=(sweeps.Line("A = 1", {"a": 1.0}), sweeps.Line("A = -1", {"a": -1.0})),
+        ),
         fuzz=Fuzz(
             no_perfect="an objective, not a distance: no perfect prediction",
             not_nonnegative="-min(r*A, clip(r)*A): an objective whose sign follows the advantage",
@@ -216,7 +249,10 @@ CASES: dict[str, Case] = {
 # Counterparts
 # ==================================================================================================
 
-def _torch_value(x: Mapping[str, np.ndarray], o: Mapping[str, Any], reduction: str, sw: np.ndarray | None) -> np.ndarray:
+
+def _torch_value(
+    x: Mapping[str, np.ndarray], o: Mapping[str, Any], reduction: str, sw: np.ndarray | None
+) -> np.ndarray:
     import torch.nn.functional as F
 
     v, ret = _torch(x["values"], x["returns"])

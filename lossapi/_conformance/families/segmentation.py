@@ -176,8 +176,9 @@ def _tversky_losses(P: np.ndarray, T: np.ndarray, alpha: float, beta: float, smo
 # -- overlap ---------------------------------------------------------------------------------------
 
 
-def dice(probs: Any, target: Any, smooth: float = 1.0, class_weight: Any = None, per_sample: bool = True,
-         axis: Any = -1) -> np.ndarray:
+def dice(
+    probs: Any, target: Any, smooth: float = 1.0, class_weight: Any = None, per_sample: bool = True, axis: Any = -1
+) -> np.ndarray:
     """``1 - (2 sum p t + s) / (sum p + sum t + s)`` per class (0 for a 0/0 class), class mean."""
     vals = []
     for P, T in _groups(probs, target, axis, per_sample):
@@ -190,8 +191,9 @@ def dice(probs: Any, target: Any, smooth: float = 1.0, class_weight: Any = None,
     return _out(vals, per_sample)
 
 
-def jaccard(probs: Any, target: Any, smooth: float = 1.0, class_weight: Any = None, per_sample: bool = True,
-            axis: Any = -1) -> np.ndarray:
+def jaccard(
+    probs: Any, target: Any, smooth: float = 1.0, class_weight: Any = None, per_sample: bool = True, axis: Any = -1
+) -> np.ndarray:
     """``1 - (|A and B| + s) / (|A or B| + s)`` with soft counts, class mean."""
     vals = []
     for P, T in _groups(probs, target, axis, per_sample):
@@ -205,17 +207,35 @@ def jaccard(probs: Any, target: Any, smooth: float = 1.0, class_weight: Any = No
     return _out(vals, per_sample)
 
 
-def tversky(probs: Any, target: Any, alpha: float = 0.5, beta: float = 0.5, smooth: float = 1.0,
-            class_weight: Any = None, per_sample: bool = True, axis: Any = -1) -> np.ndarray:
+def tversky(
+    probs: Any,
+    target: Any,
+    alpha: float = 0.5,
+    beta: float = 0.5,
+    smooth: float = 1.0,
+    class_weight: Any = None,
+    per_sample: bool = True,
+    axis: Any = -1,
+) -> np.ndarray:
     """``1 - (TP + s) / (TP + alpha FP + beta FN + s)`` (alpha on false positives), class mean."""
-    vals = [_class_mean(_tversky_losses(P, T, float(alpha), float(beta), float(smooth)), class_weight)
-            for P, T in _groups(probs, target, axis, per_sample)]
+    vals = [
+        _class_mean(_tversky_losses(P, T, float(alpha), float(beta), float(smooth)), class_weight)
+        for P, T in _groups(probs, target, axis, per_sample)
+    ]
     return _out(vals, per_sample)
 
 
-def focal_tversky(probs: Any, target: Any, alpha: float = 0.5, beta: float = 0.5, gamma: float = 0.75,
-                  smooth: float = 1.0, class_weight: Any = None, per_sample: bool = True,
-                  axis: Any = -1) -> np.ndarray:
+def focal_tversky(
+    probs: Any,
+    target: Any,
+    alpha: float = 0.5,
+    beta: float = 0.5,
+    gamma: float = 0.75,
+    smooth: float = 1.0,
+    class_weight: Any = None,
+    per_sample: bool = True,
+    axis: Any = -1,
+) -> np.ndarray:
     """Class mean of ``(1 - TI_c) ** gamma`` (Abraham & Khan 2019, per class)."""
     vals = []
     for P, T in _groups(probs, target, axis, per_sample):
@@ -224,8 +244,9 @@ def focal_tversky(probs: Any, target: Any, alpha: float = 0.5, beta: float = 0.5
     return _out(vals, per_sample)
 
 
-def generalized_dice(probs: Any, target: Any, smooth: float = 1e-5, per_sample: bool = True,
-                     axis: Any = -1) -> np.ndarray:
+def generalized_dice(
+    probs: Any, target: Any, smooth: float = 1e-5, per_sample: bool = True, axis: Any = -1
+) -> np.ndarray:
     """Sudre et al. 2017 with ``w_c = 1 / (sum t_c)^2``; absent classes take the largest present
     weight (MONAI), all absent: weights 1."""
     vals = []
@@ -264,8 +285,14 @@ def _label_groups(labels: Any, per_sample: bool) -> list[np.ndarray]:
     return [flat[b] for b in range(B)] if per_sample else [flat.reshape(-1)]
 
 
-def lovasz_softmax(probs: Any, labels: Any, ignore_index: Any = None, classes: str = "present",
-                   per_sample: bool = False, axis: int = -1) -> np.ndarray:
+def lovasz_softmax(
+    probs: Any,
+    labels: Any,
+    ignore_index: Any = None,
+    classes: str = "present",
+    per_sample: bool = False,
+    axis: int = -1,
+) -> np.ndarray:
     """Berman et al.'s ``lovasz_softmax_flat`` on each group (ignored pixels removed first)."""
     p = np.asarray(probs, dtype=np.float64)
     pl = np.moveaxis(p, axis % p.ndim, -1)
@@ -348,8 +375,9 @@ def _confusion(P: np.ndarray, T: np.ndarray, binary: bool) -> np.ndarray:
     return O
 
 
-def cohen_kappa(probs: Any, labels: Any, weights: Any = "quadratic", per_sample: bool = False,
-                axis: Any = -1) -> np.ndarray:
+def cohen_kappa(
+    probs: Any, labels: Any, weights: Any = "quadratic", per_sample: bool = False, axis: Any = -1
+) -> np.ndarray:
     """``sum(W O) / sum(W E)`` with ``E = outer(rows, cols) / total`` (sklearn's kappa, as 1 - kappa);
     0 where the expected disagreement is 0."""
     vals = []
@@ -359,7 +387,9 @@ def cohen_kappa(probs: Any, labels: Any, weights: Any = "quadratic", per_sample:
         W = np.empty((C, C))
         for i in range(C):
             for j in range(C):
-                W[i, j] = (i - j) ** 2 if weights == "quadratic" else (abs(i - j) if weights == "linear" else float(i != j))
+                W[i, j] = (
+                    (i - j) ** 2 if weights == "quadratic" else (abs(i - j) if weights == "linear" else float(i != j))
+                )
         total = O.sum()
         if total == 0:
             vals.append(0.0)
@@ -483,15 +513,23 @@ def _pt(p: Any, t: Any, second: str = "target") -> Inputs:
 # One sample of four pixels, three classes (class 2 absent from labels and predictions).
 _P_ABSENT = _f([[[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]])
 _Y_ABSENT = _i([[0, 1, 1, 1]])
-_P_SOFT = _f([[[0.7, 0.2, 0.1], [0.1, 0.6, 0.3], [0.3, 0.3, 0.4], [0.05, 0.15, 0.8]],
-              [[0.2, 0.5, 0.3], [0.6, 0.3, 0.1], [0.25, 0.25, 0.5], [0.4, 0.4, 0.2]]])
+_P_SOFT = _f(
+    [
+        [[0.7, 0.2, 0.1], [0.1, 0.6, 0.3], [0.3, 0.3, 0.4], [0.05, 0.15, 0.8]],
+        [[0.2, 0.5, 0.3], [0.6, 0.3, 0.1], [0.25, 0.25, 0.5], [0.4, 0.4, 0.2]],
+    ]
+)
 _Y_SOFT = _i([[0, 1, 2, 2], [1, 0, 2, 0]])
 _Y_BACKGROUND = _i([[0, 0, 0, 0], [0, 0, 0, 0]])
 _NCHW_P = np.moveaxis(_f([[[[0.7, 0.2, 0.1], [0.1, 0.6, 0.3]], [[0.3, 0.3, 0.4], [0.05, 0.15, 0.8]]]]), -1, 1)
 _NCHW_Y = _i([[[0, 1], [2, 2]]])
 #: Lovász edges: within each class, no two of the values p and 1 - p coincide (no error ties).
-_P_LOV = _f([[[0.125, 0.713, 0.162], [0.146, 0.327, 0.527], [0.092, 0.869, 0.039], [0.84, 0.066, 0.094]],
-             [[0.684, 0.194, 0.122], [0.179, 0.534, 0.287], [0.196, 0.719, 0.085], [0.11, 0.103, 0.787]]])
+_P_LOV = _f(
+    [
+        [[0.125, 0.713, 0.162], [0.146, 0.327, 0.527], [0.092, 0.869, 0.039], [0.84, 0.066, 0.094]],
+        [[0.684, 0.194, 0.122], [0.179, 0.534, 0.287], [0.196, 0.719, 0.085], [0.11, 0.103, 0.787]],
+    ]
+)
 _BIN_P = _f([[0.9, 0.2, 0.6, 0.1], [0.3, 0.8, 0.7, 0.4]])
 _BIN_T = _f([[1, 0, 1, 0], [0, 0, 0, 0]])
 
@@ -509,11 +547,14 @@ def _overlap_edges(perfect_kink: bool = False) -> tuple[Edge, ...]:
         Edge("channels-first (N, C, H, W)", _pt(_NCHW_P, _NCHW_Y), {"axis": 1}),
         Edge("uint8 labels, pooled", _pt(_P_SOFT, _i(_Y_SOFT, np.uint8)), {"per_sample": False}),
         Edge("binary masks, one empty", _pt(_BIN_P, _BIN_T), {"axis": None}),
-        Edge("empty mask, nothing predicted, smooth = 0", _pt(np.zeros((1, 4)), np.zeros((1, 4))),
-             {"axis": None, "smooth": 0.0}, kink=True),
+        Edge(
+            "empty mask, nothing predicted, smooth = 0",
+            _pt(np.zeros((1, 4)), np.zeros((1, 4))),
+            {"axis": None, "smooth": 0.0},
+            kink=True,
+        ),
         Edge("empty mask, nothing predicted", _pt(np.zeros((1, 4)), _i(np.zeros((1, 4)))), {"axis": None}),
-        Edge("bool one-hot target, class weights", _pt(_P_SOFT, np.eye(C, dtype=bool)[_Y_SOFT]),
-             {"class_weight": _CW}),
+        Edge("bool one-hot target, class weights", _pt(_P_SOFT, np.eye(C, dtype=bool)[_Y_SOFT]), {"class_weight": _CW}),
     )
 
 
@@ -535,6 +576,7 @@ _OVERLAP_OPTIONS: tuple[Options, ...] = (
 
 
 # -- perfect predictions and reduction rules (tests/test_fuzz.py) -----------------------------------
+
 
 def _perfect_matthews(x: Inputs, o: Options) -> tuple[Inputs, Any]:
     """Perfect region prediction; MCC is 0 by convention (sklearn) where its denominator is 0,
@@ -563,10 +605,15 @@ def _perfect_lovasz_hinge(x: Inputs, o: Options) -> Inputs:
 # -- plot sweeps shared by several losses -----------------------------------------------------------
 
 #: The plot sweep of the label-map losses (cohen_kappa, lovasz_softmax): one image per sweep point.
-_CLASS_MAP_SWEEP = sweeps.Sweep(**{**sweeps.SEGMENTATION, "build": sweeps.segmentation_classes,
-                                   "fixed": {"per_sample": True},
-                                   "description": f"one image of 4 pixels, labels (1, 1, 0, 0), 2 classes; foreground "
-                                   f"probability p on the foreground pixels, {sweeps.BACKGROUND} on the background"})
+_CLASS_MAP_SWEEP = sweeps.Sweep(
+    **{
+        **sweeps.SEGMENTATION,
+        "build": sweeps.segmentation_classes,
+        "fixed": {"per_sample": True},
+        "description": f"one image of 4 pixels, labels (1, 1, 0, 0), 2 classes; foreground "
+        f"probability p on the foreground pixels, {sweeps.BACKGROUND} on the background",
+    }
+)
 
 
 _DICE = Case(
@@ -608,12 +655,18 @@ def _tversky_edges(extra: tuple[Edge, ...] = (), perfect_kink: bool = False) -> 
     return (
         *_overlap_edges(perfect_kink),
         # The documented hand case: y = [1, 1, 0, 0], y_hat = [1, 0, 1, 1], alpha = 1 (FP), beta = 0 -> 2/3
-        Edge("y=[1,1,0,0], y_hat=[1,0,1,1], alpha=1, beta=0",
-             _pt([[1.0, 0.0, 1.0, 1.0]], [[1.0, 1.0, 0.0, 0.0]]), {"axis": None, "alpha": 1.0, "beta": 0.0,
-                                                                    "smooth": 0.0}),
+        Edge(
+            "y=[1,1,0,0], y_hat=[1,0,1,1], alpha=1, beta=0",
+            _pt([[1.0, 0.0, 1.0, 1.0]], [[1.0, 1.0, 0.0, 0.0]]),
+            {"axis": None, "alpha": 1.0, "beta": 0.0, "smooth": 0.0},
+        ),
         # alpha = 1, beta = 0 and no false positive, no true positive: the index is 0/0 (loss 0).
-        Edge("no TP, no FP, beta = 0 (0/0)", _pt([[0.0, 0.0, 0.0, 0.0]], [[1.0, 1.0, 0.0, 0.0]]),
-             {"axis": None, "alpha": 1.0, "beta": 0.0, "smooth": 0.0}, kink=True),
+        Edge(
+            "no TP, no FP, beta = 0 (0/0)",
+            _pt([[0.0, 0.0, 0.0, 0.0]], [[1.0, 1.0, 0.0, 0.0]]),
+            {"axis": None, "alpha": 1.0, "beta": 0.0, "smooth": 0.0},
+            kink=True,
+        ),
         *extra,
     )
 
@@ -642,11 +695,18 @@ _FOCAL_TVERSKY = Case(
         {"gamma": 4.0 / 3.0, "axis": 1, "_target": "onehot", "class_weight": _CW},
     ),
     differentiable=("probs",),
-    edges=_tversky_edges((
-        # gamma < 1 at a perfect class: x ** gamma has an infinite derivative at 0 (kink, grad 0).
-        Edge("perfect binary mask, gamma = 0.5", _pt([[1.0, 0.0, 1.0]], [[1.0, 0.0, 1.0]]),
-             {"axis": None, "gamma": 0.5, "smooth": 0.0}, kink=True),
-    ), perfect_kink=True),
+    edges=_tversky_edges(
+        (
+            # gamma < 1 at a perfect class: x ** gamma has an infinite derivative at 0 (kink, grad 0).
+            Edge(
+                "perfect binary mask, gamma = 0.5",
+                _pt([[1.0, 0.0, 1.0]], [[1.0, 0.0, 1.0]]),
+                {"axis": None, "gamma": 0.5, "smooth": 0.0},
+                kink=True,
+            ),
+        ),
+        perfect_kink=True,
+    ),
     cancels=True,
     sweep=sweeps.Sweep(**sweeps.SEGMENTATION),
     fuzz=Fuzz(perfect=region("probs")),
@@ -676,8 +736,12 @@ _GENERALIZED_DICE = Case(
         Edge("all background labels", _pt(_P_SOFT, _Y_BACKGROUND)),
         Edge("channels-first (N, C, H, W)", _pt(_NCHW_P, _NCHW_Y), {"axis": 1}),
         Edge("binary masks, one empty (weights 1)", _pt(_BIN_P, _BIN_T), {"axis": None}),
-        Edge("empty mask, nothing predicted, smooth = 0", _pt(np.zeros((1, 4)), np.zeros((1, 4))),
-             {"axis": None, "smooth": 0.0}, kink=True),
+        Edge(
+            "empty mask, nothing predicted, smooth = 0",
+            _pt(np.zeros((1, 4)), np.zeros((1, 4))),
+            {"axis": None, "smooth": 0.0},
+            kink=True,
+        ),
         Edge("perfect one-hot prediction, pooled", _pt(_P_ABSENT, _i([[0, 1, 0, 1]])), {"per_sample": False}),
     ),
     cancels=True,
@@ -732,16 +796,21 @@ _LOVASZ_SOFTMAX = Case(
     edges=(
         Edge("two images", _py(_P_LOV, _Y_SOFT)),
         Edge("class absent from the labels (present)", _py(_P_LOV, _i([[0, 1, 1, 0], [1, 1, 0, 0]]))),
-        Edge("class absent from the labels (all)", _py(_P_LOV, _i([[0, 1, 1, 0], [1, 1, 0, 0]])),
-             {"classes": "all"}),
+        Edge("class absent from the labels (all)", _py(_P_LOV, _i([[0, 1, 1, 0], [1, 1, 0, 0]])), {"classes": "all"}),
         Edge("all background, per image", _py(_P_LOV, _Y_BACKGROUND), {"per_sample": True}),
         Edge("ignored pixels", _py(_P_LOV, _i([[0, 255, 2, 255], [1, 0, 255, 0]])), {"ignore_index": 255}),
-        Edge("an image entirely ignored", _py(_P_LOV, _i([[255, 255, 255, 255], [1, 0, 2, 0]])),
-             {"ignore_index": 255, "per_sample": True}),
+        Edge(
+            "an image entirely ignored",
+            _py(_P_LOV, _i([[255, 255, 255, 255], [1, 0, 2, 0]])),
+            {"ignore_index": 255, "per_sample": True},
+        ),
         Edge("every pixel ignored", _py(_P_LOV, _i([[255] * 4, [255] * 4])), {"ignore_index": 255}),
         Edge("single pixel", _py([[0.2, 0.5, 0.3]], [1])),
-        Edge("channels-first (N, C, H, W)", _py(np.moveaxis(_P_LOV[:1].reshape(1, 2, 2, 3), -1, 1),
-                                                _i([[[0, 1], [2, 2]]])), {"axis": 1}),
+        Edge(
+            "channels-first (N, C, H, W)",
+            _py(np.moveaxis(_P_LOV[:1].reshape(1, 2, 2, 3), -1, 1), _i([[[0, 1], [2, 2]]])),
+            {"axis": 1},
+        ),
     ),
     cancels=True,
     sweep=_CLASS_MAP_SWEEP,
@@ -791,20 +860,31 @@ _LOVASZ_HINGE = Case(
         Edge("full mask, pooled", _xy([[2.0, -1.0], [0.5, -0.3]], [[1, 1], [1, 1]]), {"per_sample": False}),
         # logit 1 on a foreground pixel: hinge error exactly 0 (relu kink, gradient 0 there).
         Edge("hinge error exactly 0", _xy([[1.0, -1.7, 0.4, 2.5]], [[1, 0, 1, 1]]), kink=True),
-        Edge("ignored pixels", _xy([[2.0, -1.0, 0.5, -0.3], [0.7, 1.6, -2.2, 0.1]], [[1, 255, 0, 1], [255, 1, 0, 255]]),
-             {"ignore_index": 255}),
-        Edge("an image entirely ignored", _xy([[2.0, -1.0], [0.5, -0.3]], [[255, 255], [1, 0]]),
-             {"ignore_index": 255}),
-        Edge("bool labels, one pixel per image", {"logits": _f([0.3, -1.2, 2.0]), "labels": np.array([True, False, False])}),
+        Edge(
+            "ignored pixels",
+            _xy([[2.0, -1.0, 0.5, -0.3], [0.7, 1.6, -2.2, 0.1]], [[1, 255, 0, 1], [255, 1, 0, 255]]),
+            {"ignore_index": 255},
+        ),
+        Edge("an image entirely ignored", _xy([[2.0, -1.0], [0.5, -0.3]], [[255, 255], [1, 0]]), {"ignore_index": 255}),
+        Edge(
+            "bool labels, one pixel per image",
+            {"logits": _f([0.3, -1.2, 2.0]), "labels": np.array([True, False, False])},
+        ),
         # The two saturated errors tie at -999: relu makes their order irrelevant.
         Edge("large logits", _xy([[1e3, -1e3, 30.0, -20.0]], [[1, 0, 0, 1]])),
     ),
     cancels=True,
-    sweep=sweeps.Sweep(lo=-3.0, hi=3.0, xlabel="logit toward the true label at every pixel",
-                       axis="mask logit", description="one 4-pixel mask (1, 1, 0, 0); logits x on the "
-                       "foreground, -x on the background",
-                       build=lambda xp, x: (sweeps.cols(xp, x, *[x if m else -x for m in sweeps.MASK]),
-                                            sweeps.ints(xp, x, *[int(m) for m in sweeps.MASK]))),
+    sweep=sweeps.Sweep(
+        lo=-3.0,
+        hi=3.0,
+        xlabel="logit toward the true label at every pixel",
+        axis="mask logit",
+        description="one 4-pixel mask (1, 1, 0, 0); logits x on the foreground, -x on the background",
+        build=lambda xp, x: (
+            sweeps.cols(xp, x, *[x if m else -x for m in sweeps.MASK]),
+            sweeps.ints(xp, x, *[int(m) for m in sweeps.MASK]),
+        ),
+    ),
     fuzz=Fuzz(perfect=_perfect_lovasz_hinge),
 )
 
@@ -952,8 +1032,13 @@ def _optax_ok(o: Options, reduction: str, weighted: bool) -> bool:
 
 
 def _keras_ok(o: Options, reduction: str, weighted: bool) -> bool:
-    return (not weighted and o.get("axis", -1) in (-1, None) and float(o.get("smooth", 1.0)) == 0.0
-            and o.get("class_weight") is None and not o.get("_hard", False))
+    return (
+        not weighted
+        and o.get("axis", -1) in (-1, None)
+        and float(o.get("smooth", 1.0)) == 0.0
+        and o.get("class_weight") is None
+        and not o.get("_hard", False)
+    )
 
 
 def _sklearn_ok(o: Options, reduction: str, weighted: bool) -> bool:
@@ -963,7 +1048,9 @@ def _sklearn_ok(o: Options, reduction: str, weighted: bool) -> bool:
 # -- optax ------------------------------------------------------------------------------------------
 
 
-def _optax_overlap(alpha: float | None = None, beta: float | None = None, dice_smooth: bool = False) -> Callable[..., Any]:
+def _optax_overlap(
+    alpha: float | None = None, beta: float | None = None, dice_smooth: bool = False
+) -> Callable[..., Any]:
     """``optax.losses.dice_loss`` with fixed ``alpha``/``beta`` (dice, jaccard) or the options' (tversky);
     ``dice_smooth``: lossapi's Dice ``smooth`` is twice optax's."""
 
@@ -988,9 +1075,16 @@ def _optax_overlap(alpha: float | None = None, beta: float | None = None, dice_s
         # optax's numerator is I + s over I + a FP + b FN + s: with a = b = 1/2 that is lossapi's
         # Dice with smooth 2 s (lossapi follows the usual (2I + s) / (P + T + s)).
         s = float(o.get("smooth", 1.0)) * (0.5 if dice_smooth else 1.0)
-        out = optax.losses.dice_loss(jnp.asarray(pred), jnp.asarray(t), class_weights=cw,
-                                     smooth=s, alpha=float(a), beta=float(b),
-                                     apply_softmax=binary, axis=axes)
+        out = optax.losses.dice_loss(
+            jnp.asarray(pred),
+            jnp.asarray(t),
+            class_weights=cw,
+            smooth=s,
+            alpha=float(a),
+            beta=float(b),
+            apply_softmax=binary,
+            axis=axes,
+        )
         return _reduce(out, reduction)
 
     return fn
@@ -1003,8 +1097,9 @@ def _keras_alpha_on_fn(keras: Any) -> bool:
     """Whether the installed keras' ``tversky`` applies ``alpha`` to the false negatives (keras
     3.15): the documented hand case y = [1, 1, 0, 0], y_hat = [1, 0, 1, 1], alpha = 1, beta = 0 gives
     0.5 there and 2/3 with the paper's convention."""
-    v = float(_np(keras.losses.tversky(np.array([1.0, 1.0, 0.0, 0.0]), np.array([1.0, 0.0, 1.0, 1.0]),
-                                       alpha=1.0, beta=0.0)))
+    v = float(
+        _np(keras.losses.tversky(np.array([1.0, 1.0, 0.0, 0.0]), np.array([1.0, 0.0, 1.0, 1.0]), alpha=1.0, beta=0.0))
+    )
     return abs(v - 0.5) < 1e-3
 
 
@@ -1061,16 +1156,23 @@ def _sk_f1(x: Arrays, o: Options, reduction: str, sw: np.ndarray | None) -> np.n
 
     groups, _ = _hard_groups(x, o, "target")
     kw = {"average": "binary", "zero_division": 1.0} if o.get("axis", -1) is None else {"average": "macro"}
-    return _reduce(np.array([1.0 - f1_score(yt, yp, **kw) for yt, yp in groups]).reshape(
-        -1 if o.get("per_sample", False) else ()), reduction)
+    return _reduce(
+        np.array([1.0 - f1_score(yt, yp, **kw) for yt, yp in groups]).reshape(-1 if o.get("per_sample", False) else ()),
+        reduction,
+    )
 
 
 def _sk_kappa(x: Arrays, o: Options, reduction: str, sw: np.ndarray | None) -> np.ndarray:
     from sklearn.metrics import cohen_kappa_score
 
     groups, C = _hard_groups(x, o, "labels")
-    vals = [1.0 - cohen_kappa_score(yt, yp, labels=list(range(C)), weights=o.get("weights", "quadratic"),
-                                    replace_undefined_by=1.0) for yt, yp in groups]
+    vals = [
+        1.0
+        - cohen_kappa_score(
+            yt, yp, labels=list(range(C)), weights=o.get("weights", "quadratic"), replace_undefined_by=1.0
+        )
+        for yt, yp in groups
+    ]
     return _reduce(np.array(vals).reshape(-1 if o.get("per_sample", False) else ()), reduction)
 
 
@@ -1097,22 +1199,38 @@ _HARD_OPTIONS: tuple[Options, ...] = (
 
 COUNTERPARTS: dict[str, list[Counterpart]] = {
     "dice": [
-        Counterpart("optax", _optax_overlap(0.5, 0.5, dice_smooth=True), _optax_ok, options=({"_hard": True, "smooth": 0.5},)),
+        Counterpart(
+            "optax", _optax_overlap(0.5, 0.5, dice_smooth=True), _optax_ok, options=({"_hard": True, "smooth": 0.5},)
+        ),
         Counterpart("keras", _keras_overlap("dice"), _keras_ok, options=_KERAS_OPTIONS, rtol=_KERAS_RTOL),
     ],
     "jaccard": [Counterpart("optax", _optax_overlap(1.0, 1.0), _optax_ok)],
     "tversky": [
         Counterpart("optax", _optax_overlap(), _optax_ok),
-        Counterpart("keras", _keras_overlap("tversky"), _keras_ok,
-                    options=(*_KERAS_OPTIONS, {"smooth": 0.0, "alpha": 0.2, "beta": 0.8},
-                             {"smooth": 0.0, "alpha": 1.0, "beta": 0.25, "axis": None}),
-                    rtol=_KERAS_RTOL),
+        Counterpart(
+            "keras",
+            _keras_overlap("tversky"),
+            _keras_ok,
+            options=(
+                *_KERAS_OPTIONS,
+                {"smooth": 0.0, "alpha": 0.2, "beta": 0.8},
+                {"smooth": 0.0, "alpha": 1.0, "beta": 0.25, "axis": None},
+            ),
+            rtol=_KERAS_RTOL,
+        ),
     ],
     "soft_f1": [Counterpart("sklearn", _sk_f1, _sklearn_ok, options=_HARD_OPTIONS)],
     "cohen_kappa": [
-        Counterpart("sklearn", _sk_kappa, _sklearn_ok,
-                    options=(*_HARD_OPTIONS, {"_hard": True, "weights": "linear"},
-                             {"_hard": True, "weights": None, "per_sample": True})),
+        Counterpart(
+            "sklearn",
+            _sk_kappa,
+            _sklearn_ok,
+            options=(
+                *_HARD_OPTIONS,
+                {"_hard": True, "weights": "linear"},
+                {"_hard": True, "weights": None, "per_sample": True},
+            ),
+        ),
     ],
     "matthews": [Counterpart("sklearn", _sk_mcc, _sklearn_ok, options=_HARD_OPTIONS)],
 }

@@ -69,6 +69,7 @@ Arrays = Mapping[str, np.ndarray]
 # Oracles
 # ==================================================================================================
 
+
 def ctc_one(lp: np.ndarray, labels: Any, blank: int = 0) -> float:
     """-log p(labels | lp) for one sequence: ``lp`` (T, C) log-probabilities, ``labels`` a list."""
     lp = np.asarray(lp, dtype=np.float64)
@@ -97,8 +98,16 @@ def ctc_one(lp: np.ndarray, labels: Any, blank: int = 0) -> float:
     return float(-ll)
 
 
-def ctc(log_probs: Any, labels: Any, input_lengths: Any, label_lengths: Any, *, blank: int = 0,
-        zero_infinity: bool = False, time_major: bool = False) -> np.ndarray:
+def ctc(
+    log_probs: Any,
+    labels: Any,
+    input_lengths: Any,
+    label_lengths: Any,
+    *,
+    blank: int = 0,
+    zero_infinity: bool = False,
+    time_major: bool = False,
+) -> np.ndarray:
     """Per-sequence CTC loss, shape = the batch shape."""
     lp = np.asarray(log_probs, dtype=np.float64)
     if time_major:
@@ -117,8 +126,9 @@ def ctc(log_probs: Any, labels: Any, input_lengths: Any, label_lengths: Any, *, 
     return out.reshape(batch)
 
 
-def reduce_ctc(inputs: Mapping[str, np.ndarray], options: Mapping[str, Any], reduction: str,
-               sample_weight: Any, where: Any) -> np.ndarray:
+def reduce_ctc(
+    inputs: Mapping[str, np.ndarray], options: Mapping[str, Any], reduction: str, sample_weight: Any, where: Any
+) -> np.ndarray:
     """torch's reduction: "mean" averages loss / max(label_length, 1) (weighted); "sum"/"none" plain."""
     opts = {k: v for k, v in options.items() if not k.startswith("_")}
     loss = ctc(inputs["log_probs"], inputs["labels"], inputs["input_lengths"], inputs["label_lengths"], **opts)
@@ -165,13 +175,21 @@ def _draw(rng: np.random.Generator, shape: tuple[int, ...], options: Options) ->
     dt = options.get("_labels", "int64")
     if options.get("time_major", False):
         lp = np.moveaxis(lp, -2, 0)
-    return {"log_probs": lp, "labels": labels.astype(dt), "input_lengths": il.astype(np.int64),
-            "label_lengths": ll.astype(np.int64)}
+    return {
+        "log_probs": lp,
+        "labels": labels.astype(dt),
+        "input_lengths": il.astype(np.int64),
+        "label_lengths": ll.astype(np.int64),
+    }
 
 
 def _edge(lp: Any, labels: Any, il: Any, ll: Any, dt: Any = np.int64) -> dict[str, np.ndarray]:
-    return {"log_probs": np.asarray(lp, dtype=np.float64), "labels": np.asarray(labels, dtype=dt),
-            "input_lengths": np.asarray(il, dtype=np.int64), "label_lengths": np.asarray(ll, dtype=np.int64)}
+    return {
+        "log_probs": np.asarray(lp, dtype=np.float64),
+        "labels": np.asarray(labels, dtype=dt),
+        "input_lengths": np.asarray(il, dtype=np.int64),
+        "label_lengths": np.asarray(ll, dtype=np.int64),
+    }
 
 
 _LP = _log_softmax(np.random.default_rng(5).normal(size=(2, 4, 3)))
@@ -191,14 +209,23 @@ _CTC = Case(
         Edge("repeat exactly aligned", _edge(_LP[:1, :3], [[1, 1]], [3], [2])),
         Edge("empty labels, empty input", _edge(_LP, [[1, 2], [2, 1]], [0, 4], [0, 0])),
         # Label "aa" in 2 frames is impossible: zero_infinity gives 0 (gradient 0).
-        Edge("impossible alignment, zero_infinity", _edge(_LP, [[1, 1], [1, 2]], [2, 4], [2, 2]),
-             {"zero_infinity": True}),
-        Edge("time-major, uint8 labels", _edge(np.moveaxis(_LP, 1, 0), [[1, 2], [2, 2]], [4, 3], [2, 1], np.uint8),
-             {"time_major": True}),
+        Edge(
+            "impossible alignment, zero_infinity", _edge(_LP, [[1, 1], [1, 2]], [2, 4], [2, 2]), {"zero_infinity": True}
+        ),
+        Edge(
+            "time-major, uint8 labels",
+            _edge(np.moveaxis(_LP, 1, 0), [[1, 2], [2, 2]], [4, 3], [2, 1], np.uint8),
+            {"time_major": True},
+        ),
     ),
-    sweep=sweeps.Sweep(lo=-4.0, hi=6.0, build=sweeps.ctc_frames, axis="label logit",
-                       xlabel="logit of the right label (blank and other 0)",
-                       description="2 frames, 3 classes, logits (0, x, 0) per frame, labels (1)"),
+    sweep=sweeps.Sweep(
+        lo=-4.0,
+        hi=6.0,
+        build=sweeps.ctc_frames,
+        axis="label logit",
+        xlabel="logit of the right label (blank and other 0)",
+        description="2 frames, 3 classes, logits (0, x, 0) per frame, labels (1)",
+    ),
     fuzz=Fuzz(
         no_perfect="-log of a sum over alignments: 0 needs a single-path distribution, not a perfect 'prediction'",
         mean_rule="torch: sum(w * l / max(label_length, 1)) / sum(w)",
@@ -212,6 +239,7 @@ CASES: dict[str, Case] = {"ctc": _CTC}
 # ==================================================================================================
 # Counterparts
 # ==================================================================================================
+
 
 def _flat(x: Arrays, o: Options) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, tuple[int, ...]]:
     lp = np.asarray(x["log_probs"], dtype=np.float64)
@@ -230,8 +258,14 @@ def _torch_ctc(x: Arrays, o: Options, reduction: str, sample_weight: Any) -> Any
 
     lp, lab, il, ll, batch = _flat(x, o)
     out = torch.nn.functional.ctc_loss(
-        torch.tensor(lp).permute(1, 0, 2), torch.tensor(lab), torch.tensor(il), torch.tensor(ll),
-        blank=int(o.get("blank", 0)), reduction=reduction, zero_infinity=bool(o.get("zero_infinity", False)))
+        torch.tensor(lp).permute(1, 0, 2),
+        torch.tensor(lab),
+        torch.tensor(il),
+        torch.tensor(ll),
+        blank=int(o.get("blank", 0)),
+        reduction=reduction,
+        zero_infinity=bool(o.get("zero_infinity", False)),
+    )
     v = _np(out)
     return v.reshape(batch) if reduction == "none" else v
 
@@ -244,15 +278,19 @@ def _optax_ctc(x: Arrays, o: Options, reduction: str, sample_weight: Any) -> Any
     T, S = lp.shape[1], lab.shape[1]
     lpad = (np.arange(T)[None, :] >= il[:, None]).astype(np.float64)
     spad = (np.arange(S)[None, :] >= ll[:, None]).astype(np.float64)
-    v = _np(optax.losses.ctc_loss(jnp.asarray(lp), jnp.asarray(lpad), jnp.asarray(lab), jnp.asarray(spad),
-                                  blank_id=int(o.get("blank", 0))))
+    v = _np(
+        optax.losses.ctc_loss(
+            jnp.asarray(lp), jnp.asarray(lpad), jnp.asarray(lab), jnp.asarray(spad), blank_id=int(o.get("blank", 0))
+        )
+    )
     return v.reshape(batch) if reduction == "none" else np.sum(v)
 
 
 COUNTERPARTS: dict[str, list[Counterpart]] = {
     "ctc": [
         Counterpart("torch", _torch_ctc, lambda o, r, w: not w),
-        Counterpart("optax", _optax_ctc, lambda o, r, w: not w and r != "mean" and not o.get("zero_infinity", False),
-                    rtol=1e-9),
+        Counterpart(
+            "optax", _optax_ctc, lambda o, r, w: not w and r != "mean" and not o.get("zero_infinity", False), rtol=1e-9
+        ),
     ],
 }
