@@ -57,10 +57,10 @@ from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
 from . import _native, _value_checks
-from ._array import Array, Namespace, compute_dtype, dtype_kind, is_full_float
+from ._array import Array, Namespace, compute_dtype, device_of, dtype_kind, is_full_float
 from ._catalog import FAMILIES, LossRecord, add_record
 from ._dispatch import ArgSpec, namespace_of
-from ._errors import InvalidDTypeError, InvalidOptionError, ShapeMismatchError
+from ._errors import InputTypeError, InvalidDTypeError, InvalidOptionError, ShapeMismatchError
 from ._ops import as_result, mean
 from ._options import Choice, Constraint, Flag, Integer, Interval
 from ._reduction import mask_inputs, reduce
@@ -120,20 +120,26 @@ class Prepared:
 
 _SHARED_DOC = {
     "sample_weight": (
-        "sample_weight : array, optional",
-        'Weights broadcastable to the per-element loss (the ``reduction="none"`` shape);\n'
-        '``"mean"`` is ``sum(w * l) / sum(w)`` (0 when the weights sum to 0).',
+        "sample_weight : array or float, optional",
+        'Weights broadcastable to the per-element loss (the ``reduction="none"`` shape; a Python\n'
+        'number broadcasts like a 0-d array); ``"mean"`` is ``sum(w * l) / sum(w)`` (0 when the\n'
+        "weights sum to 0).",
     ),
     "where": (
-        "where : bool array, optional",
-        "Entries where False are excluded (broadcastable to the per-element loss); their inputs\n"
-        "may hold inf/NaN without touching the value or the gradient.",
+        "where : bool array or bool, optional",
+        "Entries where False are excluded (broadcastable to the per-element loss; a Python bool\n"
+        "broadcasts like a 0-d array); their inputs may hold inf/NaN without touching the value or\n"
+        "the gradient.",
     ),
     "reduction": (
         'reduction : {"mean", "sum", "none"}, default "mean"',
         '``"none"`` returns the per-element loss.',
     ),
-    "xp": ("xp : namespace, optional", "Array namespace; inferred from the inputs when None."),
+    "xp": (
+        "xp : namespace, optional",
+        "Array namespace; inferred from the inputs when None. Given or not, every array argument\n"
+        "must come from one library (and device).",
+    ),
 }
 
 
@@ -155,6 +161,10 @@ class Kind:
     #: Options the kind consumes (name -> (default, constraint)); a record may re-declare one
     #: (another default) and place it among its own options.
     options: Mapping[str, tuple[Any, Constraint]] = {}
+    #: Record options the kind's ``prepare`` reads as well (when the record declares them); the
+    #: body still receives them (e.g. ``ignore_index``: the class-axis kind tells invalid labels
+    #: from ignored ones).
+    reads: tuple[str, ...] = ()
     #: Docs of the kind's options and of ``axis`` (numpydoc entries), and its Returns section.
     option_docs: Mapping[str, tuple[str, str]] = {}
     returns_doc: str = (
@@ -420,9 +430,27 @@ def _bad_reduction(fn: str, reduction: Any) -> None:
     raise InvalidOptionError(f"lossapi.{fn}: reduction={reduction!r} is not one of 'mean', 'sum', 'none'.")
 
 
+def _python_scalar(fn: str, name: str, value: Any, xp: Namespace, like: Any) -> Any:
+    """A Python number ``sample_weight`` or bool ``where`` as a 0-d array on ``like``'s device
+    (the first input's): it broadcasts like one. A number in the first input's floating dtype."""
+    if name == "where":
+        if type(value) is not bool:
+            raise InputTypeError(
+                f"lossapi.{fn}: `where` must be a bool array or a Python bool, got {type(value).__name__} {value!r}."
+            )
+        return xp.asarray(value, device=device_of(like))
+    if type(value) is bool:
+        raise InputTypeError(
+            f"lossapi.{fn}: `sample_weight` must be an array or a Python number, got the bool {value!r}; "
+            "to leave entries out pass `where=` instead."
+        )
+    dtype = like.dtype if dtype_kind(getattr(like, "dtype", None)) == "float" else None
+    return xp.asarray(float(value), dtype=dtype, device=device_of(like))
+
+
 _ANNOTATION = {
-    "sample_weight": "Array | None",
-    "where": "Array | None",
+    "sample_weight": "Array | float | None",
+    "where": "Array | bool | None",
     "reduction": "str",
     "xp": "Namespace | None",
 }
@@ -471,6 +499,8 @@ def _generate(
         "_prepare": kind.prepare,
         "_finish": kind.finish,
         "_bad_reduction": _bad_reduction,
+        "_python_scalar": _python_scalar,
+        "_PY_SCALARS": (bool, int, float),
         "_REDUCTIONS": REDUCTIONS,
     }
     params = [", ".join(inputs), "/", "*"]
@@ -498,6 +528,11 @@ def _generate(
     arrays = ", ".join(spec.names)
     lines.append("    if xp is None:")
     lines.append(f"        xp = _namespace(_SPEC, ({arrays},))")
+    lines.append("    else:")  # the caller's namespace, after the same mixed-library and device checks
+    lines.append(f"        _namespace(_SPEC, ({arrays},))")
+    for arg in ("sample_weight", "where"):
+        lines.append(f"    if {arg} is not None and type({arg}) in _PY_SCALARS:")
+        lines.append(f"        {arg} = _python_scalar({name!r}, {arg!r}, {arg}, xp, {inputs[0]})")
     args = [*inputs, *rec.options, "where"] + (["axis"] if rec.has_axis else [])
     lines.append("    if _values.active:")
     lines.append(f"        _values.check_args(_REC, xp, {{{', '.join(f'{a!r}: {a}' for a in args)}}})")
@@ -514,7 +549,8 @@ def _generate(
         lines.append(f"    return _body(xp, {', '.join(inputs)}, {all_opts}{common})")
     else:
         # 4. prepare, 5. body, 6. finish
-        kopts = "".join(f", {o}={o}" for o in kind_options) + (", axis=axis" if rec.has_axis else "")
+        read = tuple(o for o in kind.reads if o in rec.options and o not in kind_options)
+        kopts = "".join(f", {o}={o}" for o in (*kind_options, *read)) + (", axis=axis" if rec.has_axis else "")
         lines.append(f"    _p = _prepare(_REC, xp, ({', '.join(inputs)},), sample_weight, where{kopts})")
         for opt in body_options:
             c = rec.constraints[opt]

@@ -16,6 +16,7 @@ asyncio task.
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 import threading
@@ -277,21 +278,36 @@ def _weight_ok(x: Any, w: Any, axis: int) -> bool:
     )
 
 
-def _weighted_mean(total: Any, labels: Any, weight: Any, ignore_index: Any) -> Any:
-    """``total / sum(w_y over counted targets)``, 0 when nothing is counted (torch gives NaN)."""
+def _lse_nll(x: Any, y: Any, *, weight: Any, ignore_index: int, reduction: str) -> Any:
+    """Per-element ``w_y (logsumexp(x) - x_y)`` over dim 1 (dim 0 of 1-D ``x``), 0 where ``y`` is
+    ``ignore_index``: the cross-entropy of the generic path in two fused torch ops. (torch's
+    ``cross_entropy`` gives NaN where a non-target logit is +inf; ``logsumexp`` gives the
+    limit, inf, as the generic path does.)"""
     torch = sys.modules["torch"]
-    if ignore_index is not None:
-        valid = labels != ignore_index
-        safe = torch.where(valid, labels, torch.zeros_like(labels))
-    else:
-        valid, safe = None, labels
+    cdim = 1 if x.ndim > 1 else 0
+    ignored = y == ignore_index
+    safe = torch.where(ignored, 0, y)
+    per = torch.logsumexp(x, cdim) - x.gather(cdim, safe.unsqueeze(cdim)).squeeze(cdim)
     if weight is not None:
-        w = weight[safe]
-        den = (w * valid).sum() if valid is not None else w.sum()
-    else:
-        den = valid.sum().to(total.dtype)
-    ok = den != 0
-    return torch.where(ok, total / torch.where(ok, den, torch.ones_like(den)), torch.zeros_like(total))
+        per = per * weight[safe]
+    return torch.where(ignored, 0, per)
+
+
+def _reduce_labels(per: Any, bad: Any, counted: Any, safe: Any, weight: Any, reduction: str) -> Any:
+    """The reduction of a per-element class loss ``per`` (0 at ignored entries) as the generic
+    path does it: entries of invalid labels (``bad``) are NaN for ``"none"``, carry no weight,
+    and make ``"mean"``/``"sum"`` NaN (an added constant: the gradient is untouched).
+    ``counted``: the entries in the denominator of ``"mean"``; ``safe``: labels in range."""
+    torch = sys.modules["torch"]
+    nan = torch.full((), math.nan, dtype=per.dtype, device=per.device)
+    if reduction == "none":
+        return torch.where(bad, nan, per)
+    total = torch.where(bad, 0, per).sum()
+    if reduction == "mean":
+        den = counted.sum().to(per.dtype) if weight is None else (weight[safe] * counted).sum()
+        ok = den != 0
+        total = torch.where(ok, total / torch.where(ok, den, torch.ones_like(den)), torch.zeros_like(total))
+    return total + torch.where(bad.any(), nan, torch.zeros_like(nan))
 
 
 def _class_fast(
@@ -303,33 +319,36 @@ def _class_fast(
     ignore_index: Any,
     axis: Any,
     reduction: str,
-    int_only: bool,
-    **kw: Any,
 ) -> Any:
+    """A class-index loss through torch's ``kernel(x, y, weight=, ignore_index=, reduction="none")``
+    with the generic path's semantics: ignored rows of ``x`` are zeroed (NaN/inf there reach no
+    gradient), invalid labels (outside ``[0, C)``, not ignored) are handed to the kernel as
+    ignored and their entries made NaN by :func:`_reduce_labels`."""
     if not _torch_float(x) or not _weight_ok(x, weight, axis if isinstance(axis, int) else 0):
         return NotImplemented
     if ignore_index is not None and (not isinstance(ignore_index, int) or isinstance(ignore_index, bool)):
         return NotImplemented
-    if not _axis_ok(x, axis):
+    if not _axis_ok(x, axis) or reduction not in ("mean", "sum", "none"):
         return NotImplemented
     labels = _labels_ok(x, target, axis)
     if labels is None:
-        if int_only or ignore_index is not None or not (target.dtype == x.dtype and target.shape == x.shape):
-            return NotImplemented  # the generic path raises the right error or handles the mix
-        xl, tl, none_shape = _class_layout(x, target, axis, False)
-        out = kernel(xl, tl, weight=weight, reduction=reduction, **kw)
-        return out.reshape(none_shape) if reduction == "none" else out
+        return NotImplemented  # floating targets and wrong shapes: the generic path
+    torch = sys.modules["torch"]
     xl, yl, none_shape = _class_layout(x, labels, axis, True)
+    cdim = 1 if xl.ndim > 1 else 0
+    num_classes = xl.shape[cdim]
+    bad = (yl < 0) | (yl >= num_classes)
     ign = -100 if ignore_index is None else ignore_index
+    counted = ~bad
     if ignore_index is not None:
+        ignored = yl == ign
+        bad = bad & ~ignored
+        counted = ~(bad | ignored)
         # torch's backward turns NaN/inf logits of ignored samples into NaN gradients there.
-        torch = sys.modules["torch"]
-        keep = (yl != ign).unsqueeze(1 if xl.ndim > 1 else 0)
-        xl = torch.where(keep, xl, torch.zeros((), dtype=xl.dtype, device=xl.device))
-    if reduction == "mean" and (weight is not None or ignore_index is not None):
-        total = kernel(xl, yl, weight=weight, ignore_index=ign, reduction="sum", **kw)
-        return _weighted_mean(total, yl, weight, ignore_index)
-    out = kernel(xl, yl, weight=weight, ignore_index=ign, reduction=reduction, **kw)
+        xl = torch.where(ignored.unsqueeze(cdim), torch.zeros((), dtype=xl.dtype, device=xl.device), xl)
+    y = torch.where(bad, ign, yl)
+    per = kernel(xl, y, weight=weight, ignore_index=ign, reduction="none")
+    out = _reduce_labels(per, bad, counted, torch.where(counted, yl, 0), weight, reduction)
     return out.reshape(none_shape) if reduction == "none" else out
 
 
@@ -347,19 +366,15 @@ def _torch_cross_entropy(
     reduction: str,
     axis: Any,
 ) -> Any:
+    # Class indices without smoothing only: with probability targets or smoothing torch's kernel
+    # multiplies 0 by a -inf log-probability (NaN where the generic path gives the limit).
     if sample_weight is not None or where is not None or not _num(label_smoothing, temperature):
+        return NotImplemented
+    if label_smoothing != 0:
         return NotImplemented
     z = logits if temperature == 1 else logits / temperature
     return _class_fast(
-        _F().cross_entropy,
-        z,
-        target,
-        weight=class_weight,
-        ignore_index=ignore_index,
-        axis=axis,
-        reduction=reduction,
-        int_only=False,
-        label_smoothing=float(label_smoothing),
+        _lse_nll, z, target, weight=class_weight, ignore_index=ignore_index, axis=axis, reduction=reduction
     )
 
 
@@ -378,14 +393,7 @@ def _torch_nll(
     if sample_weight is not None or where is not None:
         return NotImplemented
     return _class_fast(
-        _F().nll_loss,
-        log_probs,
-        labels,
-        weight=class_weight,
-        ignore_index=ignore_index,
-        axis=axis,
-        reduction=reduction,
-        int_only=True,
+        _F().nll_loss, log_probs, labels, weight=class_weight, ignore_index=ignore_index, axis=axis, reduction=reduction
     )
 
 
@@ -415,15 +423,15 @@ def _torch_multiclass_hinge(
     y = _labels_ok(scores, labels, axis)
     if y is None:
         return NotImplemented
+    torch = sys.modules["torch"]
     none_shape = y.shape
     if scores.ndim > 2 or (scores.ndim == 2 and axis % 2 == 0):  # torch wants (N, C): classes last, flattened
         scores = scores.movedim(axis, -1).reshape(-1, scores.shape[axis])
         y = y.reshape(-1)
-    mm = _F().multi_margin_loss
-    if reduction == "mean" and class_weight is not None:
-        total = mm(scores, y, p=int(p), margin=float(margin), weight=class_weight, reduction="sum")
-        return _weighted_mean(total, y, class_weight, None)
-    out = mm(scores, y, p=int(p), margin=float(margin), weight=class_weight, reduction=reduction)
+    bad = (y < 0) | (y >= scores.shape[-1])
+    safe = torch.where(bad, 0, y)
+    per = _F().multi_margin_loss(scores, safe, p=int(p), margin=float(margin), weight=class_weight, reduction="none")
+    out = _reduce_labels(per, bad, ~bad, safe, class_weight, reduction)
     return out.reshape(none_shape) if reduction == "none" else out
 
 

@@ -27,8 +27,8 @@ from typing import Any
 
 from .._array import compute_dtype, device_of, dtype_kind
 from .._errors import InputTypeError, InvalidDTypeError, InvalidOptionError, ShapeMismatchError
-from .._loss import ELEMENTWISE, Elementwise, Kind, Prepared
-from .._ops import astype, take_1d
+from .._loss import ELEMENTWISE, Elementwise, Kind, PerElement, Prepared, finish_elements
+from .._ops import as_result, astype, take_1d
 from .._options import ClassWeight, Constraint, Interval
 from .._validation import (
     broadcast_shapes,
@@ -79,7 +79,7 @@ class ClassContext(Prepared):
     or masked) that the body may overwrite once it no longer needs it.
     """
 
-    __slots__ = ("axis", "int_labels", "num_classes", "owned")
+    __slots__ = ("axis", "bad", "int_labels", "num_classes", "owned")
 
     def __init__(
         self,
@@ -95,6 +95,9 @@ class ClassContext(Prepared):
     ) -> None:
         super().__init__(xp, out_dtype, dtype, arrays, fn)
         self.axis, self.num_classes, self.int_labels, self.owned = axis, num_classes, int_labels, owned
+        #: Integer labels outside ``[0, C)`` that are neither ignored nor ``where``-excluded (a bool
+        #: array of the labels' shape; None for floating targets): their entries are NaN.
+        self.bad: Any = None
 
 
 class ClassAxis(Kind):
@@ -114,6 +117,7 @@ class ClassAxis(Kind):
     name = "class axis"
     context = True
     axis = -1
+    reads = ("ignore_index",)
     option_docs: Mapping[str, tuple[str, str]] = {
         "axis": (
             "axis : int, default -1",
@@ -141,7 +145,15 @@ class ClassAxis(Kind):
             self.option_docs = {"axis": ("axis : int, default -1", axis_doc)}
 
     def prepare(
-        self, rec: Any, xp: Any, arrays: tuple[Any, ...], sample_weight: Any, where: Any, *, axis: Any
+        self,
+        rec: Any,
+        xp: Any,
+        arrays: tuple[Any, ...],
+        sample_weight: Any,
+        where: Any,
+        *,
+        axis: Any,
+        ignore_index: Any = None,
     ) -> ClassContext:
         if axis is None and self.none_axis:
             p = ELEMENTWISE.prepare(rec, xp, arrays, sample_weight, where)
@@ -157,7 +169,15 @@ class ClassAxis(Kind):
             labels=self.labels,
             fill=self.fill,
             target_fill=self.target_fill,
+            ignore_index=ignore_index,
         )
+
+    def finish(self, rec: Any, p: Any, out: Any, reduction: str, sample_weight: Any, where: Any) -> Any:
+        bad = getattr(p, "bad", None)
+        if bad is None:
+            return finish_elements(p, out, reduction, rec.name, sample_weight, where)
+        r = finish_elements(p, nan_where_invalid(p, out), reduction, rec.name, sample_weight, where)
+        return r if reduction == "none" else nan_if_any(p.xp, bad, r)
 
 
 def prepare_classes(
@@ -172,9 +192,16 @@ def prepare_classes(
     labels: str = "auto",
     fill: float = 0.0,
     target_fill: float = 0.0,
+    ignore_index: Any = None,
 ) -> ClassContext:
     """Static checks and preparation of a class-axis prediction ``x`` and its ``target``
-    (see :class:`ClassAxis`); ``names`` name the two inputs in error messages."""
+    (see :class:`ClassAxis`); ``names`` name the two inputs in error messages.
+
+    Integer labels outside ``[0, C)`` that are not ``ignore_index`` (and not ``where``-excluded)
+    are replaced by 0 and flagged in the context's ``bad`` mask, from which the kind's finish
+    makes their entries NaN: a wrong label gives NaN on every backend, never a wrapped,
+    clamped or silently ignored value (``lossapi.check_values()`` raises instead).
+    """
     nm = list(names)
     if not hasattr(x, "dtype"):
         raise InputTypeError(
@@ -257,7 +284,46 @@ def prepare_classes(
             target = xp.where(where, target, xp.zeros_like(target))
         elif target.ndim == x.ndim:
             target = xp.where(wx, target, xp.asarray(target_fill, dtype=dtype, device=device_of(target)))
-    return ClassContext(xp, out_dtype, dtype, (x, target), fn, ax, x.shape[ax], int_labels, owned)
+    bad = None
+    if int_labels:
+        bad, target = invalid_labels(xp, target, x.shape[ax], ignore_index)
+    c = ClassContext(xp, out_dtype, dtype, (x, target), fn, ax, x.shape[ax], int_labels, owned)
+    c.bad = bad
+    return c
+
+
+def invalid_labels(xp: Any, labels: Any, num_classes: int, ignore_index: Any = None) -> tuple[Any, Any]:
+    """``(bad, safe_labels)``: ``bad`` flags labels outside ``[0, num_classes)`` other than
+    ``ignore_index``; ``safe_labels`` has them replaced by 0 so that every gather stays in range.
+    Device-side only (no host synchronisation)."""
+    bad = labels >= num_classes
+    if dtype_kind(labels.dtype) == "int" and xp.iinfo(labels.dtype).min < 0:
+        bad = bad | (labels < 0)
+    if isinstance(ignore_index, int) and not isinstance(ignore_index, bool):
+        info = xp.iinfo(labels.dtype)
+        if info.min <= ignore_index <= info.max and not 0 <= ignore_index < num_classes:
+            bad = bad & (labels != ignore_index)
+    return bad, xp.where(bad, xp.zeros_like(labels), labels)
+
+
+def nan_where_invalid(p: ClassContext, out: Any) -> Any:
+    """The body's result with the entries of invalid labels (``p.bad``) NaN and weight 0: their
+    gradient is 0 and the others' are those of the batch without them (:func:`nan_if_any` then
+    makes the reduced value NaN, also when no weight is left)."""
+    xp, bad = p.xp, p.bad
+    nan = xp.asarray(math.nan, dtype=p.dtype, device=device_of(p.arrays[0]))
+    if type(out) is not PerElement:
+        return PerElement(xp.where(bad, nan, out), weight=astype(xp, ~bad, p.dtype))
+    loss, weight, included, divide_by, after = out
+    weight = astype(xp, ~bad, p.dtype) if weight is None else xp.where(bad, xp.zeros_like(weight), weight)
+    return PerElement(xp.where(bad, nan, loss), weight, included, divide_by, after)
+
+
+def nan_if_any(xp: Any, bad: Any, r: Any) -> Any:
+    """The reduced loss ``r``, NaN when any entry of ``bad`` is True; adding a constant leaves
+    the gradient as it is (no host synchronisation)."""
+    zero = xp.zeros((), dtype=r.dtype, device=device_of(r))
+    return as_result(xp, r + xp.where(xp.any(bad), xp.asarray(math.nan, dtype=r.dtype, device=device_of(r)), zero))
 
 
 def along_axis(xp: Any, v: Any, ndim: int, axis: int) -> Any:

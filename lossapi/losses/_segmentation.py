@@ -31,6 +31,7 @@ Two kinds (:class:`~lossapi._loss.Kind`) prepare and finish the losses:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -40,7 +41,7 @@ from .._loss import NO_AXIS, Kind, Prepared, finish_elements
 from .._ops import astype, cumulative_sum, label_hits, sort_descending_with
 from .._options import ClassWeight, Constraint, Flag
 from .._validation import broadcast_shapes, check_where, same_size
-from ._classes import prepare_classes
+from ._classes import nan_if_any, prepare_classes
 
 __all__ = [
     "OVERLAP",
@@ -70,7 +71,7 @@ class SegContext(Prepared):
     axis (``axis=None``); ``per_sample``: statistics per sample (else pooled over the batch).
     """
 
-    __slots__ = ("axis", "binary", "int_labels", "num_classes", "per_sample")
+    __slots__ = ("axis", "bad", "binary", "int_labels", "num_classes", "per_sample")
 
     def __init__(
         self,
@@ -88,6 +89,9 @@ class SegContext(Prepared):
         super().__init__(xp, out_dtype, dtype, arrays, fn)
         self.axis, self.num_classes, self.int_labels = axis, num_classes, int_labels
         self.binary, self.per_sample = binary, per_sample
+        #: Samples (``(N,)``; 0-d when pooled) with an integer label outside ``[0, C)`` that is not
+        #: ``ignore_index``: their loss is NaN. None when the target cannot hold such labels.
+        self.bad: Any = None
 
     @property
     def stat_axes(self) -> tuple[int, ...]:
@@ -198,6 +202,7 @@ class Segmentation(Kind):
     name = "segmentation"
     context = True
     axis = -1
+    reads = ("ignore_index",)
     options: Mapping[str, tuple[Any, Constraint]] = {"per_sample": (False, Flag())}
     option_docs = _SEG_DOCS
     returns_doc = (
@@ -223,6 +228,7 @@ class Segmentation(Kind):
         *,
         per_sample: bool,
         axis: Any = None,
+        ignore_index: Any = None,
         **options: Any,
     ) -> SegContext:
         return prepare_segmentation(
@@ -238,12 +244,18 @@ class Segmentation(Kind):
             fill=self.fill,
             class_axis=not self.binary,
             two_class=self.two_class,
+            ignore_index=ignore_index,
         )
 
     def finish(self, rec: Any, p: Any, out: Any, reduction: str, sample_weight: Any, where: Any) -> Any:
+        xp = p.xp
         if not p.per_sample and out.ndim:  # pooled statistics: the one group's loss is 0-d
-            out = p.xp.reshape(out, ())
-        return finish_elements(p, out, reduction, rec.name, sample_weight, where)
+            out = xp.reshape(out, ())
+        if p.bad is None:
+            return finish_elements(p, out, reduction, rec.name, sample_weight, where)
+        out = xp.where(p.bad, xp.asarray(math.nan, dtype=out.dtype, device=device_of(out)), out)
+        r = finish_elements(p, out, reduction, rec.name, sample_weight, where)
+        return r if reduction == "none" else nan_if_any(xp, p.bad, r)
 
 
 class Overlap(Segmentation):
@@ -298,10 +310,11 @@ class Overlap(Segmentation):
         class_weight: Any = None,
         **options: Any,
     ) -> OverlapContext:
-        c = super().prepare(rec, xp, arrays, sample_weight, where, per_sample=per_sample, axis=axis)
+        c = super().prepare(rec, xp, arrays, sample_weight, where, per_sample=per_sample, axis=axis, **options)
         o = OverlapContext(
             c.xp, c.out_dtype, c.dtype, c.arrays, c.fn, c.axis, c.num_classes, c.int_labels, c.binary, c.per_sample
         )
+        o.bad = c.bad
         o.class_weight = (
             None if class_weight is None else rec.constraints["class_weight"].prepare(o, "class_weight", class_weight)
         )
@@ -345,6 +358,7 @@ def prepare_segmentation(
     fill: float = 0.5,
     class_axis: bool = True,
     two_class: bool = False,
+    ignore_index: Any = None,
 ) -> SegContext:
     """Static checks and preparation of the inputs of a segmentation loss (see the module docstring).
 
@@ -400,7 +414,7 @@ def prepare_segmentation(
                 "segmentation inputs are (N, ..., C) with axis=-1 or (N, C, ...) with axis=1 (for binary "
                 "masks without a class axis pass axis=None)."
             )
-        cp = prepare_classes(fn, nm, xp, probs, target, axis=axis, where=None, labels=labels)
+        cp = prepare_classes(fn, nm, xp, probs, target, axis=axis, where=None, labels=labels, ignore_index=ignore_index)
         (p, t), out_dtype, dtype, ax = cp.arrays, cp.out_dtype, cp.dtype, cp.axis
         num_classes, int_labels, binary = cp.num_classes, cp.int_labels, False
         if not int_labels and tuple(t.shape) != tuple(p.shape):
@@ -425,7 +439,14 @@ def prepare_segmentation(
         p = xp.concat([1.0 - p, p], axis=-1)
         t = xp.concat([1.0 - t, t], axis=-1)
         num_classes = 2
-    return SegContext(xp, out_dtype, dtype, (p, t), fn, ax, num_classes, int_labels, binary, per_sample)
+    c = SegContext(xp, out_dtype, dtype, (p, t), fn, ax, num_classes, int_labels, binary, per_sample)
+    if int_labels and cp.bad is not None:
+        bad = cp.bad if where is None else cp.bad & _lead(xp, where, cp.bad.ndim)
+        if not per_sample:
+            c.bad = xp.any(bad)
+        else:
+            c.bad = xp.any(bad, axis=tuple(range(1, bad.ndim))) if bad.ndim > 1 else bad
+    return c
 
 
 # -- statistics -----------------------------------------------------------------------------------
