@@ -1081,16 +1081,22 @@ ENTRIES: tuple[Entry, ...] = (
     ),
     Entry(
         key="out_of_range_labels",
-        title="Out-of-range labels: error or zero row",
+        title="Out-of-range labels: error, zero row or NaN",
         topic=_K,
         explanation=(
             "torch's `one_hot` and `cross_entropy` raise on a label outside [0, C) (pytorch#45352 "
-            "asks for TensorFlow's behaviour), while `jax.nn.one_hot` and `tf.one_hot` return an "
-            "all-zero row, so optax's `softmax_cross_entropy` on such a target silently gives "
-            "loss 0 for that row (and `.mean()` still counts it). lossapi raises on an "
-            "out-of-range label like torch; to keep such rows out on purpose pass a `where` "
-            'mask: masked rows give 0 with `reduction="none"`, may hold any label, and '
-            '`"mean"` divides by the kept rows only.'
+            "asks for TensorFlow's behaviour; on a GPU it is a device-side assert), and torch "
+            "silently skips -100 because it is `ignore_index`'s default, while `jax.nn.one_hot` "
+            "and `tf.one_hot` return an all-zero row, so optax's `softmax_cross_entropy` on such "
+            "a target silently gives loss 0 for that row (and `.mean()` still counts it); JAX's "
+            "gather wraps -1 around to the last class. lossapi gives the same answer on every "
+            "backend, eagerly and under `jax.jit` / `torch.compile`, without a host "
+            "synchronisation: the entry of a label outside [0, C) that is not `ignore_index` is "
+            'NaN (`reduction="none"`), carries no weight, and makes `"mean"`/`"sum"` NaN (-100 '
+            "is ignored only with `ignore_index=-100`). Inside `lossapi.check_values()` the same "
+            "call raises `InvalidValueError` naming the first bad label. To keep such rows out on "
+            'purpose pass a `where` mask: masked rows give 0 with `reduction="none"`, may hold '
+            'any label, and `"mean"` divides by the kept rows only.'
         ),
         setup=(
             "z = np.array([[2.0, 0.5, -1.0], [0.1, 1.5, 0.3], [-0.5, 0.2, 2.0]])\n"
@@ -1107,6 +1113,13 @@ ENTRIES: tuple[Entry, ...] = (
                 "optax.losses.softmax_cross_entropy(z, jax.nn.one_hot(labels, 3)).sum() / valid.sum()",
                 "la.cross_entropy(z, labels, where=valid)",
                 variant="mean_over_valid",
+            ),
+            Row(
+                "optax",
+                "optax.losses.softmax_cross_entropy(z, jax.nn.one_hot(labels, 3))",
+                'la.cross_entropy(z, labels, reduction="none")',
+                variant="unmasked_is_nan",
+                same=False,
             ),
         ),
         sources=("users: one_hot out of range",),
