@@ -593,6 +593,12 @@ def _torch_ctc(
     - impossible alignments (input shorter than labels + repeats) are found from the lengths
       and labels, torch computes them with ``zero_infinity=True`` (zero gradient), and the value
       is then +inf unless ``zero_infinity``;
+    - invalid labels inside a label length (outside ``[0, C)`` or blank; concatenated labels that
+      end before the sequence does) reach torch as blank and make that sequence NaN with a
+      ``where`` (gradient 0 from it, as the generic path); no value is read on the host for it;
+    - one ``(T, C)`` sequence (0-d or ``(1,)`` lengths) and torch's concatenated 1-D labels are
+      accepted as by the generic path (the concatenation is split into padded labels: the longest
+      length is read on the host, as ``ctc_loss`` reads every length);
     - declined under ``torch.compile`` and ``torch.func`` transforms (no rules for ``ctc_loss``);
       ``ctc_loss`` has no double backward: use ``lossapi.native(False)`` for Hessians.
     """
@@ -602,27 +608,57 @@ def _torch_ctc(
     if not isinstance(zero_infinity, bool) or not isinstance(time_major, bool):
         return NotImplemented
     lp = log_probs
-    if not (hasattr(lp, "dtype") and _torch_float(lp) and lp.ndim >= 3):
+    if not (hasattr(lp, "dtype") and _torch_float(lp) and lp.ndim >= 2):
         return NotImplemented
-    batch = tuple(lp.shape[1:-1]) if time_major else tuple(lp.shape[:-2])
     ints = (torch.int8, torch.uint8, torch.int16, torch.int32, torch.int64)
-    for a, shape in ((labels, batch + labels.shape[-1:]), (input_lengths, batch), (label_lengths, batch)):
-        if not hasattr(a, "dtype") or a.dtype not in ints or tuple(a.shape) != shape or a.device != lp.device:
+    for a in (labels, input_lengths, label_lengths):
+        if not hasattr(a, "dtype") or a.dtype not in ints or a.device != lp.device:
+            return NotImplemented
+    if lp.ndim == 2:  # one sequence: lengths () or (1,), labels (S,) or (1, S)
+        if input_lengths.numel() != 1 or label_lengths.numel() != 1 or input_lengths.ndim > 1:
+            return NotImplemented
+        if label_lengths.ndim > 1 or not (labels.ndim == 1 or (labels.ndim == 2 and labels.shape[0] == 1)):
+            return NotImplemented
+        batch: tuple[int, ...] = ()
+        lp, labels = lp.unsqueeze(1), labels.reshape(1, -1)
+        time_major = True
+    else:
+        batch = tuple(lp.shape[1:-1]) if time_major else tuple(lp.shape[:-2])
+        if tuple(input_lengths.shape) != batch or tuple(label_lengths.shape) != batch:
+            return NotImplemented
+        if labels.ndim != 1 and tuple(labels.shape) != batch + labels.shape[-1:]:
             return NotImplemented
     if _functorch_or_compiling(lp):
         return NotImplemented
     C = lp.shape[-1]
+    if not 0 <= blank < C:
+        return NotImplemented
     # (T, B, C) with the batch dimensions flattened (a view where the layout allows).
     x = lp.reshape(lp.shape[0], -1, C) if time_major else lp.reshape(-1, lp.shape[-2], C).transpose(0, 1)
     T, B = x.shape[0], x.shape[1]
+    ll = label_lengths.reshape(B).to(torch.int64)
+    overflow = None
+    if labels.ndim == 1:  # torch's concatenated labels, split into padded (B, S) ones
+        n = labels.shape[0]
+        ll = ll.clamp(min=0)
+        ends = ll.cumsum(0)
+        overflow = (ends > n) & (ll > 0)
+        width = min(int(ll.max()), n) if n > 0 and B > 0 else 0
+        pos = torch.arange(width, device=lp.device)
+        idx = (ends - ll)[:, None] + pos
+        inside = (pos < ll[:, None]) & (idx < n)
+        labels = labels.to(torch.int64)[torch.where(inside, idx, 0)] if width else labels.new_zeros((B, 0))
     S = labels.shape[-1]
-    labels, input_lengths, label_lengths = labels.reshape(B, S), input_lengths.reshape(B), label_lengths.reshape(B)
-    if not 0 <= blank < C:
-        return NotImplemented
-    il = input_lengths.to(torch.int64).clamp(0, T)
-    ll = label_lengths.to(torch.int64).clamp(0, S)
+    labels = labels.reshape(B, S).to(torch.int64)
+    il = input_lengths.reshape(B).to(torch.int64).clamp(0, T)
+    ll = ll.clamp(0, S)
     s_idx = torch.arange(S, device=lp.device)
-    lab = torch.where(s_idx < ll[:, None], labels.to(torch.int64), blank).clamp(0, C - 1)
+    inside = s_idx < ll[:, None]
+    wrong = inside & ((labels < 0) | (labels >= C) | (labels == blank))
+    invalid = wrong.any(1)
+    if overflow is not None:
+        invalid = invalid | overflow
+    lab = torch.where(inside & ~wrong, labels, blank)
     # Each repeated label (a, a) needs a blank frame between its two emissions.
     repeats = ((lab[:, 1:] == lab[:, :-1]) & (s_idx[1:] < ll[:, None])).sum(1) if S > 1 else torch.zeros_like(ll)
     possible = il >= ll + repeats
@@ -643,6 +679,7 @@ def _torch_ctc(
                 exact = _F().ctc_loss(x, lab, il, ll, blank=blank, reduction="none", zero_infinity=False)
             loss = torch.where(torch.isinf(exact), exact, loss)
     loss = torch.where(loss < 0, torch.zeros_like(loss), loss)
+    loss = torch.where(invalid, torch.full_like(loss, float("nan")), loss)
     if reduction == "none":
         return loss.reshape(batch)
     if reduction == "sum":

@@ -446,26 +446,63 @@ def _multilabel(ctx: _Ctx, name: str, x: Any) -> None:
 
 
 def _ctc_labels(ctx: _Ctx, name: str, x: Any) -> None:
+    """The first ``label_lengths`` labels of each sequence are classes of ``log_probs`` other than
+    ``blank``: padded ``(..., S)`` labels (``(S,)`` for one ``(T, C)`` sequence), or torch's
+    concatenated 1-D form, whose lengths must also fit in it."""
     if _kind(x) != "int" or x.ndim == 0:
         return
     xp, loc = ctx.xp, ctx.loc
     lengths = loc.get("label_lengths")
     c = int(ctx.pred.shape[-1])
     blank = loc.get("blank", 0)
-    bad = (x < 0) | (x >= c) | (x == blank)
+    info = xp.iinfo(x.dtype)
+    bad = ~_ne(xp, x, blank)
+    if info.min < 0:
+        bad = bad | (x < 0)
+    if c - 1 < info.max:
+        bad = bad | (x > c - 1)
+    dom = f"[0, {c}) without blank={blank}"
+    hint = "the first label_lengths labels of each sequence must be classes of log_probs other than the blank"
+    if _is_array(lengths) and x.ndim == 1 and ctx.pred.ndim >= 3:
+        _ctc_concatenated(ctx, name, x, lengths, bad, dom, hint)
+        return
     if _is_array(lengths):
-        pos = xp.arange(x.shape[-1], device=_device(x))
-        lengths = xp.astype(lengths, x.dtype)
-        bad = bad & (xp.reshape(pos, (1,) * (x.ndim - 1) + (x.shape[-1],)) < xp.expand_dims(lengths, axis=-1))
+        ll = xp.astype(lengths, xp.int64)
+        if ll.ndim == x.ndim:  # one (T, C) sequence with lengths of shape (1,)
+            ll = xp.reshape(ll, tuple(x.shape[:-1]))
+        pos = xp.arange(x.shape[-1], dtype=xp.int64, device=_device(x))
+        bad = bad & (pos < xp.expand_dims(ll, axis=-1))
+    _raise(ctx.fn, xp, name, x, ctx.masked(x, bad), "label", dom, hint)
+
+
+def _ctc_concatenated(ctx: _Ctx, name: str, x: Any, lengths: Any, bad: Any, dom: str, hint: str) -> None:
+    """torch's 1-D CTC labels: sequence ``b`` holds the next ``label_lengths[b]`` labels."""
+    xp, n = ctx.xp, x.shape[0]
+    ll = xp.reshape(xp.astype(lengths, xp.int64), (-1,))
+    ll = xp.where(ll > 0, ll, xp.zeros_like(ll))
+    ends = cumulative_sum(xp, ll, axis=0)
+    w = ctx.loc.get("where")
+    keep = xp.reshape(xp.broadcast_to(w, tuple(lengths.shape)), (-1,)) if _is_array(w) else None
+    pos = xp.arange(n, dtype=xp.int64, device=_device(x))
+    seq = xp.sum(xp.astype(xp.expand_dims(pos, axis=-1) >= ends, xp.int64), axis=-1)  # each label's sequence
+    bad = bad & (seq < ll.shape[0])
+    if keep is not None and ll.shape[0]:
+        bad = bad & xp.take(keep, xp.clip(seq, 0, ll.shape[0] - 1), axis=0)
+    _raise(ctx.fn, xp, name, x, bad, "label", dom, hint)
+    over = (ends > n) & (ll > 0)
+    if keep is not None:
+        over = over & keep
     _raise(
         ctx.fn,
-        ctx.xp,
-        name,
-        x,
-        ctx.masked(x, bad),
-        "label",
-        f"[0, {c}) without blank={blank}",
-        "the first label_lengths labels of each sequence must be classes of log_probs other than the blank",
+        xp,
+        "label_lengths",
+        lengths,
+        xp.reshape(over, tuple(lengths.shape)),
+        "length",
+        f"the end of the {n} concatenated labels",
+        f"1-D labels (torch's form) hold every sequence's labels in order, so sum(label_lengths) must not exceed "
+        f"labels.shape[0] = {n}",
+        prep="running past",
     )
 
 

@@ -438,3 +438,87 @@ def test_python_number_target(backend):
     # t = 0 read as -1: max(0, 1 + s) = [2, 0, 1.5] ; t = 1: max(0, 1 - s) = [0, 3, 0.5]
     np.testing.assert_allclose(backend.to_numpy(la.hinge(s, 0, reduction="none")), [2.0, 0.0, 1.5], rtol=1e-12)
     np.testing.assert_allclose(backend.to_numpy(la.hinge(s, 1.0, reduction="none")), [0.0, 3.0, 0.5], rtol=1e-12)
+
+
+# -- torch's broadcastable `weight` of multilabel_soft_margin_loss; unbatched (C,) inputs -----------
+
+
+def _mlsm_ref(x, t, w):
+    """float64 NumPy: -mean_c w (t log sigmoid(x) + (1 - t) log sigmoid(-x)), w broadcast per entry."""
+    terms = t * np.logaddexp(0.0, -x) + (1.0 - t) * np.logaddexp(0.0, x)
+    return np.mean(np.broadcast_to(w, x.shape) * terms, axis=-1)
+
+
+_ML_X = np.array([[0.5, -1.0, 2.0], [1.5, 0.0, -0.5], [-2.0, 0.7, 0.3], [0.1, -0.2, 3.0]])
+_ML_T = np.array([[1.0, 0.0, 1.0], [0.0, 0.0, 1.0], [1.0, 1.0, 0.0], [0.5, 0.2, 1.0]])
+
+
+@pytest.mark.parametrize("wshape", [(3,), (1,), (1, 3), (4, 3), (4, 1), ()])
+def test_multilabel_soft_margin_broadcast_weight(backend, torch, wshape):
+    w = np.random.default_rng(len(wshape) + sum(wshape)).uniform(0.2, 2.0, wshape)
+    F = torch.nn.functional
+    for red in ("none", "mean", "sum"):
+        want = F.multilabel_soft_margin_loss(
+            torch.tensor(_ML_X), torch.tensor(_ML_T), weight=torch.tensor(w), reduction=red
+        ).numpy()
+        ref = _mlsm_ref(_ML_X, _ML_T, w)
+        np.testing.assert_allclose(want, {"none": ref, "mean": ref.mean(), "sum": ref.sum()}[red], rtol=1e-12)
+        got = _run(backend, la.multilabel_soft_margin, _ML_X, _ML_T, class_weight=backend.asarray(w), reduction=red)
+        np.testing.assert_allclose(got, want, rtol=1e-12)
+    # the class axis elsewhere: a (C,) weight follows it, other shapes broadcast against the logits as given
+    xt = backend.asarray(_ML_X.T)
+    got = la.multilabel_soft_margin(xt, backend.asarray(_ML_T.T), class_weight=backend.asarray(w.T), axis=0)
+    np.testing.assert_allclose(backend.to_numpy(got), _mlsm_ref(_ML_X, _ML_T, w).mean(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("wshape", [(3,), (1, 3), (4, 3), (4, 1)])
+def test_multilabel_soft_margin_broadcast_weight_gradients(torch, jax, wshape):
+    w = np.random.default_rng(7).uniform(0.2, 2.0, wshape)
+    F = torch.nn.functional
+    a, wa = torch.tensor(_ML_X, requires_grad=True), torch.tensor(w, requires_grad=True)
+    la.multilabel_soft_margin(a, torch.tensor(_ML_T), class_weight=wa).backward()
+    b, wb = torch.tensor(_ML_X, requires_grad=True), torch.tensor(w, requires_grad=True)
+    F.multilabel_soft_margin_loss(b, torch.tensor(_ML_T), weight=wb).backward()
+    np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), atol=1e-14)
+    np.testing.assert_allclose(wa.grad.numpy(), wb.grad.numpy(), atol=1e-14)
+    jnp = jax.numpy
+    gx, gw = jax.grad(lambda x, v: la.multilabel_soft_margin(x, jnp.asarray(_ML_T), class_weight=v), argnums=(0, 1))(
+        jnp.asarray(_ML_X), jnp.asarray(w)
+    )
+    np.testing.assert_allclose(np.asarray(gx), b.grad.numpy(), atol=1e-14)
+    np.testing.assert_allclose(np.asarray(gw), wb.grad.numpy(), atol=1e-14)
+
+
+def test_multilabel_soft_margin_weight_errors():
+    with pytest.raises(la.ShapeMismatchError, match=r"`class_weight` has shape \(2, 3\).*\(1, C\) or \(N, C\)"):
+        la.multilabel_soft_margin(_ML_X, _ML_T, class_weight=np.ones((2, 3)))
+    with pytest.raises(la.ShapeMismatchError, match=r"shape \(5, 4, 3\).*without enlarging"):
+        la.multilabel_soft_margin(_ML_X, _ML_T, class_weight=np.ones((5, 4, 3)))
+    with pytest.raises(la.ShapeMismatchError, match=r"expected \(3,\)"):
+        la.multilabel_soft_margin(_ML_X, _ML_T, class_weight=np.ones(4))
+    for bad in ([1.0, 2.0, 3.0], 2.0):
+        with pytest.raises(la.InvalidOptionError, match="`class_weight` must be None or an array"):
+            la.multilabel_soft_margin(_ML_X, _ML_T, class_weight=bad)
+
+
+def test_unbatched_class_inputs_match_torch(backend, torch):
+    """(C,) scores with one sample: a 0-d "none" result, as torch's unbatched form."""
+    F = torch.nn.functional
+    x, t, w = _ML_X[0], _ML_T[0], np.array([0.5, 2.0, 1.0])
+    for cw in (None, w):
+        want = F.multilabel_soft_margin_loss(
+            torch.tensor(x), torch.tensor(t), weight=None if cw is None else torch.tensor(cw), reduction="none"
+        ).numpy()
+        kw = {} if cw is None else {"class_weight": backend.asarray(cw)}
+        got = _run(backend, la.multilabel_soft_margin, x, t, reduction="none", **kw)
+        assert got.shape == ()
+        np.testing.assert_allclose(got, want, rtol=1e-12)
+    # multi_margin_loss with a 0-d label is multiclass_hinge's Weston-Watkins variant
+    for p, cw in ((1, None), (2, w)):
+        want = F.multi_margin_loss(
+            torch.tensor(x), torch.tensor(2), p=p, weight=None if cw is None else torch.tensor(cw), reduction="none"
+        ).numpy()
+        kw = {} if cw is None else {"class_weight": backend.asarray(cw)}
+        got = _run(backend, la.multiclass_hinge, x, np.array(2), variant="weston_watkins", p=p, reduction="none", **kw)
+        assert got.shape == ()
+        np.testing.assert_allclose(got, want, rtol=1e-12)

@@ -23,6 +23,7 @@ import math
 from typing import Any
 
 from .._array import Array, Namespace, device_of
+from .._errors import InvalidOptionError, ShapeMismatchError
 from .._loss import ELEMENTWISE, PerElement, loss
 from .._ops import (
     amax,
@@ -37,7 +38,7 @@ from .._ops import (
     take_1d,
 )
 from .._options import Choice, ClassWeight, Interval
-from ._classes import ClassAxis, ClassContext, along_axis
+from ._classes import ClassAxis, ClassContext, along_axis, fits
 
 __all__ = [
     "categorical_hinge",
@@ -545,12 +546,50 @@ def sparsemax(c: ClassContext, logits: Array, labels: Array) -> Any:
 # -- multilabel -----------------------------------------------------------------------------------
 
 
+class TermWeight(ClassWeight):
+    """``None``, one weight per class (shape ``(C,)``, along the class axis; ``(1,)`` for all), or
+    per-entry weights of any shape that broadcasts to the first input's without enlarging it
+    (torch's ``weight`` of ``multilabel_soft_margin_loss``: ``(1, C)``, ``(N, C)``, 0-d)."""
+
+    def __repr__(self) -> str:
+        return "TermWeight()"
+
+    def describe(self) -> str:
+        return "None, a (C,) array of per-class weights, or an array that broadcasts to the logits' shape"
+
+    def check(self, fn: str, name: str, value: Any) -> Any:
+        if value is not None and (
+            isinstance(value, (bool, int, float, str, list, tuple)) or not hasattr(value, "shape")
+        ):
+            raise InvalidOptionError(
+                f"lossapi.{fn}: `{name}` must be None or an array of the inputs' namespace (shape (C,), or one "
+                f"that broadcasts to the logits' shape), got {type(value).__name__} {value!r}."
+            )
+        return super().check(fn, name, value)
+
+    def prepare(self, ctx: Any, name: str, value: Any) -> Any:
+        if value is None:
+            return value
+        if value.ndim == 1 and value.shape[0] != 1:
+            return super().prepare(ctx, name, value)  # one weight per class, checked against C
+        shape = tuple(ctx.arrays[0].shape)
+        if value.ndim == 1:
+            value = ctx.xp.reshape(value, ())  # (1,): one weight for every term
+        elif not fits(tuple(value.shape), shape):
+            raise ShapeMismatchError(
+                f"lossapi.{ctx.fn}: `{name}` has shape {tuple(value.shape)}, which does not broadcast to the "
+                f"logits' shape {shape} without enlarging it; pass one weight per class (shape ({ctx.num_classes},)) "
+                "or weights that broadcast to the logits (e.g. (1, C) or (N, C))."
+            )
+        return value if value.dtype == ctx.dtype else ctx.xp.astype(value, ctx.dtype)
+
+
 @loss(
     ClassAxis(labels="float"),
     family="classification",
     task="multilabel",
     inputs={"logits": "logit", "target": "probability"},
-    options={"class_weight": (None, ClassWeight())},
+    options={"class_weight": (None, TermWeight())},
     formula="-mean_c w_c (t_c log sigmoid(x_c) + (1 - t_c) log sigmoid(-x_c))",
     convex=True,
     smooth=True,
@@ -569,29 +608,41 @@ def multilabel_soft_margin(c: ClassContext, logits: Array, target: Array, *, cla
 
     Each term is computed in the stable form
     :math:`\max(x, 0) - x\,t + \log(1 + e^{-|x|})`. ``class_weight`` weighs the terms inside
-    the class mean (as torch's ``weight``); it is not a weight source of the reduction.
+    the class mean (as torch's ``weight``); it is not a weight source of the reduction. A
+    weight of another shape than ``(C,)`` weighs each entry: :math:`w_c` becomes the broadcast
+    :math:`w_{n,c}`.
 
     Parameters
     ----------
-    logits : array
-        Real floating logits with the class axis at ``axis``.
+    logits : array, shape (..., C)
+        Real floating logits with the class axis at ``axis``; ``(C,)`` is one sample (a 0-d
+        ``reduction="none"`` result).
     target : array
         Multi-hot (or soft) targets in [0, 1] of the logits' shape; floating, integer or
         boolean.
     class_weight : array, optional
-        Shape (C,): weight of each class's term.
+        Shape ``(C,)``: the weight of each class's term, along ``axis`` (``(1,)``: one weight for
+        all). Any other shape must broadcast to the logits' shape without enlarging it, as
+        torch's ``weight`` does (e.g. ``(1, C)``, ``(N, C)`` per entry, or 0-d); it is read
+        against the logits as they are (class axis at ``axis``). Floating, integer or boolean
+        (cast to the logits' dtype).
 
     Notes
     -----
     Equals ``torch.nn.functional.multilabel_soft_margin_loss(logits, target,
-    weight=class_weight)`` (class axis last, or ``axis=1`` for ``(N, C)``).
+    weight=class_weight)`` (class axis last, or ``axis=1`` for ``(N, C)``), value and gradient,
+    for every ``weight`` shape torch broadcasts without enlarging the input.
 
     Examples
     --------
     >>> import numpy as np, lossapi as la
     >>> x = np.array([[0.0, 2.0], [-1.0, 1.0]])
-    >>> la.multilabel_soft_margin(x, np.array([[1.0, 0.0], [0.0, 1.0]]), reduction="none").round(6).tolist()
+    >>> t = np.array([[1.0, 0.0], [0.0, 1.0]])
+    >>> la.multilabel_soft_margin(x, t, reduction="none").round(6).tolist()
     [1.410038, 0.313262]
+    >>> w = np.array([[2.0, 0.0], [1.0, 1.0]])  # per entry (N, C): row 0 counts its class 0 twice
+    >>> la.multilabel_soft_margin(x, t, class_weight=w, reduction="none").round(6).tolist()  # [log 2, ...]
+    [0.693147, 0.313262]
     """
     xp, x = c.xp, logits
     # -(t log s(x) + (1 - t) log s(-x)) = max(x, 0) - x t + log1p(exp(-|x|)): exact for 0/1 targets
@@ -599,7 +650,8 @@ def multilabel_soft_margin(c: ClassContext, logits: Array, target: Array, *, cla
     # sigmoid(0) - t at x = 0 on every backend.
     terms = relu(xp, x) - x * target + xp.log1p(xp.exp(xp.where(x > 0, -x, x)))
     if class_weight is not None:
-        terms = terms * along_axis(xp, class_weight, x.ndim, c.axis)
+        w = class_weight
+        terms = terms * (along_axis(xp, w, x.ndim, c.axis) if w.ndim == 1 else w)
     return xp.mean(terms, axis=c.axis)
 
 

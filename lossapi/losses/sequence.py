@@ -4,18 +4,25 @@ r"""Sequence losses: connectionist temporal classification (CTC).
   included), batch-major ``(B, T, C)`` by default (optax, keras); ``time_major=True`` takes
   torch's ``(T, B, C)``. Any number of leading batch axes works (``(..., T, C)``, or
   ``(T, ..., C)`` time-major): the batch is everything but the time and class axes, and the
-  "none" shape is that batch shape (one loss per sequence). ``labels`` is a padded integer array
-  ``(..., S)`` of any integer dtype; ``input_lengths`` and ``label_lengths`` (``(...)``, integer)
-  say how many frames and labels of each sequence count. Padding beyond the lengths is never read
-  (its values may be anything). Labels inside the length must lie in ``[0, C)`` and differ from
-  ``blank``.
+  "none" shape is that batch shape (one loss per sequence). One unbatched sequence is
+  ``(T, C)`` (as in torch: 0-d or ``(1,)`` lengths, ``(S,)`` or ``(1, S)`` labels, a 0-d
+  "none" result). ``labels`` is a padded integer array ``(..., S)`` of any integer dtype, or
+  torch's concatenated form ``(sum(label_lengths),)`` (1-D, for one batch axis or more: the
+  sequences' labels in row-major batch order); ``input_lengths`` and ``label_lengths``
+  (``(...)``, integer arrays) say how many frames and labels of each sequence count. Padding
+  beyond the lengths is never read (its values may be anything). Labels inside the length must
+  lie in ``[0, C)`` and differ from ``blank``: otherwise that sequence's loss is NaN on every
+  backend and path (``lossapi.check_values()`` raises ``InvalidValueError`` instead).
 - **Recursion.** The forward (alpha) recursion runs in log space over the extended label
   sequence ``blank, l_1, blank, l_2, ..., l_S, blank`` (``2S + 1`` states) with a Python loop over
   the ``T`` frames. Every step has static shapes: the skip transition ``s - 2 -> s`` is a mask
   (allowed when ``l`` at ``s`` is not blank and differs from ``l`` at ``s - 2``, so a repeated
   label needs a blank in between), the lengths are masks (a finished sequence keeps its alpha).
   No value-dependent branching or shapes: it runs eagerly on every backend, under ``jax.jit``
-  (the loop is unrolled), ``torch.compile`` and vmap, and stays lazy on Dask.
+  (the loop is unrolled), ``torch.compile`` and vmap, and stays lazy on Dask. (Concatenated
+  labels are split into padded ones as wide as the longest length, read once on the host when
+  the lengths are concrete, as torch's own kernel reads them; traced and Dask lengths get the
+  static width ``labels.shape[0]`` instead: the same values at a higher cost.)
 - **Impossible alignments** (a label sequence too long for its input, counting the blanks that
   repeats need) have loss ``+inf``; ``zero_infinity=True`` makes them 0 with gradient 0 (torch).
   Log-space additions are guarded (double ``where``) so that unreachable states never produce
@@ -155,15 +162,23 @@ def ctc(
 
     Parameters
     ----------
-    log_probs : array, shape (B, T, C)
+    log_probs : array, shape (B, T, C) or (T, C)
         Per-frame log-probabilities (normalized over the classes, e.g. ``log_softmax``);
-        ``(T, B, C)`` with ``time_major=True``. More leading batch axes are allowed.
-    labels : integer array, shape (B, S)
+        ``(T, B, C)`` with ``time_major=True``. More leading batch axes are allowed; ``(T, C)``
+        is one sequence (the result of ``reduction="none"`` is then 0-d).
+    labels : integer array, shape (B, S) or (sum(label_lengths),)
         Padded label sequences (any integer dtype); entries beyond ``label_lengths`` are ignored.
+        Or torch's 1-D form: the labels of all sequences concatenated in batch order (entries
+        after the last sequence are ignored). ``(S,)`` (or ``(1, S)``) for one sequence. A label
+        inside the length outside ``[0, C)`` or equal to ``blank``, or concatenated labels that
+        end before a sequence does, make that sequence's loss NaN (gradient 0 from it).
     input_lengths : integer array, shape (B,)
-        Number of valid frames of each sequence (clipped to ``[0, T]``).
+        Number of valid frames of each sequence (clipped to ``[0, T]``); 0-d (or ``(1,)``) for
+        one sequence. Python lists and tuples (which torch accepts) are not arrays: convert them
+        with ``xp.asarray(input_lengths, device=...)`` in the inputs' library.
     label_lengths : integer array, shape (B,)
-        Number of valid labels of each sequence (clipped to ``[0, S]``).
+        Number of valid labels of each sequence (clipped to ``[0, S]``); 0-d (or ``(1,)``) for
+        one sequence; an array here too (``xp.asarray`` a list or tuple).
     blank : int, default 0
         Class index of the blank.
     zero_infinity : bool, default False
@@ -192,9 +207,14 @@ def ctc(
     term), so the two agree with respect to the logits of a ``log_softmax``. Cost: ``T``
     sequential steps over ``2S + 1`` states (the loop is unrolled under ``jax.jit``).
 
+    Invalid labels give NaN rather than an error because checking them would read the labels
+    on the host (a synchronization, impossible under ``jax.jit``); inside
+    ``lossapi.check_values()`` such inputs raise ``InvalidValueError`` instead (torch's own
+    ``ctc_loss`` gives an unspecified finite value for a blank label).
+
     On torch (eager, float32/float64, no ``sample_weight``/``where``) a native fast path runs
-    torch's fused kernel with the same values and the same (partial-derivative) gradients;
-    it has no double backward, so compute Hessians inside ``lossapi.native(False)``.
+    torch's fused kernel with the same values (NaN included) and the same (partial-derivative)
+    gradients; it has no double backward, so compute Hessians inside ``lossapi.native(False)``.
 
     Examples
     --------
@@ -204,6 +224,16 @@ def ctc(
     >>> # paths for "a": (a, a), (a, blank), (blank, a): probability 3/4
     >>> float(la.ctc(lp, np.array([[1]]), np.array([2]), np.array([1]), reduction="sum"))  # -log(3/4)
     0.2876820724517809
+    >>> float(la.ctc(lp[0, ...], np.array([1]), np.array(2), np.array(1), reduction="none"))  # one (T, C) sequence
+    0.2876820724517809
+    >>> lp = np.log(np.full((2, 3, 3), 1 / 3))  # two sequences, three frames, classes {blank, a, b}
+    >>> il, ll = np.array([3, 3]), np.array([2, 1])
+    >>> la.ctc(lp, np.array([[1, 2], [2, 0]]), il, ll, reduction="none").round(6).tolist()  # padded
+    [1.686399, 1.504077]
+    >>> la.ctc(lp, np.array([1, 2, 2]), il, ll, reduction="none").round(6).tolist()  # concatenated (torch)
+    [1.686399, 1.504077]
+    >>> la.ctc(lp, np.array([[1, 0], [2, 0]]), il, ll, reduction="none").round(6).tolist()  # blank inside
+    [nan, 1.504077]
     """
     xp = s.xp
     nll = ctc_forward(xp, log_probs, labels, input_lengths, label_lengths, s.blank)

@@ -12,6 +12,9 @@ Independent float64 NumPy oracle for the sequence losses (CTC).
 Written from Graves et al. (2006): the forward variables over the extended label sequence
 (blanks around and between the labels), computed with explicit loops over the batch, the
 frames and the states in log space (``np.logaddexp``). Nothing here imports or calls lossapi.
+It reads torch's concatenated 1-D labels and one unbatched ``(T, C)`` sequence too, and gives
+NaN for a sequence with an invalid label inside its length (outside ``[0, C)`` or blank), as
+the documented API does.
 
 Cases
 -----
@@ -108,20 +111,38 @@ def ctc(
     zero_infinity: bool = False,
     time_major: bool = False,
 ) -> np.ndarray:
-    """Per-sequence CTC loss, shape = the batch shape."""
+    """Per-sequence CTC loss, shape = the batch shape (``()`` for one ``(T, C)`` sequence).
+
+    ``labels`` padded ``(..., S)`` or torch's concatenated 1-D form; lengths clipped to
+    ``[0, T]`` and ``[0, S]`` (negative concatenated lengths take no labels). NaN for a sequence
+    with a label outside ``[0, C)`` or equal to ``blank`` inside its length, or whose
+    concatenated labels end before it does.
+    """
     lp = np.asarray(log_probs, dtype=np.float64)
-    if time_major:
+    if time_major and lp.ndim > 2:
         lp = np.moveaxis(lp, 0, -2)
     batch = lp.shape[:-2]
-    T = lp.shape[-2]
-    lp = lp.reshape(-1, *lp.shape[-2:])
-    lab = np.asarray(labels).reshape(-1, np.shape(labels)[-1])
+    T, C = lp.shape[-2:]
+    lp = lp.reshape(-1, T, C)
+    lab = np.asarray(labels)
     il = np.asarray(input_lengths).reshape(-1)
     ll = np.asarray(label_lengths).reshape(-1)
+    seqs: list[np.ndarray | None] = []
+    if lab.ndim == 1 and batch:  # concatenated
+        start = 0
+        for n in np.maximum(ll, 0):
+            seqs.append(lab[start : start + n] if n == 0 or start + n <= lab.shape[0] else None)
+            start += int(n)
+    else:
+        lab = lab.reshape(lp.shape[0], -1)
+        seqs = [lab[b, : min(max(int(ll[b]), 0), lab.shape[1])] for b in range(lp.shape[0])]
     out = np.empty(lp.shape[0])
-    for b in range(lp.shape[0]):
+    for b, seq in enumerate(seqs):
+        if seq is None or any(int(c) < 0 or int(c) >= C or int(c) == blank for c in seq):
+            out[b] = np.nan
+            continue
         n = min(max(int(il[b]), 0), T)
-        v = ctc_one(lp[b, :n], lab[b, : int(ll[b])], blank)
+        v = ctc_one(lp[b, :n], [int(c) for c in seq], blank)
         out[b] = 0.0 if (zero_infinity and np.isinf(v)) else v
     return out.reshape(batch)
 
@@ -143,7 +164,7 @@ def reduce_ctc(
         return loss * w
     if reduction == "sum":
         return np.sum(loss * w)
-    L = np.maximum(np.asarray(inputs["label_lengths"]), 1).astype(np.float64)
+    L = np.maximum(np.asarray(inputs["label_lengths"]).reshape(loss.shape), 1).astype(np.float64)
     den = np.sum(w)
     return np.float64(0.0) if den == 0 else np.sum(w * loss / L) / den
 
