@@ -218,6 +218,10 @@ def _torch_poisson_nll(
 ) -> Any:
     if not _num(eps) or not _torch_plain(pred, target, sample_weight=sample_weight, where=where):
         return NotImplemented
+    if full and (target.requires_grad or _functorch_or_compiling(target)):
+        # torch's Stirling term differentiates t log t at t <= 0 before masking it: a NaN target
+        # gradient where the generic path's double `where` gives the masked term's 0.
+        return NotImplemented
     return _F().poisson_nll_loss(pred, target, log_input=log_input, full=full, eps=float(eps), reduction=reduction)
 
 

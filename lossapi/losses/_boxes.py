@@ -136,7 +136,15 @@ class GridCells(ClassAxis):
         self.min_size, self.what = min_size, what
 
     def prepare(
-        self, rec: Any, xp: Any, arrays: tuple[Any, ...], sample_weight: Any, where: Any, *, axis: Any
+        self,
+        rec: Any,
+        xp: Any,
+        arrays: tuple[Any, ...],
+        sample_weight: Any,
+        where: Any,
+        *,
+        axis: Any,
+        ignore_index: Any = None,
     ) -> ClassContext:
         c = super().prepare(rec, xp, arrays, sample_weight, where, axis=axis)
         n = c.num_classes

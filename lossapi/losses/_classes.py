@@ -176,8 +176,8 @@ class ClassAxis(Kind):
         bad = getattr(p, "bad", None)
         if bad is None:
             return finish_elements(p, out, reduction, rec.name, sample_weight, where)
-        r = finish_elements(p, nan_where_invalid(p, out), reduction, rec.name, sample_weight, where)
-        return r if reduction == "none" else nan_if_any(p.xp, bad, r)
+        r = finish_elements(p, without_invalid(p, out), reduction, rec.name, sample_weight, where)
+        return nan_where(p.xp, bad, r) if reduction == "none" else nan_if_any(p.xp, bad, r)
 
 
 def prepare_classes(
@@ -306,17 +306,24 @@ def invalid_labels(xp: Any, labels: Any, num_classes: int, ignore_index: Any = N
     return bad, xp.where(bad, xp.zeros_like(labels), labels)
 
 
-def nan_where_invalid(p: ClassContext, out: Any) -> Any:
-    """The body's result with the entries of invalid labels (``p.bad``) NaN and weight 0: their
-    gradient is 0 and the others' are those of the batch without them (:func:`nan_if_any` then
-    makes the reduced value NaN, also when no weight is left)."""
+def without_invalid(p: ClassContext, out: Any) -> Any:
+    """The body's result with weight 0 at the entries of invalid labels (``p.bad``): their
+    gradient is 0 and the others' are those of the batch without them. The caller then makes
+    those entries NaN (:func:`nan_where`) or the reduced value NaN (:func:`nan_if_any`) -- after
+    the weighting, as ``NaN * 0`` may be simplified away under ``jax.jit``."""
     xp, bad = p.xp, p.bad
-    nan = xp.asarray(math.nan, dtype=p.dtype, device=device_of(p.arrays[0]))
     if type(out) is not PerElement:
-        return PerElement(xp.where(bad, nan, out), weight=astype(xp, ~bad, p.dtype))
+        return PerElement(out, weight=astype(xp, ~bad, p.dtype))
     loss, weight, included, divide_by, after = out
     weight = astype(xp, ~bad, p.dtype) if weight is None else xp.where(bad, xp.zeros_like(weight), weight)
-    return PerElement(xp.where(bad, nan, loss), weight, included, divide_by, after)
+    if included:  # the loss carries its weights: zero it too
+        loss = xp.where(bad, xp.zeros_like(loss), loss)
+    return PerElement(loss, weight, included, divide_by, after)
+
+
+def nan_where(xp: Any, bad: Any, r: Any) -> Any:
+    """``r`` with NaN where ``bad``."""
+    return xp.where(bad, xp.asarray(math.nan, dtype=r.dtype, device=device_of(r)), r)
 
 
 def nan_if_any(xp: Any, bad: Any, r: Any) -> Any:

@@ -31,17 +31,16 @@ Two kinds (:class:`~lossapi._loss.Kind`) prepare and finish the losses:
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from typing import Any
 
 from .._array import compute_dtype, device_of, dtype_kind
 from .._errors import InvalidDTypeError, InvalidOptionError, ShapeMismatchError
-from .._loss import NO_AXIS, Kind, Prepared, finish_elements
+from .._loss import NO_AXIS, Kind, PerElement, Prepared, finish_elements
 from .._ops import astype, cumulative_sum, label_hits, sort_descending_with
 from .._options import ClassWeight, Constraint, Flag
 from .._validation import broadcast_shapes, check_where, same_size
-from ._classes import nan_if_any, prepare_classes
+from ._classes import nan_if_any, nan_where, prepare_classes
 
 __all__ = [
     "OVERLAP",
@@ -253,9 +252,10 @@ class Segmentation(Kind):
             out = xp.reshape(out, ())
         if p.bad is None:
             return finish_elements(p, out, reduction, rec.name, sample_weight, where)
-        out = xp.where(p.bad, xp.asarray(math.nan, dtype=out.dtype, device=device_of(out)), out)
+        # A sample with an invalid label carries no weight (zero gradient) and scores NaN.
+        out = PerElement(xp.where(p.bad, xp.zeros_like(out), out), weight=astype(xp, ~p.bad, p.dtype))
         r = finish_elements(p, out, reduction, rec.name, sample_weight, where)
-        return r if reduction == "none" else nan_if_any(xp, p.bad, r)
+        return nan_where(xp, p.bad, r) if reduction == "none" else nan_if_any(xp, p.bad, r)
 
 
 class Overlap(Segmentation):
