@@ -282,36 +282,36 @@ def _weight_ok(x: Any, w: Any, axis: int) -> bool:
     )
 
 
-def _lse_nll(x: Any, y: Any, *, weight: Any, ignore_index: int, reduction: str) -> Any:
+def _lse_nll(x: Any, y: Any, *, weight: Any, ignore_index: int | None, reduction: str) -> Any:
     """Per-element ``w_y (logsumexp(x) - x_y)`` over dim 1 (dim 0 of 1-D ``x``), 0 where ``y`` is
     ``ignore_index``: the cross-entropy of the generic path in two fused torch ops. (torch's
     ``cross_entropy`` gives NaN where a non-target logit is +inf; ``logsumexp`` gives the
     limit, inf, as the generic path does.)"""
-    torch = sys.modules["torch"]
     cdim = 1 if x.ndim > 1 else 0
-    ignored = y == ignore_index
-    safe = torch.where(ignored, 0, y)
-    per = torch.logsumexp(x, cdim) - x.gather(cdim, safe.unsqueeze(cdim)).squeeze(cdim)
+    ignored = None if ignore_index is None else y == ignore_index
+    safe = y if ignored is None else y.masked_fill(ignored, 0)
+    per = x.logsumexp(cdim) - x.gather(cdim, safe.unsqueeze(cdim)).squeeze(cdim)
     if weight is not None:
         per = per * weight[safe]
-    return torch.where(ignored, 0, per)
+    return per if ignored is None else per.masked_fill(ignored, 0)
 
 
 def _reduce_labels(per: Any, bad: Any, counted: Any, safe: Any, weight: Any, reduction: str) -> Any:
     """The reduction of a per-element class loss ``per`` (0 at ignored entries) as the generic
-    path does it: entries of invalid labels (``bad``) are NaN for ``"none"``, carry no weight,
-    and make ``"mean"``/``"sum"`` NaN (an added constant: the gradient is untouched).
-    ``counted``: the entries in the denominator of ``"mean"``; ``safe``: labels in range."""
-    torch = sys.modules["torch"]
-    nan = torch.full((), math.nan, dtype=per.dtype, device=per.device)
+    path does it: entries of invalid labels (``bad``) are NaN and carry no weight, so
+    ``"mean"``/``"sum"`` are NaN while the valid entries keep their gradients. ``counted``: the
+    entries in the denominator of ``"mean"`` (None: every valid one); ``safe``: labels in range."""
+    per = per.masked_fill(bad, math.nan)
     if reduction == "none":
-        return torch.where(bad, nan, per)
-    total = torch.where(bad, 0, per).sum()
-    if reduction == "mean":
-        den = counted.sum().to(per.dtype) if weight is None else (weight[safe] * counted).sum()
-        ok = den != 0
-        total = torch.where(ok, total / torch.where(ok, den, torch.ones_like(den)), torch.zeros_like(total))
-    return total + torch.where(bad.any(), nan, torch.zeros_like(nan))
+        return per
+    total = per.sum()
+    if reduction == "sum":
+        return total
+    if weight is None and counted is None:
+        return total / (per.numel() - bad.sum())
+    den = (weight[safe] * counted).sum() if weight is not None else counted.sum().to(per.dtype)
+    # Nothing counted: 0 (the total is 0), or NaN when an invalid label made the total NaN.
+    return total / den.masked_fill(den == 0, 1)
 
 
 def _class_fast(
@@ -326,8 +326,8 @@ def _class_fast(
 ) -> Any:
     """A class-index loss through torch's ``kernel(x, y, weight=, ignore_index=, reduction="none")``
     with the generic path's semantics: ignored rows of ``x`` are zeroed (NaN/inf there reach no
-    gradient), invalid labels (outside ``[0, C)``, not ignored) are handed to the kernel as
-    ignored and their entries made NaN by :func:`_reduce_labels`."""
+    gradient), invalid labels (outside ``[0, C)``, not ignored) are clipped into range and their
+    entries made NaN by :func:`_reduce_labels`."""
     if not _torch_float(x) or not _weight_ok(x, weight, axis if isinstance(axis, int) else 0):
         return NotImplemented
     if ignore_index is not None and (not isinstance(ignore_index, int) or isinstance(ignore_index, bool)):
@@ -337,22 +337,25 @@ def _class_fast(
     labels = _labels_ok(x, target, axis)
     if labels is None:
         return NotImplemented  # floating targets and wrong shapes: the generic path
-    torch = sys.modules["torch"]
     xl, yl, none_shape = _class_layout(x, labels, axis, True)
     cdim = 1 if xl.ndim > 1 else 0
-    num_classes = xl.shape[cdim]
-    bad = (yl < 0) | (yl >= num_classes)
-    ign = -100 if ignore_index is None else ignore_index
-    counted = ~bad
+    safe = yl.clamp(0, xl.shape[cdim] - 1)
+    bad = safe != yl
+    ign, counted = (None if kernel is _lse_nll else -100), None
     if ignore_index is not None:
+        ign = ignore_index
         ignored = yl == ign
         bad = bad & ~ignored
         counted = ~(bad | ignored)
+        safe = safe.masked_fill(ignored, ign)
         # torch's backward turns NaN/inf logits of ignored samples into NaN gradients there.
-        xl = torch.where(ignored.unsqueeze(cdim), torch.zeros((), dtype=xl.dtype, device=xl.device), xl)
-    y = torch.where(bad, ign, yl)
-    per = kernel(xl, y, weight=weight, ignore_index=ign, reduction="none")
-    out = _reduce_labels(per, bad, counted, torch.where(counted, yl, 0), weight, reduction)
+        xl = xl.masked_fill(ignored.unsqueeze(cdim), 0)
+    elif weight is not None:
+        counted = ~bad
+    per = kernel(xl, safe, weight=weight, ignore_index=ign, reduction="none")
+    out = _reduce_labels(
+        per, bad, counted, safe if counted is None else safe.masked_fill(~counted, 0), weight, reduction
+    )
     return out.reshape(none_shape) if reduction == "none" else out
 
 
@@ -427,15 +430,14 @@ def _torch_multiclass_hinge(
     y = _labels_ok(scores, labels, axis)
     if y is None:
         return NotImplemented
-    torch = sys.modules["torch"]
     none_shape = y.shape
     if scores.ndim > 2 or (scores.ndim == 2 and axis % 2 == 0):  # torch wants (N, C): classes last, flattened
         scores = scores.movedim(axis, -1).reshape(-1, scores.shape[axis])
         y = y.reshape(-1)
-    bad = (y < 0) | (y >= scores.shape[-1])
-    safe = torch.where(bad, 0, y)
+    safe = y.clamp(0, scores.shape[-1] - 1)
+    bad = safe != y
     per = _F().multi_margin_loss(scores, safe, p=int(p), margin=float(margin), weight=class_weight, reduction="none")
-    out = _reduce_labels(per, bad, ~bad, safe, class_weight, reduction)
+    out = _reduce_labels(per, bad, None if class_weight is None else ~bad, safe, class_weight, reduction)
     return out.reshape(none_shape) if reduction == "none" else out
 
 

@@ -28,7 +28,7 @@ from typing import Any
 from .._array import compute_dtype, device_of, dtype_kind
 from .._errors import InputTypeError, InvalidDTypeError, InvalidOptionError, ShapeMismatchError
 from .._loss import ELEMENTWISE, Elementwise, Kind, PerElement, Prepared, finish_elements
-from .._ops import as_result, astype, take_1d
+from .._ops import as_result, astype, clip_range, take_1d
 from .._options import ClassWeight, Constraint, Interval
 from .._validation import (
     broadcast_shapes,
@@ -176,8 +176,21 @@ class ClassAxis(Kind):
         bad = getattr(p, "bad", None)
         if bad is None:
             return finish_elements(p, out, reduction, rec.name, sample_weight, where)
+        xp = p.xp
+        if type(out) is PerElement and out.weight is None and not out.included and out.after is None:
+            out = out.loss if out.divide_by is None else out.loss / out.divide_by
+        if type(out) is not PerElement and sample_weight is None and where is None and p.out_dtype == p.dtype:
+            # The common case in a few operations: NaN entries, and a mean over the valid ones
+            # (a NaN numerator: the value is NaN, the valid entries' gradients 1 / count).
+            out = nan_where(xp, bad, out)
+            if reduction == "none":
+                return out
+            total = xp.sum(out)
+            if reduction == "mean":
+                total = total / (math.prod(out.shape) - xp.sum(astype(xp, bad, p.dtype)))
+            return as_result(xp, total)
         r = finish_elements(p, without_invalid(p, out), reduction, rec.name, sample_weight, where)
-        return nan_where(p.xp, bad, r) if reduction == "none" else nan_if_any(p.xp, bad, r)
+        return nan_where(xp, bad, r) if reduction == "none" else nan_if_any(xp, bad, r)
 
 
 def prepare_classes(
@@ -294,16 +307,21 @@ def prepare_classes(
 
 def invalid_labels(xp: Any, labels: Any, num_classes: int, ignore_index: Any = None) -> tuple[Any, Any]:
     """``(bad, safe_labels)``: ``bad`` flags labels outside ``[0, num_classes)`` other than
-    ``ignore_index``; ``safe_labels`` has them replaced by 0 so that every gather stays in range.
-    Device-side only (no host synchronisation)."""
-    bad = labels >= num_classes
-    if dtype_kind(labels.dtype) == "int" and xp.iinfo(labels.dtype).min < 0:
-        bad = bad | (labels < 0)
-    if isinstance(ignore_index, int) and not isinstance(ignore_index, bool):
+    ``ignore_index``; ``safe_labels`` has them clipped into range so that every gather stays in
+    range (ignored labels are kept for the body's ignore mask). Device-side only (no host
+    synchronisation)."""
+    try:
+        safe = clip_range(xp, labels, 0, num_classes - 1)
+    except OverflowError:  # more classes than the label dtype can name: only negatives can be bad
+        safe = clip_range(xp, labels, 0, xp.iinfo(labels.dtype).max)
+    bad = safe != labels
+    if isinstance(ignore_index, int) and not isinstance(ignore_index, bool) and not 0 <= ignore_index < num_classes:
         info = xp.iinfo(labels.dtype)
-        if info.min <= ignore_index <= info.max and not 0 <= ignore_index < num_classes:
-            bad = bad & (labels != ignore_index)
-    return bad, xp.where(bad, xp.zeros_like(labels), labels)
+        if info.min <= ignore_index <= info.max:
+            ignored = labels == ignore_index
+            bad = bad & ~ignored
+            safe = xp.where(ignored, labels, safe)
+    return bad, safe
 
 
 def without_invalid(p: ClassContext, out: Any) -> Any:
