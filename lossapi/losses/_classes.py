@@ -179,7 +179,13 @@ class ClassAxis(Kind):
         xp = p.xp
         if type(out) is PerElement and out.weight is None and not out.included and out.after is None:
             out = out.loss if out.divide_by is None else out.loss / out.divide_by
-        if type(out) is not PerElement and sample_weight is None and where is None and p.out_dtype == p.dtype:
+        if (
+            type(out) is not PerElement
+            and sample_weight is None
+            and where is None
+            and p.out_dtype == p.dtype
+            and 0 not in out.shape  # an empty batch: the reduction's 0, not 0 / 0
+        ):
             # The common case in a few operations: NaN entries, and a mean over the valid ones
             # (a NaN numerator: the value is NaN, the valid entries' gradients 1 / count).
             out = nan_where(xp, bad, out)
