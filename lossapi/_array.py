@@ -96,8 +96,16 @@ def compute_dtype(xp: Namespace, dtype: Any) -> Any:
 
 
 def device_of(x: Array) -> Any:
-    """The device of ``x``, for creation functions (``device=``); Dask arrays have no ``.device``."""
-    return _compat_device(x)
+    """The device of ``x``, for creation functions (``device=``); Dask arrays have no ``.device``.
+
+    A JAX array sharded over several devices reports its sharding, which a creation function
+    would apply to a scalar of rank 0 (an error); ``None`` there makes an uncommitted constant
+    that JAX places next to the sharded operand.
+    """
+    dev = _compat_device(x)
+    if getattr(dev, "num_devices", 1) > 1:
+        return None
+    return dev
 
 
 def is_number(value: Any) -> bool:
