@@ -473,7 +473,10 @@ def _torch_bce_logits(
     where: Any,
     reduction: str,
 ) -> Any:
-    if alpha is not None or not _num(label_smoothing):
+    # torch's target gradient is -logit (times the weights), -+inf at a logit of +-inf, where the
+    # generic path gives NaN (its `where` differentiates the other branch, 0 * inf): the fast path
+    # is only taken when no target gradient is needed (no value is read to decide).
+    if alpha is not None or not _num(label_smoothing) or getattr(target, "requires_grad", True):
         return NotImplemented
     if not _torch_plain(logits, target, sample_weight=sample_weight, where=where):
         return NotImplemented
@@ -658,10 +661,16 @@ def _torch_ctc(
     labels = labels.reshape(B, S).to(torch.int64)
     il = input_lengths.reshape(B).to(torch.int64).clamp(0, T)
     ll = ll.clamp(0, S)
+    # As the generic path: a log-probability that is NaN or overflows exp (+inf included) makes
+    # its sequence NaN when it is in a used frame, and is replaced by 0 everywhere (torch's kernel
+    # skips NaN in its log-sum-exp and differentiates exp(log_probs), inf there). On the device.
+    hostile = ~(x <= math.log(torch.finfo(x.dtype).max))
+    nonfinite = (hostile.any(2) & (torch.arange(T, device=lp.device)[:, None] < il[None, :])).any(0)
+    x = x.masked_fill(hostile, 0.0)
     s_idx = torch.arange(S, device=lp.device)
     inside = s_idx < ll[:, None]
     wrong = inside & ((labels < 0) | (labels >= C) | (labels == blank))
-    invalid = wrong.any(1)
+    invalid = wrong.any(1) | nonfinite
     if overflow is not None:
         invalid = invalid | overflow
     lab = torch.where(inside & ~wrong, labels, blank)

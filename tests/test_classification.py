@@ -1149,3 +1149,20 @@ def test_clear_errors(name, native):
     # lossapi errors are also the builtin exceptions users catch
     assert issubclass(la.InvalidOptionError, ValueError) and issubclass(la.ShapeMismatchError, ValueError)
     assert issubclass(la.InvalidDTypeError, TypeError)
+
+
+def test_bce_with_logits_target_gradient_at_infinite_logits_matches_generic(torch):
+    """torch's own target gradient is -logit (-+inf at +-inf logits); the generic path gives NaN
+    there. With a target gradient the fast path steps aside, so both paths agree."""
+    logits = [math.inf, -math.inf, 0.7, -1.2]
+    target = [0.6, 0.0, 0.3, 1.0]
+    grads = []
+    for fast in (True, False):
+        x = torch.tensor(logits, dtype=torch.float64, requires_grad=True)
+        t = torch.tensor(target, dtype=torch.float64, requires_grad=True)
+        with la.native(fast):
+            la.binary_cross_entropy_with_logits(x, t).backward()
+        grads.append((x.grad.numpy(), t.grad.numpy()))
+    np.testing.assert_array_equal(grads[0][0], grads[1][0])
+    np.testing.assert_array_equal(grads[0][1], grads[1][1])
+    assert np.isnan(grads[0][1][:2]).all()

@@ -502,3 +502,27 @@ def test_unbatched_shape_errors():
         la.ctc(lp[0, 0], lab[0], il[0], ll[0])
     with pytest.raises(la.ShapeMismatchError, match=r"concatenated"):
         la.ctc(lp, lab[None], il, ll)
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf, 1e30])
+def test_ctc_nonfinite_log_probs_same_on_fast_and_generic_paths(torch, bad):
+    """A NaN, +inf or exp-overflowing log-probability in a used frame makes its sequence NaN with
+    gradient 0 from it on both paths (torch's kernel skipped NaN, and its exp(log_probs) made the
+    gradient NaN at 1e30); one beyond the input length changes nothing."""
+    rng = np.random.default_rng(3)
+    lp = np.log(rng.dirichlet(np.ones(4), (3, 5)))
+    lp[0, 0, 0] = bad  # a used frame of sequence 0
+    lp[1, 4, 2] = bad  # beyond sequence 1's input length (4)
+    lab, il, ll = np.array([[1, 2], [2, 3], [1, 1]]), np.array([5, 4, 5]), np.array([2, 2, 1])
+    want = O.ctc(np.where(np.isfinite(lp) & (lp < 1), lp, 0.0), lab, il, ll)
+    outs = []
+    for fast in (True, False):
+        x = torch.tensor(lp, requires_grad=True)
+        with la.native(fast):
+            v = la.ctc(x, torch.tensor(lab), torch.tensor(il), torch.tensor(ll), reduction="none")
+            la.ctc(x, torch.tensor(lab), torch.tensor(il), torch.tensor(ll)).backward()
+        outs.append((v.detach().numpy(), x.grad.numpy()))
+        assert np.isnan(outs[-1][0][0])
+        np.testing.assert_allclose(outs[-1][0][1:], want[1:], rtol=1e-10)
+        assert np.isfinite(outs[-1][1]).all() and not outs[-1][1][0].any()  # gradient 0 from sequence 0
+    np.testing.assert_allclose(outs[0][1], outs[1][1], rtol=1e-9, atol=1e-12)

@@ -22,7 +22,10 @@ lengths ``(...)``:
   equals ``blank`` (or concatenated labels that end before the sequence does) makes that
   sequence's loss NaN (:meth:`Sequences.finish`, a ``where`` on the device: no value is read on
   the host); the formula sees the label replaced by ``blank``, so the gradient from that
-  sequence is 0. ``lossapi.check_values()`` reports such inputs instead.
+  sequence is 0. ``lossapi.check_values()`` reports such inputs instead. Likewise a
+  log-probability that is NaN or overflows ``exp`` (``+inf`` included, above
+  ``log(finfo.max)``) in a used frame (before the input length) makes its sequence NaN; such
+  entries are replaced by 0 wherever they are, so the gradient from them is 0.
 
 The body receives the sanitized inputs and returns one loss per sequence (the batch shape).
 ``"mean"`` follows torch's CTC (``mean_per_label``): each sequence's loss is divided by its
@@ -287,6 +290,12 @@ def prepare_sequences(
     inside = xp.arange(S, dtype=ll.dtype, device=device_of(ll)) < ll[..., None]
     wrong = _wrong_labels(xp, lab, C, blank) & inside
     invalid = xp.any(wrong, axis=-1)
+    # Log-probabilities that are NaN or overflow exp (+inf included): the sequence is NaN when
+    # one is in a used frame; replaced by 0, they reach neither the value nor the gradient.
+    hostile = ~(lp <= math.log(float(xp.finfo(dtype).max)))
+    used = xp.arange(T, dtype=il.dtype, device=device_of(il)) < il[..., None]
+    invalid = invalid | xp.any(xp.any(hostile, axis=-1) & used, axis=-1)
+    lp = xp.where(hostile, xp.zeros_like(lp), lp)
     if overflow is not None:
         invalid = invalid | overflow
     # Padding and invalid labels become blank: valid class indices for the formula.

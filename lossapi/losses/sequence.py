@@ -165,7 +165,9 @@ def ctc(
     log_probs : array, shape (B, T, C) or (T, C)
         Per-frame log-probabilities (normalized over the classes, e.g. ``log_softmax``);
         ``(T, B, C)`` with ``time_major=True``. More leading batch axes are allowed; ``(T, C)``
-        is one sequence (the result of ``reduction="none"`` is then 0-d).
+        is one sequence (the result of ``reduction="none"`` is then 0-d). A NaN, or a value
+        whose ``exp`` overflows (``+inf`` included), in a frame before the input length makes
+        that sequence's loss NaN (gradient 0 from it).
     labels : integer array, shape (B, S) or (sum(label_lengths),)
         Padded label sequences (any integer dtype); entries beyond ``label_lengths`` are ignored.
         Or torch's 1-D form: the labels of all sequences concatenated in batch order (entries
