@@ -43,6 +43,23 @@ BACKENDS: dict[str, tuple[list[str], dict[str, str]]] = {
 TEST_NAME = {"strict": "array_api_strict"}
 
 
+def _jax_test_env(session: nox.Session) -> dict[str, str]:
+    """JAX settings that make the test suite's many small compilations cheaper.
+
+    The suite compiles thousands of tiny programs (every eager operation is compiled per shape):
+    a compilation cache shared by the pytest workers (and kept between runs of the session) lets
+    one worker reuse what the other compiled, and the CPU backend's code generation runs at
+    optimisation level 0 (XLA's graph passes -- fusion, algebraic simplification -- still run,
+    so traced semantics are those users get; only LLVM's machine-code optimisation is skipped).
+    """
+    return {
+        "JAX_COMPILATION_CACHE_DIR": str(Path(session.create_tmp()) / "jax-cache"),
+        "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS": "0",
+        "JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES": "-1",
+        "XLA_FLAGS": "--xla_backend_optimization_level=0",
+    }
+
+
 def _install(session: nox.Session, extras: list[str], *groups: str) -> None:
     env = {"PIP_CONSTRAINT": CONSTRAINTS}
     for g in groups:
@@ -66,8 +83,16 @@ def tests(session: nox.Session, backend: str) -> None:
         "pytest",
         "-n",
         "2",
+        "--dist",
+        "worksteal",
         *session.posargs,
-        env={"LOSSAPI_TEST_BACKENDS": backends, "KERAS_BACKEND": "jax", "JAX_ENABLE_X64": "1", **env},
+        env={
+            "LOSSAPI_TEST_BACKENDS": backends,
+            "KERAS_BACKEND": "jax",
+            "JAX_ENABLE_X64": "1",
+            **_jax_test_env(session),
+            **env,
+        },
     )
 
 
@@ -83,8 +108,11 @@ def all_backends(session: nox.Session) -> None:
         "pytest",
         "-n",
         "2",
+        "--dist",
+        "worksteal",
         *session.posargs,
         env={
+            **_jax_test_env(session),
             "JAX_ENABLE_X64": "1",
             "KERAS_BACKEND": "jax",
             "PYTHONHASHSEED": "0",
@@ -150,11 +178,13 @@ def check(session: nox.Session) -> None:
 
 @nox.session(default=False)
 def fuzz(session: nox.Session) -> None:
-    """The long hypothesis profile of tests/test_fuzz.py: every property, loss and backend."""
+    """The long hypothesis profile of tests/test_fuzz.py (every property, loss and backend) and
+    tests/test_differential.py (every backend and path on valid, extreme and invalid inputs)."""
     _install(session, ["all", "plot"], "test", "counterparts")
     session.run(
         "pytest",
         "tests/test_fuzz.py",
+        "tests/test_differential.py",
         "-p",
         "no:cacheprovider",
         "--hypothesis-profile=long",

@@ -53,6 +53,7 @@ __all__ = [
 _SHAPE = (3, 4)
 _BATCH = 3
 _EAGER_RTOL = 1e-10  # same float64 math, possibly fused or reordered by the compiler
+_REDUCTIONS = ("mean", "sum", "none")
 _DTYPE_RTOL = {"float64": 1e-10, "float32": 1e-4, "float16": 2e-2, "bfloat16": 3e-2}
 
 
@@ -120,26 +121,26 @@ def check_jax_transforms(name: str, *, quick: bool = False, seed: int = 0) -> li
     options_sets = case.options[:1] if quick else case.options
     names = list(record.inputs)
 
-    # jit: every reduction, the loss's options closed over.
+    # jit: every reduction, the loss's options closed over (one compilation for the three).
     problems, worst = [], 0.0
     for options in options_sets:
         x = to_backend(b, draw_inputs(case, rng, _SHAPE, options), "float64")
         opts = backend_options(b, options)
-        for reduction in ("mean", "sum", "none"):
 
-            def f(*a: Any, options: Mapping[str, Any] = opts, reduction: str = reduction) -> Any:
-                return record.fn(*a, **options, reduction=reduction)
+        def f(*a: Any, options: Mapping[str, Any] = opts) -> Any:
+            return tuple(record.fn(*a, **options, reduction=r) for r in _REDUCTIONS)
 
-            try:
-                eager = b.to_numpy(f(*_positional(record, x)))
-                jitted = b.to_numpy(jax.jit(f)(*_positional(record, x)))
-            except Exception as e:  # noqa: BLE001
-                problems.append(f"[{dict(options)} {reduction}] {_err(e)}")
-                continue
-            err = rel_err(jitted, eager)
+        try:
+            eager = [b.to_numpy(v) for v in f(*_positional(record, x))]
+            jitted = [b.to_numpy(v) for v in jax.jit(f)(*_positional(record, x))]
+        except Exception as e:  # noqa: BLE001
+            problems.append(f"[{dict(options)}] {_err(e)}")
+            continue
+        for reduction, e, j in zip(_REDUCTIONS, eager, jitted):
+            err = rel_err(j, e)
             worst = max(worst, err)
             if not err <= _EAGER_RTOL:
-                problems.append(f"[{dict(options)} {reduction}] jit {jitted.ravel()[:4]} vs eager {eager.ravel()[:4]}")
+                problems.append(f"[{dict(options)} {reduction}] jit {j.ravel()[:4]} vs eager {e.ravel()[:4]}")
     out += _result(name, "jax", "jax.jit", problems, worst)
 
     # vmap over a leading batch axis of every input.
