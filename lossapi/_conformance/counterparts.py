@@ -31,8 +31,8 @@ class Counterpart(NamedTuple):
     Attributes
     ----------
     library : str
-        "torch", "optax", "keras", "sklearn" or "torchvision" (not installable here: its
-        checks skip with the reason).
+        "torch", "optax", "keras", "sklearn", "torchvision" or "MONAI" (the last two skip with
+        the reason where they are not installed).
     fn : callable
         ``fn(np_inputs, options, reduction, sample_weight) -> float64 value or array``.
     supports : callable
@@ -54,7 +54,14 @@ class Counterpart(NamedTuple):
     ndim: int = 2
 
 
-_MODULES = {"torch": "torch", "optax": "optax", "keras": "keras", "sklearn": "sklearn", "torchvision": "torchvision"}
+_MODULES = {
+    "torch": "torch",
+    "optax": "optax",
+    "keras": "keras",
+    "sklearn": "sklearn",
+    "torchvision": "torchvision",
+    "MONAI": "monai",
+}
 
 
 def library_available(library: str) -> tuple[bool, str]:
@@ -63,8 +70,8 @@ def library_available(library: str) -> tuple[bool, str]:
     Parameters
     ----------
     library : str
-        "torch", "optax", "keras", "sklearn" or "torchvision" (not installable here: its
-        checks skip with the reason).
+        "torch", "optax", "keras", "sklearn", "torchvision" or "MONAI" (the last two skip with
+        the reason where they are not installed).
 
     Returns
     -------

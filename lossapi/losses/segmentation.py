@@ -93,6 +93,9 @@ _CONFUSION = Segmentation(two_class=True)  # binary masks as the two classes [1 
     smooth=True,
     bounded=True,
     counterparts={
+        "MONAI": "monai.losses.DiceLoss(smooth_nr=smooth, smooth_dr=smooth_dr, sigmoid=/softmax= (activation), "
+        "include_background=, squared_pred=, batch=not per_sample)(probs (N, C, ...), one_hot(target)); its 'sum' "
+        "and 'none' with per_class=True",
         "optax": "optax.losses.dice_loss(probs, one_hot(target), smooth=smooth / 2, apply_softmax=False)",
         "keras": "keras.losses.dice(target, probs, axis=spatial_axes) (smooth=0: keras' eps 1e-7)",
     },
@@ -167,6 +170,7 @@ def dice(o: OverlapContext, probs: Array, target: Array, *, smooth: Any) -> Any:
     smooth=True,
     bounded=True,
     counterparts={
+        "MONAI": "monai.losses.DiceLoss(jaccard=True, smooth_nr=2 * smooth, smooth_dr=2 * smooth_dr, ...) as for dice",
         "optax": "optax.losses.dice_loss(probs, one_hot(target), smooth=smooth, alpha=1, beta=1, apply_softmax=False)",
     },
 )
@@ -232,6 +236,8 @@ _TVERSKY_OPTIONS = {"alpha": (0.5, _NONNEGATIVE), "beta": (0.5, _NONNEGATIVE)}
     smooth=True,
     bounded=True,
     counterparts={
+        "MONAI": "monai.losses.TverskyLoss(alpha=alpha, beta=beta, smooth_nr=smooth, smooth_dr=smooth_dr, ...) as "
+        "for dice",
         "optax": "optax.losses.dice_loss(probs, one_hot(target), alpha=alpha, beta=beta, smooth=smooth, "
         "apply_softmax=False)",
         "keras": "keras.losses.tversky(target, probs, alpha=beta, beta=alpha, axis=spatial_axes) "

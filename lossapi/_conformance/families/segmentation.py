@@ -1170,13 +1170,32 @@ def _class_last(x: Arrays, o: Options, second: str = "target") -> tuple[np.ndarr
 # -- predicates ----------------------------------------------------------------------------------
 
 
+#: Options of the overlap losses with their defaults: optax and keras have none of them.
+_PEER_OPTIONS = {
+    "activation": None,
+    "include_background": True,
+    "ignore_index": None,
+    "mask": None,
+    "smooth_dr": None,
+    "squared_pred": False,
+    "per_class": False,
+    "weight_type": "square",
+}
+
+
+def _plain(o: Options) -> bool:
+    """None of the MONAI / smp options is set."""
+    return all(o.get(k, d) is d or (d is not None and o.get(k, d) == d) for k, d in _PEER_OPTIONS.items())
+
+
 def _optax_ok(o: Options, reduction: str, weighted: bool) -> bool:
-    return not weighted and o.get("axis", -1) in (-1, None) and o.get("_probs") != "sigmoid"
+    return not weighted and o.get("axis", -1) in (-1, None) and o.get("_probs") != "sigmoid" and _plain(o)
 
 
 def _keras_ok(o: Options, reduction: str, weighted: bool) -> bool:
     return (
-        not weighted
+        _plain(o)
+        and not weighted
         and o.get("axis", -1) in (-1, None)
         and float(o.get("smooth", 1.0)) == 0.0
         and o.get("class_weight") is None
@@ -1327,6 +1346,93 @@ def _sk_mcc(x: Arrays, o: Options, reduction: str, sw: np.ndarray | None) -> np.
     return _reduce(np.array(vals).reshape(-1 if o.get("per_sample", False) else ()), reduction)
 
 
+# -- MONAI ------------------------------------------------------------------------------------------
+
+
+def _monai_ok(o: Options, reduction: str, weighted: bool, per_class_reductions: bool = True) -> bool:
+    """MONAI reproduces lossapi's options but ``class_weight`` (a product there), ``ignore_index``
+    and ``mask`` (other classes: ``MaskedDiceLoss``), with one-hot targets; its ``"sum"`` and
+    ``"none"`` run over (sample, class) pairs, lossapi's with ``per_class=True``."""
+    if weighted or o.get("class_weight") is not None or o.get("ignore_index") is not None:
+        return False
+    if o.get("mask") is not None:
+        return False
+    if o.get("axis", -1) is None and (o.get("activation") == "softmax" or not o.get("include_background", True)):
+        return False
+    return reduction == "mean" or bool(o.get("per_class", False)) or not per_class_reductions
+
+
+def _monai_inputs(x: Arrays, o: Options) -> tuple[Any, Any]:
+    """Channel-first prediction and one-hot / float target, as MONAI takes them."""
+    p, t = np.asarray(x["probs"], dtype=np.float64), np.asarray(x["target"])
+    axis = o.get("axis", -1)
+    if axis is None:  # binary masks: one channel
+        return p[:, None], np.broadcast_to(t.astype(np.float64), p.shape)[:, None]
+    ax = axis % p.ndim
+    pc = np.moveaxis(p, ax, 1)
+    if t.dtype.kind in "iu":
+        tc = np.moveaxis(np.eye(pc.shape[1])[t], -1, 1)
+    else:
+        tc = np.moveaxis(np.broadcast_to(t.astype(np.float64), p.shape), ax, 1)
+    return pc, tc
+
+
+def _monai_overlap(kind: str) -> Callable[..., Any]:
+    """``monai.losses.{DiceLoss, TverskyLoss, GeneralizedDiceLoss}`` with lossapi's options mapped
+    (``jaccard``: MONAI's ``jaccard=True`` with twice the smoothing)."""
+
+    def fn(x: Arrays, o: Options, reduction: str, sw: np.ndarray | None) -> np.ndarray:
+        import monai.losses as ml
+        import torch
+
+        p, t = _monai_inputs(x, o)
+        act = o.get("activation")
+        default = 1e-5 if kind == "generalized_dice" else 1.0
+        s = float(o.get("smooth", default))
+        s_dr = s if o.get("smooth_dr") is None else float(o["smooth_dr"])
+        kw: dict[str, Any] = {
+            "include_background": o.get("include_background", True),
+            "sigmoid": act == "sigmoid",
+            "softmax": act == "softmax",
+            "batch": not o.get("per_sample", True),
+            "reduction": reduction,
+        }
+        if kind in ("dice", "jaccard"):
+            k = 2.0 if kind == "jaccard" else 1.0
+            loss = ml.DiceLoss(
+                squared_pred=o.get("squared_pred", False),
+                jaccard=kind == "jaccard",
+                smooth_nr=k * s,
+                smooth_dr=k * s_dr,
+                **kw,
+            )
+        elif kind == "generalized_dice":
+            loss = ml.GeneralizedDiceLoss(w_type=o.get("weight_type", "square"), smooth_nr=s, smooth_dr=s_dr, **kw)
+        else:
+            a = float(o.get("alpha", 0.5))
+            b = float(o.get("beta", 0.5))
+            loss = ml.TverskyLoss(alpha=a, beta=b, smooth_nr=s, smooth_dr=s_dr, **kw)
+        out = _np(loss(torch.as_tensor(p), torch.as_tensor(t)))
+        if reduction != "none":
+            return out
+        if kind == "generalized_dice":
+            return out.reshape(-1) if o.get("per_sample", True) else out.reshape(())
+        c = p.shape[1] - (0 if o.get("include_background", True) else 1)
+        return out.reshape(-1, c) if o.get("per_sample", True) else out.reshape(c)
+
+    return fn
+
+
+def _monai_gdl_ok(o: Options, reduction: str, weighted: bool) -> bool:
+    return _monai_ok(o, reduction, weighted, per_class_reductions=False)
+
+
+_MONAI_OPTIONS: tuple[Options, ...] = (
+    {"activation": "softmax", "axis": 1, "smooth": 1e-5, "per_class": True},
+    {"activation": "sigmoid", "smooth": 1e-5, "include_background": False, "per_sample": False},
+    {"squared_pred": True, "_target": "onehot", "per_class": True, "per_sample": False},
+)
+
 _KERAS_OPTIONS: tuple[Options, ...] = (
     {"smooth": 0.0},
     {"smooth": 0.0, "per_sample": False, "_target": "soft"},
@@ -1346,10 +1452,29 @@ COUNTERPARTS: dict[str, list[Counterpart]] = {
             "optax", _optax_overlap(0.5, 0.5, dice_smooth=True), _optax_ok, options=({"_hard": True, "smooth": 0.5},)
         ),
         Counterpart("keras", _keras_overlap("dice"), _keras_ok, options=_KERAS_OPTIONS, rtol=_KERAS_RTOL),
+        Counterpart("MONAI", _monai_overlap("dice"), _monai_ok, options=_MONAI_OPTIONS),
     ],
-    "jaccard": [Counterpart("optax", _optax_overlap(1.0, 1.0), _optax_ok)],
+    "jaccard": [
+        Counterpart("optax", _optax_overlap(1.0, 1.0), _optax_ok),
+        Counterpart("MONAI", _monai_overlap("jaccard"), _monai_ok, options=_MONAI_OPTIONS),
+    ],
+    "generalized_dice": [
+        Counterpart(
+            "MONAI",
+            _monai_overlap("generalized_dice"),
+            _monai_gdl_ok,
+            options=({"weight_type": "uniform", "activation": "softmax", "axis": 1},),
+            rtol=1e-6,  # MONAI computes the class weights in float32 (ground_o.float())
+        ),
+    ],
     "tversky": [
         Counterpart("optax", _optax_overlap(), _optax_ok),
+        Counterpart(
+            "MONAI",
+            _monai_overlap("tversky"),
+            _monai_ok,
+            options=({"alpha": 0.3, "beta": 0.7, "activation": "softmax", "axis": 1, "per_class": True},),
+        ),
         Counterpart(
             "keras",
             _keras_overlap("tversky"),
