@@ -78,7 +78,7 @@ def oracle(
     include_background=True,
     ignore_index=None,
     mask=None,
-    smooth=1.0,
+    smooth=None,
     smooth_dr=None,
     squared_pred=False,
     per_sample=True,
@@ -120,7 +120,7 @@ def oracle(
     inter = np.sum(p * t, axis=axes)
     P = np.sum(p**2 if squared_pred else p, axis=axes)
     T = np.sum(t**2 if squared_pred else t, axis=axes)
-    s = float(smooth)
+    s = float((1e-5 if name == "generalized_dice" else 1.0) if smooth is None else smooth)  # the defaults
     sd = s if smooth_dr is None else float(smooth_dr)
     if name == "generalized_dice":
         if weight_type == "uniform":
@@ -404,7 +404,8 @@ def test_bad_option_values(name, kw):
 def monai_losses():
     pytest.importorskip("torch", reason="torch is not installed: the MONAI counterparts need it")
     return pytest.importorskip(
-        "monai.losses", reason="MONAI is not installed: the DiceLoss / TverskyLoss / GeneralizedDiceLoss checks"
+        "monai.losses",
+        reason="MONAI is not installed: its DiceLoss / TverskyLoss / GeneralizedDiceLoss counterparts are not checked",
     )
 
 
@@ -590,7 +591,10 @@ def smp_losses():
         return sys.modules[f"{pkg}.losses"]
     spec = importlib.util.find_spec(pkg)
     if spec is None or not spec.submodule_search_locations:
-        pytest.skip("segmentation_models_pytorch is not installed: the DiceLoss / JaccardLoss / TverskyLoss checks")
+        pytest.skip(
+            "segmentation_models_pytorch is not installed: its DiceLoss / JaccardLoss / TverskyLoss counterparts "
+            "are not checked"
+        )
     bare = pkg not in sys.modules
     if bare:
         stub = types.ModuleType(pkg)

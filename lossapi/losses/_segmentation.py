@@ -425,8 +425,8 @@ _OVERLAP_DOCS: dict[str, tuple[str, str]] = {
     ),
     "ignore_index": (
         "ignore_index : int, optional",
-        "With integer label targets, pixels with this label are left out of every sum, in the\n"
-        "prediction and the target alike (smp, MONAI).",
+        "Pixels whose label (integer class index, or binary-mask value with ``axis=None``) equals\n"
+        "it are left out of every sum, in the prediction and the target alike (smp, MONAI).",
     ),
     "mask": (
         "mask : bool array, optional",
@@ -568,8 +568,8 @@ def prepare_segmentation(
         num_classes = 2
     c = SegContext(xp, out_dtype, dtype, (p, t), fn, ax, num_classes, int_labels, binary, per_sample)
     pixels = None  # the kept pixels, the prediction's shape without the class axis
+    shape = tuple(probs.shape) if axis is None else tuple(d for i, d in enumerate(p.shape) if i != ax)
     if mask is not None:
-        shape = tuple(probs.shape) if axis is None else tuple(d for i, d in enumerate(p.shape) if i != ax)
         ms = broadcast_shapes(tuple(mask.shape), shape)
         if ms is None or len(ms) != len(shape) or not all(same_size(a, b) for a, b in zip(ms, shape)):
             raise ShapeMismatchError(
@@ -577,12 +577,19 @@ def prepare_segmentation(
                 f"of `{nm[0]}` without its class axis (for MONAI's (N, 1, H, W) masks pass mask[:, 0])."
             )
         pixels = mask
-    if drop_ignored and int_labels and ignore_index is not None:
-        labelled, _ = ignore_mask(fn, xp, t, ignore_index)
+    if drop_ignored and ignore_index is not None:
+        labelled = None
+        if int_labels:
+            labelled, _ = ignore_mask(fn, xp, t, ignore_index)
+        elif binary and dtype_kind(target.dtype) == "int":  # 0/1 masks with an ignore value (smp)
+            labelled, _ = ignore_mask(fn, xp, target, ignore_index)
+        elif binary and dtype_kind(target.dtype) == "float":
+            labelled = target != float(ignore_index)
         if labelled is not None:
+            labelled = xp.broadcast_to(labelled, shape)
             pixels = labelled if pixels is None else pixels & labelled
     if pixels is not None:
-        c.keep = xp.expand_dims(xp.broadcast_to(pixels, shape if mask is not None else tuple(t.shape)), axis=ax)
+        c.keep = xp.expand_dims(xp.broadcast_to(pixels, shape), axis=ax)
     if int_labels and cp.bad is not None:
         bad = cp.bad if pixels is None else cp.bad & pixels
         bad = bad if where is None else bad & _lead(xp, where, bad.ndim)

@@ -747,6 +747,19 @@ _CLASS_MAP_SWEEP = sweeps.Sweep(
 )
 
 
+def _unequal_smoothing(default: float) -> Any:
+    """Option sets without a zero at a perfect prediction: a denominator smoothing that differs
+    from the numerator's leaves ``1 - (I + s) / (I + s_dr)``."""
+
+    def reason(o: Options) -> str | None:
+        s_dr = o.get("smooth_dr")
+        if s_dr is None or float(s_dr) == float(o.get("smooth", default)):
+            return None
+        return "smooth_dr differs from smooth: a perfect prediction scores 1 - (I + s) / (I + s_dr)"
+
+    return reason
+
+
 _DICE = Case(
     name="dice",
     make_inputs=_make(),
@@ -756,7 +769,7 @@ _DICE = Case(
     edges=_overlap_edges(),
     cancels=True,
     sweep=sweeps.Sweep(**sweeps.SEGMENTATION),
-    fuzz=Fuzz(perfect=region("probs")),
+    fuzz=Fuzz(perfect=region("probs"), no_perfect_options=_unequal_smoothing(1.0)),
 )
 
 _JACCARD = Case(
@@ -768,7 +781,7 @@ _JACCARD = Case(
     edges=_overlap_edges(),
     cancels=True,
     sweep=sweeps.Sweep(**sweeps.SEGMENTATION),
-    fuzz=Fuzz(perfect=region("probs")),
+    fuzz=Fuzz(perfect=region("probs"), no_perfect_options=_unequal_smoothing(1.0)),
 )
 
 _TVERSKY_OPTIONS: tuple[Options, ...] = (
@@ -814,7 +827,7 @@ _TVERSKY = Case(
     edges=_tversky_edges(),
     cancels=True,
     sweep=sweeps.Sweep(**sweeps.SEGMENTATION),
-    fuzz=Fuzz(perfect=region("probs")),
+    fuzz=Fuzz(perfect=region("probs"), no_perfect_options=_unequal_smoothing(1.0)),
 )
 
 _FOCAL_TVERSKY = Case(
@@ -843,7 +856,7 @@ _FOCAL_TVERSKY = Case(
     ),
     cancels=True,
     sweep=sweeps.Sweep(**sweeps.SEGMENTATION),
-    fuzz=Fuzz(perfect=region("probs")),
+    fuzz=Fuzz(perfect=region("probs"), no_perfect_options=_unequal_smoothing(1.0)),
     invalid_options={"gamma": [0.0, -1.0]},
 )
 
@@ -889,7 +902,7 @@ _GENERALIZED_DICE = Case(
     ),
     cancels=True,
     sweep=sweeps.Sweep(**sweeps.SEGMENTATION),
-    fuzz=Fuzz(perfect=region("probs")),
+    fuzz=Fuzz(perfect=region("probs"), no_perfect_options=_unequal_smoothing(1e-5)),
 )
 
 
