@@ -60,12 +60,20 @@ def _jax_test_env(session: nox.Session) -> dict[str, str]:
     }
 
 
+#: Torch-based peers of the conformance suite. Installed without their dependencies: pip would
+#: otherwise resolve another torch (and the CUDA stack); their loss modules need torch and NumPy
+#: only (smp's package ``__init__`` needs timm: the suite imports ``smp.losses`` without it).
+TORCH_PEERS = ["monai>=1.4", "segmentation-models-pytorch>=0.4", "pytorch-metric-learning>=2.5"]
+
+
 def _install(session: nox.Session, extras: list[str], *groups: str) -> None:
     env = {"PIP_CONSTRAINT": CONSTRAINTS}
     for g in groups:
         session.install(*nox.project.dependency_groups(PYPROJECT, g), env=env)
     spec = f".[{','.join(extras)}]" if extras else "."
     session.install("-e", spec, env=env)
+    if "counterparts" in groups and ("torch" in extras or "all" in extras):
+        session.install("--no-deps", *TORCH_PEERS, env=env)
 
 
 @nox.session

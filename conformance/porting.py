@@ -28,11 +28,14 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import types
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+
+from lossapi._conformance.counterparts import smp_losses
 
 __all__ = [
     "ENTRIES",
@@ -232,7 +235,7 @@ _NAMESPACES: dict[str, Callable[[], dict[str, Any]]] = {
     "keras": _keras_ns,
     "sklearn": _sklearn_ns,
     "torchvision": _module_ns("torchvision.ops", "ops"),
-    "smp": _module_ns("segmentation_models_pytorch", "smp"),
+    "smp": lambda: {"smp": types.SimpleNamespace(losses=smp_losses()), **_torch_ns()},
     "MONAI": _module_ns("monai", "monai"),
     "PML": _module_ns("pytorch_metric_learning", "pml"),
     "reference": _reference_ns,
@@ -1173,9 +1176,10 @@ ENTRIES: tuple[Entry, ...] = (
         topic=_K,
         explanation=(
             'smp `FocalLoss(mode="multiclass")` is **not** a softmax focal loss: it applies the '
-            "sigmoid focal loss one-vs-rest to `(y_true == c)` for each class and adds up the "
-            "per-class losses (each a mean over the pixels; smp is not installable here, so that "
-            "row is not checked). Softmax focal loss is keras `CategoricalFocalCrossentropy`, MONAI "
+            "sigmoid focal loss one-vs-rest to `(y_true == c)` for each class and averages the "
+            "per-class losses (each a mean over the pixels), i.e. the mean over pixels and classes "
+            "(class weights make it a weighted class mean). Softmax focal loss is keras "
+            "`CategoricalFocalCrossentropy`, MONAI "
             "`FocalLoss(use_softmax=True)` (where a scalar α gives the background 1 − α and the "
             "other classes α) and smp's private `softmax_focal_loss_with_logits`. lossapi has "
             "both: `la.sigmoid_focal` on a one-hot target (one-vs-rest, per element) and "
@@ -1200,7 +1204,7 @@ ENTRIES: tuple[Entry, ...] = (
             Row(
                 "smp",
                 'smp.losses.FocalLoss("multiclass")(T(zc), T(labels))',
-                'la.sigmoid_focal(zc, onehot, reduction="none").sum(-1).mean()',
+                "la.sigmoid_focal(zc, onehot)",
             ),
         ),
         sources=("libraries: smp multiclass focal",),
@@ -1367,8 +1371,7 @@ ENTRIES: tuple[Entry, ...] = (
             "labels; lossapi's `la.ntxent` has the same signature and equals it. MONAI "
             "`ContrastiveLoss(temperature=0.5)` is NT-Xent on **two views** `(B, F)` (SimCLR) "
             "with another default temperature: stack the views and give each pair one label, "
-            "`la.ntxent(np.concatenate([v1, v2]), np.concatenate([ids, ids]), temperature=0.5)` "
-            "(not checked here: MONAI is not installable and no value of it is recorded). PML "
+            "`la.ntxent(np.concatenate([v1, v2]), np.concatenate([ids, ids]), temperature=0.5)`. PML "
             "`NTXentLoss(temperature=0.07)` works from embeddings and labels like optax. The "
             '**name** "ContrastiveLoss" means NT-Xent in MONAI but the margin pair loss '
             "(`pos_margin=0, neg_margin=1`, on normalised embeddings) in PML; lossapi calls the "
@@ -1385,6 +1388,12 @@ ENTRIES: tuple[Entry, ...] = (
                 "optax.losses.ntxent(emb, groups, temperature=0.5)",
                 "la.ntxent(emb, groups, temperature=0.5)",
                 variant="t0.5",
+            ),
+            Row(
+                "MONAI",
+                "monai.losses.ContrastiveLoss(temperature=0.5)(T(emb[:2]), T(emb[2:]))",
+                "la.ntxent(emb, np.array([0, 1, 0, 1]), temperature=0.5)",
+                variant="two_views",
             ),
         ),
         sources=("libraries: NT-Xent variants", "libraries: ContrastiveLoss name"),
@@ -1536,9 +1545,10 @@ ENTRIES: tuple[Entry, ...] = (
             "`lovasz_softmax` takes probabilities and `lovasz_hinge` logits. lossapi keeps the "
             "split: `la.lovasz_softmax(probs, labels)` (apply the softmax yourself, as smp does) "
             "and `la.lovasz_hinge(logits, labels)`; smp's `per_image=False` is lossapi's pooled "
-            "default for `lovasz_softmax` and `per_sample=False` for `lovasz_hinge`. smp cannot be "
-            "installed here and no values of it are recorded, so the rows are checked against the "
-            "conformance suite's independent NumPy oracles."
+            "default for `lovasz_softmax` and `per_sample=False` for `lovasz_hinge`. smp's Lovász "
+            "runs in float32 only (its gradient is a float32 tensor), hence the rows' `.float()`; "
+            "the reference rows check the same calls against the conformance suite's float64 "
+            "NumPy oracles."
         ),
         setup=(
             "rng = np.random.default_rng(5)\n"
@@ -1561,13 +1571,13 @@ ENTRIES: tuple[Entry, ...] = (
             ),
             Row(
                 "smp",
-                'smp.losses.LovaszLoss("multiclass", from_logits=False)(T(np.moveaxis(z, -1, 1)), T(labels))',
+                'smp.losses.LovaszLoss("multiclass", from_logits=False)(T(np.moveaxis(z, -1, 1)).float(), T(labels))',
                 "la.lovasz_softmax(sm, labels)",
                 variant="multiclass",
             ),
             Row(
                 "smp",
-                'smp.losses.LovaszLoss("binary")(T(zb[:, None]), T(yb[:, None]))',
+                'smp.losses.LovaszLoss("binary")(T(zb[:, None]).float(), T(yb[:, None]).float())',
                 "la.lovasz_hinge(zb, yb, per_sample=False)",
                 variant="binary",
             ),

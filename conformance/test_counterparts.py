@@ -24,7 +24,14 @@ from lossapi._conformance.cases import CASES  # noqa: E402
 from lossapi._conformance.counterparts import COUNTERPARTS, Counterpart  # noqa: E402
 from lossapi._conformance.value_checks import check_counterpart  # noqa: E402
 
-_MODULE = {"torch": "torch", "optax": "optax", "keras": "keras", "sklearn": "sklearn", "torchvision": "torchvision"}
+_MODULE = {
+    "torch": "torch",
+    "optax": "optax",
+    "keras": "keras",
+    "sklearn": "sklearn",
+    "torchvision": "torchvision",
+    "MONAI": "monai",
+}
 
 PAIRS = [
     pytest.param(r.name, lib, id=f"{r.name}-{lib}")

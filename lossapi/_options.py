@@ -28,7 +28,7 @@ from typing import Any
 from ._array import dtype_kind
 from ._errors import InvalidDTypeError, InvalidOptionError, ShapeMismatchError
 
-__all__ = ["Choice", "ClassWeight", "Constraint", "Flag", "Integer", "Interval", "Union"]
+__all__ = ["BoolMask", "Choice", "ClassWeight", "Constraint", "Flag", "Integer", "Interval", "Union"]
 
 _INF = math.inf
 
@@ -360,6 +360,36 @@ class ClassWeight(Constraint):
                 f"class{one}."
             )
         return value if value.dtype == ctx.dtype else ctx.xp.astype(value, ctx.dtype)
+
+
+class BoolMask(Constraint):
+    """``None`` or a boolean array (its shape is checked against the inputs by the loss's kind)."""
+
+    arrays = "any"
+    skip_prepare = "{var} is None"
+
+    def __repr__(self) -> str:
+        return "BoolMask()"
+
+    def describe(self) -> str:
+        return "None or a boolean array"
+
+    def fast(self, var: str, consts: dict[str, Any]) -> str:
+        return f"{var} is None"
+
+    def check(self, fn: str, name: str, value: Any) -> Any:
+        if value is None:
+            return value
+        if isinstance(value, (bool, int, float, str)) or not _is_array(value):
+            raise InvalidOptionError(
+                f"lossapi.{fn}: `{name}` must be a boolean array of the inputs' namespace, got "
+                f"{type(value).__name__} {value!r}."
+            )
+        if dtype_kind(value.dtype) != "bool":
+            raise InvalidDTypeError(
+                f"lossapi.{fn}: `{name}` must be a boolean array, got dtype {value.dtype}; pass e.g. `{name} != 0`."
+            )
+        return value
 
 
 def _same_size(a: Any, b: Any) -> bool:

@@ -72,7 +72,8 @@ def check_values(enabled: bool = True) -> Iterator[None]:
     What is checked, for each positional input, from its catalog ``input_spaces`` entry
     (entries excluded by ``where``, and labels equal to ``ignore_index``, are not checked):
 
-    - probabilities in [0, 1] (a rounding tolerance of 16 machine epsilons);
+    - probabilities in [0, 1] (a rounding tolerance of 16 machine epsilons); not the first input
+      of an overlap loss with an ``activation`` (it then holds logits);
     - integer class labels in ``[0, C)``, ``C`` the size of the prediction's class axis
       (``multilabel_margin``: up to the first negative padding entry; ``ctc``: the first
       ``label_lengths`` labels, which must also differ from ``blank``; ``lovasz_hinge`` and
@@ -554,6 +555,12 @@ def _none(ctx: _Ctx, name: str, x: Any) -> None:
     return None
 
 
+def _probs_or_logits(ctx: _Ctx, name: str, x: Any) -> None:
+    """Probabilities, unless an ``activation`` makes them logits (any real value)."""
+    if ctx.loc.get("activation") is None:
+        _probability(ctx, name, x)
+
+
 _SPACE_RULES: dict[str, Callable[..., None]] = {
     "real": _none,
     "logit": _none,
@@ -579,6 +586,7 @@ RULES: dict[str, Callable[..., None]] = {
     "binary_labels": _binary_labels,
     "ctc_labels": _ctc_labels,
     "kl_target": _kl_target,
+    "probs_or_logits": _probs_or_logits,
     "yolo_target": _yolo_target,
     "tweedie": _tweedie,
     "signs_or_zero": _signs(True),

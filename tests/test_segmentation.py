@@ -197,10 +197,24 @@ def test_generalized_dice_absent_class_takes_the_largest_weight(backend):
     # I = (0.5, 0.6, 0), P = (0.6, 0.9, 0.5): 1 - 2 * 1.1 / (1.6 + 1.9 + 0.5) = 0.45
     # (a weight of 0 would ignore the predicted 0.5: 1 - 2.2 / 3.5)
     assert float(_run(backend, la.generalized_dice, p, y, smooth=0.0)) == pytest.approx(0.45, rel=1e-12)
-    # empty binary mask: every weight 1 -> 1 - s / (P + s)
-    s = 1e-5
+    # empty binary mask: every weight 0 (MONAI's rule) -> 1 - s / s = 0, whatever is predicted
+    # (no longer 1 - s / (P + s), whose gradient was 1 / s = 1e5 per pixel)
     got = _run(backend, la.generalized_dice, np.array([[0.2, 0.3]]), np.zeros((1, 2)), axis=None)
-    assert float(got) == pytest.approx(1 - s / (0.5 + s), rel=1e-12)
+    assert float(got) == 0.0
+    got = _run(backend, la.generalized_dice, np.array([[0.2, 0.3]]), np.zeros((1, 2)), axis=None, smooth_dr=2e-5)
+    assert float(got) == pytest.approx(0.5, rel=1e-12)
+
+
+def test_generalized_dice_of_an_empty_target_has_zero_gradient():
+    torch = pytest.importorskip("torch")
+    p = torch.tensor([[0.2, 0.3, 0.9], [0.6, 0.1, 0.4]], dtype=torch.float64, requires_grad=True)
+    y = torch.tensor([[0.0, 0.0, 0.0], [1.0, 0.0, 1.0]], dtype=torch.float64)
+    loss = la.generalized_dice(p, y, axis=None, reduction="none")
+    assert float(loss[0]) == 0.0
+    (g,) = torch.autograd.grad(loss[0], p, retain_graph=True)
+    assert torch.all(g == 0)
+    (g,) = torch.autograd.grad(loss.sum(), p)  # the other sample still has a gradient
+    assert torch.all(torch.isfinite(g)) and torch.any(g[1] != 0)
 
 
 # -- Lovász ----------------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-__all__ = ["COUNTERPARTS", "Counterpart", "library_available", "weighted_reduce"]
+__all__ = ["COUNTERPARTS", "Counterpart", "library_available", "smp_losses", "weighted_reduce"]
 
 Inputs = Mapping[str, np.ndarray]
 
@@ -31,8 +31,8 @@ class Counterpart(NamedTuple):
     Attributes
     ----------
     library : str
-        "torch", "optax", "keras", "sklearn" or "torchvision" (not installable here: its
-        checks skip with the reason).
+        "torch", "optax", "keras", "sklearn", "torchvision" or "MONAI" (the last two skip with
+        the reason where they are not installed).
     fn : callable
         ``fn(np_inputs, options, reduction, sample_weight) -> float64 value or array``.
     supports : callable
@@ -54,7 +54,14 @@ class Counterpart(NamedTuple):
     ndim: int = 2
 
 
-_MODULES = {"torch": "torch", "optax": "optax", "keras": "keras", "sklearn": "sklearn", "torchvision": "torchvision"}
+_MODULES = {
+    "torch": "torch",
+    "optax": "optax",
+    "keras": "keras",
+    "sklearn": "sklearn",
+    "torchvision": "torchvision",
+    "MONAI": "monai",
+}
 
 
 def library_available(library: str) -> tuple[bool, str]:
@@ -63,8 +70,8 @@ def library_available(library: str) -> tuple[bool, str]:
     Parameters
     ----------
     library : str
-        "torch", "optax", "keras", "sklearn" or "torchvision" (not installable here: its
-        checks skip with the reason).
+        "torch", "optax", "keras", "sklearn", "torchvision" or "MONAI" (the last two skip with
+        the reason where they are not installed).
 
     Returns
     -------
@@ -82,6 +89,26 @@ def library_available(library: str) -> tuple[bool, str]:
 
 
 # -- library helpers ---------------------------------------------------------------------------
+
+
+def smp_losses() -> Any:
+    """``segmentation_models_pytorch.losses`` without the package's ``__init__`` (which imports
+    timm and the model zoo; the loss modules need torch only)."""
+    import importlib
+    import importlib.util
+    import sys
+    import types
+
+    name = "segmentation_models_pytorch"
+    if name not in sys.modules:
+        spec = importlib.util.find_spec(name)
+        if spec is None or not spec.submodule_search_locations:
+            raise ImportError(f"{name} is not installed")
+        pkg = types.ModuleType(name)
+        pkg.__path__ = list(spec.submodule_search_locations)
+        pkg.__spec__ = spec  # find_spec() keeps working on the bare package
+        sys.modules[name] = pkg
+    return importlib.import_module(f"{name}.losses")
 
 
 def _torch(*arrays: np.ndarray) -> list[Any]:

@@ -135,7 +135,7 @@ def region(first: str) -> Callable[[Inputs, Options], Inputs]:
         t = np.asarray(x[second])
         if t.ndim == p.ndim - 1:
             x[first] = onehot(t, p.shape[class_axis_of(o, p.ndim)], class_axis_of(o, p.ndim))
-            return x
+            return _as_logits(x, first, o)
         tf = t.astype(np.float64)
         if t.dtype.kind in "iub" or np.all((tf == 0) | (tf == 1)):
             hard = tf
@@ -145,9 +145,17 @@ def region(first: str) -> Callable[[Inputs, Options], Inputs]:
             hard = harden(tf, class_axis_of(o, p.ndim))
         x[second] = as_dtype_of(hard, t)
         x[first] = hard
-        return x
+        return _as_logits(x, first, o)
 
     return build
+
+
+def _as_logits(x: Inputs, first: str, o: Options) -> Inputs:
+    """With an ``activation`` option the first input holds logits: a hard prediction becomes
+    logits of +-60, whose sigmoid / softmax is 0 or 1 to float64 precision."""
+    if o.get("activation") is not None:
+        x[first] = (2.0 * np.asarray(x[first], dtype=np.float64) - 1.0) * 60.0
+    return x
 
 
 # -- reduction rules ------------------------------------------------------------------------------

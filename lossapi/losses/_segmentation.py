@@ -37,10 +37,10 @@ from typing import Any
 from .._array import compute_dtype, device_of, dtype_kind
 from .._errors import InvalidDTypeError, InvalidOptionError, ShapeMismatchError
 from .._loss import NO_AXIS, Kind, PerElement, Prepared, finish_elements
-from .._ops import astype, cumulative_sum, label_hits, sort_descending_with
-from .._options import ClassWeight, Constraint, Flag
+from .._ops import astype, cumulative_sum, label_hits, log_sigmoid, log_softmax, sort_descending_with
+from .._options import BoolMask, Choice, ClassWeight, Constraint, Flag, Integer, Interval
 from .._validation import broadcast_shapes, check_where, same_size
-from ._classes import nan_if_any, nan_where, prepare_classes
+from ._classes import ignore_mask, nan_if_any, nan_where, prepare_classes
 
 __all__ = [
     "OVERLAP",
@@ -70,7 +70,7 @@ class SegContext(Prepared):
     axis (``axis=None``); ``per_sample``: statistics per sample (else pooled over the batch).
     """
 
-    __slots__ = ("axis", "bad", "binary", "int_labels", "num_classes", "per_sample")
+    __slots__ = ("axis", "bad", "binary", "int_labels", "keep", "num_classes", "per_sample")
 
     def __init__(
         self,
@@ -91,6 +91,9 @@ class SegContext(Prepared):
         #: Samples (``(N,)``; 0-d when pooled) with an integer label outside ``[0, C)`` that is not
         #: ``ignore_index``: their loss is NaN. None when the target cannot hold such labels.
         self.bad: Any = None
+        #: Pixels that enter the statistics (boolean, the inputs' shape with a class axis of
+        #: size 1): False at pixels left out by ``mask`` or labelled ``ignore_index``; None: all.
+        self.keep: Any = None
 
     @property
     def stat_axes(self) -> tuple[int, ...]:
@@ -98,22 +101,30 @@ class SegContext(Prepared):
         skip = (self.axis, 0) if self.per_sample else (self.axis,)
         return tuple(i for i in range(self.arrays[0].ndim) if i not in skip)
 
-    def overlap(self) -> tuple[Any, Any, Any]:
-        """``(I, P, T) = (sum p t, sum p, sum t)`` over the statistic axes, each ``(N, C)`` or ``(C,)``.
+    def overlap(self, squared: bool = False) -> tuple[Any, Any, Any]:
+        """``(I, P, T) = (sum p t, sum p, sum t)`` over the statistic axes, each ``(N, C)`` or ``(C,)``,
+        over the kept pixels (:attr:`keep`); ``squared``: ``P = sum p^2``, ``T = sum t^2``.
 
         Integer labels are compared with the class range (a boolean array), never expanded into a
-        floating one-hot.
+        floating one-hot. Left-out pixels are selected away (``where``), so NaN there reaches
+        neither the value nor the gradient.
         """
-        xp, axes = self.xp, self.stat_axes
+        xp, axes, keep = self.xp, self.stat_axes, self.keep
         p, t = self.arrays
-        P = sum_over(xp, p, axes)
+        if keep is not None:
+            p = xp.where(keep, p, 0.0)
+        P = sum_over(xp, p * p if squared else p, axes)
         if self.int_labels:
             hits = label_hits(xp, t, self.num_classes, self.axis)
+            if keep is not None:
+                hits = hits & keep
             I = sum_over(xp, xp.where(hits, p, 0.0), axes)  # noqa: E741
             T = sum_over(xp, xp.astype(hits, self.dtype), axes)
         else:
+            if keep is not None:
+                t = xp.where(keep, t, 0.0)
             I = sum_over(xp, p * t, axes)  # noqa: E741
-            T = sum_over(xp, t, axes)
+            T = sum_over(xp, t * t if squared else t, axes)
         return I, P, T
 
     def flat(self, x: Any, class_axis: bool = True) -> Any:
@@ -133,21 +144,26 @@ class OverlapContext(SegContext):
     :meth:`SegContext.overlap`); ``class_weight`` the per-class weights of the class mean (None:
     equal weights)."""
 
-    __slots__ = ("class_weight", "stats")
+    __slots__ = ("class_weight", "per_class", "smooth_dr", "stats")
     class_weight: Any
+    per_class: bool
+    smooth_dr: Any
     stats: tuple[Any, Any, Any]
 
     def one_minus(self, num: Any, den: Any, smooth: Any = None) -> Any:
-        """``1 - (num + smooth) / (den + smooth)``, and 0 where the denominator is 0 (an empty class
-        with no smoothing): the per-class loss of a ratio of non-negative overlap sums.
+        """``1 - (num + smooth) / (den + smooth_dr)``, and 0 where the denominator is 0 (an empty
+        class with no smoothing): the per-class loss of a ratio of non-negative overlap sums.
+        ``smooth_dr`` is the option of that name, ``smooth`` when it is None.
 
-        With a positive Python-number ``smooth`` the denominator cannot be 0: the guard (three
-        extra operations) is skipped. ``smooth=None`` adds nothing (the caller smoothed already).
+        With a positive Python-number denominator smoothing the denominator cannot be 0: the
+        guard (three extra operations) is skipped. ``smooth=None`` adds nothing (the caller
+        smoothed already).
         """
         if smooth is None:
             return safe_div(self.xp, den - num, den)
-        num, den = num + smooth, den + smooth
-        if isinstance(smooth, (int, float)) and smooth > 0:
+        s_dr = smooth if self.smooth_dr is None else self.smooth_dr
+        num, den = num + smooth, den + s_dr
+        if isinstance(s_dr, (int, float)) and s_dr > 0:
             return (den - num) / den
         return safe_div(self.xp, den - num, den)
 
@@ -266,36 +282,40 @@ class Overlap(Segmentation):
     ratio rule of every overlap loss (``OverlapContext.one_minus``: an empty class scores 0),
     and after the body takes the class mean, weighted by ``class_weight``, before the reduction.
 
-    Options that change every overlap loss the same way belong here, once: options of the
-    pixels or classes that enter the statistics (an activation of logits, leaving out the
-    background class, ignored labels, pixel masks, squared predictions) go into :attr:`options`
-    and :meth:`prepare` / :meth:`statistics`; options of the ratio (a separate denominator
-    smoothing) into ``OverlapContext.one_minus``; options of the class mean (per-class output)
-    into :meth:`finish`.
+    Options that change every overlap loss the same way belong here, once: the activation of
+    logits, the pixels that enter the statistics (``mask``, ``ignore_index``), the classes
+    (``include_background``), squared sums (``squared_pred``), the denominator smoothing
+    (``smooth_dr``, read by ``OverlapContext.one_minus``) and the per-class output
+    (``per_class``, :meth:`finish`).
 
     Parameters
     ----------
     class_mean : bool
         The body returns the per-class loss ``(..., C)`` and the kind averages the classes
-        (with ``class_weight``). False: the body combines the classes itself (no
-        ``class_weight`` option).
+        (with ``class_weight``; ``per_class`` keeps them). False: the body combines the classes
+        itself (no ``class_weight`` or ``per_class`` option).
+    squared : bool
+        The ``squared_pred`` option (sums of squares in the denominator).
     """
 
     name = "overlap"
 
-    def __init__(self, *, class_mean: bool = True) -> None:
+    def __init__(self, *, class_mean: bool = True, squared: bool = False) -> None:
         super().__init__()
-        self.class_mean = class_mean
+        self.class_mean, self.squared = class_mean, squared
         opts: dict[str, tuple[Any, Constraint]] = {"class_weight": (None, ClassWeight())} if class_mean else {}
         opts["per_sample"] = (True, Flag())
+        opts["activation"] = (None, Choice(None, "sigmoid", "softmax"))
+        opts["include_background"] = (True, Flag())
+        opts["ignore_index"] = (None, Integer(optional=True))
+        opts["mask"] = (None, BoolMask())
+        opts["smooth_dr"] = (None, Interval(0, None, optional=True, arrays="0-d"))
+        if squared:
+            opts["squared_pred"] = (False, Flag())
+        if class_mean:
+            opts["per_class"] = (False, Flag())
         self.options = opts
-        self.option_docs = {
-            **_SEG_DOCS,
-            "class_weight": (
-                "class_weight : (C,) array, optional",
-                "Per-class weights of the class mean (``sum(w l) / sum(w)``; equal weights by default).",
-            ),
-        }
+        self.option_docs = {**_SEG_DOCS, **_OVERLAP_DOCS}
 
     def prepare(
         self,
@@ -308,27 +328,128 @@ class Overlap(Segmentation):
         per_sample: bool,
         axis: Any = None,
         class_weight: Any = None,
+        activation: Any = None,
+        include_background: bool = True,
+        ignore_index: Any = None,
+        mask: Any = None,
+        smooth_dr: Any = None,
+        squared_pred: bool = False,
+        per_class: bool = False,
         **options: Any,
     ) -> OverlapContext:
-        c = super().prepare(rec, xp, arrays, sample_weight, where, per_sample=per_sample, axis=axis, **options)
+        if activation == "softmax" and axis is None:
+            raise InvalidOptionError(
+                f"lossapi.{rec.name}: activation='softmax' needs a class axis; binary masks (axis=None) have one "
+                "channel: pass activation='sigmoid', or two-class logits with a class axis."
+            )
+        if per_class and where is not None and where.ndim == (2 if per_sample else 1):
+            # A where per (sample, class) entry: the inputs are masked for whole samples only.
+            where = xp.any(where, axis=-1)
+        c = prepare_segmentation(
+            rec.name,
+            rec.inputs,
+            xp,
+            arrays[0],
+            arrays[1],
+            axis=axis,
+            per_sample=per_sample,
+            where=where,
+            ignore_index=ignore_index,
+            mask=mask,
+            drop_ignored=True,
+        )
         o = OverlapContext(
             c.xp, c.out_dtype, c.dtype, c.arrays, c.fn, c.axis, c.num_classes, c.int_labels, c.binary, c.per_sample
         )
-        o.bad = c.bad
+        o.bad, o.keep, o.per_class = c.bad, c.keep, per_class
+        o.smooth_dr = None if smooth_dr is None else rec.constraints["smooth_dr"].prepare(o, "smooth_dr", smooth_dr)
+        if activation is not None:
+            p, t = o.arrays
+            p = xp.exp(log_sigmoid(xp, p) if activation == "sigmoid" else log_softmax(xp, p, axis=o.axis))
+            o.arrays = (p, t)
         o.class_weight = (
             None if class_weight is None else rec.constraints["class_weight"].prepare(o, "class_weight", class_weight)
         )
-        o.stats = self.statistics(o)
+        stats = o.overlap(squared=squared_pred)
+        if not include_background:
+            if o.num_classes == 1:
+                raise InvalidOptionError(
+                    f"lossapi.{rec.name}: include_background=False leaves no class of a one-channel input; "
+                    "binary masks (axis=None) have no background channel to leave out."
+                )
+            stats = tuple(x[..., 1:] for x in stats)  # type: ignore[assignment]
+            if o.class_weight is not None:
+                o.class_weight = o.class_weight[1:]
+        o.stats = stats  # type: ignore[assignment]
         return o
-
-    def statistics(self, c: SegContext) -> tuple[Any, Any, Any]:
-        """The overlap sums ``(I, P, T)`` of the prepared inputs."""
-        return c.overlap()
 
     def finish(self, rec: Any, p: Any, out: Any, reduction: str, sample_weight: Any, where: Any) -> Any:
         if self.class_mean:
+            if p.per_class:
+                return self._finish_per_class(rec, p, out, reduction, sample_weight, where)
             out = class_mean(p.xp, out, p.class_weight)
         return super().finish(rec, p, out, reduction, sample_weight, where)
+
+    def _finish_per_class(self, rec: Any, p: Any, out: Any, reduction: str, sample_weight: Any, where: Any) -> Any:
+        """``per_class``: the elements of the reduction are the (sample, class) losses, class axis
+        last. Per-sample ``sample_weight``, ``where`` and invalid-label NaN broadcast along the
+        classes; ``class_weight`` weighs the classes like a sample weight (MONAI's ``weight``)."""
+        xp = p.xp
+        if not p.per_sample:  # pooled statistics: one group, the classes are the elements
+            out = xp.reshape(out, (out.shape[-1],))
+
+        def along(v: Any) -> Any:  # a per-sample array gains the class axis
+            return xp.expand_dims(v, axis=-1) if getattr(v, "ndim", 0) == out.ndim - 1 and out.ndim > 1 else v
+
+        sample_weight, where = along(sample_weight), along(where)
+        if p.class_weight is not None:
+            sample_weight = p.class_weight if sample_weight is None else sample_weight * p.class_weight
+        if p.bad is None:
+            return finish_elements(p, out, reduction, rec.name, sample_weight, where)
+        bad = along(p.bad)
+        out = PerElement(xp.where(bad, xp.zeros_like(out), out), weight=astype(xp, ~bad, p.dtype))
+        r = finish_elements(p, out, reduction, rec.name, sample_weight, where)
+        return nan_where(xp, bad, r) if reduction == "none" else nan_if_any(xp, bad, r)
+
+
+_OVERLAP_DOCS: dict[str, tuple[str, str]] = {
+    "activation": (
+        'activation : {None, "sigmoid", "softmax"}, default None',
+        'The first input holds logits and this activation runs inside (stable): ``"sigmoid"``\n'
+        'elementwise, ``"softmax"`` over the class axis (MONAI ``sigmoid=`` / ``softmax=``,\n'
+        "smp ``from_logits=True``). None: the first input holds probabilities.",
+    ),
+    "include_background": (
+        "include_background : bool, default True",
+        "False leaves class 0 out of every statistic and of the class mean (MONAI).",
+    ),
+    "ignore_index": (
+        "ignore_index : int, optional",
+        "Pixels whose label (integer class index, or binary-mask value with ``axis=None``) equals\n"
+        "it are left out of every sum, in the prediction and the target alike (smp, MONAI).",
+    ),
+    "mask": (
+        "mask : bool array, optional",
+        "The inputs' shape without the class axis (broadcastable): False pixels are left out of\n"
+        "every sum (MONAI ``MaskedDiceLoss``). ``where`` still selects whole samples.",
+    ),
+    "smooth_dr": (
+        "smooth_dr : float or 0-d array, optional",
+        "Smoothing of the denominator; None: ``smooth`` (MONAI ``smooth_nr`` / ``smooth_dr``).",
+    ),
+    "squared_pred": (
+        "squared_pred : bool, default False",
+        "Sums of squares :math:`\\sum p^2 + \\sum t^2` in the denominator (V-Net, MONAI\n``squared_pred``).",
+    ),
+    "per_class": (
+        "per_class : bool, default False",
+        'The (sample, class) losses are the elements of the reduction: ``"none"`` keeps the class\n'
+        "axis last, ``(N, C)`` per sample or ``(C,)`` pooled (``C - 1`` classes with\n"
+        '``include_background=False``), ``"sum"`` adds every class of every sample (MONAI\'s\n'
+        '``"sum"``), ``"mean"`` is unchanged. ``class_weight`` then weighs the classes like\n'
+        "``sample_weight`` (MONAI's ``weight``).",
+    ),
+}
 
 
 #: The kind of the overlap losses with a class mean (Dice, Jaccard, Tversky).
@@ -359,6 +480,8 @@ def prepare_segmentation(
     class_axis: bool = True,
     two_class: bool = False,
     ignore_index: Any = None,
+    mask: Any = None,
+    drop_ignored: bool = False,
 ) -> SegContext:
     """Static checks and preparation of the inputs of a segmentation loss (see the module docstring).
 
@@ -367,6 +490,10 @@ def prepare_segmentation(
     required). ``axis=None`` means binary masks: the target may then be floating, integer or
     bool and is cast to the compute dtype; ``class_axis`` adds a trailing class axis of size 1
     to both, ``two_class`` makes them the two classes ``[1 - p, p]`` / ``[1 - t, t]``.
+
+    ``mask`` (boolean, the prediction's shape without the class axis) and, with
+    ``drop_ignored``, the pixels labelled ``ignore_index`` become ``SegContext.keep``: the
+    pixels of the statistics. Invalid labels at left-out pixels do not make the sample NaN.
     """
     nm = list(names)
     if axis is None:
@@ -440,8 +567,32 @@ def prepare_segmentation(
         t = xp.concat([1.0 - t, t], axis=-1)
         num_classes = 2
     c = SegContext(xp, out_dtype, dtype, (p, t), fn, ax, num_classes, int_labels, binary, per_sample)
+    pixels = None  # the kept pixels, the prediction's shape without the class axis
+    shape = tuple(probs.shape) if axis is None else tuple(d for i, d in enumerate(p.shape) if i != ax)
+    if mask is not None:
+        ms = broadcast_shapes(tuple(mask.shape), shape)
+        if ms is None or len(ms) != len(shape) or not all(same_size(a, b) for a, b in zip(ms, shape)):
+            raise ShapeMismatchError(
+                f"lossapi.{fn}: `mask` has shape {tuple(mask.shape)}, which does not broadcast to {shape}, the shape "
+                f"of `{nm[0]}` without its class axis (for MONAI's (N, 1, H, W) masks pass mask[:, 0])."
+            )
+        pixels = mask
+    if drop_ignored and ignore_index is not None:
+        labelled = None
+        if int_labels:
+            labelled, _ = ignore_mask(fn, xp, t, ignore_index)
+        elif binary and dtype_kind(target.dtype) == "int":  # 0/1 masks with an ignore value (smp)
+            labelled, _ = ignore_mask(fn, xp, target, ignore_index)
+        elif binary and dtype_kind(target.dtype) == "float":
+            labelled = target != float(ignore_index)
+        if labelled is not None:
+            labelled = xp.broadcast_to(labelled, shape)
+            pixels = labelled if pixels is None else pixels & labelled
+    if pixels is not None:
+        c.keep = xp.expand_dims(xp.broadcast_to(pixels, shape), axis=ax)
     if int_labels and cp.bad is not None:
-        bad = cp.bad if where is None else cp.bad & _lead(xp, where, cp.bad.ndim)
+        bad = cp.bad if pixels is None else cp.bad & pixels
+        bad = bad if where is None else bad & _lead(xp, where, bad.ndim)
         if not per_sample:
             c.bad = xp.any(bad)
         else:

@@ -73,6 +73,9 @@ __all__ = [
 _SPACES = {"probs": "probability", "target": "label_or_probability"}
 _NONNEGATIVE = Interval(0, None)
 _SEGMENTATION = Segmentation()
+_SQUARED = Overlap(squared=True)  # Dice and Jaccard also take squared_pred
+#: The first input of an overlap loss holds logits when an activation is given.
+_RULES = {"probs": "probs_or_logits"}
 _CONFUSION = Segmentation(two_class=True)  # binary masks as the two classes [1 - p, p]
 
 
@@ -80,15 +83,19 @@ _CONFUSION = Segmentation(two_class=True)  # binary masks as the two classes [1 
 
 
 @loss(
-    OVERLAP,
+    _SQUARED,
     family="segmentation",
     task="segmentation",
     inputs=_SPACES,
+    value_rules=_RULES,
     options={"smooth": (1.0, _NONNEGATIVE)},
     formula="1 - (2 sum(p t) + s) / (sum(p) + sum(t) + s) per class over the spatial axes; mean over classes",
     smooth=True,
     bounded=True,
     counterparts={
+        "MONAI": "monai.losses.DiceLoss(smooth_nr=smooth, smooth_dr=smooth_dr, sigmoid=/softmax= (activation), "
+        "include_background=, squared_pred=, batch=not per_sample)(probs (N, C, ...), one_hot(target)); its 'sum' "
+        "and 'none' with per_class=True",
         "optax": "optax.losses.dice_loss(probs, one_hot(target), smooth=smooth / 2, apply_softmax=False)",
         "keras": "keras.losses.dice(target, probs, axis=spatial_axes) (smooth=0: keras' eps 1e-7)",
     },
@@ -153,15 +160,17 @@ def dice(o: OverlapContext, probs: Array, target: Array, *, smooth: Any) -> Any:
 
 
 @loss(
-    OVERLAP,
+    _SQUARED,
     family="segmentation",
     task="segmentation",
     inputs=_SPACES,
+    value_rules=_RULES,
     options={"smooth": (1.0, _NONNEGATIVE)},
     formula="1 - (sum(p t) + s) / (sum(p) + sum(t) - sum(p t) + s) per class; mean over classes",
     smooth=True,
     bounded=True,
     counterparts={
+        "MONAI": "monai.losses.DiceLoss(jaccard=True, smooth_nr=2 * smooth, smooth_dr=2 * smooth_dr, ...) as for dice",
         "optax": "optax.losses.dice_loss(probs, one_hot(target), smooth=smooth, alpha=1, beta=1, apply_softmax=False)",
     },
 )
@@ -221,11 +230,14 @@ _TVERSKY_OPTIONS = {"alpha": (0.5, _NONNEGATIVE), "beta": (0.5, _NONNEGATIVE)}
     family="segmentation",
     task="segmentation",
     inputs=_SPACES,
+    value_rules=_RULES,
     options={**_TVERSKY_OPTIONS, "smooth": (1.0, _NONNEGATIVE)},
     formula="1 - (TP + s) / (TP + alpha FP + beta FN + s) per class (alpha: false positives); mean over classes",
     smooth=True,
     bounded=True,
     counterparts={
+        "MONAI": "monai.losses.TverskyLoss(alpha=alpha, beta=beta, smooth_nr=smooth, smooth_dr=smooth_dr, ...) as "
+        "for dice",
         "optax": "optax.losses.dice_loss(probs, one_hot(target), alpha=alpha, beta=beta, smooth=smooth, "
         "apply_softmax=False)",
         "keras": "keras.losses.tversky(target, probs, alpha=beta, beta=alpha, axis=spatial_axes) "
@@ -290,6 +302,7 @@ def tversky(o: OverlapContext, probs: Array, target: Array, *, alpha: Any, beta:
     family="segmentation",
     task="segmentation",
     inputs=_SPACES,
+    value_rules=_RULES,
     options={**_TVERSKY_OPTIONS, "gamma": (0.75, Interval(0, None, closed="neither")), "smooth": (1.0, _NONNEGATIVE)},
     formula="mean over classes of (1 - TI_c)^gamma, TI the Tversky index (alpha: false positives)",
     bounded=True,
@@ -351,22 +364,28 @@ def focal_tversky(
     family="segmentation",
     task="segmentation",
     inputs=_SPACES,
-    options={"smooth": (1e-5, _NONNEGATIVE)},
+    value_rules=_RULES,
+    options={"smooth": (1e-5, _NONNEGATIVE), "weight_type": ("square", Choice("square", "simple", "uniform"))},
     formula="1 - (2 sum_c w_c sum(p t) + s) / (sum_c w_c (sum(p) + sum(t)) + s), w_c = 1 / (sum t_c)^2",
     smooth=True,
     bounded=True,
+    counterparts={
+        "MONAI": "monai.losses.GeneralizedDiceLoss(w_type=weight_type, smooth_nr=smooth, smooth_dr=smooth_dr)"
+        "(probs (N, C, ...), one_hot(target)) (axis=1)",
+    },
 )
-def generalized_dice(o: OverlapContext, probs: Array, target: Array, *, smooth: Any) -> Any:
+def generalized_dice(o: OverlapContext, probs: Array, target: Array, *, smooth: Any, weight_type: str) -> Any:
     r"""Generalized Dice loss (Sudre et al. 2017): one Dice of class sums weighted by inverse squared volume.
 
-    .. math:: \ell = 1 - \frac{2 \sum_c w_c \sum p_c t_c + s}{\sum_c w_c (\sum p_c + \sum t_c) + s},
+    .. math:: \ell = 1 - \frac{2 \sum_c w_c \sum p_c t_c + s}{\sum_c w_c (\sum p_c + \sum t_c) + s_{dr}},
               \qquad w_c = \frac{1}{(\sum t_c)^2}
 
     A class absent from the target has :math:`w_c = \infty`: it takes the largest weight of the
-    present classes of the same sample (MONAI's rule), so predicting it is still penalized;
-    when no class is present (an empty binary mask) every weight is 1, and the loss is
-    :math:`1 - s / (\sum p + s)`. A 0/0 ratio (``smooth=0``, nothing predicted, empty target)
-    gives 0.
+    present classes of the same sample (MONAI's rule), so predicting it is still penalized.
+    When no class is present (an empty target) every weight is 0 and the loss is
+    :math:`1 - s / s_{dr}` (0 with the default smoothing) with zero gradient, as in MONAI: an
+    empty image gives no signal rather than a gradient of :math:`1/s` per pixel. A 0/0 ratio
+    (``smooth=0``) gives 0.
 
     Parameters
     ----------
@@ -375,6 +394,8 @@ def generalized_dice(o: OverlapContext, probs: Array, target: Array, *, smooth: 
     smooth : float or 0-d array, default 1e-5
         :math:`s \ge 0`. The weighted sums scale like :math:`1/\sum t`, so on large masks a
         fixed ``smooth`` weighs more than in :func:`dice`.
+    weight_type : {"square", "simple", "uniform"}, default "square"
+        Class weights :math:`1/(\sum t_c)^2`, :math:`1/\sum t_c` or 1 (MONAI ``w_type``).
     per_sample : bool, default True
         Weights and statistics per sample (``"none"``: ``(N,)``; MONAI's ``batch=False``) or
         pooled over the batch (0-d).
@@ -387,9 +408,11 @@ def generalized_dice(o: OverlapContext, probs: Array, target: Array, *, smooth: 
     Notes
     -----
     The weights depend on the target only; no gradient flows into them from ``probs``.
-    optax's ``multiclass_generalized_dice_loss`` is a different quantity (a mean of per-class
-    Dice losses multiplied by normalized weights, with weights pooled over the batch): it is
-    not a counterpart of this loss.
+    Equals MONAI's ``GeneralizedDiceLoss(w_type=weight_type, smooth_nr=s, smooth_dr=s_dr)`` on
+    channel-first inputs (``axis=1``) with a one-hot target (``batch=True`` is
+    ``per_sample=False``). optax's ``multiclass_generalized_dice_loss`` is a different quantity
+    (a mean of per-class Dice losses multiplied by normalized weights, with weights pooled over
+    the batch): it is not a counterpart of this loss.
 
     Examples
     --------
@@ -404,10 +427,13 @@ def generalized_dice(o: OverlapContext, probs: Array, target: Array, *, smooth: 
     xp = o.xp
     I, P, T = o.stats  # noqa: E741
     present = T > 0
-    w = xp.where(present, 1.0 / xp.where(present, T, xp.ones_like(T)) ** 2, 0.0)
-    wmax = amax(xp, w, axis=-1, keepdims=True)
-    w = xp.where(present, w, xp.where(wmax > 0, wmax, 1.0))
-    return o.one_minus(2.0 * xp.sum(w * I, axis=-1) + smooth, xp.sum(w * (P + T), axis=-1) + smooth)
+    if weight_type == "uniform":
+        w = xp.ones_like(T)
+    else:
+        safe = xp.where(present, T, xp.ones_like(T))
+        w = xp.where(present, 1.0 / (safe * safe if weight_type == "square" else safe), 0.0)
+        w = xp.where(present, w, amax(xp, w, axis=-1, keepdims=True))  # absent: the largest (0 if none)
+    return o.one_minus(2.0 * xp.sum(w * I, axis=-1), xp.sum(w * (P + T), axis=-1), smooth)
 
 
 # -- Lovász ----------------------------------------------------------------------------------------

@@ -117,13 +117,35 @@ Arrays = Mapping[str, np.ndarray]
 Groups = list[tuple[np.ndarray, np.ndarray]]
 
 
-def _groups(probs: Any, target: Any, axis: Any, per_sample: bool) -> Groups:
+def _groups(
+    probs: Any,
+    target: Any,
+    axis: Any,
+    per_sample: bool,
+    activation: Any = None,
+    include_background: bool = True,
+    ignore_index: Any = None,
+    mask: Any = None,
+) -> Groups:
     """``[(P, T)]``: per group a ``(pixels, C)`` probability matrix and its one-hot / float target.
 
-    Binary masks (``axis=None``) have one class, the positive one.
+    Binary masks (``axis=None``) have one class, the positive one. ``activation`` turns logits
+    into probabilities; pixels labelled ``ignore_index`` or False in ``mask`` get zero rows in
+    both; ``include_background=False`` drops class 0.
     """
     p = np.asarray(probs, dtype=np.float64)
     t = np.asarray(target)
+    if activation == "sigmoid":
+        p = 1.0 / (1.0 + np.exp(-p))
+    elif activation == "softmax":
+        ax = axis % p.ndim
+        e = np.exp(p - p.max(axis=ax, keepdims=True))
+        p = e / e.sum(axis=ax, keepdims=True)
+    keep = np.ones(p.shape if axis is None else np.delete(np.array(p.shape), axis % p.ndim), dtype=bool)
+    if mask is not None:
+        keep = keep & np.broadcast_to(np.asarray(mask, dtype=bool), keep.shape)
+    if ignore_index is not None and t.dtype.kind in "iu":
+        keep = keep & (t.astype(np.int64) != ignore_index)
     B = p.shape[0]
     if axis is None:
         tf = np.broadcast_to(t.astype(np.float64), p.shape)
@@ -145,65 +167,111 @@ def _groups(probs: Any, target: Any, axis: Any, per_sample: bool) -> Groups:
             tl = np.broadcast_to(np.moveaxis(np.broadcast_to(t.astype(np.float64), p.shape), ax, -1), pl.shape)
         P = pl.reshape(B, -1, C)
         T = tl.reshape(B, -1, C)
+    k = keep.reshape(B, -1, 1).astype(np.float64)
+    P, T = P * k, T * k
+    if not include_background:
+        P, T = P[..., 1:], T[..., 1:]
     if per_sample:
         return [(P[b], T[b]) for b in range(B)]
     return [(P.reshape(-1, P.shape[-1]), T.reshape(-1, T.shape[-1]))]
 
 
-def _out(values: list[float], per_sample: bool) -> np.ndarray:
-    return np.array(values, dtype=np.float64) if per_sample else np.float64(values[0]) * np.ones(())
+def _out(values: list[Any], per_sample: bool) -> np.ndarray:
+    """Per-sample values (each a float, or per class a list), or the pooled group's."""
+    out = np.array(values, dtype=np.float64)
+    return out if per_sample else out[0]
 
 
-def _class_mean(losses: list[float], class_weight: Any) -> float:
+def _class_mean(losses: list[float], class_weight: Any, per_class: bool = False) -> Any:
+    """The class mean; with ``per_class`` the losses per class (times ``class_weight``)."""
+    if per_class:
+        return list(np.asarray(losses) * (1.0 if class_weight is None else np.asarray(class_weight, dtype=np.float64)))
     if class_weight is None:
         return float(np.mean(losses))
     w = np.asarray(class_weight, dtype=np.float64)
     return 0.0 if np.sum(w) == 0 else float(np.sum(w * np.array(losses)) / np.sum(w))
 
 
-def _tversky_losses(P: np.ndarray, T: np.ndarray, alpha: float, beta: float, smooth: float) -> list[float]:
+def _tversky_losses(
+    P: np.ndarray, T: np.ndarray, alpha: float, beta: float, smooth: float, smooth_dr: Any = None
+) -> list[float]:
     out = []
+    s, s_dr = _smooths(smooth, smooth_dr)
     for c in range(P.shape[1]):
         p, t = P[:, c], T[:, c]
         tp = float(np.sum(p * t))
-        fp = float(np.sum(p * (1.0 - t)))
-        fn = float(np.sum((1.0 - p) * t))
-        den = tp + alpha * fp + beta * fn + smooth
-        out.append(0.0 if den == 0 else 1.0 - (tp + smooth) / den)
+        fp = float(np.sum(p)) - tp  # sum p (1 - t) over the kept pixels
+        fn = float(np.sum(t)) - tp
+        den = tp + alpha * fp + beta * fn + s_dr
+        out.append(0.0 if den == 0 else 1.0 - (tp + s) / den)
     return out
 
 
 # -- overlap ---------------------------------------------------------------------------------------
 
 
+def _smooths(smooth: Any, smooth_dr: Any) -> tuple[float, float]:
+    return float(smooth), float(smooth if smooth_dr is None else smooth_dr)
+
+
+def _cw(class_weight: Any, include_background: bool) -> Any:
+    return class_weight if class_weight is None or include_background else np.asarray(class_weight)[1:]
+
+
 def dice(
-    probs: Any, target: Any, smooth: float = 1.0, class_weight: Any = None, per_sample: bool = True, axis: Any = -1
+    probs: Any,
+    target: Any,
+    smooth: float = 1.0,
+    class_weight: Any = None,
+    per_sample: bool = True,
+    axis: Any = -1,
+    smooth_dr: Any = None,
+    squared_pred: bool = False,
+    include_background: bool = True,
+    per_class: bool = False,
+    **pixels: Any,
 ) -> np.ndarray:
-    """``1 - (2 sum p t + s) / (sum p + sum t + s)`` per class (0 for a 0/0 class), class mean."""
+    """``1 - (2 sum p t + s) / (sum p + sum t + s_dr)`` per class (0 for a 0/0 class), class mean;
+    ``squared_pred``: sums of squares in the denominator."""
     vals = []
-    for P, T in _groups(probs, target, axis, per_sample):
+    s, s_dr = _smooths(smooth, smooth_dr)
+    e = 2 if squared_pred else 1
+    for P, T in _groups(probs, target, axis, per_sample, include_background=include_background, **pixels):
         losses = []
         for c in range(P.shape[1]):
             inter = float(np.sum(P[:, c] * T[:, c]))
-            den = float(np.sum(P[:, c])) + float(np.sum(T[:, c])) + float(smooth)
-            losses.append(0.0 if den == 0 else 1.0 - (2.0 * inter + float(smooth)) / den)
-        vals.append(_class_mean(losses, class_weight))
+            den = float(np.sum(P[:, c] ** e)) + float(np.sum(T[:, c] ** e)) + s_dr
+            losses.append(0.0 if den == 0 else 1.0 - (2.0 * inter + s) / den)
+        vals.append(_class_mean(losses, _cw(class_weight, include_background), per_class))
     return _out(vals, per_sample)
 
 
 def jaccard(
-    probs: Any, target: Any, smooth: float = 1.0, class_weight: Any = None, per_sample: bool = True, axis: Any = -1
+    probs: Any,
+    target: Any,
+    smooth: float = 1.0,
+    class_weight: Any = None,
+    per_sample: bool = True,
+    axis: Any = -1,
+    smooth_dr: Any = None,
+    squared_pred: bool = False,
+    include_background: bool = True,
+    per_class: bool = False,
+    **pixels: Any,
 ) -> np.ndarray:
-    """``1 - (|A and B| + s) / (|A or B| + s)`` with soft counts, class mean."""
+    """``1 - (|A and B| + s) / (|A or B| + s_dr)`` with soft counts, class mean; ``squared_pred``:
+    ``|A or B| = sum p^2 + sum t^2 - sum p t``."""
     vals = []
-    for P, T in _groups(probs, target, axis, per_sample):
+    s, s_dr = _smooths(smooth, smooth_dr)
+    e = 2 if squared_pred else 1
+    for P, T in _groups(probs, target, axis, per_sample, include_background=include_background, **pixels):
         losses = []
         for c in range(P.shape[1]):
             inter = float(np.sum(P[:, c] * T[:, c]))
-            union = float(np.sum(P[:, c] + T[:, c] - P[:, c] * T[:, c]))
-            den = union + float(smooth)
-            losses.append(0.0 if den == 0 else 1.0 - (inter + float(smooth)) / den)
-        vals.append(_class_mean(losses, class_weight))
+            union = float(np.sum(P[:, c] ** e + T[:, c] ** e - P[:, c] * T[:, c]))
+            den = union + s_dr
+            losses.append(0.0 if den == 0 else 1.0 - (inter + s) / den)
+        vals.append(_class_mean(losses, _cw(class_weight, include_background), per_class))
     return _out(vals, per_sample)
 
 
@@ -216,11 +284,19 @@ def tversky(
     class_weight: Any = None,
     per_sample: bool = True,
     axis: Any = -1,
+    smooth_dr: Any = None,
+    include_background: bool = True,
+    per_class: bool = False,
+    **pixels: Any,
 ) -> np.ndarray:
-    """``1 - (TP + s) / (TP + alpha FP + beta FN + s)`` (alpha on false positives), class mean."""
+    """``1 - (TP + s) / (TP + alpha FP + beta FN + s_dr)`` (alpha on false positives), class mean."""
     vals = [
-        _class_mean(_tversky_losses(P, T, float(alpha), float(beta), float(smooth)), class_weight)
-        for P, T in _groups(probs, target, axis, per_sample)
+        _class_mean(
+            _tversky_losses(P, T, float(alpha), float(beta), smooth, smooth_dr),
+            _cw(class_weight, include_background),
+            per_class,
+        )
+        for P, T in _groups(probs, target, axis, per_sample, include_background=include_background, **pixels)
     ]
     return _out(vals, per_sample)
 
@@ -235,31 +311,49 @@ def focal_tversky(
     class_weight: Any = None,
     per_sample: bool = True,
     axis: Any = -1,
+    smooth_dr: Any = None,
+    include_background: bool = True,
+    per_class: bool = False,
+    **pixels: Any,
 ) -> np.ndarray:
     """Class mean of ``(1 - TI_c) ** gamma`` (Abraham & Khan 2019, per class)."""
     vals = []
-    for P, T in _groups(probs, target, axis, per_sample):
-        base = _tversky_losses(P, T, float(alpha), float(beta), float(smooth))
-        vals.append(_class_mean([b ** float(gamma) if b > 0 else 0.0 for b in base], class_weight))
+    for P, T in _groups(probs, target, axis, per_sample, include_background=include_background, **pixels):
+        base = _tversky_losses(P, T, float(alpha), float(beta), smooth, smooth_dr)
+        vals.append(
+            _class_mean(
+                [b ** float(gamma) if b > 0 else 0.0 for b in base], _cw(class_weight, include_background), per_class
+            )
+        )
     return _out(vals, per_sample)
 
 
 def generalized_dice(
-    probs: Any, target: Any, smooth: float = 1e-5, per_sample: bool = True, axis: Any = -1
+    probs: Any,
+    target: Any,
+    smooth: float = 1e-5,
+    per_sample: bool = True,
+    axis: Any = -1,
+    weight_type: str = "square",
+    smooth_dr: Any = None,
+    include_background: bool = True,
+    **pixels: Any,
 ) -> np.ndarray:
-    """Sudre et al. 2017 with ``w_c = 1 / (sum t_c)^2``; absent classes take the largest present
-    weight (MONAI), all absent: weights 1."""
+    """Sudre et al. 2017 with ``w_c = 1 / (sum t_c)^2`` (``"simple"``: ``1 / sum t_c``,
+    ``"uniform"``: 1); absent classes take the largest present weight, all absent: weights 0
+    (MONAI)."""
     vals = []
-    s = float(smooth)
-    for P, T in _groups(probs, target, axis, per_sample):
+    s, s_dr = _smooths(smooth, smooth_dr)
+    power = {"square": 2, "simple": 1, "uniform": 0}[weight_type]
+    for P, T in _groups(probs, target, axis, per_sample, include_background=include_background, **pixels):
         C = P.shape[1]
         vol = [float(np.sum(T[:, c])) for c in range(C)]
-        inv = [1.0 / v**2 if v > 0 else None for v in vol]
+        inv = [1.0 / v**power if v > 0 or power == 0 else None for v in vol]
         finite = [x for x in inv if x is not None]
-        fallback = max(finite) if finite else 1.0
+        fallback = max(finite) if finite else 0.0
         w = [fallback if x is None else x for x in inv]
         num = 2.0 * sum(w[c] * float(np.sum(P[:, c] * T[:, c])) for c in range(C)) + s
-        den = sum(w[c] * (float(np.sum(P[:, c])) + vol[c]) for c in range(C)) + s
+        den = sum(w[c] * (float(np.sum(P[:, c])) + vol[c]) for c in range(C)) + s_dr
         vals.append(0.0 if den == 0 else 1.0 - num / den)
     return _out(vals, per_sample)
 
@@ -463,6 +557,18 @@ def _labels(rng: np.random.Generator, shape: tuple[int, ...], every_class: bool)
 
 
 def _draw(rng: np.random.Generator, shape: tuple[int, ...], options: Options) -> tuple[np.ndarray, np.ndarray]:
+    """Probabilities (logits with an ``activation``) and a target per the options; with
+    ``ignore_index``, about a quarter of the integer labels hold it."""
+    p, t = _draw_probs(rng, shape, options)
+    if options.get("activation") is not None:
+        p = rng.normal(0.0, 2.0, p.shape)
+    ignore = options.get("ignore_index")
+    if ignore is not None and t.dtype.kind in "iu":
+        t = np.where(rng.random(t.shape) < 0.25, ignore, t).astype(t.dtype)
+    return p, t
+
+
+def _draw_probs(rng: np.random.Generator, shape: tuple[int, ...], options: Options) -> tuple[np.ndarray, np.ndarray]:
     """Probabilities and a target per the case-only options (see the module docstring)."""
     hard = bool(options.get("_hard", False))
     kind = options.get("_target")
@@ -555,6 +661,14 @@ def _overlap_edges(perfect_kink: bool = False) -> tuple[Edge, ...]:
         ),
         Edge("empty mask, nothing predicted", _pt(np.zeros((1, 4)), _i(np.zeros((1, 4)))), {"axis": None}),
         Edge("bool one-hot target, class weights", _pt(_P_SOFT, np.eye(C, dtype=bool)[_Y_SOFT]), {"class_weight": _CW}),
+        Edge("pixel mask", _pt(_P_SOFT, _Y_SOFT), {"mask": np.array([[1, 0, 1, 1], [0, 1, 1, 0]], dtype=bool)}),
+        # Every pixel of sample 0 left out: its classes are empty (loss 0), gradients finite.
+        Edge(
+            "one image fully masked, per class",
+            _pt(_P_SOFT, _Y_SOFT),
+            {"mask": np.array([[0, 0, 0, 0], [1, 1, 0, 1]], dtype=bool), "per_class": True},
+        ),
+        Edge("binary masks, pixel mask", _pt(_BIN_P, _BIN_T), {"axis": None, "mask": _BIN_T[::-1] > 0}),
     )
 
 
@@ -572,6 +686,23 @@ _OVERLAP_OPTIONS: tuple[Options, ...] = (
     {"_probs": "sigmoid", "_target": "onehot", "smooth": 0.25},
     {"_target": "bool", "_labels": "int32"},
     {"_labels": "int32", "smooth": 0.0, "class_weight": _CW},
+    # The options that reproduce MONAI / smp configurations.
+    {"activation": "softmax", "axis": 1, "smooth": 1e-5},
+    {"activation": "softmax", "include_background": False, "class_weight": _CW, "per_sample": False},
+    {"activation": "sigmoid", "axis": None, "smooth": 0.5, "smooth_dr": 2.0},
+    {"activation": "sigmoid", "_target": "onehot", "include_background": False, "smooth": 0.0},
+    {"ignore_index": 255, "smooth": 0.5},
+    {"ignore_index": 1, "axis": 1, "per_sample": False, "activation": "softmax", "smooth_dr": 0.25},
+)
+_OVERLAP_OPTIONS += (
+    {"per_class": True, "activation": "softmax", "include_background": False},
+    {"per_class": True, "per_sample": False, "axis": 1, "_target": "onehot"},
+)
+#: Dice and Jaccard also take sums of squares in the denominator.
+_SQUARED_OPTIONS: tuple[Options, ...] = (
+    *_OVERLAP_OPTIONS,
+    {"squared_pred": True},
+    {"squared_pred": True, "activation": "softmax", "axis": 1, "include_background": False, "smooth": 1e-5},
 )
 
 
@@ -616,28 +747,41 @@ _CLASS_MAP_SWEEP = sweeps.Sweep(
 )
 
 
+def _unequal_smoothing(default: float) -> Any:
+    """Option sets without a zero at a perfect prediction: a denominator smoothing that differs
+    from the numerator's leaves ``1 - (I + s) / (I + s_dr)``."""
+
+    def reason(o: Options) -> str | None:
+        s_dr = o.get("smooth_dr")
+        if s_dr is None or float(s_dr) == float(o.get("smooth", default)):
+            return None
+        return "smooth_dr differs from smooth: a perfect prediction scores 1 - (I + s) / (I + s_dr)"
+
+    return reason
+
+
 _DICE = Case(
     name="dice",
     make_inputs=_make(),
     oracle=dice,
-    options=_OVERLAP_OPTIONS,
+    options=_SQUARED_OPTIONS,
     differentiable=("probs",),
     edges=_overlap_edges(),
     cancels=True,
     sweep=sweeps.Sweep(**sweeps.SEGMENTATION),
-    fuzz=Fuzz(perfect=region("probs")),
+    fuzz=Fuzz(perfect=region("probs"), no_perfect_options=_unequal_smoothing(1.0)),
 )
 
 _JACCARD = Case(
     name="jaccard",
     make_inputs=_make(),
     oracle=jaccard,
-    options=_OVERLAP_OPTIONS,
+    options=_SQUARED_OPTIONS,
     differentiable=("probs",),
     edges=_overlap_edges(),
     cancels=True,
     sweep=sweeps.Sweep(**sweeps.SEGMENTATION),
-    fuzz=Fuzz(perfect=region("probs")),
+    fuzz=Fuzz(perfect=region("probs"), no_perfect_options=_unequal_smoothing(1.0)),
 )
 
 _TVERSKY_OPTIONS: tuple[Options, ...] = (
@@ -648,6 +792,9 @@ _TVERSKY_OPTIONS: tuple[Options, ...] = (
     {"alpha": 2.0, "beta": 1.0, "axis": None, "class_weight": np.array([3.0])},
     {"alpha": 0.0, "beta": 1.0, "axis": None, "_target": "soft", "smooth": 0.5},
     {"alpha": 1.0, "beta": 1.0, "_probs": "sigmoid", "_target": "soft", "class_weight": _CW},
+    {"alpha": 0.3, "beta": 0.7, "activation": "softmax", "axis": 1, "include_background": False, "smooth": 1e-5},
+    {"alpha": 0.6, "beta": 0.4, "ignore_index": 255, "smooth_dr": 2.0},
+    {"alpha": 0.7, "beta": 0.3, "per_class": True, "activation": "sigmoid", "_target": "onehot"},
 )
 
 
@@ -680,7 +827,7 @@ _TVERSKY = Case(
     edges=_tversky_edges(),
     cancels=True,
     sweep=sweeps.Sweep(**sweeps.SEGMENTATION),
-    fuzz=Fuzz(perfect=region("probs")),
+    fuzz=Fuzz(perfect=region("probs"), no_perfect_options=_unequal_smoothing(1.0)),
 )
 
 _FOCAL_TVERSKY = Case(
@@ -709,7 +856,7 @@ _FOCAL_TVERSKY = Case(
     ),
     cancels=True,
     sweep=sweeps.Sweep(**sweeps.SEGMENTATION),
-    fuzz=Fuzz(perfect=region("probs")),
+    fuzz=Fuzz(perfect=region("probs"), no_perfect_options=_unequal_smoothing(1.0)),
     invalid_options={"gamma": [0.0, -1.0]},
 )
 
@@ -727,15 +874,24 @@ _GENERALIZED_DICE = Case(
         {"axis": None},
         {"axis": None, "_target": "bool", "smooth": 0.0, "per_sample": False},
         {"_probs": "sigmoid", "_target": "soft", "smooth": 0.1},
+        {"weight_type": "simple"},
+        {"weight_type": "uniform", "axis": 1, "activation": "softmax", "per_sample": False},
+        {"weight_type": "simple", "include_background": False, "ignore_index": 255, "smooth_dr": 1e-3},
+        {"activation": "sigmoid", "axis": None, "smooth": 1e-5, "smooth_dr": 1e-5},
     ),
     # The weights 1/(sum t)^2 jump where a class appears in the target: probabilities only.
     differentiable=("probs",),
     edges=(
         Edge("soft, two samples", _pt(_P_SOFT, _Y_SOFT)),
+        Edge(
+            "pixel mask, one image fully masked",
+            _pt(_P_SOFT, _Y_SOFT),
+            {"mask": np.array([[0, 0, 0, 0], [1, 1, 0, 1]], dtype=bool)},
+        ),
         Edge("absent class takes the largest present weight", _pt(_P_ABSENT, _Y_ABSENT), {"smooth": 0.0}),
         Edge("all background labels", _pt(_P_SOFT, _Y_BACKGROUND)),
         Edge("channels-first (N, C, H, W)", _pt(_NCHW_P, _NCHW_Y), {"axis": 1}),
-        Edge("binary masks, one empty (weights 1)", _pt(_BIN_P, _BIN_T), {"axis": None}),
+        Edge("binary masks, one empty (weights 0: no signal)", _pt(_BIN_P, _BIN_T), {"axis": None}),
         Edge(
             "empty mask, nothing predicted, smooth = 0",
             _pt(np.zeros((1, 4)), np.zeros((1, 4))),
@@ -746,7 +902,7 @@ _GENERALIZED_DICE = Case(
     ),
     cancels=True,
     sweep=sweeps.Sweep(**sweeps.SEGMENTATION),
-    fuzz=Fuzz(perfect=region("probs")),
+    fuzz=Fuzz(perfect=region("probs"), no_perfect_options=_unequal_smoothing(1e-5)),
 )
 
 
@@ -1027,13 +1183,32 @@ def _class_last(x: Arrays, o: Options, second: str = "target") -> tuple[np.ndarr
 # -- predicates ----------------------------------------------------------------------------------
 
 
+#: Options of the overlap losses with their defaults: optax and keras have none of them.
+_PEER_OPTIONS = {
+    "activation": None,
+    "include_background": True,
+    "ignore_index": None,
+    "mask": None,
+    "smooth_dr": None,
+    "squared_pred": False,
+    "per_class": False,
+    "weight_type": "square",
+}
+
+
+def _plain(o: Options) -> bool:
+    """None of the MONAI / smp options is set."""
+    return all(o.get(k, d) is d or (d is not None and o.get(k, d) == d) for k, d in _PEER_OPTIONS.items())
+
+
 def _optax_ok(o: Options, reduction: str, weighted: bool) -> bool:
-    return not weighted and o.get("axis", -1) in (-1, None) and o.get("_probs") != "sigmoid"
+    return not weighted and o.get("axis", -1) in (-1, None) and o.get("_probs") != "sigmoid" and _plain(o)
 
 
 def _keras_ok(o: Options, reduction: str, weighted: bool) -> bool:
     return (
-        not weighted
+        _plain(o)
+        and not weighted
         and o.get("axis", -1) in (-1, None)
         and float(o.get("smooth", 1.0)) == 0.0
         and o.get("class_weight") is None
@@ -1184,6 +1359,93 @@ def _sk_mcc(x: Arrays, o: Options, reduction: str, sw: np.ndarray | None) -> np.
     return _reduce(np.array(vals).reshape(-1 if o.get("per_sample", False) else ()), reduction)
 
 
+# -- MONAI ------------------------------------------------------------------------------------------
+
+
+def _monai_ok(o: Options, reduction: str, weighted: bool, per_class_reductions: bool = True) -> bool:
+    """MONAI reproduces lossapi's options but ``class_weight`` (a product there), ``ignore_index``
+    and ``mask`` (other classes: ``MaskedDiceLoss``), with one-hot targets; its ``"sum"`` and
+    ``"none"`` run over (sample, class) pairs, lossapi's with ``per_class=True``."""
+    if weighted or o.get("class_weight") is not None or o.get("ignore_index") is not None:
+        return False
+    if o.get("mask") is not None:
+        return False
+    if o.get("axis", -1) is None and (o.get("activation") == "softmax" or not o.get("include_background", True)):
+        return False
+    return reduction == "mean" or bool(o.get("per_class", False)) or not per_class_reductions
+
+
+def _monai_inputs(x: Arrays, o: Options) -> tuple[Any, Any]:
+    """Channel-first prediction and one-hot / float target, as MONAI takes them."""
+    p, t = np.asarray(x["probs"], dtype=np.float64), np.asarray(x["target"])
+    axis = o.get("axis", -1)
+    if axis is None:  # binary masks: one channel
+        return p[:, None], np.broadcast_to(t.astype(np.float64), p.shape)[:, None]
+    ax = axis % p.ndim
+    pc = np.moveaxis(p, ax, 1)
+    if t.dtype.kind in "iu":
+        tc = np.moveaxis(np.eye(pc.shape[1])[t], -1, 1)
+    else:
+        tc = np.moveaxis(np.broadcast_to(t.astype(np.float64), p.shape), ax, 1)
+    return pc, tc
+
+
+def _monai_overlap(kind: str) -> Callable[..., Any]:
+    """``monai.losses.{DiceLoss, TverskyLoss, GeneralizedDiceLoss}`` with lossapi's options mapped
+    (``jaccard``: MONAI's ``jaccard=True`` with twice the smoothing)."""
+
+    def fn(x: Arrays, o: Options, reduction: str, sw: np.ndarray | None) -> np.ndarray:
+        import monai.losses as ml
+        import torch
+
+        p, t = _monai_inputs(x, o)
+        act = o.get("activation")
+        default = 1e-5 if kind == "generalized_dice" else 1.0
+        s = float(o.get("smooth", default))
+        s_dr = s if o.get("smooth_dr") is None else float(o["smooth_dr"])
+        kw: dict[str, Any] = {
+            "include_background": o.get("include_background", True),
+            "sigmoid": act == "sigmoid",
+            "softmax": act == "softmax",
+            "batch": not o.get("per_sample", True),
+            "reduction": reduction,
+        }
+        if kind in ("dice", "jaccard"):
+            k = 2.0 if kind == "jaccard" else 1.0
+            loss = ml.DiceLoss(
+                squared_pred=o.get("squared_pred", False),
+                jaccard=kind == "jaccard",
+                smooth_nr=k * s,
+                smooth_dr=k * s_dr,
+                **kw,
+            )
+        elif kind == "generalized_dice":
+            loss = ml.GeneralizedDiceLoss(w_type=o.get("weight_type", "square"), smooth_nr=s, smooth_dr=s_dr, **kw)
+        else:
+            a = float(o.get("alpha", 0.5))
+            b = float(o.get("beta", 0.5))
+            loss = ml.TverskyLoss(alpha=a, beta=b, smooth_nr=s, smooth_dr=s_dr, **kw)
+        out = _np(loss(torch.as_tensor(p), torch.as_tensor(t)))
+        if reduction != "none":
+            return out
+        if kind == "generalized_dice":
+            return out.reshape(-1) if o.get("per_sample", True) else out.reshape(())
+        c = p.shape[1] - (0 if o.get("include_background", True) else 1)
+        return out.reshape(-1, c) if o.get("per_sample", True) else out.reshape(c)
+
+    return fn
+
+
+def _monai_gdl_ok(o: Options, reduction: str, weighted: bool) -> bool:
+    return _monai_ok(o, reduction, weighted, per_class_reductions=False)
+
+
+_MONAI_OPTIONS: tuple[Options, ...] = (
+    {"activation": "softmax", "axis": 1, "smooth": 1e-5, "per_class": True},
+    {"activation": "sigmoid", "smooth": 1e-5, "include_background": False, "per_sample": False},
+    {"squared_pred": True, "_target": "onehot", "per_class": True, "per_sample": False},
+)
+
 _KERAS_OPTIONS: tuple[Options, ...] = (
     {"smooth": 0.0},
     {"smooth": 0.0, "per_sample": False, "_target": "soft"},
@@ -1203,10 +1465,29 @@ COUNTERPARTS: dict[str, list[Counterpart]] = {
             "optax", _optax_overlap(0.5, 0.5, dice_smooth=True), _optax_ok, options=({"_hard": True, "smooth": 0.5},)
         ),
         Counterpart("keras", _keras_overlap("dice"), _keras_ok, options=_KERAS_OPTIONS, rtol=_KERAS_RTOL),
+        Counterpart("MONAI", _monai_overlap("dice"), _monai_ok, options=_MONAI_OPTIONS),
     ],
-    "jaccard": [Counterpart("optax", _optax_overlap(1.0, 1.0), _optax_ok)],
+    "jaccard": [
+        Counterpart("optax", _optax_overlap(1.0, 1.0), _optax_ok),
+        Counterpart("MONAI", _monai_overlap("jaccard"), _monai_ok, options=_MONAI_OPTIONS),
+    ],
+    "generalized_dice": [
+        Counterpart(
+            "MONAI",
+            _monai_overlap("generalized_dice"),
+            _monai_gdl_ok,
+            options=({"weight_type": "uniform", "activation": "softmax", "axis": 1},),
+            rtol=1e-6,  # MONAI computes the class weights in float32 (ground_o.float())
+        ),
+    ],
     "tversky": [
         Counterpart("optax", _optax_overlap(), _optax_ok),
+        Counterpart(
+            "MONAI",
+            _monai_overlap("tversky"),
+            _monai_ok,
+            options=({"alpha": 0.3, "beta": 0.7, "activation": "softmax", "axis": 1, "per_class": True},),
+        ),
         Counterpart(
             "keras",
             _keras_overlap("tversky"),
