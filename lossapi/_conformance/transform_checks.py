@@ -131,16 +131,16 @@ def check_jax_transforms(name: str, *, quick: bool = False, seed: int = 0) -> li
             return tuple(record.fn(*a, **options, reduction=r) for r in _REDUCTIONS)
 
         try:
-            eager = [b.to_numpy(v) for v in f(*_positional(record, x))]
-            jitted = [b.to_numpy(v) for v in jax.jit(f)(*_positional(record, x))]
+            by_eager = [b.to_numpy(v) for v in f(*_positional(record, x))]
+            by_jit = [b.to_numpy(v) for v in jax.jit(f)(*_positional(record, x))]
         except Exception as e:  # noqa: BLE001
             problems.append(f"[{dict(options)}] {_err(e)}")
             continue
-        for reduction, e, j in zip(_REDUCTIONS, eager, jitted):
-            err = rel_err(j, e)
+        for reduction, ev, jv in zip(_REDUCTIONS, by_eager, by_jit):
+            err = rel_err(jv, ev)
             worst = max(worst, err)
             if not err <= _EAGER_RTOL:
-                problems.append(f"[{dict(options)} {reduction}] jit {j.ravel()[:4]} vs eager {e.ravel()[:4]}")
+                problems.append(f"[{dict(options)} {reduction}] jit {jv.ravel()[:4]} vs eager {ev.ravel()[:4]}")
     out += _result(name, "jax", "jax.jit", problems, worst)
 
     # vmap over a leading batch axis of every input.

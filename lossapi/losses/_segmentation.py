@@ -377,10 +377,10 @@ class Overlap(Segmentation):
                     f"lossapi.{rec.name}: include_background=False leaves no class of a one-channel input; "
                     "binary masks (axis=None) have no background channel to leave out."
                 )
-            stats = tuple(x[..., 1:] for x in stats)  # type: ignore[assignment]
+            stats = (stats[0][..., 1:], stats[1][..., 1:], stats[2][..., 1:])
             if o.class_weight is not None:
                 o.class_weight = o.class_weight[1:]
-        o.stats = stats  # type: ignore[assignment]
+        o.stats = stats
         return o
 
     def finish(self, rec: Any, p: Any, out: Any, reduction: str, sample_weight: Any, where: Any) -> Any:

@@ -167,8 +167,8 @@ def _groups(
             tl = np.broadcast_to(np.moveaxis(np.broadcast_to(t.astype(np.float64), p.shape), ax, -1), pl.shape)
         P = pl.reshape(B, -1, C)
         T = tl.reshape(B, -1, C)
-    k = keep.reshape(B, -1, 1).astype(np.float64)
-    P, T = P * k, T * k
+    kept = keep.reshape(B, -1, 1).astype(np.float64)
+    P, T = P * kept, T * kept
     if not include_background:
         P, T = P[..., 1:], T[..., 1:]
     if per_sample:
