@@ -215,6 +215,9 @@ def test_versions_of_every_library(render, monkeypatch):
         "optax",
         "keras",
         "torchvision",
+        "monai",
+        "segmentation-models-pytorch",
+        "pytorch-metric-learning",
         "scikit-learn",
         "scipy",
     ]

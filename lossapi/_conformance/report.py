@@ -57,6 +57,9 @@ _LIBRARIES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("optax", ("optax",)),
     ("keras", ("keras",)),
     ("torchvision", ("torchvision",)),
+    ("monai", ("monai",)),
+    ("segmentation-models-pytorch", ("segmentation-models-pytorch", "segmentation_models_pytorch")),
+    ("pytorch-metric-learning", ("pytorch-metric-learning",)),
     ("scikit-learn", ("scikit-learn",)),
     ("scipy", ("scipy",)),
 )
