@@ -21,17 +21,8 @@ import pytest  # noqa: E402
 
 import lossapi  # noqa: E402
 from lossapi._conformance.cases import CASES  # noqa: E402
-from lossapi._conformance.counterparts import COUNTERPARTS, Counterpart  # noqa: E402
+from lossapi._conformance.counterparts import _MODULES, COUNTERPARTS, Counterpart  # noqa: E402
 from lossapi._conformance.value_checks import check_counterpart  # noqa: E402
-
-_MODULE = {
-    "torch": "torch",
-    "optax": "optax",
-    "keras": "keras",
-    "sklearn": "sklearn",
-    "torchvision": "torchvision",
-    "MONAI": "monai",
-}
 
 PAIRS = [
     pytest.param(r.name, lib, id=f"{r.name}-{lib}")
@@ -43,7 +34,7 @@ PAIRS = [
 
 @pytest.mark.parametrize(("name", "library"), PAIRS)
 def test_counterpart(name, library, assert_checks):
-    pytest.importorskip(_MODULE[library])
+    pytest.importorskip(_MODULES[library])
     if library in ("optax", "keras"):
         pytest.importorskip("jax")
     case = CASES[name]

@@ -266,12 +266,7 @@ class Segmentation(Kind):
         xp = p.xp
         if not p.per_sample and out.ndim:  # pooled statistics: the one group's loss is 0-d
             out = xp.reshape(out, ())
-        if p.bad is None:
-            return finish_elements(p, out, reduction, rec.name, sample_weight, where)
-        # A sample with an invalid label carries no weight (zero gradient) and scores NaN.
-        out = PerElement(xp.where(p.bad, xp.zeros_like(out), out), weight=astype(xp, ~p.bad, p.dtype))
-        r = finish_elements(p, out, reduction, rec.name, sample_weight, where)
-        return nan_where(xp, p.bad, r) if reduction == "none" else nan_if_any(xp, p.bad, r)
+        return finish_samples(rec, p, out, p.bad, reduction, sample_weight, where)
 
 
 class Overlap(Segmentation):
@@ -404,12 +399,18 @@ class Overlap(Segmentation):
         sample_weight, where = along(sample_weight), along(where)
         if p.class_weight is not None:
             sample_weight = p.class_weight if sample_weight is None else sample_weight * p.class_weight
-        if p.bad is None:
-            return finish_elements(p, out, reduction, rec.name, sample_weight, where)
-        bad = along(p.bad)
-        out = PerElement(xp.where(bad, xp.zeros_like(out), out), weight=astype(xp, ~bad, p.dtype))
-        r = finish_elements(p, out, reduction, rec.name, sample_weight, where)
-        return nan_where(xp, bad, r) if reduction == "none" else nan_if_any(xp, bad, r)
+        return finish_samples(rec, p, out, None if p.bad is None else along(p.bad), reduction, sample_weight, where)
+
+
+def finish_samples(rec: Any, p: Any, out: Any, bad: Any, reduction: str, sample_weight: Any, where: Any) -> Any:
+    """The reduction of the per-sample (or per-class) losses ``out``; an entry with an invalid
+    label (``bad``, None: none can be) carries no weight (zero gradient) and scores NaN."""
+    if bad is None:
+        return finish_elements(p, out, reduction, rec.name, sample_weight, where)
+    xp = p.xp
+    out = PerElement(xp.where(bad, xp.zeros_like(out), out), weight=astype(xp, ~bad, p.dtype))
+    r = finish_elements(p, out, reduction, rec.name, sample_weight, where)
+    return nan_where(xp, bad, r) if reduction == "none" else nan_if_any(xp, bad, r)
 
 
 _OVERLAP_DOCS: dict[str, tuple[str, str]] = {
