@@ -61,9 +61,10 @@ def _jax_test_env(session: nox.Session) -> dict[str, str]:
 
 
 #: Torch-based peers of the conformance suite. Installed without their dependencies: pip would
-#: otherwise resolve another torch (and the CUDA stack); their loss modules need torch and NumPy
-#: only (smp's package ``__init__`` needs timm: the suite imports ``smp.losses`` without it).
-TORCH_PEERS = ["monai>=1.4", "segmentation-models-pytorch>=0.4", "pytorch-metric-learning>=2.5"]
+#: otherwise resolve another torch (and the CUDA stack); their loss modules need torch, NumPy,
+#: SciPy (from scikit-learn) and tqdm (pytorch-metric-learning's utilities), listed here; smp's
+#: package ``__init__`` needs timm: the suite imports ``smp.losses`` without it.
+TORCH_PEERS = ["monai>=1.4", "segmentation-models-pytorch>=0.4", "pytorch-metric-learning>=2.5", "tqdm>=4"]
 
 
 def _install(session: nox.Session, extras: list[str], *groups: str) -> None:
