@@ -26,28 +26,33 @@ Two kinds (:class:`~lossapi._loss.Kind`) prepare and finish the losses:
   the loss per sample (or of the pooled batch);
 - :class:`Overlap` (``class_weight``, ``per_sample``, ``axis``): the body gets an
   :class:`OverlapContext` whose ``stats`` are the overlap sums ``(I, P, T)`` and returns the
-  per-class loss; the kind takes the (weighted) class mean and reduces.
+  per-class loss; the kind takes the (weighted) class mean and reduces;
+- :class:`Compound` (an overlap loss on logits plus a per-pixel classification term): the body
+  returns :class:`Terms`, the per-class overlap loss and the pixel term; the kind reduces each
+  by its own rule and adds them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 from .._array import compute_dtype, device_of, dtype_kind
 from .._errors import InvalidDTypeError, InvalidOptionError, ShapeMismatchError
 from .._loss import NO_AXIS, Kind, PerElement, Prepared, finish_elements
-from .._ops import astype, cumulative_sum, label_hits, log_sigmoid, log_softmax, sort_descending_with
+from .._ops import as_result, astype, cumulative_sum, label_hits, log_sigmoid, log_softmax, sort_descending_with
 from .._options import BoolMask, Choice, ClassWeight, Constraint, Flag, Integer, Interval
 from .._validation import broadcast_shapes, check_where, same_size
-from ._classes import ignore_mask, nan_if_any, nan_where, prepare_classes
+from ._classes import ClassContext, ignore_mask, nan_if_any, nan_where, prepare_classes
 
 __all__ = [
     "OVERLAP",
+    "Compound",
     "Overlap",
     "OverlapContext",
     "SegContext",
     "Segmentation",
+    "Terms",
     "class_mean",
     "lovasz_grad",
     "lovasz_sorted",
@@ -144,11 +149,25 @@ class OverlapContext(SegContext):
     :meth:`SegContext.overlap`); ``class_weight`` the per-class weights of the class mean (None:
     equal weights)."""
 
-    __slots__ = ("class_weight", "per_class", "smooth_dr", "stats")
+    __slots__ = ("class_weight", "logits", "per_class", "smooth_dr", "stats")
     class_weight: Any
+    #: The first input before the activation (None without one).
+    logits: Any
     per_class: bool
     smooth_dr: Any
     stats: tuple[Any, Any, Any]
+
+    def classes(self) -> ClassContext:
+        """The inputs as a class-axis context, for a class-axis formula on the same pixels."""
+        c = self
+        return ClassContext(c.xp, c.out_dtype, c.dtype, c.arrays, c.fn, c.axis, c.num_classes, c.int_labels, False)
+
+    def one_hot(self) -> Any:
+        """The target as a floating array of the prediction's shape (one-hot from class indices)."""
+        t = self.arrays[1]
+        if not self.int_labels:
+            return t
+        return astype(self.xp, label_hits(self.xp, t, self.num_classes, self.axis), self.dtype)
 
     def one_minus(self, num: Any, den: Any, smooth: Any = None) -> Any:
         """``1 - (num + smooth) / (den + smooth_dr)``, and 0 where the denominator is 0 (an empty
@@ -356,10 +375,11 @@ class Overlap(Segmentation):
         o = OverlapContext(
             c.xp, c.out_dtype, c.dtype, c.arrays, c.fn, c.axis, c.num_classes, c.int_labels, c.binary, c.per_sample
         )
-        o.bad, o.keep, o.per_class = c.bad, c.keep, per_class
+        o.bad, o.keep, o.per_class, o.logits = c.bad, c.keep, per_class, None
         o.smooth_dr = None if smooth_dr is None else rec.constraints["smooth_dr"].prepare(o, "smooth_dr", smooth_dr)
         if activation is not None:
             p, t = o.arrays
+            o.logits = p
             p = xp.exp(log_sigmoid(xp, p) if activation == "sigmoid" else log_softmax(xp, p, axis=o.axis))
             o.arrays = (p, t)
         o.class_weight = (
@@ -455,6 +475,114 @@ _OVERLAP_DOCS: dict[str, tuple[str, str]] = {
 
 #: The kind of the overlap losses with a class mean (Dice, Jaccard, Tversky).
 OVERLAP = Overlap()
+
+
+class Terms(NamedTuple):
+    """What a compound body returns: ``overlap + scale * pixels``.
+
+    Attributes
+    ----------
+    overlap : array
+        The per-class overlap loss, ``(N, C)`` or ``(C,)`` pooled (the kind averages the classes).
+    pixels : array or PerElement
+        The per-pixel loss with the batch first (any further axes, a class axis too, are pixels
+        of the sample); a :class:`~lossapi._loss.PerElement` carries the pixels' weights
+        (0 at ignored pixels).
+    scale : float or 0-d array
+        Factor of the pixel term.
+    """
+
+    overlap: Any
+    pixels: Any
+    scale: Any
+
+
+class Compound(Overlap):
+    """An overlap loss of the activated logits plus a per-pixel classification term of the logits
+    (Dice + cross-entropy, Dice + focal).
+
+    The kind prepares the inputs as :class:`Overlap` does, with the activation (``"softmax"``
+    unless the record declares an ``activation`` option) run inside, and hands the body the
+    logits, the target and the overlap sums. It reduces the two terms of :class:`Terms` apart:
+    the overlap term per sample (or pooled) as every overlap loss, the pixel term as a mean over
+    the counted pixels -- of each sample for ``"none"`` (the sum of those for ``"sum"``), of the
+    whole batch for ``"mean"`` (torch's weighted mean: with ``ignore_index`` the counted pixels
+    of the batch, not the samples, are averaged) -- and adds them.
+
+    Parameters
+    ----------
+    squared : bool
+        The ``squared_pred`` option.
+    activation : bool
+        The ``activation`` option (``"sigmoid"`` or ``"softmax"``); otherwise softmax.
+    ignore_index : bool
+        The ``ignore_index`` option.
+    """
+
+    name = "compound"
+
+    def __init__(self, *, squared: bool = False, activation: bool = False, ignore_index: bool = False) -> None:
+        super().__init__(squared=squared)
+        self.activation = activation
+        keep = {"per_sample", "include_background", "smooth_dr", "squared_pred"}
+        keep |= {"activation"} if activation else set()
+        keep |= {"ignore_index"} if ignore_index else set()
+        self.options = {k: v for k, v in self.options.items() if k in keep}
+
+    def prepare(
+        self, rec: Any, xp: Any, arrays: tuple[Any, ...], sample_weight: Any, where: Any, **options: Any
+    ) -> OverlapContext:
+        options.setdefault("activation", "softmax")
+        o = super().prepare(rec, xp, arrays, sample_weight, where, **options)
+        if self.activation and options["activation"] == "softmax" and not o.int_labels:
+            raise InvalidDTypeError(
+                f"lossapi.{rec.name}: activation='softmax' takes integer class indices as the target (the focal "
+                f"term of the label's probability); got {arrays[1].dtype}. Pass the labels (argmax of a one-hot "
+                "target), or activation='sigmoid' for one-hot or probability targets."
+            )
+        o.arrays = (o.logits, o.arrays[1])
+        return o
+
+    def finish(self, rec: Any, p: Any, out: Any, reduction: str, sample_weight: Any, where: Any) -> Any:
+        xp = p.xp
+        overlap = super().finish(rec, p, out.overlap, reduction, sample_weight, where)
+        pixels = pixel_mean(p, out.pixels, reduction, sample_weight, where)
+        r = overlap + out.scale * astype(xp, pixels, overlap.dtype)
+        return r if reduction == "none" else as_result(xp, r)
+
+
+def pixel_mean(p: SegContext, term: Any, reduction: str, sample_weight: Any, where: Any) -> Any:
+    """The pixel term of a compound loss, reduced (see :class:`Compound`).
+
+    A sample's counted pixels are those of nonzero weight; a sample with none (every pixel
+    ignored) scores 0 with zero gradient. Samples with an invalid label (``p.bad``) and
+    ``where``-excluded ones carry no weight.
+    """
+    xp = p.xp
+    loss, weight = (term.loss, term.weight) if type(term) is PerElement else (term, None)
+    if weight is not None:
+        weight = xp.broadcast_to(astype(xp, weight, p.dtype), tuple(loss.shape))
+    n = loss.shape[0]
+    shape = (n, _rest(tuple(loss.shape), n))
+    loss = xp.reshape(loss, shape)
+    w = xp.ones_like(loss) if weight is None else xp.reshape(weight, shape)
+    # Per-sample factors: (N,) per sample, 0-d pooled.
+    s = None
+    for f in (None if p.bad is None else ~p.bad, where, sample_weight):
+        if f is not None:
+            f = astype(xp, f, p.dtype)
+            s = f if s is None else s * f
+    wl, total = xp.sum(w * loss, axis=1), xp.sum(w, axis=1)
+    if not p.per_sample:  # one group: the whole batch's pixels
+        wl, total = xp.sum(wl), xp.sum(total)
+    if reduction == "mean":
+        if s is not None:
+            wl, total = wl * s, total * s
+        return safe_div(xp, xp.sum(wl), xp.sum(total))
+    per = safe_div(xp, wl, total)
+    if s is not None:
+        per = per * s
+    return per if reduction == "none" else xp.sum(per)
 
 
 # -- preparation ----------------------------------------------------------------------------------

@@ -42,16 +42,20 @@ from __future__ import annotations
 from typing import Any
 
 from .._array import Array, device_of
+from .._catalog import lookup
 from .._loss import loss
 from .._ops import amax, label_hits, relu
 from .._options import Choice, Flag, Integer, Interval
+from . import classification, focal  # noqa: F401 - registers the formulas of the pixel terms
 from ._classes import ignore_mask
 from ._segmentation import (
     OVERLAP,
+    Compound,
     Overlap,
     OverlapContext,
     SegContext,
     Segmentation,
+    Terms,
     lovasz_sorted,
     safe_div,
     sum_over,
@@ -60,6 +64,8 @@ from ._segmentation import (
 __all__ = [
     "cohen_kappa",
     "dice",
+    "dice_cross_entropy",
+    "dice_focal",
     "focal_tversky",
     "generalized_dice",
     "jaccard",
@@ -77,6 +83,10 @@ _SQUARED = Overlap(squared=True)  # Dice and Jaccard also take squared_pred
 #: The first input of an overlap loss holds logits when an activation is given.
 _RULES = {"probs": "probs_or_logits"}
 _CONFUSION = Segmentation(two_class=True)  # binary masks as the two classes [1 - p, p]
+# The pixel terms of the compound losses are these losses' formulas.
+_CROSS_ENTROPY = lookup("cross_entropy").body
+_SOFTMAX_FOCAL = lookup("softmax_focal").body
+_SIGMOID_FOCAL = lookup("sigmoid_focal").body
 
 
 # -- Dice, Jaccard, Tversky ---------------------------------------------------------------------------
@@ -434,6 +444,229 @@ def generalized_dice(o: OverlapContext, probs: Array, target: Array, *, smooth: 
         w = xp.where(present, 1.0 / (safe * safe if weight_type == "square" else safe), 0.0)
         w = xp.where(present, w, amax(xp, w, axis=-1, keepdims=True))  # absent: the largest (0 if none)
     return o.one_minus(2.0 * xp.sum(w * I, axis=-1), xp.sum(w * (P + T), axis=-1), smooth)
+
+
+# -- compound: Dice + a pixel term -------------------------------------------------------------------
+
+_COMPOUND_SPACES = {"logits": "logit", "target": "label_or_probability"}
+_LAMBDA = (1.0, _NONNEGATIVE)
+
+
+@loss(
+    Compound(squared=True, ignore_index=True),
+    family="segmentation",
+    task="segmentation",
+    inputs=_COMPOUND_SPACES,
+    options={
+        "lambda_dice": _LAMBDA,
+        "lambda_ce": _LAMBDA,
+        "smooth": (1e-5, _NONNEGATIVE),
+        "smooth_dr": (None, Interval(0, None, optional=True)),
+        "include_background": (True, Flag()),
+        "squared_pred": (False, Flag()),
+        "per_sample": (True, Flag()),
+        "label_smoothing": (0.0, Interval(0, 1)),
+        "ignore_index": (None, Integer(optional=True)),
+    },
+    formula="lambda_dice dice(softmax(x), t) + lambda_ce cross_entropy(x, t), the cross-entropy a mean over pixels",
+    smooth=True,
+    counterparts={
+        "MONAI": "monai.losses.DiceCELoss(softmax=True, to_onehot_y=True, lambda_dice=, lambda_ce=, smooth_nr=smooth, "
+        "smooth_dr=smooth_dr, include_background=, squared_pred=, batch=not per_sample, label_smoothing=)"
+        "(logits (N, C, ...), labels[:, None]) (axis=1)",
+    },
+)
+def dice_cross_entropy(
+    o: OverlapContext,
+    logits: Array,
+    target: Array,
+    *,
+    lambda_dice: Any,
+    lambda_ce: Any,
+    smooth: Any,
+    label_smoothing: Any,
+    ignore_index: int | None,
+) -> Any:
+    r"""Dice loss of the softmax plus the cross-entropy of the logits (MONAI's ``DiceCELoss``).
+
+    .. math:: \ell = \lambda_{dice}\,\mathrm{dice}(\mathrm{softmax}(x), t)
+              + \lambda_{ce}\,\frac{\sum_{i \in \text{pixels}} w_i\,\mathrm{ce}_i}{\sum_i w_i}
+
+    The Dice term is :func:`dice` with ``activation="softmax"`` (per class over the spatial
+    axes, mean over classes, ``include_background``, ``squared_pred``, ``smooth_dr``,
+    ``per_sample`` as there); the cross-entropy term is :func:`cross_entropy` of the logits per
+    pixel (``label_smoothing``, ``ignore_index`` as there, :math:`w_i = 0` at ignored pixels)
+    averaged over the counted pixels: of each sample for ``"none"`` (shape ``(N,)``; 0-d with
+    ``per_sample=False``) and ``"sum"`` (the sum of the ``"none"`` entries), of the whole batch
+    for ``"mean"`` -- torch's ``cross_entropy(ignore_index=)`` mean. Without ignored pixels
+    every sample counts the same pixels and ``"mean"`` is the mean of the ``"none"`` entries.
+    ``include_background=False`` leaves class 0 out of the Dice term only (as MONAI). Pixels
+    labelled ``ignore_index`` are left out of both terms.
+
+    Parameters
+    ----------
+    logits : array
+        Unnormalized scores, shape ``(N, ..., C)`` with the class axis at ``axis``
+        (``axis=1`` for ``(N, C, H, W)``).
+    target : array
+        Integer class indices ``(N, ...)`` (without the class axis), or floating class
+        probabilities (one-hot) of the logits' shape.
+    lambda_dice, lambda_ce : float or 0-d array, default 1.0
+        Non-negative weights of the two terms.
+    smooth : float or 0-d array, default 1e-5
+        Smoothing of the Dice term (MONAI's ``smooth_nr``).
+    label_smoothing : float, default 0.0
+        :math:`\varepsilon \in [0, 1]` of the cross-entropy term.
+    ignore_index : int, optional
+        Pixels with this integer label are left out of both terms.
+
+    Returns
+    -------
+    array
+        0-d for ``"mean"``/``"sum"``; ``"none"``: ``(N,)`` per sample or 0-d pooled. The logits'
+        namespace, device and floating dtype.
+
+    Notes
+    -----
+    Equals MONAI ``DiceCELoss(softmax=True, to_onehot_y=True, smooth_nr=smooth,
+    smooth_dr=smooth)(logits, labels[:, None])`` with ``axis=1`` for ``"mean"``, with
+    ``lambda_dice``, ``lambda_ce``, ``include_background``, ``squared_pred``, ``label_smoothing``
+    and ``batch = not per_sample`` mapped one to one. MONAI's ``"sum"`` adds the Dice losses of
+    every (sample, class) pair and the cross-entropy of every pixel: ``dice(...,
+    per_class=True, reduction="sum")`` plus ``cross_entropy(..., reduction="sum")``. MONAI's
+    ``DiceCELoss`` has no ``ignore_index``: with it this loss is MONAI's ``DiceLoss(ignore_index=)``
+    plus torch's ``cross_entropy(ignore_index=)``.
+
+    Examples
+    --------
+    >>> import numpy as np, lossapi as la
+    >>> logits = np.array([[[2.0, 0.0], [0.0, 2.0]]])   # one image, two pixels, two classes
+    >>> labels = np.array([[0, 1]])
+    >>> dice = la.dice(logits, labels, activation="softmax", smooth=1e-5)
+    >>> ce = la.cross_entropy(logits, labels)
+    >>> bool(np.isclose(la.dice_cross_entropy(logits, labels), dice + ce))
+    True
+    """
+    I, P, T = o.stats  # noqa: E741
+    dice = o.one_minus(2.0 * I, P + T, smooth)
+    ce = _CROSS_ENTROPY(
+        o.classes(),
+        logits,
+        target,
+        class_weight=None,
+        ignore_index=ignore_index,
+        label_smoothing=label_smoothing,
+        temperature=1.0,
+    )
+    return Terms(lambda_dice * dice, ce, lambda_ce)
+
+
+@loss(
+    Compound(activation=True),
+    family="segmentation",
+    task="segmentation",
+    inputs=_COMPOUND_SPACES,
+    options={
+        "lambda_dice": _LAMBDA,
+        "lambda_focal": _LAMBDA,
+        "gamma": (2.0, _NONNEGATIVE),
+        "alpha": (None, Interval(0, 1, optional=True)),
+        "activation": ("softmax", Choice("sigmoid", "softmax")),
+        "smooth": (1e-5, _NONNEGATIVE),
+        "smooth_dr": (None, Interval(0, None, optional=True)),
+        "include_background": (True, Flag()),
+        "per_sample": (True, Flag()),
+    },
+    formula="lambda_dice dice(activation(x), t) + lambda_focal focal(x, t): softmax_focal (softmax) or "
+    "sigmoid_focal on the one-hot target (sigmoid)",
+    smooth=True,
+    counterparts={
+        "MONAI": "monai.losses.DiceFocalLoss(sigmoid=True, to_onehot_y=True, lambda_dice=, lambda_focal=, gamma=, "
+        "alpha=, smooth_nr=smooth, smooth_dr=smooth_dr, batch=not per_sample)(logits (N, C, ...), labels[:, None]) "
+        "(activation='sigmoid', axis=1)",
+    },
+)
+def dice_focal(
+    o: OverlapContext,
+    logits: Array,
+    target: Array,
+    *,
+    lambda_dice: Any,
+    lambda_focal: Any,
+    gamma: Any,
+    alpha: Any,
+    activation: str,
+    smooth: Any,
+) -> Any:
+    r"""Dice loss of the activated logits plus a focal loss of the logits (MONAI's ``DiceFocalLoss``).
+
+    .. math:: \ell = \lambda_{dice}\,\mathrm{dice}(a(x), t) + \lambda_{focal}\,\mathrm{focal}(x, t)
+
+    The Dice term is :func:`dice` with the ``activation`` :math:`a` (``include_background``,
+    ``smooth_dr``, ``per_sample`` as there). The focal term, with lossapi's mean: for
+    ``"softmax"`` :func:`softmax_focal` per pixel, :math:`-\alpha (1 - p_y)^\gamma \log p_y`
+    (integer labels), averaged over the pixels; for ``"sigmoid"`` :func:`sigmoid_focal` of
+    every class logit against the one-hot target, averaged over pixels and classes. Its mean
+    runs over each sample's pixels for ``"none"`` (shape ``(N,)``; 0-d with
+    ``per_sample=False``) and over the batch's for ``"mean"`` (the same value: every sample
+    counts the same pixels); ``"sum"`` adds the ``"none"`` entries. ``include_background=False``
+    leaves class 0 out of the Dice term only.
+
+    Parameters
+    ----------
+    logits : array
+        Unnormalized scores, shape ``(N, ..., C)`` with the class axis at ``axis``; with
+        ``activation="sigmoid"`` also binary masks without a class axis (``axis=None``).
+    target : array
+        Integer class indices ``(N, ...)``; with ``activation="sigmoid"`` also a floating
+        (one-hot, probability, or 0/1 mask) target of the logits' shape.
+    lambda_dice, lambda_focal : float or 0-d array, default 1.0
+        Non-negative weights of the two terms.
+    gamma : float or 0-d array, default 2.0
+        Focusing parameter of the focal term, >= 0.
+    alpha : float or 0-d array, optional
+        Balancing factor of the focal term in [0, 1] (as in :func:`softmax_focal` /
+        :func:`sigmoid_focal`); None: no balancing.
+    activation : {"softmax", "sigmoid"}, default "softmax"
+        Activation of the Dice term and kind of the focal term.
+    smooth : float or 0-d array, default 1e-5
+        Smoothing of the Dice term (MONAI's ``smooth_nr``).
+
+    Returns
+    -------
+    array
+        0-d for ``"mean"``/``"sum"``; ``"none"``: ``(N,)`` per sample or 0-d pooled. The logits'
+        namespace, device and floating dtype.
+
+    Notes
+    -----
+    With ``activation="sigmoid"`` and ``axis=1`` this equals MONAI ``DiceFocalLoss(sigmoid=True,
+    to_onehot_y=True, smooth_nr=smooth, smooth_dr=smooth)(logits, labels[:, None])`` for
+    ``"mean"`` (``lambda_dice``, ``lambda_focal``, ``gamma``, ``alpha`` and ``batch = not
+    per_sample`` map one to one; MONAI's ``include_background=False`` also drops class 0 from
+    its focal term). MONAI's ``DiceFocalLoss(softmax=True)`` still uses the sigmoid focal term:
+    it is ``dice(logits, labels, axis=1, activation="softmax", smooth=1e-5)`` plus
+    ``sigmoid_focal(logits, one_hot(labels))``, not this loss with ``activation="softmax"``.
+
+    Examples
+    --------
+    >>> import numpy as np, lossapi as la
+    >>> logits = np.array([[[2.0, 0.0], [0.0, 2.0]]])
+    >>> labels = np.array([[0, 1]])
+    >>> dice = la.dice(logits, labels, activation="softmax", smooth=1e-5)
+    >>> focal = la.softmax_focal(logits, labels, gamma=2.0)
+    >>> bool(np.isclose(la.dice_focal(logits, labels), dice + focal))
+    True
+    """
+    I, P, T = o.stats  # noqa: E741
+    dice = o.one_minus(2.0 * I, P + T, smooth)
+    if activation == "softmax":
+        focal = _SOFTMAX_FOCAL(
+            o.classes(), logits, target, alpha=alpha, gamma=gamma, class_weight=None, ignore_index=None
+        )
+    else:
+        focal = _SIGMOID_FOCAL(o.xp, logits, o.one_hot(), alpha=alpha, gamma=gamma)
+    return Terms(lambda_dice * dice, focal, lambda_focal)
 
 
 # -- Lovász ----------------------------------------------------------------------------------------
