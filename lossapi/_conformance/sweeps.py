@@ -34,6 +34,7 @@ __all__ = [
     "PROBS",
     "REGRESSION",
     "SEGMENTATION",
+    "SEGMENTATION_LOGITS",
     "Build",
     "Line",
     "Sweep",
@@ -157,6 +158,14 @@ def segmentation_classes(xp: Any, x: Any) -> tuple[Any, ...]:
     return xp.reshape(probs, (x.shape[0], 4, 2)), ints(xp, x, *[int(m) for m in MASK])
 
 
+def segmentation_logits(xp: Any, x: Any) -> tuple[Any, ...]:
+    # two classes, (num, 4 pixels, 2): logits (0, x) on the foreground, (0, logit 0.2) on the background
+    bg = float(np.log(BACKGROUND / (1.0 - BACKGROUND)))
+    fg = cols(xp, x, *[x if m else bg for m in MASK])
+    logits = xp.stack([xp.zeros_like(fg), fg], axis=-1)
+    return xp.reshape(logits, (x.shape[0], 4, 2)), ints(xp, x, *[int(m) for m in MASK])
+
+
 def box_shift(xp: Any, x: Any) -> tuple[Any, ...]:
     return cols(xp, x, x, 0.0, x + 2.0, 2.0), cols(xp, x, 0.0, 0.0, 2.0, 2.0)
 
@@ -243,6 +252,15 @@ SEGMENTATION: dict[str, Any] = dict(
     "background",
     axis="mask probability",
     fixed={"axis": None},
+)
+SEGMENTATION_LOGITS: dict[str, Any] = dict(
+    lo=-4.0,
+    hi=4.0,
+    build=segmentation_logits,
+    xlabel="foreground logit x on the object (background logit 0)",
+    description="one 4-pixel image, labels (1, 1, 0, 0), 2 classes; logits (0, x) on the foreground pixels, "
+    f"softmax probability {BACKGROUND} of the foreground on the background",
+    axis="mask logit",
 )
 DETECTION: dict[str, Any] = dict(
     lo=-3.0,

@@ -83,9 +83,9 @@ from typing import Any
 import numpy as np
 
 from .. import sweeps
-from ..cases import Case, Edge, Fuzz, class_axis_of
+from ..cases import Case, Edge, Fuzz, class_axis_of, reference_reduce
 from ..counterparts import Counterpart, _jnp, _keras, _np, _reduce
-from ..fuzz import region
+from ..fuzz import BIG, class_input, region
 
 __all__ = [
     "CASES",
@@ -356,6 +356,131 @@ def generalized_dice(
         den = sum(w[c] * (float(np.sum(P[:, c])) + vol[c]) for c in range(C)) + s_dr
         vals.append(0.0 if den == 0 else 1.0 - num / den)
     return _out(vals, per_sample)
+
+
+# -- compound: Dice + a pixel term -------------------------------------------------------------------
+
+
+def _class_last_pixels(logits: Any, target: Any, axis: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(Z, T, K)``: logits ``(N, M, C)``, one-hot / float target ``(N, M, C)`` and the counted
+    pixels ``(N, M)`` (False at labels outside ``[0, C)``); binary masks are one class."""
+    z = np.asarray(logits, dtype=np.float64)
+    t = np.asarray(target)
+    B = z.shape[0]
+    if axis is None:
+        return (
+            z.reshape(B, -1, 1),
+            np.broadcast_to(t.astype(np.float64), z.shape).reshape(B, -1, 1),
+            np.ones((B, z[0].size), dtype=bool),
+        )
+    zl = np.moveaxis(z, axis % z.ndim, -1)
+    C = zl.shape[-1]
+    if t.dtype.kind in "iu":
+        y = t.astype(np.int64).reshape(B, -1)
+        counted = (y >= 0) & (y < C)
+        T = (y[..., None] == np.arange(C)).astype(np.float64)
+    else:
+        T = np.moveaxis(np.broadcast_to(t.astype(np.float64), z.shape), axis % z.ndim, -1).reshape(B, -1, C)
+        counted = np.ones(T.shape[:2], dtype=bool)
+    return zl.reshape(B, -1, C), T, counted
+
+
+def _pixel_ce(Z: np.ndarray, T: np.ndarray, label_smoothing: float) -> np.ndarray:
+    """Cross-entropy per pixel, ``-sum_c t'_c log softmax(z)_c`` with ``t' = (1 - e) t + e / C``
+    (torch's label smoothing, for class indices and probabilities alike)."""
+    m = Z.max(axis=-1, keepdims=True)
+    logp = Z - m - np.log(np.sum(np.exp(Z - m), axis=-1, keepdims=True))
+    e = float(label_smoothing)
+    ts = (1.0 - e) * T + e / Z.shape[-1]
+    return -np.sum(np.where(ts == 0, 0.0, ts * logp), axis=-1)
+
+
+def _pixel_focal(Z: np.ndarray, T: np.ndarray, gamma: float, alpha: Any, activation: str) -> np.ndarray:
+    """Focal loss per pixel (softmax: ``-a (1 - p_y)^g log p_y``) or per pixel and class
+    (sigmoid, Lin et al.: ``a_t (1 - p_t)^g BCE``)."""
+    g = float(gamma)
+    if activation == "softmax":
+        # log p_y = -log(1 + sum_{k != y} exp(z_k - z_y)): accurate where p_y rounds to 1.
+        zy = np.sum(T * Z, axis=-1, keepdims=True)  # one-hot T picks the label's logit
+        logpy = -np.log1p(np.sum(np.where(T > 0, 0.0, np.exp(Z - zy)), axis=-1))
+        out = -((-np.expm1(logpy)) ** g) * logpy
+        return out if alpha is None else float(alpha) * out
+    log_p, log_q = -np.logaddexp(0.0, -Z), -np.logaddexp(0.0, Z)  # log sigmoid(z), log(1 - sigmoid(z))
+    bce = -(T * log_p + (1.0 - T) * log_q)
+    p = np.exp(log_p)
+    one_minus_pt = T * (1.0 - p) + (1.0 - T) * p
+    out = one_minus_pt**g * bce
+    if alpha is not None:
+        a = float(alpha)
+        out = (a * T + (1.0 - a) * (1.0 - T)) * out
+    return out.reshape(out.shape[0], -1)
+
+
+def _compound_sums(name: str, logits: Any, target: Any, options: Options) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(overlap, S, K)``: the weighted Dice term ("none" shape) and, per sample, the sum ``S``
+    and the count ``K`` of the pixel term over the counted pixels."""
+    axis = options.get("axis", -1)
+    per_sample = options.get("per_sample", True)
+    ignore = options.get("ignore_index")
+    act = options.get("activation", "softmax")
+    dice_opts = {k: options[k] for k in ("smooth_dr", "include_background", "squared_pred") if k in options}
+    overlap = float(options.get("lambda_dice", 1.0)) * dice(
+        logits,
+        target,
+        smooth=options.get("smooth", 1e-5),
+        per_sample=per_sample,
+        axis=axis,
+        activation=act,
+        ignore_index=ignore,
+        **dice_opts,
+    )
+    Z, T, counted = _class_last_pixels(logits, target, axis)
+    if name == "dice_cross_entropy":
+        lam = float(options.get("lambda_ce", 1.0))
+        per_pixel = lam * _pixel_ce(Z, T, options.get("label_smoothing", 0.0))
+    else:
+        lam = float(options.get("lambda_focal", 1.0))
+        per_pixel = lam * _pixel_focal(Z, T, options.get("gamma", 2.0), options.get("alpha"), act)
+    if ignore is not None and np.asarray(target).dtype.kind in "iu":
+        counted = counted & (np.asarray(target).astype(np.int64).reshape(counted.shape) != ignore)
+    if per_pixel.shape[1] != counted.shape[1]:  # sigmoid: every class of a pixel is an entry
+        counted = np.repeat(counted, per_pixel.shape[1] // max(counted.shape[1], 1), axis=1)
+    w = counted.astype(np.float64)
+    S, K = np.sum(np.where(counted, per_pixel, 0.0), axis=1), np.sum(w, axis=1)
+    if not per_sample:
+        S, K = np.sum(S, keepdims=True), np.sum(K, keepdims=True)
+    return overlap, S, K
+
+
+def _compound(name: str) -> Callable[..., np.ndarray]:
+    def oracle(logits: Any, target: Any, **options: Any) -> np.ndarray:
+        """Dice term + the pixel term's mean over each sample's (or the pooled batch's) counted pixels."""
+        overlap, S, K = _compound_sums(name, logits, target, options)
+        mean = np.where(K > 0, S / np.where(K > 0, K, 1.0), 0.0)
+        return overlap + (mean if options.get("per_sample", True) else mean[0])
+
+    oracle.__name__ = name
+    return oracle
+
+
+def _reduce_compound(name: str) -> Callable[..., Any]:
+    def reduce(
+        inputs: Inputs, options: Options, reduction: str, sample_weight: np.ndarray | None, where: np.ndarray | None
+    ) -> Any:
+        """``"none"``/``"sum"`` by the weighted rule; ``"mean"``: the Dice term's weighted mean
+        plus the pixel term's mean over every counted pixel of the batch."""
+        if reduction != "mean":
+            return reference_reduce(_compound(name)(**inputs, **options), reduction, sample_weight, where)
+        overlap, S, K = _compound_sums(name, inputs["logits"], inputs["target"], options)
+        w = np.ones(S.shape)
+        if sample_weight is not None:
+            w = w * np.broadcast_to(np.asarray(sample_weight, dtype=np.float64), w.shape)
+        if where is not None:
+            w = np.where(np.broadcast_to(np.asarray(where, dtype=bool), w.shape), w, 0.0)
+        num, den = np.sum(np.where(w > 0, w * S, 0.0)), np.sum(w * K)
+        return reference_reduce(overlap, "mean", sample_weight, where) + (0.0 if den == 0 else num / den)
+
+    return reduce
 
 
 # -- Lovász --------------------------------------------------------------------------------------
@@ -906,6 +1031,120 @@ _GENERALIZED_DICE = Case(
 )
 
 
+# -- compound: Dice + a pixel term -------------------------------------------------------------------
+
+
+def _compound_inputs(rng: np.random.Generator, shape: tuple[int, ...], options: Options) -> Inputs:
+    """Logits and a target per the case-only options (with ``ignore_index``, a quarter of the labels)."""
+    _, t = _draw(rng, shape, {**options, "activation": "softmax"})
+    z = _to_axis(rng.normal(0.0, 2.0, (*shape, C)), options) if options.get("axis", -1) is not None else None
+    return {"logits": rng.normal(0.0, 2.0, shape) if z is None else z, "target": t}
+
+
+def _perfect_compound(x: Inputs, o: Options) -> Inputs:
+    """Logits of +-BIG toward the one-hot target (class probabilities made one-hot first)."""
+    if o.get("axis", -1) is None:
+        t = np.asarray(x["target"]).astype(np.float64)
+        t = (t > 0.5).astype(np.float64)
+        return {**x, "logits": np.where(t > 0, BIG, -BIG), "target": t}
+    return class_input("logits", BIG, -BIG)(x, o)
+
+
+def _zx(z: Any, y: Any, dtype: Any = np.int64) -> Inputs:
+    y = np.asarray(y)
+    return {"logits": _f(z), "target": y.astype(dtype) if y.dtype.kind in "iub" else _f(y)}
+
+
+_Z_SOFT = np.log(_P_SOFT) * 1.5  # logits whose softmax is sharper than _P_SOFT
+
+
+def _compound_edges(sigmoid: dict[str, Any]) -> tuple[Edge, ...]:
+    """Edges of both compound losses; ``sigmoid``: the options that select the sigmoid form (or {})."""
+    all_ignored = _i([[_IGNORE] * 4, [0, 1, _IGNORE, 2]])
+    return (
+        Edge("soft, two samples", _zx(_Z_SOFT, _Y_SOFT)),
+        Edge("channels-first (N, C, H, W)", _zx(np.log(_NCHW_P), _NCHW_Y), {"axis": 1}),
+        Edge("all background labels, pooled", _zx(_Z_SOFT, _Y_BACKGROUND), {"per_sample": False}),
+        Edge("class absent from the labels, smooth = 0", _zx(_Z_SOFT, _Y_ABSENT[[0, 0]]), {"smooth": 0.0}),
+        Edge("saturated logits (+-60)", _zx(np.where(np.eye(C)[_Y_SOFT] > 0, 60.0, -60.0), _Y_SOFT)),
+        Edge(
+            "one-hot float target, no background",
+            _zx(_Z_SOFT, np.eye(C)[_Y_SOFT]),
+            {**sigmoid, "include_background": False},
+        ),
+        Edge("sigmoid form", _zx(_Z_SOFT, _Y_SOFT), sigmoid),
+        Edge("binary masks, sigmoid form", _zx(np.log(_BIN_P / (1 - _BIN_P)), _BIN_T), {**sigmoid, "axis": None})
+        if sigmoid
+        else Edge("uint8 labels", _zx(_Z_SOFT, _i(_Y_SOFT, np.uint8))),
+        Edge("one image entirely ignored", _zx(_Z_SOFT, all_ignored), {"ignore_index": _IGNORE})
+        if not sigmoid
+        else Edge(
+            "alpha, gamma 0.5, weighted terms", _zx(_Z_SOFT, _Y_SOFT), {"alpha": 0.3, "gamma": 0.5, "lambda_dice": 2.0}
+        ),
+    )
+
+
+_DICE_CROSS_ENTROPY = Case(
+    name="dice_cross_entropy",
+    make_inputs=_compound_inputs,
+    oracle=_compound("dice_cross_entropy"),
+    reduce_oracle=_reduce_compound("dice_cross_entropy"),
+    options=(
+        {},
+        {"axis": 1},
+        {"axis": 1, "lambda_dice": 0.5, "lambda_ce": 2.0, "per_sample": False},
+        {"ignore_index": _IGNORE},
+        {"ignore_index": 1, "axis": 1, "label_smoothing": 0.1, "smooth": 0.5},
+        {"label_smoothing": 0.2, "include_background": False, "squared_pred": True},
+        {"_target": "onehot", "smooth": 0.5, "smooth_dr": 1.0},
+        {"_target": "soft", "label_smoothing": 0.1, "per_sample": False},
+        {"lambda_dice": 0.0, "_labels": "int32"},
+        {"smooth": 0.0, "lambda_ce": 0.25, "ignore_index": _IGNORE, "per_sample": False},
+    ),
+    differentiable=("logits",),
+    edges=(
+        *_compound_edges({}),
+        Edge("every pixel ignored", _zx(_Z_SOFT, np.full((2, 4), _IGNORE)), {"ignore_index": _IGNORE}),
+    ),
+    cancels=True,
+    sweep=sweeps.Sweep(**sweeps.SEGMENTATION_LOGITS),
+    fuzz=Fuzz(
+        perfect=_perfect_compound,
+        no_perfect_options=lambda o: "probability targets" if o.get("_target") == "soft" else None,
+        mean_rule="Dice term: weighted mean of the samples; cross-entropy term: weighted mean of every counted "
+        "pixel of the batch (torch's ignore_index mean)",
+    ),
+    invalid_options={"lambda_dice": [-1.0], "lambda_ce": [-0.5]},
+)
+
+_DICE_FOCAL = Case(
+    name="dice_focal",
+    make_inputs=_compound_inputs,
+    oracle=_compound("dice_focal"),
+    reduce_oracle=_reduce_compound("dice_focal"),
+    options=(
+        {},
+        {"axis": 1, "gamma": 0.0},
+        {"alpha": 0.25, "gamma": 1.5, "per_sample": False},
+        {"activation": "sigmoid", "axis": 1},
+        {"activation": "sigmoid", "_target": "onehot", "include_background": False, "alpha": 0.75},
+        {"activation": "sigmoid", "axis": None},
+        {"activation": "sigmoid", "axis": None, "_target": "int", "per_sample": False, "smooth": 0.5, "smooth_dr": 2.0},
+        {"activation": "sigmoid", "_target": "soft", "lambda_focal": 3.0, "lambda_dice": 0.5},
+        {"gamma": 0.5, "include_background": False, "lambda_dice": 0.0, "_labels": "uint8"},
+    ),
+    differentiable=("logits",),
+    edges=_compound_edges({"activation": "sigmoid"}),
+    cancels=True,
+    sweep=sweeps.Sweep(**sweeps.SEGMENTATION_LOGITS),
+    fuzz=Fuzz(
+        perfect=_perfect_compound,
+        no_perfect_options=lambda o: "probability targets" if o.get("_target") == "soft" else None,
+    ),
+    invalid_options={"lambda_dice": [-1.0], "lambda_focal": [-0.5], "gamma": [-1.0], "alpha": [1.5, -0.1]},
+)
+
+
 # -- Lovász --------------------------------------------------------------------------------------
 
 
@@ -1147,6 +1386,8 @@ CASES: dict[str, Case] = {
         _TVERSKY,
         _FOCAL_TVERSKY,
         _GENERALIZED_DICE,
+        _DICE_CROSS_ENTROPY,
+        _DICE_FOCAL,
         _LOVASZ_SOFTMAX,
         _LOVASZ_HINGE,
         _SOFT_F1,
@@ -1440,6 +1681,71 @@ def _monai_gdl_ok(o: Options, reduction: str, weighted: bool) -> bool:
     return _monai_ok(o, reduction, weighted, per_class_reductions=False)
 
 
+def _monai_compound(name: str) -> Callable[..., Any]:
+    """``monai.losses.DiceCELoss(softmax=True)`` / ``DiceFocalLoss(sigmoid=True)`` on channel-first
+    logits; integer labels as ``(N, 1, ...)`` with ``to_onehot_y=True``. With ``ignore_index``
+    (which ``DiceCELoss`` lacks): MONAI's ``DiceLoss(softmax=True, ignore_index=)`` plus torch's
+    ``cross_entropy(ignore_index=)``."""
+
+    def fn(x: Arrays, o: Options, reduction: str, sw: np.ndarray | None) -> np.ndarray:
+        import monai.losses as ml
+        import torch
+
+        t = np.asarray(x["target"])
+        labels = t.dtype.kind in "iu" and o.get("axis", -1) is not None
+        if labels:  # channel-first logits, labels (N, 1, ...) for to_onehot_y (ignored ones too)
+            z0 = np.asarray(x["logits"])
+            zc, tc = np.moveaxis(z0, o.get("axis", -1) % z0.ndim, 1), t[:, None]
+        else:
+            zc, tc = _monai_inputs({"probs": x["logits"], "target": t}, o)
+        z, y = torch.as_tensor(np.array(zc)), torch.as_tensor(np.array(tc))
+        s = float(o.get("smooth", 1e-5))
+        kw: dict[str, Any] = {
+            "include_background": o.get("include_background", True),
+            "batch": not o.get("per_sample", True),
+            "smooth_nr": s,
+            "smooth_dr": s if o.get("smooth_dr") is None else float(o["smooth_dr"]),
+            "to_onehot_y": labels,
+        }
+        lam_dice = float(o.get("lambda_dice", 1.0))
+        if name == "dice_focal":
+            focal = {"gamma": float(o.get("gamma", 2.0)), "alpha": o.get("alpha")}
+            loss = ml.DiceFocalLoss(
+                sigmoid=True, lambda_dice=lam_dice, lambda_focal=float(o.get("lambda_focal", 1.0)), **focal, **kw
+            )
+            return _np(loss(z, y))
+        ls, lam_ce = float(o.get("label_smoothing", 0.0)), float(o.get("lambda_ce", 1.0))
+        squared = o.get("squared_pred", False)
+        ignore = o.get("ignore_index")
+        if ignore is None:
+            loss = ml.DiceCELoss(
+                softmax=True, squared_pred=squared, lambda_dice=lam_dice, lambda_ce=lam_ce, label_smoothing=ls, **kw
+            )
+            return _np(loss(z, y))
+        dice_loss = ml.DiceLoss(softmax=True, squared_pred=squared, ignore_index=ignore, **kw)
+        ce = torch.nn.functional.cross_entropy(z, y[:, 0], ignore_index=ignore, label_smoothing=ls)
+        return _np(lam_dice * dice_loss(z, y) + lam_ce * ce)
+
+    return fn
+
+
+def _monai_dice_ce_ok(o: Options, reduction: str, weighted: bool) -> bool:
+    """MONAI's ``"mean"`` (its ``"sum"`` adds every (sample, class) Dice and every pixel)."""
+    return not weighted and reduction == "mean"
+
+
+def _monai_dice_focal_ok(o: Options, reduction: str, weighted: bool) -> bool:
+    """The sigmoid form, ``"mean"``, 0/1 targets; MONAI's focal term also leaves class 0 out with
+    ``include_background=False`` (lossapi's Dice term only), and its modulating factor
+    ``sigmoid(-x (2t - 1))^gamma`` is ``(1 - p_t)^gamma`` only for 0/1 targets."""
+    return (
+        _monai_dice_ce_ok(o, reduction, weighted)
+        and o.get("activation") == "sigmoid"
+        and o.get("include_background", True)
+        and o.get("_target") != "soft"
+    )
+
+
 _MONAI_OPTIONS: tuple[Options, ...] = (
     {"activation": "softmax", "axis": 1, "smooth": 1e-5, "per_class": True},
     {"activation": "sigmoid", "smooth": 1e-5, "include_background": False, "per_sample": False},
@@ -1466,6 +1772,24 @@ COUNTERPARTS: dict[str, list[Counterpart]] = {
         ),
         Counterpart("keras", _keras_overlap("dice"), _keras_ok, options=_KERAS_OPTIONS, rtol=_KERAS_RTOL),
         Counterpart("MONAI", _monai_overlap("dice"), _monai_ok, options=_MONAI_OPTIONS),
+    ],
+    "dice_cross_entropy": [
+        Counterpart(
+            "MONAI",
+            _monai_compound("dice_cross_entropy"),
+            _monai_dice_ce_ok,
+            options=({"axis": 1, "ignore_index": 0, "lambda_ce": 0.5, "squared_pred": True},),
+            rtol=1e-8,  # to_onehot_y builds a float32 one-hot: its squared sums round to float32
+        )
+    ],
+    "dice_focal": [
+        Counterpart(
+            "MONAI",
+            _monai_compound("dice_focal"),
+            _monai_dice_focal_ok,
+            options=({"activation": "sigmoid", "axis": 1, "alpha": 0.25, "gamma": 1.0, "per_sample": False},),
+            rtol=1e-6,  # MONAI's FocalLoss casts logits and target to float32
+        )
     ],
     "jaccard": [
         Counterpart("optax", _optax_overlap(1.0, 1.0), _optax_ok),
