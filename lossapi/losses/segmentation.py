@@ -515,6 +515,15 @@ def dice_cross_entropy(
         Non-negative weights of the two terms.
     smooth : float or 0-d array, default 1e-5
         Smoothing of the Dice term (MONAI's ``smooth_nr``).
+    smooth_dr : float or 0-d array, optional
+        Denominator smoothing of the Dice term; None: ``smooth`` (MONAI's ``smooth_dr``).
+    include_background : bool, default True
+        False leaves class 0 out of the Dice term (the cross-entropy keeps every class).
+    squared_pred : bool, default False
+        Sums of squares in the Dice denominator (MONAI's ``squared_pred``).
+    per_sample : bool, default True
+        Dice statistics and pixel means per sample (``"none"``: ``(N,)``) or pooled over the
+        batch (0-d; MONAI's ``batch=True``).
     label_smoothing : float, default 0.0
         :math:`\varepsilon \in [0, 1]` of the cross-entropy term.
     ignore_index : int, optional
@@ -631,6 +640,13 @@ def dice_focal(
         Activation of the Dice term and kind of the focal term.
     smooth : float or 0-d array, default 1e-5
         Smoothing of the Dice term (MONAI's ``smooth_nr``).
+    smooth_dr : float or 0-d array, optional
+        Denominator smoothing of the Dice term; None: ``smooth`` (MONAI's ``smooth_dr``).
+    include_background : bool, default True
+        False leaves class 0 out of the Dice term (the focal term keeps every class).
+    per_sample : bool, default True
+        Dice statistics and pixel means per sample (``"none"``: ``(N,)``) or pooled over the
+        batch (0-d; MONAI's ``batch=True``).
 
     Returns
     -------
