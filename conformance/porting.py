@@ -1535,6 +1535,87 @@ ENTRIES: tuple[Entry, ...] = (
         sources=("libraries: Dice defaults",),
     ),
     Entry(
+        key="monai_smp_conventions",
+        title="MONAI and smp: class weights, sums, Jaccard smoothing, compound losses, absent classes",
+        topic=_D,
+        explanation=(
+            "Where MONAI or smp keeps a convention of its own, a lossapi call still reproduces it. "
+            "MONAI's `weight` multiplies the per-class losses before a **plain mean** over "
+            "(sample, class) pairs; lossapi's `class_weight` is a weighted mean (divides by the "
+            "weights): take `per_class=True, reduction='none'` and average the weighted entries. "
+            "MONAI's `reduction='sum'` adds every (sample, class) loss: `per_class=True, "
+            "reduction='sum'`. MONAI's `jaccard=True` puts its smoothing on (I + s) / (P + T - I + s) "
+            "with P + T counted twice in its own terms: `smooth_nr=a, smooth_dr=b` is lossapi's "
+            "`jaccard(smooth=a / 2, smooth_dr=b / 2)`. `DiceCELoss(reduction='sum')` is the Dice sum "
+            "over (sample, class) plus the cross-entropy summed over pixels. `DiceFocalLoss(softmax="
+            "True)` keeps a **sigmoid** focal term (its `FocalLoss` default): the Dice of the softmax "
+            "plus `sigmoid_focal` on the one-hot target, while lossapi's `dice_focal(activation="
+            "'softmax')` uses the softmax focal term. smp's `DiceLoss('multiclass')` pools the batch "
+            "and **scores classes absent from the target 0** in its class mean: multiply lossapi's "
+            "per-class losses by the classes present."
+        ),
+        setup=(
+            "rng = np.random.default_rng(11)\n"
+            "z = rng.normal(size=(2, 3, 4, 4)); labels = rng.integers(0, 2, size=(2, 4, 4))  # class 2 absent\n"
+            "onehot = np.moveaxis(np.eye(3)[labels], -1, 1); sm = np.exp(z) / np.exp(z).sum(1, keepdims=True)\n"
+            "w = np.array([0.5, 2.0, 1.0]); present = onehot.sum(axis=(0, 2, 3)) > 0"
+        ),
+        rows=(
+            Row(
+                "MONAI",
+                "monai.losses.DiceLoss(weight=T(w))(T(sm), T(onehot))",
+                "la.dice(sm, onehot, axis=1, smooth=1e-5, per_class=True, class_weight=w, reduction='none').mean()",
+                variant="weight",
+                recorded=0.861048467876,
+                atol=5e-13,
+            ),
+            Row(
+                "MONAI",
+                "monai.losses.DiceLoss(reduction='sum')(T(sm), T(onehot))",
+                "la.dice(sm, onehot, axis=1, smooth=1e-5, per_class=True, reduction='sum')",
+                variant="sum",
+                recorded=4.45094406778,
+                atol=5e-12,
+            ),
+            Row(
+                "MONAI",
+                "monai.losses.DiceLoss(jaccard=True, smooth_nr=0.2, smooth_dr=0.6)(T(sm), T(onehot))",
+                "la.jaccard(sm, onehot, axis=1, smooth=0.1, smooth_dr=0.3)",
+                variant="jaccard",
+                recorded=0.830900383311,
+                atol=5e-13,
+            ),
+            Row(
+                "MONAI",
+                "monai.losses.DiceCELoss(softmax=True, to_onehot_y=True, reduction='sum')(T(z), T(labels[:, None]))",
+                "la.dice(z, labels, axis=1, activation='softmax', smooth=1e-5, per_class=True, reduction='sum')"
+                " + la.cross_entropy(z, labels, axis=1, reduction='sum')",
+                variant="dice_ce_sum",
+                recorded=48.0197383532,
+                atol=5e-11,
+            ),
+            Row(
+                "MONAI",
+                "monai.losses.DiceFocalLoss(softmax=True, to_onehot_y=True)(T(z), T(labels[:, None]))",
+                "la.dice(z, labels, axis=1, activation='softmax', smooth=1e-5) + la.sigmoid_focal(z, onehot)",
+                variant="dice_focal_softmax",
+                recorded=1.07978175113,
+                atol=5e-12,
+                rtol=1e-5,  # MONAI's FocalLoss runs in float32
+            ),
+            Row(
+                "smp",
+                "smp.losses.DiceLoss('multiclass', from_logits=True)(T(z), T(labels))",
+                "(la.dice(z, labels, axis=1, activation='softmax', per_sample=False, smooth=0.0, per_class=True,"
+                " reduction='none')[...] * present).mean()",
+                variant="absent_classes",
+                recorded=0.408985335388,
+                atol=5e-13,
+            ),
+        ),
+        sources=("libraries: MONAI and smp segmentation conventions",),
+    ),
+    Entry(
         key="lovasz",
         title="Lovász: smp ignores from_logits",
         topic=_D,
