@@ -31,8 +31,9 @@ class Counterpart(NamedTuple):
     Attributes
     ----------
     library : str
-        "torch", "optax", "keras", "sklearn", "torchvision" or "MONAI" (the last two skip with
-        the reason where they are not installed).
+        "torch", "optax", "keras", "sklearn", "torchvision", "MONAI" or "smp"
+        (segmentation_models_pytorch; the last three skip with the reason where they are not
+        installed).
     fn : callable
         ``fn(np_inputs, options, reduction, sample_weight) -> float64 value or array``.
     supports : callable
@@ -61,6 +62,7 @@ _MODULES = {
     "sklearn": "sklearn",
     "torchvision": "torchvision",
     "MONAI": "monai",
+    "smp": "segmentation_models_pytorch",
 }
 
 
@@ -70,8 +72,9 @@ def library_available(library: str) -> tuple[bool, str]:
     Parameters
     ----------
     library : str
-        "torch", "optax", "keras", "sklearn", "torchvision" or "MONAI" (the last two skip with
-        the reason where they are not installed).
+        "torch", "optax", "keras", "sklearn", "torchvision", "MONAI" or "smp"
+        (segmentation_models_pytorch; the last three skip with the reason where they are not
+        installed).
 
     Returns
     -------
@@ -85,6 +88,8 @@ def library_available(library: str) -> tuple[bool, str]:
         return False, f"{mod} is not installed"
     if library in ("optax", "keras") and importlib.util.find_spec("jax") is None:
         return False, f"{library} is tested on JAX, which is not installed"
+    if library in ("torchvision", "MONAI", "smp") and importlib.util.find_spec("torch") is None:
+        return False, f"{mod} needs torch, which is not installed"
     return True, ""
 
 

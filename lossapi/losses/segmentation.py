@@ -107,6 +107,9 @@ _SIGMOID_FOCAL = lookup("sigmoid_focal").body
         "include_background=, squared_pred=, batch=not per_sample)(probs (N, C, ...), one_hot(target)); its 'sum' "
         "and 'none' with per_class=True",
         "optax": "optax.losses.dice_loss(probs, one_hot(target), smooth=smooth / 2, apply_softmax=False)",
+        "smp": "segmentation_models_pytorch.losses.DiceLoss(mode, from_logits=activation is not None, "
+        "smooth=smooth / 2, "
+        "ignore_index=)(probs (N, C, ...), target) (per_sample=False; smp scores classes absent from the target 0)",
         "keras": "keras.losses.dice(target, probs, axis=spatial_axes) (smooth=0: keras' eps 1e-7)",
     },
 )
@@ -182,6 +185,8 @@ def dice(o: OverlapContext, probs: Array, target: Array, *, smooth: Any) -> Any:
     counterparts={
         "MONAI": "monai.losses.DiceLoss(jaccard=True, smooth_nr=2 * smooth, smooth_dr=2 * smooth_dr, ...) as for dice",
         "optax": "optax.losses.dice_loss(probs, one_hot(target), smooth=smooth, alpha=1, beta=1, apply_softmax=False)",
+        "smp": "segmentation_models_pytorch.losses.JaccardLoss(mode, from_logits=activation is not None, "
+        "smooth=smooth, ignore_index=)(probs (N, C, ...), target) (per_sample=False; absent classes score 0 there)",
     },
 )
 def jaccard(o: OverlapContext, probs: Array, target: Array, *, smooth: Any) -> Any:
@@ -252,6 +257,8 @@ _TVERSKY_OPTIONS = {"alpha": (0.5, _NONNEGATIVE), "beta": (0.5, _NONNEGATIVE)}
         "apply_softmax=False)",
         "keras": "keras.losses.tversky(target, probs, alpha=beta, beta=alpha, axis=spatial_axes) "
         "(keras 3.15 swaps alpha/beta; smooth=0: keras' eps 1e-7)",
+        "smp": "segmentation_models_pytorch.losses.TverskyLoss(mode, alpha=alpha, beta=beta, smooth=smooth, "
+        "from_logits=activation is not None)(probs (N, C, ...), target) (per_sample=False; absent classes score 0)",
     },
 )
 def tversky(o: OverlapContext, probs: Array, target: Array, *, alpha: Any, beta: Any, smooth: Any) -> Any:

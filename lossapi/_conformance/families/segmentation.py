@@ -37,6 +37,8 @@ Case-only options (never passed to the loss):
 - ``"_hard": True``: one-hot (0/1) predictions, for the sklearn counterparts of the metric
   surrogates; every class then occurs in each sample's labels (when it has ``>= C`` pixels),
   so no class is absent from both prediction and target at a random point;
+- ``"_every_class": True``: every class occurs in each sample's labels (when it has ``>= C``
+  pixels), for smp, which scores classes absent from the target 0;
 - ``"_ignore_pct"``: percentage of labels replaced by ``ignore_index`` (Lovász; an int, so
   that it is never mistaken for a traceable float option).
 
@@ -68,6 +70,13 @@ Mappings (what the documented API promises, and where each stops):
   per-class values are averaged here. keras 3.15's ``tversky`` puts ``alpha`` on the false
   negatives: the callable detects the convention of the installed keras on the documented hand
   case and passes ``alpha``/``beta`` accordingly.
+- smp's ``DiceLoss`` / ``JaccardLoss`` / ``TverskyLoss`` (``mode`` from the target: integer
+  labels "multiclass", a one-hot target "multilabel", binary masks "binary"; ``from_logits``
+  with an ``activation`` that matches the mode) pool the batch (``per_sample=False``), score a
+  class absent from the target 0 (hence the case-only ``"_every_class"``) and take hard
+  targets (their intersection is ``sum(min(p, t))``). smp's Dice is ``(I + s) / ((P + T) / 2 +
+  s)``: lossapi's ``dice(smooth=s)`` is smp's ``smooth=s / 2``; Jaccard and Tversky take
+  ``smooth`` unchanged; ``class_weights`` is ``class_weight``.
 - sklearn's ``f1_score(average="macro")`` (``average="binary", zero_division=1.0`` for binary
   masks), ``cohen_kappa_score(labels=range(C), replace_undefined_by=1.0)`` and
   ``matthews_corrcoef`` at hard one-hot predictions (case-only ``"_hard": True``), per sample
@@ -707,7 +716,7 @@ def _draw_probs(rng: np.random.Generator, shape: tuple[int, ...], options: Optio
         if kind == "soft":
             return p, rng.random(shape)
         return p, y.astype(np.float64)
-    labels = _labels(rng, shape, every_class=hard)
+    labels = _labels(rng, shape, every_class=hard or bool(options.get("_every_class", False)))
     if hard:
         p = np.eye(C)[rng.integers(0, C, size=shape)]
     elif options.get("_probs") == "sigmoid":
@@ -1681,6 +1690,79 @@ def _monai_gdl_ok(o: Options, reduction: str, weighted: bool) -> bool:
     return _monai_ok(o, reduction, weighted, per_class_reductions=False)
 
 
+# -- smp --------------------------------------------------------------------------------------------
+
+
+def _smp_overlap(kind: str) -> Callable[..., Any]:
+    """``segmentation_models_pytorch.losses.{DiceLoss, JaccardLoss, TverskyLoss}`` in the mode the
+    target calls for, with lossapi's options mapped (see the module docstring)."""
+
+    def fn(x: Arrays, o: Options, reduction: str, sw: np.ndarray | None) -> np.ndarray:
+        import torch
+
+        from ..counterparts import smp_losses
+
+        losses = smp_losses()
+        p, t = np.asarray(x["probs"], dtype=np.float64), np.asarray(x["target"])
+        axis = o.get("axis", -1)
+        if axis is None:
+            mode, pred, true = "binary", p[:, None], np.broadcast_to(t.astype(np.float64), p.shape)[:, None]
+        else:
+            ax = axis % p.ndim
+            pred = np.moveaxis(p, ax, 1)
+            if t.dtype.kind in "iu":
+                mode, true = "multiclass", t.astype(np.int64)
+            else:
+                mode, true = "multilabel", np.moveaxis(np.broadcast_to(t.astype(np.float64), p.shape), ax, 1)
+        s = float(o.get("smooth", 1.0))
+        kw: dict[str, Any] = {
+            "from_logits": o.get("activation") is not None,
+            "ignore_index": o.get("ignore_index"),
+            "smooth": s / 2 if kind == "dice" else s,
+        }
+        cw = o.get("class_weight")
+        if cw is not None:
+            kw["class_weights"] = list(np.asarray(cw, dtype=np.float64))
+        if kind == "tversky":
+            kw.update(alpha=float(o.get("alpha", 0.5)), beta=float(o.get("beta", 0.5)))
+        cls = {"dice": losses.DiceLoss, "jaccard": losses.JaccardLoss, "tversky": losses.TverskyLoss}[kind]
+        return _np(cls(mode, **kw)(torch.as_tensor(np.array(pred)), torch.as_tensor(np.array(true))))
+
+    return fn
+
+
+def _smp_ok(o: Options, reduction: str, weighted: bool) -> bool:
+    """smp's one reduction (a pooled class mean), hard targets holding every class, and the
+    activation its mode applies (softmax for labels, sigmoid otherwise)."""
+    if weighted or reduction != "mean" or o.get("per_sample", True) or o.get("_target") == "soft":
+        return False
+    if any(o.get(k) is not None for k in ("mask", "smooth_dr")) or not o.get("include_background", True):
+        return False
+    if o.get("squared_pred", False) or o.get("per_class", False):
+        return False
+    act, axis = o.get("activation"), o.get("axis", -1)
+    if axis is None:
+        return act in (None, "sigmoid") and o.get("ignore_index") is None
+    labels = o.get("_target", "labels") == "labels"
+    return bool(o.get("_every_class")) and act in (None, "softmax" if labels else "sigmoid")
+
+
+_SMP_OPTIONS: tuple[Options, ...] = (
+    {"_every_class": True, "per_sample": False, "activation": "softmax", "axis": 1, "smooth": 0.5, "ignore_index": 255},
+    {
+        "_every_class": True,
+        "per_sample": False,
+        "_target": "onehot",
+        "activation": "sigmoid",
+        "axis": 1,
+        "class_weight": _CW,
+    },
+    {"_every_class": True, "per_sample": False, "smooth": 0.0},
+    {"per_sample": False, "axis": None, "activation": "sigmoid", "smooth": 0.0},
+    {"per_sample": False, "axis": None, "_target": "int", "smooth": 0.25},
+)
+
+
 def _monai_compound(name: str) -> Callable[..., Any]:
     """``monai.losses.DiceCELoss(softmax=True)`` / ``DiceFocalLoss(sigmoid=True)`` on channel-first
     logits; integer labels as ``(N, 1, ...)`` with ``to_onehot_y=True``. With ``ignore_index``
@@ -1772,6 +1854,7 @@ COUNTERPARTS: dict[str, list[Counterpart]] = {
         ),
         Counterpart("keras", _keras_overlap("dice"), _keras_ok, options=_KERAS_OPTIONS, rtol=_KERAS_RTOL),
         Counterpart("MONAI", _monai_overlap("dice"), _monai_ok, options=_MONAI_OPTIONS),
+        Counterpart("smp", _smp_overlap("dice"), _smp_ok, options=_SMP_OPTIONS),
     ],
     "dice_cross_entropy": [
         Counterpart(
@@ -1794,6 +1877,7 @@ COUNTERPARTS: dict[str, list[Counterpart]] = {
     "jaccard": [
         Counterpart("optax", _optax_overlap(1.0, 1.0), _optax_ok),
         Counterpart("MONAI", _monai_overlap("jaccard"), _monai_ok, options=_MONAI_OPTIONS),
+        Counterpart("smp", _smp_overlap("jaccard"), _smp_ok, options=_SMP_OPTIONS),
     ],
     "generalized_dice": [
         Counterpart(
@@ -1811,6 +1895,12 @@ COUNTERPARTS: dict[str, list[Counterpart]] = {
             _monai_overlap("tversky"),
             _monai_ok,
             options=({"alpha": 0.3, "beta": 0.7, "activation": "softmax", "axis": 1, "per_class": True},),
+        ),
+        Counterpart(
+            "smp",
+            _smp_overlap("tversky"),
+            _smp_ok,
+            options=tuple({**o, "alpha": 0.3, "beta": 0.7} for o in _SMP_OPTIONS),
         ),
         Counterpart(
             "keras",
