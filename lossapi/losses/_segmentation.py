@@ -53,6 +53,7 @@ __all__ = [
     "SegContext",
     "Segmentation",
     "Terms",
+    "activate",
     "class_mean",
     "lovasz_grad",
     "lovasz_sorted",
@@ -231,6 +232,10 @@ class Segmentation(Kind):
         Binary masks become two classes ``[1 - p, p]`` / ``[1 - t, t]`` (confusion-matrix losses).
     binary : bool
         Binary masks only, kept flat (no class axis), and no ``axis`` keyword.
+    pixels : bool
+        The ``activation``, ``ignore_index`` and ``mask`` options of the overlap losses: logits
+        activated inside, and the left-out pixels zeroed in both inputs (a confusion matrix
+        then counts them nowhere).
     """
 
     name = "segmentation"
@@ -245,12 +250,22 @@ class Segmentation(Kind):
     )
 
     def __init__(
-        self, *, labels: str = "auto", fill: float = 0.5, two_class: bool = False, binary: bool = False
+        self,
+        *,
+        labels: str = "auto",
+        fill: float = 0.5,
+        two_class: bool = False,
+        binary: bool = False,
+        pixels: bool = False,
     ) -> None:
         self.labels, self.fill, self.two_class, self.binary = labels, fill, two_class, binary
         self.axis_none = labels != "int"  # axis=None (binary masks) is accepted
         if binary:
             self.axis = NO_AXIS
+        self.pixels = pixels
+        if pixels:
+            self.options = {**self.options, **_PIXEL_OPTIONS}
+            self.option_docs = {**_SEG_DOCS, **_OVERLAP_DOCS}
 
     def prepare(
         self,
@@ -263,9 +278,11 @@ class Segmentation(Kind):
         per_sample: bool,
         axis: Any = None,
         ignore_index: Any = None,
+        activation: Any = None,
+        mask: Any = None,
         **options: Any,
     ) -> SegContext:
-        return prepare_segmentation(
+        c = prepare_segmentation(
             rec.name,
             rec.inputs,
             xp,
@@ -279,7 +296,19 @@ class Segmentation(Kind):
             class_axis=not self.binary,
             two_class=self.two_class,
             ignore_index=ignore_index,
+            activation=activation,
+            mask=mask,
+            drop_ignored=self.pixels,
         )
+        if c.keep is not None:  # left-out pixels: no probability, no class
+            p, t = c.arrays
+            p = xp.where(c.keep, p, 0.0)
+            if c.int_labels:
+                t = xp.where(xp.squeeze(c.keep, axis=c.axis), t, xp.full_like(t, -1))
+            else:
+                t = xp.where(c.keep, t, 0.0)
+            c.arrays = (p, t)
+        return c
 
     def finish(self, rec: Any, p: Any, out: Any, reduction: str, sample_weight: Any, where: Any) -> Any:
         xp = p.xp
@@ -351,11 +380,6 @@ class Overlap(Segmentation):
         per_class: bool = False,
         **options: Any,
     ) -> OverlapContext:
-        if activation == "softmax" and axis is None:
-            raise InvalidOptionError(
-                f"lossapi.{rec.name}: activation='softmax' needs a class axis; binary masks (axis=None) have one "
-                "channel: pass activation='sigmoid', or two-class logits with a class axis."
-            )
         if per_class and where is not None and where.ndim == (2 if per_sample else 1):
             # A where per (sample, class) entry: the inputs are masked for whole samples only.
             where = xp.any(where, axis=-1)
@@ -380,8 +404,7 @@ class Overlap(Segmentation):
         if activation is not None:
             p, t = o.arrays
             o.logits = p
-            p = xp.exp(log_sigmoid(xp, p) if activation == "sigmoid" else log_softmax(xp, p, axis=o.axis))
-            o.arrays = (p, t)
+            o.arrays = (activate(xp, p, activation, o.axis), t)
         o.class_weight = (
             None if class_weight is None else rec.constraints["class_weight"].prepare(o, "class_weight", class_weight)
         )
@@ -475,6 +498,8 @@ _OVERLAP_DOCS: dict[str, tuple[str, str]] = {
 
 #: The kind of the overlap losses with a class mean (Dice, Jaccard, Tversky).
 OVERLAP = Overlap()
+#: The pixel options of :class:`Segmentation` (``pixels=True``), as the overlap losses declare them.
+_PIXEL_OPTIONS = {k: OVERLAP.options[k] for k in ("activation", "ignore_index", "mask")}
 
 
 class Terms(NamedTuple):
@@ -611,6 +636,7 @@ def prepare_segmentation(
     ignore_index: Any = None,
     mask: Any = None,
     drop_ignored: bool = False,
+    activation: Any = None,
 ) -> SegContext:
     """Static checks and preparation of the inputs of a segmentation loss (see the module docstring).
 
@@ -623,8 +649,15 @@ def prepare_segmentation(
     ``mask`` (boolean, the prediction's shape without the class axis) and, with
     ``drop_ignored``, the pixels labelled ``ignore_index`` become ``SegContext.keep``: the
     pixels of the statistics. Invalid labels at left-out pixels do not make the sample NaN.
+    ``activation`` (``"sigmoid"`` / ``"softmax"``) turns logits into probabilities before the
+    two classes are formed.
     """
     nm = list(names)
+    if activation == "softmax" and axis is None:
+        raise InvalidOptionError(
+            f"lossapi.{fn}: activation='softmax' needs a class axis; binary masks (axis=None) have one "
+            "channel: pass activation='sigmoid', or two-class logits with a class axis."
+        )
     if axis is None:
         if dtype_kind(probs.dtype) != "float":
             raise InvalidDTypeError(
@@ -691,6 +724,8 @@ def prepare_segmentation(
             t = xp.where(_lead(xp, where, t.ndim), t, xp.zeros_like(t))
         else:
             t = xp.where(_lead(xp, where, t.ndim), t, xp.asarray(0.0, dtype=dtype, device=device_of(t)))
+    if activation is not None:
+        p = activate(xp, p, activation, ax)
     if binary and two_class:
         p = xp.concat([1.0 - p, p], axis=-1)
         t = xp.concat([1.0 - t, t], axis=-1)
@@ -730,6 +765,12 @@ def prepare_segmentation(
 
 
 # -- statistics -----------------------------------------------------------------------------------
+
+
+def activate(xp: Any, logits: Any, activation: str, axis: int) -> Any:
+    """Probabilities of ``logits``: ``"sigmoid"`` elementwise or ``"softmax"`` over ``axis``, as the
+    exponential of a stable log-probability."""
+    return xp.exp(log_sigmoid(xp, logits) if activation == "sigmoid" else log_softmax(xp, logits, axis=axis))
 
 
 def sum_over(xp: Any, x: Any, axes: tuple[int, ...]) -> Any:

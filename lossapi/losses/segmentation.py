@@ -78,11 +78,12 @@ __all__ = [
 
 _SPACES = {"probs": "probability", "target": "label_or_probability"}
 _NONNEGATIVE = Interval(0, None)
-_SEGMENTATION = Segmentation()
 _SQUARED = Overlap(squared=True)  # Dice and Jaccard also take squared_pred
 #: The first input of an overlap loss holds logits when an activation is given.
 _RULES = {"probs": "probs_or_logits"}
 _CONFUSION = Segmentation(two_class=True)  # binary masks as the two classes [1 - p, p]
+_METRIC = Segmentation(pixels=True)  # soft F1: logits, ignored and masked pixels
+_METRIC_CONFUSION = Segmentation(two_class=True, pixels=True)  # MCC: the same
 # The pixel terms of the compound losses are these losses' formulas.
 _CROSS_ENTROPY = lookup("cross_entropy").body
 _SOFTMAX_FOCAL = lookup("softmax_focal").body
@@ -846,10 +847,11 @@ def lovasz_hinge(c: SegContext, logits: Array, labels: Array, *, ignore_index: i
 
 
 @loss(
-    _SEGMENTATION,
+    _METRIC,
     family="segmentation",
     task="segmentation",
     inputs=_SPACES,
+    value_rules=_RULES,
     formula="1 - macro mean over classes of 2 TP / (2 TP + FP + FN), soft counts (classes with no TP+FP+FN left out)",
     smooth=True,
     bounded=True,
@@ -976,10 +978,11 @@ def cohen_kappa(c: SegContext, probs: Array, labels: Array, *, weights: str | No
 
 
 @loss(
-    _CONFUSION,
+    _METRIC_CONFUSION,
     family="segmentation",
     task="segmentation",
     inputs=_SPACES,
+    value_rules=_RULES,
     formula="1 - (c s - sum_k p_k t_k) / sqrt((s^2 - sum p_k^2)(s^2 - sum t_k^2)) of the soft confusion matrix",
     smooth=True,
     bounded=True,

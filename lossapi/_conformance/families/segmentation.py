@@ -135,12 +135,13 @@ def _groups(
     include_background: bool = True,
     ignore_index: Any = None,
     mask: Any = None,
+    drop: bool = False,
 ) -> Groups:
     """``[(P, T)]``: per group a ``(pixels, C)`` probability matrix and its one-hot / float target.
 
     Binary masks (``axis=None``) have one class, the positive one. ``activation`` turns logits
     into probabilities; pixels labelled ``ignore_index`` or False in ``mask`` get zero rows in
-    both; ``include_background=False`` drops class 0.
+    both (``drop``: are removed); ``include_background=False`` drops class 0.
     """
     p = np.asarray(probs, dtype=np.float64)
     t = np.asarray(target)
@@ -177,6 +178,12 @@ def _groups(
         P = pl.reshape(B, -1, C)
         T = tl.reshape(B, -1, C)
     kept = keep.reshape(B, -1, 1).astype(np.float64)
+    if drop:
+        rows = keep.reshape(B, -1)
+        groups = [(P[b][rows[b]], T[b][rows[b]]) for b in range(B)]
+        if per_sample:
+            return groups
+        return [(np.concatenate([g[0] for g in groups]), np.concatenate([g[1] for g in groups]))]
     P, T = P * kept, T * kept
     if not include_background:
         P, T = P[..., 1:], T[..., 1:]
@@ -572,10 +579,11 @@ def lovasz_hinge(logits: Any, labels: Any, per_sample: bool = True, ignore_index
 # -- metric surrogates -----------------------------------------------------------------------------
 
 
-def soft_f1(probs: Any, target: Any, per_sample: bool = False, axis: Any = -1) -> np.ndarray:
-    """``1 - mean_c 2TP / (2TP + FP + FN)`` over the classes with ``2TP + FP + FN > 0`` (0 if none)."""
+def soft_f1(probs: Any, target: Any, per_sample: bool = False, axis: Any = -1, **pixels: Any) -> np.ndarray:
+    """``1 - mean_c 2TP / (2TP + FP + FN)`` over the classes with ``2TP + FP + FN > 0`` (0 if none);
+    ``pixels``: ``activation``, ``ignore_index``, ``mask`` (left-out pixels removed)."""
     vals = []
-    for P, T in _groups(probs, target, axis, per_sample):
+    for P, T in _groups(probs, target, axis, per_sample, drop=True, **pixels):
         f1s = []
         for c in range(P.shape[1]):
             p, t = P[:, c], T[:, c]
@@ -628,10 +636,11 @@ def cohen_kappa(
     return _out(vals, per_sample)
 
 
-def matthews(probs: Any, target: Any, per_sample: bool = False, axis: Any = -1) -> np.ndarray:
-    """``1 - MCC`` with Gorodkin's multiclass formula (sklearn's), MCC = 0 for a zero denominator."""
+def matthews(probs: Any, target: Any, per_sample: bool = False, axis: Any = -1, **pixels: Any) -> np.ndarray:
+    """``1 - MCC`` with Gorodkin's multiclass formula (sklearn's), MCC = 0 for a zero denominator;
+    ``pixels``: ``activation``, ``ignore_index``, ``mask`` (left-out pixels removed)."""
     vals = []
-    for P, T in _groups(probs, target, axis, per_sample):
+    for P, T in _groups(probs, target, axis, per_sample, drop=True, **pixels):
         O = _confusion(P, T, axis is None)  # noqa: E741
         t_sum, p_sum = O.sum(axis=1), O.sum(axis=0)
         n_correct, n = float(np.trace(O)), float(O.sum())
@@ -849,6 +858,10 @@ def _perfect_matthews(x: Inputs, o: Options) -> tuple[Inputs, Any]:
     the loss is 1 there."""
     x = region("probs")(x, o)
     p = np.asarray(x["probs"])
+    if o.get("activation") == "sigmoid":  # logits of +-60: the probabilities are 0 or 1
+        p = _sigmoid(p)
+    elif o.get("activation") == "softmax":
+        p = np.moveaxis(_softmax(np.moveaxis(p, class_axis_of(o, p.ndim), -1)), -1, class_axis_of(o, p.ndim))
     if o.get("axis", -1) is None:
         p = np.stack([1.0 - p, p], axis=-1)  # binary map: classes 0 and 1
         cax = p.ndim - 1
@@ -1310,8 +1323,32 @@ _METRIC_OPTIONS: tuple[Options, ...] = (
     {"_probs": "sigmoid"},
 )
 
+#: soft_f1 and matthews also take the overlap losses' pixel options (activation, ignore_index, mask).
+_PIXEL_METRIC_OPTIONS: tuple[Options, ...] = (
+    *_METRIC_OPTIONS,
+    {"activation": "softmax", "axis": 1},
+    {"activation": "sigmoid", "axis": None, "per_sample": True},
+    {"activation": "sigmoid", "_target": "onehot"},
+    {"ignore_index": _IGNORE, "per_sample": True},
+    {"ignore_index": 0, "activation": "softmax", "_labels": "int32"},
+)
+
 _HARD_P = _f([[1, 0, 0], [0, 1, 0], [0, 1, 0], [0, 0, 1], [1, 0, 0], [0, 0, 1]])
 _HARD_Y = _i([0, 1, 0, 2, 1, 2])
+
+
+def _pixel_edges() -> tuple[Edge, ...]:
+    """Edges of the pixel options of soft_f1 and matthews."""
+    return (
+        Edge("pixel mask", _pt(_P_SOFT, _Y_SOFT), {"mask": np.array([[1, 0, 1, 1], [0, 1, 1, 0]], dtype=bool)}),
+        Edge(
+            "binary masks, pixel mask, per sample",
+            _pt(_BIN_P, _BIN_T),
+            {"axis": None, "mask": _BIN_T[::-1] > 0, "per_sample": True},
+        ),
+        Edge("ignored labels", _pt(_P_SOFT, _i([[0, _IGNORE, 2, 2], [1, 0, _IGNORE, 0]])), {"ignore_index": _IGNORE}),
+        Edge("logits, channels-first", _pt(np.log(_NCHW_P), _NCHW_Y), {"axis": 1, "activation": "softmax"}),
+    )
 
 
 def _metric_edges(second: str) -> tuple[Edge, ...]:
@@ -1328,10 +1365,11 @@ _SOFT_F1 = Case(
     name="soft_f1",
     make_inputs=_make(),
     oracle=soft_f1,
-    options=_METRIC_OPTIONS,
+    options=_PIXEL_METRIC_OPTIONS,
     differentiable=("probs",),
     edges=(
         *_metric_edges("target"),
+        *_pixel_edges(),
         # Class 2 is neither predicted nor a label: left out of the macro mean (sklearn). Any
         # prediction of it brings it back with F1 0: a jump, hence a kink.
         Edge("class absent from both", _pt(_P_ABSENT[0], _Y_ABSENT[0]), kink=True),
@@ -1340,7 +1378,14 @@ _SOFT_F1 = Case(
     ),
     cancels=True,
     sweep=sweeps.Sweep(**{**sweeps.SEGMENTATION, "fixed": {"axis": None, "per_sample": True}}),
-    fuzz=Fuzz(perfect=region("probs")),
+    fuzz=Fuzz(
+        perfect=region("probs"),
+        # An activated logit is never exactly 0: a class absent from the target keeps a tiny false
+        # positive mass, so it counts in the macro mean with F1 0.
+        no_perfect_options=lambda o: (
+            "logits: every class has a positive predicted probability" if o.get("activation") is not None else None
+        ),
+    ),
 )
 
 _COHEN_KAPPA = Case(
@@ -1372,10 +1417,11 @@ _MATTHEWS = Case(
     name="matthews",
     make_inputs=_make(),
     oracle=matthews,
-    options=_METRIC_OPTIONS,
+    options=_PIXEL_METRIC_OPTIONS,
     differentiable=("probs",),
     edges=(
         *_metric_edges("target"),
+        *_pixel_edges(),
         # A single predicted class: a zero factor in the denominator, MCC 0 (sklearn), loss 1.
         Edge("one predicted class (MCC 0)", _pt([[1.0, 0.0, 0.0]] * 3, [0, 1, 2]), kink=True),
         Edge("class absent from both", _pt(_P_ABSENT[0], _Y_ABSENT[0])),
@@ -1467,7 +1513,7 @@ def _keras_ok(o: Options, reduction: str, weighted: bool) -> bool:
 
 
 def _sklearn_ok(o: Options, reduction: str, weighted: bool) -> bool:
-    return not weighted and bool(o.get("_hard", False))
+    return not weighted and bool(o.get("_hard", False)) and _plain(o)
 
 
 # -- optax ------------------------------------------------------------------------------------------
