@@ -105,6 +105,27 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("ad_backend", backend_params(n for n, b in BACKENDS.items() if b.differentiable))
 
 
+#: Gradient tests that share evaluations per loss (``grad_checks.sharing``).
+SHARING_TESTS = ("test_gradients_match_finite_differences", "test_edge_gradients", "test_torch_and_jax_gradients_agree")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # One loss's sharing tests back to back, where the first of them was: they reuse each
+    # other's results, and xdist hands each worker contiguous runs of tests.
+    def sharing(item: pytest.Item) -> bool:
+        spec = getattr(item, "callspec", None)
+        return getattr(item, "originalname", None) in SHARING_TESTS and spec is not None and "loss_name" in spec.params
+
+    group = [it for it in items if sharing(it)]
+    if not group:
+        return
+    first = next(i for i, it in enumerate(items) if sharing(it))
+    order = {n: i for i, n in enumerate(LOSS_NAMES)}
+    group.sort(key=lambda it: order[it.callspec.params["loss_name"]])  # type: ignore[attr-defined]
+    rest = [it for it in items if not sharing(it)]
+    items[:] = rest[:first] + group + rest[first:]
+
+
 def require_backends(*names: str) -> None:
     """Skip the running test unless every backend in ``names`` can run."""
     for n in names:

@@ -16,11 +16,19 @@ import lossapi
 from lossapi._conformance import grad_checks as gc
 
 
-def test_gradients_match_finite_differences(loss_name, ad_backend, case, assert_checks):
+@pytest.fixture
+def shared():
+    """The checks of one loss reuse each other's gradients and finite differences (conftest runs
+    them back to back)."""
+    with gc.sharing():
+        yield
+
+
+def test_gradients_match_finite_differences(loss_name, ad_backend, case, assert_checks, shared):
     assert_checks(gc.check_gradients(loss_name, ad_backend))
 
 
-def test_edge_gradients(loss_name, ad_backend, case, assert_checks):
+def test_edge_gradients(loss_name, ad_backend, case, assert_checks, shared):
     assert_checks(gc.check_edge_gradients(loss_name, ad_backend))
 
 
@@ -32,13 +40,27 @@ def test_zero_sample_weight_gives_zero_gradient(loss_name, ad_backend, case, ass
     assert_checks(gc.check_zero_weight_gradients(loss_name, ad_backend))
 
 
-def test_torch_and_jax_gradients_agree(loss_name, case, assert_checks, require):
+def test_torch_and_jax_gradients_agree(loss_name, case, assert_checks, require, shared):
     require("torch", "jax")
     assert_checks(gc.check_gradient_agreement(loss_name))
 
 
 def test_second_derivatives(smooth_loss, ad_backend, case, assert_checks):
     assert_checks(gc.check_second_derivatives(smooth_loss, ad_backend))
+
+
+def test_shared_evaluations_give_the_same_results(require):
+    require("torch", "jax")
+
+    def run():
+        # Kinks, edges and random points; the agreement check reads what the others computed.
+        out = [*gc.check_gradients("huber", "torch"), *gc.check_edge_gradients("huber", "jax")]
+        return [*out, *gc.check_gradient_agreement("huber")]
+
+    alone = run()
+    with gc.sharing():
+        shared = run()
+    assert shared == alone
 
 
 def test_every_catalog_loss_has_a_case():

@@ -19,8 +19,9 @@ reduction, error measure) live here too; the case lookup and the checks' common 
 from __future__ import annotations
 
 import traceback
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -46,6 +47,7 @@ __all__ = [
     "load_cases",
     "oracle_reduce",
     "rel_err",
+    "sharing",
 ]
 
 #: Backends with automatic differentiation, in the order they are compared.
@@ -400,6 +402,54 @@ def _configs(
     return out
 
 
+# -- evaluations shared between checks -----------------------------------------------------
+
+_T = TypeVar("_T")
+
+
+class _Memo:
+    """Gradients and finite differences of one loss, kept while :func:`sharing` is on.
+
+    The FD checks on torch and JAX, the edge checks and the torch-vs-JAX check evaluate the
+    same seeded points; each evaluation is deterministic, so it is computed once. Entries
+    belong to one (case, record, native mode): any other one clears them, which also bounds
+    the memory to one loss.
+    """
+
+    def __init__(self) -> None:
+        self.active = False
+        self._owner: tuple[Any, ...] = ()
+        self._values: dict[Hashable, Any] = {}
+
+    def get(self, case: Case, record: Any, key: Hashable, fn: Callable[..., _T], *args: Any, **kw: Any) -> _T:
+        """``fn(*args, **kw)``, evaluated once per ``key`` while active."""
+        if not self.active:
+            return fn(*args, **kw)
+        from .._native import native_enabled
+
+        owner = (case, record, native_enabled())
+        # Identity, not equality: a test may swap in a patched record of the same loss.
+        if len(self._owner) != len(owner) or any(a is not b for a, b in zip(self._owner, owner)):
+            self._owner, self._values = owner, {}
+        if key not in self._values:
+            self._values[key] = fn(*args, **kw)  # an exception stores nothing: the next caller sees it too
+        return self._values[key]
+
+
+_MEMO = _Memo()
+
+
+@contextmanager
+def sharing() -> Iterator[None]:
+    """Within the block, checks of the same loss reuse each other's gradient and finite-difference
+    evaluations (same points, same results; see :class:`_Memo`)."""
+    prev, _MEMO.active = _MEMO.active, True
+    try:
+        yield
+    finally:
+        _MEMO.active = prev
+
+
 # -- checks ---------------------------------------------------------------------------------
 
 
@@ -433,13 +483,33 @@ def check_gradients(name: str, backend: str, *, quick: bool = False, seed: int =
     case, record, b = s.case, s.record, s.backend
     rng = np.random.default_rng(seed)
     worst, problems = 0.0, []
-    for label, inputs, options, reduction, sw in _configs(case, rng, quick):
+    for i, (label, inputs, options, reduction, sw) in enumerate(_configs(case, rng, quick)):
         try:
-            got = backend_grads(b, record, case, inputs, options, reduction, sw)
+            got = _MEMO.get(
+                case,
+                record,
+                ("grad", b.name, seed, quick, i),
+                backend_grads,
+                b,
+                record,
+                case,
+                inputs,
+                options,
+                reduction,
+                sw,
+            )
         except Exception as e:
             return [_fail(name, backend, check, e)]
 
-        want = fd_grads(OracleRef(case, options, reduction, sw), inputs, case.differentiable)
+        want = _MEMO.get(
+            case,
+            record,
+            ("fd", seed, quick, i),
+            fd_grads,
+            OracleRef(case, options, reduction, sw),
+            inputs,
+            case.differentiable,
+        )
         conv = convention_entries(name, inputs, options)
         for n in case.differentiable:
             keep = ~conv.get(n, np.zeros(got[n].shape, dtype=bool))
@@ -475,10 +545,11 @@ def check_gradient_agreement(name: str, *, quick: bool = False, seed: int = 0) -
         return s
     case, record = s.case, s.record
     rng = np.random.default_rng(seed)
-    points: list[tuple[str, dict[str, np.ndarray], Mapping[str, Any], str, np.ndarray | None, float]] = [
-        (*c, _XB_RTOL) for c in _configs(case, rng, quick)
+    # The last entry keys the point's gradients in the memo shared with the other checks.
+    points: list[tuple[str, dict[str, np.ndarray], Mapping[str, Any], str, np.ndarray | None, float, tuple]] = [
+        (*c, _XB_RTOL, ("grad", seed, quick, i)) for i, c in enumerate(_configs(case, rng, quick))
     ]
-    for edge in case.edges:
+    for e_idx, edge in enumerate(case.edges):
         inputs = edge_inputs(edge)
         for reduction in _reductions(quick):
             points.append(
@@ -489,13 +560,15 @@ def check_gradient_agreement(name: str, *, quick: bool = False, seed: int = 0) -
                     reduction,
                     None,
                     _KINK_XB_TOL if edge.kink else _XB_RTOL,
+                    ("edge-grad", e_idx, reduction),
                 )
             )
     worst, problems = 0.0, []
-    for label, inputs, options, reduction, sw, tol in points:
+    for label, inputs, options, reduction, sw, tol, (kind, *at) in points:
+        args = (case, inputs, options, reduction, sw)
         try:
-            gt = backend_grads(BACKENDS["torch"], record, case, inputs, options, reduction, sw)
-            gj = backend_grads(BACKENDS["jax"], record, case, inputs, options, reduction, sw)
+            gt = _MEMO.get(case, record, (kind, "torch", *at), backend_grads, BACKENDS["torch"], record, *args)
+            gj = _MEMO.get(case, record, (kind, "jax", *at), backend_grads, BACKENDS["jax"], record, *args)
         except Exception as e:
             return [_fail(name, bname, check, e)]
         for n in case.differentiable:
@@ -546,12 +619,23 @@ def check_edge_gradients(name: str, backend: str, *, quick: bool = False) -> lis
     if not case.edges:
         return [failed(name, backend, check, "the case defines no edge points")]
     worst, problems = 0.0, []
-    for edge in case.edges:
+    for e_idx, edge in enumerate(case.edges):
         inputs = edge_inputs(edge)
         for reduction in _reductions(quick):
             label = f"edge {edge.label!r} reduction={reduction}"
             try:
-                got = backend_grads(b, record, case, inputs, edge.options, reduction)
+                got = _MEMO.get(
+                    case,
+                    record,
+                    ("edge-grad", b.name, e_idx, reduction),
+                    backend_grads,
+                    b,
+                    record,
+                    case,
+                    inputs,
+                    edge.options,
+                    reduction,
+                )
             except Exception as e:
                 problems.append(f"[{label}] raised {type(e).__name__}: {e}")
                 worst = float("inf")
@@ -559,7 +643,9 @@ def check_edge_gradients(name: str, backend: str, *, quick: bool = False) -> lis
 
             ref = OracleRef(case, edge.options, reduction)
             if edge.kink:
-                sides = one_sided_grads(ref, inputs, case.differentiable)
+                sides = _MEMO.get(
+                    case, record, ("edge-sides", e_idx, reduction), one_sided_grads, ref, inputs, case.differentiable
+                )
                 for n in case.differentiable:
                     fwd, bwd = sides[n]
                     lo, hi = np.minimum(fwd, bwd), np.maximum(fwd, bwd)
@@ -579,7 +665,16 @@ def check_edge_gradients(name: str, backend: str, *, quick: bool = False) -> lis
                             f"d/d{n} [{label}]: {g.ravel()} outside one-sided differences [{lo.ravel()}, {hi.ravel()}]"
                         )
             else:
-                want = fd_grads(ref, inputs, case.differentiable, adaptive=True)
+                want = _MEMO.get(
+                    case,
+                    record,
+                    ("edge-fd", e_idx, reduction),
+                    fd_grads,
+                    ref,
+                    inputs,
+                    case.differentiable,
+                    adaptive=True,
+                )
                 conv = convention_entries(name, inputs, edge.options)
                 for n in case.differentiable:
                     # NaN: the derivative does not exist (or is infinite) there; convention

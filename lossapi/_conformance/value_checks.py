@@ -177,7 +177,7 @@ def _round(backend: Backend, a: np.ndarray, dtype: str) -> np.ndarray:
     a = np.asarray(a)
     if a.dtype.kind in "iub":
         return a
-    return backend.to_numpy(backend.asarray(np.asarray(a, dtype=np.float64), dtype))
+    return backend.rounded(np.asarray(a, dtype=np.float64), dtype)
 
 
 def _dtype_ok(result: Any, dtype: str) -> bool:
