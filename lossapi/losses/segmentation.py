@@ -39,6 +39,7 @@ The overlap losses are formulas of the ``Overlap`` kind of ``lossapi.losses._seg
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from .._array import Array, device_of
@@ -84,10 +85,20 @@ _RULES = {"probs": "probs_or_logits"}
 _CONFUSION = Segmentation(two_class=True)  # binary masks as the two classes [1 - p, p]
 _METRIC = Segmentation(pixels=True)  # soft F1: logits, ignored and masked pixels
 _METRIC_CONFUSION = Segmentation(two_class=True, pixels=True)  # MCC: the same
+
+
+def _formula(name: str) -> Callable[..., Any]:
+    """The formula body of catalog loss ``name``."""
+    body = lookup(name).body
+    if body is None:
+        raise LookupError(f"lossapi.{name} has no formula body")
+    return body
+
+
 # The pixel terms of the compound losses are these losses' formulas.
-_CROSS_ENTROPY = lookup("cross_entropy").body
-_SOFTMAX_FOCAL = lookup("softmax_focal").body
-_SIGMOID_FOCAL = lookup("sigmoid_focal").body
+_CROSS_ENTROPY = _formula("cross_entropy")
+_SOFTMAX_FOCAL = _formula("softmax_focal")
+_SIGMOID_FOCAL = _formula("sigmoid_focal")
 
 
 # -- Dice, Jaccard, Tversky ---------------------------------------------------------------------------
