@@ -227,8 +227,18 @@ def logsumexp(xp: Any, x: Any, axis: int = -1, keepdims: bool = False, overwrite
 
 
 def log_softmax(xp: Any, x: Any, axis: int = -1) -> Any:
-    """``x - logsumexp(x)`` over ``axis``."""
-    return x - logsumexp(xp, x, axis=axis, keepdims=True)
+    """``x - logsumexp(x)`` over ``axis``, as ``(x - m) - log(sum(exp(x - m)))`` with ``m`` the
+    row maximum: the shift is never added back, so large logits keep the log-probabilities of
+    their ties (``x - logsumexp(x)`` rounds ``logsumexp`` to ``m`` at ``|m| ~ 1e30`` in float32).
+    torch and JAX run their own kernels, which compute the same."""
+    b = backend_name(xp)
+    if b == "torch":
+        return sys.modules["torch"].log_softmax(x, dim=axis)
+    if b == "jax":
+        return sys.modules["jax"].nn.log_softmax(x, axis=axis)
+    m = stop_gradient(xp, amax(xp, x, axis=axis, keepdims=True))
+    s = x - xp.where(xp.isfinite(m), m, xp.zeros_like(m))
+    return s - xp.log(xp.sum(xp.exp(s), axis=axis, keepdims=True))
 
 
 def exprel(xp: Any, y: Any) -> Any:

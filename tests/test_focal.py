@@ -497,10 +497,13 @@ def test_focal_clear_errors(backend):
         la.softmax_focal(x, y, alpha=[0.1, 0.2, 0.3])
     with pytest.raises(la.ShapeMismatchError, match=r"lossapi\.softmax_focal.*class_weight"):
         la.softmax_focal(x, y, class_weight=backend.asarray(np.ones(4)))
-    with pytest.raises(la.InvalidDTypeError, match=r"lossapi\.softmax_focal.*`labels`.*integer"):
-        la.softmax_focal(x, t)
-    with pytest.raises(la.ShapeMismatchError, match=r"lossapi\.softmax_focal.*`labels`"):
+    # A floating target holds class probabilities: ignore_index has nothing to ignore there.
+    with pytest.raises(la.InvalidOptionError, match=r"lossapi\.softmax_focal: ignore_index applies to integer"):
+        la.softmax_focal(x, t, ignore_index=0)
+    with pytest.raises(la.ShapeMismatchError, match=r"lossapi\.softmax_focal.*`target`"):
         la.softmax_focal(x, backend.asarray(np.array([0, 1])))
+    with pytest.raises(la.InvalidOptionError, match=r"lossapi\.softmax_focal: label_smoothing=1\.5"):
+        la.softmax_focal(x, y, label_smoothing=1.5)
     with pytest.raises(la.InvalidOptionError, match=r"lossapi\.softmax_focal: ignore_index"):
         la.softmax_focal(x, y, ignore_index=1.5)
     with pytest.raises(la.InvalidOptionError, match=r"lossapi\.softmax_focal.*axis"):

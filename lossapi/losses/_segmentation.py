@@ -380,6 +380,7 @@ class Overlap(Segmentation):
         per_class: bool = False,
         **options: Any,
     ) -> OverlapContext:
+        check_activation(rec.name, activation, axis)
         if per_class and where is not None and where.ndim == (2 if per_sample else 1):
             # A where per (sample, class) entry: the inputs are masked for whole samples only.
             where = xp.any(where, axis=-1)
@@ -548,7 +549,6 @@ class Compound(Overlap):
 
     def __init__(self, *, squared: bool = False, activation: bool = False, ignore_index: bool = False) -> None:
         super().__init__(squared=squared)
-        self.activation = activation
         keep = {"per_sample", "include_background", "smooth_dr", "squared_pred"}
         keep |= {"activation"} if activation else set()
         keep |= {"ignore_index"} if ignore_index else set()
@@ -559,12 +559,6 @@ class Compound(Overlap):
     ) -> OverlapContext:
         options.setdefault("activation", "softmax")
         o = super().prepare(rec, xp, arrays, sample_weight, where, **options)
-        if self.activation and options["activation"] == "softmax" and not o.int_labels:
-            raise InvalidDTypeError(
-                f"lossapi.{rec.name}: activation='softmax' takes integer class indices as the target (the focal "
-                f"term of the label's probability); got {arrays[1].dtype}. Pass the labels (argmax of a one-hot "
-                "target), or activation='sigmoid' for one-hot or probability targets."
-            )
         o.arrays = (o.logits, o.arrays[1])
         return o
 
@@ -653,11 +647,7 @@ def prepare_segmentation(
     two classes are formed.
     """
     nm = list(names)
-    if activation == "softmax" and axis is None:
-        raise InvalidOptionError(
-            f"lossapi.{fn}: activation='softmax' needs a class axis; binary masks (axis=None) have one "
-            "channel: pass activation='sigmoid', or two-class logits with a class axis."
-        )
+    check_activation(fn, activation, axis)
     if axis is None:
         if dtype_kind(probs.dtype) != "float":
             raise InvalidDTypeError(
@@ -765,6 +755,15 @@ def prepare_segmentation(
 
 
 # -- statistics -----------------------------------------------------------------------------------
+
+
+def check_activation(fn: str, activation: Any, axis: Any) -> None:
+    """A softmax needs a class axis: binary masks (``axis=None``) have one channel."""
+    if activation == "softmax" and axis is None:
+        raise InvalidOptionError(
+            f"lossapi.{fn}: activation='softmax' needs a class axis; binary masks (axis=None) have one "
+            "channel: pass activation='sigmoid', or two-class logits with a class axis."
+        )
 
 
 def activate(xp: Any, logits: Any, activation: str, axis: int) -> Any:

@@ -12,11 +12,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._array import Array, Namespace
+from .._array import Array, Namespace, is_number
+from .._errors import InvalidOptionError
 from .._loss import ELEMENTWISE, PerElement, loss
-from .._ops import gather_labels, label_hits, logsumexp, relu, softplus, take_1d
+from .._ops import astype, gather_labels, label_hits, logsumexp, relu, softplus, take_1d
 from .._options import ClassWeight, Integer
-from ._classes import ClassAxis, ClassContext, Number, PerClass, ignore_mask, label_weight, mask_ignored
+from ._classes import (
+    ClassAxis,
+    ClassContext,
+    Number,
+    PerClass,
+    along_axis,
+    ignore_mask,
+    label_weight,
+    mask_ignored,
+)
+from .classification import _SMOOTHING, _smooth_binary
 
 __all__ = ["sigmoid_focal", "softmax_focal"]
 
@@ -59,14 +70,17 @@ def _label_margin(xp: Any, x: Any, y: Any, num_classes: Any, axis: int) -> Any:
     family="classification",
     task="binary",
     inputs={"logits": "logit", "target": "probability"},
-    options={"alpha": (None, Number(0.0, 1.0, optional=True)), "gamma": _GAMMA},
+    options={"alpha": (None, Number(0.0, 1.0, optional=True)), "gamma": _GAMMA, "label_smoothing": _SMOOTHING},
     formula="-alpha_t (1 - p_t)^gamma log(p_t), p_t = sigmoid(x) t + (1 - sigmoid(x)) (1 - t)",
     smooth=True,
     counterparts={
         "optax": "optax.losses.sigmoid_focal_loss(logits, target, alpha=alpha, gamma=gamma).mean()",
+        "keras": "keras.losses.BinaryFocalCrossentropy(apply_class_balancing=alpha is not None, alpha=alpha, "
+        "gamma=gamma, from_logits=True, label_smoothing=label_smoothing)(target, logits) (1-D inputs: keras "
+        "averages the last axis first)",
     },
 )
-def sigmoid_focal(xp: Namespace, logits: Array, target: Array, *, alpha: Any, gamma: Any) -> Any:
+def sigmoid_focal(xp: Namespace, logits: Array, target: Array, *, alpha: Any, gamma: Any, label_smoothing: Any) -> Any:
     r"""Sigmoid (binary) focal loss on logits.
 
     .. math::
@@ -76,7 +90,8 @@ def sigmoid_focal(xp: Namespace, logits: Array, target: Array, *, alpha: Any, ga
 
     with :math:`\mathrm{BCE}(x, t) = \max(x, 0) - x\,t + \log(1 + e^{-|x|})` (for ``t`` in
     {0, 1} this is :math:`-\alpha_t (1-p_t)^\gamma \log p_t`). ``alpha=None`` applies no
-    balancing (:math:`\alpha_t = 1`).
+    balancing (:math:`\alpha_t = 1`). ``label_smoothing = s`` replaces the target by
+    :math:`t (1 - s) + s / 2` first (as the binary cross-entropy and keras).
 
     The factor is computed as :math:`\exp(\gamma \log(1 - p_t))`, where
     :math:`1 - p_t = t\,\sigma(-x) + (1 - t)\,\sigma(x)` is taken in log space from
@@ -98,6 +113,8 @@ def sigmoid_focal(xp: Namespace, logits: Array, target: Array, *, alpha: Any, ga
         disables the balancing.
     gamma : float or 0-d array, default 2.0
         Focusing parameter, >= 0; ``gamma = 0`` gives (alpha-balanced) binary cross-entropy.
+    label_smoothing : float, default 0.0
+        :math:`s \in [0, 1]`: the target becomes :math:`t (1 - s) + s / 2`.
 
     Returns
     -------
@@ -111,9 +128,9 @@ def sigmoid_focal(xp: Namespace, logits: Array, target: Array, *, alpha: Any, ga
     gamma=gamma)`` and ``torchvision.ops.sigmoid_focal_loss(logits, target, alpha=0.25,
     gamma=gamma)`` with ``alpha=0.25`` here (torchvision's ``alpha=-1`` is ``alpha=None``);
     ``"mean"``/``"sum"`` equal their ``.mean()``/``.sum()`` (torchvision's ``reduction=``).
-    keras' ``binary_focal_crossentropy(target, logits, from_logits=True, gamma=gamma)``
-    averages over the last axis first and applies ``alpha`` only with
-    ``apply_class_balancing=True``.
+    keras' ``BinaryFocalCrossentropy(from_logits=True, gamma=gamma, label_smoothing=s)``
+    averages over the last axis first (the same value for 1-D inputs) and applies ``alpha`` only
+    with ``apply_class_balancing=True``.
 
     Examples
     --------
@@ -124,7 +141,7 @@ def sigmoid_focal(xp: Namespace, logits: Array, target: Array, *, alpha: Any, ga
     >>> la.sigmoid_focal(x, t, reduction="none").round(6).tolist()
     [0.173287, 1.650078]
     """
-    x, t = logits, target
+    x, t = logits, _smooth_binary(target, label_smoothing)
     # r = max(x, 0), lg = log(1 + exp(-|x|)) with -|x| spelled so that x = 0 takes one branch on
     # every backend (see _ops.softplus); BCE grouped so that a hard label keeps lg exactly.
     r, lg = relu(xp, x), xp.log1p(xp.exp(xp.where(x > 0, -x, x)))
@@ -134,79 +151,101 @@ def sigmoid_focal(xp: Namespace, logits: Array, target: Array, *, alpha: Any, ga
 
 
 @loss(
-    ClassAxis(labels="int"),
+    ClassAxis(),
     family="classification",
     task="multiclass",
-    inputs={"logits": "logit", "labels": "label"},
+    inputs={"logits": "logit", "target": "label_or_probability"},
     options={
         "alpha": (None, PerClass(0.0)),
         "gamma": _GAMMA,
         "class_weight": (None, ClassWeight()),
         "ignore_index": (None, Integer(optional=True)),
+        "label_smoothing": _SMOOTHING,
     },
-    formula="-alpha_y (1 - p_y)^gamma log(p_y), p = softmax(logits)",
+    formula="-alpha_y (1 - p_y)^gamma log(p_y), p = softmax(logits); probability targets: "
+    "-sum_c alpha_c t_c (1 - p_c)^gamma log(p_c)",
     smooth=True,
     counterparts={
-        "keras": "keras.losses.CategoricalFocalCrossentropy(alpha=alpha, gamma=gamma, "
-        "from_logits=True)(one_hot(labels), logits)",
+        "keras": "keras.losses.CategoricalFocalCrossentropy(alpha=alpha, gamma=gamma, from_logits=True, "
+        "label_smoothing=label_smoothing)(one_hot(target) or target, logits)",
     },
 )
 def softmax_focal(
     c: ClassContext,
     logits: Array,
-    labels: Array,
+    target: Array,
     *,
     alpha: Any,
     gamma: Any,
     class_weight: Any,
     ignore_index: int | None,
+    label_smoothing: Any,
 ) -> Any:
-    r"""Softmax (multi-class) focal loss on logits with integer labels.
+    r"""Softmax (multi-class) focal loss on logits, with class indices or class probabilities.
 
     .. math::
         \ell(x, y) = -\alpha_y\,(1 - p_y)^\gamma \log p_y, \qquad p = \mathrm{softmax}(x)
 
-    computed from the label's logit (gathered from the raw logits) and
+    for integer labels :math:`y`, and for a floating target :math:`t` (class probabilities,
+    read by dtype as in :func:`cross_entropy`) the sum over the classes (keras)
+
+    .. math:: \ell(x, t) = -\sum_c \alpha_c\, t_c\, (1 - p_c)^\gamma \log p_c .
+
+    ``label_smoothing = s`` makes the target :math:`(1 - s)\,t + s / C` (a one-hot ``t`` for
+    labels) and uses the second form.
+
+    Labels are computed from the label's logit (gathered from the raw logits) and
     :math:`L = \operatorname{logsumexp}_{c \ne y} x_c` (the label's class masked with
     ``-inf``): with :math:`\delta = x_y - L`, :math:`-\log p_y = \operatorname{softplus}(-\delta)`
     and :math:`\log(1 - p_y) = -\operatorname{softplus}(\delta)`. The factor
     ``exp(gamma * log(1 - p_y))`` then has a finite gradient for every ``gamma >= 0`` even where
     ``p_y`` rounds to 1, and neither log cancels (a confident, correct prediction keeps its tiny
-    loss to full relative precision). No floating one-hot of the logits' size is built. With
-    ``gamma = 0`` and ``alpha=None`` this is :func:`cross_entropy` with integer labels (also with
-    ``class_weight`` and ``ignore_index``).
+    loss to full relative precision). No floating one-hot of the logits' size is built. For
+    the class sum, :math:`\log(1 - p_c)` is ``log1p(-p_c)`` for every class but the most
+    probable one (:math:`p_c \le 1/2` there) and :math:`\operatorname{logsumexp}_{k \ne m}
+    x_k - \operatorname{logsumexp}_k x_k` for the most probable class :math:`m`: no
+    cancellation either, and finite gradients. With ``gamma = 0`` and ``alpha=None`` this is
+    :func:`cross_entropy` (also with ``class_weight``, ``ignore_index`` and
+    ``label_smoothing``).
 
     Parameters
     ----------
     logits : array
         Unnormalized scores with the class axis at ``axis``, shape ``(..., C)`` by default.
-    labels : array
-        Integer class indices (any integer dtype) of the logits' shape without the class axis.
+    target : array
+        Integer class indices (any integer dtype) of the logits' shape without the class axis,
+        or floating class probabilities of the logits' shape.
     alpha : float, 0-d array, (C,) array or None, default None
         Focal balancing factor multiplying the loss: a scalar for every class, or one value per
-        class looked up at the label (as in keras). Unlike ``class_weight`` it does not enter
-        the denominator of ``"mean"``.
+        class (looked up at the label, or weighing each class's term; as in keras). Unlike
+        ``class_weight`` it does not enter the denominator of ``"mean"``.
     gamma : float or 0-d array, default 2.0
         Focusing parameter, >= 0.
     class_weight : (C,) array, optional
-        Per-class weight looked up at the label: a weight source like ``sample_weight``, so
-        ``"mean"`` is ``sum(w_y * l) / sum(w_y)`` (torch's weighted mean).
+        Per-class weight: with labels looked up at the label, a weight source like
+        ``sample_weight``, so ``"mean"`` is ``sum(w_y * l) / sum(w_y)`` (torch's weighted mean;
+        with ``label_smoothing`` each class's term carries its own weight, the denominator
+        still ``sum(w_y)``, as :func:`cross_entropy`); with probabilities each class's term is
+        weighted and ``"mean"`` divides by the element count.
     ignore_index : int, optional
         Entries whose label equals it get weight 0 (their label may be out of range); when every
-        entry is ignored, ``"mean"`` is 0.
+        entry is ignored, ``"mean"`` is 0. Integer targets only.
+    label_smoothing : float, default 0.0
+        :math:`s \in [0, 1]`: mixes the target with the uniform distribution (keras).
 
     Returns
     -------
     array
-        0-d for ``"mean"``/``"sum"``, else the labels' shape; the logits' namespace, device and
-        floating dtype.
+        0-d for ``"mean"``/``"sum"``, else the logits' shape without the class axis; the logits'
+        namespace, device and floating dtype.
 
     Notes
     -----
-    Equals keras ``categorical_focal_crossentropy(one_hot(labels), logits, alpha=a,
-    gamma=gamma, from_logits=True)`` with ``alpha=a`` here (keras always applies its alpha,
-    default 0.25; ``alpha=None`` here is keras' ``alpha=1``), up to keras' clipping of the
-    probabilities to ``[1e-7, 1 - 1e-7]``; keras' ``"sum_over_batch_size"`` is ``"mean"``.
+    Equals keras ``CategoricalFocalCrossentropy(alpha=a, gamma=gamma, from_logits=True,
+    label_smoothing=s)(one_hot(labels) or target, logits)`` with ``alpha=a`` here (keras always
+    applies its alpha, default 0.25; ``alpha=None`` here is keras' ``alpha=1``), up to keras'
+    clipping of the probabilities to ``[1e-7, 1 - 1e-7]``; keras'
+    ``"sum_over_batch_size"`` is ``"mean"``.
 
     Examples
     --------
@@ -216,13 +255,54 @@ def softmax_focal(
     0.239545
     >>> round(float(la.softmax_focal(x, y, gamma=2.0, alpha=0.25)), 6)
     0.002717
+    >>> round(float(la.softmax_focal(x, np.array([[1.0, 0.0, 0.0]]), gamma=2.0, alpha=0.25)), 6)
+    0.002717
     """
-    xp, ax = c.xp, c.axis
-    valid, y = ignore_mask(c.fn, xp, labels, ignore_index)
-    delta = _label_margin(xp, mask_ignored(xp, logits, valid, ax), y, c.num_classes, ax)  # ignored rows masked
-    out = softplus(xp, -delta)  # -log p_y
+    xp, ax, C = c.xp, c.axis, c.num_classes
+    smoothing = not (is_number(label_smoothing) and label_smoothing == 0)
+    if c.int_labels and not smoothing:
+        valid, y = ignore_mask(c.fn, xp, target, ignore_index)
+        delta = _label_margin(xp, mask_ignored(xp, logits, valid, ax), y, C, ax)  # ignored rows masked
+        out = softplus(xp, -delta)  # -log p_y
+        if not _is_zero(gamma):
+            out = xp.exp(-gamma * softplus(xp, delta)) * out
+        if alpha is not None:
+            out = (take_1d(xp, alpha, y) if getattr(alpha, "ndim", 0) else alpha) * out
+        return PerElement(out, weight=label_weight(xp, class_weight, y, valid, c.dtype))
+    if not c.int_labels:
+        if ignore_index is not None:
+            raise InvalidOptionError(
+                f"lossapi.{c.fn}: ignore_index applies to integer class indices; the target has floating dtype "
+                f"{target.dtype} (class probabilities). Mask with `where` instead."
+            )
+        t = (1 - label_smoothing) * target + label_smoothing / C if smoothing else target
+        return xp.sum(_class_terms(xp, logits, t, ax, alpha, gamma, class_weight), axis=ax)
+    valid, y = ignore_mask(c.fn, xp, target, ignore_index)
+    t = astype(xp, label_hits(xp, y, C, ax), c.dtype) * (1 - label_smoothing) + label_smoothing / C
+    out = xp.sum(_class_terms(xp, mask_ignored(xp, logits, valid, ax), t, ax, alpha, gamma, class_weight), axis=ax)
+    if valid is not None:
+        out = xp.where(valid, out, xp.zeros_like(out))
+    # As cross_entropy: the smoothed terms carry their class weights, the mean divides by w_y.
+    return PerElement(out, weight=label_weight(xp, class_weight, y, valid, c.dtype), included=True)
+
+
+def _class_terms(xp: Any, z: Any, t: Any, ax: int, alpha: Any, gamma: Any, class_weight: Any) -> Any:
+    r"""``-alpha_c w_c t_c (1 - p_c)^gamma log p_c`` per class (0 where ``t_c = 0``).
+
+    Every class but the most probable one :math:`m` has :math:`p_c \le 1/2`: ``lse - z_c`` and
+    ``log1p(-p_c)`` lose nothing there. For :math:`m`, :math:`\log(1 - p_m)` is the log-sum-exp
+    of the other logits minus ``lse``, and :math:`-\log p_m = -\log(1 - e^{\log(1 - p_m)})`:
+    a confident, right prediction keeps its tiny loss to full relative precision.
+    """
+    lse = logsumexp(xp, z, axis=ax, keepdims=True)
+    top = label_hits(xp, xp.argmax(z, axis=ax), z.shape[ax], ax)
+    log_q_top = logsumexp(xp, xp.where(top, xp.full_like(z, -float("inf")), z), axis=ax, keepdims=True) - lse
+    nlp = xp.where(top, -xp.log1p(-xp.exp(log_q_top)), lse - z)  # -log p_c
+    out = xp.where(t == 0, xp.zeros_like(z), t * nlp)  # a -inf logit with t = 0 contributes 0
     if not _is_zero(gamma):
-        out = xp.exp(-gamma * softplus(xp, delta)) * out
+        p = xp.exp(-xp.where(top, xp.zeros_like(nlp), nlp))  # p_c <= 1/2 off the top class
+        log_q = xp.where(top, log_q_top, xp.log1p(-xp.where(top, xp.zeros_like(p), p)))
+        out = xp.exp(gamma * log_q) * out
     if alpha is not None:
-        out = (take_1d(xp, alpha, y) if getattr(alpha, "ndim", 0) else alpha) * out
-    return PerElement(out, weight=label_weight(xp, class_weight, y, valid, c.dtype))
+        out = (along_axis(xp, alpha, z.ndim, ax) if getattr(alpha, "ndim", 0) else alpha) * out
+    return out if class_weight is None else along_axis(xp, class_weight, z.ndim, ax) * out

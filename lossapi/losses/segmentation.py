@@ -633,7 +633,8 @@ def dice_focal(
     The Dice term is :func:`dice` with the ``activation`` :math:`a` (``include_background``,
     ``smooth_dr``, ``per_sample`` as there). The focal term, with lossapi's mean: for
     ``"softmax"`` :func:`softmax_focal` per pixel, :math:`-\alpha (1 - p_y)^\gamma \log p_y`
-    (integer labels), averaged over the pixels; for ``"sigmoid"`` :func:`sigmoid_focal` of
+    (integer labels; :math:`-\alpha \sum_c t_c (1 - p_c)^\gamma \log p_c` for class
+    probabilities), averaged over the pixels; for ``"sigmoid"`` :func:`sigmoid_focal` of
     every class logit against the one-hot target, averaged over pixels and classes. Its mean
     runs over each sample's pixels for ``"none"`` (shape ``(N,)``; 0-d with
     ``per_sample=False``) and over the batch's for ``"mean"`` (the same value: every sample
@@ -646,8 +647,8 @@ def dice_focal(
         Unnormalized scores, shape ``(N, ..., C)`` with the class axis at ``axis``; with
         ``activation="sigmoid"`` also binary masks without a class axis (``axis=None``).
     target : array
-        Integer class indices ``(N, ...)``; with ``activation="sigmoid"`` also a floating
-        (one-hot, probability, or 0/1 mask) target of the logits' shape.
+        Integer class indices ``(N, ...)``, or a floating (one-hot or probability; with
+        ``activation="sigmoid"`` and ``axis=None`` a 0/1 mask) target of the logits' shape.
     lambda_dice, lambda_focal : float or 0-d array, default 1.0
         Non-negative weights of the two terms.
     gamma : float or 0-d array, default 2.0
@@ -697,10 +698,17 @@ def dice_focal(
     dice = o.one_minus(2.0 * I, P + T, smooth)
     if activation == "softmax":
         focal = _SOFTMAX_FOCAL(
-            o.classes(), logits, target, alpha=alpha, gamma=gamma, class_weight=None, ignore_index=None
+            o.classes(),
+            logits,
+            target,
+            alpha=alpha,
+            gamma=gamma,
+            class_weight=None,
+            ignore_index=None,
+            label_smoothing=0.0,
         )
     else:
-        focal = _SIGMOID_FOCAL(o.xp, logits, o.one_hot(), alpha=alpha, gamma=gamma)
+        focal = _SIGMOID_FOCAL(o.xp, logits, o.one_hot(), alpha=alpha, gamma=gamma, label_smoothing=0.0)
     return Terms(lambda_dice * dice, focal, lambda_focal)
 
 

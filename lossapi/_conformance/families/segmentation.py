@@ -412,14 +412,18 @@ def _pixel_ce(Z: np.ndarray, T: np.ndarray, label_smoothing: float) -> np.ndarra
 
 
 def _pixel_focal(Z: np.ndarray, T: np.ndarray, gamma: float, alpha: Any, activation: str) -> np.ndarray:
-    """Focal loss per pixel (softmax: ``-a (1 - p_y)^g log p_y``) or per pixel and class
-    (sigmoid, Lin et al.: ``a_t (1 - p_t)^g BCE``)."""
+    """Focal loss per pixel (softmax: ``-a sum_c t_c (1 - p_c)^g log p_c``, for labels
+    ``-a (1 - p_y)^g log p_y``) or per pixel and class (sigmoid, Lin et al.: ``a_t (1 - p_t)^g BCE``)."""
     g = float(gamma)
     if activation == "softmax":
-        # log p_y = -log(1 + sum_{k != y} exp(z_k - z_y)): accurate where p_y rounds to 1.
-        zy = np.sum(T * Z, axis=-1, keepdims=True)  # one-hot T picks the label's logit
-        logpy = -np.log1p(np.sum(np.where(T > 0, 0.0, np.exp(Z - zy)), axis=-1))
-        out = -((-np.expm1(logpy)) ** g) * logpy
+        # log p_c = -log(1 + sum_{k != c} exp(z_k - z_c)): accurate where p_c rounds to 1.
+        C = Z.shape[-1]
+        logp = np.stack(
+            [-np.log1p(np.sum(np.exp(np.delete(Z, c, axis=-1) - Z[..., c : c + 1]), axis=-1)) for c in range(C)],
+            axis=-1,
+        )
+        terms = np.where(T > 0, -T * (-np.expm1(logp)) ** g * logp, 0.0)
+        out = np.sum(terms, axis=-1)
         return out if alpha is None else float(alpha) * out
     log_p, log_q = -np.logaddexp(0.0, -Z), -np.logaddexp(0.0, Z)  # log sigmoid(z), log(1 - sigmoid(z))
     bce = -(T * log_p + (1.0 - T) * log_q)
@@ -1154,6 +1158,8 @@ _DICE_FOCAL = Case(
         {"activation": "sigmoid", "axis": None, "_target": "int", "per_sample": False, "smooth": 0.5, "smooth_dr": 2.0},
         {"activation": "sigmoid", "_target": "soft", "lambda_focal": 3.0, "lambda_dice": 0.5},
         {"gamma": 0.5, "include_background": False, "lambda_dice": 0.0, "_labels": "uint8"},
+        {"_target": "soft", "axis": 1, "alpha": 0.5},
+        {"_target": "onehot", "gamma": 1.0, "per_sample": False},
     ),
     differentiable=("logits",),
     edges=_compound_edges({"activation": "sigmoid"}),
