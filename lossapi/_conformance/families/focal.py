@@ -140,7 +140,7 @@ def softmax_focal_terms(
     cw = np.ones(C) if class_weight is None else _f(class_weight)
     a = np.ones(C) if alpha is None else np.broadcast_to(_f(alpha), (C,))
     s = float(label_smoothing)
-    t_all = None if labels else np.moveaxis(_f(y), axis, -1)
+    t_all = np.zeros(z.shape) if labels else np.moveaxis(_f(y), axis, -1)
     shape = y.shape if labels else z.shape[:-1]
     loss, weight = np.zeros(shape), np.zeros(shape)
     for i in np.ndindex(shape):
