@@ -1183,7 +1183,9 @@ ENTRIES: tuple[Entry, ...] = (
             "`FocalLoss(use_softmax=True)` (where a scalar α gives the background 1 − α and the "
             "other classes α) and smp's private `softmax_focal_loss_with_logits`. lossapi has "
             "both: `la.sigmoid_focal` on a one-hot target (one-vs-rest, per element) and "
-            "`la.softmax_focal`."
+            "`la.softmax_focal`, which also takes class probabilities (keras' class sum). keras' "
+            "`label_smoothing` is lossapi's: (1 − s)·t + s/C for the categorical loss, "
+            "t·(1 − s) + s/2 for the binary one."
         ),
         setup=(
             "zc = np.array([[2.0, 0.5, -1.0], [0.1, 1.5, 0.3]]); labels = np.array([0, 2]); onehot = np.eye(3)[labels]"
@@ -1205,6 +1207,19 @@ ENTRIES: tuple[Entry, ...] = (
                 "smp",
                 'smp.losses.FocalLoss("multiclass")(T(zc), T(labels))',
                 "la.sigmoid_focal(zc, onehot)",
+            ),
+            Row(
+                "keras",
+                "keras.losses.CategoricalFocalCrossentropy(alpha=1.0, from_logits=True, label_smoothing=0.1)"
+                "(onehot, zc)",
+                "la.softmax_focal(zc, labels, label_smoothing=0.1)",
+                variant="label_smoothing",
+            ),
+            Row(
+                "keras",
+                "keras.losses.BinaryFocalCrossentropy(from_logits=True, label_smoothing=0.1)(onehot, zc)",
+                "la.sigmoid_focal(zc, onehot, label_smoothing=0.1)",
+                variant="binary_label_smoothing",
             ),
         ),
         sources=("libraries: smp multiclass focal",),
