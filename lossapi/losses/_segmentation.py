@@ -566,8 +566,7 @@ class Compound(Overlap):
         xp = p.xp
         overlap = super().finish(rec, p, out.overlap, reduction, sample_weight, where)
         pixels = pixel_mean(p, out.pixels, reduction, sample_weight, where)
-        r = overlap + out.scale * astype(xp, pixels, overlap.dtype)
-        return r if reduction == "none" else as_result(xp, r)
+        return as_result(xp, overlap + out.scale * astype(xp, pixels, overlap.dtype))  # 0-d NumPy sums are scalars
 
 
 def pixel_mean(p: SegContext, term: Any, reduction: str, sample_weight: Any, where: Any) -> Any:
