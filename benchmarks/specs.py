@@ -683,6 +683,13 @@ SPECS: dict[str, Spec] = {
             {
                 "torch": _torch(lambda torch, F: _tv_sigmoid_focal(torch)),
                 "optax": _ox("sigmoid_focal_loss", alpha=ALPHA, gamma=GAMMA),
+                "keras": _kr_fn(
+                    lambda K, jax: (lambda g: lambda x, t: g(t, x))(
+                        K.BinaryFocalCrossentropy(
+                            apply_class_balancing=True, alpha=ALPHA, gamma=GAMMA, from_logits=True
+                        )
+                    )
+                ),
                 "numpy": _np("sigmoid_focal"),
             },
             options={"alpha": ALPHA, "gamma": GAMMA},

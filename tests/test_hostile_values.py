@@ -299,7 +299,7 @@ _SATURATING: list[tuple[str, dict[str, np.ndarray], dict[str, Any], np.ndarray]]
     ),
     (
         "softmax_focal",
-        {"logits": np.array([[0.0, -_INF, 0.0]]), "labels": np.array([0])},
+        {"logits": np.array([[0.0, -_INF, 0.0]]), "target": np.array([0])},
         {"gamma": 2.0},
         np.array([0.25 * math.log(2.0)]),
     ),
