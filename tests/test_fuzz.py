@@ -270,6 +270,13 @@ def expected_reductions(s: Sample, none: np.ndarray, sw: np.ndarray | None) -> t
             for c in (0.0, 1.0)
         )
         return total, mean, scale
+    if s.name == "dice_cross_entropy" and s.kwargs.get("ignore_index") is not None:
+        # The cross-entropy term averages the counted pixels of the whole batch (torch's
+        # ignore_index mean), which the per-sample "none" values do not determine: the case's
+        # reduction oracle gives "mean".
+        reduce_oracle = CASES[s.name].reduce_oracle
+        assert reduce_oracle is not None
+        return total, float(reduce_oracle(dict(s.inputs), s.kwargs, "mean", sw, None)), scale
     extra = _fuzz(s.name).mean_weight
     den_w = w if extra is None else w * np.broadcast_to(extra(s.inputs, s.options), none.shape)
     den = float(np.sum(den_w))

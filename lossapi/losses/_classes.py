@@ -25,7 +25,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from .._array import compute_dtype, device_of, dtype_kind
+from .._array import compute_dtype, device_of, dtype_kind, is_number
 from .._errors import InputTypeError, InvalidDTypeError, InvalidOptionError, ShapeMismatchError
 from .._loss import ELEMENTWISE, Elementwise, Kind, PerElement, Prepared, finish_elements
 from .._ops import as_result, astype, clip_range, take_1d
@@ -49,6 +49,7 @@ __all__ = [
     "label_weight",
     "mask_ignored",
     "prepare_classes",
+    "probability_target",
 ]
 
 
@@ -376,6 +377,19 @@ def ignore_mask(fn: str, xp: Any, labels: Any, ignore_index: Any) -> tuple[Any, 
         return None, labels  # e.g. -100 with uint8 labels: no label can equal it
     valid = labels != ignore_index
     return valid, xp.where(valid, labels, xp.zeros_like(labels))
+
+
+def probability_target(c: Any, target: Any, ignore_index: Any, label_smoothing: Any) -> Any:
+    """A floating (class-probability) ``target`` mixed with the uniform distribution:
+    ``(1 - s) t + s / C``; ``ignore_index`` has nothing to ignore there and is refused."""
+    if ignore_index is not None:
+        raise InvalidOptionError(
+            f"lossapi.{c.fn}: ignore_index applies to integer class indices; the target has floating dtype "
+            f"{target.dtype} (class probabilities). Mask with `where` instead."
+        )
+    if is_number(label_smoothing) and label_smoothing == 0:
+        return target
+    return (1 - label_smoothing) * target + label_smoothing / c.num_classes
 
 
 def mask_ignored(xp: Any, x: Any, valid: Any, axis: int, fill: float = 0.0) -> Any:

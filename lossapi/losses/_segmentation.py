@@ -546,6 +546,10 @@ class Compound(Overlap):
     """
 
     name = "compound"
+    returns_doc = (
+        'array\n    0-d for ``"mean"``/``"sum"``; ``"none"``: ``(N,)`` per sample or 0-d pooled. The logits\'\n'
+        "    namespace, device and floating dtype."
+    )
 
     def __init__(self, *, squared: bool = False, activation: bool = False, ignore_index: bool = False) -> None:
         super().__init__(squared=squared)

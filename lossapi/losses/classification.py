@@ -23,7 +23,6 @@ from typing import Any
 
 from .._array import Array, Namespace, is_number
 from .._dispatch import backend_name
-from .._errors import InvalidOptionError
 from .._loss import Elementwise, PerElement, loss
 from .._ops import astype, gather_labels, logsumexp, relu, stop_gradient, take_1d
 from .._options import ClassWeight, Integer, Interval
@@ -34,6 +33,7 @@ from ._classes import (
     along_axis,
     ignore_mask,
     mask_ignored,
+    probability_target,
 )
 
 __all__ = [
@@ -370,12 +370,7 @@ def cross_entropy(
         return PerElement(logsumexp(xp, z, axis=ax, overwrite_input=private) - g, weight=w)
     lse = logsumexp(xp, z, axis=ax, keepdims=True)
     if not c.int_labels:
-        if ignore_index is not None:
-            raise InvalidOptionError(
-                f"lossapi.{c.fn}: ignore_index applies to integer class indices; the target has floating dtype "
-                f"{target.dtype} (class probabilities). Mask with `where` instead."
-            )
-        t = (1 - label_smoothing) * target + label_smoothing / C if smoothing else target
+        t = probability_target(c, target, ignore_index, label_smoothing)
         # A -inf logit with zero target probability contributes 0 (not 0 * inf = NaN).
         nlp = xp.where(t == 0, xp.zeros_like(z), lse - z)
         terms = t * nlp if class_weight is None else t * nlp * along_axis(xp, class_weight, z.ndim, ax)

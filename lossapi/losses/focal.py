@@ -13,7 +13,6 @@ from __future__ import annotations
 from typing import Any
 
 from .._array import Array, Namespace, is_number
-from .._errors import InvalidOptionError
 from .._loss import ELEMENTWISE, PerElement, loss
 from .._ops import astype, gather_labels, label_hits, logsumexp, relu, softplus, take_1d
 from .._options import ClassWeight, Integer
@@ -26,6 +25,7 @@ from ._classes import (
     ignore_mask,
     label_weight,
     mask_ignored,
+    probability_target,
 )
 from .classification import _SMOOTHING, _smooth_binary
 
@@ -270,12 +270,7 @@ def softmax_focal(
             out = (take_1d(xp, alpha, y) if getattr(alpha, "ndim", 0) else alpha) * out
         return PerElement(out, weight=label_weight(xp, class_weight, y, valid, c.dtype))
     if not c.int_labels:
-        if ignore_index is not None:
-            raise InvalidOptionError(
-                f"lossapi.{c.fn}: ignore_index applies to integer class indices; the target has floating dtype "
-                f"{target.dtype} (class probabilities). Mask with `where` instead."
-            )
-        t = (1 - label_smoothing) * target + label_smoothing / C if smoothing else target
+        t = probability_target(c, target, ignore_index, label_smoothing)
         return xp.sum(_class_terms(xp, logits, t, ax, alpha, gamma, class_weight), axis=ax)
     valid, y = ignore_mask(c.fn, xp, target, ignore_index)
     t = astype(xp, label_hits(xp, y, C, ax), c.dtype) * (1 - label_smoothing) + label_smoothing / C

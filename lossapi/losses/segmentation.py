@@ -548,12 +548,6 @@ def dice_cross_entropy(
     ignore_index : int, optional
         Pixels with this integer label are left out of both terms.
 
-    Returns
-    -------
-    array
-        0-d for ``"mean"``/``"sum"``; ``"none"``: ``(N,)`` per sample or 0-d pooled. The logits'
-        namespace, device and floating dtype.
-
     Notes
     -----
     Equals MONAI ``DiceCELoss(softmax=True, to_onehot_y=True, smooth_nr=smooth,
@@ -667,12 +661,6 @@ def dice_focal(
     per_sample : bool, default True
         Dice statistics and pixel means per sample (``"none"``: ``(N,)``) or pooled over the
         batch (0-d; MONAI's ``batch=True``).
-
-    Returns
-    -------
-    array
-        0-d for ``"mean"``/``"sum"``; ``"none"``: ``(N,)`` per sample or 0-d pooled. The logits'
-        namespace, device and floating dtype.
 
     Notes
     -----

@@ -1110,6 +1110,10 @@ def _compound_edges(sigmoid: dict[str, Any]) -> tuple[Edge, ...]:
     )
 
 
+def _no_perfect_soft(o: Options) -> str | None:
+    return "probability targets: no one-hot target" if o.get("_target") == "soft" else None
+
+
 _DICE_CROSS_ENTROPY = Case(
     name="dice_cross_entropy",
     make_inputs=_compound_inputs,
@@ -1136,7 +1140,7 @@ _DICE_CROSS_ENTROPY = Case(
     sweep=sweeps.Sweep(**sweeps.SEGMENTATION_LOGITS),
     fuzz=Fuzz(
         perfect=_perfect_compound,
-        no_perfect_options=lambda o: "probability targets" if o.get("_target") == "soft" else None,
+        no_perfect_options=_no_perfect_soft,
         mean_rule="Dice term: weighted mean of the samples; cross-entropy term: weighted mean of every counted "
         "pixel of the batch (torch's ignore_index mean)",
     ),
@@ -1167,7 +1171,7 @@ _DICE_FOCAL = Case(
     sweep=sweeps.Sweep(**sweeps.SEGMENTATION_LOGITS),
     fuzz=Fuzz(
         perfect=_perfect_compound,
-        no_perfect_options=lambda o: "probability targets" if o.get("_target") == "soft" else None,
+        no_perfect_options=_no_perfect_soft,
     ),
     invalid_options={"lambda_dice": [-1.0], "lambda_focal": [-0.5], "gamma": [-1.0], "alpha": [1.5, -0.1]},
 )
