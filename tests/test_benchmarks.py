@@ -29,7 +29,7 @@ sys.path.insert(0, str(BENCH))
 import run  # noqa: E402
 import specs  # noqa: E402
 
-LIBS = ("torch", "optax", "keras", "sklearn", "torchvision", "MONAI", "smp")
+LIBS = ("torch", "optax", "keras", "sklearn", "torchvision", "MONAI", "smp", "PML")
 RECORDS = {r.name: r for r in la.catalog()}
 
 

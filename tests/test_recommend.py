@@ -13,7 +13,7 @@ from lossapi.recommend import CATALOG_TASKS, FAMILY_TASKS, TASKS, Recommendation
 
 rec_mod = importlib.import_module("lossapi.recommend")  # `lossapi.recommend` is the function
 RECORDS = {r.name: r for r in la.catalog()}
-LIBRARIES = {"torch", "optax", "keras", "sklearn", "torchvision", "MONAI", "smp"}
+LIBRARIES = {"torch", "optax", "keras", "sklearn", "torchvision", "MONAI", "smp", "PML"}
 FLAGS = ("convex", "smooth", "robust", "bounded", "probabilistic")
 # Written concurrently in other modules: the guide may name them before they exist.
 OPTIONAL = {"ctc", "policy_gradient", "value_function", "ppo_clip", "gan_discriminator", "gan_generator"}

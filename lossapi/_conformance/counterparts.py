@@ -31,9 +31,9 @@ class Counterpart(NamedTuple):
     Attributes
     ----------
     library : str
-        "torch", "optax", "keras", "sklearn", "torchvision", "MONAI" or "smp"
-        (segmentation_models_pytorch; the last three skip with the reason where they are not
-        installed).
+        "torch", "optax", "keras", "sklearn", "torchvision", "MONAI", "smp"
+        (segmentation_models_pytorch) or "PML" (pytorch-metric-learning; the last four skip
+        with the reason where they are not installed).
     fn : callable
         ``fn(np_inputs, options, reduction, sample_weight) -> float64 value or array``.
     supports : callable
@@ -63,6 +63,7 @@ _MODULES = {
     "torchvision": "torchvision",
     "MONAI": "monai",
     "smp": "segmentation_models_pytorch",
+    "PML": "pytorch_metric_learning",
 }
 
 
@@ -72,9 +73,9 @@ def library_available(library: str) -> tuple[bool, str]:
     Parameters
     ----------
     library : str
-        "torch", "optax", "keras", "sklearn", "torchvision", "MONAI" or "smp"
-        (segmentation_models_pytorch; the last three skip with the reason where they are not
-        installed).
+        "torch", "optax", "keras", "sklearn", "torchvision", "MONAI", "smp"
+        (segmentation_models_pytorch) or "PML" (pytorch-metric-learning; the last four skip
+        with the reason where they are not installed).
 
     Returns
     -------
@@ -88,7 +89,7 @@ def library_available(library: str) -> tuple[bool, str]:
         return False, f"{mod} is not installed"
     if library in ("optax", "keras") and importlib.util.find_spec("jax") is None:
         return False, f"{library} is tested on JAX, which is not installed"
-    if library in ("torchvision", "MONAI", "smp") and importlib.util.find_spec("torch") is None:
+    if library in ("torchvision", "MONAI", "smp", "PML") and importlib.util.find_spec("torch") is None:
         return False, f"{mod} needs torch, which is not installed"
     return True, ""
 
