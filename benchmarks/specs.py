@@ -791,6 +791,21 @@ EXCLUDED: dict[tuple[str, str], str] = {
         "timed against MONAI's modules in bench_segmentation.py"
         for name in ("dice", "jaccard", "tversky")
     },
+    # pytorch-metric-learning's losses are nn.Modules over a labelled batch of embeddings: timed at
+    # N = 256 and 1024 rows of D = 128 (forward and forward+backward) in bench_metric.py.
+    **{
+        (name, "PML"): "a torch nn.Module over a labelled batch (N x 128 embeddings): timed in bench_metric.py"
+        for name in (
+            "batch_triplet",
+            "batch_contrastive",
+            "supcon",
+            "circle",
+            "multi_similarity",
+            "arcface",
+            "cosface",
+        )
+    },
+    ("circle", "keras"): "keras' Circle on L2-normalised embeddings under jax.jit: timed in bench_metric.py",
 }
 
 #: torch.compile in --quick mode: a representative handful (the full run compiles every torch spec).

@@ -410,7 +410,8 @@ def supcon(c: BatchContext, embeddings: Array, labels: Array, *, temperature: An
     "a_p = [1 + m - s_p]+, a_n = [s_n + m]+ held constant; mean over anchors with both",
     counterparts={
         "PML": "pytorch_metric_learning.losses.CircleLoss(m=margin, gamma=gamma)(embeddings, labels)",
-        "keras": "keras.losses.Circle(gamma=gamma, margin=margin)(labels, embeddings)",
+        "keras": "keras.losses.Circle(gamma=gamma, margin=margin)(labels, embeddings / norm(embeddings))  "
+        "# value; keras differentiates through the pair weights",
     },
     value_rules={"labels": "unchecked"},
 )
@@ -444,8 +445,10 @@ def circle(c: BatchContext, embeddings: Array, labels: Array, *, margin: Any, ga
 
     Notes
     -----
-    Equals ``pytorch_metric_learning.losses.CircleLoss(m=margin, gamma=gamma)`` and
-    ``keras.losses.Circle(gamma=gamma, margin=margin)(labels, embeddings)``.
+    Equals ``pytorch_metric_learning.losses.CircleLoss(m=margin, gamma=gamma)`` in value and
+    gradient. ``keras.losses.Circle(gamma=gamma, margin=margin)(labels, u)`` takes L2-normalised
+    embeddings ``u`` (it does not normalise) and gives the same value; its gradient differs, as it
+    differentiates through the pair weights :math:`\alpha_p, \alpha_n` too.
 
     Examples
     --------
