@@ -228,6 +228,13 @@ def _module_ns(name: str, alias: str) -> Callable[[], dict[str, Any]]:
     return make
 
 
+def _pml_ns() -> dict[str, Any]:
+    # The package's __init__ imports none of its subpackages.
+    for sub in ("distances", "losses", "miners"):
+        importlib.import_module(f"pytorch_metric_learning.{sub}")
+    return {"pml": importlib.import_module("pytorch_metric_learning"), **_torch_ns()}
+
+
 _NAMESPACES: dict[str, Callable[[], dict[str, Any]]] = {
     "torch": _torch_ns,
     "optax": _optax_ns,
@@ -237,7 +244,7 @@ _NAMESPACES: dict[str, Callable[[], dict[str, Any]]] = {
     "torchvision": _module_ns("torchvision.ops", "ops"),
     "smp": lambda: {"smp": types.SimpleNamespace(losses=smp_losses()), **_torch_ns()},
     "MONAI": _module_ns("monai", "monai"),
-    "PML": _module_ns("pytorch_metric_learning", "pml"),
+    "PML": lambda: _pml_ns(),
     "reference": _reference_ns,
 }
 
@@ -1356,8 +1363,9 @@ ENTRIES: tuple[Entry, ...] = (
             "vector** (`pairwise_distance`) while optax adds it **inside the root**. lossapi: "
             '`la.triplet_margin(eps_placement="difference")` (default, torch) or '
             '`eps_placement="root"` (optax). PML `TripletMarginLoss` is a different recipe: '
-            "margin 0.05 on **L2-normalised** embeddings, every triplet mined from labels, and "
-            "the mean over non-zero losses only; lossapi has no miner, so it has no equivalent."
+            "margin 0.05 on **L2-normalised** embeddings, every triplet formed from the batch's "
+            "labels, and the mean over non-zero losses only: that is `la.batch_triplet` (see the "
+            "pytorch-metric-learning entry)."
         ),
         setup=(
             "anc = np.array([[0.0, 0.0], [1.0, 2.0]]); pos = np.array([[0.0, 0.0], [1.5, 2.0]])\n"
@@ -1376,6 +1384,87 @@ ENTRIES: tuple[Entry, ...] = (
             ),
         ),
         sources=("libraries: triplet defaults", "libraries: PML triplet margin"),
+    ),
+    Entry(
+        key="pml_conventions",
+        title="pytorch-metric-learning: labels in, its distance, reducers and ArcFace's degrees",
+        topic=_S,
+        explanation=(
+            "PML's losses take a batch of embeddings and class labels and form every pair or "
+            "triplet themselves, as `la.batch_triplet`, `la.batch_contrastive`, `la.supcon`, "
+            "`la.circle`, `la.multi_similarity` do. Its default distance is the Euclidean distance "
+            "between **L2-normalised** embeddings (`normalize=True`; `LpDistance(power=2)` is "
+            "`distance='squared'`, `CosineSimilarity()` is `distance='cosine'`). Its default "
+            "reducer for triplets, pair margins, SupCon and Circle averages only the **non-zero** "
+            "terms (lossapi's `nonzero_mean=True`, and for SupCon/Circle the anchors that have "
+            "positives / both kinds of pair); `ContrastiveLoss` averages its positive and negative "
+            "pairs **separately** and adds the two means. Miners: `BatchHardMiner` is "
+            "`mining='hard'`, `TripletMarginMiner(m, type_of_triplets='semihard')` is "
+            "`mining='semihard'`. `ArcFaceLoss(margin=28.6)` takes the margin in **degrees**: "
+            "`la.arcface(margin=math.radians(28.6))`; its weight `W` is `(D, C)`, lossapi's "
+            "`class_centers` `(C, D)` (a linear layer's layout): pass `W.T`. keras' `Circle` "
+            "expects L2-normalised embeddings (it does not normalise) and differentiates through "
+            "the pair weights, which PML and lossapi hold constant: same value, other gradient."
+        ),
+        setup=(
+            "emb = np.array([[1.0, 0.2, 0.0], [0.9, 0.1, 0.3], [-0.5, 1.0, 0.2], [-0.4, 0.8, 0.5],\n"
+            "                [0.1, -0.3, 1.0], [0.5, 0.0, 0.9]])\n"
+            "labels = np.array([0, 0, 1, 1, 2, 2])\n"
+            "centers = np.array([[1.0, 0.25, 0.0], [-0.5, 1.0, 0.5], [0.0, -0.25, 1.0]])  # (C, D)\n"
+            "unit = emb / np.linalg.norm(emb, axis=1, keepdims=True)"
+        ),
+        rows=(
+            Row(
+                "PML",
+                "pml.losses.TripletMarginLoss(margin=0.5)(T(emb), T(labels))",
+                "la.batch_triplet(emb, labels, margin=0.5)",
+                variant="triplet",
+                recorded=0.179328911212,
+                atol=5e-12,
+            ),
+            Row(
+                "PML",
+                "pml.losses.TripletMarginLoss(margin=0.2, distance=pml.distances.CosineSimilarity())"
+                "(T(emb), T(labels), pml.miners.BatchHardMiner()(T(emb), T(labels)))",
+                'la.batch_triplet(emb, labels, margin=0.2, mining="hard", distance="cosine")',
+                variant="hard_cosine",
+                recorded=0.0533121574149,
+                atol=5e-12,
+            ),
+            Row(
+                "PML",
+                "pml.losses.ContrastiveLoss(pos_margin=0.1, neg_margin=1.2)(T(emb), T(labels))",
+                "la.batch_contrastive(emb, labels, pos_margin=0.1, neg_margin=1.2)",
+                variant="contrastive",
+                recorded=0.521812188237,
+                atol=5e-12,
+            ),
+            Row(
+                "PML",
+                "pml.losses.SupConLoss(temperature=0.5)(T(emb), T(labels))",
+                "la.supcon(emb, labels, temperature=0.5)",
+                variant="supcon",
+                recorded=0.637642259101,
+                atol=5e-12,
+            ),
+            Row(
+                "PML",
+                "pml.losses.ArcFaceLoss(3, 3, margin=28.6, scale=16.0, "
+                "weight_init_func=lambda W: W.data.copy_(T(centers.T)))(T(emb), T(labels))",
+                "la.arcface(emb, centers, labels, margin=np.radians(28.6), scale=16.0)",
+                variant="arcface_degrees",
+                recorded=0.0920940894374,
+                atol=5e-12,
+            ),
+            Row(
+                "keras",
+                "keras.losses.Circle(gamma=80.0, margin=0.4)(labels, unit)",
+                "la.circle(emb, labels)",
+                variant="circle_normalised",
+                rtol=1e-5,  # keras computes in float32
+            ),
+        ),
+        sources=("libraries: PML labels, distance and reducers", "libraries: ArcFace margin in degrees"),
     ),
     Entry(
         key="ntxent_variants",
