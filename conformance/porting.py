@@ -244,7 +244,7 @@ _NAMESPACES: dict[str, Callable[[], dict[str, Any]]] = {
     "torchvision": _module_ns("torchvision.ops", "ops"),
     "smp": lambda: {"smp": types.SimpleNamespace(losses=smp_losses()), **_torch_ns()},
     "MONAI": _module_ns("monai", "monai"),
-    "PML": lambda: _pml_ns(),
+    "PML": _pml_ns,
     "reference": _reference_ns,
 }
 
@@ -1476,7 +1476,8 @@ ENTRIES: tuple[Entry, ...] = (
             "`ContrastiveLoss(temperature=0.5)` is NT-Xent on **two views** `(B, F)` (SimCLR) "
             "with another default temperature: stack the views and give each pair one label, "
             "`la.ntxent(np.concatenate([v1, v2]), np.concatenate([ids, ids]), temperature=0.5)`. PML "
-            "`NTXentLoss(temperature=0.07)` works from embeddings and labels like optax. The "
+            "`NTXentLoss(temperature=0.07)` works from embeddings and labels like optax, and its "
+            "default reducer (`MeanReducer`) averages over the positive pairs: lossapi's `'mean'`. The "
             '**name** "ContrastiveLoss" means NT-Xent in MONAI but the margin pair loss '
             "(`pos_margin=0, neg_margin=1`, on normalised embeddings) in PML; lossapi calls the "
             "margin pair loss `la.contrastive` (squared Euclidean distances on raw embeddings)."
@@ -1498,6 +1499,13 @@ ENTRIES: tuple[Entry, ...] = (
                 "monai.losses.ContrastiveLoss(temperature=0.5)(T(emb[:2]), T(emb[2:]))",
                 "la.ntxent(emb, np.array([0, 1, 0, 1]), temperature=0.5)",
                 variant="two_views",
+            ),
+            Row(
+                "PML",
+                "pml.losses.NTXentLoss(temperature=0.5)(T(emb), T(groups))",
+                "la.ntxent(emb, groups, temperature=0.5)",
+                recorded=0.177805401574,
+                atol=5e-13,
             ),
         ),
         sources=("libraries: NT-Xent variants", "libraries: ContrastiveLoss name"),
@@ -1730,8 +1738,11 @@ ENTRIES: tuple[Entry, ...] = (
             "`lovasz_softmax` takes probabilities and `lovasz_hinge` logits. lossapi keeps the "
             "split: `la.lovasz_softmax(probs, labels)` (apply the softmax yourself, as smp does) "
             "and `la.lovasz_hinge(logits, labels)`; smp's `per_image=False` is lossapi's pooled "
-            "default for `lovasz_softmax` and `per_sample=False` for `lovasz_hinge`. smp's Lovász "
-            "runs in float32 only (its gradient is a float32 tensor), hence the rows' `.float()`; "
+            "default for `lovasz_softmax` and `per_sample=False` for `lovasz_hinge`; its "
+            "`per_image=True` is `per_sample=True` with the `'mean'` over images (the default of "
+            "`la.lovasz_hinge`). An image whose pixels are all ignored scores 0 and counts in "
+            "lossapi's mean; smp's per-image multiclass mean returns an empty tensor then. smp's "
+            "Lovász runs in float32 only (its gradient is a float32 tensor), hence the rows' `.float()`; "
             "the reference rows check the same calls against the conformance suite's float64 "
             "NumPy oracles."
         ),
@@ -1765,6 +1776,22 @@ ENTRIES: tuple[Entry, ...] = (
                 'smp.losses.LovaszLoss("binary")(T(zb[:, None]).float(), T(yb[:, None]).float())',
                 "la.lovasz_hinge(zb, yb, per_sample=False)",
                 variant="binary",
+            ),
+            Row(
+                "smp",
+                'smp.losses.LovaszLoss("multiclass", per_image=True)(T(np.moveaxis(z, -1, 1)).float(), T(labels))',
+                "la.lovasz_softmax(sm, labels, per_sample=True)",
+                variant="multiclass_per_image",
+                recorded=0.75667572021,
+                atol=5e-7,
+            ),
+            Row(
+                "smp",
+                'smp.losses.LovaszLoss("binary", per_image=True)(T(zb[:, None]).float(), T(yb[:, None]).float())',
+                "la.lovasz_hinge(zb, yb)",
+                variant="binary_per_image",
+                recorded=1.37376356125,
+                atol=5e-7,
             ),
         ),
         sources=("libraries: Lovasz", "users: logits vs probabilities, lovasz"),

@@ -497,7 +497,10 @@ def hinge_embedding(xp: Namespace, distances: Array, target: Array, *, margin: A
     "c = cosine similarity; mean over positive pairs",
     smooth=True,
     probabilistic=True,
-    counterparts={"optax": "optax.losses.ntxent(embeddings, labels, temperature=temperature)"},
+    counterparts={
+        "optax": "optax.losses.ntxent(embeddings, labels, temperature=temperature)",
+        "PML": "pytorch_metric_learning.losses.NTXentLoss(temperature=temperature)(embeddings, labels)",
+    },
     value_rules={"labels": "unchecked"},
 )
 def ntxent(c: BatchContext, embeddings: Array, labels: Array, *, temperature: Any) -> Any:
@@ -543,9 +546,11 @@ def ntxent(c: BatchContext, embeddings: Array, labels: Array, *, temperature: An
     Notes
     -----
     ``"mean"`` equals ``optax.losses.ntxent(embeddings, labels, temperature=temperature)``
-    for 2-D embeddings with at least one positive pair. The softmax of each pair is computed
-    as a softplus of a log-sum-exp over the negatives, so no pair overflows or underflows at
-    small temperatures.
+    for 2-D embeddings with at least one positive pair, and pytorch-metric-learning's
+    ``NTXentLoss(temperature=temperature)(embeddings, labels)`` (its default reducer averages
+    over the positive pairs; it gives 0 without positive or negative pairs, as lossapi). The
+    softmax of each pair is computed as a softplus of a log-sum-exp over the negatives, so no
+    pair overflows or underflows at small temperatures.
 
     Examples
     --------
