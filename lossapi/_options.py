@@ -319,15 +319,20 @@ class ClassWeight(Constraint):
     arrays = "any"
     skip_prepare = "{var} is None"
 
-    def __init__(self, *, scalar: bool = False, low: float | None = None, high: float | None = None) -> None:
+    def __init__(
+        self, *, scalar: bool = False, low: float | None = None, high: float | None = None, noun: str = "weight"
+    ) -> None:
         self.scalar = scalar
         self.number = Interval(low, high, optional=True) if scalar else None
+        self.noun = noun
 
     def __repr__(self) -> str:
         return "ClassWeight()"
 
     def describe(self) -> str:
-        return "None, a number or a (C,) array" if self.scalar else "None or a (C,) array of per-class weights"
+        if self.scalar:
+            return "None, a number or a (C,) array"
+        return f"None or a (C,) array of per-class {self.noun}s"
 
     def fast(self, var: str, consts: dict[str, Any]) -> str:
         return f"{var} is None"
@@ -356,7 +361,7 @@ class ClassWeight(Constraint):
         if value.ndim != 1 or not _same_size(value.shape[0], c):
             one = " (or one value)" if self.scalar else ""
             raise ShapeMismatchError(
-                f"lossapi.{ctx.fn}: `{name}` has shape {tuple(value.shape)}, expected ({c},): one weight per "
+                f"lossapi.{ctx.fn}: `{name}` has shape {tuple(value.shape)}, expected ({c},): one {self.noun} per "
                 f"class{one}."
             )
         return value if value.dtype == ctx.dtype else ctx.xp.astype(value, ctx.dtype)

@@ -369,14 +369,24 @@ def _labels(ctx: _Ctx, name: str, x: Any) -> None:
     _raise(ctx.fn, ctx.xp, name, x, ctx.masked(x, bad), "label", f"[0, {c})", hint)
 
 
-def _center_labels(ctx: _Ctx, name: str, x: Any) -> None:
-    """Integer class indices in [0, C) with C the number of rows of ``class_centers``."""
-    if _kind(x) != "int":
-        return
-    c = int(ctx.loc["class_centers"].shape[0])
-    bad = (x < 0) | (x >= c)
-    hint = f"class indices must lie in [0, C) with C = class_centers.shape[0] = {c}"
-    _raise(ctx.fn, ctx.xp, name, x, ctx.masked(x, bad), "label", f"[0, {c})", hint)
+def _rows_labels(rows_of: str) -> Callable[..., None]:
+    """Integer class indices in [0, C), except ``ignore_index``, with C the number of rows of the
+    input ``rows_of`` (class centres, a linear layer's weight)."""
+
+    def rule(ctx: _Ctx, name: str, x: Any) -> None:
+        if _kind(x) != "int":
+            return
+        c = int(ctx.loc[rows_of].shape[0])
+        bad = (x < 0) | (x >= c)
+        ign = _ignore_index(ctx)
+        if ign is not None:
+            bad = bad & _ne(ctx.xp, x, ign)
+        hint = f"class indices must lie in [0, C) with C = {rows_of}.shape[0] = {c}"
+        if ign is not None:
+            hint += f" (or equal ignore_index={ign})"
+        _raise(ctx.fn, ctx.xp, name, x, ctx.masked(x, bad), "label", f"[0, {c})", hint)
+
+    return rule
 
 
 def _binary_labels(ctx: _Ctx, name: str, x: Any) -> None:
@@ -594,7 +604,8 @@ _SPACE_RULES: dict[str, Callable[..., None]] = {
 RULES: dict[str, Callable[..., None]] = {
     "unchecked": _none,
     "binary_labels": _binary_labels,
-    "center_labels": _center_labels,
+    "center_labels": _rows_labels("class_centers"),
+    "head_labels": _rows_labels("weight"),
     "ctc_labels": _ctc_labels,
     "kl_target": _kl_target,
     "probs_or_logits": _probs_or_logits,

@@ -7,6 +7,7 @@ from . import (
     embedding,
     focal,
     generative,
+    linear_head,
     margin,
     metric,
     ranking,
@@ -21,6 +22,7 @@ from .divergence import *  # noqa: F403
 from .embedding import *  # noqa: F403
 from .focal import *  # noqa: F403
 from .generative import *  # noqa: F403
+from .linear_head import *  # noqa: F403
 from .margin import *  # noqa: F403
 from .metric import *  # noqa: F403
 from .ranking import *  # noqa: F403
@@ -38,6 +40,7 @@ bce = classification.binary_cross_entropy
 _FAMILY_MODULES = (
     regression,
     classification,
+    linear_head,
     margin,
     focal,
     divergence,

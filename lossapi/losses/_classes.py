@@ -44,12 +44,14 @@ __all__ = [
     "Number",
     "PerClass",
     "along_axis",
+    "finish_invalid",
     "fits",
     "ignore_mask",
     "label_weight",
     "mask_ignored",
     "prepare_classes",
     "probability_target",
+    "smoothed_nll",
 ]
 
 
@@ -196,8 +198,14 @@ class ClassAxis(Kind):
             if reduction == "mean":
                 total = total / (math.prod(out.shape) - xp.sum(astype(xp, bad, p.dtype)))
             return as_result(xp, total)
-        r = finish_elements(p, without_invalid(p, out), reduction, rec.name, sample_weight, where)
-        return nan_where(xp, bad, r) if reduction == "none" else nan_if_any(xp, bad, r)
+        return finish_invalid(p, out, reduction, rec.name, sample_weight, where)
+
+
+def finish_invalid(p: Any, out: Any, reduction: str, fn: str, sample_weight: Any, where: Any) -> Any:
+    """The reduction of a body's result when some labels are invalid (``p.bad``): those entries
+    weigh 0 in the reduction, then become NaN (``"none"``) or make the reduced value NaN."""
+    r = finish_elements(p, without_invalid(p, out), reduction, fn, sample_weight, where)
+    return nan_where(p.xp, p.bad, r) if reduction == "none" else nan_if_any(p.xp, p.bad, r)
 
 
 def prepare_classes(
@@ -344,6 +352,27 @@ def without_invalid(p: ClassContext, out: Any) -> Any:
     if included:  # the loss carries its weights: zero it too
         loss = xp.where(bad, xp.zeros_like(loss), loss)
     return PerElement(loss, weight, included, divide_by, after)
+
+
+def smoothed_nll(
+    xp: Any, nll: Any, spread: Any, weight: Any, valid: Any, class_weight: Any, label_smoothing: Any, num_classes: int
+) -> Any:
+    """torch's label-smoothed cross-entropy of integer labels from its two per-element terms:
+    ``nll = lse - z_y`` and ``spread = sum_c w_c (lse - z_c)``; ``weight`` is the class weight at the
+    label times the ignore mask (:func:`label_weight`), ``valid`` the ignore mask (or None).
+
+    Without class weights ``(1 - s) nll + (s / C) spread`` weighted by ``weight``; with them the
+    smoothing term weighs every class while ``"mean"`` divides by ``sum(w_y)`` (torch), so the
+    loss carries its weights itself and ``weight`` only enters the denominator.
+    """
+    if is_number(label_smoothing) and label_smoothing == 0:
+        return PerElement(nll, weight=weight)
+    if class_weight is None:
+        return PerElement((1 - label_smoothing) * nll + (label_smoothing / num_classes) * spread, weight=weight)
+    out = (1 - label_smoothing) * weight * nll + (label_smoothing / num_classes) * spread
+    if valid is not None:
+        out = out * astype(xp, valid, nll.dtype)
+    return PerElement(out, weight=weight, included=True)
 
 
 def nan_where(xp: Any, bad: Any, r: Any) -> Any:

@@ -339,7 +339,6 @@ class Centers(Kind):
         return CenterContext(xp, out_dtype, dtype, (z, centers, labels), fn, bad, int(num_classes))
 
     def finish(self, rec: Any, p: Any, out: Any, reduction: str, sample_weight: Any, where: Any) -> Any:
-        from ._classes import nan_if_any, nan_where, without_invalid
+        from ._classes import finish_invalid
 
-        r = finish_elements(p, without_invalid(p, out), reduction, rec.name, sample_weight, where)
-        return nan_where(p.xp, p.bad, r) if reduction == "none" else nan_if_any(p.xp, p.bad, r)
+        return finish_invalid(p, out, reduction, rec.name, sample_weight, where)

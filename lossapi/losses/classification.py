@@ -34,6 +34,7 @@ from ._classes import (
     ignore_mask,
     mask_ignored,
     probability_target,
+    smoothed_nll,
 )
 
 __all__ = [
@@ -389,14 +390,7 @@ def cross_entropy(
     # Smoothing term sum_c w_c (lse - z_c), each term computed before summing (no cancellation).
     d = lse - z
     smooth = xp.sum(d if class_weight is None else d * along_axis(xp, class_weight, z.ndim, ax), axis=ax)
-    if class_weight is None:
-        return PerElement((1 - label_smoothing) * nll + (label_smoothing / C) * smooth, weight=w)
-    # torch: the smoothing term weighs every class while the mean divides by sum(w_y), so the
-    # loss carries its weights itself and `w` only enters the denominator.
-    loss = (1 - label_smoothing) * w * nll + (label_smoothing / C) * smooth
-    if valid is not None:
-        loss = loss * astype(xp, valid, c.dtype)
-    return PerElement(loss, weight=w, included=True)
+    return smoothed_nll(xp, nll, smooth, w, valid, class_weight, label_smoothing, C)
 
 
 @loss(
