@@ -1,25 +1,18 @@
 """Streaming log-sum-exp over a linear layer's logits, without the ``(N, C)`` logits.
 
-For hidden states ``h`` ``(N, D)``, a weight ``W`` ``(C, D)`` (a linear layer's layout), an
-optional bias ``b`` ``(C,)``, integer labels ``y`` ``(N,)`` (in range) and optional class weights
-``w`` ``(C,)``, :func:`linear_logsumexp` returns per row, with ``z = h W^T + b``:
-
-- ``lse = log sum_c exp(z_c)``,
-- ``picked = z_y``,
-- ``spread = sum_c w_c (lse - z_c)`` (``w_c = 1`` without class weights): the label-smoothing
-  term of the cross-entropy, as a sum of non-negative terms (no cancellation).
-
-Logits are formed one block at a time: ``vocab_chunk`` classes by ``token_chunk`` rows (about
-``2**20`` logits, 4 MiB in float32, by default), with an online log-sum-exp (a running maximum
-and a rescaled running sum) across the class chunks.
+For hidden states ``h`` ``(N, D)``, a weight ``W`` ``(C, D)`` (a linear layer's layout) and an
+optional bias ``b`` ``(C,)``, :func:`linear_logsumexp` returns ``log sum_c exp(z_c)`` per row of
+the logits ``z = h W^T + b``. Logits are formed one block at a time: ``vocab_chunk`` classes by
+``token_chunk`` rows (about ``2**20`` logits, 4 MiB in float32, by default); each block's
+log-sum-exp (the backend's fused kernel) is merged into the row's running value with
+``logaddexp``.
 
 The generic implementation is plain Array API code (every backend; torch and JAX differentiate
 it by recording every block, i.e. with the logits' memory in the backward pass). The native
 paths keep the forward pass and replace the backward pass by one that recomputes each block
-(``torch.autograd.Function``; ``jax.custom_vjp``), so no pass holds more than a few blocks. The
-gradient of the three outputs with respect to the logits is, per row,
-``g_lse p + g_picked onehot(y) + g_spread (sum(w) p - w)`` with ``p = softmax(z)``, pushed through
-``z = h W^T + b`` block by block.
+(``torch.autograd.Function``; ``jax.custom_vjp``): the gradient with respect to the logits is
+``g softmax(z)`` per row, pushed through ``z = h W^T + b`` block by block, so no pass holds
+more than a few blocks.
 """
 
 from __future__ import annotations
@@ -30,7 +23,7 @@ from typing import Any
 
 from ._dispatch import backend_name
 from ._native import native_enabled
-from ._ops import stop_gradient
+from ._ops import logsumexp
 
 __all__ = ["BLOCK_LOGITS", "chunks", "linear_logsumexp"]
 
@@ -48,18 +41,16 @@ def chunks(num_rows: int, num_classes: int, chunk_size: int | None) -> tuple[int
     return tc, vc
 
 
-def linear_logsumexp(
-    xp: Any, h: Any, weight: Any, bias: Any, labels: Any, class_weight: Any, chunk_size: int | None
-) -> tuple[Any, Any, Any]:
-    """``(lse, picked, spread)`` per row of ``h`` (see the module docstring), each ``(N,)``."""
+def linear_logsumexp(xp: Any, h: Any, weight: Any, bias: Any, chunk_size: int | None) -> Any:
+    """``log sum_c exp(h W^T + b)_c`` per row of ``h``, shape ``(N,)`` (see the module docstring)."""
     tc, vc = chunks(h.shape[0], weight.shape[0], chunk_size)
     if native_enabled():
         b = backend_name(xp)
         if b == "torch":
-            return _torch_function().apply(h, weight, bias, labels, class_weight, tc, vc)
+            return _torch_function().apply(h, weight, bias, tc, vc)
         if b == "jax":
-            return _jax_stats(h, weight, bias, labels, class_weight, tc, vc)
-    return _forward(xp, h, weight, bias, labels, class_weight, tc, vc)
+            return _jax_lse(h, weight, bias, tc, vc)
+    return _forward(xp, h, weight, bias, tc, vc)
 
 
 def _block(xp: Any, h: Any, weight: Any, bias: Any, v0: int, v1: int) -> Any:
@@ -67,71 +58,37 @@ def _block(xp: Any, h: Any, weight: Any, bias: Any, v0: int, v1: int) -> Any:
     return z if bias is None else z + bias[v0:v1]
 
 
-def _class_ids(xp: Any, labels: Any, v0: int, v1: int) -> Any:
-    """``labels[:, None] == [v0, v1)``: the one-hot block of the labels."""
-    ids = xp.arange(v0, v1, dtype=labels.dtype)
-    return xp.expand_dims(labels, axis=1) == xp.expand_dims(ids, axis=0)
+def _block_logsumexp(xp: Any, z: Any) -> Any:
+    """Row log-sum-exp of a block (our own array: NumPy may overwrite it). On torch CPU,
+    ``log_softmax`` at the row's maximum (``m - log_softmax(z)_argmax = m + log sum exp(z - m)``):
+    torch's CPU ``logsumexp`` kernel is several times slower than its ``log_softmax``."""
+    if backend_name(xp) == "torch" and z.device.type == "cpu":
+        torch = sys.modules["torch"]
+        idx = torch.argmax(z, dim=1, keepdim=True)
+        return (torch.gather(z, 1, idx) - torch.gather(torch.log_softmax(z, dim=1), 1, idx)).squeeze(1)
+    return logsumexp(xp, z, axis=1, overwrite_input=True)
 
 
-def _forward(
-    xp: Any, h: Any, weight: Any, bias: Any, labels: Any, class_weight: Any, tc: int, vc: int
-) -> tuple[Any, Any, Any]:
+def _forward(xp: Any, h: Any, weight: Any, bias: Any, tc: int, vc: int) -> Any:
     """The streaming forward pass in Array API code (differentiable by recording it)."""
     n, c = h.shape[0], weight.shape[0]
-    total_w = float(c) if class_weight is None else xp.sum(class_weight)
-    out: list[tuple[Any, Any, Any]] = []
+    out = []
     for t0 in range(0, n, tc):
         t1 = min(n, t0 + tc)  # in-bounds slices (the standard leaves others unspecified)
-        hb, yb = h[t0:t1, ...], labels[t0:t1]
-        m = s = spread = picked = seen = None
+        hb = h[t0:t1, ...]
+        lse = None
         for v0 in range(0, c, vc):
-            v1 = min(c, v0 + vc)
-            z = _block(xp, hb, weight, bias, v0, v1)
-            wc = None if class_weight is None else class_weight[v0:v1]
-            top = stop_gradient(xp, xp.max(z, axis=1))
-            top = xp.where(xp.isfinite(top), top, xp.zeros_like(top))  # all -inf (or inf): no shift
-            m_new = top if m is None else xp.maximum(m, top)
-            shifted = xp.expand_dims(m_new, axis=1) - z  # >= 0 for finite logits
-            e = xp.sum(xp.exp(-shifted), axis=1)
-            d = xp.sum(shifted if wc is None else shifted * wc, axis=1)
-            wsum = float(v1 - v0) if wc is None else xp.sum(wc)
-            hit = xp.sum(xp.where(_class_ids(xp, yb, v0, v1), z, xp.zeros_like(z)), axis=1)
-            if m is None:
-                s, spread, picked, seen = e, d, hit, wsum
-            else:
-                # Rescale the running sums to the new maximum: sum exp(z - m) and sum w (m - z).
-                s = s * xp.exp(m - m_new) + e
-                spread = spread + seen * (m_new - m) + d
-                picked, seen = picked + hit, seen + wsum
-            m = m_new
-        log_s = xp.log(s)
-        out.append((m + log_s, picked, spread + total_w * log_s))
-    if len(out) == 1:
-        return out[0]
-    return tuple(xp.concat([o[k] for o in out], axis=0) for k in range(3))  # type: ignore[return-value]
+            part = _block_logsumexp(xp, _block(xp, hb, weight, bias, v0, min(c, v0 + vc)))
+            lse = part if lse is None else xp.logaddexp(lse, part)
+        out.append(lse)
+    return out[0] if len(out) == 1 else xp.concat(out, axis=0)
 
 
-def _backward(
-    xp: Any,
-    h: Any,
-    weight: Any,
-    bias: Any,
-    labels: Any,
-    class_weight: Any,
-    lse: Any,
-    g_lse: Any,
-    g_picked: Any,
-    g_spread: Any,
-    tc: int,
-    vc: int,
-) -> tuple[Any, Any, Any]:
-    """Gradients with respect to ``h``, ``weight`` and ``bias`` (None without a bias), each block's
-    logits recomputed: ``G = (g_lse + g_spread sum(w)) p + g_picked onehot(y) - g_spread w``."""
+def _backward(xp: Any, h: Any, weight: Any, bias: Any, lse: Any, g: Any, tc: int, vc: int) -> tuple[Any, Any, Any]:
+    """Gradients with respect to ``h``, ``weight`` and ``bias`` (None without a bias) of
+    ``sum(g * lse)``, each block's logits recomputed: ``G = g softmax(z)``."""
     n, c = h.shape[0], weight.shape[0]
-    total_w = float(c) if class_weight is None else xp.sum(class_weight)
-    coef = xp.expand_dims(g_lse + g_spread * total_w, axis=1)
-    gp, gs = xp.expand_dims(g_picked, axis=1), xp.expand_dims(g_spread, axis=1)
-    lse2 = xp.expand_dims(lse, axis=1)
+    g2, lse2 = xp.expand_dims(g, axis=1), xp.expand_dims(lse, axis=1)
     gh: list[Any] = [None] * math.ceil(n / tc) if n else []
     gw: list[Any] = []
     gb: list[Any] = []
@@ -142,19 +99,13 @@ def _backward(
         for k, t0 in enumerate(range(0, n, tc)):
             t1 = min(n, t0 + tc)
             hb = h[t0:t1, ...]
-            z = _block(xp, hb, weight, bias, v0, v1)
-            g = coef[t0:t1, ...] * xp.exp(z - lse2[t0:t1, ...])
-            g = g + xp.where(_class_ids(xp, labels[t0:t1], v0, v1), gp[t0:t1, ...], xp.zeros_like(g))
-            if class_weight is None:
-                g = g - gs[t0:t1, ...]
-            else:
-                g = g - gs[t0:t1, ...] * class_weight[v0:v1]
-            part_h = xp.matmul(g, wv)
+            grad_z = g2[t0:t1, ...] * xp.exp(_block(xp, hb, weight, bias, v0, v1) - lse2[t0:t1, ...])
+            part_h = xp.matmul(grad_z, wv)
             gh[k] = part_h if gh[k] is None else gh[k] + part_h
-            part_w = xp.matmul(xp.matrix_transpose(g), hb)
+            part_w = xp.matmul(xp.matrix_transpose(grad_z), hb)
             acc_w = part_w if acc_w is None else acc_w + part_w
             if bias is not None:
-                part_b = xp.sum(g, axis=0)
+                part_b = xp.sum(grad_z, axis=0)
                 acc_b = part_b if acc_b is None else acc_b + part_b
         gw.append(acc_w if acc_w is not None else xp.zeros_like(wv))
         if bias is not None:
@@ -179,18 +130,17 @@ def _torch_function() -> Any:
 
     class LinearLogSumExp(torch.autograd.Function):
         @staticmethod
-        def forward(ctx: Any, h: Any, weight: Any, bias: Any, labels: Any, class_weight: Any, tc: int, vc: int) -> Any:
-            lse, picked, spread = _forward(tx, h, weight, bias, labels, class_weight, tc, vc)
-            ctx.save_for_backward(h, weight, bias, labels, class_weight, lse)
+        def forward(ctx: Any, h: Any, weight: Any, bias: Any, tc: int, vc: int) -> Any:
+            lse = _forward(tx, h, weight, bias, tc, vc)
+            ctx.save_for_backward(h, weight, bias, lse)
             ctx.chunks = (tc, vc)
-            return lse, picked, spread
+            return lse
 
         @staticmethod
-        def backward(ctx: Any, g_lse: Any, g_picked: Any, g_spread: Any) -> Any:
-            h, weight, bias, labels, class_weight, lse = ctx.saved_tensors
-            tc, vc = ctx.chunks
-            gh, gw, gb = _backward(tx, h, weight, bias, labels, class_weight, lse, g_lse, g_picked, g_spread, tc, vc)
-            return gh, gw, gb, None, None, None, None
+        def backward(ctx: Any, g: Any) -> Any:
+            h, weight, bias, lse = ctx.saved_tensors
+            gh, gw, gb = _backward(tx, h, weight, bias, lse, g, *ctx.chunks)
+            return gh, gw, gb, None, None
 
     _TORCH_FN = LinearLogSumExp
     return _TORCH_FN
@@ -198,52 +148,33 @@ def _torch_function() -> Any:
 
 # -- JAX: a custom_vjp with the same recomputing backward pass ---------------------------------------
 
-_JAX_FNS: dict[tuple[int, int, bool, bool], Any] = {}
+_JAX_FNS: dict[tuple[int, int, bool], Any] = {}
 
 
-def _jax_stats(h: Any, weight: Any, bias: Any, labels: Any, class_weight: Any, tc: int, vc: int) -> Any:
-    key = (tc, vc, bias is None, class_weight is None)
+def _jax_lse(h: Any, weight: Any, bias: Any, tc: int, vc: int) -> Any:
+    key = (tc, vc, bias is None)
     fn = _JAX_FNS.get(key)
     if fn is None:
-        fn = _JAX_FNS[key] = _make_jax(tc, vc, bias is None, class_weight is None)
-    args = [h, weight, labels]
-    if bias is not None:
-        args.append(bias)
-    if class_weight is not None:
-        args.append(class_weight)
-    return fn(*args)
+        fn = _JAX_FNS[key] = _make_jax(tc, vc, bias is None)
+    return fn(h, weight) if bias is None else fn(h, weight, bias)
 
 
-def _make_jax(tc: int, vc: int, no_bias: bool, no_weight: bool) -> Any:
+def _make_jax(tc: int, vc: int, no_bias: bool) -> Any:
     jax = sys.modules["jax"]
     import jax.numpy as jnp  # noqa: PLC0415
 
-    def unpack(rest: tuple[Any, ...]) -> tuple[Any, Any]:
-        rest = list(rest)  # type: ignore[assignment]
-        bias = None if no_bias else rest.pop(0)  # type: ignore[attr-defined]
-        cw = None if no_weight else rest.pop(0)  # type: ignore[attr-defined]
-        return bias, cw
-
     @jax.custom_vjp
-    def stats(h: Any, weight: Any, labels: Any, *rest: Any) -> Any:
-        bias, cw = unpack(rest)
-        return _forward(jnp, h, weight, bias, labels, cw, tc, vc)
+    def lse(h: Any, weight: Any, *bias: Any) -> Any:
+        return _forward(jnp, h, weight, None if no_bias else bias[0], tc, vc)
 
-    def fwd(h: Any, weight: Any, labels: Any, *rest: Any) -> Any:
-        bias, cw = unpack(rest)
-        out = _forward(jnp, h, weight, bias, labels, cw, tc, vc)
-        return out, (h, weight, labels, rest, out[0])
+    def fwd(h: Any, weight: Any, *bias: Any) -> Any:
+        out = _forward(jnp, h, weight, None if no_bias else bias[0], tc, vc)
+        return out, (h, weight, bias, out)
 
     def bwd(res: Any, g: Any) -> Any:
-        h, weight, labels, rest, lse = res
-        bias, cw = unpack(rest)
-        gh, gw, gb = _backward(jnp, h, weight, bias, labels, cw, lse, *g, tc, vc)
-        grads_rest = []
-        if bias is not None:
-            grads_rest.append(gb)
-        if cw is not None:
-            grads_rest.append(jnp.zeros_like(cw))  # class weights: constants of the loss
-        return (gh, gw, None, *grads_rest)
+        h, weight, bias, out = res
+        gh, gw, gb = _backward(jnp, h, weight, None if no_bias else bias[0], out, g, tc, vc)
+        return (gh, gw) if no_bias else (gh, gw, gb)
 
-    stats.defvjp(fwd, bwd)
-    return stats
+    lse.defvjp(fwd, bwd)
+    return lse

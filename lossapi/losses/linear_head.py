@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._array import Array
+from .._array import Array, is_number
 from .._loss import loss
+from .._ops import take_1d
 from .._options import ClassWeight, Integer, Interval
 from .._streaming import linear_logsumexp
 from ._classes import label_weight, smoothed_nll
@@ -68,13 +69,15 @@ def linear_cross_entropy(
         \ell_i = (1 - \varepsilon)\, w_{y_i} \bigl(\operatorname{lse}(z_i) - z_{i y_i}\bigr)
                + \frac{\varepsilon}{C} \sum_c w_c \bigl(\operatorname{lse}(z_i) - z_{ic}\bigr)
 
-    The logits exist one block at a time (``chunk_size`` classes by about
-    :math:`2^{20} / \text{chunk\_size}` rows, 4 MiB in float32), with an online log-sum-exp
-    across the class chunks; the backward pass recomputes each block instead of keeping it
-    (torch: an ``autograd.Function``; JAX: a ``custom_vjp``), so neither pass holds the
-    :math:`N \times C` logits. Memory beyond the inputs and the gradients: a few blocks and a few
-    values per row. Time: one more pass of matrix products than the unfused formula in the
-    backward pass (the recomputed logits).
+    Only :math:`\operatorname{lse}(z_i)` needs every logit: it is computed one block at a time
+    (``chunk_size`` classes by about :math:`2^{20} / \text{chunk\_size}` rows, 4 MiB in
+    float32), merging the blocks' log-sum-exps, and its backward pass recomputes each block
+    instead of keeping it (torch: an ``autograd.Function``; JAX: a ``custom_vjp``), so neither
+    pass holds the :math:`N \times C` logits. :math:`z_{iy_i} = \langle h_i, W_{y_i}\rangle +
+    b_{y_i}` and the smoothing term :math:`\sum_c w_c \operatorname{lse}(z_i) - \langle h_i,
+    \sum_c w_c W_c\rangle - \sum_c w_c b_c` cost :math:`O(ND)`. Memory beyond the inputs and
+    the gradients: a few blocks and a few values per row. Time: one more pass of matrix products
+    than the unfused formula in the backward pass (the recomputed logits).
 
     Parameters
     ----------
@@ -115,9 +118,23 @@ def linear_cross_entropy(
     True
     """
     xp, n_cls = c.xp, c.num_classes
-    lse, picked, spread = linear_logsumexp(xp, hidden, weight, bias, labels, class_weight, chunk_size)
+    lse = linear_logsumexp(xp, hidden, weight, bias, chunk_size)
+    # z_y = <h, W_y> + b_y: one row of W per label, O(N D), outside the blocks.
+    picked = xp.sum(hidden * xp.take(weight, labels, axis=0), axis=1)
+    if bias is not None:
+        picked = picked + take_1d(xp, bias, labels)
     valid = None if c.valid is None else xp.reshape(c.valid, (-1,))
     w = label_weight(xp, class_weight, labels, valid, c.dtype)
+    spread = None
+    if not (is_number(label_smoothing) and label_smoothing == 0):
+        # sum_c w_c (lse - z_c) = sum(w) lse - <h, sum_c w_c W_c> - sum_c w_c b_c, also O(N D).
+        if class_weight is None:
+            mix, total = xp.sum(weight, axis=0), float(n_cls)
+        else:
+            mix, total = xp.matmul(class_weight, weight), xp.sum(class_weight)
+        spread = total * lse - xp.matmul(hidden, mix)
+        if bias is not None:
+            spread = spread - (xp.sum(bias) if class_weight is None else xp.sum(class_weight * bias))
     out = smoothed_nll(xp, lse - picked, spread, w, valid, class_weight, label_smoothing, n_cls)
     return out._replace(
         loss=xp.reshape(out.loss, c.shape), weight=None if out.weight is None else xp.reshape(out.weight, c.shape)
