@@ -820,6 +820,8 @@ EXCLUDED: dict[tuple[str, str], str] = {
     ("lovasz_hinge", "smp"): "smp's LovaszLoss is Berman et al.'s reference loop (float32), timed as such in "
     "bench_segmentation.py",
     ("matthews", "smp"): "a torch nn.Module for pooled binary masks: not yet timed",
+    ("linear_cross_entropy", "torch"): "a (tokens x vocabulary) problem: memory and time at N x D x C = "
+    "4096 x 512 x 32768 in bench_linear_ce.py",
 }
 
 #: torch.compile in --quick mode: a representative handful (the full run compiles every torch spec).
