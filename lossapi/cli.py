@@ -9,14 +9,44 @@ available with ``pip install "lossapi[strict]"``) plus every other installed bac
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import math
+import re
 import sys
 import time
 from collections.abc import Sequence
 from typing import Any, TextIO
 
 __all__ = ["main"]
+
+#: Names ``--backends`` accepts besides the backends' own: the package extras' names.
+BACKEND_ALIASES = {"strict": "array_api_strict", "array-api-strict": "array_api_strict", "np": "numpy"}
+#: The extra that installs each backend (``pip install "lossapi[EXTRA]"``).
+EXTRAS = {"torch": "torch", "jax": "jax", "dask": "dask", "array_api_strict": "strict", "cupy": "cupy"}
+#: Counterpart libraries and how to install them next to lossapi.
+INSTALL = {
+    "torch": 'pip install "lossapi[torch]"',
+    "torchvision": "pip install torchvision",
+    "optax": "pip install optax",
+    "keras": "pip install keras",
+    "sklearn": "pip install scikit-learn",
+    "MONAI": "pip install --no-deps monai",
+    "smp": "pip install --no-deps segmentation-models-pytorch",
+    "PML": "pip install --no-deps pytorch-metric-learning",
+}
+
+
+def _error(command: str, message: str) -> int:
+    """Print ``lossapi COMMAND: message`` once (without the library's own ``lossapi.fn:`` prefix)."""
+    message = re.sub(r"^lossapi\.[\w.]+: ", "", str(message).strip("'\""))
+    print(f"lossapi {command}: {message}", file=sys.stderr)
+    return 2
+
+
+def _suggest(name: str, known: Sequence[str]) -> str:
+    close = difflib.get_close_matches(name, list(known), n=3, cutoff=0.5)
+    return f" (did you mean {', '.join(close)}?)" if close else ""
 
 
 def _progress_bar(stream: TextIO) -> Any:
@@ -57,15 +87,23 @@ def cmd_list(args: argparse.Namespace) -> int:
         json.dump([r.as_dict() for r in recs], sys.stdout, indent=2)
         sys.stdout.write("\n")
         return 0
+    if args.family is not None and not recs:
+        from ._catalog import FAMILIES
+
+        return _error(
+            "list", f"no family {args.family!r}{_suggest(args.family, FAMILIES)}; families: {', '.join(FAMILIES)}"
+        )
     name_w = max((len(r.name) for r in recs), default=4)
-    print(f"{'name':<{name_w}}  {'family':<14} {'inputs':<22} properties  counterparts")
+    fam_w = max((len(r.family) for r in recs), default=6)
+    in_w = max((len(", ".join(r.inputs)) for r in recs), default=6)
+    print(f"{'name':<{name_w}}  {'family':<{fam_w}}  {'inputs':<{in_w}}  properties  counterparts")
     for r in recs:
         props = "".join(
             c if flag else "."
             for c, flag in (("C", r.convex), ("S", r.smooth), ("R", r.robust), ("B", r.bounded), ("P", r.probabilistic))
         )
         cps = ", ".join(sorted(r.counterparts)) or "-"
-        print(f"{r.name:<{name_w}}  {r.family:<14} {', '.join(r.inputs):<22} {props:<11} {cps}")
+        print(f"{r.name:<{name_w}}  {r.family:<{fam_w}}  {', '.join(r.inputs):<{in_w}}  {props:<10}  {cps}")
     print(f"\n{len(recs)} losses. Properties: C convex, S smooth, R robust to outliers, B bounded, P probabilistic.")
     return 0
 
@@ -84,8 +122,7 @@ def cmd_recommend(args: argparse.Namespace) -> int:
             top=args.top,
         )
     except InvalidOptionError as e:
-        print(f"lossapi recommend: {e}", file=sys.stderr)
-        return 2
+        return _error("recommend", str(e))
     if args.json:
         json.dump([r.as_dict() for r in recs], sys.stdout, indent=2)
         sys.stdout.write("\n")
@@ -111,21 +148,38 @@ def cmd_check(args: argparse.Namespace) -> int:
             print(f"lossapi check: --report: {e}", file=sys.stderr)
             return 2
     if args.backends:
-        wanted = [b.strip() for b in args.backends.split(",") if b.strip()]
+        wanted = [BACKEND_ALIASES.get(b.strip(), b.strip()) for b in args.backends.split(",") if b.strip()]
         unknown = [b for b in wanted if b not in BACKENDS]
         if unknown:
-            print(f"lossapi check: unknown backend(s) {unknown}; choose from {sorted(BACKENDS)}", file=sys.stderr)
-            return 2
+            known = [*BACKENDS, *BACKEND_ALIASES]
+            hints = "; ".join(f"{b!r}{_suggest(b, known)}" for b in unknown)
+            return _error("check", f"unknown backend {hints}; choose from {', '.join(BACKENDS)} (or 'strict')")
         backends = [b for b in wanted if BACKENDS[b].available()]
         for b in wanted:
             if b not in backends:
-                print(f"lossapi check: skipping {b}: {BACKENDS[b].unavailable_reason()}", file=sys.stderr)
+                print(f"lossapi check: skipping {b}: {_unavailable(BACKENDS[b])}", file=sys.stderr)
+        if not backends:
+            return _error("check", "none of the requested backends is available (see above)")
     else:
         backends = [b.name for b in available_backends()]
     if not backends:
-        print("lossapi check: no backend available (install numpy and array-api-strict)", file=sys.stderr)
-        return 2
-    losses = [x.strip() for x in args.losses.split(",")] if args.losses else None
+        return _error(
+            "check", 'no backend available; install NumPy and array-api-strict: pip install "lossapi[strict]"'
+        )
+    losses = None
+    if args.losses:
+        from ._catalog import catalog, lookup
+
+        losses = [x.strip() for x in args.losses.split(",") if x.strip()]
+        names = [n for r in catalog() for n in (r.name, *r.aliases)]
+        bad = []
+        for name in losses:
+            try:
+                lookup(name)
+            except KeyError:
+                bad.append(f"{name!r}{_suggest(name, names)}")
+        if bad:
+            return _error("check", f"no loss named {', '.join(bad)}; `lossapi list` prints the catalog")
     print(f"lossapi check: backends {', '.join(backends)}" + (" (full)" if args.full else " (quick)"), file=sys.stderr)
     start = time.perf_counter()
     results = run_matrix(
@@ -155,7 +209,43 @@ def cmd_check(args: argparse.Namespace) -> int:
         return 1
     n_skip = sum(r.skipped for r in results)
     print(f"\nall {len(results) - n_skip} checks passed ({n_skip} skipped).")
+    _print_skipped(results, backends)
     return 2 if report_error else 0
+
+
+def _unavailable(backend: Any) -> str:
+    why = backend.unavailable_reason() or "not available here"
+    extra = EXTRAS.get(backend.name)
+    return f'{why}; install it with: pip install "lossapi[{extra}]"' if extra and backend.name != "cupy" else why
+
+
+def _print_skipped(results: Sequence[Any], backends: Sequence[str]) -> None:
+    """What did not run, why, and the command that makes it run."""
+    from ._conformance.backends import BACKENDS
+
+    lines = []
+    if not any(BACKENDS[b].differentiable for b in backends):
+        lines.append(
+            "gradients: not checked (grad:n/a): none of these backends differentiates; "
+            'pip install "lossapi[torch,jax]" adds torch and JAX gradient and transform checks'
+        )
+    missing: dict[str, int] = {}
+    for r in results:
+        if r.skipped and r.check.startswith("counterpart:"):
+            lib = r.check.split(":", 1)[1].split("[", 1)[0]
+            if "not installed" in r.detail or "needs" in r.detail:
+                missing[lib] = missing.get(lib, 0) + 1
+    if missing:
+        libs = sorted(missing)
+        cmds = "; ".join(dict.fromkeys(INSTALL.get(lib, f"pip install {lib}") for lib in libs))
+        lines.append(
+            f"counterparts: {sum(missing.values())} checks skipped, libraries not installed: {', '.join(libs)} "
+            f"(to run them: {cmds})"
+        )
+    if lines:
+        print("\nskipped:")
+        for line in lines:
+            print(f"  {line}")
 
 
 def _print_matrix(rows: Sequence[Any], backends: Sequence[str]) -> None:
@@ -189,8 +279,6 @@ def _print_matrix(rows: Sequence[Any], backends: Sequence[str]) -> None:
 
 
 def cmd_plot(args: argparse.Namespace) -> int:
-    import difflib
-
     from ._catalog import catalog, lookup
     from ._errors import MissingDependencyError
     from .plotting import plot_loss
@@ -199,25 +287,30 @@ def cmd_plot(args: argparse.Namespace) -> int:
         rec = lookup(args.name)
     except KeyError:
         names = [n for r in catalog() for n in (r.name, *r.aliases)]
-        close = difflib.get_close_matches(args.name, names, n=3, cutoff=0.5)
-        hint = f"; did you mean {', '.join(close)}?" if close else "; `lossapi list` prints the catalog"
-        print(f"lossapi plot: no loss named {args.name!r}{hint}", file=sys.stderr)
-        return 2
+        return _error(
+            "plot", f"no loss named {args.name!r}{_suggest(args.name, names)}; `lossapi list` prints the catalog"
+        )
     out = args.out or f"{args.name}.png"
     try:
         plot_loss(rec.name, out=out)
     except MissingDependencyError as e:
-        print(f"lossapi plot: {e}", file=sys.stderr)
-        return 2
+        return _error("plot", str(e))
     print(out)
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from . import __version__
+
     p = argparse.ArgumentParser(prog="lossapi", description="Loss functions for every array library.")
+    p.add_argument("--version", action="version", version=f"lossapi {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
     c = sub.add_parser("check", help="run the conformance matrix for the installed backends")
-    c.add_argument("--backends", help="comma-separated backends (default: every installed one)")
+    c.add_argument(
+        "--backends",
+        help="comma-separated backends: numpy, array_api_strict (or strict), torch, jax, dask, cupy "
+        "(default: every installed one)",
+    )
     c.add_argument("--losses", help="comma-separated loss names (default: the whole catalog)")
     c.add_argument("--full", action="store_true", help="every option set, dtype and shape (slower)")
     c.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -252,7 +345,13 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``lossapi`` command."""
     args = build_parser().parse_args(argv)
-    return int(args.func(args))
+    try:
+        return int(args.func(args))
+    except BrokenPipeError:  # `lossapi list | head`: the reader left; no traceback
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":
