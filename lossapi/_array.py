@@ -9,6 +9,8 @@ NumPy's, and comparing the two in a dict lookup would emit a warning on every ca
 
 from __future__ import annotations
 
+import sys
+
 from typing import Any, TypeAlias
 
 from array_api_compat import device as _compat_device
@@ -102,6 +104,9 @@ def device_of(x: Array) -> Any:
     would apply to a scalar of rank 0 (an error); ``None`` there makes an uncommitted constant
     that JAX places next to the sharded operand.
     """
+    torch = sys.modules.get("torch")
+    if torch is not None and isinstance(x, torch.Tensor):  # no lru_cache'd helper under torch.compile
+        return x.device
     dev = _compat_device(x)
     if getattr(dev, "num_devices", 1) > 1:
         return None

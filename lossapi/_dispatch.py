@@ -75,6 +75,9 @@ _FIX_HINT = {
 
 
 def _library(a: Any) -> str:
+    torch = sys.modules.get("torch")
+    if torch is not None and isinstance(a, torch.Tensor):  # no lru_cache'd helper under torch.compile
+        return "torch"
     for name, check in _LIBRARY_CHECKS:
         try:
             if check(a):
@@ -230,6 +233,18 @@ def _check_inputs(spec: ArgSpec, arrays: tuple[Any, ...]) -> bool:
     return cacheable
 
 
+def _array_namespace(a: Any) -> Any:
+    """``array_api_compat.array_namespace(a)``; torch tensors directly, so that a loss traced by
+    ``torch.compile`` meets none of array-api-compat's ``lru_cache``-wrapped helpers (Dynamo warns
+    on each)."""
+    torch = sys.modules.get("torch")
+    if torch is not None and isinstance(a, torch.Tensor):
+        import array_api_compat.torch as compat_torch  # noqa: PLC0415 - only where torch is in use
+
+        return compat_torch
+    return _compat.array_namespace(a)
+
+
 def _resolve(
     fn: str | ArgSpec, names: str, arrays: tuple[Any, ...], key: tuple[type, ...]
 ) -> tuple[Any, Callable[..., None] | None, tuple[int, int] | None]:
@@ -252,7 +267,7 @@ def _resolve(
                 "other inputs."
             )
         try:
-            ns = _compat.array_namespace(a)
+            ns = _array_namespace(a)
         except TypeError:
             raise InputTypeError(
                 f"lossapi.{fn}: `{nm[i]}` has type {type(a).__module__}.{type(a).__qualname__}, "
