@@ -24,6 +24,7 @@ version = release
 extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.mathjax",
+    "sphinx-mathjax-offline",  # MathJax bundled into _static: formulas render without a network
     "sphinx.ext.intersphinx",
     "numpydoc",
     "myst_parser",
@@ -52,4 +53,6 @@ html_theme_options = {
     "show_toc_level": 2,
     "secondary_sidebar_items": ["page-toc"],
 }
-html_static_path: list[str] = []
+html_static_path = ["_static"]
+# Formulas and signatures wrap or scale to the content column instead of scrolling sideways.
+html_css_files = ["lossapi.css"]

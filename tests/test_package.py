@@ -73,3 +73,19 @@ def test_readme_links_to_files_that_exist() -> None:
         if "://" in target:
             continue
         assert (ROOT / target).exists(), f"README links to {target}, which is not in the repository"
+
+
+def test_docs_render_math_offline_and_fit_the_page() -> None:
+    conf = (ROOT / "docs" / "conf.py").read_text(encoding="utf-8")
+    # MathJax is bundled into the site (no CDN): formulas render without network access.
+    assert '"sphinx-mathjax-offline"' in conf
+    assert any(d.startswith("sphinx-mathjax-offline") for d in PYPROJECT["dependency-groups"]["docs"])
+    css = (ROOT / "docs" / "_static" / "lossapi.css").read_text(encoding="utf-8")
+    assert '"lossapi.css"' in conf and "dt.sig" in css and "mjx-container" in css
+
+
+def test_docs_examples_run_on_a_cpu_only_machine() -> None:
+    for page in (ROOT / "docs").glob("*.md"):
+        text = page.read_text(encoding="utf-8")
+        for block in re.findall(r"```python\n(.*?)```", text, re.S):
+            assert 'device="cuda"' not in block, f"{page.name}: a device-specific example fails without a GPU"
