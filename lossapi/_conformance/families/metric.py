@@ -46,9 +46,11 @@ Random inputs stay ``_GAP`` away from every kink: the hinge of each triplet and 
 of that band, ties of the hard-mining maximum and minimum (every pair of an anchor's positive or
 negative distances, so that excluding rows never creates one), Circle's ``s = -m`` where its
 negative weight switches off, and ArcFace's ``theta = pi - margin`` where the target logit
-switches branch (a jump). Edges visit coincident rows, a zero row, anchors without positives or
-negatives, batches without any positive pair, a single row, batch dimensions with int32
-labels, and for ArcFace a row equal to its class centre (``theta = 0``, the cone of
+switches branch (a jump); ArcFace and CosFace rows also keep a loss of at least ``_MIN_CE``
+(a cross-entropy of logits up to ``scale`` has an absolute rounding error ~ eps * scale, which
+the relative tolerance of a tiny loss cannot hold). Edges visit coincident rows, a zero row,
+anchors without positives or negatives, batches without any positive pair, a single row, batch
+dimensions with int32 labels, and for ArcFace a row equal to its class centre (``theta = 0``, the cone of
 ``cos(theta + m)``) and equal to minus it (``theta = pi``).
 
 Case-only options: ``"_labels"`` the integer dtype of the labels (default int64).
@@ -793,7 +795,7 @@ _BATCH_TRIPLET = Case(
         Edge("no positive pair at all", _zy(_Z6[:4], [0, 1, 2, 3])),
         Edge("single row", _zy([_Z6[0]], [0])),
         Edge("hard mining", _zy(_Z6, [0, 1, 0, 1, 0, 1]), {"mining": "hard", "margin": 0.5}),
-        Edge("semi-hard mining", _zy(_Z6, [0, 1, 0, 1, 0, 1]), {"mining": "semihard", "margin": 0.5}),
+        Edge("semi-hard mining", _zy(_Z6, [0, 1, 1, 0, 2, 0]), {"mining": "semihard", "margin": 0.8}),
         Edge(
             "hinge kink",
             _zy([[0.0, 0.0, 0.0], [1.0, 0.0, 0.0], [0.0, 1.25, 0.0]], [0, 0, 1]),
@@ -845,7 +847,8 @@ _BATCH_CONTRASTIVE = Case(
             _zy([_Z6[0], _Z6[0], *_Z6[1:4]], [0, 0, 1, 1, 0]),
             {"distance": "squared", "pos_margin": 0.1},
         ),
-        Edge("zero embedding", _zy([[0.0, 0.0, 0.0], *_Z6[1:5]], [0, 0, 1, 1, 0])),
+        # (a zero row is at distance 1 from every normalised row: neg_margin 1 would be the hinge)
+        Edge("zero embedding", _zy([[0.0, 0.0, 0.0], *_Z6[1:5]], [0, 0, 1, 1, 0]), {"neg_margin": 1.5}),
         Edge("anchors without positives", _zy(_Z6[:4], [0, 1, 1, 2])),
         Edge("no negatives", _zy(_Z6[:4], [3, 3, 3, 3]), {"pos_margin": 0.1}),
         Edge("no positive pair at all", _zy(_Z6[:4], [0, 1, 2, 3]), {"neg_margin": 1.5}),
@@ -870,7 +873,7 @@ _BATCH_CONTRASTIVE = Case(
         mean_rule="mean of the counted positive pair terms + mean of the counted negative pair terms "
         "(the case's reduction oracle; not a function of the per-anchor values)",
     ),
-    invalid_options={"pos_margin": [-1.0], "neg_margin": [-1.0]},
+    invalid_options={"pos_margin": [], "neg_margin": []},  # any finite margins
 )
 
 # -- SupCon -----------------------------------------------------------------------------------------
@@ -985,19 +988,27 @@ def _num_classes(shape: tuple[int, ...]) -> int:
     return max(shape, default=1) + 1
 
 
+#: Smallest per-row loss drawn: a cross-entropy of logits up to ``scale`` carries an absolute
+#: rounding error ~ eps * scale (log-sum-exp minus the true logit), which swamps a tiny loss.
+_MIN_CE = 0.5
+
+
 def _margin_softmax_inputs(arc: bool) -> Callable[[np.random.Generator, tuple[int, ...], Options], Inputs]:
     def make(rng: np.random.Generator, shape: tuple[int, ...], options: Options) -> Inputs:
         C = _num_classes(shape)
         W = rng.normal(0.0, 1.0, (C, _D))
         y = rng.integers(0, C, shape)
-        jump = math.pi - float(options.get("margin", 0.5))
-        Wn = W / np.linalg.norm(W, axis=-1, keepdims=True)
+        m = float(options.get("margin", 0.5 if arc else 0.35))
+        scale = float(options.get("scale", 64.0))
+        oracle = arcface if arc else cosface
         z = rng.normal(0.0, 1.0, (*shape, _D))
+        Wn = W / np.linalg.norm(W, axis=-1, keepdims=True)
         for idx in np.ndindex(shape):
             for _ in range(_TRIES):
                 u = z[idx] / np.linalg.norm(z[idx])
                 theta = math.acos(min(1.0, max(-1.0, float(np.dot(u, Wn[y[idx]])))))
-                if not arc or abs(theta - jump) >= _GAP:
+                far = not arc or abs(theta - (math.pi - m)) >= _GAP  # the jump of the target logit
+                if far and float(oracle(z[idx][None], W, y[idx][None], m, scale)[0]) >= _MIN_CE:
                     break
                 z[idx] = rng.normal(0.0, 1.0, _D)
         return {"embeddings": z, "class_centers": W, "labels": y.astype(options.get("_labels", "int64"))}
@@ -1141,7 +1152,7 @@ def _per_anchor(parts: list[Mapping[str, Any]], B: int) -> np.ndarray:
     return out
 
 
-def _finish(value: Any, reduction: str, sw: np.ndarray | None, B: int) -> Any:
+def _finish(value: Any, reduction: str, sw: np.ndarray | None) -> Any:
     """Per-anchor values (``"none"``) or PML's reduced value; weights by lossapi's rule."""
     if reduction == "none" or sw is not None:
         return weighted_reduce(value, reduction, sw)
@@ -1165,7 +1176,7 @@ def _pml_batch_triplet(x: Arrays, o: Options, reduction: str, sw: np.ndarray | N
         out = loss(z, y)
     if isinstance(out, dict):
         out = _per_anchor([out["loss"]], len(y))
-    return _finish(out, reduction, sw, len(y))
+    return _finish(out, reduction, sw)
 
 
 def _pml_batch_contrastive(x: Arrays, o: Options, reduction: str, sw: np.ndarray | None) -> Any:
@@ -1179,7 +1190,7 @@ def _pml_batch_contrastive(x: Arrays, o: Options, reduction: str, sw: np.ndarray
     out = losses.ContrastiveLoss(pos_margin=pm, neg_margin=nm, distance=_pml_distance(o), reducer=red)(z, y)
     if isinstance(out, dict):
         out = _per_anchor([out["pos_loss"], out["neg_loss"]], len(y))
-    return _finish(out, reduction, sw, len(y))
+    return _finish(out, reduction, sw)
 
 
 def _pml_elementwise(make: Callable[[Options, Any], Any]) -> Callable[[Arrays, Options, str, np.ndarray | None], Any]:
@@ -1193,7 +1204,7 @@ def _pml_elementwise(make: Callable[[Options, Any], Any]) -> Callable[[Arrays, O
         z, y = _torch_zy(x)
         if reduction == "none" or sw is not None:
             out = make(o, reducers.DoNothingReducer())(z, y)["loss"]["losses"]
-            per = _np(out) if hasattr(out, "detach") else np.zeros(len(y))
+            per = _np(out).reshape(-1) if hasattr(out, "detach") else np.zeros(len(y))  # (B,) or (B, 1)
             return weighted_reduce(per, reduction, sw)
         return _np(make(o, reducers.SumReducer() if reduction == "sum" else None)(z, y))
 
@@ -1281,7 +1292,9 @@ COUNTERPARTS: dict[str, list[Counterpart]] = {
         Counterpart("PML", _pml_elementwise(_circle_pml), _not_weighted_mean, ndim=1),
         Counterpart("keras", _keras_circle, _not_weighted_mean, ndim=1),
     ],
-    "multi_similarity": [Counterpart("PML", _pml_elementwise(_multi_similarity_pml), _any, ndim=1)],
+    # PML's log(1 + sum e^x) is a logsumexp with a 0 appended: relative error ~1e-16 / loss where the
+    # loss is tiny (2e-9 with base 0.8, alpha 5, beta 100).
+    "multi_similarity": [Counterpart("PML", _pml_elementwise(_multi_similarity_pml), _any, rtol=1e-8, ndim=1)],
     "arcface": [Counterpart("PML", _pml_margin_softmax(arc=True), _any, ndim=1)],
     "cosface": [Counterpart("PML", _pml_margin_softmax(arc=False), _any, ndim=1)],
 }
