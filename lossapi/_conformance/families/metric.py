@@ -129,9 +129,11 @@ __all__ = [
     "cosface",
     "multi_similarity",
     "multi_similarity_terms",
+    "reduce_arcface",
     "reduce_batch_contrastive",
     "reduce_batch_triplet",
     "reduce_circle",
+    "reduce_cosface",
     "reduce_multi_similarity",
     "reduce_supcon",
     "supcon",
@@ -571,6 +573,31 @@ def arcface(embeddings: Any, class_centers: Any, labels: Any, margin: float = 0.
 def cosface(embeddings: Any, class_centers: Any, labels: Any, margin: float = 0.35, scale: float = 64.0) -> np.ndarray:
     """Per-row CosFace loss: logits ``scale (cos - margin [c = y])``, cross-entropy."""
     return _margin_softmax(embeddings, class_centers, labels, lambda c: c - float(margin), scale)
+
+
+def _reduce_rows(
+    oracle: Callable[..., np.ndarray],
+) -> Callable[[Mapping[str, np.ndarray], Mapping[str, Any], str, np.ndarray | None, np.ndarray | None], Any]:
+    """The plain weighted rule over the rows of a margin softmax (a row is a whole feature vector,
+    with the shared class centres: not an elementwise loss, whose Hessian would be diagonal)."""
+
+    def reduce(
+        inputs: Mapping[str, np.ndarray],
+        options: Mapping[str, Any],
+        reduction: str,
+        sample_weight: np.ndarray | None,
+        where: np.ndarray | None,
+    ) -> np.ndarray | np.float64:
+        loss = oracle(inputs["embeddings"], inputs["class_centers"], inputs["labels"], **options)
+        w = _weights(loss.shape, sample_weight, where)
+        return _counted(np.where(w != 0, loss, 0.0), np.ones(loss.shape), reduction, w)
+
+    return reduce
+
+
+#: Reduced ArcFace / CosFace: the weighted mean over the kept rows.
+reduce_arcface = _reduce_rows(arcface)
+reduce_cosface = _reduce_rows(cosface)
 
 
 # ==================================================================================================
@@ -1062,6 +1089,7 @@ _ARCFACE = Case(
     name="arcface",
     make_inputs=_margin_softmax_inputs(arc=True),
     oracle=arcface,
+    reduce_oracle=reduce_arcface,
     options=(
         {},
         {"margin": 0.2, "scale": 10.0},
@@ -1084,6 +1112,7 @@ _COSFACE = Case(
     name="cosface",
     make_inputs=_margin_softmax_inputs(arc=False),
     oracle=cosface,
+    reduce_oracle=reduce_cosface,
     options=(
         {},
         {"margin": 0.1, "scale": 10.0},
