@@ -53,6 +53,12 @@ EXTRAS = (
         ("torch", "jax"),
         "CTC: lossapi / torch F.ctc_loss (eager) and / optax ctc_loss (jit)",
     ),
+    (
+        "metric",
+        "bench_metric.py",
+        ("torch", "jax"),
+        "Metric learning: lossapi / pytorch-metric-learning (torch eager) and / hand-written jnp, keras (jit)",
+    ),
 )
 
 PAIR_LABELS = {

@@ -791,6 +791,35 @@ EXCLUDED: dict[tuple[str, str], str] = {
         "timed against MONAI's modules in bench_segmentation.py"
         for name in ("dice", "jaccard", "tversky")
     },
+    # pytorch-metric-learning's losses are nn.Modules over a labelled batch of embeddings: timed at
+    # N = 256 and 1024 rows of D = 128 (forward and forward+backward) in bench_metric.py.
+    **{
+        (name, "PML"): "a torch nn.Module over a labelled batch (N x 128 embeddings): timed in bench_metric.py"
+        for name in (
+            "batch_triplet",
+            "batch_contrastive",
+            "supcon",
+            "circle",
+            "multi_similarity",
+            "arcface",
+            "cosface",
+        )
+    },
+    ("circle", "keras"): "keras' Circle on L2-normalised embeddings under jax.jit: timed in bench_metric.py",
+    ("ntxent", "PML"): "a torch nn.Module over a labelled batch (N x 128 embeddings): timed in bench_metric.py",
+    ("binary_cross_entropy_with_logits", "smp"): "smp's SoftBCEWithLogitsLoss is torch's "
+    "binary_cross_entropy_with_logits on a smoothed target: the torch row times the same kernel",
+    ("cross_entropy", "smp"): "smp's SoftCrossEntropyLoss is torch's log_softmax and gather: the torch row times "
+    "cross_entropy",
+    ("sigmoid_focal", "smp"): "a torch nn.Module for 0/1 targets: not yet timed; optax, keras and torchvision's "
+    "formula are the counterparts timed",
+    ("sigmoid_focal", "MONAI"): "a torch nn.Module over channel-first images (float32, 0/1 targets): not yet timed; "
+    "optax, keras and torchvision's formula are the counterparts timed",
+    ("lovasz_softmax", "smp"): "smp's LovaszLoss is Berman et al.'s reference loop (float32), timed as such in "
+    "bench_segmentation.py",
+    ("lovasz_hinge", "smp"): "smp's LovaszLoss is Berman et al.'s reference loop (float32), timed as such in "
+    "bench_segmentation.py",
+    ("matthews", "smp"): "a torch nn.Module for pooled binary masks: not yet timed",
 }
 
 #: torch.compile in --quick mode: a representative handful (the full run compiles every torch spec).

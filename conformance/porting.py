@@ -228,6 +228,13 @@ def _module_ns(name: str, alias: str) -> Callable[[], dict[str, Any]]:
     return make
 
 
+def _pml_ns() -> dict[str, Any]:
+    # The package's __init__ imports none of its subpackages.
+    for sub in ("distances", "losses", "miners"):
+        importlib.import_module(f"pytorch_metric_learning.{sub}")
+    return {"pml": importlib.import_module("pytorch_metric_learning"), **_torch_ns()}
+
+
 _NAMESPACES: dict[str, Callable[[], dict[str, Any]]] = {
     "torch": _torch_ns,
     "optax": _optax_ns,
@@ -237,7 +244,7 @@ _NAMESPACES: dict[str, Callable[[], dict[str, Any]]] = {
     "torchvision": _module_ns("torchvision.ops", "ops"),
     "smp": lambda: {"smp": types.SimpleNamespace(losses=smp_losses()), **_torch_ns()},
     "MONAI": _module_ns("monai", "monai"),
-    "PML": _module_ns("pytorch_metric_learning", "pml"),
+    "PML": _pml_ns,
     "reference": _reference_ns,
 }
 
@@ -1356,8 +1363,9 @@ ENTRIES: tuple[Entry, ...] = (
             "vector** (`pairwise_distance`) while optax adds it **inside the root**. lossapi: "
             '`la.triplet_margin(eps_placement="difference")` (default, torch) or '
             '`eps_placement="root"` (optax). PML `TripletMarginLoss` is a different recipe: '
-            "margin 0.05 on **L2-normalised** embeddings, every triplet mined from labels, and "
-            "the mean over non-zero losses only; lossapi has no miner, so it has no equivalent."
+            "margin 0.05 on **L2-normalised** embeddings, every triplet formed from the batch's "
+            "labels, and the mean over non-zero losses only: that is `la.batch_triplet` (see the "
+            "pytorch-metric-learning entry)."
         ),
         setup=(
             "anc = np.array([[0.0, 0.0], [1.0, 2.0]]); pos = np.array([[0.0, 0.0], [1.5, 2.0]])\n"
@@ -1378,6 +1386,87 @@ ENTRIES: tuple[Entry, ...] = (
         sources=("libraries: triplet defaults", "libraries: PML triplet margin"),
     ),
     Entry(
+        key="pml_conventions",
+        title="pytorch-metric-learning: labels in, its distance, reducers and ArcFace's degrees",
+        topic=_S,
+        explanation=(
+            "PML's losses take a batch of embeddings and class labels and form every pair or "
+            "triplet themselves, as `la.batch_triplet`, `la.batch_contrastive`, `la.supcon`, "
+            "`la.circle`, `la.multi_similarity` do. Its default distance is the Euclidean distance "
+            "between **L2-normalised** embeddings (`normalize=True`; `LpDistance(power=2)` is "
+            "`distance='squared'`, `CosineSimilarity()` is `distance='cosine'`). Its default "
+            "reducer for triplets, pair margins, SupCon and Circle averages only the **non-zero** "
+            "terms (lossapi's `nonzero_mean=True`, and for SupCon/Circle the anchors that have "
+            "positives / both kinds of pair); `ContrastiveLoss` averages its positive and negative "
+            "pairs **separately** and adds the two means. Miners: `BatchHardMiner` is "
+            "`mining='hard'`, `TripletMarginMiner(m, type_of_triplets='semihard')` is "
+            "`mining='semihard'`. `ArcFaceLoss(margin=28.6)` takes the margin in **degrees**: "
+            "`la.arcface(margin=math.radians(28.6))`; its weight `W` is `(D, C)`, lossapi's "
+            "`class_centers` `(C, D)` (a linear layer's layout): pass `W.T`. keras' `Circle` "
+            "expects L2-normalised embeddings (it does not normalise) and differentiates through "
+            "the pair weights, which PML and lossapi hold constant: same value, other gradient."
+        ),
+        setup=(
+            "emb = np.array([[1.0, 0.2, 0.0], [0.9, 0.1, 0.3], [-0.5, 1.0, 0.2], [-0.4, 0.8, 0.5],\n"
+            "                [0.1, -0.3, 1.0], [0.5, 0.0, 0.9]])\n"
+            "labels = np.array([0, 0, 1, 1, 2, 2])\n"
+            "centers = np.array([[1.0, 0.25, 0.0], [-0.5, 1.0, 0.5], [0.0, -0.25, 1.0]])  # (C, D)\n"
+            "unit = emb / np.linalg.norm(emb, axis=1, keepdims=True)"
+        ),
+        rows=(
+            Row(
+                "PML",
+                "pml.losses.TripletMarginLoss(margin=0.5)(T(emb), T(labels))",
+                "la.batch_triplet(emb, labels, margin=0.5)",
+                variant="triplet",
+                recorded=0.179328911212,
+                atol=5e-12,
+            ),
+            Row(
+                "PML",
+                "pml.losses.TripletMarginLoss(margin=0.2, distance=pml.distances.CosineSimilarity())"
+                "(T(emb), T(labels), pml.miners.BatchHardMiner()(T(emb), T(labels)))",
+                'la.batch_triplet(emb, labels, margin=0.2, mining="hard", distance="cosine")',
+                variant="hard_cosine",
+                recorded=0.0533121574149,
+                atol=5e-12,
+            ),
+            Row(
+                "PML",
+                "pml.losses.ContrastiveLoss(pos_margin=0.1, neg_margin=1.2)(T(emb), T(labels))",
+                "la.batch_contrastive(emb, labels, pos_margin=0.1, neg_margin=1.2)",
+                variant="contrastive",
+                recorded=0.521812188237,
+                atol=5e-12,
+            ),
+            Row(
+                "PML",
+                "pml.losses.SupConLoss(temperature=0.5)(T(emb), T(labels))",
+                "la.supcon(emb, labels, temperature=0.5)",
+                variant="supcon",
+                recorded=0.637642259101,
+                atol=5e-12,
+            ),
+            Row(
+                "PML",
+                "pml.losses.ArcFaceLoss(3, 3, margin=28.6, scale=16.0, "
+                "weight_init_func=lambda W: W.data.copy_(T(centers.T)))(T(emb), T(labels))",
+                "la.arcface(emb, centers, labels, margin=np.radians(28.6), scale=16.0)",
+                variant="arcface_degrees",
+                recorded=0.0920940894374,
+                atol=5e-12,
+            ),
+            Row(
+                "keras",
+                "keras.losses.Circle(gamma=80.0, margin=0.4)(labels, unit)",
+                "la.circle(emb, labels)",
+                variant="circle_normalised",
+                rtol=1e-5,  # keras computes in float32
+            ),
+        ),
+        sources=("libraries: PML labels, distance and reducers", "libraries: ArcFace margin in degrees"),
+    ),
+    Entry(
         key="ntxent_variants",
         title='NT-Xent and the name "ContrastiveLoss"',
         topic=_S,
@@ -1387,7 +1476,8 @@ ENTRIES: tuple[Entry, ...] = (
             "`ContrastiveLoss(temperature=0.5)` is NT-Xent on **two views** `(B, F)` (SimCLR) "
             "with another default temperature: stack the views and give each pair one label, "
             "`la.ntxent(np.concatenate([v1, v2]), np.concatenate([ids, ids]), temperature=0.5)`. PML "
-            "`NTXentLoss(temperature=0.07)` works from embeddings and labels like optax. The "
+            "`NTXentLoss(temperature=0.07)` works from embeddings and labels like optax, and its "
+            "default reducer (`MeanReducer`) averages over the positive pairs: lossapi's `'mean'`. The "
             '**name** "ContrastiveLoss" means NT-Xent in MONAI but the margin pair loss '
             "(`pos_margin=0, neg_margin=1`, on normalised embeddings) in PML; lossapi calls the "
             "margin pair loss `la.contrastive` (squared Euclidean distances on raw embeddings)."
@@ -1409,6 +1499,13 @@ ENTRIES: tuple[Entry, ...] = (
                 "monai.losses.ContrastiveLoss(temperature=0.5)(T(emb[:2]), T(emb[2:]))",
                 "la.ntxent(emb, np.array([0, 1, 0, 1]), temperature=0.5)",
                 variant="two_views",
+            ),
+            Row(
+                "PML",
+                "pml.losses.NTXentLoss(temperature=0.5)(T(emb), T(groups))",
+                "la.ntxent(emb, groups, temperature=0.5)",
+                recorded=0.177805401574,
+                atol=5e-13,
             ),
         ),
         sources=("libraries: NT-Xent variants", "libraries: ContrastiveLoss name"),
@@ -1641,8 +1738,11 @@ ENTRIES: tuple[Entry, ...] = (
             "`lovasz_softmax` takes probabilities and `lovasz_hinge` logits. lossapi keeps the "
             "split: `la.lovasz_softmax(probs, labels)` (apply the softmax yourself, as smp does) "
             "and `la.lovasz_hinge(logits, labels)`; smp's `per_image=False` is lossapi's pooled "
-            "default for `lovasz_softmax` and `per_sample=False` for `lovasz_hinge`. smp's Lovász "
-            "runs in float32 only (its gradient is a float32 tensor), hence the rows' `.float()`; "
+            "default for `lovasz_softmax` and `per_sample=False` for `lovasz_hinge`; its "
+            "`per_image=True` is `per_sample=True` with the `'mean'` over images (the default of "
+            "`la.lovasz_hinge`). An image whose pixels are all ignored scores 0 and counts in "
+            "lossapi's mean; smp's per-image multiclass mean returns an empty tensor then. smp's "
+            "Lovász runs in float32 only (its gradient is a float32 tensor), hence the rows' `.float()`; "
             "the reference rows check the same calls against the conformance suite's float64 "
             "NumPy oracles."
         ),
@@ -1676,6 +1776,22 @@ ENTRIES: tuple[Entry, ...] = (
                 'smp.losses.LovaszLoss("binary")(T(zb[:, None]).float(), T(yb[:, None]).float())',
                 "la.lovasz_hinge(zb, yb, per_sample=False)",
                 variant="binary",
+            ),
+            Row(
+                "smp",
+                'smp.losses.LovaszLoss("multiclass", per_image=True)(T(np.moveaxis(z, -1, 1)).float(), T(labels))',
+                "la.lovasz_softmax(sm, labels, per_sample=True)",
+                variant="multiclass_per_image",
+                recorded=0.75667572021,
+                atol=5e-7,
+            ),
+            Row(
+                "smp",
+                'smp.losses.LovaszLoss("binary", per_image=True)(T(zb[:, None]).float(), T(yb[:, None]).float())',
+                "la.lovasz_hinge(zb, yb)",
+                variant="binary_per_image",
+                recorded=1.37376356125,
+                atol=5e-7,
             ),
         ),
         sources=("libraries: Lovasz", "users: logits vs probabilities, lovasz"),

@@ -64,6 +64,8 @@ CHECKLIST: dict[str, str] = {
     "libraries: optax l2_loss": "l2_loss_half",
     "libraries: ContrastiveLoss name": "ntxent_variants",
     "libraries: PML triplet margin": "triplet",
+    "libraries: PML labels, distance and reducers": "pml_conventions",
+    "libraries: ArcFace margin in degrees": "pml_conventions",
     "users: weighted CE mean": "torch_weighted_mean",
     "users: reduction naming / keras none": "keras_last_axis",
     "users: per-element vs last-axis mean": "keras_last_axis",

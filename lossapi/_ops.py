@@ -38,6 +38,7 @@ __all__ = [
     "log_sigmoid",
     "log_softmax",
     "logsumexp",
+    "masked_logsumexp",
     "mean",
     "one_hot",
     "param",
@@ -224,6 +225,23 @@ def logsumexp(xp: Any, x: Any, axis: int = -1, keepdims: bool = False, overwrite
     m = xp.where(xp.isfinite(m), m, xp.zeros_like(m))
     out = xp.log(xp.sum(xp.exp(x - m), axis=axis, keepdims=True)) + m
     return out if keepdims else xp.squeeze(out, axis=axis)
+
+
+def masked_logsumexp(xp: Any, x: Any, mask: Any, axis: int = -1) -> tuple[Any, Any]:
+    """``log(sum(exp(x)))`` over the entries of ``axis`` where ``mask``, and whether there are any.
+
+    Returns ``(lse, nonempty)``: rows without a masked entry give ``lse = 0`` (and
+    ``nonempty = False``) instead of ``-inf``, so callers select with ``where`` without NaN in
+    either branch's gradient. Entries outside ``mask`` reach neither the value nor the gradient;
+    the shift is the (stop-gradient) maximum over the masked entries.
+    """
+    zero = xp.zeros_like(x)
+    m = stop_gradient(xp, amax(xp, xp.where(mask, x, xp.full_like(x, -math.inf)), axis=axis, keepdims=True))
+    m = xp.where(xp.isfinite(m), m, xp.zeros_like(m))
+    total = xp.sum(xp.where(mask, xp.exp(xp.where(mask, x - m, zero)), zero), axis=axis, keepdims=True)
+    nonempty = xp.any(mask, axis=axis, keepdims=True)
+    lse = xp.where(nonempty, m + xp.log(xp.where(nonempty, total, xp.ones_like(total))), xp.zeros_like(total))
+    return xp.squeeze(lse, axis=axis), xp.squeeze(nonempty, axis=axis)
 
 
 def log_softmax(xp: Any, x: Any, axis: int = -1) -> Any:

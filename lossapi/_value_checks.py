@@ -369,6 +369,16 @@ def _labels(ctx: _Ctx, name: str, x: Any) -> None:
     _raise(ctx.fn, ctx.xp, name, x, ctx.masked(x, bad), "label", f"[0, {c})", hint)
 
 
+def _center_labels(ctx: _Ctx, name: str, x: Any) -> None:
+    """Integer class indices in [0, C) with C the number of rows of ``class_centers``."""
+    if _kind(x) != "int":
+        return
+    c = int(ctx.loc["class_centers"].shape[0])
+    bad = (x < 0) | (x >= c)
+    hint = f"class indices must lie in [0, C) with C = class_centers.shape[0] = {c}"
+    _raise(ctx.fn, ctx.xp, name, x, ctx.masked(x, bad), "label", f"[0, {c})", hint)
+
+
 def _binary_labels(ctx: _Ctx, name: str, x: Any) -> None:
     """0/1 labels (any dtype but bool), except ``ignore_index``."""
     if _kind(x) == "bool":
@@ -584,6 +594,7 @@ _SPACE_RULES: dict[str, Callable[..., None]] = {
 RULES: dict[str, Callable[..., None]] = {
     "unchecked": _none,
     "binary_labels": _binary_labels,
+    "center_labels": _center_labels,
     "ctc_labels": _ctc_labels,
     "kl_target": _kl_target,
     "probs_or_logits": _probs_or_logits,

@@ -3,7 +3,7 @@
 Encodes the common loss-selection guides: MSE for general regression, MAE/Huber/quantile when there
 are outliers, focal or weighted cross-entropy for class imbalance, label smoothing or
 generalized cross-entropy for noisy labels, Dice/Lovász/Tversky for segmentation, IoU-family
-box losses for detection, triplet/contrastive/NT-Xent for metric learning, ListNet/RankNet
+box losses for detection, batch triplet/ArcFace/SupCon/NT-Xent for metric learning, ListNet/RankNet
 for ranking, Gaussian NLL for uncertainty, Poisson/Tweedie for counts, ...
 
 Only losses present in :func:`lossapi.catalog` at call time are returned.
@@ -228,8 +228,15 @@ _BASE: dict[str, list[_Entry]] = {
         ("sigmoid_focal", 1.0, "classification head of dense detectors (RetinaNet)", {"gamma": 2.0, "alpha": 0.25}),
     ],
     "metric learning": [
+        ("batch_triplet", 3.2, "triplets formed from class labels in the batch (all, batch-hard, semi-hard)", {}),
+        ("arcface", 3.1, "additive angular margin softmax over learnable class centres (face recognition)", {}),
+        ("supcon", 3.0, "supervised contrastive: every same-label row is a positive (Khosla et al.)", {}),
         ("triplet_margin", 3.0, "anchor-positive-negative margin on distances", {}),
+        ("multi_similarity", 2.8, "weights pairs by their self- and relative similarities", {}),
+        ("circle", 2.7, "circle loss: pair similarities re-weighted by their distance from the optimum", {}),
+        ("cosface", 2.6, "additive cosine margin softmax over learnable class centres", {}),
         ("contrastive", 2.5, "pulls similar pairs together, pushes dissimilar beyond a margin", {}),
+        ("batch_contrastive", 2.5, "contrastive margins on every pair the batch's labels form", {}),
         ("ntxent", 2.5, "NT-Xent / InfoNCE: self-supervised contrastive learning (SimCLR)", {}),
         ("cosine_embedding", 1.5, "cosine similarity of labelled pairs", {}),
         ("hinge_embedding", 1.0, "margin on distances of labelled pairs", {}),

@@ -44,6 +44,11 @@ SPACE_BAD: dict[str, tuple[Any, str]] = {
 #: (loss, input) -> a value that is strange but documented as fine (never checked).
 FREE: dict[tuple[str, str], Any] = {
     ("ntxent", "labels"): 1000,  # free group ids
+    ("batch_triplet", "labels"): 1000,
+    ("batch_contrastive", "labels"): 1000,
+    ("supcon", "labels"): 1000,
+    ("circle", "labels"): 1000,
+    ("multi_similarity", "labels"): 1000,
     ("generalized_kl_divergence", "log_probs"): 3.0,  # unnormalized measure
     ("policy_gradient", "log_probs"): 2.0,  # log-densities
     ("ppo_clip", "log_probs"): 2.0,
@@ -117,7 +122,10 @@ def resolve_lop(a: np.ndarray) -> tuple[Any, str]:
 
 
 def _classes(rec: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> int:
-    """C: the size of the prediction's class axis (the last one without an ``axis`` option)."""
+    """C: the size of the prediction's class axis (the last one without an ``axis`` option), or
+    the number of class centres."""
+    if "class_centers" in rec.inputs:
+        return int(args[rec.inputs.index("class_centers")].shape[0])
     axis = -1
     if rec.has_axis:
         axis = kwargs.get("axis", inspect.signature(rec.fn).parameters["axis"].default)

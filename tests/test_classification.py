@@ -815,6 +815,53 @@ def test_cross_entropy_equals_optax():
     )
 
 
+def _smp_losses():
+    """smp's losses without its package ``__init__`` (which needs timm); skip when absent."""
+    from lossapi._conformance.counterparts import library_available, smp_losses
+
+    ok, why = library_available("smp")
+    if not ok:
+        pytest.skip(why)
+    return smp_losses()
+
+
+@pytest.mark.parametrize("smoothing", [0.0, 0.2])
+def test_bce_with_logits_is_smp_soft_bce_value_and_gradient(smoothing):
+    """smp's SoftBCEWithLogitsLoss(smooth_factor=f) is lossapi's label_smoothing=2 f."""
+    losses = _smp_losses()
+    torch = _torch()
+    rng = np.random.default_rng(41)
+    x1 = torch.tensor(rng.normal(size=(5, 3)) * 2, requires_grad=True)
+    x2 = x1.detach().clone().requires_grad_(True)
+    t = torch.tensor(rng.integers(0, 2, (5, 3)), dtype=torch.float64)
+    pw = torch.tensor([0.5, 2.0, 1.5], dtype=torch.float64)
+    smp = losses.SoftBCEWithLogitsLoss(smooth_factor=smoothing / 2, pos_weight=pw, ignore_index=None)
+    ours = la.binary_cross_entropy_with_logits(x1, t, pos_weight=pw, label_smoothing=smoothing)
+    theirs = smp(x2, t)
+    np.testing.assert_allclose(float(ours.detach()), float(theirs.detach()), rtol=1e-13)
+    (g1,) = torch.autograd.grad(ours, x1)
+    (g2,) = torch.autograd.grad(theirs, x2)
+    np.testing.assert_allclose(g1.numpy(), g2.numpy(), rtol=1e-12, atol=1e-16)
+
+
+@pytest.mark.parametrize(("smoothing", "axis"), [(0.0, -1), (0.1, 1)])
+def test_cross_entropy_is_smp_soft_ce_value_and_gradient(smoothing, axis):
+    """smp's SoftCrossEntropyLoss(smooth_factor=e, dim=axis) on integer labels, no ignore_index."""
+    losses = _smp_losses()
+    torch = _torch()
+    rng = np.random.default_rng(42)
+    z1 = torch.tensor(rng.normal(size=(4, 3, 5)) * 2, requires_grad=True)
+    z2 = z1.detach().clone().requires_grad_(True)
+    shape = (4, 5) if axis == 1 else (4, 3)
+    y = torch.as_tensor(rng.integers(0, 3 if axis == 1 else 5, shape))
+    ours = la.cross_entropy(z1, y, axis=axis, label_smoothing=smoothing)
+    theirs = losses.SoftCrossEntropyLoss(smooth_factor=smoothing, ignore_index=None, dim=axis)(z2, y)
+    np.testing.assert_allclose(float(ours.detach()), float(theirs.detach()), rtol=1e-13)
+    (g1,) = torch.autograd.grad(ours, z1)
+    (g2,) = torch.autograd.grad(theirs, z2)
+    np.testing.assert_allclose(g1.numpy(), g2.numpy(), rtol=1e-11, atol=1e-16)
+
+
 # -- the other losses of the module, by hand --------------------------------------------------------
 
 

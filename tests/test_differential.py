@@ -240,7 +240,7 @@ _HUGE = 1e30
 #: Options whose value is a kink of the loss in the error ``pred - target`` (or a margin).
 _KINK_OPTIONS = ("delta", "beta", "c", "epsilon", "margin", "clip")
 #: Integer inputs that look like class labels but are group ids (any integer is valid).
-_NOT_CLASS_LABELS = frozenset({"ntxent"})
+_NOT_CLASS_LABELS = frozenset({"ntxent", "batch_triplet", "batch_contrastive", "supcon", "circle", "multi_similarity"})
 _LABEL_SPACES = frozenset({"label", "label_or_probability", "padded_labels"})
 #: Spaces whose floating values are logits / log-probabilities (-inf there means probability 0).
 _LOGIT_SPACES = frozenset({"logit", "log_probability"})
@@ -344,6 +344,8 @@ def _class_info(name: str, inputs: Mapping[str, np.ndarray], options: Mapping[st
     if name in _NOT_CLASS_LABELS or name == "ctc":
         return None
     rec = RECORDS[name]
+    if "class_centers" in rec.inputs:  # one class per centre (arcface, cosface)
+        return rec.inputs[0], "labels", inputs["class_centers"].shape[0]
     for lab, y in inputs.items():
         if y.dtype.kind not in "iu" or rec.input_spaces[lab] not in _LABEL_SPACES:
             continue

@@ -338,6 +338,21 @@ def test_ntxent_is_optax(jax, temperature):
     assert float(ours) == pytest.approx(none.sum() / pairs, rel=1e-12)
 
 
+@pytest.mark.parametrize("temperature", [0.07, 0.5])
+def test_ntxent_is_pml_value_and_gradient(torch, temperature):
+    """pytorch-metric-learning's NTXentLoss (default MeanReducer: mean over positive pairs)."""
+    pml = pytest.importorskip("pytorch_metric_learning.losses")
+    y = torch.tensor([0, 1, 0, 2, 1, 3, 2, 0, 4, 1])  # 4 and 3 have no positive
+    z1 = torch.tensor(_rand((10, 6), 18), requires_grad=True)
+    z2 = z1.detach().clone().requires_grad_(True)
+    ours = la.ntxent(z1, y, temperature=temperature)
+    theirs = pml.NTXentLoss(temperature=temperature)(z2, y)
+    np.testing.assert_allclose(float(ours.detach()), float(theirs.detach()), rtol=1e-12)
+    (g1,) = torch.autograd.grad(ours, z1)
+    (g2,) = torch.autograd.grad(theirs, z2)
+    np.testing.assert_allclose(g1.numpy(), g2.numpy(), rtol=1e-9, atol=1e-13)
+
+
 # -- finite gradients where embeddings coincide or a vector is zero -------------------------------------------
 
 

@@ -223,6 +223,36 @@ def test_sigmoid_focal_where_and_weights(backend):
     assert float(got) == pytest.approx((2 * ref[0] + ref[1]) / 3, rel=1e-12)
 
 
+@pytest.mark.parametrize(("alpha", "gamma"), [(None, 2.0), (0.25, 0.5)])
+def test_sigmoid_focal_is_smp_and_monai_value_and_gradient(alpha, gamma):
+    """smp FocalLoss("binary") (float64) and MONAI FocalLoss (float32) on 0/1 targets."""
+    torch = pytest.importorskip("torch")
+    from lossapi._conformance.counterparts import library_available, smp_losses
+
+    rng = np.random.default_rng(51)
+    x = rng.normal(0.0, 2.0, (4, 3, 5))
+    t = rng.integers(0, 2, (4, 3, 5)).astype(np.float64)
+    libs = []
+    if library_available("smp")[0]:
+        libs.append((smp_losses().FocalLoss("binary", alpha=alpha, gamma=gamma), torch.float64, 1e-12))
+    if library_available("MONAI")[0]:
+        import monai.losses
+
+        libs.append((monai.losses.FocalLoss(gamma=gamma, alpha=alpha), torch.float32, 1e-5))
+    if not libs:
+        pytest.skip("neither segmentation_models_pytorch nor monai is installed")
+    for theirs_fn, dt, rtol in libs:
+        x1 = torch.tensor(x, dtype=dt, requires_grad=True)
+        x2 = x1.detach().clone().requires_grad_(True)
+        tt = torch.tensor(t, dtype=dt)
+        ours = la.sigmoid_focal(x1, tt, alpha=alpha, gamma=gamma)
+        theirs = theirs_fn(x2, tt)
+        np.testing.assert_allclose(float(ours.detach()), float(theirs.detach()), rtol=rtol)
+        (g1,) = torch.autograd.grad(ours, x1)
+        (g2,) = torch.autograd.grad(theirs, x2)
+        np.testing.assert_allclose(g1.numpy(), g2.numpy(), rtol=10 * rtol, atol=rtol * 1e-3)
+
+
 # -- softmax_focal ------------------------------------------------------------------------------------
 
 

@@ -113,7 +113,9 @@ def test_selection_guide():
     assert {"generalized_dice", "focal_tversky"} <= set(_names("segmentation", imbalanced=True)[:3])
     # detection, metric learning, ranking, probabilistic and count regression
     assert _names("detection")[:2] == ["giou", "ciou"]
-    assert _names("metric learning")[:3] == ["triplet_margin", "contrastive", "ntxent"]
+    # labelled batches first (the losses form their own pairs), then the pre-formed triplets
+    assert _names("metric learning")[:4] == ["batch_triplet", "arcface", "supcon", "triplet_margin"]
+    assert {"contrastive", "ntxent", "circle", "multi_similarity"} <= set(_names("metric learning"))
     assert _names("embedding") == _names("metric learning")
     assert _names("ranking")[:2] == ["listnet", "ranknet"]
     assert _names("uncertainty")[0] == "gaussian_nll"

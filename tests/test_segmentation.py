@@ -282,6 +282,78 @@ def test_lovasz_hinge_second_image_by_hand(backend):
     assert float(_run(backend, la.lovasz_hinge, x, y, per_sample=False)) == pytest.approx(want, rel=1e-12)
 
 
+def _smp_losses():
+    """smp's losses without its package ``__init__`` (which needs timm); skip when absent."""
+    from lossapi._conformance.counterparts import library_available, smp_losses
+
+    ok, why = library_available("smp")
+    if not ok:
+        pytest.skip(why)
+    return smp_losses()
+
+
+@pytest.mark.parametrize(("per_sample", "ignore_index"), [(False, None), (True, None), (False, 255)])
+def test_lovasz_softmax_is_smp_value_and_gradient(per_sample, ignore_index):
+    """smp's LovaszLoss("multiclass") applies the softmax itself; it runs in float32 only."""
+    losses = _smp_losses()
+    import torch
+
+    rng = np.random.default_rng(31)
+    z = rng.normal(0.0, 1.5, (2, 3, 4, 5))
+    y = rng.integers(0, 3, (2, 4, 5))
+    if ignore_index is not None:
+        y[0, 0, :2] = ignore_index
+    z1 = torch.tensor(z, dtype=torch.float32, requires_grad=True)
+    z2 = z1.detach().clone().requires_grad_(True)
+    yt = torch.as_tensor(y)
+    kw = {"per_sample": per_sample, "ignore_index": ignore_index}
+    ours = la.lovasz_softmax(torch.softmax(z1, dim=1), yt, axis=1, **kw)
+    theirs = losses.LovaszLoss("multiclass", per_image=per_sample, ignore_index=ignore_index)(z2, yt)
+    np.testing.assert_allclose(float(ours.detach()), float(theirs.detach()), rtol=1e-5)
+    (g1,) = torch.autograd.grad(ours, z1)
+    (g2,) = torch.autograd.grad(theirs, z2)
+    np.testing.assert_allclose(g1.numpy(), g2.numpy(), rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize(("per_sample", "ignore_index"), [(True, None), (False, None), (True, 255)])
+def test_lovasz_hinge_is_smp_value_and_gradient(per_sample, ignore_index):
+    """smp's LovaszLoss("binary", per_image=) is lossapi's "mean" over images (float32)."""
+    losses = _smp_losses()
+    import torch
+
+    rng = np.random.default_rng(32)
+    x = rng.normal(0.0, 1.5, (3, 4, 5))
+    y = rng.integers(0, 2, (3, 4, 5))
+    if ignore_index is not None:
+        y[1, :2, :] = ignore_index
+    x1 = torch.tensor(x, dtype=torch.float32, requires_grad=True)
+    x2 = x1.detach().clone().requires_grad_(True)
+    yt = torch.as_tensor(y)
+    ours = la.lovasz_hinge(x1, yt, per_sample=per_sample, ignore_index=ignore_index)
+    theirs = losses.LovaszLoss("binary", per_image=per_sample, ignore_index=ignore_index)(x2, yt)
+    np.testing.assert_allclose(float(ours.detach()), float(theirs.detach()), rtol=1e-5)
+    (g1,) = torch.autograd.grad(ours, x1)
+    (g2,) = torch.autograd.grad(theirs, x2)
+    np.testing.assert_allclose(g1.numpy(), g2.numpy(), rtol=1e-4, atol=1e-6)
+
+
+def test_matthews_is_smp_mcc_value_and_gradient():
+    """smp's MCCLoss (binary, pooled) with eps=0 is lossapi's binary matthews."""
+    losses = _smp_losses()
+    import torch
+
+    rng = np.random.default_rng(33)
+    p1 = torch.tensor(rng.uniform(0.05, 0.95, (3, 2, 6)), requires_grad=True)
+    p2 = p1.detach().clone().requires_grad_(True)
+    t = torch.tensor(rng.integers(0, 2, (3, 2, 6)), dtype=torch.float64)
+    ours = la.matthews(p1, t, axis=None)
+    theirs = losses.MCCLoss(eps=0.0)(p2, t)
+    np.testing.assert_allclose(float(ours.detach()), float(theirs.detach()), rtol=1e-12)
+    (g1,) = torch.autograd.grad(ours, p1)
+    (g2,) = torch.autograd.grad(theirs, p2)
+    np.testing.assert_allclose(g1.numpy(), g2.numpy(), rtol=1e-9, atol=1e-14)
+
+
 # -- metric surrogates: sklearn at hard predictions ----------------------------------------------
 
 

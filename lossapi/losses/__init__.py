@@ -8,6 +8,7 @@ from . import (
     focal,
     generative,
     margin,
+    metric,
     ranking,
     regression,
     reinforcement,
@@ -21,6 +22,7 @@ from .embedding import *  # noqa: F403
 from .focal import *  # noqa: F403
 from .generative import *  # noqa: F403
 from .margin import *  # noqa: F403
+from .metric import *  # noqa: F403
 from .ranking import *  # noqa: F403
 from .regression import *  # noqa: F403
 from .reinforcement import *  # noqa: F403
@@ -40,6 +42,7 @@ _FAMILY_MODULES = (
     focal,
     divergence,
     embedding,
+    metric,
     ranking,
     segmentation,
     detection,

@@ -8,19 +8,34 @@
   per row ``(..., B)``; the loss forms its pairs within each batch. ``where`` excludes rows both
   as anchors and as partners (padding): their embeddings become ones and the body gets the
   kept-row mask to drop their pairs.
+- :class:`Centers`: a batch of embeddings ``(..., B, D)``, one learnable centre per class
+  ``(C, D)`` and integer class labels ``(..., B)`` (ArcFace, CosFace); rows are independent.
+  Labels outside ``[0, C)`` make their rows NaN.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 from .._array import device_of, dtype_kind
 from .._errors import InputTypeError, InvalidDTypeError, InvalidOptionError, ShapeMismatchError
-from .._loss import Kind, Prepared
+from .._loss import Kind, PerElement, Prepared, compute_dtype, finish_elements
+from .._ops import as_result
 from .._validation import broadcast_shapes, check_where, floating_inputs, same_size
 
-__all__ = ["Batch", "BatchContext", "VectorContext", "Vectors", "fits", "floor"]
+__all__ = [
+    "Batch",
+    "BatchContext",
+    "CenterContext",
+    "Centers",
+    "PairTerms",
+    "VectorContext",
+    "Vectors",
+    "fits",
+    "floor",
+    "pair_masks",
+]
 
 
 def fits(fn: str, name: str, shape: tuple[Any, ...], none_shape: tuple[Any, ...], what: str) -> None:
@@ -159,10 +174,35 @@ class BatchContext(Prepared):
         self.kept = kept
 
 
+def pair_masks(c: BatchContext, labels: Any, size: int) -> tuple[Any, Any]:
+    """Positive pairs (same label, not the anchor itself) and negative pairs (other label) of a
+    batch of ``size`` rows, as ``(..., B, B)`` masks (anchor, partner); pairs with a
+    ``where``-excluded row are neither."""
+    xp = c.xp
+    ar = xp.arange(size, device=device_of(labels))
+    eye = xp.expand_dims(ar, axis=1) == xp.expand_dims(ar, axis=0)
+    same = xp.expand_dims(labels, axis=-1) == xp.expand_dims(labels, axis=-2)
+    pos, neg = same & ~eye, ~same
+    if c.kept is not None:
+        pair_ok = xp.expand_dims(c.kept, axis=-1) & xp.expand_dims(c.kept, axis=-2)
+        pos, neg = pos & pair_ok, neg & pair_ok
+    return pos, neg
+
+
+class PairTerms(NamedTuple):
+    """What a batch body returns when its positive and negative pairs are averaged apart
+    (pytorch-metric-learning's pair losses): ``"none"`` and ``"sum"`` add the two per-anchor
+    terms, ``"mean"`` adds their two weighted means (each ``sum(w l) / sum(w weight)``)."""
+
+    positive: PerElement
+    negative: PerElement
+
+
 class Batch(Kind):
     """Losses over a batch of labelled embeddings: ``(embeddings, labels)`` with embeddings
     ``(..., B, D)`` (features last) and integer labels ``(..., B)``; the per-element loss is per
-    anchor row ``(..., B)``."""
+    anchor row ``(..., B)``. A body returns the per-anchor loss, a :class:`PerElement` (pair or
+    triplet counts as the weights of ``"mean"``) or :class:`PairTerms`."""
 
     name = "batch of embeddings"
     context = True
@@ -206,3 +246,100 @@ class Batch(Kind):
             )
             z = xp.where(xp.expand_dims(kept, axis=-1), z, xp.ones_like(z))
         return BatchContext(xp, out_dtype, dtype, (z, labels), fn, kept)
+
+    def finish(self, rec: Any, p: Any, out: Any, reduction: str, sample_weight: Any, where: Any) -> Any:
+        if type(out) is not PairTerms:
+            return finish_elements(p, out, reduction, rec.name, sample_weight, where)
+        pos = finish_elements(p, out.positive, reduction, rec.name, sample_weight, where)
+        neg = finish_elements(p, out.negative, reduction, rec.name, sample_weight, where)
+        return pos + neg if reduction == "none" else as_result(p.xp, pos + neg)
+
+
+class CenterContext(Prepared):
+    """Prepared embeddings ``(..., B, D)``, class centres ``(C, D)`` and labels ``(..., B)``
+    (invalid ones replaced by 0); ``bad`` flags the rows whose label lies outside ``[0, C)``,
+    ``num_classes`` is ``C``."""
+
+    __slots__ = ("bad", "num_classes")
+
+    def __init__(
+        self, xp: Any, out_dtype: Any, dtype: Any, arrays: tuple[Any, ...], fn: str, bad: Any, num_classes: int
+    ) -> None:
+        super().__init__(xp, out_dtype, dtype, arrays, fn)
+        self.bad, self.num_classes = bad, num_classes
+
+
+class Centers(Kind):
+    """Classification of embeddings by learnable class centres: ``(embeddings, class_centers,
+    labels)`` with embeddings ``(..., B, D)``, centres ``(C, D)`` (shared by every batch) and
+    integer labels ``(..., B)`` in ``[0, C)``; the per-element loss is per row ``(..., B)``.
+
+    ``where`` excludes rows (their embeddings may hold NaN/inf and their labels any value);
+    labels outside ``[0, C)`` make their rows NaN (``"mean"``/``"sum"`` NaN), with the other
+    rows' gradients those of the batch without them.
+    """
+
+    name = "embeddings and class centres"
+    context = True
+    returns_doc = 'array\n    0-d for ``"mean"``/``"sum"``; for ``"none"`` one value per row, shape ``(..., B)``.'
+
+    def prepare(self, rec: Any, xp: Any, arrays: tuple[Any, ...], sample_weight: Any, where: Any) -> CenterContext:
+        from ._classes import invalid_labels
+
+        fn = rec.name
+        z_name, c_name, y_name = rec.inputs
+        z, centers, labels = arrays
+        for name, a in zip(rec.inputs, arrays):
+            if not hasattr(a, "shape"):
+                raise InputTypeError(
+                    f"lossapi.{fn}: `{name}` must be an array, got {type(a).__name__}; convert it first with "
+                    f"xp.asarray({name}) using the array library of the other inputs."
+                )
+        for name, a in ((z_name, z), (c_name, centers)):
+            if dtype_kind(a.dtype) != "float":
+                raise InvalidDTypeError(
+                    f"lossapi.{fn}: `{name}` must have a real floating dtype, got {a.dtype}; "
+                    f"cast it first, e.g. xp.astype({name}, xp.float32)."
+                )
+        if dtype_kind(labels.dtype) != "int":
+            raise InvalidDTypeError(
+                f"lossapi.{fn}: `{y_name}` must hold integer class labels, got dtype {labels.dtype}."
+            )
+        if z.ndim < 2:
+            raise ShapeMismatchError(
+                f"lossapi.{fn}: `{z_name}` has shape {tuple(z.shape)}; expected (B, D) (or (..., B, D))."
+            )
+        if centers.ndim != 2 or not same_size(centers.shape[1], z.shape[-1]):
+            raise ShapeMismatchError(
+                f"lossapi.{fn}: `{c_name}` has shape {tuple(centers.shape)}; expected (C, D) with the "
+                f"embeddings' D = {z.shape[-1]} (one row per class, the layout of a linear layer's weight)."
+            )
+        num_classes = centers.shape[0]
+        if num_classes == 0:
+            raise ShapeMismatchError(
+                f"lossapi.{fn}: `{c_name}` has no rows; pass one centre per class, (C, D) with C >= 1."
+            )
+        none_shape = tuple(z.shape[:-1])
+        lshape = tuple(labels.shape)
+        if len(lshape) != len(none_shape) or not all(same_size(a, b) for a, b in zip(lshape, none_shape)):
+            raise ShapeMismatchError(
+                f"lossapi.{fn}: `{y_name}` has shape {lshape}, but `{z_name}` of shape {tuple(z.shape)} needs "
+                f"one label per row: shape {none_shape}."
+            )
+        out_dtype = z.dtype
+        dtype = compute_dtype(xp, out_dtype)
+        z = z if z.dtype == dtype else xp.astype(z, dtype)
+        centers = centers if centers.dtype == dtype else xp.astype(centers, dtype)
+        bad, labels = invalid_labels(xp, labels, int(num_classes))
+        if where is not None:
+            check_where(fn, where)
+            fits(fn, "where", tuple(where.shape), none_shape, f"one entry per row of `{z_name}`")
+            z = xp.where(xp.expand_dims(where, axis=-1), z, xp.ones_like(z))
+            bad = bad & where
+        return CenterContext(xp, out_dtype, dtype, (z, centers, labels), fn, bad, int(num_classes))
+
+    def finish(self, rec: Any, p: Any, out: Any, reduction: str, sample_weight: Any, where: Any) -> Any:
+        from ._classes import nan_if_any, nan_where, without_invalid
+
+        r = finish_elements(p, without_invalid(p, out), reduction, rec.name, sample_weight, where)
+        return nan_where(p.xp, p.bad, r) if reduction == "none" else nan_if_any(p.xp, p.bad, r)

@@ -191,6 +191,8 @@ def binary_cross_entropy(xp: Namespace, probs: Array, target: Array, *, alpha: A
         "torch": "torch.nn.functional.binary_cross_entropy_with_logits(logits, target, pos_weight=pos_weight)",
         "optax": "optax.losses.sigmoid_binary_cross_entropy(logits, target).mean()",
         "keras": "keras.losses.BinaryCrossentropy(from_logits=True)(target, logits)",
+        "smp": "segmentation_models_pytorch.losses.SoftBCEWithLogitsLoss(smooth_factor=label_smoothing / 2, "
+        "pos_weight=pos_weight, ignore_index=None)(logits, target)",
     },
 )
 def binary_cross_entropy_with_logits(
@@ -228,7 +230,10 @@ def binary_cross_entropy_with_logits(
     torch's ``weight=`` is ``sample_weight`` for ``"none"``/``"sum"``, and for ``"mean"`` torch
     divides by the element count instead of the summed weights),
     ``optax.losses.sigmoid_binary_cross_entropy`` and keras ``BinaryCrossentropy(from_logits=True)``
-    (its ``label_smoothing`` is the same :math:`t(1-s) + s/2`).
+    (its ``label_smoothing`` is the same :math:`t(1-s) + s/2`). smp's
+    ``SoftBCEWithLogitsLoss(smooth_factor=f)`` smooths to :math:`t(1 - 2f) + f`: it is
+    ``label_smoothing=2 f`` here (pass ``ignore_index=None`` to smp: its default -100 zeroes
+    such targets but keeps them in the mean).
 
     Examples
     --------
@@ -278,6 +283,8 @@ def _label_weights(c: ClassContext, labels: Any, class_weight: Any, ignore_index
         "optax": "optax.losses.softmax_cross_entropy_with_integer_labels(logits, target).mean()",
         "keras": "keras.losses.SparseCategoricalCrossentropy(from_logits=True)(target, logits)",
         "sklearn": "sklearn.metrics.log_loss(target, softmax(logits))",
+        "smp": "segmentation_models_pytorch.losses.SoftCrossEntropyLoss(smooth_factor=label_smoothing, "
+        "ignore_index=None, dim=axis)(logits, target) (integer labels)",
     },
 )
 def cross_entropy(
@@ -341,7 +348,9 @@ def cross_entropy(
     ignore_index=ignore_index, label_smoothing=label_smoothing)`` for every combination of
     those options, with ``axis=1`` (torch's class dimension) -- or any axis after moving it;
     ``optax.losses.softmax_cross_entropy(_with_integer_labels)(logits, target)`` per element;
-    keras ``(Sparse)CategoricalCrossentropy(from_logits=True)``.
+    keras ``(Sparse)CategoricalCrossentropy(from_logits=True)``; smp's
+    ``SoftCrossEntropyLoss(smooth_factor=label_smoothing, ignore_index=None, dim=axis)`` on
+    integer labels (with an ``ignore_index`` its ``"mean"`` still divides by every label).
 
     Examples
     --------

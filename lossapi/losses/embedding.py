@@ -26,12 +26,12 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .._array import Array, Namespace, device_of, is_number
+from .._array import Array, Namespace, is_number
 from .._errors import InvalidOptionError
 from .._loss import Elementwise, PerElement, loss
-from .._ops import abs_, amax, astype, finfo_eps, relu, safe_sqrt, softplus, stop_gradient
+from .._ops import abs_, amax, astype, finfo_eps, masked_logsumexp, relu, safe_sqrt, softplus
 from .._options import Choice, Flag, Interval
-from ._vectors import Batch, BatchContext, VectorContext, Vectors, floor
+from ._vectors import Batch, BatchContext, VectorContext, Vectors, floor, pair_masks
 
 __all__ = [
     "contrastive",
@@ -487,20 +487,6 @@ def hinge_embedding(xp: Namespace, distances: Array, target: Array, *, margin: A
 # -- NT-Xent -----------------------------------------------------------------------------------
 
 
-def _pairs(c: BatchContext, labels: Array, size: int) -> tuple[Array, Array]:
-    """Positive pairs (same label, not the anchor itself) and negative pairs (other label) of a
-    batch of ``size`` rows, as (..., B, B) masks; pairs with a ``where``-excluded row are neither."""
-    xp = c.xp
-    ar = xp.arange(size, device=device_of(labels))
-    eye = xp.expand_dims(ar, axis=1) == xp.expand_dims(ar, axis=0)
-    same = xp.expand_dims(labels, axis=-1) == xp.expand_dims(labels, axis=-2)
-    pos, neg = same & ~eye, ~same
-    if c.kept is not None:
-        pair_ok = xp.expand_dims(c.kept, axis=-1) & xp.expand_dims(c.kept, axis=-2)
-        pos, neg = pos & pair_ok, neg & pair_ok
-    return pos, neg
-
-
 @loss(
     Batch(),
     family="embedding",
@@ -511,7 +497,10 @@ def _pairs(c: BatchContext, labels: Array, size: int) -> tuple[Array, Array]:
     "c = cosine similarity; mean over positive pairs",
     smooth=True,
     probabilistic=True,
-    counterparts={"optax": "optax.losses.ntxent(embeddings, labels, temperature=temperature)"},
+    counterparts={
+        "optax": "optax.losses.ntxent(embeddings, labels, temperature=temperature)",
+        "PML": "pytorch_metric_learning.losses.NTXentLoss(temperature=temperature)(embeddings, labels)",
+    },
     value_rules={"labels": "unchecked"},
 )
 def ntxent(c: BatchContext, embeddings: Array, labels: Array, *, temperature: Any) -> Any:
@@ -557,9 +546,11 @@ def ntxent(c: BatchContext, embeddings: Array, labels: Array, *, temperature: An
     Notes
     -----
     ``"mean"`` equals ``optax.losses.ntxent(embeddings, labels, temperature=temperature)``
-    for 2-D embeddings with at least one positive pair. The softmax of each pair is computed
-    as a softplus of a log-sum-exp over the negatives, so no pair overflows or underflows at
-    small temperatures.
+    for 2-D embeddings with at least one positive pair, and pytorch-metric-learning's
+    ``NTXentLoss(temperature=temperature)(embeddings, labels)`` (its default reducer averages
+    over the positive pairs; it gives 0 without positive or negative pairs, as lossapi). The
+    softmax of each pair is computed as a softplus of a log-sum-exp over the negatives, so no
+    pair overflows or underflows at small temperatures.
 
     Examples
     --------
@@ -574,14 +565,10 @@ def ntxent(c: BatchContext, embeddings: Array, labels: Array, *, temperature: An
     # Rows divided by sqrt(max(|z|^2, eps)): optax's cosine_similarity(epsilon=finfo(dtype).eps).
     u = z / xp.sqrt(floor(xp, xp.sum(z * z, axis=-1, keepdims=True), finfo_eps(xp, c.out_dtype)))
     sim = xp.matmul(u, xp.matrix_transpose(u)) / temperature
-    pos, neg = _pairs(c, labels, z.shape[-2])  # (..., B, B): anchor i, partner k
-    # log sum_{k in N(i)} exp(sim_ik), shifted by its (constant) maximum.
+    pos, neg = pair_masks(c, labels, z.shape[-2])  # (..., B, B): anchor i, partner k
+    # log sum_{k in N(i)} exp(sim_ik); an anchor without negatives has no loss.
+    lse, has_neg = masked_logsumexp(xp, sim, neg)
+    pair = pos & xp.expand_dims(has_neg, axis=-1)
     zero = xp.zeros_like(sim)
-    m = stop_gradient(xp, amax(xp, xp.where(neg, sim, xp.full_like(sim, -math.inf)), axis=-1, keepdims=True))
-    m = xp.where(xp.isfinite(m), m, xp.zeros_like(m))
-    total = xp.sum(xp.where(neg, xp.exp(xp.where(neg, sim - m, zero)), zero), axis=-1, keepdims=True)
-    has_neg = ~(total <= 0)  # NaN propagates
-    pair = pos & has_neg
-    lse = m + xp.log(xp.where(has_neg, total, xp.ones_like(total)))
-    loss = xp.sum(xp.where(pair, softplus(xp, xp.where(pair, lse - sim, zero)), zero), axis=-1)
+    loss = xp.sum(xp.where(pair, softplus(xp, xp.where(pair, xp.expand_dims(lse, axis=-1) - sim, zero)), zero), axis=-1)
     return PerElement(loss, weight=xp.sum(astype(xp, pos, c.dtype), axis=-1), included=True)

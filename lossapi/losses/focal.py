@@ -78,6 +78,10 @@ def _label_margin(xp: Any, x: Any, y: Any, num_classes: Any, axis: int) -> Any:
         "keras": "keras.losses.BinaryFocalCrossentropy(apply_class_balancing=alpha is not None, alpha=alpha, "
         "gamma=gamma, from_logits=True, label_smoothing=label_smoothing)(target, logits) (1-D inputs: keras "
         "averages the last axis first)",
+        "smp": "segmentation_models_pytorch.losses.FocalLoss('binary', alpha=alpha, gamma=gamma)(logits, target) "
+        "(0/1 targets)",
+        "MONAI": "monai.losses.FocalLoss(gamma=gamma, alpha=alpha)(logits, target) (0/1 targets, (N, C, ...), "
+        "'mean'; float32)",
     },
 )
 def sigmoid_focal(xp: Namespace, logits: Array, target: Array, *, alpha: Any, gamma: Any, label_smoothing: Any) -> Any:
@@ -130,7 +134,10 @@ def sigmoid_focal(xp: Namespace, logits: Array, target: Array, *, alpha: Any, ga
     ``"mean"``/``"sum"`` equal their ``.mean()``/``.sum()`` (torchvision's ``reduction=``).
     keras' ``BinaryFocalCrossentropy(from_logits=True, gamma=gamma, label_smoothing=s)``
     averages over the last axis first (the same value for 1-D inputs) and applies ``alpha`` only
-    with ``apply_class_balancing=True``.
+    with ``apply_class_balancing=True``. For 0/1 targets without label smoothing it also equals
+    smp's ``FocalLoss("binary", alpha=alpha, gamma=gamma)`` (elementwise, flattened) and the
+    ``"mean"`` of MONAI's ``FocalLoss(gamma=gamma, alpha=alpha)`` on ``(N, C, ...)`` logits
+    (float32); both compute :math:`1 - p_t` as if the target were 0/1.
 
     Examples
     --------

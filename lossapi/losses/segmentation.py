@@ -712,6 +712,10 @@ def dice_focal(
     formula="mean over classes of the Lovasz extension of the Jaccard loss at the errors |1[y = c] - p_c|",
     convex=True,
     bounded=True,
+    counterparts={
+        "smp": "segmentation_models_pytorch.losses.LovaszLoss('multiclass', per_image=per_sample, "
+        "ignore_index=ignore_index)(log(probs) moved to (N, C, ...), labels) (float32; classes='present')",
+    },
 )
 def lovasz_softmax(c: SegContext, probs: Array, labels: Array, *, ignore_index: int | None, classes: str) -> Any:
     r"""Lovász-Softmax loss (Berman et al. 2018): a convex surrogate of the mean IoU loss.
@@ -794,6 +798,10 @@ def lovasz_softmax(c: SegContext, probs: Array, labels: Array, *, ignore_index: 
     formula="Lovasz extension of the Jaccard loss at relu(1 - logit * (2 y - 1)), per image",
     convex=True,
     value_rules={"labels": "binary_labels"},
+    counterparts={
+        "smp": "segmentation_models_pytorch.losses.LovaszLoss('binary', per_image=per_sample, "
+        "ignore_index=ignore_index)(logits, labels) (float32; per_image=True is the 'mean' over images)",
+    },
 )
 def lovasz_hinge(c: SegContext, logits: Array, labels: Array, *, ignore_index: int | None) -> Any:
     r"""Binary Lovász hinge loss (Berman et al. 2018) on logits.
@@ -993,7 +1001,10 @@ def cohen_kappa(c: SegContext, probs: Array, labels: Array, *, weights: str | No
     formula="1 - (c s - sum_k p_k t_k) / sqrt((s^2 - sum p_k^2)(s^2 - sum t_k^2)) of the soft confusion matrix",
     smooth=True,
     bounded=True,
-    counterparts={"sklearn": "1 - sklearn.metrics.matthews_corrcoef(y_true, y_pred) at hard predictions"},
+    counterparts={
+        "sklearn": "1 - sklearn.metrics.matthews_corrcoef(y_true, y_pred) at hard predictions",
+        "smp": "segmentation_models_pytorch.losses.MCCLoss(eps=0.0)(probs, target) (binary masks, axis=None, pooled)",
+    },
 )
 def matthews(c: SegContext, probs: Array, target: Array) -> Any:
     r"""Soft Matthews correlation loss: one minus the (multiclass, Gorodkin) MCC of a soft confusion matrix.

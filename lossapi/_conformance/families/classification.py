@@ -40,6 +40,15 @@ Mappings (what the documented API promises, and what the porting guide lists):
   ``ignore_class`` is lossapi's ``ignore_index`` for the mean over counted targets.
 - sklearn's ``log_loss`` takes hard labels and probabilities; its ``sample_weight`` weighs
   samples as lossapi's does.
+- smp's ``SoftBCEWithLogitsLoss(smooth_factor=f)`` smooths the target to ``t (1 - 2f) + f``:
+  lossapi's ``label_smoothing=s`` is ``smooth_factor=s / 2``; its ``pos_weight`` and reductions
+  are torch's. Its default ``ignore_index=-100`` zeroes entries whose target is -100 but keeps
+  them in the mean: the mapping passes ``ignore_index=None``.
+- smp's ``SoftCrossEntropyLoss(smooth_factor=e, dim=axis)`` is torch's label smoothing
+  ``(1 - e) NLL + e mean_c(-log p_c)`` on integer labels, its class dimension anywhere
+  (``dim``); with an ``ignore_index`` its ``"mean"`` divides by every label, ignored ones
+  included, so the mapping has none (``ignore_index=None``; smp's default -100). No class
+  weights, no probability targets.
 """
 
 from __future__ import annotations
@@ -716,6 +725,19 @@ def _torch_bcel(x: Mapping[str, np.ndarray], o: Mapping[str, Any], reduction: st
     return _np(F.binary_cross_entropy_with_logits(z, t, reduction=reduction, pos_weight=pw))
 
 
+def _smp_bcel(x: Mapping[str, np.ndarray], o: Mapping[str, Any], reduction: str, sw: Any) -> np.ndarray:
+    from ..counterparts import smp_losses
+
+    z, t = _torch(x["logits"], x["target"])
+    pw = o.get("pos_weight")
+    pw = None if pw is None else _torch(np.asarray(pw, dtype=np.float64))[0]
+    s = float(o.get("label_smoothing", 0.0))
+    loss = smp_losses().SoftBCEWithLogitsLoss(
+        ignore_index=None, reduction=reduction, smooth_factor=s / 2, pos_weight=pw
+    )
+    return _np(loss(z, t))
+
+
 def _optax_bcel(x: Mapping[str, np.ndarray], o: Mapping[str, Any], reduction: str, sw: Any) -> np.ndarray:
     jnp = _jnp()
     import optax
@@ -778,6 +800,21 @@ def _torch_ce(x: Mapping[str, np.ndarray], o: Mapping[str, Any], reduction: str,
             label_smoothing=float(o.get("label_smoothing", 0.0)),
         )
     )
+
+
+def _smp_ce(x: Mapping[str, np.ndarray], o: Mapping[str, Any], reduction: str, sw: Any) -> np.ndarray:
+    import torch
+
+    from ..counterparts import smp_losses
+
+    z = np.asarray(x["logits"], dtype=np.float64) / float(o.get("temperature", 1.0))
+    loss = smp_losses().SoftCrossEntropyLoss(
+        reduction=reduction,
+        smooth_factor=float(o.get("label_smoothing", 0.0)),
+        ignore_index=None,
+        dim=o.get("axis", -1),
+    )
+    return _np(loss(torch.as_tensor(z), torch.as_tensor(np.asarray(x["target"], dtype=np.int64))))
 
 
 def _torch_nll(x: Mapping[str, np.ndarray], o: Mapping[str, Any], reduction: str, sw: Any) -> np.ndarray:
@@ -897,9 +934,16 @@ COUNTERPARTS: dict[str, list[Counterpart]] = {
         Counterpart("torch", _torch_bcel, _p(none=("alpha",))),
         Counterpart("optax", _optax_bcel, _p(none=("alpha", "pos_weight"))),
         Counterpart("keras", _keras_bce(True), _p(none=("alpha", "pos_weight"), mean_only=True), rtol=_KERAS_RTOL),
+        Counterpart("smp", _smp_bcel, _p(none=("alpha",)), options=({"pos_weight": 0.5, "label_smoothing": 0.3},)),
     ],
     "cross_entropy": [
         Counterpart("torch", _torch_ce, _p()),
+        Counterpart(
+            "smp",
+            _smp_ce,
+            _p(none=("class_weight", "ignore_index"), targets=("labels",)),
+            options=({"label_smoothing": 0.2, "axis": 1, "temperature": 0.5},),
+        ),
         Counterpart(
             "optax",
             _optax_ce,

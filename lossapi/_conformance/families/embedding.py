@@ -43,7 +43,7 @@ dtype of NT-Xent labels (default int64).
 
 Counterparts
 ------------
-Native counterparts of the embedding losses (torch, optax).
+Native counterparts of the embedding losses (torch, optax, PML).
 
 Mappings (what the documented API promises, and where each stops):
 
@@ -61,6 +61,14 @@ Mappings (what the documented API promises, and where each stops):
   signed difference to the power ``p``), without ``swap``; optax's ``ntxent`` is the
   ``"mean"`` of lossapi's ``ntxent`` on ``(B, D)`` embeddings (``ndim=1``). optax losses
   are per element; ``"mean"``/``"sum"`` reduce them with NumPy.
+- PML's (pytorch-metric-learning) ``NTXentLoss(temperature=T)`` on ``(B, D)`` embeddings and
+  labels is lossapi's ``ntxent(temperature=T)`` ``"mean"``: its default ``MeanReducer``
+  averages its per-positive-pair losses (``reduction_type="pos_pair"``), the mean over positive
+  pairs; a pair whose anchor has no negatives scores 0 and still counts, and a batch without a
+  positive or a negative pair gives 0, as in lossapi. Two details stay below the tolerance on
+  random inputs: PML normalizes with ``F.normalize`` (norm floored at 1e-12, lossapi's squared
+  norm at the machine epsilon) and adds the dtype's ``tiny`` inside the log. No weights, no
+  ``"sum"``/``"none"`` (a reducer returns one value).
 """
 
 from __future__ import annotations
@@ -1161,6 +1169,13 @@ def _optax_ntxent(x: Arrays, o: Options, reduction: str, sw: np.ndarray | None) 
     )
 
 
+def _pml_ntxent(x: Arrays, o: Options, reduction: str, sw: np.ndarray | None) -> np.ndarray:
+    from pytorch_metric_learning.losses import NTXentLoss
+
+    z, y = _torch(x["embeddings"])[0], _torch(x["labels"])[0].long()
+    return _np(NTXentLoss(temperature=float(o.get("temperature", 0.07)))(z, y))
+
+
 def _mean_unweighted(o: Options, reduction: str, weighted: bool) -> bool:
     return reduction == "mean" and not weighted
 
@@ -1177,5 +1192,8 @@ COUNTERPARTS: dict[str, list[Counterpart]] = {
     ],
     "margin_ranking": [Counterpart("torch", _torch_margin_ranking, _unweighted)],
     "hinge_embedding": [Counterpart("torch", _torch_hinge_embedding, _unweighted)],
-    "ntxent": [Counterpart("optax", _optax_ntxent, _mean_unweighted, ndim=1)],
+    "ntxent": [
+        Counterpart("optax", _optax_ntxent, _mean_unweighted, ndim=1),
+        Counterpart("PML", _pml_ntxent, _mean_unweighted, ndim=1),
+    ],
 }

@@ -37,7 +37,7 @@ must be finite and match the oracle (these are smooth points, not kinks).
 
 Counterparts
 ------------
-Native counterparts of the focal losses (optax, keras).
+Native counterparts of the focal losses (optax, keras, smp, MONAI).
 
 Mappings (what the docstrings promise):
 
@@ -54,6 +54,15 @@ Mappings (what the docstrings promise):
   keras' per-class list).
   keras clips the probabilities to ``[1e-7, 1 - 1e-7]``, inactive for the case's logits. No
   class weights or ignored labels (keras has neither).
+- smp's ``FocalLoss("binary", alpha=, gamma=)`` flattens its inputs and is elementwise (its
+  ``reduction`` is lossapi's; ``"none"`` is reshaped to the input shape); MONAI's
+  ``FocalLoss(gamma=, alpha=)`` (sigmoid, the default) keeps the ``(N, C, ...)`` shape and
+  averages for ``"mean"`` (its ``"sum"`` averages the spatial dimensions first: not mapped).
+  Both compute the modulating factor from the target as if it were 0/1 (smp ``exp(-BCE)``, MONAI
+  ``sigmoid(-x (2t - 1))``): hard targets only, no label smoothing. MONAI computes in
+  float32 (rtol 1e-5 on ``"mean"``; its per-element values lose digits where
+  ``x - log sigmoid(x)`` cancels). With sample weights, both libraries' ``"none"`` values
+  are reduced with lossapi's rule, as optax's.
 - torchvision's ``sigmoid_focal_loss`` is not installed here; its formula is the oracle
   (``sigmoid_focal`` above).
 """
@@ -456,10 +465,70 @@ def _keras_sigmoid_focal(
     return weighted_reduce(v, reduction, sw)
 
 
+def _smp_sigmoid_focal(
+    x: Mapping[str, np.ndarray], o: Mapping[str, Any], reduction: str, sw: Any
+) -> np.ndarray | np.float64:
+    import torch
+
+    from ..counterparts import smp_losses
+
+    z = np.asarray(x["logits"], dtype=np.float64)
+    t = np.broadcast_to(np.asarray(x["target"], dtype=np.float64), z.shape)
+    alpha = o.get("alpha")
+    loss = smp_losses().FocalLoss(
+        "binary",
+        alpha=None if alpha is None else float(alpha),
+        gamma=float(o.get("gamma", 2.0)),
+        reduction="none" if sw is not None else reduction,
+    )
+    v = loss(torch.as_tensor(z), torch.as_tensor(np.array(t))).detach().numpy()
+    return weighted_reduce(v.reshape(z.shape), reduction, sw) if sw is not None or reduction == "none" else v
+
+
+def _monai_sigmoid_focal(
+    x: Mapping[str, np.ndarray], o: Mapping[str, Any], reduction: str, sw: Any
+) -> np.ndarray | np.float64:
+    import monai.losses as ml
+    import torch
+
+    z = np.asarray(x["logits"], dtype=np.float64)
+    t = np.broadcast_to(np.asarray(x["target"], dtype=np.float64), z.shape)
+    alpha = o.get("alpha")
+    loss = ml.FocalLoss(
+        gamma=float(o.get("gamma", 2.0)),
+        alpha=None if alpha is None else float(alpha),
+        reduction="none" if sw is not None else reduction,
+    )
+    v = loss(torch.as_tensor(z), torch.as_tensor(np.array(t))).detach().numpy()
+    return weighted_reduce(v, reduction, sw) if sw is not None else v
+
+
+def _hard_unsmoothed(o: Mapping[str, Any], reduction: str, weighted: bool) -> bool:
+    """0/1 targets, no label smoothing (smp's and MONAI's factor reads the target as 0/1)."""
+    return o.get("_target") == "hard" and not o.get("label_smoothing")
+
+
+def _monai_focal_ok(o: Mapping[str, Any], reduction: str, weighted: bool) -> bool:
+    return _hard_unsmoothed(o, reduction, weighted) and reduction == "mean"
+
+
+_HARD_FOCAL_OPTIONS: tuple[Mapping[str, Any], ...] = (
+    {"_target": "hard"},
+    {"_target": "hard", "gamma": 0.5, "alpha": 0.6},
+)
+
 COUNTERPARTS: dict[str, list[Counterpart]] = {
     "sigmoid_focal": [
         Counterpart("optax", _optax_sigmoid_focal, lambda o, r, w: not o.get("label_smoothing")),
         Counterpart("keras", _keras_sigmoid_focal, lambda o, r, w: True, rtol=_KERAS_RTOL),
+        Counterpart("smp", _smp_sigmoid_focal, _hard_unsmoothed, options=_HARD_FOCAL_OPTIONS),
+        Counterpart(
+            "MONAI",
+            _monai_sigmoid_focal,
+            _monai_focal_ok,
+            options=_HARD_FOCAL_OPTIONS,
+            rtol=1e-5,  # MONAI's FocalLoss casts logits and target to float32
+        ),
     ],
     "softmax_focal": [Counterpart("keras", _keras_softmax_focal, _keras_ok, rtol=_KERAS_RTOL)],
 }

@@ -1819,6 +1819,64 @@ _SMP_OPTIONS: tuple[Options, ...] = (
 )
 
 
+def _smp_lovasz(mode: str) -> Callable[..., Any]:
+    """``segmentation_models_pytorch.losses.LovaszLoss(mode, per_image=per_sample,
+    ignore_index=ignore_index)`` in float32 (smp's Lovász gradient is a float32 tensor, which
+    ``torch.dot`` cannot combine with float64 errors)."""
+
+    def fn(x: Arrays, o: Options, reduction: str, sw: np.ndarray | None) -> np.ndarray:
+        import torch
+
+        from ..counterparts import smp_losses
+
+        y = np.asarray(x["labels"]).astype(np.int64)
+        if mode == "multiclass":
+            p = np.asarray(x["probs"], dtype=np.float64)
+            pc = np.moveaxis(p, o.get("axis", -1) % p.ndim, 1)
+            # smp applies the softmax itself: log-probabilities are logits whose softmax is probs.
+            # (N, C, M, 1): smp reads a 3-D input as a single sigmoid channel (B, H, W).
+            pred = np.log(pc).reshape(pc.shape[0], pc.shape[1], -1, 1)
+            per_image = bool(o.get("per_sample", False))
+            all_ignored = np.all(y.reshape(y.shape[0], -1) == o.get("ignore_index"), axis=-1)
+            if per_image and o.get("ignore_index") is not None and np.any(all_ignored):
+                raise ValueError("smp's per_image Lovász-Softmax cannot score an image whose pixels are all ignored")
+        else:
+            pred, per_image = np.asarray(x["logits"], dtype=np.float64), bool(o.get("per_sample", True))
+        loss = smp_losses().LovaszLoss(mode, per_image=per_image, ignore_index=o.get("ignore_index"))
+        return _np(loss(torch.as_tensor(pred, dtype=torch.float32), torch.as_tensor(y)))
+
+    return fn
+
+
+def _smp_lovasz_ok(o: Options, reduction: str, weighted: bool) -> bool:
+    """smp returns the mean over images (``per_image=True``) or the pooled value, unweighted, and
+    averages over the classes present only."""
+    if weighted or o.get("classes", "present") != "present":
+        return False
+    return reduction == "mean" or not o.get("per_sample")
+
+
+def _smp_mcc(x: Arrays, o: Options, reduction: str, sw: np.ndarray | None) -> np.ndarray:
+    """``segmentation_models_pytorch.losses.MCCLoss(eps=0.0)`` on binary masks (after the sigmoid
+    of ``activation="sigmoid"``)."""
+    import torch
+
+    from ..counterparts import smp_losses
+
+    p = torch.as_tensor(np.asarray(x["probs"], dtype=np.float64))
+    if o.get("activation") == "sigmoid":
+        p = torch.sigmoid(p)
+    t = np.broadcast_to(np.asarray(x["target"]).astype(np.float64), p.shape)
+    return _np(smp_losses().MCCLoss(eps=0.0)(p, torch.as_tensor(np.array(t))))
+
+
+def _smp_mcc_ok(o: Options, reduction: str, weighted: bool) -> bool:
+    """smp's MCC: binary masks, statistics pooled over the batch (one value, every reduction)."""
+    if weighted or o.get("axis", -1) is not None or o.get("per_sample", False):
+        return False
+    return o.get("ignore_index") is None and o.get("mask") is None and o.get("activation") in (None, "sigmoid")
+
+
 def _monai_compound(name: str) -> Callable[..., Any]:
     """``monai.losses.DiceCELoss(softmax=True)`` / ``DiceFocalLoss(sigmoid=True)`` on channel-first
     logits; integer labels as ``(N, 1, ...)`` with ``to_onehot_y=True``. With ``ignore_index``
@@ -1983,5 +2041,33 @@ COUNTERPARTS: dict[str, list[Counterpart]] = {
             ),
         ),
     ],
-    "matthews": [Counterpart("sklearn", _sk_mcc, _sklearn_ok, options=_HARD_OPTIONS)],
+    "matthews": [
+        Counterpart("sklearn", _sk_mcc, _sklearn_ok, options=_HARD_OPTIONS),
+        Counterpart(
+            "smp",
+            _smp_mcc,
+            _smp_mcc_ok,
+            options=(
+                {"axis": None, "_target": "soft"},
+                {"axis": None, "_target": "int", "activation": "sigmoid"},
+            ),
+        ),
+    ],
+    "lovasz_softmax": [
+        Counterpart(
+            "smp",
+            _smp_lovasz("multiclass"),
+            _smp_lovasz_ok,
+            options=({"per_sample": True, "axis": 1}, {"ignore_index": _IGNORE, "axis": 1, "_labels": "uint8"}),
+            rtol=1e-5,  # float32
+        )
+    ],
+    "lovasz_hinge": [
+        Counterpart(
+            "smp",
+            _smp_lovasz("binary"),
+            _smp_lovasz_ok,
+            rtol=1e-5,  # float32
+        )
+    ],
 }
