@@ -721,7 +721,8 @@ def _centres(x: Inputs, scale: float) -> np.ndarray:
             raise ValueError(f"{len(ranks)} labels in one batch: more than the {2 * _D} centres +-e_k")
         for i, v in enumerate(y[lead].tolist()):
             r = ranks[v]
-            z[(*lead, i, r // 2)] = scale * (-1.0 if r % 2 else 1.0)
+            at = (*lead, i, r // 2)  # named: mypy (3.11+ AST) takes t[(*a, b)] for the 3.11-only t[*a, b]
+            z[at] = scale * (-1.0 if r % 2 else 1.0)
     return z
 
 
