@@ -41,6 +41,7 @@ __all__ = [
     "angle_pair",
     "binary",
     "box_shift",
+    "centre_angle",
     "cols",
     "ctc_frames",
     "error",
@@ -177,6 +178,12 @@ def ntxent_batch(xp: Any, x: Any) -> tuple[Any, ...]:
     # one batch of three embeddings per point: anchor (1, 0), positive at angle x, negative (-1, 0)
     emb = cols(xp, x, 1.0, 0.0, xp.cos(x), xp.sin(x), -1.0, 0.0)
     return xp.reshape(emb, (x.shape[0], 3, 2)), ints(xp, x, 0, 0, 1)
+
+
+def centre_angle(xp: Any, x: Any) -> tuple[Any, ...]:
+    # one row per point at angle x from its class centre (1, 0); the other centres (0, 1), (-1, 0)
+    centres = xp.asarray(np.array([[1.0, 0.0], [0.0, 1.0], [-1.0, 0.0]]))
+    return cols(xp, x, xp.cos(x), xp.sin(x)), centres, ints(xp, x, 0)
 
 
 def ctc_frames(xp: Any, x: Any) -> tuple[Any, ...]:
