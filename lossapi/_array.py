@@ -10,7 +10,6 @@ NumPy's, and comparing the two in a dict lookup would emit a warning on every ca
 from __future__ import annotations
 
 import sys
-
 from typing import Any, TypeAlias
 
 from array_api_compat import device as _compat_device

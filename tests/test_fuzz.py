@@ -270,9 +270,10 @@ def expected_reductions(s: Sample, none: np.ndarray, sw: np.ndarray | None) -> t
             for c in (0.0, 1.0)
         )
         return total, mean, scale
-    if s.name == "dice_cross_entropy" and s.kwargs.get("ignore_index") is not None:
+    if (s.name == "dice_cross_entropy" and s.kwargs.get("ignore_index") is not None) or s.name == "batch_contrastive":
         # The cross-entropy term averages the counted pixels of the whole batch (torch's
-        # ignore_index mean), which the per-sample "none" values do not determine: the case's
+        # ignore_index mean); batch_contrastive adds the mean of its positive pairs and the mean
+        # of its negative pairs. The per-sample "none" values determine neither: the case's
         # reduction oracle gives "mean".
         reduce_oracle = CASES[s.name].reduce_oracle
         assert reduce_oracle is not None

@@ -16,6 +16,8 @@ from lossapi.cli import main
 NAMES = [r.name for r in la.catalog()]
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 H = 1e-6  # finite-difference step on the sweep axis
+#: Losses whose gradient treats some factors as constants (the Circle loss's pair weights).
+HELD_CONSTANT = frozenset({"circle"})
 
 
 def _fd(name: str, x: np.ndarray) -> np.ndarray:
@@ -33,6 +35,10 @@ def test_curve_finite_and_gradient_matches_fd(name):
     assert c.loss.shape == c.grad.shape == (len(c.labels), 61)
     assert np.isfinite(c.loss).all() and np.isfinite(c.grad).all()
     assert c.gradient_method == "torch" and c.description and c.xlabel
+    if name in HELD_CONSTANT:
+        # Its gradient holds part of the formula constant (a documented convention), so it is
+        # not the derivative of the curve; tests/test_metric.py compares it with the peer's.
+        return
     fd = _fd(name, c.x)
     err = np.abs(fd - c.grad) / (1e-3 + np.abs(fd).max())
     if la.lookup_loss(name).smooth:

@@ -157,6 +157,9 @@ class Case:
     fuzz : Fuzz, optional
         What the property-based tests may assume of the loss (``tests/test_fuzz.py`` requires one
         for every catalog loss).
+    shared : tuple of str
+        Inputs shared by every sample rather than one per sample (class centres, a linear
+        layer's weight): batching transforms (``vmap``) leave them unmapped.
     invalid_options : mapping, optional
         ``{option: [values]}``: values outside the option's documented domain, which the loss must
         reject with ``InvalidOptionError`` (``tests/test_bad_input.py``), beyond the generic ones
@@ -177,6 +180,7 @@ class Case:
     sweep: Sweep | None = None
     fuzz: Fuzz | None = None
     invalid_options: Mapping[str, Sequence[Any]] = field(default_factory=dict)
+    shared: tuple[str, ...] = ()
 
 
 def reference_reduce(

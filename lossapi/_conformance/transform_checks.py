@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import inspect
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -80,6 +80,11 @@ def _err(e: BaseException) -> str:
 
 def _positional(record: Any, arrays: Mapping[str, Any]) -> list[Any]:
     return [arrays[n] for n in record.inputs]
+
+
+def _row(x: Mapping[str, Any], names: Sequence[str], shared: tuple[str, ...], i: int) -> list[Any]:
+    """The inputs of batch row ``i``: per-sample inputs indexed, shared ones whole."""
+    return [x[n] if n in shared else x[n][i] for n in names]
 
 
 def _vmap_sets(option_sets: tuple[Mapping[str, Any], ...]) -> list[Mapping[str, Any]]:
@@ -153,9 +158,10 @@ def check_jax_transforms(name: str, *, quick: bool = False, seed: int = 0) -> li
         def g(*a: Any, options: Mapping[str, Any] = opts) -> Any:
             return record.fn(*a, **options, reduction="mean")
 
+        axes = tuple(None if n in case.shared else 0 for n in names)
         try:
-            batched = b.to_numpy(jax.vmap(g)(*_positional(record, x)))
-            rows = np.stack([b.to_numpy(g(*[x[n][i] for n in names])) for i in range(_BATCH)])
+            batched = b.to_numpy(jax.vmap(g, in_axes=axes)(*_positional(record, x)))
+            rows = np.stack([b.to_numpy(g(*_row(x, names, case.shared, i))) for i in range(_BATCH)])
         except Exception as e:  # noqa: BLE001
             problems.append(f"[{dict(options)}] {_err(e)}")
             continue
@@ -371,9 +377,10 @@ def check_torch_func(name: str, *, native: bool = True, quick: bool = False, see
             def g(*a: Any, options: Mapping[str, Any] = opts) -> Any:
                 return record.fn(*a, **options, reduction="mean")
 
+            axes = tuple(None if n in case.shared else 0 for n in names)
             try:
-                batched = b.to_numpy(torch.func.vmap(g)(*_positional(record, x)))
-                rows = np.stack([b.to_numpy(g(*[x[n][i] for n in names])) for i in range(_BATCH)])
+                batched = b.to_numpy(torch.func.vmap(g, in_dims=axes)(*_positional(record, x)))
+                rows = np.stack([b.to_numpy(g(*_row(x, names, case.shared, i))) for i in range(_BATCH)])
             except Exception as e:  # noqa: BLE001
                 problems.append(f"[{dict(options)}] {_err(e)}")
                 continue

@@ -1106,7 +1106,8 @@ _ARCFACE = Case(
         not_permutable=_CLASSLESS,
         no_broadcast="class_centers (C, D) holds the classes, not per-row values",
     ),
-    invalid_options={"margin": [-1.0], "scale": [0.0, -1.0]},
+    invalid_options={"margin": [-1.0, math.pi, 4.0], "scale": [0.0, -1.0]},
+    shared=("class_centers",),
 )
 
 _COSFACE = Case(
@@ -1130,6 +1131,7 @@ _COSFACE = Case(
         no_broadcast="class_centers (C, D) holds the classes, not per-row values",
     ),
     invalid_options={"margin": [-1.0], "scale": [0.0, -1.0]},
+    shared=("class_centers",),
 )
 
 #: name -> Case for every metric-learning loss.
