@@ -6,8 +6,9 @@
 - :func:`make_inputs`: valid random inputs for any catalog loss, as arrays of the library,
   dtype and device you ask for.
 - :func:`check_against`: run your own implementation of a loss next to lossapi's on every
-  backend and dtype you name, compare values, gradients and ``jax.jit`` / ``torch.compile``
-  against eager, and get a readable :class:`Report`.
+  backend and dtype you name, on random inputs and on the catalog's edge inputs (saturated
+  logits, probabilities at 0/1, zero vectors, extreme magnitudes), compare values, gradients
+  and ``jax.jit`` / ``torch.compile`` against eager, and get a readable :class:`Report`.
 
 The inputs come from the conformance suite's case table, the same one that tests lossapi
 itself. A pytest plugin with ``xp`` / ``dtype`` / ``device`` fixtures is in
@@ -505,7 +506,9 @@ class ReportRow:
     backend, dtype : str
         Where it ran (``dtype`` is ``"-"`` for a backend that could not run at all).
     check : str
-        ``"value[mean]"``, ``"grad[mean]"``, ``"jit[mean]"``, ``"compile[mean]"``, ...
+        ``"value[mean]"``, ``"grad[mean]"``, ``"jit[mean]"``, ``"compile[mean]"``, ...; rows
+        on the catalog's edge inputs are ``"edge[<label>] value[mean]"``,
+        ``"edge[<label>] grad[mean]"`` or ``"edge[<label>]"`` (skipped as a whole).
     ok : bool
         Passed (or skipped).
     worst : float
@@ -513,7 +516,11 @@ class ReportRow:
     detail : str
         Why it failed or was skipped.
     skipped : bool
-        It could not run here (library missing, dtype not available).
+        It could not run here (library missing, dtype not available, edge values not
+        representable in the dtype).
+    edge : str
+        Label of the catalog edge point the row ran on (saturated logits, probabilities at
+        0/1, zero vectors, extreme magnitudes, ...); ``""`` for the random inputs.
     """
 
     backend: str
@@ -523,6 +530,12 @@ class ReportRow:
     worst: float = float("nan")
     detail: str = ""
     skipped: bool = False
+    edge: str = ""
+
+    @property
+    def is_edge(self) -> bool:
+        """The row ran on an edge input of the catalog."""
+        return bool(self.edge)
 
     @property
     def status(self) -> str:
@@ -619,6 +632,96 @@ def _select_backends(backends: Sequence[str | Any] | None) -> list[tuple[str, st
     return out
 
 
+def _nonfinite_where_finite(got: np.ndarray, want: np.ndarray) -> str | None:
+    """Describe the NaN/inf entries of ``got`` where ``want`` is finite (None: there are none)."""
+    got = np.asarray(got, dtype=np.float64)
+    want = np.asarray(want, dtype=np.float64)
+    if got.shape != want.shape:
+        return None  # compare() reports the shape
+    bad = ~np.isfinite(got) & np.isfinite(want)
+    if not bad.any():
+        return None
+    idx = np.argwhere(bad) if got.ndim else np.zeros((1, 0), dtype=int)
+    shown = ", ".join(
+        f"{got[tuple(i)].item()!r} (want {want[tuple(i)].item():.6g})"
+        + (f" at {tuple(int(k) for k in i)}" if got.ndim else "")
+        for i in idx[:3]
+    )
+    more = f" and {len(idx) - 3} more" if len(idx) > 3 else ""
+    return f"{shown}{more}"
+
+
+def _unrepresentable(values: Mapping[str, Any], dtype: str) -> str | None:
+    """Why the floating values of an edge point cannot be given in ``dtype`` (None: they can)."""
+    if dtype == "float64":
+        return None
+    info = _EDGE_FINFO[dtype]
+    for name, v in values.items():
+        if not isinstance(v, np.ndarray) or v.dtype.kind != "f":
+            continue
+        mag = np.abs(v[np.isfinite(v)])
+        if mag.size and mag.max() > info.max:
+            return f"`{name}` holds {mag.max():.3g}, which overflows {dtype} (max {info.max:.3g})"
+        tiny = mag[(mag > 0) & (mag < info.smallest_subnormal)]
+        if tiny.size:
+            return f"`{name}` holds {tiny.min():.3g}, which underflows to 0 in {dtype}"
+    return None
+
+
+class _Finfo(NamedTuple):
+    max: float
+    smallest_subnormal: float
+
+
+_EDGE_FINFO = {
+    "float32": _Finfo(float(np.finfo(np.float32).max), float(np.finfo(np.float32).smallest_subnormal)),
+    "float16": _Finfo(65504.0, 2.0**-24),
+    "bfloat16": _Finfo(3.3895313892515355e38, 2.0**-133),
+}
+
+
+def _edge_points(
+    record: Any, case: Any, fn: Callable[..., Any], options: Mapping[str, Any], drawn: Mapping[str, np.ndarray]
+) -> list[Any]:
+    """``(label, raw inputs, options, kink, reason to skip or None)`` for each catalog edge.
+
+    ``drawn`` are the random inputs: an edge that gives an input in another kind (probability
+    targets where the random draw has integer labels) is skipped, as ``fn`` may take one kind.
+    """
+    from ._conformance.grad_checks import edge_inputs
+
+    points: list[Any] = []
+    for edge in case.edges:
+        raw = edge_inputs(edge)
+        raw = {n: raw[n] for n in record.inputs if n in raw}
+        opts = {**options, **dict(edge.options)}
+        reason: str | None = None
+        kinds = [n for n in raw if n in drawn and is_float(raw[n]) != is_float(drawn[n])]
+        if kinds:
+            n = kinds[0]
+            reason = (
+                f"the edge gives `{n}` as {raw[n].dtype} values, the random inputs as {drawn[n].dtype}; "
+                "fn is checked on the kind of input it was drawn"
+            )
+            points.append((edge.label, raw, opts, edge.kink, reason))
+            continue
+        pinned = [k for k, v in edge.options.items() if k in options and not _same_option(options[k], v)]
+        missing = [k for k in edge.options if not _accepts(fn, k)]
+        if pinned:
+            reason = f"the edge sets {pinned[0]}={edge.options[pinned[0]]!r}; `options` pins {options[pinned[0]]!r}"
+        elif missing:
+            reason = f"the edge needs option `{missing[0]}`, which fn does not take"
+        points.append((edge.label, raw, opts, edge.kink, reason))
+    return points
+
+
+def _same_option(a: Any, b: Any) -> bool:
+    try:
+        return bool(np.array_equal(np.asarray(a), np.asarray(b)))
+    except Exception:  # noqa: BLE001  (options of types NumPy cannot compare)
+        return a is b
+
+
 class _Runner:
     """The checks of one (backend, dtype) cell of :func:`check_against`."""
 
@@ -632,9 +735,11 @@ class _Runner:
         raw: Mapping[str, np.ndarray],
         options: Mapping[str, Any],
         takes_reduction: bool,
+        edge: str = "",
     ) -> None:
         self.fn, self.record, self.case, self.backend, self.dtype = fn, record, case, backend, dtype
         self.takes_reduction = takes_reduction
+        self.edge = edge
         self.args = tuple(_convert(backend, raw, dtype).values())
         self.kw = _convert(backend, loss_options(options), dtype)
         # The reference sees exactly the values the user's function sees: the inputs rounded to
@@ -647,9 +752,17 @@ class _Runner:
         self.rtol = case.rtol.get(dtype, RTOL[dtype])
 
     def row(self, check: str, ok: bool, worst: float = float("nan"), detail: str = "") -> ReportRow:
-        return ReportRow(self.backend.name, self.dtype, check, ok, worst, detail)
+        if self.edge:
+            check = f"edge[{self.edge}] {check}"
+        return ReportRow(self.backend.name, self.dtype, check, ok, worst, detail, edge=self.edge)
 
     def call_user(self, args: Sequence[Any], reduction: str) -> Any:
+        if self.edge:  # overflow at an edge shows as a non-finite row, not as NumPy warnings
+            with np.errstate(all="ignore"):
+                return self._call_user(args, reduction)
+        return self._call_user(args, reduction)
+
+    def _call_user(self, args: Sequence[Any], reduction: str) -> Any:
         if self.takes_reduction:
             return self.fn(*args, **self.kw, reduction=reduction)
         return self.fn(*args, **self.kw)
@@ -681,6 +794,20 @@ class _Runner:
         except Exception as exc:  # the user's bug is a failing row, not a crash of the whole check
             return self.row(check, False, float("inf"), f"fn raised {_err(exc)}")
         want, scale = self.reference(reduction)
+        if self.edge and reduction == "mean" and got.shape == () and np.isnan(got) and want == 0 and scale == 0:
+            # Every per-element loss is 0 (nothing counted, e.g. every label ignored): 0 / 0 is
+            # NaN by torch's convention, 0 by lossapi's; a convention, not a numerical fault.
+            return ReportRow(
+                self.backend.name,
+                self.dtype,
+                f"edge[{self.edge}] {check}",
+                True,
+                detail="fn gives NaN for a mean over no counted element (0 / 0, as torch); lossapi gives 0",
+                skipped=True,
+                edge=self.edge,
+            )
+        if (nonfinite := _nonfinite_where_finite(got, want)) is not None:
+            return self.row(check, False, float("inf"), f"non-finite output: {nonfinite}")
         ok, worst, detail = compare(got, want, self.rtol, scale, self._atol(scale))
         return self.row(check, ok, worst, detail)
 
@@ -694,15 +821,30 @@ class _Runner:
         except Exception as exc:  # reported in the row
             return self.row(check, False, float("inf"), f"fn raised {_err(exc)}")
         want = self._reference_grad(reduction, argnums)
+        for n, g, w in zip(diff, got, want):
+            if (nonfinite := _nonfinite_where_finite(_to_float64_numpy(g), _to_float64_numpy(w))) is not None:
+                return self.row(check, False, float("inf"), f"non-finite gradient d/d{n}: {nonfinite}")
         # Norm-wise per input: a gradient entry far below the largest one carries that one's
         # rounding error, so entrywise relative errors would flag correct code.
         errs = {n: rel_err(g, w) for n, g, w in zip(diff, got, want)}
         worst_name = max(errs, key=errs.__getitem__)
         worst = errs[worst_name]
         rtol = self.rtol * 10  # a gradient takes more roundings than the value
+        if self.edge and self.dtype != "float64" and worst > rtol:
+            # At an edge point a low-precision gradient may be far from the float64 one for any
+            # implementation: hold fn to the standard lossapi's own gradient in this dtype meets.
+            try:
+                own = self.backend.grad(
+                    lambda *a: self.record.fn(*a, **self.kw, reduction=reduction), self.args, argnums
+                )
+                own_err = max(rel_err(g, w) for g, w in zip(own, want))
+            except Exception:  # noqa: BLE001  (then the plain tolerance stands)
+                own_err = 0.0
+            if own_err == own_err and own_err < float("inf"):
+                rtol = max(rtol, 2 * own_err)
         if worst <= rtol:
             return self.row(check, True, worst)
-        return self.row(check, False, worst, f"d/d{worst_name}: norm-wise relative error {worst:.3g} > {rtol:g}")
+        return self.row(check, False, worst, f"d/d{worst_name}: norm-wise relative error {worst:.3g} > {rtol:.3g}")
 
     def _reference_grad(self, reduction: str, argnums: list[int]) -> list[np.ndarray]:
         """lossapi's gradient on the same backend, in float64 where the backend can."""
@@ -756,6 +898,7 @@ def check_against(
     grad: bool = True,
     jit: bool = True,
     compile: bool = False,
+    edges: bool = True,
 ) -> Report:
     """Check your own implementation of a loss against lossapi's, on every backend and dtype.
 
@@ -770,7 +913,21 @@ def check_against(
       backend, computed in float64;
     - ``jit[r]`` (JAX): ``jax.jit(fn)`` runs and equals eager ``fn``;
     - ``compile[r]`` (torch, only with ``compile=True``): ``torch.compile(fn, fullgraph=True)``
-      runs and equals eager ``fn``.
+      runs and equals eager ``fn``;
+    - ``edge[<label>] value[r]`` and ``edge[<label>] grad[r]`` (``edges=True``): the same value
+      and gradient checks on each edge point of the loss's conformance case (saturated
+      logits, probabilities at 0/1, zero vectors, exact kinks, extreme magnitudes), where
+      random inputs never go. An output or gradient that is NaN/inf where lossapi's is
+      finite fails with ``non-finite output`` / ``non-finite gradient``; gradients are
+      checked only at differentiable edges (not at kinks); in a dtype below float64 a
+      gradient is held to ``10 * rtol`` or twice the error of lossapi's own gradient in that
+      dtype, whichever is larger. These rows carry :attr:`ReportRow.edge`. An edge is a
+      skipped row when its values overflow (or underflow to 0 in) the dtype, when it sets
+      an option ``options`` pins to another value or that ``fn`` does not take, or when it
+      gives an input in another kind than the random draw (probability targets where ``fn``
+      was given integer labels). A NaN ``"mean"`` where every per-element loss is 0 (nothing
+      counted, e.g. every label ignored: torch's 0 / 0) is a skipped row too, as lossapi
+      returns 0 there by convention.
 
     Nothing raises on a mismatch or when ``fn`` raises: each problem is a failing row with the
     reason. Errors in the call of ``check_against`` itself (unknown loss, backend or option)
@@ -801,6 +958,8 @@ def check_against(
         Run the gradient / ``jax.jit`` checks.
     compile : bool, default False
         Run the ``torch.compile`` check (slow: it compiles ``fn`` per dtype and reduction).
+    edges : bool, default True
+        Also run the value and gradient checks on the catalog's edge inputs of the loss.
 
     Returns
     -------
@@ -818,10 +977,27 @@ def check_against(
     >>> report.ok
     True
     >>> print(report)  # doctest: +ELLIPSIS
-    my_huber vs lossapi.huber: OK (2 passed, 0 failed, 0 skipped)
-      backend  dtype    check        result  worst rel err  detail
-      numpy    float32  value[mean]  ok      ...
-      numpy    float64  value[mean]  ok      ...
+    my_huber vs lossapi.huber: OK (6 passed, 0 failed, 4 skipped)
+      backend  dtype    check                          result  worst rel err  detail
+      numpy    float32  value[mean]                    ok      ...
+      numpy    float32  edge[|e| = delta = 1]          skip    ...the edge sets delta=1.0; `options` pins 0.5
+      numpy    float32  edge[|e| = delta = 2]          skip    ...the edge sets delta=2.0; `options` pins 0.5
+      numpy    float32  edge[e = 0] value[mean]        ok      ...
+      numpy    float32  edge[large error] value[mean]  ok      ...
+      numpy    float64  value[mean]                    ok      ...
+      ...
+
+    A port through ``log(sigmoid(x))`` agrees on the random inputs but not where the logits
+    saturate:
+
+    >>> def naive_bce(logits, target):
+    ...     p = 1 / (1 + np.exp(-logits))
+    ...     return np.mean(-(target * np.log(p) + (1 - target) * np.log(1 - p)))
+    >>> report = check_against(naive_bce, "binary_cross_entropy_with_logits", backends=["numpy"])
+    >>> [r.check for r in report.failures if r.dtype == "float64"]
+    ['edge[saturated logits +-1e4] value[mean]']
+    >>> report.failures[-1].detail
+    'non-finite output: nan (want 5000)'
     """
     record = _record(loss_name)
     case = get_case(record.name)
@@ -835,6 +1011,8 @@ def check_against(
     raw = _draw(record, shape, seed, options)
     # Options lossapi itself rejects are a mistake in this call, not in ``fn``: say so now.
     record.fn(*raw.values(), **loss_options(options))
+
+    edge_points = _edge_points(record, case, fn, options, raw) if edges else []
 
     rows: list[ReportRow] = []
     for name, reason in selected:
@@ -870,4 +1048,18 @@ def check_against(
                     rows.append(runner.jit(reduction))
                 if compile and name == "torch":
                     rows.append(runner.compile(reduction))
+            for label, edge_raw, edge_options, kink, reason in edge_points:
+                reason = reason or _unrepresentable({**edge_raw, **edge_options}, dtype)
+                if reason is not None:
+                    rows.append(ReportRow(name, dtype, f"edge[{label}]", True, detail=reason, skipped=True, edge=label))
+                    continue
+                edge_runner = _Runner(
+                    fn, record, case, backend, dtype, edge_raw, edge_options, takes_reduction, edge=label
+                )
+                for reduction in reductions:
+                    if not takes_reduction and reduction != "mean":
+                        continue  # the random rows already say so
+                    rows.append(edge_runner.value(reduction))
+                    if grad and not kink and backend.differentiable and reduction != "none":
+                        rows.append(edge_runner.grad(reduction))
     return Report(record.name, _fn_name(fn), tuple(rows))

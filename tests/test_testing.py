@@ -305,6 +305,7 @@ def test_check_against_wrong_mean_denominator_fails_only_the_mean() -> None:
         options=CE_OPTIONS,
         reductions=("mean", "sum"),
         jit=False,
+        edges=False,
     )
     assert statuses(report) == {
         ("jax", "float64", "value[mean]"): "FAIL",
@@ -366,7 +367,7 @@ def test_check_against_function_without_reduction_is_compared_with_the_mean() ->
     def mse(pred: Any, target: Any) -> Any:
         return np.mean((pred - target) ** 2)
 
-    report = check_against(mse, "mse", backends=["numpy"], dtypes=["float64"], reductions=("mean", "sum"))
+    report = check_against(mse, "mse", backends=["numpy"], dtypes=["float64"], reductions=("mean", "sum"), edges=False)
     assert statuses(report) == {("numpy", "float64", "value[mean]"): "ok", ("numpy", "float64", "value[sum]"): "skip"}
     assert report.ok
 
@@ -375,7 +376,7 @@ def test_check_against_wrong_numpy_value_fails_in_float32_too() -> None:
     def biased(pred: Any, target: Any) -> Any:
         return np.mean((pred - target) ** 2) * (1 + 1e-3)
 
-    report = check_against(biased, "mean_squared_error", backends=["numpy"])
+    report = check_against(biased, "mean_squared_error", backends=["numpy"], edges=False)
     assert [r.status for r in report.rows] == ["FAIL", "FAIL"]
 
 
@@ -400,7 +401,7 @@ def test_check_against_bad_arguments_raise() -> None:
 
 
 def test_report_table_is_aligned() -> None:
-    report = check_against(lambda p, t: np.mean(np.abs(p - t)), "mae", backends=["numpy"])
+    report = check_against(lambda p, t: np.mean(np.abs(p - t)), "mae", backends=["numpy"], edges=False)
     lines = str(report).splitlines()
     assert lines[0] == "<lambda> vs lossapi.mean_absolute_error: OK (2 passed, 0 failed, 0 skipped)"
     assert lines[1].split() == ["backend", "dtype", "check", "result", "worst", "rel", "err", "detail"]
@@ -464,7 +465,7 @@ def test_jax_port_example_passes_as_a_script_and_catches_a_broken_port(capsys: p
         runpy.run_path(str(EXAMPLE), run_name="__main__")
     assert exit_info.value.code == 0
     out = capsys.readouterr().out
-    assert "ported_loss vs lossapi.cross_entropy: OK (16 passed, 0 failed, 0 skipped)" in out
+    assert "ported_loss vs lossapi.cross_entropy: OK (34 passed, 0 failed, 8 skipped)" in out
 
     example = _load_example()
 
@@ -474,3 +475,99 @@ def test_jax_port_example_passes_as_a_script_and_catches_a_broken_port(capsys: p
 
     assert example.main(forgot_ignore_index) == 1
     assert "forgot_ignore_index vs lossapi.cross_entropy: FAILED" in capsys.readouterr().out
+
+
+# -- edge inputs ------------------------------------------------------------------------------------
+
+
+def _naive_focal(logits: Any, target: Any, *, alpha: Any = None, gamma: float = 2.0) -> Any:
+    """Sigmoid focal loss through log(sigmoid(x)): right on moderate logits, inf/NaN when saturated."""
+    import array_api_compat
+
+    xp = array_api_compat.array_namespace(logits)
+    p = 1 / (1 + xp.exp(-logits))
+    ce = -(target * xp.log(p) + (1 - target) * xp.log(1 - p))
+    p_t = p * target + (1 - p) * (1 - target)
+    a_t = 1.0 if alpha is None else alpha * target + (1 - alpha) * (1 - target)
+    return xp.mean(a_t * (1 - p_t) ** gamma * ce)
+
+
+def _softplus_bce(logits: Any, target: Any) -> Any:
+    """BCE with logits as softplus(x) - x t, softplus = logaddexp(0, x): stable everywhere."""
+    import array_api_compat
+
+    xp = array_api_compat.array_namespace(logits)
+    return xp.mean(xp.logaddexp(xp.zeros_like(logits), logits) - logits * target)
+
+
+def _edge_backends() -> list[str]:
+    return ["numpy"] + [b for b in ("torch", "jax") if importlib.util.find_spec(b) is not None]
+
+
+def test_edges_catch_an_unstable_focal_port_that_passes_the_random_rows() -> None:
+    backends = _edge_backends()
+    report = check_against(_naive_focal, "sigmoid_focal", backends=backends)
+    random_rows = [r for r in report.rows if not r.is_edge]
+    edge_rows = [r for r in report.rows if r.is_edge]
+    assert random_rows and all(r.ok for r in random_rows), report  # every random row passes
+    assert not check_against(_naive_focal, "sigmoid_focal", backends=backends, edges=False).failures
+    assert not report.ok
+    bad = [r for r in edge_rows if not r.ok]
+    assert bad and all(r.check.startswith("edge[") and r.edge in r.check for r in bad)
+    # the saturated logits give inf/NaN where lossapi gives finite values, in both dtypes
+    sat = [r for r in bad if r.edge == "saturated logits +-1e4, +-100" and r.check.endswith("value[mean]")]
+    assert {r.dtype for r in sat} == {"float32", "float64"}
+    assert all("non-finite output" in r.detail and r.worst == float("inf") for r in sat)
+    if "torch" in backends:
+        assert any(r.backend == "torch" and "grad" in r.check and "non-finite gradient" in r.detail for r in bad)
+    assert "edge[saturated logits +-1e4, +-100] value[mean]" in str(report)
+
+
+def test_edges_lossapi_itself_passes_every_row() -> None:
+    report = check_against(la.sigmoid_focal, "sigmoid_focal", backends=_edge_backends(), reductions=("mean", "none"))
+    assert report.ok, report
+    assert not any(r.skipped for r in report.rows)
+    labels = {r.edge for r in report.rows if r.is_edge}
+    from lossapi._conformance.cases import CASES
+
+    assert labels == {e.label for e in CASES["sigmoid_focal"].edges}
+
+
+def test_edges_a_stable_hand_written_port_passes() -> None:
+    report = check_against(_softplus_bce, "binary_cross_entropy_with_logits", backends=_edge_backends())
+    assert report.ok, report
+    ran = {r.edge for r in report.rows if r.is_edge and not r.skipped}
+    assert {"x = 0", "saturated logits +-1e4"} <= ran
+    # edges needing options the port does not take are skipped, with the reason
+    skipped = [r for r in report.rows if r.is_edge and r.skipped]
+    assert skipped and all("which fn does not take" in r.detail for r in skipped)
+
+
+def test_edges_that_overflow_float32_are_skipped_there_with_the_reason() -> None:
+    from lossapi.testing import _unrepresentable
+
+    assert _unrepresentable({"x": np.array([1e4, -1e4])}, "float32") is None
+    assert "overflows float32" in (_unrepresentable({"x": np.array([1.0, 1e300])}, "float32") or "")
+    assert "overflows float16" in (_unrepresentable({"x": np.array([1e5])}, "float16") or "")
+    assert "underflows to 0 in float32" in (_unrepresentable({"x": np.array([1e-300])}, "float32") or "")
+    assert _unrepresentable({"x": np.array([1e300])}, "float64") is None
+    # a catalog edge with 1e300-sized values: skipped in float32, run in float64
+    from lossapi._conformance.cases import CASES
+
+    huge = [
+        (name, e)
+        for name, c in CASES.items()
+        for e in c.edges
+        if any(np.asarray(v).dtype.kind == "f" and np.max(np.abs(np.asarray(v))) > 3.4e38 for v in e.inputs.values())
+    ]
+    if huge:
+        name, edge = huge[0]
+        report = check_against(getattr(la, name), name, backends=["numpy"])
+        rows = [r for r in report.rows if r.edge == edge.label]
+        assert any(r.dtype == "float32" and r.skipped and "overflows float32" in r.detail for r in rows)
+        assert any(r.dtype == "float64" and not r.skipped for r in rows)
+
+
+def test_edges_can_be_turned_off() -> None:
+    report = check_against(_naive_focal, "sigmoid_focal", backends=["numpy"], edges=False)
+    assert report.ok and not any(r.is_edge for r in report.rows)
