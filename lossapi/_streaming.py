@@ -128,7 +128,9 @@ def _torch_function() -> Any:
     torch = sys.modules["torch"]
     import array_api_compat.torch as tx  # noqa: PLC0415
 
-    class LinearLogSumExp(torch.autograd.Function):
+    function: Any = torch.autograd.Function  # torch is not a dependency of the type checks
+
+    class LinearLogSumExp(function):
         @staticmethod
         def forward(ctx: Any, h: Any, weight: Any, bias: Any, tc: int, vc: int) -> Any:
             lse = _forward(tx, h, weight, bias, tc, vc)
