@@ -39,7 +39,10 @@ INSTALL = {
 
 def _error(command: str, message: str) -> int:
     """Print ``lossapi COMMAND: message`` once (without the library's own ``lossapi.fn:`` prefix)."""
-    message = re.sub(r"^lossapi\.[\w.]+: ", "", str(message).strip("'\""))
+    message = str(message)
+    if len(message) > 1 and message[0] == message[-1] and message[0] in "'\"":  # str() of a KeyError
+        message = message[1:-1]
+    message = re.sub(r"^lossapi\.[\w.]+: ", "", message)
     print(f"lossapi {command}: {message}", file=sys.stderr)
     return 2
 
