@@ -9,8 +9,9 @@ log-sum-exp (the backend's fused kernel) is merged into the row's running value 
 
 The generic implementation is plain Array API code (every backend; torch and JAX differentiate
 it by recording every block, i.e. with the logits' memory in the backward pass). The native
-paths keep the forward pass and replace the backward pass by one that recomputes each block
-(``torch.autograd.Function``; ``jax.custom_vjp``): the gradient with respect to the logits is
+paths replace the backward pass by one that recomputes each block (``torch.autograd.Function``;
+``jax.custom_vjp``, whose two passes are ``lax`` loops so that XLA runs one block at a time):
+the gradient with respect to the logits is
 ``g softmax(z)`` per row, pushed through ``z = h W^T + b`` block by block, so no pass holds
 more than a few blocks.
 """
@@ -81,6 +82,8 @@ def _forward(xp: Any, h: Any, weight: Any, bias: Any, tc: int, vc: int) -> Any:
             part = _block_logsumexp(xp, _block(xp, hb, weight, bias, v0, min(c, v0 + vc)))
             lse = part if lse is None else xp.logaddexp(lse, part)
         out.append(lse)
+    if not out:  # no rows: an empty result, still connected to the inputs (zero gradients)
+        return xp.sum(_block(xp, h, weight, bias, 0, 1), axis=1)
     return out[0] if len(out) == 1 else xp.concat(out, axis=0)
 
 
@@ -131,12 +134,18 @@ def _torch_function() -> Any:
     function: Any = torch.autograd.Function  # torch is not a dependency of the type checks
 
     class LinearLogSumExp(function):
+        # forward and setup_context apart, and a generated vmap rule: torch.func.grad / vmap accept it.
+        generate_vmap_rule = True
+
         @staticmethod
-        def forward(ctx: Any, h: Any, weight: Any, bias: Any, tc: int, vc: int) -> Any:
-            lse = _forward(tx, h, weight, bias, tc, vc)
-            ctx.save_for_backward(h, weight, bias, lse)
+        def forward(h: Any, weight: Any, bias: Any, tc: int, vc: int) -> Any:
+            return _forward(tx, h, weight, bias, tc, vc)
+
+        @staticmethod
+        def setup_context(ctx: Any, inputs: tuple[Any, ...], output: Any) -> None:
+            h, weight, bias, tc, vc = inputs
+            ctx.save_for_backward(h, weight, bias, output)
             ctx.chunks = (tc, vc)
-            return lse
 
         @staticmethod
         def backward(ctx: Any, g: Any) -> Any:
@@ -148,7 +157,11 @@ def _torch_function() -> Any:
     return _TORCH_FN
 
 
-# -- JAX: a custom_vjp with the same recomputing backward pass ---------------------------------------
+# -- JAX: a custom_vjp whose passes are loops (lax.scan / fori_loop) ---------------------------------
+#
+# Unrolled Python loops leave XLA free to schedule every block's logits at once (its compiled
+# program then held about twice the logits); loops run one block at a time. Rows and classes are
+# padded to whole blocks: padded classes get a -inf bias (exp = 0), padded rows are dropped.
 
 _JAX_FNS: dict[tuple[int, int, bool], Any] = {}
 
@@ -165,17 +178,69 @@ def _make_jax(tc: int, vc: int, no_bias: bool) -> Any:
     jax = sys.modules["jax"]
     import jax.numpy as jnp  # noqa: PLC0415
 
+    lax = jax.lax
+
+    def padded(h: Any, weight: Any, bias: Any) -> tuple[Any, Any, Any, int, int]:
+        n, c = h.shape[0], weight.shape[0]
+        nt, nv = -(-n // tc), -(-c // vc)
+        hp = jnp.pad(h, ((0, nt * tc - n), (0, 0)))
+        wp = jnp.pad(weight, ((0, nv * vc - c), (0, 0)))
+        b = jnp.zeros((c,), dtype=h.dtype) if bias is None else bias
+        bp = jnp.pad(b, (0, nv * vc - c), constant_values=-jnp.inf)
+        return hp.reshape(nt, tc, -1), wp.reshape(nv, vc, -1), bp.reshape(nv, vc), nt, nv
+
+    def logits(hb: Any, wp: Any, bp: Any, v: Any) -> Any:
+        return hb @ wp[v].T + bp[v]
+
+    def forward(h: Any, weight: Any, bias: Any) -> Any:
+        n = h.shape[0]
+        hs, wp, bp, _, nv = padded(h, weight, bias)
+
+        def rows(hb: Any) -> Any:
+            def step(v: Any, acc: Any) -> Any:
+                return jnp.logaddexp(acc, jax.nn.logsumexp(logits(hb, wp, bp, v), axis=1))
+
+            return lax.fori_loop(0, nv, step, jnp.full((tc,), -jnp.inf, dtype=h.dtype))
+
+        return lax.map(rows, hs).reshape(-1)[:n]
+
+    def backward(h: Any, weight: Any, bias: Any, lse: Any, g: Any) -> tuple[Any, Any, Any]:
+        n, c, d = h.shape[0], weight.shape[0], h.shape[1]
+        hs, wp, bp, nt, nv = padded(h, weight, bias)
+        pad = nt * tc - n
+        ls = jnp.pad(lse, (0, pad)).reshape(nt, tc)
+        gs = jnp.pad(g, (0, pad)).reshape(nt, tc)  # padded rows: g = 0, no contribution
+
+        def rows(carry: Any, blk: Any) -> Any:
+            gw, gb = carry
+            hb, lb, gblk = blk
+
+            def step(v: Any, inner: Any) -> Any:
+                gh, gw, gb = inner
+                grad_z = gblk[:, None] * jnp.exp(logits(hb, wp, bp, v) - lb[:, None])
+                gh = gh + grad_z @ wp[v]
+                gw = gw.at[v].add(grad_z.T @ hb)
+                gb = gb.at[v].add(jnp.sum(grad_z, axis=0))
+                return gh, gw, gb
+
+            gh, gw, gb = lax.fori_loop(0, nv, step, (jnp.zeros((tc, d), dtype=h.dtype), gw, gb))
+            return (gw, gb), gh
+
+        init = (jnp.zeros((nv, vc, d), dtype=h.dtype), jnp.zeros((nv, vc), dtype=h.dtype))
+        (gw, gb), gh = lax.scan(rows, init, (hs, ls, gs))
+        return gh.reshape(-1, d)[:n], gw.reshape(-1, d)[:c], gb.reshape(-1)[:c]
+
     @jax.custom_vjp
     def lse(h: Any, weight: Any, *bias: Any) -> Any:
-        return _forward(jnp, h, weight, None if no_bias else bias[0], tc, vc)
+        return forward(h, weight, None if no_bias else bias[0])
 
     def fwd(h: Any, weight: Any, *bias: Any) -> Any:
-        out = _forward(jnp, h, weight, None if no_bias else bias[0], tc, vc)
+        out = forward(h, weight, None if no_bias else bias[0])
         return out, (h, weight, bias, out)
 
     def bwd(res: Any, g: Any) -> Any:
         h, weight, bias, out = res
-        gh, gw, gb = _backward(jnp, h, weight, None if no_bias else bias[0], out, g, tc, vc)
+        gh, gw, gb = backward(h, weight, None if no_bias else bias[0], out, g)
         return (gh, gw) if no_bias else (gh, gw, gb)
 
     lse.defvjp(fwd, bwd)
