@@ -28,6 +28,7 @@ import math
 import sys
 from typing import Any
 
+from ._array import device_of
 from ._dispatch import backend_name
 from ._native import native_enabled
 from ._ops import stop_gradient
@@ -69,7 +70,7 @@ def _block(xp: Any, h: Any, weight: Any, bias: Any, v0: int, v1: int) -> Any:
 
 def _class_ids(xp: Any, labels: Any, v0: int, v1: int) -> Any:
     """``labels[:, None] == [v0, v1)``: the one-hot block of the labels."""
-    ids = xp.arange(v0, v1, dtype=labels.dtype)
+    ids = xp.arange(v0, v1, dtype=labels.dtype, device=device_of(labels))
     return xp.expand_dims(labels, axis=1) == xp.expand_dims(ids, axis=0)
 
 
@@ -83,7 +84,8 @@ def _forward(
     for t0 in range(0, n, tc):
         t1 = min(n, t0 + tc)  # in-bounds slices (the standard leaves others unspecified)
         hb, yb = h[t0:t1, ...], labels[t0:t1]
-        m = s = spread = picked = seen = None
+        m: Any = None
+        s = spread = picked = seen = m
         for v0 in range(0, c, vc):
             v1 = min(c, v0 + vc)
             z = _block(xp, hb, weight, bias, v0, v1)
@@ -108,7 +110,8 @@ def _forward(
         out.append((m + log_s, picked, spread + total_w * log_s))
     if len(out) == 1:
         return out[0]
-    return tuple(xp.concat([o[k] for o in out], axis=0) for k in range(3))  # type: ignore[return-value]
+    lse, picked, spread = (xp.concat([o[k] for o in out], axis=0) for k in range(3))
+    return lse, picked, spread
 
 
 def _backward(
@@ -177,13 +180,21 @@ def _torch_function() -> Any:
     torch = sys.modules["torch"]
     import array_api_compat.torch as tx  # noqa: PLC0415
 
-    class LinearLogSumExp(torch.autograd.Function):
+    function: Any = torch.autograd.Function
+
+    class LinearLogSumExp(function):
+        # forward / setup_context apart and a generated vmap rule: torch.func.grad and vmap accept it.
+        generate_vmap_rule = True
+
         @staticmethod
-        def forward(ctx: Any, h: Any, weight: Any, bias: Any, labels: Any, class_weight: Any, tc: int, vc: int) -> Any:
-            lse, picked, spread = _forward(tx, h, weight, bias, labels, class_weight, tc, vc)
-            ctx.save_for_backward(h, weight, bias, labels, class_weight, lse)
+        def forward(h: Any, weight: Any, bias: Any, labels: Any, class_weight: Any, tc: int, vc: int) -> Any:
+            return _forward(tx, h, weight, bias, labels, class_weight, tc, vc)
+
+        @staticmethod
+        def setup_context(ctx: Any, inputs: tuple[Any, ...], output: Any) -> None:
+            h, weight, bias, labels, class_weight, tc, vc = inputs
+            ctx.save_for_backward(h, weight, bias, labels, class_weight, output[0])
             ctx.chunks = (tc, vc)
-            return lse, picked, spread
 
         @staticmethod
         def backward(ctx: Any, g_lse: Any, g_picked: Any, g_spread: Any) -> Any:
@@ -237,7 +248,8 @@ def _make_jax(tc: int, vc: int, no_bias: bool, no_weight: bool) -> Any:
     def bwd(res: Any, g: Any) -> Any:
         h, weight, labels, rest, lse = res
         bias, cw = unpack(rest)
-        gh, gw, gb = _backward(jnp, h, weight, bias, labels, cw, lse, *g, tc, vc)
+        g_lse, g_picked, g_spread = g
+        gh, gw, gb = _backward(jnp, h, weight, bias, labels, cw, lse, g_lse, g_picked, g_spread, tc, vc)
         grads_rest = []
         if bias is not None:
             grads_rest.append(gb)
