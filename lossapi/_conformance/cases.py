@@ -163,6 +163,10 @@ class Case:
         (NaN, inf, strings, ...) and those derived from the option's declared constraint. An
         option listed here replaces the test's generic out-of-range values of that option name
         (``[]``: none, e.g. a margin that may be negative).
+    shared : tuple of str, optional
+        Positional inputs without per-element axes, shared by every element (a linear layer's
+        weight): ``vmap`` checks map the other inputs only, and the property tests neither
+        permute nor broadcast them.
     """
 
     name: str
@@ -177,6 +181,7 @@ class Case:
     sweep: Sweep | None = None
     fuzz: Fuzz | None = None
     invalid_options: Mapping[str, Sequence[Any]] = field(default_factory=dict)
+    shared: tuple[str, ...] = ()
 
 
 def reference_reduce(

@@ -82,6 +82,16 @@ def _positional(record: Any, arrays: Mapping[str, Any]) -> list[Any]:
     return [arrays[n] for n in record.inputs]
 
 
+def _in_axes(case: Any, names: list[str]) -> tuple[int | None, ...]:
+    """vmap's mapped axis of each positional input: 0, or None for the case's shared inputs."""
+    return tuple(None if n in case.shared else 0 for n in names)
+
+
+def _row(case: Any, names: list[str], arrays: Mapping[str, Any], i: int) -> list[Any]:
+    """Row ``i`` of the batched inputs (the shared inputs whole)."""
+    return [arrays[n] if n in case.shared else arrays[n][i] for n in names]
+
+
 def _vmap_sets(option_sets: tuple[Mapping[str, Any], ...]) -> list[Mapping[str, Any]]:
     """Option sets that commute with mapping over a new leading axis: a non-negative class
     ``axis`` would point at a different axis inside each row."""
@@ -154,8 +164,8 @@ def check_jax_transforms(name: str, *, quick: bool = False, seed: int = 0) -> li
             return record.fn(*a, **options, reduction="mean")
 
         try:
-            batched = b.to_numpy(jax.vmap(g)(*_positional(record, x)))
-            rows = np.stack([b.to_numpy(g(*[x[n][i] for n in names])) for i in range(_BATCH)])
+            batched = b.to_numpy(jax.vmap(g, in_axes=_in_axes(case, names))(*_positional(record, x)))
+            rows = np.stack([b.to_numpy(g(*_row(case, names, x, i))) for i in range(_BATCH)])
         except Exception as e:  # noqa: BLE001
             problems.append(f"[{dict(options)}] {_err(e)}")
             continue
@@ -372,8 +382,8 @@ def check_torch_func(name: str, *, native: bool = True, quick: bool = False, see
                 return record.fn(*a, **options, reduction="mean")
 
             try:
-                batched = b.to_numpy(torch.func.vmap(g)(*_positional(record, x)))
-                rows = np.stack([b.to_numpy(g(*[x[n][i] for n in names])) for i in range(_BATCH)])
+                batched = b.to_numpy(torch.func.vmap(g, in_dims=_in_axes(case, names))(*_positional(record, x)))
+                rows = np.stack([b.to_numpy(g(*_row(case, names, x, i))) for i in range(_BATCH)])
             except Exception as e:  # noqa: BLE001
                 problems.append(f"[{dict(options)}] {_err(e)}")
                 continue
