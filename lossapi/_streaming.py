@@ -108,6 +108,9 @@ def _forward(
             m = m_new
         log_s = xp.log(s)
         out.append((m + log_s, picked, spread + total_w * log_s))
+    if not out:  # no rows: empty statistics, still connected to the inputs (zero gradients)
+        e = xp.sum(_block(xp, h, weight, bias, 0, 1), axis=1)
+        return e, e, e
     if len(out) == 1:
         return out[0]
     lse, picked, spread = (xp.concat([o[k] for o in out], axis=0) for k in range(3))
