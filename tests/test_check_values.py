@@ -124,8 +124,9 @@ def resolve_lop(a: np.ndarray) -> tuple[Any, str]:
 def _classes(rec: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> int:
     """C: the size of the prediction's class axis (the last one without an ``axis`` option), or
     the number of class centres."""
-    if "class_centers" in rec.inputs:
-        return int(args[rec.inputs.index("class_centers")].shape[0])
+    for centres in ("class_centers", "weight"):  # one class per centre / per row of a linear layer's weight
+        if centres in rec.inputs:
+            return int(args[rec.inputs.index(centres)].shape[0])
     axis = -1
     if rec.has_axis:
         axis = kwargs.get("axis", inspect.signature(rec.fn).parameters["axis"].default)

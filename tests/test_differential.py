@@ -344,8 +344,9 @@ def _class_info(name: str, inputs: Mapping[str, np.ndarray], options: Mapping[st
     if name in _NOT_CLASS_LABELS or name == "ctc":
         return None
     rec = RECORDS[name]
-    if "class_centers" in rec.inputs:  # one class per centre (arcface, cosface)
-        return rec.inputs[0], "labels", inputs["class_centers"].shape[0]
+    for centres in ("class_centers", "weight"):  # one class per centre (arcface) / weight row (linear head)
+        if centres in rec.inputs:
+            return rec.inputs[0], "labels", inputs[centres].shape[0]
     for lab, y in inputs.items():
         if y.dtype.kind not in "iu" or rec.input_spaces[lab] not in _LABEL_SPACES:
             continue

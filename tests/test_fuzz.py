@@ -397,8 +397,8 @@ def _permute(s: Sample, perm: np.ndarray) -> dict[str, np.ndarray]:
     out = {}
     for k, v in s.inputs.items():
         ax = _batch_axis(v, len(s.shape), s.options)
-        if ax is None or v.shape[ax] == 1:
-            out[k] = v  # broadcast along the batch: the same for every sample
+        if ax is None or v.shape[ax] == 1 or k in CASES[s.name].shared:
+            out[k] = v  # broadcast along the batch or shared (a layer's weight): the same for every sample
         else:
             assert v.shape[ax] == n, f"{s!r}: input {k} has {v.shape[ax]} != {n} entries on axis {ax}"
             out[k] = np.take(v, perm, axis=ax)

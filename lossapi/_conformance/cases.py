@@ -157,15 +157,16 @@ class Case:
     fuzz : Fuzz, optional
         What the property-based tests may assume of the loss (``tests/test_fuzz.py`` requires one
         for every catalog loss).
-    shared : tuple of str
-        Inputs shared by every sample rather than one per sample (class centres, a linear
-        layer's weight): batching transforms (``vmap``) leave them unmapped.
     invalid_options : mapping, optional
         ``{option: [values]}``: values outside the option's documented domain, which the loss must
         reject with ``InvalidOptionError`` (``tests/test_bad_input.py``), beyond the generic ones
         (NaN, inf, strings, ...) and those derived from the option's declared constraint. An
         option listed here replaces the test's generic out-of-range values of that option name
         (``[]``: none, e.g. a margin that may be negative).
+    shared : tuple of str, optional
+        Positional inputs without per-element axes, shared by every element (class centres, a
+        linear layer's weight): ``vmap`` checks map the other inputs only, and the property
+        tests neither permute nor broadcast them.
     """
 
     name: str

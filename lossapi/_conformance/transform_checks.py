@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import inspect
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -82,9 +82,14 @@ def _positional(record: Any, arrays: Mapping[str, Any]) -> list[Any]:
     return [arrays[n] for n in record.inputs]
 
 
-def _row(x: Mapping[str, Any], names: Sequence[str], shared: tuple[str, ...], i: int) -> list[Any]:
-    """The inputs of batch row ``i``: per-sample inputs indexed, shared ones whole."""
-    return [x[n] if n in shared else x[n][i] for n in names]
+def _in_axes(case: Any, names: list[str]) -> tuple[int | None, ...]:
+    """vmap's mapped axis of each positional input: 0, or None for the case's shared inputs."""
+    return tuple(None if n in case.shared else 0 for n in names)
+
+
+def _row(case: Any, names: list[str], arrays: Mapping[str, Any], i: int) -> list[Any]:
+    """Row ``i`` of the batched inputs (the shared inputs whole)."""
+    return [arrays[n] if n in case.shared else arrays[n][i] for n in names]
 
 
 def _vmap_sets(option_sets: tuple[Mapping[str, Any], ...]) -> list[Mapping[str, Any]]:
@@ -158,10 +163,9 @@ def check_jax_transforms(name: str, *, quick: bool = False, seed: int = 0) -> li
         def g(*a: Any, options: Mapping[str, Any] = opts) -> Any:
             return record.fn(*a, **options, reduction="mean")
 
-        axes = tuple(None if n in case.shared else 0 for n in names)
         try:
-            batched = b.to_numpy(jax.vmap(g, in_axes=axes)(*_positional(record, x)))
-            rows = np.stack([b.to_numpy(g(*_row(x, names, case.shared, i))) for i in range(_BATCH)])
+            batched = b.to_numpy(jax.vmap(g, in_axes=_in_axes(case, names))(*_positional(record, x)))
+            rows = np.stack([b.to_numpy(g(*_row(case, names, x, i))) for i in range(_BATCH)])
         except Exception as e:  # noqa: BLE001
             problems.append(f"[{dict(options)}] {_err(e)}")
             continue
@@ -377,10 +381,9 @@ def check_torch_func(name: str, *, native: bool = True, quick: bool = False, see
             def g(*a: Any, options: Mapping[str, Any] = opts) -> Any:
                 return record.fn(*a, **options, reduction="mean")
 
-            axes = tuple(None if n in case.shared else 0 for n in names)
             try:
-                batched = b.to_numpy(torch.func.vmap(g, in_dims=axes)(*_positional(record, x)))
-                rows = np.stack([b.to_numpy(g(*_row(x, names, case.shared, i))) for i in range(_BATCH)])
+                batched = b.to_numpy(torch.func.vmap(g, in_dims=_in_axes(case, names))(*_positional(record, x)))
+                rows = np.stack([b.to_numpy(g(*_row(case, names, x, i))) for i in range(_BATCH)])
             except Exception as e:  # noqa: BLE001
                 problems.append(f"[{dict(options)}] {_err(e)}")
                 continue

@@ -90,7 +90,7 @@ def compare(
         err = np.where(same, 0.0, np.abs(got - want))
         tol = rtol * np.maximum(np.abs(want), scale) + atol + 1e-300
         rel = np.where(same, 0.0, err / np.maximum(np.abs(want), np.finfo(np.float64).tiny))
-    bad = ~(err <= tol)
+    bad = ~same & ~(err <= tol)  # NaN where NaN is expected: its NaN scale gives a NaN tol
     worst = float(np.nanmax(np.where(np.isnan(rel), np.inf, rel)))
     if not bad.any():
         return True, worst, ""
