@@ -139,7 +139,9 @@ def _torch_function() -> Any:
 
         @staticmethod
         def forward(h: Any, weight: Any, bias: Any, tc: int, vc: int) -> Any:
-            return _forward(tx, h, weight, bias, tc, vc)
+            if _wrapped(torch, h, weight):  # torch.func transforms: the out-of-place generic loop
+                return _forward(tx, h, weight, bias, tc, vc)
+            return _torch_forward(torch, h, weight, bias, tc, vc)
 
         @staticmethod
         def setup_context(ctx: Any, inputs: tuple[Any, ...], output: Any) -> None:
@@ -150,11 +152,62 @@ def _torch_function() -> Any:
         @staticmethod
         def backward(ctx: Any, g: Any) -> Any:
             h, weight, bias, lse = ctx.saved_tensors
-            gh, gw, gb = _backward(tx, h, weight, bias, lse, g, *ctx.chunks)
+            if _wrapped(torch, h, g):
+                gh, gw, gb = _backward(tx, h, weight, bias, lse, g, *ctx.chunks)
+            else:
+                gh, gw, gb = _torch_backward(torch, h, weight, bias, lse, g, *ctx.chunks)
             return gh, gw, gb, None, None
 
     _TORCH_FN = LinearLogSumExp
     return _TORCH_FN
+
+
+def _wrapped(torch: Any, *tensors: Any) -> bool:
+    """Whether a ``torch.func`` transform (vmap, grad) wraps any of ``tensors``."""
+    if torch.compiler.is_compiling():  # traced by Dynamo: plain tensors (it cannot call the check)
+        return False
+    check = getattr(getattr(torch._C, "_functorch", None), "is_functorch_wrapped_tensor", None)
+    return check is not None and any(check(t) for t in tensors)
+
+
+def _torch_forward(torch: Any, h: Any, weight: Any, bias: Any, tc: int, vc: int) -> Any:
+    """The forward pass with in-place block operations: one block of logits alive at a time."""
+    n, c = h.shape[0], weight.shape[0]
+    lse = torch.full((n,), -math.inf, dtype=h.dtype, device=h.device)
+    for t0 in range(0, n, tc):
+        t1 = min(n, t0 + tc)
+        hb, acc = h[t0:t1], lse[t0:t1]
+        for v0 in range(0, c, vc):
+            v1 = min(c, v0 + vc)
+            z = hb @ weight[v0:v1].T if bias is None else torch.addmm(bias[v0:v1], hb, weight[v0:v1].T)
+            top = z.amax(dim=1)
+            top = torch.where(torch.isfinite(top), top, torch.zeros_like(top))
+            part = z.sub_(top[:, None]).exp_().sum(dim=1).log_().add_(top)
+            torch.logaddexp(acc, part, out=acc)
+    return lse
+
+
+def _torch_backward(
+    torch: Any, h: Any, weight: Any, bias: Any, lse: Any, g: Any, tc: int, vc: int
+) -> tuple[Any, Any, Any]:
+    """:func:`_backward` with in-place accumulation into the gradients (no per-chunk copies)."""
+    n, c = h.shape[0], weight.shape[0]
+    gh = torch.zeros_like(h)
+    gw = torch.zeros_like(weight)
+    gb = None if bias is None else torch.zeros_like(bias)
+    for v0 in range(0, c, vc):
+        v1 = min(c, v0 + vc)
+        wv, gwv = weight[v0:v1], gw[v0:v1]
+        for t0 in range(0, n, tc):
+            t1 = min(n, t0 + tc)
+            hb = h[t0:t1]
+            z = hb @ wv.T if bias is None else torch.addmm(bias[v0:v1], hb, wv.T)
+            grad_z = z.sub_(lse[t0:t1, None]).exp_().mul_(g[t0:t1, None])
+            gh[t0:t1].addmm_(grad_z, wv)
+            gwv.addmm_(grad_z.T, hb)
+            if gb is not None:
+                gb[v0:v1] += grad_z.sum(dim=0)
+    return gh, gw, gb
 
 
 # -- JAX: a custom_vjp whose passes are loops (lax.scan / fori_loop) ---------------------------------
