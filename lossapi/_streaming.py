@@ -26,7 +26,7 @@ from ._dispatch import backend_name
 from ._native import native_enabled
 from ._ops import logsumexp
 
-__all__ = ["BLOCK_LOGITS", "chunks", "linear_logsumexp"]
+__all__ = ["BLOCK_LOGITS", "chunks", "linear_nll"]
 
 #: Logits per block (rows x classes): 4 MiB in float32.
 BLOCK_LOGITS = 2**20
@@ -42,16 +42,25 @@ def chunks(num_rows: int, num_classes: int, chunk_size: int | None) -> tuple[int
     return tc, vc
 
 
-def linear_logsumexp(xp: Any, h: Any, weight: Any, bias: Any, chunk_size: int | None) -> Any:
-    """``log sum_c exp(h W^T + b)_c`` per row of ``h``, shape ``(N,)`` (see the module docstring)."""
+def linear_nll(xp: Any, h: Any, weight: Any, bias: Any, labels: Any, chunk_size: int | None) -> tuple[Any, Any]:
+    """``(lse - z_y, lse)`` per row of ``h`` with ``lse = log sum_c exp(z_c)``, ``z = h W^T + b`` and
+    ``z_y`` the logit of the row's label (in range), each ``(N,)``; see the module docstring."""
     tc, vc = chunks(h.shape[0], weight.shape[0], chunk_size)
     if native_enabled():
         b = backend_name(xp)
         if b == "torch":
-            return _torch_function().apply(h, weight, bias, tc, vc)
+            out = _torch_function().apply(h, weight, bias, labels, tc, vc)
+            return out[0], out[1]
         if b == "jax":
-            return _jax_lse(h, weight, bias, tc, vc)
-    return _forward(xp, h, weight, bias, tc, vc)
+            return _jax_nll(h, weight, bias, labels, tc, vc)
+    lse = _forward(xp, h, weight, bias, tc, vc)
+    return lse - _picked(xp, h, weight, bias, labels), lse
+
+
+def _picked(xp: Any, h: Any, weight: Any, bias: Any, labels: Any) -> Any:
+    """``z_y = <h, W_y> + b_y``: one row of the weight per label, O(N D)."""
+    z = xp.sum(h * xp.take(weight, labels, axis=0), axis=1)
+    return z if bias is None else z + xp.take(bias, labels, axis=0)
 
 
 def _block(xp: Any, h: Any, weight: Any, bias: Any, v0: int, v1: int) -> Any:
@@ -133,32 +142,43 @@ def _torch_function() -> Any:
 
     function: Any = torch.autograd.Function  # torch is not a dependency of the type checks
 
-    class LinearLogSumExp(function):
+    class LinearNLL(function):
         # forward and setup_context apart, and a generated vmap rule: torch.func.grad / vmap accept it.
         generate_vmap_rule = True
 
         @staticmethod
-        def forward(h: Any, weight: Any, bias: Any, tc: int, vc: int) -> Any:
+        def forward(h: Any, weight: Any, bias: Any, labels: Any, tc: int, vc: int) -> Any:
             if _wrapped(torch, h, weight):  # torch.func transforms: the out-of-place generic loop
-                return _forward(tx, h, weight, bias, tc, vc)
-            return _torch_forward(torch, h, weight, bias, tc, vc)
+                lse = _forward(tx, h, weight, bias, tc, vc)
+            else:
+                lse = _torch_forward(torch, h, weight, bias, tc, vc)
+            return lse - _picked(tx, h, weight, bias, labels), lse
 
         @staticmethod
         def setup_context(ctx: Any, inputs: tuple[Any, ...], output: Any) -> None:
-            h, weight, bias, tc, vc = inputs
-            ctx.save_for_backward(h, weight, bias, output)
+            h, weight, bias, labels, tc, vc = inputs
+            ctx.save_for_backward(h, weight, bias, labels, output[1])
             ctx.chunks = (tc, vc)
 
         @staticmethod
-        def backward(ctx: Any, g: Any) -> Any:
-            h, weight, bias, lse = ctx.saved_tensors
-            if _wrapped(torch, h, g):
-                gh, gw, gb = _backward(tx, h, weight, bias, lse, g, *ctx.chunks)
-            else:
-                gh, gw, gb = _torch_backward(torch, h, weight, bias, lse, g, *ctx.chunks)
-            return gh, gw, gb, None, None
+        def backward(ctx: Any, g_nll: Any, g_lse: Any) -> Any:
+            h, weight, bias, labels, lse = ctx.saved_tensors
+            g_soft = g_nll + g_lse
+            minus = -g_nll[:, None]
+            if _wrapped(torch, h, g_soft):
+                gh, gw, gb = _backward(tx, h, weight, bias, lse, g_soft, *ctx.chunks)
+                gh = gh + minus * weight[labels]
+                gw = gw.index_add(0, labels, minus * h)
+                gb = None if gb is None else gb.index_add(0, labels, -g_nll)
+            else:  # in place: the one-hot part of the gradient goes straight into the buffers
+                gh, gw, gb = _torch_backward(torch, h, weight, bias, lse, g_soft, *ctx.chunks)
+                gh.addcmul_(minus, weight[labels])
+                gw.index_add_(0, labels, minus * h)
+                if gb is not None:
+                    gb.index_add_(0, labels, -g_nll)
+            return gh, gw, gb, None, None, None
 
-    _TORCH_FN = LinearLogSumExp
+    _TORCH_FN = LinearNLL
     return _TORCH_FN
 
 
@@ -219,12 +239,12 @@ def _torch_backward(
 _JAX_FNS: dict[tuple[int, int, bool], Any] = {}
 
 
-def _jax_lse(h: Any, weight: Any, bias: Any, tc: int, vc: int) -> Any:
+def _jax_nll(h: Any, weight: Any, bias: Any, labels: Any, tc: int, vc: int) -> Any:
     key = (tc, vc, bias is None)
     fn = _JAX_FNS.get(key)
     if fn is None:
         fn = _JAX_FNS[key] = _make_jax(tc, vc, bias is None)
-    return fn(h, weight) if bias is None else fn(h, weight, bias)
+    return fn(h, weight, labels) if bias is None else fn(h, weight, labels, bias)
 
 
 def _make_jax(tc: int, vc: int, no_bias: bool) -> Any:
@@ -284,17 +304,24 @@ def _make_jax(tc: int, vc: int, no_bias: bool) -> Any:
         return gh.reshape(-1, d)[:n], gw.reshape(-1, d)[:c], gb.reshape(-1)[:c]
 
     @jax.custom_vjp
-    def lse(h: Any, weight: Any, *bias: Any) -> Any:
-        return forward(h, weight, None if no_bias else bias[0])
+    def nll(h: Any, weight: Any, labels: Any, *bias: Any) -> Any:
+        b = None if no_bias else bias[0]
+        lse = forward(h, weight, b)
+        return lse - _picked(jnp, h, weight, b, labels), lse
 
-    def fwd(h: Any, weight: Any, *bias: Any) -> Any:
-        out = forward(h, weight, None if no_bias else bias[0])
-        return out, (h, weight, bias, out)
+    def fwd(h: Any, weight: Any, labels: Any, *bias: Any) -> Any:
+        out = nll(h, weight, labels, *bias)
+        return out, (h, weight, labels, bias, out[1])
 
     def bwd(res: Any, g: Any) -> Any:
-        h, weight, bias, out = res
-        gh, gw, gb = backward(h, weight, None if no_bias else bias[0], out, g)
-        return (gh, gw) if no_bias else (gh, gw, gb)
+        h, weight, labels, bias, lse = res
+        g_nll, g_lse = g
+        gh, gw, gb = backward(h, weight, None if no_bias else bias[0], lse, g_nll + g_lse)
+        gh = gh - g_nll[:, None] * weight[labels]
+        gw = gw.at[labels].add(-g_nll[:, None] * h)
+        if no_bias:
+            return gh, gw, None
+        return gh, gw, None, gb.at[labels].add(-g_nll)
 
-    lse.defvjp(fwd, bwd)
-    return lse
+    nll.defvjp(fwd, bwd)
+    return nll

@@ -14,9 +14,8 @@ from typing import Any
 
 from .._array import Array, is_number
 from .._loss import loss
-from .._ops import take_1d
 from .._options import ClassWeight, Integer, Interval
-from .._streaming import linear_logsumexp
+from .._streaming import linear_nll
 from ._classes import label_weight, smoothed_nll
 from ._heads import HeadContext, LinearHead
 
@@ -118,11 +117,7 @@ def linear_cross_entropy(
     True
     """
     xp, n_cls = c.xp, c.num_classes
-    lse = linear_logsumexp(xp, hidden, weight, bias, chunk_size)
-    # z_y = <h, W_y> + b_y: one row of W per label, O(N D), outside the blocks.
-    picked = xp.sum(hidden * xp.take(weight, labels, axis=0), axis=1)
-    if bias is not None:
-        picked = picked + take_1d(xp, bias, labels)
+    nll, lse = linear_nll(xp, hidden, weight, bias, labels, chunk_size)
     valid = None if c.valid is None else xp.reshape(c.valid, (-1,))
     w = label_weight(xp, class_weight, labels, valid, c.dtype)
     spread = None
@@ -135,7 +130,7 @@ def linear_cross_entropy(
         spread = total * lse - xp.matmul(hidden, mix)
         if bias is not None:
             spread = spread - (xp.sum(bias) if class_weight is None else xp.sum(class_weight * bias))
-    out = smoothed_nll(xp, lse - picked, spread, w, valid, class_weight, label_smoothing, n_cls)
+    out = smoothed_nll(xp, nll, spread, w, valid, class_weight, label_smoothing, n_cls)
     return out._replace(
         loss=xp.reshape(out.loss, c.shape), weight=None if out.weight is None else xp.reshape(out.weight, c.shape)
     )
