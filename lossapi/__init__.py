@@ -42,8 +42,9 @@ __version__ = "0.1.0"
 
 
 def __getattr__(name: str) -> object:
-    # ``la.testing`` and ``la.plotting`` load on first use: importing lossapi stays light.
-    if name in ("testing", "plotting"):
+    # ``la.testing``, ``la.plotting``, ``la.nn`` (torch) and ``la.keras`` load on first use:
+    # importing lossapi stays light and imports no framework.
+    if name in ("testing", "plotting", "nn", "keras"):
         import importlib
 
         return importlib.import_module(f".{name}", __name__)
