@@ -70,7 +70,9 @@ def check_options(
     return out
 
 
-def signature(rec: LossRecord, *, leading: tuple[str, ...] = (), extra: dict[str, Any] | None = None) -> inspect.Signature:
+def signature(
+    rec: LossRecord, *, leading: tuple[str, ...] = (), extra: dict[str, Any] | None = None
+) -> inspect.Signature:
     """The constructor signature of ``rec``'s class: its options keyword-only, then the rest."""
     kw = inspect.Parameter.KEYWORD_ONLY
     params = [inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD) for n in leading]

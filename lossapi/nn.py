@@ -164,7 +164,12 @@ class _CenterLossModule(LossModule):
         **options: Any,
     ) -> None:
         super().__init__(reduction=reduction, learnable=learnable, **options)
-        if not isinstance(num_classes, int) or not isinstance(embedding_dim, int) or num_classes < 1 or embedding_dim < 1:
+        if (
+            not isinstance(num_classes, int)
+            or not isinstance(embedding_dim, int)
+            or num_classes < 1
+            or embedding_dim < 1
+        ):
             raise InvalidOptionError(
                 f"lossapi.nn.{type(self).__name__}: num_classes and embedding_dim must be positive ints, "
                 f"got {num_classes!r}, {embedding_dim!r}."
@@ -243,7 +248,9 @@ class UncertaintyWeighting(torch.nn.Module):
     def __init__(self, num_tasks: int, *, device: Any = None, dtype: Any = None) -> None:
         super().__init__()
         if not isinstance(num_tasks, int) or isinstance(num_tasks, bool) or num_tasks < 1:
-            raise InvalidOptionError(f"lossapi.nn.UncertaintyWeighting: num_tasks must be an int >= 1, got {num_tasks!r}.")
+            raise InvalidOptionError(
+                f"lossapi.nn.UncertaintyWeighting: num_tasks must be an int >= 1, got {num_tasks!r}."
+            )
         self.num_tasks = num_tasks
         self.log_vars = torch.nn.Parameter(torch.zeros(num_tasks, device=device, dtype=dtype))
 

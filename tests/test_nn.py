@@ -19,9 +19,7 @@ NAMES = [r.name for r in la.catalog()]
 
 def _module_and_args(name: str) -> tuple[torch.nn.Module, tuple, dict, tuple]:
     inp = make_inputs(name, xp="torch", shape=(6,), seed=1)
-    args = tuple(
-        a.detach().clone().requires_grad_(True) if a.dtype.is_floating_point else a for a in inp.args
-    )
+    args = tuple(a.detach().clone().requires_grad_(True) if a.dtype.is_floating_point else a for a in inp.args)
     opts = dict(inp.kwargs)
     cls = lnn.get(name)
     if "class_centers" in la.lookup_loss(name).inputs:
