@@ -194,7 +194,7 @@ def test_arcface_training_loop_learns_its_centres() -> None:
         loss = loss_fn(model(x), labels)
         loss.backward()
         opt.step()
-        losses.append(float(loss))
+        losses.append(float(loss.detach()))
     assert losses[-1] < 0.5 * losses[0]
     assert not torch.allclose(loss_fn.class_centers.detach(), start)
 
