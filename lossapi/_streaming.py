@@ -46,7 +46,7 @@ def linear_nll(xp: Any, h: Any, weight: Any, bias: Any, labels: Any, chunk_size:
     """``(lse - z_y, lse)`` per row of ``h`` with ``lse = log sum_c exp(z_c)``, ``z = h W^T + b`` and
     ``z_y`` the logit of the row's label (in range), each ``(N,)``; see the module docstring."""
     tc, vc = chunks(h.shape[0], weight.shape[0], chunk_size)
-    if native_enabled():
+    if native_enabled() and h.shape[0] > 0:  # an empty batch: the generic loop's empty result
         b = backend_name(xp)
         if b == "torch":
             out = _torch_function().apply(h, weight, bias, labels, tc, vc)
@@ -69,13 +69,7 @@ def _block(xp: Any, h: Any, weight: Any, bias: Any, v0: int, v1: int) -> Any:
 
 
 def _block_logsumexp(xp: Any, z: Any) -> Any:
-    """Row log-sum-exp of a block (our own array: NumPy may overwrite it). On torch CPU,
-    ``log_softmax`` at the row's maximum (``m - log_softmax(z)_argmax = m + log sum exp(z - m)``):
-    torch's CPU ``logsumexp`` kernel is several times slower than its ``log_softmax``."""
-    if backend_name(xp) == "torch" and z.device.type == "cpu":
-        torch = sys.modules["torch"]
-        idx = torch.argmax(z, dim=1, keepdim=True)
-        return (torch.gather(z, 1, idx) - torch.gather(torch.log_softmax(z, dim=1), 1, idx)).squeeze(1)
+    """Row log-sum-exp of a block (our own array: NumPy may overwrite it)."""
     return logsumexp(xp, z, axis=1, overwrite_input=True)
 
 
