@@ -66,7 +66,7 @@ class MonitorAnalysis:
     Attributes
     ----------
     status : str
-        One of :data:`STATUSES`: ``"insufficient data"``, ``"non-finite"``, ``"diverging"``,
+        One of ``lossapi.monitor.STATUSES``: ``"insufficient data"``, ``"non-finite"``, ``"diverging"``,
         ``"unstable"``, ``"converged"``, ``"slow"``, ``"decreasing"``.
     reason : str
         Which test decided the status, with its numbers.
@@ -629,7 +629,7 @@ class LossMonitor:
         Returns
         -------
         MonitorAnalysis
-            ``status`` in :data:`STATUSES`, with the reason, the advice and the statistics of
+            ``status`` in ``lossapi.monitor.STATUSES``, with the reason, the advice and the statistics of
             the window behind it (see the class Notes for the rules and formulas).
         """
         steps, hist = self._snapshot()

@@ -921,7 +921,7 @@ def check_against(
       finite fails with ``non-finite output`` / ``non-finite gradient``; gradients are
       checked only at differentiable edges (not at kinks); in a dtype below float64 a
       gradient is held to ``10 * rtol`` or twice the error of lossapi's own gradient in that
-      dtype, whichever is larger. These rows carry :attr:`ReportRow.edge`. An edge is a
+      dtype, whichever is larger. These rows carry ``ReportRow.edge``. An edge is a
       skipped row when its values overflow (or underflow to 0 in) the dtype, when it sets
       an option ``options`` pins to another value or that ``fn`` does not take, or when it
       gives an input in another kind than the random draw (probability targets where ``fn``
