@@ -53,8 +53,9 @@ def linear_nll(xp: Any, h: Any, weight: Any, bias: Any, labels: Any, chunk_size:
             return out[0], out[1]
         if b == "jax":
             return _jax_nll(h, weight, bias, labels, tc, vc)
-    lse = _forward(xp, h, weight, bias, tc, vc)
-    return lse - _picked(xp, h, weight, bias, labels), lse
+    picked = _picked(xp, h, weight, bias, labels)
+    nll = _forward(xp, h, weight, bias, tc, vc, picked)
+    return nll, nll + picked
 
 
 def _picked(xp: Any, h: Any, weight: Any, bias: Any, labels: Any) -> Any:
@@ -73,7 +74,7 @@ def _block_logsumexp(xp: Any, z: Any) -> Any:
     return logsumexp(xp, z, axis=1, overwrite_input=True)
 
 
-def _forward(xp: Any, h: Any, weight: Any, bias: Any, tc: int, vc: int) -> Any:
+def _forward(xp: Any, h: Any, weight: Any, bias: Any, tc: int, vc: int, shift: Any = None) -> Any:
     """The streaming forward pass in Array API code (differentiable by recording it)."""
     n, c = h.shape[0], weight.shape[0]
     out = []
@@ -82,7 +83,10 @@ def _forward(xp: Any, h: Any, weight: Any, bias: Any, tc: int, vc: int) -> Any:
         hb = h[t0:t1, ...]
         lse = None
         for v0 in range(0, c, vc):
-            part = _block_logsumexp(xp, _block(xp, hb, weight, bias, v0, min(c, v0 + vc)))
+            z = _block(xp, hb, weight, bias, v0, min(c, v0 + vc))
+            if shift is not None:  # log sum exp(z - z_y) directly: no lse - z_y cancellation
+                z = z - xp.expand_dims(shift[t0:t1], axis=1)
+            part = _block_logsumexp(xp, z)
             lse = part if lse is None else xp.logaddexp(lse, part)
         out.append(lse)
     if not out:  # no rows: an empty result, still connected to the inputs (zero gradients)
@@ -142,11 +146,12 @@ def _torch_function() -> Any:
 
         @staticmethod
         def forward(h: Any, weight: Any, bias: Any, labels: Any, tc: int, vc: int) -> Any:
+            picked = _picked(tx, h, weight, bias, labels)
             if _wrapped(torch, h, weight):  # torch.func transforms: the out-of-place generic loop
-                lse = _forward(tx, h, weight, bias, tc, vc)
+                nll = _forward(tx, h, weight, bias, tc, vc, picked)
             else:
-                lse = _torch_forward(torch, h, weight, bias, tc, vc)
-            return lse - _picked(tx, h, weight, bias, labels), lse
+                nll = _torch_forward(torch, h, weight, bias, tc, vc, picked)
+            return nll, nll + picked
 
         @staticmethod
         def setup_context(ctx: Any, inputs: tuple[Any, ...], output: Any) -> None:
@@ -184,7 +189,7 @@ def _wrapped(torch: Any, *tensors: Any) -> bool:
     return check is not None and any(check(t) for t in tensors)
 
 
-def _torch_forward(torch: Any, h: Any, weight: Any, bias: Any, tc: int, vc: int) -> Any:
+def _torch_forward(torch: Any, h: Any, weight: Any, bias: Any, tc: int, vc: int, shift: Any) -> Any:
     """The forward pass with in-place block operations: one block of logits alive at a time."""
     n, c = h.shape[0], weight.shape[0]
     lse = torch.full((n,), -math.inf, dtype=h.dtype, device=h.device)
@@ -194,6 +199,7 @@ def _torch_forward(torch: Any, h: Any, weight: Any, bias: Any, tc: int, vc: int)
         for v0 in range(0, c, vc):
             v1 = min(c, v0 + vc)
             z = hb @ weight[v0:v1].T if bias is None else torch.addmm(bias[v0:v1], hb, weight[v0:v1].T)
+            z.sub_(shift[t0:t1, None])
             top = z.amax(dim=1)
             top = torch.where(torch.isfinite(top), top, torch.zeros_like(top))
             part = z.sub_(top[:, None]).exp_().sum(dim=1).log_().add_(top)
@@ -259,17 +265,21 @@ def _make_jax(tc: int, vc: int, no_bias: bool) -> Any:
     def logits(hb: Any, wp: Any, bp: Any, v: Any) -> Any:
         return hb @ wp[v].T + bp[v]
 
-    def forward(h: Any, weight: Any, bias: Any) -> Any:
+    def forward(h: Any, weight: Any, bias: Any, shift: Any) -> Any:
         n = h.shape[0]
         hs, wp, bp, _, nv = padded(h, weight, bias)
 
-        def rows(hb: Any) -> Any:
+        shifts = jnp.pad(shift, (0, hs.shape[0] * tc - n)).reshape(-1, tc)
+
+        def rows(blk: Any) -> Any:
+            hb, sb = blk
+
             def step(v: Any, acc: Any) -> Any:
-                return jnp.logaddexp(acc, jax.nn.logsumexp(logits(hb, wp, bp, v), axis=1))
+                return jnp.logaddexp(acc, jax.nn.logsumexp(logits(hb, wp, bp, v) - sb[:, None], axis=1))
 
             return lax.fori_loop(0, nv, step, jnp.full((tc,), -jnp.inf, dtype=h.dtype))
 
-        return lax.map(rows, hs).reshape(-1)[:n]
+        return lax.map(rows, (hs, shifts)).reshape(-1)[:n]
 
     def backward(h: Any, weight: Any, bias: Any, lse: Any, g: Any) -> tuple[Any, Any, Any]:
         n, c, d = h.shape[0], weight.shape[0], h.shape[1]
@@ -300,8 +310,9 @@ def _make_jax(tc: int, vc: int, no_bias: bool) -> Any:
     @jax.custom_vjp
     def nll(h: Any, weight: Any, labels: Any, *bias: Any) -> Any:
         b = None if no_bias else bias[0]
-        lse = forward(h, weight, b)
-        return lse - _picked(jnp, h, weight, b, labels), lse
+        picked = _picked(jnp, h, weight, b, labels)
+        nll = forward(h, weight, b, picked)
+        return nll, nll + picked
 
     def fwd(h: Any, weight: Any, labels: Any, *bias: Any) -> Any:
         out = nll(h, weight, labels, *bias)

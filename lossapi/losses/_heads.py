@@ -12,12 +12,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._array import dtype_kind
-from .._errors import InputTypeError, InvalidDTypeError, ShapeMismatchError
-from .._loss import Kind, Prepared, compute_dtype
-from .._validation import check_where, same_size
+from .._loss import Kind, Prepared
+from .._validation import check_where
 from ._classes import finish_invalid, ignore_mask, invalid_labels
-from ._vectors import fits
+from ._vectors import fits, rows_table_labels
 
 __all__ = ["HeadContext", "LinearHead"]
 
@@ -53,42 +51,11 @@ class LinearHead(Kind):
         self, rec: Any, xp: Any, arrays: tuple[Any, ...], sample_weight: Any, where: Any, *, ignore_index: Any = None
     ) -> HeadContext:
         fn = rec.name
-        h_name, w_name, y_name = rec.inputs
-        hidden, weight, labels = arrays
-        for name, a in zip(rec.inputs, arrays):
-            if not hasattr(a, "shape"):
-                raise InputTypeError(
-                    f"lossapi.{fn}: `{name}` must be an array, got {type(a).__name__}; convert it first with "
-                    f"xp.asarray({name}) using the array library of the other inputs."
-                )
-        for name, a in ((h_name, hidden), (w_name, weight)):
-            if dtype_kind(a.dtype) != "float":
-                raise InvalidDTypeError(
-                    f"lossapi.{fn}: `{name}` must have a real floating dtype, got {a.dtype}; "
-                    f"cast it first, e.g. xp.astype({name}, xp.float32)."
-                )
-        if dtype_kind(labels.dtype) != "int":
-            raise InvalidDTypeError(
-                f"lossapi.{fn}: `{y_name}` must hold integer class indices, got dtype {labels.dtype}."
-            )
-        if hidden.ndim < 1:
-            raise ShapeMismatchError(f"lossapi.{fn}: `{h_name}` is 0-d; expected (N, D) (or (..., D)).")
-        if weight.ndim != 2 or not same_size(weight.shape[1], hidden.shape[-1]) or weight.shape[0] == 0:
-            raise ShapeMismatchError(
-                f"lossapi.{fn}: `{w_name}` has shape {tuple(weight.shape)}; expected (C, D) with C >= 1 and the "
-                f"hidden states' D = {hidden.shape[-1]} (torch's nn.Linear(D, C).weight layout)."
-            )
-        shape = tuple(hidden.shape[:-1])
-        if len(labels.shape) != len(shape) or not all(same_size(a, b) for a, b in zip(labels.shape, shape)):
-            raise ShapeMismatchError(
-                f"lossapi.{fn}: `{y_name}` has shape {tuple(labels.shape)}, but `{h_name}` of shape "
-                f"{tuple(hidden.shape)} needs one label per row: shape {shape}."
-            )
-        out_dtype = hidden.dtype
-        dtype = compute_dtype(xp, out_dtype)
-        h = hidden if hidden.dtype == dtype else xp.astype(hidden, dtype)
-        w = weight if weight.dtype == dtype else xp.astype(weight, dtype)
-        num_classes = int(weight.shape[0])
+        out_dtype, dtype, h, w, labels = rows_table_labels(
+            xp, fn, rec.inputs, arrays, min_rows_ndim=1, table="torch's nn.Linear(D, C).weight layout"
+        )
+        shape = tuple(h.shape[:-1])
+        num_classes = int(w.shape[0])
         bad, y = invalid_labels(xp, labels, num_classes, ignore_index)
         valid, y = ignore_mask(fn, xp, y, ignore_index)
         keep = valid

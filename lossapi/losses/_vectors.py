@@ -35,6 +35,7 @@ __all__ = [
     "fits",
     "floor",
     "pair_masks",
+    "rows_table_labels",
 ]
 
 
@@ -255,6 +256,50 @@ class Batch(Kind):
         return pos + neg if reduction == "none" else as_result(p.xp, pos + neg)
 
 
+def rows_table_labels(
+    xp: Any, fn: str, names: tuple[str, ...], arrays: tuple[Any, ...], *, min_rows_ndim: int, table: str
+) -> tuple[Any, Any, Any, Any, Any]:
+    """Validate ``(rows (..., D), table (C, D), integer labels (...))`` (embeddings and class
+    centres, hidden states and a linear layer's weight) and cast both floating inputs to the
+    rows' compute dtype: ``(out_dtype, dtype, rows, table, labels)``. ``table`` says what the
+    table's rows are, for the error message."""
+    r_name, t_name, y_name = names
+    rows, tab, labels = arrays
+    for name, a in zip(names, arrays):
+        if not hasattr(a, "shape"):
+            raise InputTypeError(
+                f"lossapi.{fn}: `{name}` must be an array, got {type(a).__name__}; convert it first with "
+                f"xp.asarray({name}) using the array library of the other inputs."
+            )
+    for name, a in ((r_name, rows), (t_name, tab)):
+        if dtype_kind(a.dtype) != "float":
+            raise InvalidDTypeError(
+                f"lossapi.{fn}: `{name}` must have a real floating dtype, got {a.dtype}; "
+                f"cast it first, e.g. xp.astype({name}, xp.float32)."
+            )
+    if dtype_kind(labels.dtype) != "int":
+        raise InvalidDTypeError(f"lossapi.{fn}: `{y_name}` must hold integer class labels, got dtype {labels.dtype}.")
+    if rows.ndim < min_rows_ndim:
+        expected = "(B, D) (or (..., B, D))" if min_rows_ndim > 1 else "(N, D) (or (..., D))"
+        raise ShapeMismatchError(f"lossapi.{fn}: `{r_name}` has shape {tuple(rows.shape)}; expected {expected}.")
+    if tab.ndim != 2 or not same_size(tab.shape[1], rows.shape[-1]) or tab.shape[0] == 0:
+        raise ShapeMismatchError(
+            f"lossapi.{fn}: `{t_name}` has shape {tuple(tab.shape)}; expected (C, D) with C >= 1 and "
+            f"`{r_name}`'s D = {rows.shape[-1]} ({table})."
+        )
+    shape = tuple(rows.shape[:-1])
+    if len(labels.shape) != len(shape) or not all(same_size(a, b) for a, b in zip(labels.shape, shape)):
+        raise ShapeMismatchError(
+            f"lossapi.{fn}: `{y_name}` has shape {tuple(labels.shape)}, but `{r_name}` of shape "
+            f"{tuple(rows.shape)} needs one label per row: shape {shape}."
+        )
+    out_dtype = rows.dtype
+    dtype = compute_dtype(xp, out_dtype)
+    rows = rows if rows.dtype == dtype else xp.astype(rows, dtype)
+    tab = tab if tab.dtype == dtype else xp.astype(tab, dtype)
+    return out_dtype, dtype, rows, tab, labels
+
+
 class CenterContext(Prepared):
     """Prepared embeddings ``(..., B, D)``, class centres ``(C, D)`` and labels ``(..., B)``
     (invalid ones replaced by 0); ``bad`` flags the rows whose label lies outside ``[0, C)``,
@@ -287,49 +332,17 @@ class Centers(Kind):
         from ._classes import invalid_labels
 
         fn = rec.name
-        z_name, c_name, y_name = rec.inputs
-        z, centers, labels = arrays
-        for name, a in zip(rec.inputs, arrays):
-            if not hasattr(a, "shape"):
-                raise InputTypeError(
-                    f"lossapi.{fn}: `{name}` must be an array, got {type(a).__name__}; convert it first with "
-                    f"xp.asarray({name}) using the array library of the other inputs."
-                )
-        for name, a in ((z_name, z), (c_name, centers)):
-            if dtype_kind(a.dtype) != "float":
-                raise InvalidDTypeError(
-                    f"lossapi.{fn}: `{name}` must have a real floating dtype, got {a.dtype}; "
-                    f"cast it first, e.g. xp.astype({name}, xp.float32)."
-                )
-        if dtype_kind(labels.dtype) != "int":
-            raise InvalidDTypeError(
-                f"lossapi.{fn}: `{y_name}` must hold integer class labels, got dtype {labels.dtype}."
-            )
-        if z.ndim < 2:
-            raise ShapeMismatchError(
-                f"lossapi.{fn}: `{z_name}` has shape {tuple(z.shape)}; expected (B, D) (or (..., B, D))."
-            )
-        if centers.ndim != 2 or not same_size(centers.shape[1], z.shape[-1]):
-            raise ShapeMismatchError(
-                f"lossapi.{fn}: `{c_name}` has shape {tuple(centers.shape)}; expected (C, D) with the "
-                f"embeddings' D = {z.shape[-1]} (one row per class, the layout of a linear layer's weight)."
-            )
+        z_name = rec.inputs[0]
+        out_dtype, dtype, z, centers, labels = rows_table_labels(
+            xp,
+            fn,
+            rec.inputs,
+            arrays,
+            min_rows_ndim=2,
+            table="one row per class, the layout of a linear layer's weight",
+        )
         num_classes = centers.shape[0]
-        if num_classes == 0:
-            raise ShapeMismatchError(
-                f"lossapi.{fn}: `{c_name}` has no rows; pass one centre per class, (C, D) with C >= 1."
-            )
         none_shape = tuple(z.shape[:-1])
-        lshape = tuple(labels.shape)
-        if len(lshape) != len(none_shape) or not all(same_size(a, b) for a, b in zip(lshape, none_shape)):
-            raise ShapeMismatchError(
-                f"lossapi.{fn}: `{y_name}` has shape {lshape}, but `{z_name}` of shape {tuple(z.shape)} needs "
-                f"one label per row: shape {none_shape}."
-            )
-        out_dtype = z.dtype
-        dtype = compute_dtype(xp, out_dtype)
-        z = z if z.dtype == dtype else xp.astype(z, dtype)
-        centers = centers if centers.dtype == dtype else xp.astype(centers, dtype)
         bad, labels = invalid_labels(xp, labels, int(num_classes))
         if where is not None:
             check_where(fn, where)
