@@ -158,7 +158,7 @@ def docs(session: nox.Session) -> None:
     gradients through torch autograd.
     """
     _install(session, ["torch", "strict", "plot"], "docs")
-    env = {"JAX_ENABLE_X64": "1", "KERAS_BACKEND": "jax"}
+    env = {"JAX_ENABLE_X64": "1", "KERAS_BACKEND": "torch"}
     if not (REPORT_DIR / "report.md").exists():
         REPORT_DIR.mkdir(parents=True, exist_ok=True)
         session.run(

@@ -16,6 +16,10 @@ REDUCTIONS = ("mean", "sum", "none")
 #: Names that are not the plain CamelCase of the loss name (acronyms and the paper's spelling).
 _NAMES = {
     "nll": "NLL",
+    "poisson_nll": "PoissonNLL",
+    "gaussian_nll": "GaussianNLL",
+    "ranknet": "RankNet",
+    "listnet": "ListNet",
     "ctc": "CTC",
     "yolo": "YOLO",
     "ntxent": "NTXent",
