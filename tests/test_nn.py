@@ -172,6 +172,24 @@ def test_sample_weight_and_where_are_forwarded() -> None:
     torch.testing.assert_close(lnn.Huber()(pred, target, where=where), la.huber(pred, target, where=where))
 
 
+@pytest.mark.parametrize("name", NAMES)
+def test_module_under_torch_compile(name: str) -> None:
+    """Dynamo traces every module (attributes, buffers, parameters) into the function's graph;
+    the eager backend keeps this cheap (inductor's code generation is tested on Huber below and
+    on the functions by the conformance suite)."""
+    mod, args, _, leaves = _module_and_args(name)
+    compiled = torch.compile(mod, backend="eager")
+    got, want = compiled(*args), mod(*args)
+    torch.testing.assert_close(got, want, equal_nan=True)
+    if leaves and want.requires_grad:
+        g1 = torch.autograd.grad(got, leaves, allow_unused=True)
+        g2 = torch.autograd.grad(want, leaves, allow_unused=True)
+        for a, b in zip(g1, g2):
+            assert (a is None) == (b is None)
+            if a is not None:
+                torch.testing.assert_close(a, b, equal_nan=True)
+
+
 def test_torch_compile() -> None:
     mod = lnn.Huber(delta=0.5)
     compiled = torch.compile(mod)
