@@ -66,7 +66,16 @@ def _progress_bar(stream: TextIO) -> Any:
         width = 30
         frac = done / total if total else 1.0
         bar = "#" * int(width * frac) + "-" * (width - int(width * frac))
-        msg = f"[{bar}] {done}/{total} {now - start:5.1f}s {label[:40]:<40}"
+        elapsed = now - start
+        # The cells run loss by loss over every backend, so the mean time per cell settles after
+        # the first few losses (which also pay the imports and first compilations).
+        if done >= total:
+            eta = "done"
+        elif done >= max(2, total // 20):
+            eta = f"~{_duration(elapsed / done * (total - done))} left"
+        else:
+            eta = "estimating"
+        msg = f"[{bar}] {done}/{total} {elapsed:5.1f}s {eta:<14} {label[:40]:<40}"
         if is_tty:
             stream.write("\r" + msg)
             if done >= total:
@@ -76,6 +85,12 @@ def _progress_bar(stream: TextIO) -> Any:
         stream.flush()
 
     return update
+
+
+def _duration(seconds: float) -> str:
+    """``42 s``, ``3 min 5 s``."""
+    seconds = round(seconds)
+    return f"{seconds} s" if seconds < 60 else f"{seconds // 60} min {seconds % 60} s"
 
 
 def _fmt_err(x: float) -> str:
@@ -308,14 +323,21 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="lossapi", description="Loss functions for every array library.")
     p.add_argument("--version", action="version", version=f"lossapi {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
-    c = sub.add_parser("check", help="run the conformance matrix for the installed backends")
+    from ._conformance.runner import MODES
+
+    c = sub.add_parser(
+        "check",
+        help="run the conformance matrix for the installed backends",
+        description=f"Quick mode (default): {MODES['quick']}. Full mode (--full): {MODES['full']}. "
+        "The report (--report) states the mode that produced it.",
+    )
     c.add_argument(
         "--backends",
         help="comma-separated backends: numpy, array_api_strict (or strict), torch, jax, dask, cupy "
         "(default: every installed one)",
     )
     c.add_argument("--losses", help="comma-separated loss names (default: the whole catalog)")
-    c.add_argument("--full", action="store_true", help="every option set, dtype and shape (slower)")
+    c.add_argument("--full", action="store_true", help="the full matrix instead of the quick smoke test")
     c.add_argument("--no-progress", action="store_true", help="no progress bar")
     c.add_argument(
         "--report",
