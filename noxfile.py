@@ -22,11 +22,13 @@ import nox
 
 nox.needs_version = ">=2024.3.2"
 nox.options.default_venv_backend = "virtualenv"
-nox.options.sessions = ["lint", "typecheck", "all", "docs"]
+nox.options.sessions = ["lint", "typecheck", "all", "minimum", "docs"]
 nox.options.reuse_existing_virtualenvs = True
 
 ROOT = Path(__file__).parent
 CONSTRAINTS = str(ROOT / ".ci" / "constraints.txt")
+#: The oldest version of every declared dependency (``nox -s minimum``).
+MINIMUM = str(ROOT / ".ci" / "minimum-versions.txt")
 #: Where the conformance report the docs publish is written.
 REPORT_DIR = ROOT / "docs" / "_report"
 PYPROJECT = nox.project.load_toml("pyproject.toml")
@@ -127,6 +129,32 @@ def all_backends(session: nox.Session) -> None:
             "PYTHONHASHSEED": "0",
             "LOSSAPI_REPORT_DIR": str(REPORT_DIR),
         },
+    )
+
+
+#: Backends of the minimum-versions session: torch is left out, as the package registries carry
+#: no CPU-only wheel of torch's floor (only the CUDA build, with several GB of CUDA libraries).
+MINIMUM_BACKENDS = "numpy,array_api_strict,dask,jax"
+
+
+@nox.session
+def minimum(session: nox.Session) -> None:
+    """The oldest version of every dependency the package declares (``.ci/minimum-versions.txt``):
+    the quick conformance check of every loss and the unit tests on NumPy, array-api-strict, Dask
+    and JAX at their floors."""
+    env = {"PIP_CONSTRAINT": f"{CONSTRAINTS} {MINIMUM}"}
+    session.install(*nox.project.dependency_groups(PYPROJECT, "test"), env=env)
+    session.install("-e", ".[jax,dask,distributed,strict,plot]", env=env)
+    session.run(
+        "python",
+        "-c",
+        "import numpy, jax, dask, array_api_strict as s; print(numpy.__version__, jax.__version__, "
+        "dask.__version__, s.__version__)",
+    )
+    run_env = {"JAX_ENABLE_X64": "1", "LOSSAPI_TEST_BACKENDS": MINIMUM_BACKENDS, **_jax_test_env(session)}
+    session.run("lossapi", "check", "--no-progress", "--backends", MINIMUM_BACKENDS, env=run_env)
+    session.run(
+        "pytest", "-n", "2", "--dist", "worksteal", "-p", "no:cacheprovider", "tests", *session.posargs, env=run_env
     )
 
 

@@ -23,6 +23,8 @@ __all__ = [
     "is_full_float",
     "is_half",
     "is_number",
+    "keep_float_dtype",
+    "legacy_promotion",
 ]
 
 #: An array of any supported library (NumPy, PyTorch, JAX, CuPy, Dask, array-api-strict).
@@ -115,3 +117,25 @@ def device_of(x: Array) -> Any:
 def is_number(value: Any) -> bool:
     """A Python ``int`` or ``float`` (not a bool, not an array): a hyper-parameter that stays a number."""
     return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def legacy_promotion() -> bool:
+    """Whether the installed NumPy is 1.x, whose value-based casting (before NEP 50) promotes a
+    float32 0-d array combined with a Python number (``mean / n``, ``1 - p``) to float64."""
+    from importlib.metadata import PackageNotFoundError, version  # noqa: PLC0415
+
+    try:
+        return int(version("numpy").split(".")[0]) < 2
+    except (PackageNotFoundError, ValueError):
+        return False
+
+
+def keep_float_dtype(result: Any, like: Any) -> Any:
+    """``result`` in ``like``'s floating dtype where NumPy 1.x's promotion widened it (NumPy,
+    Dask and CuPy arrays; other libraries never widen, and their dtypes have no ``kind``)."""
+    rd, ld = getattr(result, "dtype", None), getattr(like, "dtype", None)
+    if rd is None or ld is None or rd == ld:
+        return result
+    if getattr(rd, "kind", None) == "f" and getattr(ld, "kind", None) == "f" and rd.itemsize > ld.itemsize:
+        return result.astype(ld)
+    return result

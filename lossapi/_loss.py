@@ -57,7 +57,16 @@ from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
 from . import _native, _value_checks
-from ._array import Array, Namespace, compute_dtype, device_of, dtype_kind, is_full_float
+from ._array import (
+    Array,
+    Namespace,
+    compute_dtype,
+    device_of,
+    dtype_kind,
+    is_full_float,
+    keep_float_dtype,
+    legacy_promotion,
+)
 from ._catalog import FAMILIES, LossRecord, add_record
 from ._dispatch import ArgSpec, namespace_of
 from ._errors import InputTypeError, InvalidDTypeError, InvalidOptionError, ShapeMismatchError
@@ -477,6 +486,9 @@ def _bind_prepare(c: Constraint, name: str) -> Callable[[Prepared, Any], Any]:
     return lambda p, value: c.prepare(p, name, value)
 
 
+_LEGACY_PROMOTION = legacy_promotion()
+
+
 def _generate(
     rec: LossRecord,
     body: Callable[..., Any],
@@ -567,6 +579,13 @@ def _generate(
         lines.append(
             f"    return _finish(_REC, _p, _body({first}, *_p.arrays{bopts}), reduction, sample_weight, where)"
         )
+    if _LEGACY_PROMOTION:
+        # NumPy 1.x: results back in the prediction's dtype (see ``keep_float_dtype``).
+        ns["_keep"] = keep_float_dtype
+        lines = [
+            re.sub(r"^(\s*)return (.+)$", rf"\1return _keep(\2, {inputs[0]})", line) if "return " in line else line
+            for line in lines
+        ]
     src = "\n".join(lines) + "\n"
     filename = f"<lossapi.{name}>"
     linecache.cache[filename] = (len(src), None, src.splitlines(True), filename)  # readable tracebacks
