@@ -132,30 +132,40 @@ def all_backends(session: nox.Session) -> None:
     )
 
 
-#: Backends of the minimum-versions session: torch is left out, as the package registries carry
-#: no CPU-only wheel of torch's floor (only the CUDA build, with several GB of CUDA libraries).
-MINIMUM_BACKENDS = "numpy,array_api_strict,dask,jax"
+#: Unit tests of the minimum-versions session: dispatch, dtypes and one file per large family, on
+#: every backend installed there (NumPy, array-api-strict, Dask and JAX at their floors). torch is
+#: left out: the package registries carry no CPU-only wheel of its floor (only the CUDA build,
+#: with several GB of CUDA libraries).
+MINIMUM_TESTS = [
+    "tests/test_dispatch.py",
+    "tests/test_legacy_promotion.py",
+    "tests/test_regression.py",
+    "tests/test_classification.py",
+    "tests/test_segmentation.py",
+    "tests/test_metric.py",
+]
 
 
 @nox.session
 def minimum(session: nox.Session) -> None:
     """The oldest version of every dependency the package declares (``.ci/minimum-versions.txt``):
-    the quick conformance check of every loss and the unit tests on NumPy, array-api-strict, Dask
-    and JAX at their floors."""
+    ``lossapi check`` and the conformance suite of every loss on NumPy and array-api-strict, and
+    unit tests on NumPy, array-api-strict, Dask and JAX at their floors."""
     env = {"PIP_CONSTRAINT": f"{CONSTRAINTS} {MINIMUM}"}
     session.install(*nox.project.dependency_groups(PYPROJECT, "test"), env=env)
     session.install("-e", ".[jax,dask,distributed,strict,plot]", env=env)
     session.run(
         "python",
         "-c",
-        "import numpy, jax, dask, array_api_strict as s; print(numpy.__version__, jax.__version__, "
-        "dask.__version__, s.__version__)",
+        "import numpy, jax, dask, array_api_strict as s, array_api_compat as c; print('numpy', numpy.__version__, "
+        "'jax', jax.__version__, 'dask', dask.__version__, 'array-api-strict', s.__version__, "
+        "'array-api-compat', c.__version__)",
     )
-    run_env = {"JAX_ENABLE_X64": "1", "LOSSAPI_TEST_BACKENDS": MINIMUM_BACKENDS, **_jax_test_env(session)}
-    session.run("lossapi", "check", "--no-progress", "--backends", MINIMUM_BACKENDS, env=run_env)
-    session.run(
-        "pytest", "-n", "2", "--dist", "worksteal", "-p", "no:cacheprovider", "tests", *session.posargs, env=run_env
-    )
+    run_env = {"JAX_ENABLE_X64": "1", **_jax_test_env(session)}
+    session.run("lossapi", "check", "--no-progress", "--backends", "numpy,array_api_strict", env=run_env)
+    xdist = ("-n", "2", "--dist", "worksteal", "-p", "no:cacheprovider")
+    session.run("pytest", *xdist, "conformance", env={**run_env, "LOSSAPI_TEST_BACKENDS": "numpy,array_api_strict"})
+    session.run("pytest", *xdist, *MINIMUM_TESTS, *session.posargs, env=run_env)
 
 
 @nox.session
