@@ -78,4 +78,4 @@ def test_help_states_each_mode(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         main(["check", "--help"])
     out = " ".join(capsys.readouterr().out.split())
-    assert "Quick mode (default)" in out and "about a minute" in out and "Full mode (--full)" in out
+    assert "Quick mode (default)" in out and "Full mode (--full)" in out and "several seconds per loss" in out
