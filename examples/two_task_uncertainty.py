@@ -26,7 +26,7 @@ STEPS, LR, DECAY = 20, 0.1, 1e-3
 NAMES = ("W", "a", "B", "log_vars")
 
 
-def make_problem(seed: int = 0) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+def make_data(seed: int = 0) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """Fixed synthetic data (x, regression target y, class labels c) and initial weights."""
     rng = np.random.default_rng(seed)
     x = rng.normal(size=(N, D))
@@ -82,7 +82,7 @@ def train_jax(data: dict, init: dict, steps: int = STEPS, lr: float = LR) -> dic
 
 
 def main() -> None:
-    data, init = make_problem()
+    data, init = make_data()
     wt = train_torch(data, init)
     wj = train_jax(data, init)
     for k in NAMES:

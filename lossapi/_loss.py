@@ -551,14 +551,17 @@ def _generate(
     # 3. native fast path
     common = "sample_weight=sample_weight, where=where, reduction=reduction" + (", axis=axis" if rec.has_axis else "")
     all_opts = "".join(f"{o}={o}, " for o in rec.options)
+    # NumPy 1.x: every result back in the prediction's dtype (see ``keep_float_dtype``).
+    ret = f"return _keep({{}}, {inputs[0]})" if _LEGACY_PROMOTION else "return {}"
+    ns["_keep"] = keep_float_dtype
     lines.append("    if _fast:")
     lines.append("        _f = _fast_path(_fast, xp)")
     lines.append("        if _f is not None:")
     lines.append(f"            _r = _f({', '.join(inputs)}, {all_opts}{common})")
     lines.append("            if _r is not NotImplemented:")
-    lines.append("                return _r")
+    lines.append("                " + ret.format("_r"))
     if kind.manual:
-        lines.append(f"    return _body(xp, {', '.join(inputs)}, {all_opts}{common})")
+        lines.append("    " + ret.format(f"_body(xp, {', '.join(inputs)}, {all_opts}{common})"))
     else:
         # 4. prepare, 5. body, 6. finish
         read = tuple(o for o in kind.reads if o in rec.options and o not in kind_options)
@@ -576,16 +579,8 @@ def _generate(
                 lines.append(f"    {opt} = _prep_{opt}(_p, {opt})")
         first = "_p" if kind.context else "_p.xp"
         bopts = "".join(f", {o}={o}" for o in body_options)
-        lines.append(
-            f"    return _finish(_REC, _p, _body({first}, *_p.arrays{bopts}), reduction, sample_weight, where)"
-        )
-    if _LEGACY_PROMOTION:
-        # NumPy 1.x: results back in the prediction's dtype (see ``keep_float_dtype``).
-        ns["_keep"] = keep_float_dtype
-        lines = [
-            re.sub(r"^(\s*)return (.+)$", rf"\1return _keep(\2, {inputs[0]})", line) if "return " in line else line
-            for line in lines
-        ]
+        finish = f"_finish(_REC, _p, _body({first}, *_p.arrays{bopts}), reduction, sample_weight, where)"
+        lines.append("    " + ret.format(finish))
     src = "\n".join(lines) + "\n"
     filename = f"<lossapi.{name}>"
     linecache.cache[filename] = (len(src), None, src.splitlines(True), filename)  # readable tracebacks

@@ -35,7 +35,7 @@ def example():
 
 
 def test_torch_and_jax_reach_the_same_weights(example):
-    data, init = example.make_problem()
+    data, init = example.make_data()
     wt = example.train_torch(data, init)
     wj = example.train_jax(data, init)
     for k in example.NAMES:
@@ -46,7 +46,7 @@ def test_torch_and_jax_reach_the_same_weights(example):
 
 
 def test_first_log_variance_step_by_hand(example):
-    data, init = example.make_problem()
+    data, init = example.make_data()
     one = example.train_torch(data, init, steps=1)
     onej = example.train_jax(data, init, steps=1)
     # s = 0 at the start: ds_i = 1 - exp(0) L_i = 1 - L_i, so s_1 = -lr (1 - L_i)
