@@ -72,8 +72,9 @@ def test_dask_check_catches_an_eager_compute(monkeypatch, require):
         return lossapi.mse(pred, target, **kw)
 
     _patch_record(monkeypatch, "mean_squared_error", eager)
-    (r,) = tc.check_dask_lazy("mean_squared_error")
-    assert not r.ok and "eagerly" in r.detail
+    for quick in (False, True):
+        (r,) = tc.check_dask_lazy("mean_squared_error", quick=quick)
+        assert not r.ok and "eagerly" in r.detail
 
 
 def test_placement_checks_catch_wrong_dtype_namespace_and_device(monkeypatch, require):

@@ -190,7 +190,7 @@ def _placement_cell(name: str, backend: str, quick: bool) -> list[CheckResult]:
     if BACKENDS[backend].alternate_device() is not None:
         out += tc.check_device(name, backend)
     if backend == "dask":
-        out += tc.check_dask_lazy(name)
+        out += tc.check_dask_lazy(name, quick=quick)
     return out
 
 
