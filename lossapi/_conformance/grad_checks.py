@@ -18,6 +18,7 @@ reduction, error measure) live here too; the case lookup and the checks' common 
 
 from __future__ import annotations
 
+import functools
 import traceback
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -25,7 +26,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from .backends import BACKENDS, Backend
+from .backends import BACKENDS, Backend, Call
 from .cases import Case, Edge, expand_mask, loss_options, poison, reference_reduce
 from .preamble import Start, failed, get_case, get_record, load_cases, skip_reason, skipped, start
 from .result import CheckResult
@@ -186,6 +187,33 @@ def _option_sets(case: Case, quick: bool) -> tuple[Mapping[str, Any], ...]:
 # -- differentiation --------------------------------------------------------------------------
 
 
+def _grad_call(
+    backend: Backend,
+    record: Any,
+    case: Case,
+    inputs: Mapping[str, np.ndarray],
+    options: Mapping[str, Any],
+    reduction: str,
+    sample_weight: np.ndarray | None = None,
+    where: np.ndarray | None = None,
+) -> tuple[Call, list[str]]:
+    """The reduced loss call on ``backend`` float64 arrays, and the inputs to differentiate."""
+    names = list(record.inputs)
+    arrays = to_backend(backend, inputs, "float64")
+    sw = None if sample_weight is None else backend.asarray(sample_weight, "float64")
+    wh = None if where is None else backend.asarray(where, "bool")
+    kwargs = {**backend_options(backend, options), "reduction": reduction, "sample_weight": sw, "where": wh}
+    # An integer/bool value of a differentiable input (an edge with hard labels) has no gradient.
+    diff = [n for n in case.differentiable if is_float(inputs[n])]
+    return (record.fn, [arrays[n] for n in names], kwargs), diff
+
+
+def _grad_dict(case: Case, inputs: Mapping[str, np.ndarray], diff: list[str], gs: Any) -> dict[str, np.ndarray]:
+    out = {n: np.zeros(np.shape(inputs[n])) for n in case.differentiable}
+    out.update(zip(diff, gs))
+    return out
+
+
 def backend_grads(
     backend: Backend,
     record: Any,
@@ -197,21 +225,43 @@ def backend_grads(
     where: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """Gradients (float64 NumPy) of the reduced loss on ``backend`` w.r.t. ``case.differentiable``."""
+    (fn, args, kwargs), diff = _grad_call(backend, record, case, inputs, options, reduction, sample_weight, where)
     names = list(record.inputs)
-    arrays = to_backend(backend, inputs, "float64")
-    sw = None if sample_weight is None else backend.asarray(sample_weight, "float64")
-    wh = None if where is None else backend.asarray(where, "bool")
-    opts = backend_options(backend, options)
+    gs = backend.grad(functools.partial(fn, **kwargs), args, [names.index(n) for n in diff]) if diff else []
+    return _grad_dict(case, inputs, diff, gs)
 
-    def f(*args: Any) -> Any:
-        return record.fn(*args, **opts, reduction=reduction, sample_weight=sw, where=wh)
 
-    # An integer/bool value of a differentiable input (an edge with hard labels) has no gradient.
-    diff = [n for n in case.differentiable if is_float(inputs[n])]
-    gs = backend.grad(f, [arrays[n] for n in names], [names.index(n) for n in diff]) if diff else []
-    out = {n: np.zeros(np.shape(inputs[n])) for n in case.differentiable}
-    out.update(zip(diff, gs))
+#: One gradient evaluation: ``(inputs, options, reduction, sample_weight)``.
+GradPoint = tuple[Mapping[str, np.ndarray], Mapping[str, Any], str, "np.ndarray | None"]
+
+
+def _batch_grads(backend: Backend, record: Any, case: Case, points: Sequence[GradPoint]) -> list[Any]:
+    """:func:`backend_grads` of every point in one :meth:`Backend.call_many` (one compilation on
+    JAX); an entry is the gradient dict or the exception of that point."""
+    names = list(record.inputs)
+    prepared = [_grad_call(backend, record, case, *p) for p in points]
+    todo = [i for i, (_, diff) in enumerate(prepared) if diff]
+    got = backend.call_many(
+        [prepared[i][0] for i in todo], argnums=[[names.index(n) for n in prepared[i][1]] for i in todo]
+    )
+    out: list[Any] = [_grad_dict(case, p[0], [], []) for p in points]
+    for i, g in zip(todo, got):
+        out[i] = g if isinstance(g, Exception) else _grad_dict(case, points[i][0], prepared[i][1], g)
     return out
+
+
+def _grads(
+    backend: Backend, record: Any, case: Case, points: Sequence[GradPoint], keys: Sequence[Hashable]
+) -> list[Any]:
+    """:func:`_batch_grads`, each point shared under its memo key (see :func:`sharing`): only the
+    points no other check has evaluated are computed, together."""
+    got = [_MEMO.peek(case, record, k) for k in keys]
+    missing = [i for i, g in enumerate(got) if g is _MISSING]
+    for i, g in zip(missing, _batch_grads(backend, record, case, [points[i] for i in missing])):
+        got[i] = g
+        if not isinstance(g, Exception):  # an exception stores nothing: the next caller sees it too
+            _MEMO.put(case, record, keys[i], g)
+    return got
 
 
 class OracleRef:
@@ -424,22 +474,35 @@ class _Memo:
         self._owner: tuple[Any, ...] = ()
         self._values: dict[Hashable, Any] = {}
 
-    def get(self, case: Case, record: Any, key: Hashable, fn: Callable[..., _T], *args: Any, **kw: Any) -> _T:
-        """``fn(*args, **kw)``, evaluated once per ``key`` while active."""
-        if not self.active:
-            return fn(*args, **kw)
+    def _own(self, case: Case, record: Any) -> dict[Hashable, Any]:
         from .._native import native_enabled
 
         owner = (case, record, native_enabled())
         # Identity, not equality: a test may swap in a patched record of the same loss.
         if len(self._owner) != len(owner) or any(a is not b for a, b in zip(self._owner, owner)):
             self._owner, self._values = owner, {}
-        if key not in self._values:
-            self._values[key] = fn(*args, **kw)  # an exception stores nothing: the next caller sees it too
-        return self._values[key]
+        return self._values
+
+    def get(self, case: Case, record: Any, key: Hashable, fn: Callable[..., _T], *args: Any, **kw: Any) -> _T:
+        """``fn(*args, **kw)``, evaluated once per ``key`` while active."""
+        if not self.active:
+            return fn(*args, **kw)
+        values = self._own(case, record)
+        if key not in values:
+            values[key] = fn(*args, **kw)  # an exception stores nothing: the next caller sees it too
+        return values[key]
+
+    def peek(self, case: Case, record: Any, key: Hashable) -> Any:
+        """The value stored under ``key``, or ``_MISSING`` (always while inactive)."""
+        return self._own(case, record).get(key, _MISSING) if self.active else _MISSING
+
+    def put(self, case: Case, record: Any, key: Hashable, value: Any) -> None:
+        if self.active:
+            self._own(case, record)[key] = value
 
 
 _MEMO = _Memo()
+_MISSING = object()
 
 
 @contextmanager
@@ -486,24 +549,14 @@ def check_gradients(name: str, backend: str, *, quick: bool = False, seed: int =
     case, record, b = s.case, s.record, s.backend
     rng = np.random.default_rng(seed)
     worst, problems = 0.0, []
-    for i, (label, inputs, options, reduction, sw) in enumerate(_configs(case, rng, quick)):
-        try:
-            got = _MEMO.get(
-                case,
-                record,
-                ("grad", b.name, seed, quick, i),
-                backend_grads,
-                b,
-                record,
-                case,
-                inputs,
-                options,
-                reduction,
-                sw,
-            )
-        except Exception as e:
+    configs = _configs(case, rng, quick)
+    grads = _grads(
+        b, record, case, [c[1:] for c in configs], [("grad", b.name, seed, quick, i) for i in range(len(configs))]
+    )
+    for e in grads:
+        if isinstance(e, Exception):
             return [_fail(name, backend, check, e)]
-
+    for i, ((label, inputs, options, reduction, sw), got) in enumerate(zip(configs, grads)):
         want = _MEMO.get(
             case,
             record,
@@ -567,13 +620,14 @@ def check_gradient_agreement(name: str, *, quick: bool = False, seed: int = 0) -
                 )
             )
     worst, problems = 0.0, []
-    for label, inputs, options, reduction, sw, tol, (kind, *at) in points:
-        args = (case, inputs, options, reduction, sw)
-        try:
-            gt = _MEMO.get(case, record, (kind, "torch", *at), backend_grads, BACKENDS["torch"], record, *args)
-            gj = _MEMO.get(case, record, (kind, "jax", *at), backend_grads, BACKENDS["jax"], record, *args)
-        except Exception as e:
-            return [_fail(name, bname, check, e)]
+    by = {
+        b: _grads(BACKENDS[b], record, case, [p[1:5] for p in points], [(kind, b, *at) for *_, (kind, *at) in points])
+        for b in DIFF_BACKENDS
+    }
+    for g in (*by["torch"], *by["jax"]):
+        if isinstance(g, Exception):
+            return [_fail(name, bname, check, g)]
+    for (label, *_, tol, _), gt, gj in zip(points, by["torch"], by["jax"]):
         for n in case.differentiable:
             err = rel_err(gt[n], gj[n], floor=1.0)
             worst = max(worst, err)
@@ -622,77 +676,70 @@ def check_edge_gradients(name: str, backend: str, *, quick: bool = False) -> lis
     if not case.edges:
         return [failed(name, backend, check, "the case defines no edge points")]
     worst, problems = 0.0, []
-    for e_idx, edge in enumerate(case.edges):
-        inputs = edge_inputs(edge)
-        for reduction in _reductions(quick):
-            label = f"edge {edge.label!r} reduction={reduction}"
-            try:
-                got = _MEMO.get(
-                    case,
-                    record,
-                    ("edge-grad", b.name, e_idx, reduction),
-                    backend_grads,
-                    b,
-                    record,
-                    case,
-                    inputs,
-                    edge.options,
-                    reduction,
-                )
-            except Exception as e:
-                problems.append(f"[{label}] raised {type(e).__name__}: {e}")
-                worst = float("inf")
-                continue
+    at = [(e_idx, edge, edge_inputs(edge), r) for e_idx, edge in enumerate(case.edges) for r in _reductions(quick)]
+    grads = _grads(
+        b,
+        record,
+        case,
+        [(inputs, edge.options, r, None) for _, edge, inputs, r in at],
+        [("edge-grad", b.name, e_idx, r) for e_idx, _, _, r in at],
+    )
+    for (e_idx, edge, inputs, reduction), got in zip(at, grads):
+        label = f"edge {edge.label!r} reduction={reduction}"
+        if isinstance(got, Exception):
+            problems.append(f"[{label}] raised {type(got).__name__}: {got}")
+            worst = float("inf")
+            continue
 
-            ref = OracleRef(case, edge.options, reduction)
-            conv = convention_entries(name, inputs, edge.options)
-            if edge.kink:
-                sides = _MEMO.get(
-                    case, record, ("edge-sides", e_idx, reduction), one_sided_grads, ref, inputs, case.differentiable
-                )
-                for n in case.differentiable:
-                    fwd, bwd = sides[n]
-                    lo, hi = np.minimum(fwd, bwd), np.maximum(fwd, bwd)
-                    # Convention entries: the gradient is defined by a documented convention.
-                    finite = np.isfinite(lo) & np.isfinite(hi) & ~conv.get(n, np.zeros(lo.shape, dtype=bool))
-                    g = got[n]
-                    if np.any(finite & ~np.isfinite(g)):
-                        problems.append(f"d/d{n} [{label}]: non-finite gradient {g.ravel()} where the loss is finite")
-                        worst = float("inf")
-                        continue
-                    tol = 1e-5 * (1.0 + np.maximum(np.abs(lo), np.abs(hi)))
-                    with np.errstate(invalid="ignore"):
-                        excess = np.where(finite, np.maximum(lo - g, g - hi), 0.0)
-                    err = float(np.max(np.maximum(excess, 0.0) / tol, initial=0.0)) * 1e-5
-                    worst = max(worst, err)
-                    if np.any(excess > tol):
-                        problems.append(
-                            f"d/d{n} [{label}]: {g.ravel()} outside one-sided differences [{lo.ravel()}, {hi.ravel()}]"
-                        )
-            else:
-                want = _MEMO.get(
-                    case,
-                    record,
-                    ("edge-fd", e_idx, reduction),
-                    fd_grads,
-                    ref,
-                    inputs,
-                    case.differentiable,
-                    adaptive=True,
-                )
-                for n in case.differentiable:
-                    # NaN: the derivative does not exist (or is infinite) there; convention
-                    # entries: the gradient is defined by a documented convention, not by FD.
-                    finite = np.isfinite(want[n]) & ~conv.get(n, np.zeros(want[n].shape, dtype=bool))
-                    g = got[n]
-                    if np.any(finite & ~np.isfinite(g)):
-                        problems.append(f"d/d{n} [{label}]: non-finite gradient {g.ravel()} where the loss is finite")
-                        worst = float("inf")
-                        continue
-                    err = rel_err(np.where(finite, g, 0.0), np.where(finite, want[n], 0.0), floor=_FD_FLOOR)
-                    worst = max(worst, err)
-                    if not err <= _FD_RTOL:
-                        problems.append(f"d/d{n} [{label}]: {g.ravel()} vs fd {want[n].ravel()} (err {err:.3g})")
+        ref = OracleRef(case, edge.options, reduction)
+        conv = convention_entries(name, inputs, edge.options)
+        if edge.kink:
+            sides = _MEMO.get(
+                case, record, ("edge-sides", e_idx, reduction), one_sided_grads, ref, inputs, case.differentiable
+            )
+            for n in case.differentiable:
+                fwd, bwd = sides[n]
+                lo, hi = np.minimum(fwd, bwd), np.maximum(fwd, bwd)
+                # Convention entries: the gradient is defined by a documented convention.
+                finite = np.isfinite(lo) & np.isfinite(hi) & ~conv.get(n, np.zeros(lo.shape, dtype=bool))
+                g = got[n]
+                if np.any(finite & ~np.isfinite(g)):
+                    problems.append(f"d/d{n} [{label}]: non-finite gradient {g.ravel()} where the loss is finite")
+                    worst = float("inf")
+                    continue
+                tol = 1e-5 * (1.0 + np.maximum(np.abs(lo), np.abs(hi)))
+                with np.errstate(invalid="ignore"):
+                    excess = np.where(finite, np.maximum(lo - g, g - hi), 0.0)
+                err = float(np.max(np.maximum(excess, 0.0) / tol, initial=0.0)) * 1e-5
+                worst = max(worst, err)
+                if np.any(excess > tol):
+                    problems.append(
+                        f"d/d{n} [{label}]: {g.ravel()} outside one-sided differences [{lo.ravel()}, {hi.ravel()}]"
+                    )
+        else:
+            want = _MEMO.get(
+                case,
+                record,
+                ("edge-fd", e_idx, reduction),
+                fd_grads,
+                ref,
+                inputs,
+                case.differentiable,
+                adaptive=True,
+            )
+            for n in case.differentiable:
+                # NaN: the derivative does not exist (or is infinite) there; convention
+                # entries: the gradient is defined by a documented convention, not by FD.
+                finite = np.isfinite(want[n]) & ~conv.get(n, np.zeros(want[n].shape, dtype=bool))
+                g = got[n]
+                if np.any(finite & ~np.isfinite(g)):
+                    problems.append(f"d/d{n} [{label}]: non-finite gradient {g.ravel()} where the loss is finite")
+                    worst = float("inf")
+                    continue
+                err = rel_err(np.where(finite, g, 0.0), np.where(finite, want[n], 0.0), floor=_FD_FLOOR)
+                worst = max(worst, err)
+                if not err <= _FD_RTOL:
+                    problems.append(f"d/d{n} [{label}]: {g.ravel()} vs fd {want[n].ravel()} (err {err:.3g})")
     return [CheckResult(name, backend, check, not problems, worst, "; ".join(problems))]
 
 

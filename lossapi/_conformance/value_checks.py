@@ -16,7 +16,7 @@ from typing import Any, TypedDict, cast
 
 import numpy as np
 
-from .backends import Backend
+from .backends import Backend, Call
 from .cases import Case, loss_options, poison, reference_reduce
 from .preamble import get_record, skipped
 from .result import CheckResult
@@ -184,7 +184,7 @@ def _dtype_ok(result: Any, dtype: str) -> bool:
     return str(getattr(result, "dtype", "")).split(".")[-1] == dtype
 
 
-def _run(
+def _call(
     case: Case,
     backend: Backend,
     inputs: Mapping[str, np.ndarray],
@@ -193,7 +193,8 @@ def _run(
     reduction: str,
     sample_weight: np.ndarray | None,
     where: np.ndarray | None,
-) -> Any:
+) -> Call:
+    """The loss call on ``backend`` arrays: ``(fn, args, kwargs)``."""
     from .grad_checks import backend_options
 
     arrays = [backend.asarray(v, dtype if np.asarray(v).dtype.kind == "f" else None) for v in inputs.values()]
@@ -202,7 +203,12 @@ def _run(
         kw["sample_weight"] = backend.asarray(sample_weight, dtype)
     if where is not None:
         kw["where"] = backend.asarray(where, "bool")
-    return _loss_fn(case.name)(*arrays, reduction=reduction, **kw)
+    return _loss_fn(case.name), arrays, {"reduction": reduction, **kw}
+
+
+def _run(*args: Any) -> Any:
+    fn, arrays, kw = _call(*args)
+    return fn(*arrays, **kw)
 
 
 def check_values(
@@ -323,25 +329,40 @@ def check_edges(case: Case, backend: Backend, dtype: str) -> list[CheckResult]:
         if dtype == "float16"
         else (3.0e38 if dtype in ("float32", "bfloat16") else float(np.finfo(np.float64).max))
     )
+    reductions = ("none", "mean")
+    # Every edge's calls are evaluated together (one compilation on JAX), then compared.
+    points: list[tuple[_Id, dict[str, np.ndarray], Mapping[str, Any]] | CheckResult] = []
+    calls: list[Call] = []
     for edge in case.edges:
         res: _Id = {"loss": case.name, "backend": backend.name, "check": f"edge:{edge.label}[{dtype}]"}
         if dtype not in backend.dtypes:
-            out.append(skipped(**res, reason=f"{backend.name} has no {dtype}"))
+            points.append(skipped(**res, reason=f"{backend.name} has no {dtype}"))
             continue
         with np.errstate(over="ignore"):  # 1e20 -> inf in float16: such edges are skipped below
             inputs = {k: _round(backend, np.asarray(v), dtype) for k, v in edge.inputs.items()}
         per = _call_oracle(case, inputs, edge.options, dtype)
         if not all(np.all(np.isfinite(v)) for v in inputs.values()) or np.any(np.abs(per) > big / 10):
-            out.append(skipped(**res, reason=f"edge values do not fit in {dtype}"))
+            points.append(skipped(**res, reason=f"edge values do not fit in {dtype}"))
             continue
+        points.append((res, inputs, edge.options))
+        calls += [_call(case, backend, inputs, dtype, edge.options, r, None, None) for r in reductions]
+    results = iter(backend.call_many(calls))
+    for point in points:
+        if isinstance(point, CheckResult):
+            out.append(point)
+            continue
+        res, inputs, options = point
         worst, details = 0.0, []
-        for reduction in ("none", "mean"):
+        for reduction in reductions:
+            r = next(results)
             try:
-                got = backend.to_numpy(_run(case, backend, inputs, dtype, edge.options, reduction, None, None))
+                if isinstance(r, Exception):
+                    raise r
+                got = backend.to_numpy(r)
             except Exception as exc:  # reported, not raised
                 details.append(f"{reduction}: {type(exc).__name__}: {exc}")
                 continue
-            want, scale = _expected(case, inputs, edge.options, reduction, dtype, None, None)
+            want, scale = _expected(case, inputs, options, reduction, dtype, None, None)
             if np.all(np.isfinite(want)) and not np.all(np.isfinite(got)):
                 details.append(f"{reduction}: non-finite {got!r}, want {want!r}")
                 continue
