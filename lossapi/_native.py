@@ -715,3 +715,7 @@ def _torch_ctc(
     if reduction == "sum":
         return loss.sum()
     return (loss / ll.clamp(min=1).to(loss.dtype)).mean()
+
+
+# Fused autograd.Functions (focal losses) register themselves; imported last: they use the helpers above.
+from . import _fused_torch  # noqa: E402, F401
