@@ -31,7 +31,16 @@ import sys
 import threading
 from typing import Any
 
-from ._native import _functorch_or_compiling, _num, _torch_plain, native, register_native
+from ._native import (
+    _axis_ok,
+    _functorch_or_compiling,
+    _labels_ok,
+    _num,
+    _torch_float,
+    _torch_plain,
+    native,
+    register_native,
+)
 
 # Bytes per scratch buffer of a CPU tile: five to seven of them fit in the L2/L3 caches. Larger
 # tiles fall out of the cache, smaller ones pay Python's per-operation overhead (~20 operations
@@ -48,25 +57,25 @@ def _tile(x: Any) -> int:
     return min(n, _TILE_BYTES // x.element_size()) if x.device.type == "cpu" else n
 
 
-def _scratch(x: Any, count: int) -> list[Any]:
-    """``count`` scratch buffers of one tile of ``x``.
+def _scratch(x: Any, count: int, size: int | None = None) -> list[Any]:
+    """``count`` scratch buffers of ``size`` elements (default: one tile of ``x``).
 
-    On the CPU they are views of one block kept per thread and dtype (at most ``count`` MiB):
-    fresh memory costs a page fault per 4 KiB on first touch, more than an elementwise pass
-    over it, and the C allocator hands buffers of this size back to the system when freed.
-    Nothing returned to the caller is a view of it. Elsewhere they are fresh (the caching
-    allocator reuses them)."""
+    On the CPU, up to a tile's size, they are views of one block kept per thread and dtype (at
+    most ``count`` MiB): fresh memory costs a page fault per 4 KiB on first touch, more than an
+    elementwise pass over it, and the C allocator hands buffers of this size back to the system
+    when they are freed. Nothing returned to the caller is a view of it. Elsewhere they are
+    fresh (on a GPU the caching allocator reuses them)."""
     torch = sys.modules["torch"]
-    step = _tile(x)
-    if x.device.type != "cpu":
-        return [torch.empty(step, dtype=x.dtype, device=x.device) for _ in range(count)]
+    size = _tile(x) if size is None else size
     per = _TILE_BYTES // x.element_size()
+    if x.device.type != "cpu" or size > per:
+        return [torch.empty(size, dtype=x.dtype, device=x.device) for _ in range(count)]
     pool = _LOCAL.__dict__.setdefault("pool", {})
     block = pool.get(x.dtype)
     if block is None or block.numel() < count * per:
         with torch.inference_mode(False):  # a normal tensor: usable in and out of inference mode
             block = pool[x.dtype] = torch.empty(count * per, dtype=x.dtype)
-    return [block[i * per : i * per + step] for i in range(count)]
+    return [block[i * per : i * per + size] for i in range(count)]
 
 
 def _power(s: Any, gamma: float, out: Any) -> Any:
@@ -200,6 +209,77 @@ def _scale_grad(dx: Any, grad: Any, reduction: str, shape: Any) -> Any:
     return dx.view(shape)
 
 
+# -- softmax focal (integer labels) ----------------------------------------------------------------
+
+
+def _softmax_focal_tiles(
+    x: Any, y: Any, alpha: float | None, gamma: float, reduction: str, want_grad: bool
+) -> tuple[Any, bool, Any]:
+    r"""``(loss, ok, dx)`` of :func:`lossapi.softmax_focal` for ``x`` of shape ``(P, C, R)`` (the
+    class axis in the middle, a view of the caller's logits), or ``(P, C)`` (classes last: the
+    reductions and the softmax are then along the contiguous axis), and int64 labels ``y`` of
+    ``x``'s shape without the class axis.
+
+    ``loss`` has ``y``'s shape for ``"none"``; ``dx`` (``want_grad``) is
+    :math:`\partial \ell / \partial x` per element, ``x``'s shape, else None. Per row, as the
+    generic path: the label's logit and :math:`L = \log\sum_{c \ne y} e^{x_c}` (the label's
+    class set to ``-inf`` in a copy, shifted by the others' maximum), :math:`\delta = x_y - L`,
+
+    .. math::
+        \ell = \alpha\, e^{-\gamma\,\mathrm{sp}(\delta)}\, \mathrm{sp}(-\delta), \qquad
+        \frac{\partial \ell}{\partial x_c} = G\,([c = y] - q_c), \quad
+        G = -\alpha\, e^{-\gamma\,\mathrm{sp}(\delta)}
+            \big(\sigma(-\delta) + \gamma\,\mathrm{sp}(-\delta)\,\sigma(\delta)\big)
+
+    with :math:`\mathrm{sp}` the softplus and :math:`q_c = e^{x_c - L}` the softmax of the other
+    classes (:math:`q_y = 0`), written by torch's fused softmax kernel straight into the
+    derivative's storage: the derivative costs one multiplication and a scatter per tile, and
+    :math:`L = m - \log \max_c q_c` with :math:`m` the others' largest logit (the largest
+    :math:`q_c` is :math:`1 / \sum_{c \ne y} e^{x_c - m}`, in :math:`[1/C, 1]`). Rows are tiled (~1 MiB per tile on the
+    CPU). Labels must lie in ``[0, C)``. ``ok`` is False for a loss that is not finite (NaN or
+    infinite logits): the generic path decides those, and the caller declines."""
+    torch = sys.modules["torch"]
+    F = torch.nn.functional
+    P = x.shape[0]
+    row = x[0].numel()  # C R
+    rows = P if x.device.type != "cpu" else min(P, max(1, _TILE_BYTES // x.element_size() // row))
+    zbuf, qbuf = _scratch(x, 2, rows * row)
+    out = torch.empty(y.shape, dtype=x.dtype, device=x.device) if reduction == "none" else None
+    dx = torch.empty(x.shape, dtype=x.dtype, device=x.device) if want_grad else None
+    sums = []
+    for i in range(0, P, rows):
+        j = min(P, i + rows)
+        xt, yt = x[i:j], y[i:j].unsqueeze(1)
+        z = zbuf[: xt.numel()].view(xt.shape).copy_(xt).scatter_(1, yt, -float("inf"))
+        # q = softmax of the other classes (q_y = 0) in torch's fused kernel; its largest entry
+        # is 1 / sum_c exp(x_c - m), m the others' maximum: L = m - log(max q).
+        q = torch.softmax(z, 1, out=dx[i:j] if dx is not None else qbuf[: z.numel()].view(z.shape))
+        delta = xt.gather(1, yt).sub_(z.amax(dim=1, keepdim=True)).add_(q.amax(dim=1, keepdim=True).log_())
+        nlp = F.softplus(-delta, beta=1.0, threshold=40.0)  # -log p_y, as the generic path
+        loss = nlp
+        if gamma != 0:
+            factor = F.softplus(delta, beta=1.0, threshold=40.0).mul_(-gamma).exp_()
+            loss = factor * nlp
+        if alpha is not None:
+            loss = alpha * loss
+        if out is not None:
+            out[i:j] = loss.squeeze(1)
+        sums.append(loss.sum())
+        if dx is not None:
+            g = torch.sigmoid(-delta)
+            if gamma != 0:
+                g = g.addcmul_(nlp, torch.sigmoid(delta), value=gamma).mul_(factor)
+            if alpha is not None:
+                g = g.mul_(alpha)
+            # dl/dx = G ([c = y] - q) with G = -g: g q, and -g at the label (q_y = 0)
+            q.mul_(g).scatter_(1, yt, g.neg_())
+    total = torch.stack(sums).sum() if len(sums) > 1 else sums[0]
+    ok = math.isfinite(total.item())
+    if reduction != "none":
+        out = total / y.numel() if reduction == "mean" else total
+    return out, ok, dx
+
+
 def _generic_grad(loss: Any, x: Any, t: Any, grad: Any, options: dict[str, Any]) -> Any:
     """``dL/dx`` times ``grad`` with a graph: autograd through the generic formula (double backward)."""
     torch = sys.modules["torch"]
@@ -241,7 +321,40 @@ def _functions() -> Any:
                 dx = _sigmoid_focal_tiles(x, t, alpha, gamma, smoothing, reduction, True)[2]
             return _scale_grad(dx, grad, reduction, x.shape), None, None, None, None, None
 
-    return SigmoidFocal
+    class SoftmaxFocal(torch.autograd.Function):
+        """``softmax_focal`` with integer labels w.r.t. the logits, viewed as ``(P, C, R)``; the
+        forward pass also computes the derivative, the backward pass scales it in place."""
+
+        @staticmethod
+        def forward(
+            ctx: Any, x: Any, y: Any, shape3: Any, alpha: Any, gamma: float, reduction: str, options: Any
+        ) -> Any:
+            out, ok, dx = _softmax_focal_tiles(x.reshape(shape3), y, alpha, gamma, reduction, True)
+            if reduction == "none":
+                out = out.view(options["target"].shape)
+            ctx.save_for_backward(x, y)
+            ctx.shape3, ctx.options, ctx.dx = shape3, (alpha, gamma, reduction, options), dx
+            return out, ok
+
+        @staticmethod
+        def backward(ctx: Any, grad: Any, _ok: Any) -> Any:
+            x, y = ctx.saved_tensors
+            alpha, gamma, reduction, options = ctx.options
+            dx, ctx.dx = ctx.dx, None
+            if torch.is_grad_enabled():  # create_graph=True: a differentiable gradient
+                from .losses.focal import softmax_focal  # noqa: PLC0415
+
+                gx = _generic_grad(softmax_focal, x, options["target"], grad, options["call"])
+                return gx, None, None, None, None, None, None
+            if dx is None:  # a second backward (retain_graph=True): recompute
+                dx = _softmax_focal_tiles(x.reshape(ctx.shape3), y, alpha, gamma, reduction, True)[2]
+            if reduction == "none":
+                dx.mul_(grad.reshape(y.shape).unsqueeze(1))
+            else:
+                dx.mul_(grad / y.numel() if reduction == "mean" else grad)
+            return dx.view(x.shape), None, None, None, None, None, None
+
+    return SigmoidFocal, SoftmaxFocal
 
 
 def _traced(*arrays: Any) -> bool:
@@ -282,7 +395,58 @@ def _torch_sigmoid_focal(
     alpha = None if alpha is None else float(alpha)
     torch = sys.modules["torch"]
     if torch.is_grad_enabled() and logits.requires_grad:
-        out, ok = _functions().apply(logits, target, alpha, gamma, smoothing, reduction)
+        out, ok = _functions()[0].apply(logits, target, alpha, gamma, smoothing, reduction)
     else:
         out, ok, _ = _sigmoid_focal_tiles(logits, target, alpha, gamma, smoothing, reduction, False)
+    return out if ok else NotImplemented
+
+
+@register_native("softmax_focal", "torch")
+def _torch_softmax_focal(
+    logits: Any,
+    target: Any,
+    *,
+    alpha: Any,
+    gamma: Any,
+    class_weight: Any,
+    ignore_index: Any,
+    label_smoothing: Any,
+    sample_weight: Any,
+    where: Any,
+    reduction: str,
+    axis: Any,
+) -> Any:
+    """:func:`lossapi.softmax_focal` for float32/float64 logits with at least two classes and
+    integer labels in ``[0, C)`` of the logits' shape without the class axis; Python-number
+    ``alpha`` (or None) and ``gamma``; no ``class_weight``, ``ignore_index``,
+    ``label_smoothing``, ``sample_weight`` or ``where``."""
+    if sample_weight is not None or where is not None or class_weight is not None or ignore_index is not None:
+        return NotImplemented
+    if not _plain_number(gamma) or not _num(label_smoothing) or label_smoothing != 0:
+        return NotImplemented
+    if not (alpha is None or _plain_number(alpha)) or not hasattr(target, "dtype"):
+        return NotImplemented
+    if not _torch_float(logits) or not _axis_ok(logits, axis) or logits.shape[axis] < 2:
+        return NotImplemented
+    labels = _labels_ok(logits, target, axis)  # None for floating targets: class probabilities
+    if labels is None or labels.device != logits.device or _traced(logits, labels):
+        return NotImplemented
+    ax = axis % logits.ndim
+    P, C, R = math.prod(logits.shape[:ax]), logits.shape[ax], math.prod(logits.shape[ax + 1 :])
+    shape3, y = ((P, C), labels.reshape(P)) if R == 1 else ((P, C, R), labels.reshape(P, R))
+    torch = sys.modules["torch"]
+    lo, hi = torch.aminmax(y)
+    if lo.item() < 0 or hi.item() >= C:  # NaN entries by the generic path's rules
+        return NotImplemented
+    gamma = float(gamma)
+    alpha = None if alpha is None else float(alpha)
+    if torch.is_grad_enabled() and logits.requires_grad:
+        options = {
+            "target": target,
+            "call": {"alpha": alpha, "gamma": gamma, "reduction": reduction, "axis": axis},
+        }
+        out, ok = _functions()[1].apply(logits, y, shape3, alpha, gamma, reduction, options)
+    else:
+        out, ok, _ = _softmax_focal_tiles(logits.reshape(shape3), y, alpha, gamma, reduction, False)
+        out = out.view(labels.shape) if reduction == "none" else out
     return out if ok else NotImplemented
