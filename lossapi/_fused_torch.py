@@ -2,25 +2,28 @@ r"""Fused torch fast paths of the focal losses: ``torch.autograd.Function``\ s w
 
 Autograd's recorded graph of a focal loss (lossapi's generic formula, or the usual torch one)
 allocates a full-size temporary for every operation of the forward pass and one or more for
-every operation of the backward pass, and keeps most of the forward ones alive until the
-backward pass: on the CPU the run time of large inputs is then the cost of first-touching that
-fresh memory, and the rest is passes over main memory. The functions here
+every operation of the backward pass, and keeps many of the forward ones alive until the
+backward pass: on the CPU most of the time of large inputs goes to first-touching that fresh
+memory (a page fault per 4 KiB) and the rest to passes over main memory. The functions here
 
-- compute the forward pass in tiles of about 1 MiB per buffer in a handful of preallocated
-  scratch buffers with in-place and ``out=`` operations, so that the dozen elementwise passes
-  stay in cache and no full-size temporary is made (only the output of ``reduction="none"``);
-- save only the inputs: the backward pass recomputes the intermediates tile by tile and writes
-  ``dL/dx`` from one analytic expression (given in each function's docstring);
+- run the forward pass in tiles of ~1 MiB per buffer, in a few scratch buffers kept per thread,
+  with in-place and ``out=`` operations: the dozen elementwise passes stay in cache and no
+  full-size temporary is made, only the output of ``reduction="none"``;
+- when the logits need a gradient, write the derivative of each element in the same tiles
+  (one analytic expression, given in each function's docstring, sharing the forward
+  intermediates), save nothing else, and scale it in place in the backward pass;
 - return results equal to the generic path's to rounding (both are accurate to a few ulps on
-  every finite input), and decline (``NotImplemented``: the generic path runs) where they could
-  differ: non-finite inputs or results, targets outside the loss's domain, options the kernels
-  do not implement, ``torch.func`` transforms, ``torch.compile`` tracing and forward-mode AD.
+  finite inputs; where the generic gradient loses digits to cancellation, these keep them),
+  and decline (``NotImplemented``: the generic path runs) where they could differ: non-finite
+  inputs or results, targets or labels outside the loss's domain, options the kernels do not
+  implement, ``torch.func`` transforms, ``torch.compile`` tracing and forward-mode AD.
 
 A second derivative (``create_graph=True``) differentiates the generic formula inside the
 backward pass, so Hessians are the generic path's. On devices other than the CPU the whole
 input is one tile (the caching allocator makes temporaries cheap there).
 
-torch is imported lazily by lossapi: the ``Function`` classes are defined on first use.
+torch is imported lazily by lossapi: the ``Function`` classes are defined on first use. This
+module imports nothing of lossapi: :mod:`lossapi._native` registers it through :func:`install`.
 """
 
 from __future__ import annotations
@@ -31,20 +34,23 @@ import sys
 import threading
 from typing import Any
 
-from ._native import (
-    _axis_ok,
-    _functorch_or_compiling,
-    _labels_ok,
-    _num,
-    _torch_float,
-    _torch_plain,
-    native,
-    register_native,
-)
+# lossapi._native, given by install() when it is imported: its checks, registry and switch (an
+# import of it here would make an import cycle).
+_HOST: Any = None
 
-# Bytes per scratch buffer of a CPU tile: five to seven of them fit in the L2/L3 caches. Larger
-# tiles fall out of the cache, smaller ones pay Python's per-operation overhead (~20 operations
-# per tile).
+
+def install(host: Any) -> None:
+    """Register the fast paths of this module with ``host`` (:mod:`lossapi._native`, which calls
+    this at import time) and keep it for its input checks and its ``native`` switch."""
+    global _HOST
+    _HOST = host
+    host.register_native("sigmoid_focal", "torch")(_torch_sigmoid_focal)
+    host.register_native("softmax_focal", "torch")(_torch_softmax_focal)
+
+
+# Bytes per scratch buffer of a CPU tile: the (at most eight) buffers of a tile stay in the L2/L3
+# caches. Larger tiles fall out of the cache, smaller ones pay more of Python's per-operation
+# overhead (~30 operations per tile).
 _TILE_BYTES = 1 << 20
 
 
@@ -154,7 +160,7 @@ def _sigmoid_focal_tiles(
     info = torch.finfo(x.dtype)
     tiny = float(info.smallest_normal) * float(info.eps)  # the smallest subnormal
     out = torch.empty(x.shape, dtype=x.dtype, device=x.device) if reduction == "none" else None
-    dx = torch.empty(n, dtype=x.dtype, device=x.device) if want_grad else None
+    dx: Any = torch.empty(n, dtype=x.dtype, device=x.device) if want_grad else None
     sums, lows, highs = [], [], []
     for i in range(0, n, step):
         j = min(n, i + step)
@@ -222,8 +228,7 @@ def _softmax_focal_tiles(
 
     ``loss`` has ``y``'s shape for ``"none"``; ``dx`` (``want_grad``) is
     :math:`\partial \ell / \partial x` per element, ``x``'s shape, else None. Per row, as the
-    generic path: the label's logit and :math:`L = \log\sum_{c \ne y} e^{x_c}` (the label's
-    class set to ``-inf`` in a copy, shifted by the others' maximum), :math:`\delta = x_y - L`,
+    generic path, with :math:`L = \log\sum_{c \ne y} e^{x_c}` and :math:`\delta = x_y - L`,
 
     .. math::
         \ell = \alpha\, e^{-\gamma\,\mathrm{sp}(\delta)}\, \mathrm{sp}(-\delta), \qquad
@@ -232,10 +237,11 @@ def _softmax_focal_tiles(
             \big(\sigma(-\delta) + \gamma\,\mathrm{sp}(-\delta)\,\sigma(\delta)\big)
 
     with :math:`\mathrm{sp}` the softplus and :math:`q_c = e^{x_c - L}` the softmax of the other
-    classes (:math:`q_y = 0`), written by torch's fused softmax kernel straight into the
-    derivative's storage: the derivative costs one multiplication and a scatter per tile, and
-    :math:`L = m - \log \max_c q_c` with :math:`m` the others' largest logit (the largest
-    :math:`q_c` is :math:`1 / \sum_{c \ne y} e^{x_c - m}`, in :math:`[1/C, 1]`). Rows are tiled (~1 MiB per tile on the
+    classes (:math:`q_y = 0`): torch's fused softmax kernel on a copy of the tile with the
+    label's logit set to ``-inf``, written straight into the derivative's storage, which then
+    costs one multiplication and a scatter. :math:`L = m - \log \max_c q_c`, :math:`m` the
+    others' largest logit (:math:`\max_c q_c = 1 / \sum_{c \ne y} e^{x_c - m}` lies in
+    :math:`[1/C, 1]`): no cancellation for any :math:`p_y`. Rows are tiled (~1 MiB a tile on the
     CPU). Labels must lie in ``[0, C)``. ``ok`` is False for a loss that is not finite (NaN or
     infinite logits): the generic path decides those, and the caller declines."""
     torch = sys.modules["torch"]
@@ -251,8 +257,7 @@ def _softmax_focal_tiles(
         j = min(P, i + rows)
         xt, yt = x[i:j], y[i:j].unsqueeze(1)
         z = zbuf[: xt.numel()].view(xt.shape).copy_(xt).scatter_(1, yt, -float("inf"))
-        # q = softmax of the other classes (q_y = 0) in torch's fused kernel; its largest entry
-        # is 1 / sum_c exp(x_c - m), m the others' maximum: L = m - log(max q).
+        # q: the softmax of the other classes (q_y = 0); delta = x_y - m + log(max q).
         q = torch.softmax(z, 1, out=dx[i:j] if dx is not None else qbuf[: z.numel()].view(z.shape))
         delta = xt.gather(1, yt).sub_(z.amax(dim=1, keepdim=True)).add_(q.amax(dim=1, keepdim=True).log_())
         nlp = F.softplus(-delta, beta=1.0, threshold=40.0)  # -log p_y, as the generic path
@@ -280,11 +285,12 @@ def _softmax_focal_tiles(
     return out, ok, dx
 
 
-def _generic_grad(loss: Any, x: Any, t: Any, grad: Any, options: dict[str, Any]) -> Any:
-    """``dL/dx`` times ``grad`` with a graph: autograd through the generic formula (double backward)."""
+def _generic_grad(name: str, x: Any, t: Any, grad: Any, options: dict[str, Any]) -> Any:
+    """``dL/dx`` times ``grad`` with a graph: autograd through the generic formula of the loss
+    ``name`` (lossapi's public function with the fast paths off), for a double backward."""
     torch = sys.modules["torch"]
-    with torch.enable_grad(), native(False):
-        value = loss(x, t, **options)
+    with torch.enable_grad(), _HOST.native(False):
+        value = getattr(sys.modules["lossapi"], name)(x, t, **options)
         (gx,) = torch.autograd.grad(value, x, grad, create_graph=True)
     return gx
 
@@ -293,8 +299,9 @@ def _generic_grad(loss: Any, x: Any, t: Any, grad: Any, options: dict[str, Any])
 def _functions() -> Any:
     """The ``autograd.Function`` classes (torch is needed to define them)."""
     torch = sys.modules["torch"]
+    function: Any = torch.autograd.Function  # torch is not a dependency of the type checks
 
-    class SigmoidFocal(torch.autograd.Function):
+    class SigmoidFocal(function):
         """``sigmoid_focal`` w.r.t. the logits (the target is a constant). The forward pass also
         computes the derivative per element, sharing the intermediates; the backward pass
         scales it in place (a second backward recomputes it)."""
@@ -313,17 +320,16 @@ def _functions() -> Any:
             alpha, gamma, smoothing, reduction = ctx.options
             dx, ctx.dx = ctx.dx, None
             if torch.is_grad_enabled():  # create_graph=True: a differentiable gradient
-                from .losses.focal import sigmoid_focal  # noqa: PLC0415
-
                 options = {"alpha": alpha, "gamma": gamma, "label_smoothing": smoothing, "reduction": reduction}
-                return _generic_grad(sigmoid_focal, x, t, grad, options), None, None, None, None, None
+                return _generic_grad("sigmoid_focal", x, t, grad, options), None, None, None, None, None
             if dx is None:  # a second backward (retain_graph=True): recompute
                 dx = _sigmoid_focal_tiles(x, t, alpha, gamma, smoothing, reduction, True)[2]
             return _scale_grad(dx, grad, reduction, x.shape), None, None, None, None, None
 
-    class SoftmaxFocal(torch.autograd.Function):
-        """``softmax_focal`` with integer labels w.r.t. the logits, viewed as ``(P, C, R)``; the
-        forward pass also computes the derivative, the backward pass scales it in place."""
+    class SoftmaxFocal(function):
+        """``softmax_focal`` with integer labels w.r.t. the logits, viewed as ``(P, C, R)`` (or
+        ``(P, C)``); the forward pass also computes the derivative, the backward pass scales it
+        in place (a second backward recomputes it)."""
 
         @staticmethod
         def forward(
@@ -342,9 +348,7 @@ def _functions() -> Any:
             alpha, gamma, reduction, options = ctx.options
             dx, ctx.dx = ctx.dx, None
             if torch.is_grad_enabled():  # create_graph=True: a differentiable gradient
-                from .losses.focal import softmax_focal  # noqa: PLC0415
-
-                gx = _generic_grad(softmax_focal, x, options["target"], grad, options["call"])
+                gx = _generic_grad("softmax_focal", x, options["target"], grad, options["call"])
                 return gx, None, None, None, None, None, None
             if dx is None:  # a second backward (retain_graph=True): recompute
                 dx = _softmax_focal_tiles(x.reshape(ctx.shape3), y, alpha, gamma, reduction, True)[2]
@@ -363,14 +367,14 @@ def _traced(*arrays: Any) -> bool:
     torch = sys.modules["torch"]
     if torch.autograd.forward_ad._current_level >= 0:
         return True
-    return any(_functorch_or_compiling(a) for a in arrays)
+    return any(_HOST._functorch_or_compiling(a) for a in arrays)
 
 
 def _plain_number(v: Any) -> bool:
-    return _num(v) and v == v and abs(v) != float("inf")
+    """A finite Python int or float (not a bool, not an array)."""
+    return _HOST._num(v) and v == v and abs(v) != float("inf")
 
 
-@register_native("sigmoid_focal", "torch")
 def _torch_sigmoid_focal(
     logits: Any,
     target: Any,
@@ -387,7 +391,7 @@ def _torch_sigmoid_focal(
     ``label_smoothing``; no ``sample_weight``/``where``."""
     if not _plain_number(gamma) or not _plain_number(label_smoothing) or not (alpha is None or _plain_number(alpha)):
         return NotImplemented
-    if not _torch_plain(logits, target, sample_weight=sample_weight, where=where):
+    if not _HOST._torch_plain(logits, target, sample_weight=sample_weight, where=where):
         return NotImplemented
     if target.requires_grad or target.device != logits.device or _traced(logits, target):
         return NotImplemented
@@ -401,7 +405,6 @@ def _torch_sigmoid_focal(
     return out if ok else NotImplemented
 
 
-@register_native("softmax_focal", "torch")
 def _torch_softmax_focal(
     logits: Any,
     target: Any,
@@ -422,13 +425,13 @@ def _torch_softmax_focal(
     ``label_smoothing``, ``sample_weight`` or ``where``."""
     if sample_weight is not None or where is not None or class_weight is not None or ignore_index is not None:
         return NotImplemented
-    if not _plain_number(gamma) or not _num(label_smoothing) or label_smoothing != 0:
+    if not _plain_number(gamma) or not _HOST._num(label_smoothing) or label_smoothing != 0:
         return NotImplemented
     if not (alpha is None or _plain_number(alpha)) or not hasattr(target, "dtype"):
         return NotImplemented
-    if not _torch_float(logits) or not _axis_ok(logits, axis) or logits.shape[axis] < 2:
+    if not _HOST._torch_float(logits) or not _HOST._axis_ok(logits, axis) or logits.shape[axis] < 2:
         return NotImplemented
-    labels = _labels_ok(logits, target, axis)  # None for floating targets: class probabilities
+    labels = _HOST._labels_ok(logits, target, axis)  # None for floating targets: class probabilities
     if labels is None or labels.device != logits.device or _traced(logits, labels):
         return NotImplemented
     ax = axis % logits.ndim

@@ -717,5 +717,8 @@ def _torch_ctc(
     return (loss / ll.clamp(min=1).to(loss.dtype)).mean()
 
 
-# Fused autograd.Functions (focal losses) register themselves; imported last: they use the helpers above.
-from . import _fused_torch  # noqa: E402, F401
+# The fused autograd.Functions of the focal losses; imported last, given this module for the
+# checks above (an import of _native there would be a cycle).
+from . import _fused_torch  # noqa: E402
+
+_fused_torch.install(sys.modules[__name__])

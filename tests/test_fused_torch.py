@@ -271,3 +271,130 @@ def test_scratch_buffers_in_inference_mode_and_other_threads():
     thread.start()
     thread.join()
     assert torch.equal(results[0], first)
+
+
+# -- softmax_focal (integer labels) ----------------------------------------------------------------
+
+# Rows with p_y -> 1 and p_y -> 0 in float32 and float64, and a -inf logit of another class.
+_ZSAT = [[1e4, -1e4, 0.0, 0.0], [-1e4, 1e4, 0.0, 0.0], [100.0, -100.0, 0.0, 0.0], [0.0, 30.0, -30.0, 0.0]]
+_ZINF = [[0.0, -float("inf"), 1.0, 2.0]]
+
+
+def _srun(x, y, native, reduction="mean", grad_out=None, **options):
+    xx = x.detach().clone().requires_grad_(True)
+    with la.native(native):
+        out = la.softmax_focal(xx, y, reduction=reduction, **options)
+        name = type(out.grad_fn).__name__
+        (g,) = torch.autograd.grad(out, xx, torch.ones_like(out) if grad_out is None else grad_out)
+    return out.detach(), g, name
+
+
+def _softmax_cases(dtype):
+    gen = torch.Generator().manual_seed(3)
+    return [
+        (torch.randn(37, 5, generator=gen, dtype=dtype) * 3, torch.randint(0, 5, (37,), generator=gen), -1),
+        (torch.tensor(_ZSAT + _ZINF, dtype=dtype), torch.tensor([0, 1, 0, 1, 3]), -1),
+        (torch.tensor(_ZSAT + _ZINF, dtype=dtype), torch.tensor([1, 0, 1, 2, 0]), -1),
+        (torch.randn(3, 4, 5, 2, generator=gen, dtype=dtype) * 3, torch.randint(0, 4, (3, 5, 2), generator=gen), 1),
+        (torch.randn(4, 6, generator=gen, dtype=dtype), torch.randint(0, 4, (6,), generator=gen), 0),
+        (torch.randn(7, generator=gen, dtype=dtype), torch.tensor(3), -1),
+        (torch.randn(9, 3, generator=gen, dtype=dtype), torch.randint(0, 3, (9,), generator=gen).to(torch.uint8), -1),
+    ]
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
+@pytest.mark.parametrize("alpha", ALPHAS)
+@pytest.mark.parametrize("gamma", (0.0, 0.5, 2.0, 3.7))
+def test_softmax_focal_equals_the_generic_path(gamma, alpha, dtype):
+    tol = 1e-13 if dtype == torch.float64 else 1e-6
+    for x, y, axis in _softmax_cases(dtype):
+        for reduction in REDUCTIONS:
+            w = torch.rand(y.shape, dtype=dtype) if reduction == "none" else None
+            opts = {"gamma": gamma, "alpha": alpha, "axis": axis}
+            v1, g1, name = _srun(x, y, True, reduction, w, **opts)
+            v0, g0, _ = _srun(x, y, False, reduction, w, **opts)
+            assert name == "SoftmaxFocalBackward"
+            assert v1.shape == v0.shape and g1.shape == x.shape
+            assert _norm_err(v1, v0) < tol and _norm_err(g1, g0) < tol, (x.shape, axis, reduction)
+            assert bool(torch.isfinite(g1).all())
+
+
+def test_softmax_focal_many_tiles(monkeypatch):
+    monkeypatch.setattr(_fused_torch, "_TILE_BYTES", 200)  # 5 rows of 5 float64 classes a tile
+    gen = torch.Generator().manual_seed(4)
+    x, y = torch.randn(23, 5, generator=gen, dtype=torch.float64), torch.randint(0, 5, (23,), generator=gen)
+    z, yz = torch.randn(6, 5, 3, generator=gen, dtype=torch.float64), torch.randint(0, 5, (6, 3), generator=gen)
+    for (xx, yy, axis), reduction in itertools.product(((x, y, -1), (z, yz, 1)), REDUCTIONS):
+        v1, g1, name = _srun(xx, yy, True, reduction, alpha=0.25, gamma=0.5, axis=axis)
+        v0, g0, _ = _srun(xx, yy, False, reduction, alpha=0.25, gamma=0.5, axis=axis)
+        assert name == "SoftmaxFocalBackward"
+        assert _norm_err(v1, v0) < 1e-13 and _norm_err(g1, g0) < 1e-13
+
+
+def _sdeclined(x, y, **kw):
+    full = {
+        "alpha": None,
+        "gamma": 2.0,
+        "class_weight": None,
+        "ignore_index": None,
+        "label_smoothing": 0.0,
+        "sample_weight": None,
+        "where": None,
+        "axis": -1,
+        **kw,
+    }
+    assert _fused_torch._torch_softmax_focal(x, y, reduction="mean", **full) is NotImplemented
+    for reduction in REDUCTIONS:
+        with la.native(True):
+            on = la.softmax_focal(x, y, reduction=reduction, **kw)
+        with la.native(False):
+            off = la.softmax_focal(x, y, reduction=reduction, **kw)
+        assert torch.equal(torch.isnan(on), torch.isnan(off))
+        assert torch.allclose(on, off, rtol=1e-13, atol=0, equal_nan=True)
+
+
+def test_softmax_focal_declines_what_it_does_not_implement():
+    gen = torch.Generator().manual_seed(5)
+    x, y = torch.randn(6, 4, generator=gen, dtype=torch.float64), torch.randint(0, 4, (6,), generator=gen)
+    _sdeclined(x, y, class_weight=torch.rand(4, dtype=torch.float64))
+    _sdeclined(x, y, ignore_index=1)
+    _sdeclined(x, y, label_smoothing=0.1)
+    _sdeclined(x, y, alpha=torch.rand(4, dtype=torch.float64))  # per-class alpha
+    _sdeclined(x, y, gamma=torch.tensor(2.0, dtype=torch.float64))
+    _sdeclined(x, torch.softmax(torch.randn(6, 4, generator=gen, dtype=torch.float64), -1))  # probabilities
+    _sdeclined(x[:, :1], torch.zeros(6, dtype=torch.int64))  # one class
+    _sdeclined(x.half(), y)
+    for bad in (-1, 4, -100):  # invalid labels make their entries NaN
+        y2 = y.clone()
+        y2[2] = bad
+        _sdeclined(x, y2)
+    for bad in (float("nan"), float("inf")):
+        x2 = x.clone()
+        x2[1, 2] = bad
+        _sdeclined(x2, y)
+    x2 = x.clone()
+    x2[1, y[1]] = -float("inf")  # the label's logit: an infinite loss
+    _sdeclined(x2, y)
+
+
+def test_softmax_focal_second_backward_gradcheck_and_transforms():
+    gen = torch.Generator().manual_seed(6)
+    x = torch.randn(5, 4, generator=gen, dtype=torch.float64).requires_grad_(True)
+    y = torch.randint(0, 4, (5,), generator=gen)
+    out = la.softmax_focal(x, y, alpha=0.25, reduction="sum")
+    (g1,) = torch.autograd.grad(out, x, retain_graph=True)
+    (g2,) = torch.autograd.grad(out, x)
+    assert torch.equal(g1, g2)
+    for reduction in REDUCTIONS:
+
+        def f(x, reduction=reduction):
+            return la.softmax_focal(x, y, gamma=0.5, reduction=reduction)
+
+        assert type(f(x).grad_fn).__name__ == "SoftmaxFocalBackward"
+        assert torch.autograd.gradcheck(f, (x,))
+        assert torch.autograd.gradgradcheck(f, (x,))
+    xd = x.detach()
+    g = torch.func.grad(lambda x: la.softmax_focal(x, y))(xd)
+    assert torch.allclose(g, _srun(xd, y, True)[1], rtol=1e-12, atol=0)
+    compiled = torch.compile(lambda x: la.softmax_focal(x, y), fullgraph=True, backend="eager")
+    assert torch.allclose(compiled(xd), la.softmax_focal(xd, y), rtol=1e-12)
