@@ -154,7 +154,8 @@ def _sigmoid_focal_tiles(
     torch = sys.modules["torch"]
     n, step = x.numel(), _tile(x)
     xf, tf = x.reshape(-1), t.reshape(-1)
-    a, b, c, d, e, f, g, ts = _scratch(x, 8)
+    a, b, c, d, e, f, g, *rest = _scratch(x, 8 if smoothing else 7)
+    ts = rest[0] if smoothing else None  # the smoothed target
     half, one = x.new_full((), 0.5), x.new_full((), 1.0)
     c0, k = (None, 0.0) if alpha is None else (x.new_full((), 1 - alpha), -(1 - 2 * alpha))
     info = torch.finfo(x.dtype)
@@ -166,7 +167,8 @@ def _sigmoid_focal_tiles(
         j = min(n, i + step)
         xc, tc = xf[i:j], tf[i:j]
         if j - i != step:  # the last tile
-            a, b, c, d, e, f, g, ts = (z[: j - i] for z in (a, b, c, d, e, f, g, ts))
+            a, b, c, d, e, f, g = (z[: j - i] for z in (a, b, c, d, e, f, g))
+            ts = None if ts is None else ts[: j - i]
         lo, hi = torch.aminmax(tc)
         lows.append(lo)
         highs.append(hi)
