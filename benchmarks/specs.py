@@ -212,6 +212,32 @@ def _tv_sigmoid_focal(m: Any) -> Callable[..., Any]:
     return f
 
 
+def _tv_sigmoid_focal_torch(torch: Any, F: Any) -> Callable[..., Any]:
+    """torchvision.ops.sigmoid_focal_loss's code as it is (``sigmoid``,
+    ``binary_cross_entropy_with_logits``, the power of ``1 - p_t``), then ``.mean()``."""
+
+    def f(x: Any, t: Any) -> Any:
+        p = torch.sigmoid(x)
+        ce = F.binary_cross_entropy_with_logits(x, t, reduction="none")
+        p_t = p * t + (1 - p) * (1 - t)
+        loss = ce * ((1 - p_t) ** GAMMA)
+        loss = (ALPHA * t + (1 - ALPHA) * (1 - t)) * loss
+        return loss.mean()
+
+    return f
+
+
+def _torch_softmax_focal(torch: Any, F: Any) -> Callable[..., Any]:
+    """The softmax focal loss as torch users write it (torch has none): per-sample
+    ``cross_entropy``, ``p_y = exp(-ce)``, ``(1 - p_y) ** gamma * ce``, then ``.mean()``."""
+
+    def f(x: Any, y: Any) -> Any:
+        ce = F.cross_entropy(x, y, reduction="none")
+        return ((1 - torch.exp(-ce)) ** GAMMA * ce).mean()
+
+    return f
+
+
 def tv_box_loss(m: Any, name: str, b: Any, t: Any, eps: float = BOX_EPS, no_grad: Any = None) -> Any:
     """torchvision's generalized/distance/complete box IoU loss (mean reduction) in the array
     library ``m`` (numpy, torch or jax.numpy). ``eps`` is the loss's own eps (GIoU's
@@ -463,6 +489,8 @@ def _kr_fn(fn: Callable[..., Callable[..., Any]]) -> Native:
 
 
 _TV = "torchvision's formula written out in torch (torchvision is not installable here)"
+_TV_FOCAL = "torchvision's sigmoid_focal_loss code run in torch (torchvision is not installable here)"
+_FOCAL = "the usual torch formula: cross_entropy(reduction='none'), exp(-ce), (1 - p) ** gamma * ce (torch has none)"
 
 SPECS: dict[str, Spec] = {
     s.loss: s
@@ -681,7 +709,7 @@ SPECS: dict[str, Spec] = {
             "class",
             "logits_binary",
             {
-                "torch": _torch(lambda torch, F: _tv_sigmoid_focal(torch)),
+                "torch": _torch(_tv_sigmoid_focal_torch),
                 "optax": _ox("sigmoid_focal_loss", alpha=ALPHA, gamma=GAMMA),
                 "keras": _kr_fn(
                     lambda K, jax: (lambda g: lambda x, t: g(t, x))(
@@ -693,13 +721,14 @@ SPECS: dict[str, Spec] = {
                 "numpy": _np("sigmoid_focal"),
             },
             options={"alpha": ALPHA, "gamma": GAMMA},
-            native_is={"torch": _TV},
+            native_is={"torch": _TV_FOCAL},
         ),
         Spec(
             "softmax_focal",
             "class",
             "logits_labels",
             {
+                "torch": _torch(_torch_softmax_focal),
                 "keras": _kr_fn(
                     lambda K, jax: (lambda g: lambda x, y: g(jax.nn.one_hot(y, x.shape[-1], dtype=x.dtype), x))(
                         K.CategoricalFocalCrossentropy(alpha=1.0, gamma=GAMMA, from_logits=True)
@@ -708,6 +737,7 @@ SPECS: dict[str, Spec] = {
                 "numpy": _np("softmax_focal"),
             },
             options={"gamma": GAMMA},
+            native_is={"torch": _FOCAL},
         ),
         Spec(
             "multiclass_hinge",

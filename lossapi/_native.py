@@ -715,3 +715,10 @@ def _torch_ctc(
     if reduction == "sum":
         return loss.sum()
     return (loss / ll.clamp(min=1).to(loss.dtype)).mean()
+
+
+# The fused autograd.Functions of the focal losses; imported last, given this module for the
+# checks above (an import of _native there would be a cycle).
+from . import _fused_torch  # noqa: E402
+
+_fused_torch.install(sys.modules[__name__])
