@@ -28,7 +28,7 @@ import pytest  # noqa: E402
 import lossapi  # noqa: E402
 from lossapi._conformance.backends import BACKENDS  # noqa: E402
 from lossapi._conformance.cases import CASES  # noqa: E402
-from lossapi._conformance.value_checks import WEIGHTINGS, check_edges, check_values  # noqa: E402
+from lossapi._conformance.value_checks import WEIGHTINGS, check_edges, check_values, check_values_many  # noqa: E402
 
 REDUCTIONS = ("mean", "sum", "none")
 #: Single element, vector, matrix, leading batch dims, and a target broadcast over rows.
@@ -46,18 +46,14 @@ LOW_DTYPES = ("float32", "float16", "bfloat16")
 @pytest.mark.parametrize("shape", list(SHAPES.values()), ids=list(SHAPES))
 def test_values_shapes(loss_name, any_backend, case, shape, rng, assert_checks):
     backend = BACKENDS[any_backend]
-    assert_checks([check_values(case, backend, "float64", {}, r, "none", shape, rng) for r in REDUCTIONS])
+    assert_checks(check_values_many(case, backend, [("float64", {}, r, "none", shape) for r in REDUCTIONS], rng))
 
 
 @pytest.mark.parametrize("weighting", [w for w in WEIGHTINGS if w != "none"])
 def test_values_weighting(loss_name, any_backend, case, weighting, rng, assert_checks):
     backend = BACKENDS[any_backend]
-    results = [
-        check_values(case, backend, "float64", {}, r, weighting, shape, rng)
-        for r in REDUCTIONS
-        for shape in ((7,), ((3, 4), (1, 4)))
-    ]
-    assert_checks(results)
+    configs = [("float64", {}, r, weighting, shape) for r in REDUCTIONS for shape in ((7,), ((3, 4), (1, 4)))]
+    assert_checks(check_values_many(case, backend, configs, rng))
 
 
 @pytest.mark.parametrize("dtype", LOW_DTYPES)
@@ -65,21 +61,19 @@ def test_values_dtypes(loss_name, any_backend, case, dtype, rng, assert_checks):
     backend = BACKENDS[any_backend]
     if dtype not in backend.dtypes:
         pytest.skip(f"{any_backend} has no {dtype}")
-    results = [check_values(case, backend, dtype, {}, r, w, (3, 4), rng) for r in ("mean", "none") for w in WEIGHTINGS]
-    assert_checks(results)
+    configs = [(dtype, {}, r, w, (3, 4)) for r in ("mean", "none") for w in WEIGHTINGS]
+    assert_checks(check_values_many(case, backend, configs, rng))
 
 
 def test_values_option_sets(loss_name, any_backend, case, rng, assert_checks):
     backend = BACKENDS[any_backend]
-    results = []
+    configs = []
     # Cycle reductions and weightings through the option sets: each set sees a weighted and an
     # unweighted reduction, and every reduction meets several option sets.
     for i, options in enumerate(case.options):
-        results.append(
-            check_values(case, backend, "float64", options, REDUCTIONS[i % 3], "sample_weight", (2, 3, 4), rng)
-        )
-        results.append(check_values(case, backend, "float64", options, REDUCTIONS[(i + 1) % 3], "where", (5,), rng))
-    assert_checks(results)
+        configs.append(("float64", options, REDUCTIONS[i % 3], "sample_weight", (2, 3, 4)))
+        configs.append(("float64", options, REDUCTIONS[(i + 1) % 3], "where", (5,)))
+    assert_checks(check_values_many(case, backend, configs, rng))
 
 
 def test_values_option_sets_float32(loss_name, case, rng, assert_checks):

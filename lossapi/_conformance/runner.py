@@ -112,18 +112,18 @@ def _value_cell(case: Any, backend: Backend, quick: bool, rng: np.random.Generat
     vc = _value_checks()
     out: list[CheckResult] = []
     if quick:
-        for dtype, reduction, weighting, shape in _QUICK_VALUES:
-            if dtype in backend.dtypes:
-                out.append(vc.check_values(case, backend, dtype, case.options[0], reduction, weighting, shape, rng))
-        return out + vc.check_edges(case, backend, "float64")
+        configs = [(d, case.options[0], r, w, s) for d, r, w, s in _QUICK_VALUES if d in backend.dtypes]
+        return vc.check_values_many(case, backend, configs, rng) + vc.check_edges(case, backend, "float64")
     for dtype in backend.dtypes:
         for options in case.options:
-            for reduction in ("mean", "sum", "none"):
-                for weighting in vc.WEIGHTINGS:
-                    if weighting == "zero_weights" and reduction == "none":
-                        continue
-                    for shape in _FULL_SHAPES:
-                        out.append(vc.check_values(case, backend, dtype, options, reduction, weighting, shape, rng))
+            configs = [
+                (dtype, options, reduction, weighting, shape)
+                for reduction in ("mean", "sum", "none")
+                for weighting in vc.WEIGHTINGS
+                if not (weighting == "zero_weights" and reduction == "none")
+                for shape in _FULL_SHAPES
+            ]
+            out += vc.check_values_many(case, backend, configs, rng)
         out += vc.check_edges(case, backend, dtype)
     return out
 

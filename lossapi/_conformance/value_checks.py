@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Mapping, Sequence
-from typing import Any, TypedDict, cast
+from typing import Any, NamedTuple, TypedDict, cast
 
 import numpy as np
 
@@ -27,6 +27,7 @@ __all__ = [
     "check_counterpart",
     "check_edges",
     "check_values",
+    "check_values_many",
     "compare",
 ]
 
@@ -206,11 +207,6 @@ def _call(
     return _loss_fn(case.name), arrays, {"reduction": reduction, **kw}
 
 
-def _run(*args: Any) -> Any:
-    fn, arrays, kw = _call(*args)
-    return fn(*arrays, **kw)
-
-
 def check_values(
     case: Case,
     backend: Backend,
@@ -249,6 +245,50 @@ def check_values(
     CheckResult
         ``check`` is ``"values"``.
     """
+    return check_values_many(case, backend, [(dtype, options, reduction, weighting, shape)], rng)[0]
+
+
+#: One configuration of :func:`check_values_many`: ``(dtype, options, reduction, weighting, shape)``.
+ValueConfig = tuple[str, Mapping[str, Any], str, str, Any]
+
+
+class _Prepared(NamedTuple):
+    res: _Id
+    call: Call
+    inputs: dict[str, np.ndarray]
+    options: Mapping[str, Any]
+    dtype: str
+    reduction: str
+    weighting: str
+    sample_weight: np.ndarray | None
+    where: np.ndarray | None
+
+
+def check_values_many(
+    case: Case, backend: Backend, configs: Sequence[ValueConfig], rng: np.random.Generator
+) -> list[CheckResult]:
+    """:func:`check_values` of every configuration, the loss calls evaluated as one batch
+    (:meth:`Backend.call_many`: one compilation on JAX instead of one per operation and shape).
+
+    The inputs are drawn from ``rng`` in the order of ``configs``, so the results equal those of
+    :func:`check_values` called on each configuration in turn.
+    """
+    prepared = [_prepare_values(case, backend, *c, rng) for c in configs]
+    results = iter(backend.call_many([p.call for p in prepared if isinstance(p, _Prepared)]))
+    return [p if isinstance(p, CheckResult) else _finish_values(case, backend, p, next(results)) for p in prepared]
+
+
+def _prepare_values(
+    case: Case,
+    backend: Backend,
+    dtype: str,
+    options: Mapping[str, Any],
+    reduction: str,
+    weighting: str,
+    shape: Shape | Sequence[Shape],
+    rng: np.random.Generator,
+) -> _Prepared | CheckResult:
+    """The inputs, weights and loss call of one value check (or its skipped result)."""
     label = f"values[{dtype},{reduction},{weighting},{shape},{dict(options)}]"
     res: _Id = {"loss": case.name, "backend": backend.name, "check": label}
     if dtype not in backend.dtypes:
@@ -276,19 +316,26 @@ def check_values(
 
     # Excluded entries of every input hold NaN/inf (or out-of-range labels).
     sent = dict(inputs) if where is None else poison(inputs, where, options)
+    call = _call(case, backend, sent, dtype, options, reduction, sample_weight, where)
+    return _Prepared(res, call, inputs, options, dtype, reduction, weighting, sample_weight, where)
 
+
+def _finish_values(case: Case, backend: Backend, p: _Prepared, out: Any) -> CheckResult:
+    """One value check's verdict from the loss's result (or the exception it raised)."""
+    res, inputs, options, dtype, reduction = p.res, p.inputs, p.options, p.dtype, p.reduction
     try:
-        out = _run(case, backend, sent, dtype, options, reduction, sample_weight, where)
+        if isinstance(out, Exception):
+            raise out
         got = backend.to_numpy(out)
     except Exception as exc:  # a failing loss is a failed check, reported with its message
         return CheckResult(**res, ok=False, detail=f"{type(exc).__name__}: {exc}")
-    want, scale = _expected(case, inputs, options, reduction, dtype, sample_weight, where)
+    want, scale = _expected(case, inputs, options, reduction, dtype, p.sample_weight, p.where)
 
     if not _dtype_ok(out, dtype):
         return CheckResult(**res, ok=False, detail=f"result dtype {out.dtype} != input dtype {dtype}")
     if not np.all(np.isfinite(got)):
         return CheckResult(**res, ok=False, detail=f"non-finite result {got!r} (want {want!r})")
-    if weighting == "zero_weights" and not np.any(want):
+    if p.weighting == "zero_weights" and not np.any(want):
         # Exactly zero, not merely small: sum(w) == 0 is defined as 0.
         ok = got.shape == want.shape and not np.any(got)
         return CheckResult(
