@@ -722,3 +722,6 @@ def _torch_ctc(
 from . import _fused_torch  # noqa: E402
 
 _fused_torch.install(sys.modules[__name__])
+
+# NumPy's fast paths (blocked evaluation) register themselves on import.
+from . import _native_numpy  # noqa: E402, F401
