@@ -723,5 +723,8 @@ from . import _fused_torch  # noqa: E402
 
 _fused_torch.install(sys.modules[__name__])
 
-# NumPy's fast paths (blocked evaluation) register themselves on import.
-from . import _native_numpy  # noqa: E402, F401
+# NumPy's fast paths (blocked evaluation), registered on import.
+from ._native_numpy import FAST_PATHS as _NUMPY_FAST_PATHS  # noqa: E402
+
+for _loss, _fn in _NUMPY_FAST_PATHS.items():
+    register_native(_loss, "numpy")(_fn)

@@ -29,9 +29,11 @@ from typing import Any
 
 import numpy as np
 
-from ._native import register_native
+__all__ = ["BLOCK", "FAST_PATHS"]
 
-__all__ = ["BLOCK"]
+#: loss -> NumPy fast path; :mod:`lossapi._native` registers them on import (this module
+#: imports nothing of lossapi, so there is no import cycle).
+FAST_PATHS: dict[str, Callable[..., Any]] = {}
 
 #: Elements per block: a block's buffers (float64: 512 KiB each) stay in the L2/L3 caches;
 #: 2**16 measured fastest of 2**13 to 2**17 for MSE, Huber and BCE-with-logits at 10**7 elements.
@@ -43,6 +45,16 @@ _F64 = np.dtype(np.float64)
 #: ``kernel(inputs, buffers, dest)``: the per-element loss of the input blocks into ``dest``,
 #: using the block-sized scratch ``buffers``.
 Kernel = Callable[[Sequence[np.ndarray], Sequence[np.ndarray], np.ndarray], None]
+
+
+def _fast_path(loss: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Record ``fn`` as the NumPy fast path of ``loss`` in :data:`FAST_PATHS`."""
+
+    def deco(fn: Callable[..., Any]) -> Callable[..., Any]:
+        FAST_PATHS[loss] = fn
+        return fn
+
+    return deco
 
 
 def _num(*values: Any) -> bool:
@@ -117,21 +129,21 @@ def _huber_kernel(delta: float) -> Kernel:
     return kernel
 
 
-@register_native("mean_squared_error", "numpy")
+@_fast_path("mean_squared_error")
 def _numpy_mse(pred: Any, target: Any, *, sample_weight: Any, where: Any, reduction: str) -> Any:
     if not _plain(pred, target, sample_weight=sample_weight, where=where, reduction=reduction):
         return NotImplemented
     return _blocked(_squared, 0, (pred, target), reduction)
 
 
-@register_native("mean_absolute_error", "numpy")
+@_fast_path("mean_absolute_error")
 def _numpy_mae(pred: Any, target: Any, *, sample_weight: Any, where: Any, reduction: str) -> Any:
     if not _plain(pred, target, sample_weight=sample_weight, where=where, reduction=reduction):
         return NotImplemented
     return _blocked(_absolute, 0, (pred, target), reduction)
 
 
-@register_native("huber", "numpy")
+@_fast_path("huber")
 def _numpy_huber(pred: Any, target: Any, *, delta: Any, sample_weight: Any, where: Any, reduction: str) -> Any:
     if not _num(delta) or not _plain(pred, target, sample_weight=sample_weight, where=where, reduction=reduction):
         return NotImplemented
@@ -163,7 +175,7 @@ def _bce_logits_kernel(pos_weight: Any, label_smoothing: Any) -> Kernel:
     return kernel
 
 
-@register_native("binary_cross_entropy_with_logits", "numpy")
+@_fast_path("binary_cross_entropy_with_logits")
 def _numpy_bce_logits(
     logits: Any,
     target: Any,
