@@ -24,6 +24,7 @@ and for a non-empty input; anything else returns ``NotImplemented`` (the generic
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -76,13 +77,19 @@ def _plain(*arrays: Any, sample_weight: Any, where: Any, reduction: str) -> bool
     )
 
 
-def _blocked(kernel: Kernel, nbuf: int, arrays: Sequence[np.ndarray], reduction: str) -> np.ndarray:
-    """Run ``kernel`` over :data:`BLOCK`-sized blocks of ``arrays`` and reduce as asked."""
+def _blocked(
+    kernel: Kernel, nbuf: int, arrays: Sequence[np.ndarray], reduction: str, *, nmask: int = 0, scale: float = 1.0
+) -> np.ndarray:
+    """Run ``kernel`` over :data:`BLOCK`-sized blocks of ``arrays`` and reduce as asked.
+
+    ``nbuf`` scratch buffers of the inputs' dtype, then ``nmask`` boolean ones, are passed to
+    ``kernel``; a reduced result is divided by ``scale`` (the generic path's ``divide_by``).
+    """
     dt = arrays[0].dtype
     flat = [a.reshape(-1) for a in arrays]  # views: the inputs are C-contiguous
     n = flat[0].shape[0]
     size = min(n, BLOCK)
-    bufs = [np.empty(size, dt) for _ in range(nbuf)]
+    bufs = [np.empty(size, dt) for _ in range(nbuf)] + [np.empty(size, np.bool_) for _ in range(nmask)]
     if reduction == "none":
         out = np.empty(arrays[0].shape, dt)
         dest = out.reshape(-1)
@@ -101,6 +108,8 @@ def _blocked(kernel: Kernel, nbuf: int, arrays: Sequence[np.ndarray], reduction:
         total += float(np.add.reduce(block))
     if reduction == "mean":
         total /= n
+    if scale != 1.0:
+        total /= scale
     with np.errstate(over="ignore"):  # a float64 total beyond float32's range is inf, as a float32 sum
         return np.asarray(total, dtype=dt)
 
@@ -129,6 +138,34 @@ def _huber_kernel(delta: float) -> Kernel:
     return kernel
 
 
+def _smooth_l1_kernel(beta: float) -> Kernel:
+    huber_kernel = _huber_kernel(beta)
+
+    def kernel(x: Sequence[np.ndarray], buf: Sequence[np.ndarray], dest: np.ndarray) -> None:
+        # Huber(delta = beta) / beta, divided per element as the generic "none"
+        huber_kernel(x, buf, dest)
+        np.divide(dest, beta, out=dest)
+
+    return kernel
+
+
+_LOG_2 = math.log(2.0)
+
+
+def _log_cosh(x: Sequence[np.ndarray], buf: Sequence[np.ndarray], dest: np.ndarray) -> None:
+    # The generic form: a = |p - t|; log1p(2 sinh(min(a, 1) / 2)^2) where a < 1, else
+    # a + log1p(exp(-2 a)) - log 2. Both branches are evaluated (as by the generic `where`)
+    # and the first is copied over the second where a < 1 (NaN: a < 1 is false, as in `where`).
+    a, sh, small_branch, small = buf
+    np.abs(np.subtract(x[0], x[1], out=a), out=a)
+    np.less(a, 1.0, out=small)
+    sh = np.sinh(np.multiply(0.5, np.minimum(a, 1.0, out=sh), out=sh), out=sh)
+    np.log1p(np.multiply(np.multiply(2.0, sh, out=small_branch), sh, out=small_branch), out=small_branch)
+    e = np.log1p(np.exp(np.multiply(-2.0, a, out=sh), out=sh), out=sh)
+    np.subtract(np.add(a, e, out=e), _LOG_2, out=dest)
+    np.copyto(dest, small_branch, where=small)
+
+
 @_fast_path("mean_squared_error")
 def _numpy_mse(pred: Any, target: Any, *, sample_weight: Any, where: Any, reduction: str) -> Any:
     if not _plain(pred, target, sample_weight=sample_weight, where=where, reduction=reduction):
@@ -148,6 +185,25 @@ def _numpy_huber(pred: Any, target: Any, *, delta: Any, sample_weight: Any, wher
     if not _num(delta) or not _plain(pred, target, sample_weight=sample_weight, where=where, reduction=reduction):
         return NotImplemented
     return _blocked(_huber_kernel(delta), 2, (pred, target), reduction)
+
+
+@_fast_path("smooth_l1")
+def _numpy_smooth_l1(pred: Any, target: Any, *, beta: Any, sample_weight: Any, where: Any, reduction: str) -> Any:
+    if not _num(beta) or not _plain(pred, target, sample_weight=sample_weight, where=where, reduction=reduction):
+        return NotImplemented
+    if beta == 0:  # exactly the L1 loss, as in the generic path
+        return _blocked(_absolute, 0, (pred, target), reduction)
+    if reduction == "none":
+        return _blocked(_smooth_l1_kernel(beta), 2, (pred, target), reduction)
+    # The generic path reduces the Huber values and divides the result once by beta.
+    return _blocked(_huber_kernel(beta), 2, (pred, target), reduction, scale=beta)
+
+
+@_fast_path("log_cosh")
+def _numpy_log_cosh(pred: Any, target: Any, *, sample_weight: Any, where: Any, reduction: str) -> Any:
+    if not _plain(pred, target, sample_weight=sample_weight, where=where, reduction=reduction):
+        return NotImplemented
+    return _blocked(_log_cosh, 3, (pred, target), reduction, nmask=1)
 
 
 # -- classification --------------------------------------------------------------------------

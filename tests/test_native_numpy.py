@@ -12,11 +12,20 @@ from lossapi import _native, _native_numpy
 from lossapi._conformance import transform_checks as tc
 
 B = _native_numpy.BLOCK
-LOSSES = ("mean_squared_error", "mean_absolute_error", "huber", "binary_cross_entropy_with_logits")
+LOSSES = (
+    "mean_squared_error",
+    "mean_absolute_error",
+    "huber",
+    "smooth_l1",
+    "log_cosh",
+    "binary_cross_entropy_with_logits",
+)
 OPTIONS = {
     "mean_squared_error": [{}],
     "mean_absolute_error": [{}],
     "huber": [{}, {"delta": 0.3}, {"delta": 2}],
+    "smooth_l1": [{}, {"beta": 1 / 9}, {"beta": 0}, {"beta": 0.0}, {"beta": 3}],
+    "log_cosh": [{}],
     "binary_cross_entropy_with_logits": [{}, {"pos_weight": 2.5}, {"label_smoothing": 0.1, "pos_weight": 3}],
 }
 CASES = [(name, opts) for name in LOSSES for opts in OPTIONS[name]]
@@ -160,6 +169,8 @@ def test_declines(name, taken):
 def test_declines_array_and_bool_hyper_parameters(taken):
     x, t = _inputs("huber", 24, "float64")
     _declined("huber", taken, x, t, delta=np.asarray(0.5))
+    _declined("smooth_l1", taken, x, t, beta=np.asarray(0.5))
+    _declined("smooth_l1", taken, x, t, beta=np.asarray(0.0))
     x, t = _inputs("binary_cross_entropy_with_logits", 24, "float64")
     _declined("binary_cross_entropy_with_logits", taken, x, t, pos_weight=np.full(24, 2.0))
     _declined("binary_cross_entropy_with_logits", taken, x, t, pos_weight=np.asarray(2.0))
