@@ -5,7 +5,7 @@ arrays: ``mean((p - t) ** 2)`` writes ``p - t`` (a full-size temporary), reads i
 square it, and reads the square again to sum it. On inputs larger than the caches every step
 streams the whole array through main memory. Here the same ufuncs run on blocks of
 :data:`BLOCK` elements with ``out=`` into a few preallocated block-sized buffers, which stay in
-the L2 cache: each input is read from memory once and, for ``reduction="none"``, the result is
+the CPU caches: each input is read from memory once and, for ``reduction="none"``, the result is
 written once.
 
 Values are the generic path's: ``"none"`` applies exactly the same elementwise operations in
