@@ -728,3 +728,4 @@ from ._native_numpy import FAST_PATHS as _NUMPY_FAST_PATHS  # noqa: E402
 
 for _loss, _fn in _NUMPY_FAST_PATHS.items():
     register_native(_loss, "numpy")(_fn)
+del _loss, _fn
