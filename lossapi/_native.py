@@ -722,3 +722,10 @@ def _torch_ctc(
 from . import _fused_torch  # noqa: E402
 
 _fused_torch.install(sys.modules[__name__])
+
+# NumPy's fast paths (blocked evaluation), registered on import.
+from ._native_numpy import FAST_PATHS as _NUMPY_FAST_PATHS  # noqa: E402
+
+for _loss, _fn in _NUMPY_FAST_PATHS.items():
+    register_native(_loss, "numpy")(_fn)
+del _loss, _fn

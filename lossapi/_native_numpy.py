@@ -1,0 +1,250 @@
+r"""NumPy fast paths: elementwise losses evaluated block by block, in one pass over memory.
+
+The generic formula of an elementwise loss on NumPy is a chain of ufuncs over full-size
+arrays: ``mean((p - t) ** 2)`` writes ``p - t`` (a full-size temporary), reads it back to
+square it, and reads the square again to sum it. On inputs larger than the caches every step
+streams the whole array through main memory. Here the same ufuncs run on blocks of
+:data:`BLOCK` elements with ``out=`` into a few preallocated block-sized buffers, which stay in
+the CPU caches: each input is read from memory once and, for ``reduction="none"``, the result is
+written once.
+
+Values are the generic path's: ``"none"`` applies exactly the same elementwise operations in
+the same order (equal to the last bit, NaN and infinities included); ``"mean"`` and ``"sum"``
+add the per-block sums in float64 (for float32 more accurate than one float32 sum),
+
+.. math:: \mathrm{sum} = \sum_b \mathrm{fl}_{64}\Bigl(\sum_{i \in b} \ell_i\Bigr), \qquad
+          \mathrm{mean} = \mathrm{sum} / n,
+
+and return a 0-d array of the input's dtype, as the generic path does.
+
+Taken only for plain C-contiguous ``numpy.ndarray`` inputs of one float32/float64 dtype and one
+shape (no broadcasting), Python-number hyper-parameters, without ``sample_weight``/``where``
+and for a non-empty input; anything else returns ``NotImplemented`` (the generic path).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+__all__ = ["BLOCK", "FAST_PATHS"]
+
+#: loss -> NumPy fast path; :mod:`lossapi._native` registers them on import (this module
+#: imports nothing of lossapi, so there is no import cycle).
+FAST_PATHS: dict[str, Callable[..., Any]] = {}
+
+#: Elements per block: a block's buffers (float64: 512 KiB each) stay in the L2/L3 caches;
+#: 2**16 measured fastest of 2**13 to 2**17 for MSE, Huber and BCE-with-logits at 10**7 elements.
+BLOCK = 1 << 16
+
+_F32 = np.dtype(np.float32)
+_F64 = np.dtype(np.float64)
+
+#: ``kernel(inputs, buffers, dest)``: the per-element loss of the input blocks into ``dest``,
+#: using the block-sized scratch ``buffers``.
+Kernel = Callable[[Sequence[np.ndarray], Sequence[np.ndarray], np.ndarray], None]
+
+
+def _fast_path(loss: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Record ``fn`` as the NumPy fast path of ``loss`` in :data:`FAST_PATHS`."""
+
+    def deco(fn: Callable[..., Any]) -> Callable[..., Any]:
+        FAST_PATHS[loss] = fn
+        return fn
+
+    return deco
+
+
+def _num(*values: Any) -> bool:
+    return all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
+
+
+def _plain(*arrays: Any, sample_weight: Any, where: Any, reduction: str) -> bool:
+    """Whether ``arrays`` are the inputs the blocked kernels handle (see the module docstring)."""
+    if sample_weight is not None or where is not None or reduction not in ("mean", "sum", "none"):
+        return False
+    a0 = arrays[0]
+    if type(a0) is not np.ndarray:  # subclasses (masked arrays, matrix) keep their own semantics
+        return False
+    dt = a0.dtype
+    if (dt != _F32 and dt != _F64) or a0.size == 0 or not a0.flags.c_contiguous:
+        return False
+    return all(
+        type(a) is np.ndarray and a.dtype == dt and a.shape == a0.shape and a.flags.c_contiguous for a in arrays[1:]
+    )
+
+
+def _blocked(
+    kernel: Kernel, nbuf: int, arrays: Sequence[np.ndarray], reduction: str, *, nmask: int = 0, scale: float = 1.0
+) -> np.ndarray:
+    """Run ``kernel`` over :data:`BLOCK`-sized blocks of ``arrays`` and reduce as asked.
+
+    ``nbuf`` scratch buffers of the inputs' dtype, then ``nmask`` boolean ones, are passed to
+    ``kernel``; a reduced result is divided by ``scale`` (the generic path's ``divide_by``).
+    """
+    dt = arrays[0].dtype
+    flat = [a.reshape(-1) for a in arrays]  # views: the inputs are C-contiguous
+    n = flat[0].shape[0]
+    size = min(n, BLOCK)
+    bufs = [np.empty(size, dt) for _ in range(nbuf)] + [np.empty(size, np.bool_) for _ in range(nmask)]
+    if reduction == "none":
+        out = np.empty(arrays[0].shape, dt)
+        dest = out.reshape(-1)
+        for i in range(0, n, BLOCK):
+            j = min(i + BLOCK, n)
+            m = j - i
+            kernel([f[i:j] for f in flat], [b[:m] for b in bufs], dest[i:j])
+        return out
+    acc = np.empty(size, dt)
+    total = 0.0
+    for i in range(0, n, BLOCK):
+        j = min(i + BLOCK, n)
+        m = j - i
+        block = acc[:m]
+        kernel([f[i:j] for f in flat], [b[:m] for b in bufs], block)
+        total += float(np.add.reduce(block))
+    if reduction == "mean":
+        total /= n
+    if scale != 1.0:
+        total /= scale
+    with np.errstate(over="ignore"):  # a float64 total beyond float32's range is inf, as a float32 sum
+        return np.asarray(total, dtype=dt)
+
+
+# -- regression ------------------------------------------------------------------------------
+
+
+def _squared(x: Sequence[np.ndarray], buf: Sequence[np.ndarray], dest: np.ndarray) -> None:
+    # (p - t) * (p - t): the generic `d * d`
+    d = np.subtract(x[0], x[1], out=dest)
+    np.multiply(d, d, out=dest)
+
+
+def _absolute(x: Sequence[np.ndarray], buf: Sequence[np.ndarray], dest: np.ndarray) -> None:
+    np.abs(np.subtract(x[0], x[1], out=dest), out=dest)
+
+
+def _huber_kernel(delta: float) -> Kernel:
+    def kernel(x: Sequence[np.ndarray], buf: Sequence[np.ndarray], dest: np.ndarray) -> None:
+        # a = |p - t|, q = min(a, delta), q * (a - 0.5 q): the generic branch-free form
+        a = np.abs(np.subtract(x[0], x[1], out=buf[0]), out=buf[0])
+        q = np.minimum(a, delta, out=buf[1])
+        np.subtract(a, np.multiply(q, 0.5, out=dest), out=a)
+        np.multiply(q, a, out=dest)
+
+    return kernel
+
+
+def _smooth_l1_kernel(beta: float) -> Kernel:
+    huber_kernel = _huber_kernel(beta)
+
+    def kernel(x: Sequence[np.ndarray], buf: Sequence[np.ndarray], dest: np.ndarray) -> None:
+        # Huber(delta = beta) / beta, divided per element as the generic "none"
+        huber_kernel(x, buf, dest)
+        np.divide(dest, beta, out=dest)
+
+    return kernel
+
+
+_LOG_2 = math.log(2.0)
+
+
+def _log_cosh(x: Sequence[np.ndarray], buf: Sequence[np.ndarray], dest: np.ndarray) -> None:
+    # The generic form: a = |p - t|; log1p(2 sinh(min(a, 1) / 2)^2) where a < 1, else
+    # a + log1p(exp(-2 a)) - log 2. Both branches are evaluated (as by the generic `where`)
+    # and the first is copied over the second where a < 1 (NaN: a < 1 is false, as in `where`).
+    a, sh, small_branch, small = buf
+    np.abs(np.subtract(x[0], x[1], out=a), out=a)
+    np.less(a, 1.0, out=small)
+    sh = np.sinh(np.multiply(0.5, np.minimum(a, 1.0, out=sh), out=sh), out=sh)
+    np.log1p(np.multiply(np.multiply(2.0, sh, out=small_branch), sh, out=small_branch), out=small_branch)
+    e = np.log1p(np.exp(np.multiply(-2.0, a, out=sh), out=sh), out=sh)
+    np.subtract(np.add(a, e, out=e), _LOG_2, out=dest)
+    np.copyto(dest, small_branch, where=small)
+
+
+@_fast_path("mean_squared_error")
+def _numpy_mse(pred: Any, target: Any, *, sample_weight: Any, where: Any, reduction: str) -> Any:
+    if not _plain(pred, target, sample_weight=sample_weight, where=where, reduction=reduction):
+        return NotImplemented
+    return _blocked(_squared, 0, (pred, target), reduction)
+
+
+@_fast_path("mean_absolute_error")
+def _numpy_mae(pred: Any, target: Any, *, sample_weight: Any, where: Any, reduction: str) -> Any:
+    if not _plain(pred, target, sample_weight=sample_weight, where=where, reduction=reduction):
+        return NotImplemented
+    return _blocked(_absolute, 0, (pred, target), reduction)
+
+
+@_fast_path("huber")
+def _numpy_huber(pred: Any, target: Any, *, delta: Any, sample_weight: Any, where: Any, reduction: str) -> Any:
+    if not _num(delta) or not _plain(pred, target, sample_weight=sample_weight, where=where, reduction=reduction):
+        return NotImplemented
+    return _blocked(_huber_kernel(delta), 2, (pred, target), reduction)
+
+
+@_fast_path("smooth_l1")
+def _numpy_smooth_l1(pred: Any, target: Any, *, beta: Any, sample_weight: Any, where: Any, reduction: str) -> Any:
+    if not _num(beta) or not _plain(pred, target, sample_weight=sample_weight, where=where, reduction=reduction):
+        return NotImplemented
+    if beta == 0:  # exactly the L1 loss, as in the generic path
+        return _blocked(_absolute, 0, (pred, target), reduction)
+    if reduction == "none":
+        return _blocked(_smooth_l1_kernel(beta), 2, (pred, target), reduction)
+    # The generic path reduces the Huber values and divides the result once by beta.
+    return _blocked(_huber_kernel(beta), 2, (pred, target), reduction, scale=beta)
+
+
+@_fast_path("log_cosh")
+def _numpy_log_cosh(pred: Any, target: Any, *, sample_weight: Any, where: Any, reduction: str) -> Any:
+    if not _plain(pred, target, sample_weight=sample_weight, where=where, reduction=reduction):
+        return NotImplemented
+    return _blocked(_log_cosh, 3, (pred, target), reduction, nmask=1)
+
+
+# -- classification --------------------------------------------------------------------------
+
+
+def _bce_logits_kernel(pos_weight: Any, label_smoothing: Any) -> Kernel:
+    smooth = label_smoothing != 0
+
+    def kernel(x: Sequence[np.ndarray], buf: Sequence[np.ndarray], dest: np.ndarray) -> None:
+        # The generic NumPy form, operation by operation:
+        #   cneg * max(x, 0) - cpos * min(x, 0) + (cpos + cneg) * log1p(exp(-|x|)),
+        #   cpos = pos_weight * t, cneg = 1 - t, t smoothed to t (1 - s) + s / 2.
+        logits, t = x
+        shared, cneg, tmp, cpos = buf
+        if smooth:
+            t = np.add(np.multiply(t, 1 - label_smoothing, out=cpos), label_smoothing / 2, out=cpos)
+        np.subtract(1, t, out=cneg)  # before cpos, which may overwrite the smoothed t in place
+        cpos = t if pos_weight is None else np.multiply(pos_weight, t, out=cpos)
+        np.log1p(np.exp(np.negative(np.abs(logits, out=shared), out=shared), out=shared), out=shared)
+        np.multiply(np.add(cpos, cneg, out=tmp), shared, out=shared)
+        np.multiply(cneg, np.maximum(logits, 0.0, out=tmp), out=cneg)
+        np.multiply(cpos, np.minimum(logits, 0.0, out=tmp), out=tmp)
+        np.add(np.subtract(cneg, tmp, out=cneg), shared, out=dest)
+
+    return kernel
+
+
+@_fast_path("binary_cross_entropy_with_logits")
+def _numpy_bce_logits(
+    logits: Any,
+    target: Any,
+    *,
+    pos_weight: Any,
+    alpha: Any,
+    label_smoothing: Any,
+    sample_weight: Any,
+    where: Any,
+    reduction: str,
+) -> Any:
+    if alpha is not None or not _num(label_smoothing) or (pos_weight is not None and not _num(pos_weight)):
+        return NotImplemented
+    if not _plain(logits, target, sample_weight=sample_weight, where=where, reduction=reduction):
+        return NotImplemented
+    return _blocked(_bce_logits_kernel(pos_weight, label_smoothing), 4, (logits, target), reduction)

@@ -1,0 +1,203 @@
+"""NumPy fast paths (blocked evaluation) match the generic path and decline what they do not handle."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+import lossapi as la
+from lossapi import _native, _native_numpy
+from lossapi._conformance import transform_checks as tc
+
+B = _native_numpy.BLOCK
+LOSSES = (
+    "mean_squared_error",
+    "mean_absolute_error",
+    "huber",
+    "smooth_l1",
+    "log_cosh",
+    "binary_cross_entropy_with_logits",
+)
+OPTIONS = {
+    "mean_squared_error": [{}],
+    "mean_absolute_error": [{}],
+    "huber": [{}, {"delta": 0.3}, {"delta": 2}],
+    "smooth_l1": [{}, {"beta": 1 / 9}, {"beta": 0}, {"beta": 0.0}, {"beta": 3}],
+    "log_cosh": [{}],
+    "binary_cross_entropy_with_logits": [{}, {"pos_weight": 2.5}, {"label_smoothing": 0.1, "pos_weight": 3}],
+}
+CASES = [(name, opts) for name in LOSSES for opts in OPTIONS[name]]
+SIZES = (1, 7, B - 1, B, B + 1, 3 * B + 5)
+
+
+def _inputs(name: str, n: int, dtype: str, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    x = (rng.normal(size=n) * 3).astype(dtype)
+    t = rng.uniform(size=n) if name == "binary_cross_entropy_with_logits" else rng.normal(size=n)
+    return x, t.astype(dtype)
+
+
+@pytest.fixture
+def taken(monkeypatch):
+    """Names of the losses whose NumPy fast path returned a result (not ``NotImplemented``)."""
+    hits: list[str] = []
+    for name in LOSSES:
+        fn = _native._FAST[(name, "numpy")]
+
+        def counting(*a, _fn=fn, _name=name, **k):
+            r = _fn(*a, **k)
+            if r is not NotImplemented:
+                hits.append(_name)
+            return r
+
+        monkeypatch.setitem(_native._FAST, (name, "numpy"), counting)
+    return hits
+
+
+def _same(fast: np.ndarray, generic: np.ndarray, reduction: str) -> None:
+    assert type(fast) is type(generic) is np.ndarray
+    assert fast.dtype == generic.dtype and fast.shape == generic.shape
+    if reduction == "none":  # the same operations in the same order: equal to the last bit
+        np.testing.assert_array_equal(fast, generic)
+    else:  # float64 sums of the blocks' sums: within the generic sum's rounding
+        rtol = 1e-5 if fast.dtype == np.float32 else 1e-12
+        np.testing.assert_allclose(fast, generic, rtol=rtol)
+
+
+def _both(name: str, *args, **kw) -> tuple[np.ndarray, np.ndarray]:
+    fn = getattr(la, name)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # inf - inf and friends, on both paths
+        fast = fn(*args, **kw)
+        with la.native(False):
+            generic = fn(*args, **kw)
+    return fast, generic
+
+
+def test_registered():
+    for name in LOSSES:
+        assert "numpy" in _native.native_backends(name)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("n", SIZES)
+@pytest.mark.parametrize(("name", "opts"), CASES)
+def test_matches_generic(name, opts, n, dtype, taken):
+    x, t = _inputs(name, n, dtype)
+    for reduction in ("mean", "sum", "none"):
+        taken.clear()
+        fast, generic = _both(name, x, t, reduction=reduction, **opts)
+        assert taken == [name]
+        _same(fast, generic, reduction)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize(("name", "opts"), CASES)
+def test_nan_inf_and_hostile_values(name, opts, dtype, taken):
+    special = np.array([np.nan, np.inf, -np.inf, 1e30, -1e30, 1e4, -1e4, 0.0, -0.0, 1e-30])
+    x = np.repeat(special, special.size).astype(dtype)
+    t = np.tile(special, special.size).astype(dtype)
+    if name == "binary_cross_entropy_with_logits":  # huge logits against targets in and out of [0, 1]
+        t = np.tile(np.array([0.0, 1.0, 0.5, 0.25, np.nan, 2.0, -1.0, 1e-8, 1.0, 0.0]), special.size).astype(dtype)
+    # a hostile value in every block of a multi-block input, too
+    big = np.concatenate([x, *_inputs(name, 2 * B, dtype)[:1], x])
+    bigt = np.concatenate([t, *_inputs(name, 2 * B, dtype)[1:], t])
+    for xs, ts in ((x, t), (big, bigt)):
+        for reduction in ("mean", "sum", "none"):
+            taken.clear()
+            fast, generic = _both(name, xs, ts, reduction=reduction, **opts)
+            assert taken == [name]
+            assert fast.dtype == generic.dtype and fast.shape == generic.shape
+            np.testing.assert_array_equal(np.isnan(fast), np.isnan(generic))
+            np.testing.assert_array_equal(np.isposinf(fast), np.isposinf(generic))
+            np.testing.assert_array_equal(np.isneginf(fast), np.isneginf(generic))
+            if reduction == "none":
+                np.testing.assert_array_equal(fast, generic)
+
+
+@pytest.mark.parametrize("name", LOSSES)
+def test_finite_reductions_of_inf_free_nan_inputs(name, taken):
+    # one NaN makes every reduction NaN; one inf error makes mean and sum inf
+    x, t = _inputs(name, 3 * B, "float64")
+    x[B + 3] = np.nan
+    for reduction in ("mean", "sum"):
+        fast, generic = _both(name, x, t, reduction=reduction)
+        assert np.isnan(fast) and np.isnan(generic)
+    x[B + 3] = np.inf
+    if name != "binary_cross_entropy_with_logits":
+        fast, generic = _both(name, x, t, reduction="sum")
+        assert np.isposinf(fast) and np.isposinf(generic)
+
+
+@pytest.mark.parametrize("name", LOSSES)
+def test_multidimensional_input(name, taken):
+    x, t = _inputs(name, 6 * 7 * 11, "float32")
+    x, t = x.reshape(6, 7, 11), t.reshape(6, 7, 11)
+    for reduction in ("mean", "sum", "none"):
+        fast, generic = _both(name, x, t, reduction=reduction)
+        assert taken[-1:] == [name]
+        _same(fast, generic, reduction)
+
+
+def _declined(name: str, taken: list[str], *args, **kw) -> None:
+    taken.clear()
+    fast, generic = _both(name, *args, **kw)
+    assert taken == []
+    fast, generic = np.asarray(fast), np.asarray(generic)
+    assert fast.dtype == generic.dtype and fast.shape == generic.shape
+    np.testing.assert_array_equal(fast, generic)
+
+
+@pytest.mark.parametrize("name", LOSSES)
+def test_declines(name, taken):
+    x, t = _inputs(name, 24, "float64")
+    x32, t32 = x.astype(np.float32), t.astype(np.float32)
+    _declined(name, taken, x, t, sample_weight=np.linspace(0.5, 2.0, 24))
+    _declined(name, taken, x, t, where=np.arange(24) % 3 > 0)
+    _declined(name, taken, x.reshape(4, 6), t[:6])  # broadcasting
+    _declined(name, taken, x, t32)  # mixed dtypes
+    _declined(name, taken, x32, t)
+    _declined(name, taken, x.astype(np.float16), t.astype(np.float16))
+    _declined(name, taken, x.reshape(4, 6)[:, ::2], t.reshape(4, 6)[:, ::2])  # not C-contiguous
+    _declined(name, taken, x.reshape(4, 6).T, t.reshape(4, 6).T)
+    _declined(name, taken, x[:0], t[:0], reduction="sum")  # empty
+    _declined(name, taken, x, 0.5)  # a Python number for the target
+
+
+def test_declines_array_and_bool_hyper_parameters(taken):
+    x, t = _inputs("huber", 24, "float64")
+    _declined("huber", taken, x, t, delta=np.asarray(0.5))
+    _declined("smooth_l1", taken, x, t, beta=np.asarray(0.5))
+    _declined("smooth_l1", taken, x, t, beta=np.asarray(0.0))
+    x, t = _inputs("binary_cross_entropy_with_logits", 24, "float64")
+    _declined("binary_cross_entropy_with_logits", taken, x, t, pos_weight=np.full(24, 2.0))
+    _declined("binary_cross_entropy_with_logits", taken, x, t, pos_weight=np.asarray(2.0))
+    _declined("binary_cross_entropy_with_logits", taken, x, t, alpha=0.25)
+    _declined("binary_cross_entropy_with_logits", taken, x, t, label_smoothing=np.asarray(0.1))
+
+
+def test_switched_off(taken):
+    x, t = _inputs("mean_squared_error", 100, "float64")
+    with la.native(False):
+        la.mean_squared_error(x, t)
+    assert taken == []
+    la.mean_squared_error(x, t)
+    assert taken == ["mean_squared_error"]
+
+
+def test_inputs_are_not_modified():
+    x, t = _inputs("binary_cross_entropy_with_logits", 2 * B + 3, "float32")
+    x0, t0 = x.copy(), t.copy()
+    for reduction in ("mean", "none"):
+        la.binary_cross_entropy_with_logits(x, t, pos_weight=2.0, label_smoothing=0.2, reduction=reduction)
+        la.huber(x, t, reduction=reduction)
+    np.testing.assert_array_equal(x, x0)
+    np.testing.assert_array_equal(t, t0)
+
+
+@pytest.mark.parametrize("name", LOSSES)
+def test_conformance_check_native(name):
+    (r,) = tc.check_native(name, "numpy")
+    assert r.ok and not r.skipped, r.detail
