@@ -12,7 +12,8 @@ Parametrized argument names (chosen to be unambiguous across test modules):
 - ``any_backend``: every backend;
 - ``ad_backend``: backends with automatic differentiation (torch, jax);
 - ``smooth_loss``: catalog losses with ``smooth=True``;
-- ``native_loss``: losses with a torch native fast path;
+- ``native_loss``: losses with a torch native fast path; with ``native_backend``, every
+  (loss, backend) pair with a registered fast path (torch, NumPy);
 - ``native_mode``: ``True``/``False`` (fast paths on/off), with ``loss_name``, only ``True``
   for losses without a fast path.
 """
@@ -97,7 +98,10 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("loss_name", LOSS_NAMES)
     if "smooth_loss" in names:
         metafunc.parametrize("smooth_loss", SMOOTH_LOSSES)
-    if "native_loss" in names:
+    if "native_loss" in names and "native_backend" in names:
+        pairs = [pytest.param(n, b, id=f"{n}-{b}") for n in LOSS_NAMES for b in native_backends(n)]
+        metafunc.parametrize(("native_loss", "native_backend"), pairs)
+    elif "native_loss" in names:
         metafunc.parametrize("native_loss", NATIVE_LOSSES)
     if "any_backend" in names:
         metafunc.parametrize("any_backend", backend_params(BACKENDS))

@@ -155,10 +155,13 @@ def _grad_cell(name: str, backend: str, quick: bool) -> list[CheckResult]:
 
 def _transform_cell(name: str, backend: str, quick: bool, traced: bool = True) -> list[CheckResult]:
     """Tracing checks (``traced``: every loss in the full mode, one per family in the quick one)
-    and, on torch, every native fast path against the generic formula."""
+    and every native fast path of the backend against the generic formula."""
+    from .. import _native  # noqa: PLC0415
     from . import transform_checks as tc  # noqa: PLC0415
 
     out: list[CheckResult] = []
+    if backend in _native.native_backends(name):
+        out += tc.check_native(name, backend)
     if backend == "jax" and traced:
         out += tc.check_jax_transforms(name, quick=quick)
     if backend == "torch":
@@ -167,7 +170,6 @@ def _transform_cell(name: str, backend: str, quick: bool, traced: bool = True) -
             for native in modes[:1] if quick else modes:
                 out += tc.check_torch_func(name, native=native, quick=quick)
                 out += tc.check_torch_compile(name, native=native)
-        out += [r for r in tc.check_native(name) if not r.skipped]
     return out
 
 

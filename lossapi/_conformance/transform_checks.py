@@ -721,7 +721,24 @@ def check_native(name: str, backend: str = "torch", *, seed: int = 0) -> list[Ch
                         f"[{dict(options)} {reduction}] d/d{n}: native {gon[n].ravel()[:4]} "
                         f"vs generic {goff[n].ravel()[:4]}"
                     )
-    # Edge points too: kinks are where native kernels and the generic path most often differ.
+    # Edge points too: kinks and extremes are where native kernels and the generic path most
+    # often differ. Without autodiff (NumPy) their values are compared, every reduction.
+    for edge in () if b.differentiable else case.edges:
+        x = to_backend(b, edge_inputs(edge), "float64")
+        for reduction in ("none", "mean", "sum"):
+            try:
+                with _native.native(True):
+                    on = b.to_numpy(call_loss(record, x, edge.options, reduction=reduction))
+                with _native.native(False):
+                    off = b.to_numpy(call_loss(record, x, edge.options, reduction=reduction))
+            except Exception as e:  # noqa: BLE001
+                problems.append(f"[edge {edge.label!r} {reduction}] {_err(e)}")
+                continue
+            err = rel_err(on, off)
+            worst = max(worst, err)
+            if not err <= _EAGER_RTOL:
+                label = f"[edge {edge.label!r} {reduction}]"
+                problems.append(f"{label} native {on.ravel()[:4]} vs generic {off.ravel()[:4]}")
     for edge in case.edges if b.differentiable else ():
         raw = edge_inputs(edge)
         try:
