@@ -250,14 +250,36 @@ def _batch_grads(backend: Backend, record: Any, case: Case, points: Sequence[Gra
     return out
 
 
+def _one_grads(backend: Backend, record: Any, case: Case, point: GradPoint) -> Any:
+    """:func:`backend_grads` of one point, or the exception it raised."""
+    try:
+        return backend_grads(backend, record, case, *point)
+    except Exception as e:  # noqa: BLE001 - reported by the caller
+        return e
+
+
 def _grads(
-    backend: Backend, record: Any, case: Case, points: Sequence[GradPoint], keys: Sequence[Hashable]
+    backend: Backend,
+    record: Any,
+    case: Case,
+    points: Sequence[GradPoint],
+    keys: Sequence[Hashable],
+    *,
+    batch: bool = True,
 ) -> list[Any]:
     """:func:`_batch_grads`, each point shared under its memo key (see :func:`sharing`): only the
-    points no other check has evaluated are computed, together."""
+    points no other check has evaluated are computed, together (``batch``) or one by one.
+
+    Batch points of their own shapes (edge points); evaluate one by one the random points, which
+    share :data:`GRAD_SHAPE` with every other loss: eager JAX has then compiled most of their
+    operations already, where a batch would compile anew for each loss."""
     got = [_MEMO.peek(case, record, k) for k in keys]
     missing = [i for i, g in enumerate(got) if g is _MISSING]
-    for i, g in zip(missing, _batch_grads(backend, record, case, [points[i] for i in missing])):
+    if batch:
+        computed = _batch_grads(backend, record, case, [points[i] for i in missing])
+    else:
+        computed = [_one_grads(backend, record, case, points[i]) for i in missing]
+    for i, g in zip(missing, computed):
         got[i] = g
         if not isinstance(g, Exception):  # an exception stores nothing: the next caller sees it too
             _MEMO.put(case, record, keys[i], g)
@@ -550,9 +572,8 @@ def check_gradients(name: str, backend: str, *, quick: bool = False, seed: int =
     rng = np.random.default_rng(seed)
     worst, problems = 0.0, []
     configs = _configs(case, rng, quick)
-    grads = _grads(
-        b, record, case, [c[1:] for c in configs], [("grad", b.name, seed, quick, i) for i in range(len(configs))]
-    )
+    keys = [("grad", b.name, seed, quick, i) for i in range(len(configs))]
+    grads = _grads(b, record, case, [c[1:] for c in configs], keys, batch=False)
     for e in grads:
         if isinstance(e, Exception):
             return [_fail(name, backend, check, e)]
@@ -620,10 +641,15 @@ def check_gradient_agreement(name: str, *, quick: bool = False, seed: int = 0) -
                 )
             )
     worst, problems = 0.0, []
-    by = {
-        b: _grads(BACKENDS[b], record, case, [p[1:5] for p in points], [(kind, b, *at) for *_, (kind, *at) in points])
-        for b in DIFF_BACKENDS
-    }
+    n_random = len(points) - len(case.edges) * len(_reductions(quick))
+    by: dict[str, list[Any]] = {}
+    for b in DIFF_BACKENDS:
+        keys = [(kind, b, *at) for *_, (kind, *at) in points]
+        args = [p[1:5] for p in points]
+        by[b] = [
+            *_grads(BACKENDS[b], record, case, args[:n_random], keys[:n_random], batch=False),
+            *_grads(BACKENDS[b], record, case, args[n_random:], keys[n_random:]),
+        ]
     for g in (*by["torch"], *by["jax"]):
         if isinstance(g, Exception):
             return [_fail(name, bname, check, g)]
