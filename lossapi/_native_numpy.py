@@ -106,7 +106,9 @@ def _blocked(
         block = acc[:m]
         kernel([f[i:j] for f in flat], [b[:m] for b in bufs], block)
         total += float(np.add.reduce(block))
-    if reduction == "mean":
+    if reduction == "mean" and abs(total) <= float(np.finfo(dt).max):
+        # A total beyond the dtype's range stays inf, as the generic path's sum in that dtype
+        # (these losses are non-negative: their partial sums never exceed the total).
         total /= n
     if scale != 1.0:
         total /= scale
