@@ -86,34 +86,37 @@ def _blocked(
     ``kernel``; a reduced result is divided by ``scale`` (the generic path's ``divide_by``).
     """
     dt = arrays[0].dtype
-    flat = [a.reshape(-1) for a in arrays]  # views: the inputs are C-contiguous
-    n = flat[0].shape[0]
+    n = arrays[0].size
     size = min(n, BLOCK)
     bufs = [np.empty(size, dt) for _ in range(nbuf)] + [np.empty(size, np.bool_) for _ in range(nmask)]
-    if reduction == "none":
-        out = np.empty(arrays[0].shape, dt)
+    out = np.empty(arrays[0].shape if reduction == "none" else size, dt)
+    if n <= BLOCK:  # one block: no slicing (small inputs pay only the kernel's ufunc calls)
+        kernel([a.reshape(-1) for a in arrays], bufs, out.reshape(-1))
+        if reduction == "none":
+            return out
+        total = float(np.add.reduce(out))
+    else:
+        flat = [a.reshape(-1) for a in arrays]  # views: the inputs are C-contiguous
         dest = out.reshape(-1)
+        total = 0.0
         for i in range(0, n, BLOCK):
             j = min(i + BLOCK, n)
             m = j - i
-            kernel([f[i:j] for f in flat], [b[:m] for b in bufs], dest[i:j])
-        return out
-    acc = np.empty(size, dt)
-    total = 0.0
-    for i in range(0, n, BLOCK):
-        j = min(i + BLOCK, n)
-        m = j - i
-        block = acc[:m]
-        kernel([f[i:j] for f in flat], [b[:m] for b in bufs], block)
-        total += float(np.add.reduce(block))
-    if reduction == "mean" and abs(total) <= float(np.finfo(dt).max):
+            block = dest[i:j] if reduction == "none" else dest[:m]
+            kernel([f[i:j] for f in flat], [b[:m] for b in bufs], block)
+            if reduction != "none":
+                total += float(np.add.reduce(block))
+        if reduction == "none":
+            return out
+    big = float(np.finfo(dt).max)
+    if reduction == "mean" and not abs(total) > big:  # NaN: divided, stays NaN
         # A total beyond the dtype's range stays inf, as the generic path's sum in that dtype
         # (these losses are non-negative: their partial sums never exceed the total).
         total /= n
     if scale != 1.0:
         total /= scale
-    with np.errstate(over="ignore"):  # a float64 total beyond float32's range is inf, as a float32 sum
-        return np.asarray(total, dtype=dt)
+    # Beyond the dtype's range: inf, as a sum in that dtype (without a cast's overflow warning).
+    return np.asarray(math.copysign(math.inf, total) if abs(total) > big else total, dtype=dt)
 
 
 # -- regression ------------------------------------------------------------------------------
