@@ -151,6 +151,10 @@ class Case:
         log-likelihood, a squared log-ratio), so low-precision rounding error scales with the
         typical loss, not with each entry: value checks then add ``rtol * typical |loss|`` to
         the absolute tolerance.
+    term_size : float, optional
+        For a case that ``cancels``: the size of the cancelling terms where the loss value does
+        not show it -- 1 for a loss ``1 - ratio``, which is 0 at a perfect prediction with the
+        rounding error of 1 (compilers that fuse the ratio give 1e-17, not 0).
     sweep : Sweep, optional
         The 1-D sweep ``lossapi.plotting`` draws the loss and its gradient along (a loss without
         one cannot be plotted: ``tests/test_plotting.py`` fails).
@@ -178,6 +182,7 @@ class Case:
     reduce_oracle: Callable[..., Any] | None = None
     rtol: Mapping[str, float] = field(default_factory=dict)
     cancels: bool = False
+    term_size: float = 0.0
     sweep: Sweep | None = None
     fuzz: Fuzz | None = None
     invalid_options: Mapping[str, Sequence[Any]] = field(default_factory=dict)

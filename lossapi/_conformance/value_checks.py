@@ -169,7 +169,7 @@ def _atol(case: Case, dtype: str, rtol: float, scale: np.ndarray) -> float:
     if not case.cancels:
         return tiny
     typical = float(np.mean(scale)) if np.size(scale) and np.all(np.isfinite(scale)) else 0.0
-    return tiny + rtol * typical
+    return tiny + rtol * max(typical, case.term_size)
 
 
 def _round(backend: Backend, a: np.ndarray, dtype: str) -> np.ndarray:
@@ -349,10 +349,12 @@ def _finish_values(case: Case, backend: Backend, p: _Prepared, out: Any) -> Chec
     return CheckResult(**res, ok=ok, worst=worst, detail=detail)
 
 
-def check_edges(case: Case, backend: Backend, dtype: str) -> list[CheckResult]:
+def check_edges(
+    case: Case, backend: Backend, dtype: str, reductions: tuple[str, ...] = ("none", "mean")
+) -> list[CheckResult]:
     """lossapi at the case's edge points (kinks, zeros, extremes) against the oracle.
 
-    Each edge is checked with ``reduction="none"`` and ``"mean"``; the value must be finite
+    Each edge is checked with every reduction of ``reductions``; the value must be finite
     wherever the oracle's is. Edges whose inputs or values do not fit in ``dtype`` (e.g.
     1e20 in float16) are skipped with the reason.
 
@@ -364,6 +366,8 @@ def check_edges(case: Case, backend: Backend, dtype: str) -> list[CheckResult]:
         Array library to run lossapi on.
     dtype : str
         Floating dtype of the inputs.
+    reductions : tuple of str, default ("none", "mean")
+        The reductions to check each edge with.
 
     Returns
     -------
@@ -376,7 +380,6 @@ def check_edges(case: Case, backend: Backend, dtype: str) -> list[CheckResult]:
         if dtype == "float16"
         else (3.0e38 if dtype in ("float32", "bfloat16") else float(np.finfo(np.float64).max))
     )
-    reductions = ("none", "mean")
     # Every edge's calls are evaluated together (one compilation on JAX), then compared.
     points: list[tuple[_Id, dict[str, np.ndarray], Mapping[str, Any]] | CheckResult] = []
     calls: list[Call] = []
