@@ -4,7 +4,7 @@
     .venv/bin/python benchmarks/profile_check.py --full --losses huber,dice
     .venv/bin/python benchmarks/profile_check.py --backends numpy,jax --out /tmp/profile.md
 
-Runs the same matrix as ``lossapi check`` with each part of a (loss, backend) cell timed: value
+Runs the same matrix as ``lossapi check --jobs 1`` with each part of a (loss, backend) cell timed: value
 checks (oracle values, edges, native counterparts), placement (namespace, dtypes, device,
 Dask laziness), gradients (first and second derivatives, edges, masks), transforms (jit/vmap,
 torch.func, torch.compile, native vs generic), the counterpart libraries (run once, on NumPy)
@@ -27,6 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from lossapi._conformance import grad_checks, runner  # noqa: E402
 from lossapi._conformance.backends import available_backends  # noqa: E402
+
+os.environ.update(runner.compile_settings())  # JAX compiles as under `lossapi check` (one process)
 
 KINDS = {
     "_value_cell": "values",

@@ -95,3 +95,20 @@ def test_placement_checks_catch_wrong_dtype_namespace_and_device(monkeypatch, re
         lambda n: dataclasses.replace(lossapi.lookup_loss(n), fn=lambda p, t, **kw: float(lossapi.mse(p, t, **kw))),
     )
     assert not tc.check_namespace("mean_squared_error", "numpy")[0].ok
+
+
+@pytest.mark.parametrize("traced", [False, True])
+def test_namespace_check_catches_a_python_scalar_on_jax(monkeypatch, require, traced):
+    # Traced (the quick mode) the loss sees tracers: float() of one raises, which fails too.
+    require("jax")
+
+    def scalar(pred, target, **kw):
+        out = lossapi.mse(pred, target, **kw)
+        return out if kw.get("reduction") == "none" else float(out)
+
+    _patch_record(monkeypatch, "mean_squared_error", scalar)
+    (r,) = tc.check_namespace("mean_squared_error", "jax", traced=traced)
+    assert not r.ok and "[mean]" in r.detail and "[sum]" in r.detail and "[none]" not in r.detail
+    monkeypatch.undo()
+    (r,) = tc.check_namespace("mean_squared_error", "jax", traced=traced)
+    assert r.ok, r.detail

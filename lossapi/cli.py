@@ -12,6 +12,7 @@ import argparse
 import difflib
 import json
 import math
+import os
 import re
 import sys
 import time
@@ -154,9 +155,10 @@ def cmd_recommend(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from ._catalog import catalog
     from ._conformance.backends import BACKENDS, available_backends
     from ._conformance.report import report_format, write_report
-    from ._conformance.runner import run_matrix, summarize
+    from ._conformance.runner import compile_settings, default_jobs, run_matrix, summarize
 
     # Refuse a report name we cannot write before spending minutes on the matrix.
     for path in args.report or ():
@@ -186,7 +188,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         )
     losses = None
     if args.losses:
-        from ._catalog import catalog, lookup
+        from ._catalog import lookup
 
         losses = [x.strip() for x in args.losses.split(",") if x.strip()]
         names = [n for r in catalog() for n in (r.name, *r.aliases)]
@@ -198,13 +200,24 @@ def cmd_check(args: argparse.Namespace) -> int:
                 bad.append(f"{name!r}{_suggest(name, names)}")
         if bad:
             return _error("check", f"no loss named {', '.join(bad)}; `lossapi list` prints the catalog")
-    print(f"lossapi check: backends {', '.join(backends)}" + (" (full)" if args.full else " (quick)"), file=sys.stderr)
+    n_losses = len(losses) if losses is not None else len(catalog())
+    jobs = args.jobs if args.jobs is not None else default_jobs(backends, n_losses)
+    if jobs < 1:
+        return _error("check", f"--jobs {jobs}: give a number of worker processes, 1 or more")
+    if "jax" not in sys.modules:  # the workers set this for themselves
+        os.environ.update(compile_settings())
+    mode = "full" if args.full else "quick"
+    print(
+        f"lossapi check: backends {', '.join(backends)} ({mode}, {jobs} process{'es' if jobs > 1 else ''})",
+        file=sys.stderr,
+    )
     start = time.perf_counter()
     results = run_matrix(
         backends=backends,
         losses=losses,
         quick=not args.full,
         progress=None if args.no_progress else _progress_bar(sys.stderr),
+        jobs=jobs,
     )
     elapsed = time.perf_counter() - start
     # Written before the verdict so that a failing run still leaves its report behind.
@@ -338,6 +351,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     c.add_argument("--losses", help="comma-separated loss names (default: the whole catalog)")
     c.add_argument("--full", action="store_true", help="the full matrix instead of the quick smoke test")
+    c.add_argument(
+        "--jobs",
+        type=int,
+        metavar="N",
+        help="worker processes, each checking whole losses (default: one per CPU core, at most 4, when "
+        "torch, JAX, Dask or CuPy is checked; 1 for NumPy and array-api-strict alone)",
+    )
     c.add_argument("--no-progress", action="store_true", help="no progress bar")
     c.add_argument(
         "--report",

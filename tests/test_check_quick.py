@@ -16,30 +16,76 @@ from lossapi.cli import _progress_bar
 torch = pytest.importorskip("torch")
 
 
-def _wrong_on_torch(monkeypatch: pytest.MonkeyPatch, name: str, factor: float) -> None:
-    """Make ``name`` off by ``factor`` on torch tensors only (right on every other backend)."""
+def _wrong_on(monkeypatch: pytest.MonkeyPatch, name: str, factor: float, array_type: type) -> None:
+    """Make ``name`` off by ``factor`` on ``array_type`` only (right on every other backend)."""
     rec = la.lookup_loss(name)
     right = rec.fn
 
     def loss(*args: Any, **kwargs: Any) -> Any:
         value = right(*args, **kwargs)
-        return value * factor if isinstance(value, torch.Tensor) else value
+        return value * factor if isinstance(value, array_type) else value
 
     monkeypatch.setitem(_catalog._REGISTRY, rec.name, dataclasses.replace(rec, fn=loss))
     monkeypatch.setattr(la, rec.name, loss)
 
 
+def _array_type(backend: str) -> type:
+    if backend == "torch":
+        return torch.Tensor
+    return pytest.importorskip("jax").Array  # traced values (jit, eval_shape) are jax.Arrays too
+
+
+@pytest.mark.parametrize("backend", ["torch", "jax"])
 @pytest.mark.parametrize("name", ["huber", "dice"])
-def test_quick_mode_catches_a_loss_wrong_on_one_backend(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
-    ok = runner.run_matrix(backends=["numpy", "torch"], losses=[name], quick=True)
+def test_quick_mode_catches_a_loss_wrong_on_one_backend(
+    monkeypatch: pytest.MonkeyPatch, name: str, backend: str
+) -> None:
+    array_type = _array_type(backend)
+    ok = runner.run_matrix(backends=["numpy", backend], losses=[name], quick=True)
     assert ok and all(r.ok for r in ok)
-    _wrong_on_torch(monkeypatch, name, 1.0 + 1e-4)
-    results = runner.run_matrix(backends=["numpy", "torch"], losses=[name], quick=True)
+    _wrong_on(monkeypatch, name, 1.0 + 1e-4, array_type)
+    results = runner.run_matrix(backends=["numpy", backend], losses=[name], quick=True)
     failed = [r for r in results if not r.ok]
-    assert failed and {r.backend for r in failed} == {"torch"}
+    assert failed and {r.backend for r in failed} == {backend}
     assert any(r.check.startswith("values") for r in failed)
     rows = {row.backend: row for row in runner.summarize(results)}
-    assert rows["numpy"].ok and not rows["torch"].ok
+    assert rows["numpy"].ok and not rows[backend].ok
+
+
+def test_worker_processes_give_the_serial_results() -> None:
+    # The together-run backends (NumPy, array-api-strict) and, where installed, Dask's
+    # one-task-per-cell path; every cell ticks the progress callback once.
+    backends = ["numpy", "array_api_strict"] + (["dask"] if runner.BACKENDS["dask"].available() else [])
+    losses = ["huber", "dice", "ctc"]
+    ticks: list[str] = []
+    parallel = runner.run_matrix(
+        backends=backends, losses=losses, quick=True, jobs=2, progress=lambda d, t, label: ticks.append(label)
+    )
+    serial = runner.run_matrix(backends=backends, losses=losses, quick=True)
+    assert [(r.loss, r.backend, r.check, r.ok, r.skipped) for r in parallel] == [
+        (r.loss, r.backend, r.check, r.ok, r.skipped) for r in serial
+    ]
+    assert [r.worst for r in parallel] == pytest.approx([r.worst for r in serial], rel=1e-6, nan_ok=True)
+    assert sorted(ticks) == sorted(f"{n} on {b}" for n in losses for b in backends)
+
+
+def test_default_jobs_uses_workers_only_where_they_pay() -> None:
+    assert runner.default_jobs(["numpy", "array_api_strict"], 80) == 1  # seconds: workers cost more
+    assert runner.default_jobs(["numpy", "jax"], 2) == 1
+    assert 1 <= runner.default_jobs(["numpy", "jax", "dask"], 80) <= 4
+
+
+def test_compile_settings_leave_the_users_flags(monkeypatch: pytest.MonkeyPatch) -> None:
+    from importlib import metadata
+
+    monkeypatch.setenv("XLA_FLAGS", "--xla_dump_to=/tmp/x")
+    assert runner.compile_settings() == {}
+    monkeypatch.delenv("XLA_FLAGS")
+    for version, emitters in (("0.4.33", False), ("0.10.2", True)):
+        monkeypatch.setattr(metadata, "version", lambda name, v=version: v)
+        flags = runner.compile_settings()["XLA_FLAGS"]
+        assert "--xla_backend_optimization_level=0" in flags
+        assert ("--xla_cpu_use_fusion_emitters=false" in flags) is emitters
 
 
 def test_quick_mode_traces_one_loss_per_family() -> None:
@@ -80,4 +126,5 @@ def test_help_states_each_mode(capsys: pytest.CaptureFixture[str]) -> None:
     out = " ".join(capsys.readouterr().out.split())
     assert "Quick mode (default)" in out and "Full mode (--full)" in out
     # How long each takes, per backend.
-    assert "150 s for JAX" in out and "4.5 minutes with all five" in out and "half an hour" in out
+    assert "43 s for JAX" in out and "80 s with all five" in out and "half an hour" in out
+    assert "--jobs" in out and "XLA_FLAGS" in out

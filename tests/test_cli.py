@@ -129,3 +129,11 @@ def _props(name: str) -> str:
     r = la.lookup_loss(name)
     flags = (("C", r.convex), ("S", r.smooth), ("R", r.robust), ("B", r.bounded), ("P", r.probabilistic))
     return "".join(c if f else "." for c, f in flags)
+
+
+def test_check_jobs(capsys):
+    assert main(["check", "--backends", "numpy", "--losses", "huber", "--jobs", "0", "--no-progress"]) == 2
+    assert "--jobs 0" in capsys.readouterr().err
+    assert main(["check", "--backends", "numpy", "--losses", "huber,mse", "--jobs", "2", "--no-progress"]) == 0
+    captured = capsys.readouterr()
+    assert "(quick, 2 processes)" in captured.err and "checks passed" in captured.out

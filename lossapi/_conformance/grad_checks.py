@@ -270,9 +270,10 @@ def _grads(
     """:func:`_batch_grads`, each point shared under its memo key (see :func:`sharing`): only the
     points no other check has evaluated are computed, together (``batch``) or one by one.
 
-    Batch points of their own shapes (edge points); evaluate one by one the random points, which
-    share :data:`GRAD_SHAPE` with every other loss: eager JAX has then compiled most of their
-    operations already, where a batch would compile anew for each loss."""
+    Batch points of their own shapes (edge points); in the full mode evaluate one by one the
+    random points, which share :data:`GRAD_SHAPE` with every other loss and with the full
+    mode's other eager checks: eager JAX has then compiled most of their operations already,
+    where a batch would compile anew for each loss."""
     got = [_MEMO.peek(case, record, k) for k in keys]
     missing = [i for i, g in enumerate(got) if g is _MISSING]
     if batch:
@@ -573,7 +574,8 @@ def check_gradients(name: str, backend: str, *, quick: bool = False, seed: int =
     worst, problems = 0.0, []
     configs = _configs(case, rng, quick)
     keys = [("grad", b.name, seed, quick, i) for i in range(len(configs))]
-    grads = _grads(b, record, case, [c[1:] for c in configs], keys, batch=False)
+    # One program per loss in the quick mode, where no other check runs eagerly (see _grads).
+    grads = _grads(b, record, case, [c[1:] for c in configs], keys, batch=quick)
     for e in grads:
         if isinstance(e, Exception):
             return [_fail(name, backend, check, e)]
