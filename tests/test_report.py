@@ -435,3 +435,14 @@ def test_conformance_suite_writes_the_report(tmp_path: Path) -> None:
     assert "pytest conformance suite" in md and "| huber |" in md
     assert "values (" in md and (tmp_path / "report.html").exists()
     assert not (tmp_path / "parts").exists()
+
+
+@pytest.mark.parametrize("render", [html_of, md_of], ids=["html", "md"])
+def test_states_how_jax_compiled(render, monkeypatch):
+    jax_run = [CheckResult("huber", "jax", "gradients", True, 1e-12)]
+    monkeypatch.setenv("XLA_FLAGS", "--xla_backend_optimization_level=0")
+    assert "--xla_backend_optimization_level=0" in render(jax_run, backends=["numpy", "jax"])
+    numpy_run = [CheckResult("huber", "numpy", "values", True, 1e-16)]
+    assert "XLA_FLAGS" not in render(numpy_run, backends=["numpy"])  # no JAX: not stated
+    monkeypatch.delenv("XLA_FLAGS")
+    assert "XLA_FLAGS" not in render(jax_run, backends=["numpy", "jax"])

@@ -19,6 +19,7 @@ import html
 import importlib.metadata
 import json
 import math
+import os
 import platform
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -362,6 +363,8 @@ def _build(
         ("mode", mode or ("quick" if quick else "full")),
         ("backends", ", ".join(backend_cols) or "none"),
     ]
+    if "jax" in backend_cols and os.environ.get("XLA_FLAGS"):  # how JAX compiled what it checked
+        meta.append(("XLA_FLAGS", os.environ["XLA_FLAGS"]))
     if elapsed is not None:
         meta.append(("elapsed", f"{elapsed:.1f} s"))
     kinds = {check_kind(r.check) for r in results}
