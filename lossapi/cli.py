@@ -393,10 +393,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except BrokenPipeError:  # `lossapi list | head`: the reader left; no traceback
-        import os
-
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except KeyboardInterrupt:  # Ctrl-C: the worker processes are stopped; no traceback
+        print(f"\nlossapi {args.command}: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -128,3 +128,21 @@ def test_help_states_each_mode(capsys: pytest.CaptureFixture[str]) -> None:
     # How long each takes, per backend.
     assert "43 s for JAX" in out and "80 s with all five" in out and "half an hour" in out
     assert "--jobs" in out and "XLA_FLAGS" in out
+
+
+def test_an_interrupt_stops_the_worker_processes() -> None:
+    import multiprocessing
+    import time
+
+    def interrupt(done: int, total: int, label: str) -> None:
+        raise KeyboardInterrupt  # as Ctrl-C while the workers are busy
+
+    before = set(multiprocessing.active_children())
+    with pytest.raises(KeyboardInterrupt):
+        runner.run_matrix(
+            backends=["numpy", "array_api_strict"], losses=["huber", "dice"], quick=True, jobs=2, progress=interrupt
+        )
+    deadline = time.monotonic() + 10
+    while set(multiprocessing.active_children()) - before and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not set(multiprocessing.active_children()) - before

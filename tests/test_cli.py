@@ -137,3 +137,14 @@ def test_check_jobs(capsys):
     assert main(["check", "--backends", "numpy", "--losses", "huber,mse", "--jobs", "2", "--no-progress"]) == 0
     captured = capsys.readouterr()
     assert "(quick, 2 processes)" in captured.err and "checks passed" in captured.out
+
+
+def test_check_interrupted_is_a_message_not_a_traceback(capsys, monkeypatch):
+    from lossapi._conformance import runner
+
+    def interrupted(**kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(runner, "run_matrix", interrupted)
+    assert main(["check", "--backends", "numpy", "--losses", "huber", "--no-progress"]) == 130
+    assert "lossapi check: interrupted" in capsys.readouterr().err

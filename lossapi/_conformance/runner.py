@@ -283,11 +283,14 @@ def compile_settings() -> dict[str, str]:
 
 def _worker_init(env: dict[str, str], ticks: Any) -> None:
     import os  # noqa: PLC0415
+    import signal  # noqa: PLC0415
     import warnings  # noqa: PLC0415
 
     global _TICKS
     _TICKS = ticks
     os.environ.update(env)  # before the worker imports JAX
+    # Ctrl-C reaches the whole process group: the parent alone handles it (and stops the workers).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     # Workers report through the parent; their own warnings would interleave with its bar.
     warnings.simplefilter("ignore")
 
@@ -337,9 +340,8 @@ def _parallel(
     env = {**compile_settings(), "JAX_ENABLE_X64": "1"}
     done: dict[tuple[str, str], list[CheckResult]] = {}
     cells = 0
-    with cf.ProcessPoolExecutor(
-        max_workers=jobs, mp_context=ctx, initializer=_worker_init, initargs=(env, ticks)
-    ) as pool:
+    pool = cf.ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_worker_init, initargs=(env, ticks))
+    try:
         pending = {pool.submit(_worker_task, ns, bs, quick, traced): (ns, bs) for ns, bs in tasks}
         while pending:
             try:
@@ -357,6 +359,14 @@ def _parallel(
                     rows = [(n, [failed(n, b, "internal", why) for b in bs]) for n in ns]
                 for n, results in rows:
                     done[(n, bs[0] if quick else "")] = results
+    except BaseException:
+        # Ctrl-C (or an error here): stop the workers now rather than wait for their tasks.
+        # (The executor has no public way to stop them before Python 3.14.)
+        for proc in list((getattr(pool, "_processes", None) or {}).values()):
+            proc.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
     while cells < len(names) * len(bks):  # ticks still queued, or lost with a dead worker
         try:
             tick(ticks.get(timeout=0.2))
