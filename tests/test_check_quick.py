@@ -104,6 +104,32 @@ def test_quick_mode_runs_the_quick_value_set_and_the_full_mode_more() -> None:
     assert len(full) > 3 * len(quick)
 
 
+def test_quick_mode_checks_the_first_edge_points_and_the_full_mode_all(monkeypatch: pytest.MonkeyPatch) -> None:
+    from lossapi._conformance import grad_checks
+    from lossapi._conformance.cases import QUICK_EDGES
+    from lossapi._conformance.preamble import load_cases
+
+    edges = load_cases()["dice"].edges
+    assert len(edges) > QUICK_EDGES
+    first = {f"edge:{e.label}[float64]" for e in edges[:QUICK_EDGES]}
+    quick = runner.run_matrix(backends=["numpy"], losses=["dice"], quick=True)
+    assert {r.check for r in quick if r.check.startswith("edge:")} == first
+    full = runner.run_matrix(backends=["numpy"], losses=["dice"], quick=False)
+    assert len({r.check for r in full if r.check.startswith("edge:") and "[float64]" in r.check}) == len(edges)
+    # The gradients at the edges: the same first points ("mean") in the quick mode.
+    asked: list[tuple] = []
+    real = grad_checks._grads
+
+    def grads(backend, record, case, points, keys, **kw):
+        asked.extend(keys)
+        return real(backend, record, case, points, keys, **kw)
+
+    monkeypatch.setattr(grad_checks, "_grads", grads)
+    with grad_checks.sharing():
+        assert grad_checks.check_edge_gradients("dice", "torch", quick=True)[0].ok
+    assert sorted(asked) == sorted(("edge-grad", "torch", i, "mean") for i in range(QUICK_EDGES))
+
+
 def test_progress_bar_estimates_the_time_left(monkeypatch: pytest.MonkeyPatch) -> None:
     clock = iter([0.0, 10.0, 20.0, 30.0])
     monkeypatch.setattr("lossapi.cli.time.perf_counter", lambda: next(clock))
@@ -126,7 +152,7 @@ def test_help_states_each_mode(capsys: pytest.CaptureFixture[str]) -> None:
     out = " ".join(capsys.readouterr().out.split())
     assert "Quick mode (default)" in out and "Full mode (--full)" in out
     # How long each takes, per backend.
-    assert "43 s for JAX" in out and "80 s with all five" in out and "half an hour" in out
+    assert "36 s for JAX" in out and "66 s with all five" in out and "half an hour" in out
     assert "--jobs" in out and "XLA_FLAGS" in out
 
 

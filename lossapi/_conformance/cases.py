@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CASES",
+    "QUICK_EDGES",
     "Case",
     "Edge",
     "Fuzz",
@@ -50,6 +51,9 @@ __all__ = [
 ]
 
 Inputs = dict[str, np.ndarray]
+#: The quick mode of ``lossapi check`` checks the first edge points of each case (a case lists
+#: its central ones first: ties, zeros, saturation), the full mode every one.
+QUICK_EDGES = 4
 #: ``build(inputs, options) -> perfect inputs``, or ``(perfect inputs, expected "none" value)``.
 Builder = Callable[[Inputs, Mapping[str, Any]], "Inputs | tuple[Inputs, Any]"]
 

@@ -30,15 +30,16 @@ __all__ = ["MODES", "SummaryRow", "run_matrix", "summarize"]
 MODES = {
     "quick": (
         "every loss on every installed backend: values against the oracle (first option set; "
-        "float64 mean/none/weighted-sum on two shapes, float32 mean) and at the edge points "
-        '(reduction "none"), gradients against finite differences and at the edges, the '
+        "float64 mean/none/weighted-sum on two shapes, float32 mean) and at its first four "
+        'edge points (reduction "none"), gradients against finite differences and at those '
+        "edge points, the "
         "result's namespace, native fast paths against the generic formula, one "
         "jax.jit/vmap/grad, torch.func and torch.compile loss per family, each counterpart "
         "library once. On JAX a loss's value checks, edge points and gradients are each one "
         "jitted program, compiled at XLA's lowest optimisation level unless XLA_FLAGS is set; "
-        "the cells run in worker processes (--jobs). Whole catalog on 2 CPU cores: about 11 s "
-        "for NumPy (counterparts included), 2 s for array-api-strict, 18 s for torch, 21 s for "
-        "Dask (building task graphs) and 43 s for JAX (XLA compilations), 80 s with all five"
+        "the cells run in worker processes (--jobs). Whole catalog on 2 CPU cores: about 12 s "
+        "for NumPy (counterparts included), 2 s for array-api-strict, 18 s for torch, 18 s for "
+        "Dask (building task graphs) and 36 s for JAX (XLA compilations), 66 s with all five"
     ),
     "full": (
         "adds every option set, dtype, reduction, weighting and shape, second derivatives, "
@@ -115,8 +116,7 @@ def _value_cell(case: Any, backend: Backend, quick: bool, rng: np.random.Generat
     out: list[CheckResult] = []
     if quick:
         configs = [(d, case.options[0], r, w, s) for d, r, w, s in _QUICK_VALUES if d in backend.dtypes]
-        # The edges' "mean" adds the reduction, which the value checks already cover.
-        return vc.check_values_many(case, backend, configs, rng) + vc.check_edges(case, backend, "float64", ("none",))
+        return vc.check_values_many(case, backend, configs, rng) + vc.check_edges(case, backend, "float64", quick=True)
     for dtype in backend.dtypes:
         for options in case.options:
             configs = [

@@ -1732,7 +1732,7 @@ def _monai_overlap(kind: str) -> Callable[..., Any]:
             a = float(o.get("alpha", 0.5))
             b = float(o.get("beta", 0.5))
             loss = ml.TverskyLoss(alpha=a, beta=b, smooth_nr=s, smooth_dr=s_dr, **kw)
-        out = _np(loss(torch.as_tensor(p), torch.as_tensor(t)))
+        out = _np(loss(torch.tensor(p), torch.tensor(t)))  # copies: the inputs may be read-only views
         if reduction != "none":
             return out
         if kind == "generalized_dice":
