@@ -172,3 +172,18 @@ def test_an_interrupt_stops_the_worker_processes() -> None:
     while set(multiprocessing.active_children()) - before and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not set(multiprocessing.active_children()) - before
+
+
+def test_a_dead_worker_fails_its_cells_with_the_reason(tmp_path) -> None:
+    # A script without a main guard: each worker re-runs it and dies while starting.
+    import subprocess
+    import sys
+
+    script = tmp_path / "unguarded.py"
+    script.write_text(
+        "from lossapi._conformance import runner\n"
+        "res = runner.run_matrix(backends=['numpy', 'array_api_strict'], losses=['huber'], quick=True, jobs=2)\n"
+        "print('FAILED' if not any(r.ok for r in res) else 'OK', res[0].detail)\n"
+    )
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300).stdout
+    assert out.startswith("FAILED") and "if __name__ == '__main__':" in out and "jobs=1" in out

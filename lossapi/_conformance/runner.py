@@ -355,7 +355,13 @@ def _parallel(
                 try:
                     rows = fut.result()
                 except Exception as e:  # noqa: BLE001 - a worker that died fails its cells, not the run
-                    why = f"worker process raised {type(e).__name__}: {e}"
+                    why = (
+                        f"a worker process stopped ({e}): a crash, or a script that starts the check "
+                        "outside `if __name__ == '__main__':` (workers import it again); jobs=1 runs "
+                        "in this process"
+                        if isinstance(e, cf.process.BrokenProcessPool)
+                        else f"worker process raised {type(e).__name__}: {e}"
+                    )
                     rows = [(n, [failed(n, b, "internal", why) for b in bs]) for n in ns]
                 for n, results in rows:
                     done[(n, bs[0] if quick else "")] = results
