@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import importlib
 import math
+import os
 import zlib
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, NamedTuple
@@ -264,11 +265,10 @@ def compile_settings() -> dict[str, str]:
 
     The checks compile thousands of tiny programs (eager JAX compiles every operation once per
     shape and dtype): XLA's CPU code generation at optimisation level 0 and with its loop
-    emitters rather than its fusion emitters compiles them in about 60 % of the time. XLA's
+    emitters rather than its fusion emitters compiles them in about two thirds of the time. XLA's
     graph passes (fusion, simplification) still run; the conformance suite runs this way too.
     A jaxlib before 0.5 does not know the emitter flag (an unknown flag aborts the process).
     """
-    import os  # noqa: PLC0415
     from importlib import metadata  # noqa: PLC0415
 
     if "XLA_FLAGS" in os.environ:
@@ -282,7 +282,6 @@ def compile_settings() -> dict[str, str]:
 
 
 def _worker_init(env: dict[str, str], ticks: Any) -> None:
-    import os  # noqa: PLC0415
     import signal  # noqa: PLC0415
     import warnings  # noqa: PLC0415
 
@@ -323,12 +322,12 @@ def _parallel(
     import multiprocessing  # noqa: PLC0415
     import queue  # noqa: PLC0415
 
+    from .._catalog import lookup  # noqa: PLC0415
+
     by_name = [b.name for b in bks]
     tasks: list[tuple[tuple[str, ...], tuple[str, ...]]]
     if quick:
         tasks = [(tuple(names), (b,)) for b in _TOGETHER if b in by_name]
-        from .._catalog import lookup  # noqa: PLC0415
-
         alone = [b for b in by_name if b not in _TOGETHER]
         long = [n for n in names if lookup(n).family in _LONG_FAMILIES]
         tasks += [((n,), (b,)) for n in long for b in alone]
@@ -373,12 +372,15 @@ def _parallel(
         pool.shutdown(wait=False, cancel_futures=True)
         raise
     pool.shutdown()
-    while cells < len(names) * len(bks):  # ticks still queued, or lost with a dead worker
+    while cells < len(names) * len(bks):  # the ticks still queued (the workers have exited)
         try:
-            tick(ticks.get(timeout=0.2))
+            label = ticks.get(timeout=0.2)
         except queue.Empty:
-            tick("")
+            break
+        tick(label)
         cells += 1
+    for _ in range(cells, len(names) * len(bks)):  # lost with a worker that died
+        tick("")
     keys = [(n, b) for n in names for b in by_name] if quick else [(n, "") for n in names]
     return [r for key in keys for r in done[key]]
 
@@ -388,8 +390,6 @@ def default_jobs(backends: Sequence[str], n_losses: int) -> int:
     backend) when a backend that compiles or builds graphs (torch, JAX, Dask, CuPy) is
     checked on several losses; else 1 (NumPy and array-api-strict finish in seconds, less
     than a worker takes to start)."""
-    import os  # noqa: PLC0415
-
     heavy = set(backends) - {"numpy", "array_api_strict"}
     if not heavy or n_losses < 4:
         return 1
