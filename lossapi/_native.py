@@ -315,6 +315,37 @@ def _reduce_labels(per: Any, bad: Any, counted: Any, safe: Any, weight: Any, red
     return total / den.masked_fill(den == 0, 1)
 
 
+def _cpu_direct(kernel: Any, x: Any, y: Any, *, weight: Any, ignore_index: int | None, reduction: str) -> Any:
+    """torch's own kernel (``cross_entropy`` for :func:`_lse_nll`) on the CPU, eagerly, when it
+    gives the generic path's answer; None otherwise (the caller's exact path runs).
+
+    That is when every label is in ``[0, C)`` or ``ignore_index``, the result is finite (a
+    non-finite one -- a +inf logit, which torch's ``log_softmax`` turns into NaN, or nothing
+    counted in a mean, 0 in the generic path -- is recomputed) and, for the cross-entropy with
+    ignored rows and a gradient to compute, the logits are finite (torch's backward carries a NaN
+    of an ignored row into its gradient, the generic path gives 0 there). The checks read a
+    label range and a few sums on the host: cheap on the CPU, a synchronisation elsewhere (hence
+    CPU only), and not traceable (hence eager only)."""
+    torch = sys.modules["torch"]
+    cdim = 1 if x.ndim > 1 else 0
+    if ignore_index is None:
+        ign, checked, ignored = -100, y, None
+    else:
+        ignored = y == ignore_index
+        ign, checked = ignore_index, y.masked_fill(ignored, 0)
+    lo, hi = torch.aminmax(checked)
+    if lo.item() < 0 or hi.item() >= x.shape[cdim]:
+        return None
+    if kernel is _lse_nll:
+        if ignored is not None and x.requires_grad and torch.is_grad_enabled():
+            # only the ignored rows (usually few): a NaN there reaches torch's gradient
+            if not math.isfinite(x.detach().movedim(cdim, -1)[ignored].sum()):
+                return None
+        kernel = _F().cross_entropy
+    out = kernel(x, y, weight=weight, ignore_index=ign, reduction=reduction)
+    return out if math.isfinite(out.detach().sum() if reduction == "none" else out.detach()) else None
+
+
 def _class_fast(
     kernel: Any,
     x: Any,
@@ -339,6 +370,10 @@ def _class_fast(
     if labels is None:
         return NotImplemented  # floating targets and wrong shapes: the generic path
     xl, yl, none_shape = _class_layout(x, labels, axis, True)
+    if xl.device.type == "cpu" and not _functorch_or_compiling(xl):
+        out = _cpu_direct(kernel, xl, yl, weight=weight, ignore_index=ignore_index, reduction=reduction)
+        if out is not None:
+            return out.reshape(none_shape) if reduction == "none" else out
     cdim = 1 if xl.ndim > 1 else 0
     safe = yl.clamp(0, xl.shape[cdim] - 1)
     bad = safe != yl

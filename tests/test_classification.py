@@ -936,8 +936,9 @@ def test_categorical_ce_gce_brier_poly1_by_hand(backend):
 # -- 10. native fast paths agree with the generic path -------------------------------------------
 
 
-def _native_vs_generic(fn, inputs, **kw):
-    """Values and gradients (w.r.t. the floating inputs that require grad) with fast paths on/off."""
+def _native_vs_generic(fn, inputs, *, equal_nan=False, **kw):
+    """Values and gradients (w.r.t. the floating inputs that require grad) with fast paths on/off
+    (``equal_nan``: NaN where NaN counts as equal)."""
     torch = _torch()
     res = []
     for on in (True, False):
@@ -950,11 +951,15 @@ def _native_vs_generic(fn, inputs, **kw):
     (v1, g1), (v0, g0) = res
     assert v1.shape == v0.shape and v1.dtype == v0.dtype, (v1.shape, v0.shape, v1.dtype, v0.dtype)
     rtol = 1e-12 if v0.dtype == torch.float64 else 2e-6
-    torch.testing.assert_close(v1, v0, rtol=rtol, atol=rtol * 1e-3, msg=lambda m: f"value {kw}: {m}")
+    torch.testing.assert_close(
+        v1, v0, rtol=rtol, atol=rtol * 1e-3, equal_nan=equal_nan, msg=lambda m: f"value {kw}: {m}"
+    )
     for a, b in zip(g1, g0):
         assert (a is None) == (b is None)
         if a is not None:
-            torch.testing.assert_close(a, b, rtol=rtol * 100, atol=rtol * 1e-2, msg=lambda m: f"grad {kw}: {m}")
+            torch.testing.assert_close(
+                a, b, rtol=rtol * 100, atol=rtol * 1e-2, equal_nan=equal_nan, msg=lambda m: f"grad {kw}: {m}"
+            )
     return v0, g0
 
 
@@ -1029,6 +1034,57 @@ def test_native_cross_entropy_matches_generic():
             sample_weight=torch.linspace(0, 1, 5, dtype=torch.float64),
             reduction=reduction,
         )
+
+
+def test_native_cpu_kernel_is_used_only_where_it_gives_the_generic_answer(monkeypatch):
+    """On the CPU the class fast paths call torch's own kernel after a label-range check and
+    recompute a non-finite result on the exact path: every case where torch's kernel alone
+    would differ from the generic path must still match it, and a valid call must use it."""
+    torch = _torch()
+    calls = []
+    real = torch.nn.functional.cross_entropy
+    monkeypatch.setattr(torch.nn.functional, "cross_entropy", lambda *a, **k: calls.append(1) or real(*a, **k))
+    x = RNG.normal(size=(5, 4))
+    y = np.array([0, 1, 2, 3, 1])
+    _native_vs_generic(la.cross_entropy, (_leaf(x), _leaf(y)))
+    assert calls, "a valid call did not use torch's kernel"
+    inf_other = x.copy()
+    inf_other[1, 0] = np.inf  # torch's log_softmax: NaN; the generic path: inf
+    nan_ignored = x.copy()
+    nan_ignored[4] = np.nan  # an ignored row: torch's backward spreads the NaN, the generic path gives 0
+    for reduction in REDUCTIONS:
+        v, _ = _native_vs_generic(la.cross_entropy, (_leaf(inf_other), _leaf(y)), equal_nan=True, reduction=reduction)
+        assert torch.isinf(v).any(), v
+        v, (g,) = _native_vs_generic(
+            la.cross_entropy,
+            (_leaf(nan_ignored), _leaf(np.array([0, 1, 2, 3, 7]))),
+            ignore_index=7,
+            reduction=reduction,
+        )
+        assert torch.isfinite(v).all() and torch.equal(g[4], torch.zeros(4, dtype=g.dtype)), (v, g)
+        # -100 is a label (NaN) unless it is the ignore_index; -1 next to an ignored -100 is invalid
+        v, _ = _native_vs_generic(
+            la.cross_entropy, (_leaf(x), _leaf(np.array([0, 1, -100, 3, 1]))), equal_nan=True, reduction=reduction
+        )
+        assert torch.isnan(v).any(), v
+        v, _ = _native_vs_generic(
+            la.cross_entropy,
+            (_leaf(x), _leaf(np.array([0, -1, -100, 3, 1]))),
+            ignore_index=-100,
+            equal_nan=True,
+            reduction=reduction,
+        )
+        assert torch.isnan(v).any(), v
+        v, _ = _native_vs_generic(
+            la.nll, (_leaf(x), _leaf(np.array([0, 1, 4, 3, 1]))), equal_nan=True, reduction=reduction
+        )
+        assert torch.isnan(v).any(), v
+    # class weights of the counted labels summing to 0: torch divides by 0, the generic mean is 0
+    w = torch.tensor([1.0, 0.0, 0.0, 0.0], dtype=torch.float64)
+    v, _ = _native_vs_generic(
+        la.cross_entropy, (_leaf(x), _leaf(np.array([1, 1, 2, 3, 7]))), class_weight=w, ignore_index=7
+    )
+    assert v.item() == 0.0, v
 
 
 def test_native_all_ignored_is_zero_with_zero_gradient():
