@@ -9,7 +9,10 @@ the CPU caches: each input is read from memory once and, for ``reduction="none"`
 written once.
 
 Values are the generic path's: ``"none"`` applies exactly the same elementwise operations in
-the same order (equal to the last bit, NaN and infinities included); ``"mean"`` and ``"sum"``
+the same order (equal to the last bit, NaN and infinities included) -- except for the sigmoid
+focal loss, whose kernel is a cheaper arrangement of the formula without cancellation (within
+rounding of the generic path, and more accurate in float32) that leaves non-finite inputs and
+targets outside [0, 1] to the generic path; ``"mean"`` and ``"sum"``
 add the per-block sums in float64 (for float32 more accurate than one float32 sum),
 
 .. math:: \mathrm{sum} = \sum_b \mathrm{fl}_{64}\Bigl(\sum_{i \in b} \ell_i\Bigr), \qquad
@@ -253,3 +256,72 @@ def _numpy_bce_logits(
     if not _plain(logits, target, sample_weight=sample_weight, where=where, reduction=reduction):
         return NotImplemented
     return _blocked(_bce_logits_kernel(pos_weight, label_smoothing), 4, (logits, target), reduction)
+
+
+class _Decline(Exception):
+    """Raised by a kernel on inputs whose result only the generic path decides (its caller
+    returns ``NotImplemented``)."""
+
+
+def _sigmoid_focal_kernel(alpha: Any, gamma: float, smoothing: float) -> Kernel:
+    def kernel(x: Sequence[np.ndarray], buf: Sequence[np.ndarray], dest: np.ndarray) -> None:
+        # Per element, with e = exp(-|x|) and h = 1 - t where x >= 0, t where x < 0:
+        #   BCE = log1p(e) + |x| h,   1 - p_t = h + (1 - 2h) e / (1 + e),
+        #   loss = alpha_t (1 - p_t)^gamma BCE,   alpha_t = (1 - alpha) - (1 - 2 alpha) t.
+        # For t in [0, 1] every term is non-negative: no cancellation, so a confident right
+        # prediction keeps its tiny loss and factor to full relative precision. Targets outside
+        # [0, 1] (or NaN) and non-finite losses are left to the generic path's branches.
+        logits, t = x
+        a, e, h, ts, neg = buf
+        if not (np.minimum.reduce(t) >= 0.0 and np.maximum.reduce(t) <= 1.0):
+            raise _Decline
+        if smoothing:
+            t = np.add(np.multiply(t, 1.0 - smoothing, out=ts), smoothing / 2, out=ts)
+        np.abs(logits, out=a)
+        np.exp(np.negative(a, out=e), out=e)
+        np.less(logits, 0.0, out=neg)
+        np.subtract(1.0, t, out=h)
+        np.copyto(h, t, where=neg)
+        bce = np.add(np.log1p(e, out=dest), np.multiply(a, h, out=a), out=a)
+        w = None
+        if gamma != 0:
+            np.divide(e, np.add(e, 1.0, out=dest), out=e)  # sigma(-|x|)
+            np.add(np.multiply(h, -2.0, out=dest), 1.0, out=dest)  # 1 - 2h
+            w = np.add(h, np.multiply(dest, e, out=dest), out=h)  # 1 - p_t
+            if gamma == 2:
+                np.multiply(w, w, out=w)
+            elif gamma != 1:
+                np.power(w, gamma, out=w)
+        if alpha is not None:
+            at = np.subtract(1.0 - alpha, np.multiply(t, 1.0 - 2.0 * alpha, out=e), out=e)
+            w = at if w is None else np.multiply(w, at, out=w)
+        if w is None:
+            np.copyto(dest, bce)
+        else:
+            np.multiply(w, bce, out=dest)
+        if not math.isfinite(np.add.reduce(dest)):
+            raise _Decline
+
+    return kernel
+
+
+@_fast_path("sigmoid_focal")
+def _numpy_sigmoid_focal(
+    logits: Any,
+    target: Any,
+    *,
+    alpha: Any,
+    gamma: Any,
+    label_smoothing: Any,
+    sample_weight: Any,
+    where: Any,
+    reduction: str,
+) -> Any:
+    if not _num(gamma, label_smoothing) or (alpha is not None and not _num(alpha)):
+        return NotImplemented
+    if not _plain(logits, target, sample_weight=sample_weight, where=where, reduction=reduction):
+        return NotImplemented
+    try:
+        return _blocked(_sigmoid_focal_kernel(alpha, gamma, label_smoothing), 4, (logits, target), reduction, nmask=1)
+    except _Decline:
+        return NotImplemented

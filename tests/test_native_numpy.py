@@ -19,7 +19,12 @@ LOSSES = (
     "smooth_l1",
     "log_cosh",
     "binary_cross_entropy_with_logits",
+    "sigmoid_focal",
 )
+#: fast paths that reorder the formula (more accurate, not bit-equal): "none" within rounding
+ROUNDED = ("sigmoid_focal",)
+#: fast paths that decline non-finite inputs (the generic path's branches decide them)
+FINITE_ONLY = ("sigmoid_focal",)
 OPTIONS = {
     "mean_squared_error": [{}],
     "mean_absolute_error": [{}],
@@ -27,6 +32,14 @@ OPTIONS = {
     "smooth_l1": [{}, {"beta": 1 / 9}, {"beta": 0}, {"beta": 0.0}, {"beta": 3}],
     "log_cosh": [{}],
     "binary_cross_entropy_with_logits": [{}, {"pos_weight": 2.5}, {"label_smoothing": 0.1, "pos_weight": 3}],
+    "sigmoid_focal": [
+        {},
+        {"alpha": 0.25},
+        {"gamma": 0},
+        {"gamma": 1, "alpha": 1},
+        {"gamma": 0.5, "alpha": 0.7, "label_smoothing": 0.1},
+        {"gamma": 3.5, "alpha": 0.0},
+    ],
 }
 CASES = [(name, opts) for name in LOSSES for opts in OPTIONS[name]]
 SIZES = (1, 7, B - 1, B, B + 1, 3 * B + 5)
@@ -35,7 +48,8 @@ SIZES = (1, 7, B - 1, B, B + 1, 3 * B + 5)
 def _inputs(name: str, n: int, dtype: str, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed)
     x = (rng.normal(size=n) * 3).astype(dtype)
-    t = rng.uniform(size=n) if name == "binary_cross_entropy_with_logits" else rng.normal(size=n)
+    probability = name in ("binary_cross_entropy_with_logits", "sigmoid_focal")
+    t = rng.uniform(size=n) if probability else rng.normal(size=n)
     return x, t.astype(dtype)
 
 
@@ -56,10 +70,14 @@ def taken(monkeypatch):
     return hits
 
 
-def _same(fast: np.ndarray, generic: np.ndarray, reduction: str) -> None:
+def _same(fast: np.ndarray, generic: np.ndarray, reduction: str, name: str = "") -> None:
     assert type(fast) is type(generic) is np.ndarray
     assert fast.dtype == generic.dtype and fast.shape == generic.shape
-    if reduction == "none":  # the same operations in the same order: equal to the last bit
+    if name in ROUNDED and fast.dtype == np.float32:  # float32 rounding of the generic form
+        np.testing.assert_allclose(fast, generic, rtol=1e-3, atol=1e-30)
+    elif name in ROUNDED:
+        np.testing.assert_allclose(fast, generic, rtol=1e-12, atol=1e-300)
+    elif reduction == "none":  # the same operations in the same order: equal to the last bit
         np.testing.assert_array_equal(fast, generic)
     else:  # float64 sums of the blocks' sums: within the generic sum's rounding
         rtol = 1e-5 if fast.dtype == np.float32 else 1e-12
@@ -90,11 +108,11 @@ def test_matches_generic(name, opts, n, dtype, taken):
         taken.clear()
         fast, generic = _both(name, x, t, reduction=reduction, **opts)
         assert taken == [name]
-        _same(fast, generic, reduction)
+        _same(fast, generic, reduction, name)
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
-@pytest.mark.parametrize(("name", "opts"), CASES)
+@pytest.mark.parametrize(("name", "opts"), [c for c in CASES if c[0] not in FINITE_ONLY])
 def test_nan_inf_and_hostile_values(name, opts, dtype, taken):
     special = np.array([np.nan, np.inf, -np.inf, 1e30, -1e30, 1e4, -1e4, 0.0, -0.0, 1e-30])
     x = np.repeat(special, special.size).astype(dtype)
@@ -117,7 +135,7 @@ def test_nan_inf_and_hostile_values(name, opts, dtype, taken):
                 np.testing.assert_array_equal(fast, generic)
 
 
-@pytest.mark.parametrize("name", LOSSES)
+@pytest.mark.parametrize("name", [n for n in LOSSES if n not in FINITE_ONLY])
 def test_finite_reductions_of_inf_free_nan_inputs(name, taken):
     # one NaN makes every reduction NaN; one inf error makes mean and sum inf
     x, t = _inputs(name, 3 * B, "float64")
@@ -138,7 +156,38 @@ def test_multidimensional_input(name, taken):
     for reduction in ("mean", "sum", "none"):
         fast, generic = _both(name, x, t, reduction=reduction)
         assert taken[-1:] == [name]
-        _same(fast, generic, reduction)
+        _same(fast, generic, reduction, name)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("opts", OPTIONS["sigmoid_focal"])
+def test_sigmoid_focal_extremes_and_declines(opts, dtype, taken):
+    # finite extremes with targets in [0, 1]: taken, within rounding of the float64 formula
+    logits = np.array([1e30, -1e30, 1e4, -1e4, 745.0, -745.0, 88.0, -88.0, 30.0, -30.0, 0.0, -0.0, 1e-30])
+    targets = np.array([0.0, 1.0, 0.5, 0.25, 1e-8, 1.0 - 1e-8, 0.999, 1.0, 0.0])
+    x = np.repeat(logits, targets.size).astype(dtype)
+    t = np.tile(targets, logits.size).astype(dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        want = la.sigmoid_focal(x.astype(np.float64), t.astype(np.float64), reduction="none", **opts)
+        with la.native(False):
+            generic = la.sigmoid_focal(x, t, reduction="none", **opts)
+    if np.isfinite(generic).all() and np.isfinite(want).all():
+        for reduction in ("none", "mean"):
+            taken.clear()
+            fast, _ = _both("sigmoid_focal", x, t, reduction=reduction, **opts)
+            assert taken == ["sigmoid_focal"]
+            ref = want if reduction == "none" else np.mean(want)
+            np.testing.assert_allclose(fast, ref, rtol=1e-5 if dtype == "float32" else 1e-12, atol=1e-36)
+    # a non-finite logit or a target outside [0, 1] in any block: the generic path decides
+    big_x, big_t = _inputs("sigmoid_focal", 2 * B + 3, dtype)
+    for i, (xv, tv) in enumerate(
+        [(np.nan, 0.5), (np.inf, 1.0), (-np.inf, 0.0), (0.3, 2.0), (0.3, -1.0), (0.3, np.nan)]
+    ):
+        xs, ts = big_x.copy(), big_t.copy()
+        xs[B + i], ts[B + i] = xv, tv
+        for reduction in ("none", "sum"):
+            _declined("sigmoid_focal", taken, xs, ts, reduction=reduction, **opts)
 
 
 def _declined(name: str, taken: list[str], *args, **kw) -> None:
