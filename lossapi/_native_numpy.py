@@ -9,10 +9,10 @@ the CPU caches: each input is read from memory once and, for ``reduction="none"`
 written once.
 
 Values are the generic path's: ``"none"`` applies exactly the same elementwise operations in
-the same order (equal to the last bit, NaN and infinities included) -- except for the sigmoid
-focal loss, whose kernel is a cheaper arrangement of the formula without cancellation (within
-rounding of the generic path, and more accurate in float32) that leaves non-finite inputs and
-targets outside [0, 1] to the generic path; ``"mean"`` and ``"sum"``
+the same order (equal to the last bit, NaN and infinities included) -- except where a kernel
+says it rearranges the formula to evaluate fewer transcendental functions (``log_cosh``,
+``sigmoid_focal``): there it agrees with the generic path to rounding and is as accurate;
+``"mean"`` and ``"sum"``
 add the per-block sums in float64 (for float32 more accurate than one float32 sum),
 
 .. math:: \mathrm{sum} = \sum_b \mathrm{fl}_{64}\Bigl(\sum_{i \in b} \ell_i\Bigr), \qquad
@@ -160,18 +160,25 @@ def _smooth_l1_kernel(beta: float) -> Kernel:
 _LOG_2 = math.log(2.0)
 
 
+#: Beyond this |p - t| log cosh a = a - log 2 + log1p(exp(-2 a)) is a - log 2 + (a term below
+#: half an ulp of it) in float32 and float64, so log cosh a = log cosh(T) + (a - T) to rounding.
+_LOG_COSH_T = 20.0
+
+
 def _log_cosh(x: Sequence[np.ndarray], buf: Sequence[np.ndarray], dest: np.ndarray) -> None:
-    # The generic form: a = |p - t|; log1p(2 sinh(min(a, 1) / 2)^2) where a < 1, else
-    # a + log1p(exp(-2 a)) - log 2. Both branches are evaluated (as by the generic `where`)
-    # and the first is copied over the second where a < 1 (NaN: a < 1 is false, as in `where`).
-    a, sh, small_branch, small = buf
+    # One branch for every a = |p - t|, with b = min(a, T):
+    #   log cosh a = log1p(2 sinh(b / 2)^2) + (a - b)
+    # The generic form's small-a branch (the same operations: equal to the last bit for a < 1,
+    # where a - b = 0) evaluated up to T, where it neither cancels nor overflows; beyond T the
+    # linear part. Two transcendental functions per element and no selection (a selection by a
+    # random mask is slower than either). NaN stays NaN (min propagates it), a = inf gives inf.
+    a, b, sh = buf
     np.abs(np.subtract(x[0], x[1], out=a), out=a)
-    np.less(a, 1.0, out=small)
-    sh = np.sinh(np.multiply(0.5, np.minimum(a, 1.0, out=sh), out=sh), out=sh)
-    np.log1p(np.multiply(np.multiply(2.0, sh, out=small_branch), sh, out=small_branch), out=small_branch)
-    e = np.log1p(np.exp(np.multiply(-2.0, a, out=sh), out=sh), out=sh)
-    np.subtract(np.add(a, e, out=e), _LOG_2, out=dest)
-    np.copyto(dest, small_branch, where=small)
+    np.minimum(a, _LOG_COSH_T, out=b)
+    np.sinh(np.multiply(0.5, b, out=sh), out=sh)
+    np.subtract(a, b, out=a)
+    np.log1p(np.multiply(np.multiply(2.0, sh, out=b), sh, out=b), out=b)
+    np.add(b, a, out=dest)
 
 
 @_fast_path("mean_squared_error")
@@ -211,7 +218,7 @@ def _numpy_smooth_l1(pred: Any, target: Any, *, beta: Any, sample_weight: Any, w
 def _numpy_log_cosh(pred: Any, target: Any, *, sample_weight: Any, where: Any, reduction: str) -> Any:
     if not _plain(pred, target, sample_weight=sample_weight, where=where, reduction=reduction):
         return NotImplemented
-    return _blocked(_log_cosh, 3, (pred, target), reduction, nmask=1)
+    return _blocked(_log_cosh, 3, (pred, target), reduction)
 
 
 # -- classification --------------------------------------------------------------------------
