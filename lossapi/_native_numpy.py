@@ -332,3 +332,51 @@ def _numpy_sigmoid_focal(
         return _blocked(_sigmoid_focal_kernel(alpha, gamma, label_smoothing), 4, (logits, target), reduction, nmask=1)
     except _Decline:
         return NotImplemented
+
+
+def _bce_kernel(alpha: Any, smoothing: Any) -> Kernel:
+    def kernel(x: Sequence[np.ndarray], buf: Sequence[np.ndarray], dest: np.ndarray) -> None:
+        # The generic form: -(pos log p + neg log1p(-p)) where p (1 - p) >= 1e-12 (float32's
+        # 1e-12, torch's), the clamped saturated branch elsewhere; pos = alpha t, neg =
+        # (1 - alpha)(1 - t) (alpha None: t, 1 - t). A block without a saturated probability
+        # (the usual case) evaluates only the first; any other block the generic form itself.
+        from .losses.classification import _BCE_GRAD_EPS  # noqa: PLC0415 - no import cycle at load time
+
+        p, t = x
+        prod, pos, neg = buf
+        if smoothing:
+            t = np.add(np.multiply(t, 1 - smoothing, out=prod), smoothing / 2, out=prod)
+        np.subtract(1, t, out=neg)
+        if alpha is not None:
+            np.multiply(1 - alpha, neg, out=neg)
+            t = np.multiply(alpha, t, out=pos)
+        np.multiply(p, np.subtract(1, p, out=dest), out=dest)
+        if not np.minimum.reduce(dest) >= _BCE_GRAD_EPS:  # NaN too
+            np.copyto(dest, _bce_generic_block(p, x[1], smoothing, alpha))
+            return
+        np.multiply(neg, np.log1p(np.negative(p, out=dest), out=dest), out=neg)
+        np.add(np.multiply(t, np.log(p, out=dest), out=dest), neg, out=dest)
+        np.negative(dest, out=dest)
+
+    return kernel
+
+
+def _bce_generic_block(p: np.ndarray, t: np.ndarray, smoothing: Any, alpha: Any) -> np.ndarray:
+    """The generic path's ``binary_cross_entropy`` of one block (saturated probabilities)."""
+    from ._catalog import lookup  # noqa: PLC0415
+    from ._dispatch import get_namespace  # noqa: PLC0415
+
+    body = lookup("binary_cross_entropy").body
+    xp = get_namespace("binary_cross_entropy", "probs target", p, t)
+    return body(xp, p, t, alpha=alpha, label_smoothing=smoothing)
+
+
+@_fast_path("binary_cross_entropy")
+def _numpy_bce(
+    probs: Any, target: Any, *, alpha: Any, label_smoothing: Any, sample_weight: Any, where: Any, reduction: str
+) -> Any:
+    if not _num(label_smoothing) or (alpha is not None and not _num(alpha)):
+        return NotImplemented
+    if not _plain(probs, target, sample_weight=sample_weight, where=where, reduction=reduction):
+        return NotImplemented
+    return _blocked(_bce_kernel(alpha, label_smoothing), 3, (probs, target), reduction)

@@ -19,6 +19,7 @@ LOSSES = (
     "smooth_l1",
     "log_cosh",
     "binary_cross_entropy_with_logits",
+    "binary_cross_entropy",
     "sigmoid_focal",
 )
 #: fast paths that reorder the formula (more accurate, not bit-equal): "none" within rounding
@@ -32,6 +33,7 @@ OPTIONS = {
     "smooth_l1": [{}, {"beta": 1 / 9}, {"beta": 0}, {"beta": 0.0}, {"beta": 3}],
     "log_cosh": [{}],
     "binary_cross_entropy_with_logits": [{}, {"pos_weight": 2.5}, {"label_smoothing": 0.1, "pos_weight": 3}],
+    "binary_cross_entropy": [{}, {"alpha": 0.25}, {"label_smoothing": 0.1, "alpha": 0.6}],
     "sigmoid_focal": [
         {},
         {"alpha": 0.25},
@@ -48,9 +50,13 @@ SIZES = (1, 7, B - 1, B, B + 1, 3 * B + 5)
 def _inputs(name: str, n: int, dtype: str, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed)
     x = (rng.normal(size=n) * 3).astype(dtype)
-    probability = name in ("binary_cross_entropy_with_logits", "sigmoid_focal")
+    probability = name in ("binary_cross_entropy_with_logits", "binary_cross_entropy", "sigmoid_focal")
     t = rng.uniform(size=n) if probability else rng.normal(size=n)
-    return x, t.astype(dtype)
+    if name == "binary_cross_entropy":  # probabilities, a few saturated (0, 1 and p (1 - p) < 1e-12)
+        x = rng.uniform(size=n)
+        x[n // 3 :: 4099] = 1.0
+        x[n // 2 :: 4001] = 1e-13
+    return x.astype(dtype), t.astype(dtype)
 
 
 @pytest.fixture
@@ -117,7 +123,7 @@ def test_nan_inf_and_hostile_values(name, opts, dtype, taken):
     special = np.array([np.nan, np.inf, -np.inf, 1e30, -1e30, 1e4, -1e4, 0.0, -0.0, 1e-30])
     x = np.repeat(special, special.size).astype(dtype)
     t = np.tile(special, special.size).astype(dtype)
-    if name == "binary_cross_entropy_with_logits":  # huge logits against targets in and out of [0, 1]
+    if name.startswith("binary_cross_entropy"):  # huge values against targets in and out of [0, 1]
         t = np.tile(np.array([0.0, 1.0, 0.5, 0.25, np.nan, 2.0, -1.0, 1e-8, 1.0, 0.0]), special.size).astype(dtype)
     # a hostile value in every block of a multi-block input, too
     big = np.concatenate([x, *_inputs(name, 2 * B, dtype)[:1], x])
@@ -146,7 +152,7 @@ def test_finite_reductions_of_inf_free_nan_inputs(name, taken):
         fast, generic = _both(name, x, t, reduction=reduction)
         assert np.isnan(fast) and np.isnan(generic)
     x[B + 3] = np.inf
-    if name != "binary_cross_entropy_with_logits":
+    if not name.startswith("binary_cross_entropy"):  # BCE: NaN at inf (as torch)
         fast, generic = _both(name, x, t, reduction="sum")
         assert np.isposinf(fast) and np.isposinf(generic)
 
