@@ -20,6 +20,9 @@ add the per-block sums in float64 (for float32 more accurate than one float32 su
 
 and return a 0-d array of the input's dtype, as the generic path does.
 
+``kl_divergence`` (the class axis last) runs on blocks of whole rows, each row summed as the
+generic path sums it; a block with a non-finite row is recomputed by the generic path.
+
 Taken only for plain C-contiguous ``numpy.ndarray`` inputs of one float32/float64 dtype and one
 shape (no broadcasting), Python-number hyper-parameters, without ``sample_weight``/``where``
 and for a non-empty input; anything else returns ``NotImplemented`` (the generic path).
@@ -28,6 +31,7 @@ and for a non-empty input; anything else returns ``NotImplemented`` (the generic
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -111,6 +115,11 @@ def _blocked(
                 total += float(np.add.reduce(block))
         if reduction == "none":
             return out
+    return _total(total, n, dt, reduction, scale)
+
+
+def _total(total: float, n: int, dt: np.dtype, reduction: str, scale: float = 1.0) -> np.ndarray:
+    """``"sum"``/``"mean"`` (over ``n`` values) of a float64 ``total`` as a 0-d array of ``dt``."""
     big = float(np.finfo(dt).max)
     if reduction == "mean" and not abs(total) > big:  # NaN: divided, stays NaN
         # A total beyond the dtype's range stays inf, as the generic path's sum in that dtype
@@ -380,3 +389,57 @@ def _numpy_bce(
     if not _plain(probs, target, sample_weight=sample_weight, where=where, reduction=reduction):
         return NotImplemented
     return _blocked(_bce_kernel(alpha, label_smoothing), 3, (probs, target), reduction)
+
+
+# -- divergences -----------------------------------------------------------------------------------
+
+
+def _kl_rows(lq: np.ndarray, t: np.ndarray, log_target: bool, buf: Sequence[np.ndarray], dest: np.ndarray) -> bool:
+    """Row sums of ``t (log t - log q)`` for a block of rows into ``dest``; False where the block
+    must be left to the generic form (a non-finite row sum: a zero target against ``log q =
+    -inf``, NaN or infinite inputs)."""
+    a, b = buf
+    if log_target:  # t = exp(log t); where exp underflows t = 0 and the term is 0 as well
+        np.exp(t, out=a)
+        np.multiply(a, np.subtract(t, lq, out=b), out=b)
+    else:
+        # log t with t = 0 read as t = 1 (log 1 = 0): t (0 - log q) = 0 for a finite log q
+        np.add(t, np.equal(t, 0.0, out=a), out=a)
+        np.multiply(t, np.subtract(np.log(a, out=a), lq, out=b), out=b)
+    np.add.reduce(b, axis=-1, out=dest)
+    return math.isfinite(np.add.reduce(dest))
+
+
+@_fast_path("kl_divergence")
+def _numpy_kl_divergence(
+    log_probs: Any, target: Any, *, log_target: Any, sample_weight: Any, where: Any, reduction: str, axis: Any
+) -> Any:
+    # The class axis last (the default): blocks of whole rows, each row summed as the generic
+    # path sums it (NumPy's pairwise sum along the row), then reduced as the other fast paths.
+    if not isinstance(log_target, bool) or axis not in (-1, log_probs.ndim - 1) or log_probs.ndim < 1:
+        return NotImplemented
+    if not _plain(log_probs, target, sample_weight=sample_weight, where=where, reduction=reduction):
+        return NotImplemented
+    c = log_probs.shape[-1]
+    rows = log_probs.size // c
+    lq, t = log_probs.reshape(rows, c), target.reshape(rows, c)
+    step = max(1, BLOCK // c)
+    dt = lq.dtype
+    bufs = [np.empty((min(step, rows), c), dt) for _ in range(2)]
+    out = np.empty(rows, dt)
+    for i in range(0, rows, step):
+        j = min(rows, i + step)
+        ok = _kl_rows(lq[i:j], t[i:j], log_target, [b[: j - i] for b in bufs], out[i:j])
+        if not ok:  # the generic form on these rows
+            out[i:j] = _generic_rows("kl_divergence", lq[i:j], t[i:j], log_target=log_target)
+    if reduction == "none":
+        return out.reshape(log_probs.shape[:-1])
+    return _total(sum(float(np.add.reduce(out[i : i + BLOCK])) for i in range(0, rows, BLOCK)), rows, dt, reduction)
+
+
+def _generic_rows(name: str, *arrays: np.ndarray, **options: Any) -> np.ndarray:
+    """The generic path's per-row values of the class-axis loss ``name`` (last axis)."""
+    from . import _native  # noqa: PLC0415
+
+    with _native.native(False):
+        return getattr(sys.modules["lossapi"], name)(*arrays, **options, reduction="none")

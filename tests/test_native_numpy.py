@@ -63,7 +63,7 @@ def _inputs(name: str, n: int, dtype: str, seed: int = 0) -> tuple[np.ndarray, n
 def taken(monkeypatch):
     """Names of the losses whose NumPy fast path returned a result (not ``NotImplemented``)."""
     hits: list[str] = []
-    for name in LOSSES:
+    for name in (*LOSSES, "kl_divergence"):
         fn = _native._FAST[(name, "numpy")]
 
         def counting(*a, _fn=fn, _name=name, **k):
@@ -270,3 +270,70 @@ def test_log_cosh_one_branch_form(taken):
         small = a < 1
         np.testing.assert_array_equal(fast[small], generic[small])
         np.testing.assert_allclose(fast[~small], generic[~small], rtol=5e-16)
+
+
+def _log_softmax_rows(x: np.ndarray) -> np.ndarray:
+    m = x.max(-1, keepdims=True)
+    return x - (np.log(np.exp(x - m).sum(-1, keepdims=True)) + m)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("shape", [(7,), (3, 5), (2, 3, 300), (B // 1000 * 3 + 1, 1000), (3, B + 5)])
+def test_kl_divergence_matches_generic(shape, dtype, taken):
+    # row blocks of the class axis; zero targets, -inf log-probabilities (masked classes), both together
+    rng = np.random.default_rng(1)
+    lq = _log_softmax_rows(rng.normal(size=shape)).astype(dtype)
+    t = np.exp(_log_softmax_rows(rng.normal(size=shape))).astype(dtype)
+    tz = t.copy()
+    tz[..., ::3] = 0.0
+    masked = lq.copy()
+    masked[..., ::6] = -np.inf  # only where the target is 0 (::3): the generic limit 0
+    with np.errstate(divide="ignore"):
+        cases = [
+            (lq, t, False),
+            (lq, tz, False),
+            (masked, tz, False),
+            (lq, np.log(tz), True),
+            (masked, np.log(tz), True),
+        ]
+    for a, b, log_target in cases:
+        for reduction in ("none", "mean", "sum"):
+            taken.clear()
+            fast, generic = _both("kl_divergence", a, b, log_target=log_target, reduction=reduction)
+            assert taken == ["kl_divergence"]
+            assert fast.dtype == generic.dtype and fast.shape == generic.shape
+            if reduction == "none":  # each row summed as the generic path sums it
+                np.testing.assert_array_equal(fast, generic)
+            else:
+                np.testing.assert_allclose(fast, generic, rtol=1e-5 if dtype == "float32" else 1e-12)
+
+
+def test_kl_divergence_non_finite_rows_are_the_generic_paths(taken):
+    rng = np.random.default_rng(2)
+    shape = (3 * (B // 100) + 7, 100)  # several row blocks
+    lq = _log_softmax_rows(rng.normal(size=shape))
+    t = np.exp(_log_softmax_rows(rng.normal(size=shape)))
+    lq[5, 3] = -np.inf  # against a positive target: inf
+    lq[B // 100 + 2, 7] = np.nan
+    t[2 * (B // 100) + 1, 0] = np.inf
+    for reduction in ("none", "mean", "sum"):
+        taken.clear()
+        fast, generic = _both("kl_divergence", lq, t, reduction=reduction)
+        assert taken == ["kl_divergence"]
+        np.testing.assert_array_equal(fast, generic)
+
+
+def test_kl_divergence_declines(taken):
+    rng = np.random.default_rng(3)
+    lq = _log_softmax_rows(rng.normal(size=(4, 6)))
+    t = np.exp(_log_softmax_rows(rng.normal(size=(4, 6))))
+    _declined("kl_divergence", taken, lq, t, axis=0)  # the class axis not last
+    _declined("kl_divergence", taken, lq, t, sample_weight=np.linspace(0.5, 2.0, 4))
+    _declined("kl_divergence", taken, lq, t.astype(np.float32))
+    _declined("kl_divergence", taken, np.asfortranarray(lq), np.asfortranarray(t))
+    _declined("kl_divergence", taken, lq, t[:1])  # broadcasting
+
+
+def test_kl_divergence_conformance_check_native():
+    (r,) = tc.check_native("kl_divergence", "numpy")
+    assert r.ok and not r.skipped, r.detail
