@@ -49,6 +49,11 @@ BLOCK = 1 << 16
 
 _F32 = np.dtype(np.float32)
 _F64 = np.dtype(np.float64)
+#: the dtypes the kernels handle -> their largest finite value
+_BIG = {_F32: float(np.finfo(_F32).max), _F64: float(np.finfo(_F64).max)}
+_REDUCTIONS = ("mean", "sum", "none")
+#: inputs of at most this many elements are summed in Python (cheaper than a ufunc reduction)
+_SHORT = 64
 
 #: ``kernel(inputs, buffers, dest)``: the per-element loss of the input blocks into ``dest``,
 #: using the block-sized scratch ``buffers``.
@@ -71,17 +76,19 @@ def _num(*values: Any) -> bool:
 
 def _plain(*arrays: Any, sample_weight: Any, where: Any, reduction: str) -> bool:
     """Whether ``arrays`` are the inputs the blocked kernels handle (see the module docstring)."""
-    if sample_weight is not None or where is not None or reduction not in ("mean", "sum", "none"):
+    if sample_weight is not None or where is not None or reduction not in _REDUCTIONS:
         return False
     a0 = arrays[0]
     if type(a0) is not np.ndarray:  # subclasses (masked arrays, matrix) keep their own semantics
         return False
     dt = a0.dtype
-    if (dt != _F32 and dt != _F64) or a0.size == 0 or not a0.flags.c_contiguous:
+    if dt not in _BIG or a0.size == 0 or not a0.flags.c_contiguous:
         return False
-    return all(
-        type(a) is np.ndarray and a.dtype == dt and a.shape == a0.shape and a.flags.c_contiguous for a in arrays[1:]
-    )
+    shape = a0.shape
+    for a in arrays[1:]:
+        if type(a) is not np.ndarray or a.dtype != dt or a.shape != shape or not a.flags.c_contiguous:
+            return False
+    return True
 
 
 def _blocked(
@@ -92,35 +99,40 @@ def _blocked(
     ``nbuf`` scratch buffers of the inputs' dtype, then ``nmask`` boolean ones, are passed to
     ``kernel``; a reduced result is divided by ``scale`` (the generic path's ``divide_by``).
     """
-    dt = arrays[0].dtype
-    n = arrays[0].size
-    size = min(n, BLOCK)
-    bufs = [np.empty(size, dt) for _ in range(nbuf)] + [np.empty(size, np.bool_) for _ in range(nmask)]
-    out = np.empty(arrays[0].shape if reduction == "none" else size, dt)
+    a0 = arrays[0]
+    dt = a0.dtype
+    n = a0.size
     if n <= BLOCK:  # one block: no slicing (small inputs pay only the kernel's ufunc calls)
-        kernel([a.reshape(-1) for a in arrays], bufs, out.reshape(-1))
+        bufs = [np.empty(n, dt) for _ in range(nbuf)]
+        if nmask:
+            bufs += [np.empty(n, np.bool_) for _ in range(nmask)]
+        out = np.empty(n, dt)
+        kernel(arrays if a0.ndim == 1 else [a.reshape(-1) for a in arrays], bufs, out)
         if reduction == "none":
-            return out
-        total = float(np.add.reduce(out))
-    else:
-        flat = [a.reshape(-1) for a in arrays]  # views: the inputs are C-contiguous
-        dest = out.reshape(-1)
-        total = 0.0
-        for i in range(0, n, BLOCK):
-            j = min(i + BLOCK, n)
-            m = j - i
-            block = dest[i:j] if reduction == "none" else dest[:m]
-            kernel([f[i:j] for f in flat], [b[:m] for b in bufs], block)
-            if reduction != "none":
-                total += float(np.add.reduce(block))
-        if reduction == "none":
-            return out
+            return out if a0.ndim == 1 else out.reshape(a0.shape)
+        # A few values: their exactly rounded sum from a list (a ufunc reduction costs ~1 µs).
+        total = math.fsum(out.tolist()) if n <= _SHORT else float(np.add.reduce(out))
+        return _total(total, n, dt, reduction, scale)
+    bufs = [np.empty(BLOCK, dt) for _ in range(nbuf)] + [np.empty(BLOCK, np.bool_) for _ in range(nmask)]
+    out = np.empty(a0.shape if reduction == "none" else BLOCK, dt)
+    flat = [a.reshape(-1) for a in arrays]  # views: the inputs are C-contiguous
+    dest = out.reshape(-1)
+    total = 0.0
+    for i in range(0, n, BLOCK):
+        j = min(i + BLOCK, n)
+        m = j - i
+        block = dest[i:j] if reduction == "none" else dest[:m]
+        kernel([f[i:j] for f in flat], [b[:m] for b in bufs], block)
+        if reduction != "none":
+            total += float(np.add.reduce(block))
+    if reduction == "none":
+        return out
     return _total(total, n, dt, reduction, scale)
 
 
 def _total(total: float, n: int, dt: np.dtype, reduction: str, scale: float = 1.0) -> np.ndarray:
     """``"sum"``/``"mean"`` (over ``n`` values) of a float64 ``total`` as a 0-d array of ``dt``."""
-    big = float(np.finfo(dt).max)
+    big = _BIG[dt]
     if reduction == "mean" and not abs(total) > big:  # NaN: divided, stays NaN
         # A total beyond the dtype's range stays inf, as the generic path's sum in that dtype
         # (these losses are non-negative: their partial sums never exceed the total).
