@@ -20,8 +20,11 @@ add the per-block sums in float64 (for float32 more accurate than one float32 su
 
 and return a 0-d array of the input's dtype, as the generic path does.
 
-``kl_divergence`` (the class axis last) runs on blocks of whole rows, each row summed as the
-generic path sums it; a block with a non-finite row is recomputed by the generic path.
+``cross_entropy`` (integer labels) and ``kl_divergence``, the class axis last, run on blocks of
+whole rows: ``cross_entropy`` with the generic path's operations (equal to the last bit; invalid
+labels are left to the generic path, which makes their entries NaN), ``kl_divergence`` with each
+row summed as the generic path sums it (a block with a non-finite row is recomputed by the
+generic path).
 
 Taken only for plain C-contiguous ``numpy.ndarray`` inputs of one float32/float64 dtype and one
 shape (no broadcasting), Python-number hyper-parameters, without ``sample_weight``/``where``
@@ -455,3 +458,88 @@ def _generic_rows(name: str, *arrays: np.ndarray, **options: Any) -> np.ndarray:
 
     with _native.native(False):
         return getattr(sys.modules["lossapi"], name)(*arrays, **options, reduction="none")
+
+
+# -- class-index losses (the class axis last) ------------------------------------------------------
+
+
+def _class_rows(x: Any, labels: Any, axis: Any, reduction: str) -> tuple[np.ndarray, np.ndarray] | None:
+    """``(x, labels)`` as ``(rows, C)`` and ``(rows,)`` views when the class-index fast paths take
+    them: ``x`` plain (see :func:`_plain`) with the class axis last, ``labels`` an integer
+    ``numpy.ndarray`` of ``x``'s shape without it, every label in ``[0, C)`` (invalid labels are
+    NaN entries, which the generic path makes); else None."""
+    if not _plain(x, sample_weight=None, where=None, reduction=reduction) or x.ndim < 1:
+        return None
+    if axis != -1 and axis != x.ndim - 1:
+        return None
+    if type(labels) is not np.ndarray or labels.dtype.kind not in "iu" or labels.shape != x.shape[:-1]:
+        return None
+    c = x.shape[-1]
+    if labels.size <= _SHORT:  # a few labels: Python's min/max (a ufunc reduction costs ~1.5 µs)
+        values = labels.ravel().tolist()
+        if values and (min(values) < 0 or max(values) >= c):
+            return None
+    elif np.minimum.reduce(labels, axis=None) < 0 or np.maximum.reduce(labels, axis=None) >= c:
+        return None
+    return x.reshape(-1, c), labels.reshape(-1)
+
+
+def _ce_rows(z: np.ndarray, y: np.ndarray, temperature: Any, buf: np.ndarray) -> np.ndarray:
+    """``logsumexp(z / T) - z_y / T`` per row of ``z`` with the generic path's operations,
+    ``buf`` (``z``'s shape) as the workspace."""
+    if temperature != 1:
+        z = np.divide(z, temperature, out=buf)
+    g = z[np.arange(z.shape[0]), y]
+    m = np.maximum.reduce(z, axis=-1, keepdims=True)
+    if m.size > _SHORT or not math.isfinite(sum(m.ravel().tolist())):
+        m[~np.isfinite(m)] = 0  # rows of -inf give -inf, not NaN
+    t = np.exp(np.subtract(z, m, out=buf), out=buf)
+    lse = np.log(np.add.reduce(t, axis=-1, keepdims=True)) + m
+    return np.subtract(lse.squeeze(-1), g, out=g)
+
+
+def _rows_result(per: np.ndarray, shape: tuple[int, ...], reduction: str) -> np.ndarray:
+    """``reduction`` of the per-row values ``per`` (``"none"``: reshaped to ``shape``)."""
+    if reduction == "none":
+        return per.reshape(shape)
+    n = per.size
+    total = math.fsum(per.tolist()) if n <= _SHORT else float(np.add.reduce(per))
+    return _total(total, n, per.dtype, reduction)
+
+
+@_fast_path("cross_entropy")
+def _numpy_cross_entropy(
+    logits: Any,
+    target: Any,
+    *,
+    class_weight: Any,
+    ignore_index: Any,
+    label_smoothing: Any,
+    temperature: Any,
+    sample_weight: Any,
+    where: Any,
+    reduction: str,
+    axis: Any,
+) -> Any:
+    # Integer labels without weights, ignored labels or smoothing: per row lse(z) - z_y with the
+    # generic path's logsumexp (the same operations: equal to the last bit), on blocks of rows
+    # (one block-sized temporary, however large the logits).
+    if class_weight is not None or ignore_index is not None or sample_weight is not None or where is not None:
+        return NotImplemented
+    if not _num(label_smoothing, temperature) or label_smoothing != 0:
+        return NotImplemented
+    layout = _class_rows(logits, target, axis, reduction)
+    if layout is None:
+        return NotImplemented
+    x, y = layout
+    rows, c = x.shape
+    step = max(1, BLOCK // c)
+    buf = np.empty((min(step, rows), c), x.dtype)
+    if rows <= step:  # one block: no slicing (small inputs pay only the ufunc calls)
+        per = _ce_rows(x, y, temperature, buf)
+    else:
+        per = np.empty(rows, x.dtype)
+        for i in range(0, rows, step):
+            j = min(rows, i + step)
+            per[i:j] = _ce_rows(x[i:j], y[i:j], temperature, buf[: j - i])
+    return _rows_result(per, logits.shape[:-1], reduction)

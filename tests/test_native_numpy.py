@@ -63,7 +63,7 @@ def _inputs(name: str, n: int, dtype: str, seed: int = 0) -> tuple[np.ndarray, n
 def taken(monkeypatch):
     """Names of the losses whose NumPy fast path returned a result (not ``NotImplemented``)."""
     hits: list[str] = []
-    for name in (*LOSSES, "kl_divergence"):
+    for name in (*LOSSES, "kl_divergence", "cross_entropy"):
         fn = _native._FAST[(name, "numpy")]
 
         def counting(*a, _fn=fn, _name=name, **k):
@@ -336,4 +336,56 @@ def test_kl_divergence_declines(taken):
 
 def test_kl_divergence_conformance_check_native():
     (r,) = tc.check_native("kl_divergence", "numpy")
+    assert r.ok and not r.skipped, r.detail
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("shape", [(10,), (3, 5), (32, 10), (2, 3, 300), (3 * (B // 1000) + 2, 1000), (2, B + 3)])
+def test_cross_entropy_matches_generic(shape, dtype, taken):
+    # integer labels of several dtypes, temperature, -inf / NaN / +inf logits: the generic
+    # path's operations, so "none" is equal to the last bit
+    rng = np.random.default_rng(4)
+    x = (rng.normal(size=shape) * 3).astype(dtype)
+    y = rng.integers(0, shape[-1], shape[:-1])
+    masked, nan, inf = x.copy(), x.copy(), x.copy()
+    masked[..., ::7] = -np.inf
+    nan.flat[5] = np.nan
+    inf.flat[3] = np.inf
+    for logits in (x, masked, nan, inf):
+        for labels in (y, y.astype(np.int32), y.astype(np.uint16)):
+            for temperature in (1, 2.5):
+                for reduction in ("none", "mean", "sum"):
+                    taken.clear()
+                    fast, generic = _both("cross_entropy", logits, labels, temperature=temperature, reduction=reduction)
+                    assert taken == ["cross_entropy"]
+                    assert fast.dtype == generic.dtype and fast.shape == generic.shape
+                    if reduction == "none":
+                        np.testing.assert_array_equal(fast, generic)
+                    else:
+                        rtol = 1e-5 if dtype == "float32" else 1e-12
+                        np.testing.assert_allclose(fast, generic, rtol=rtol, equal_nan=True)
+
+
+def test_cross_entropy_declines(taken):
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(6, 4))
+    y = rng.integers(0, 4, 6)
+    _declined("cross_entropy", taken, x, y, class_weight=np.array([1.0, 2.0, 0.5, 1.0]))
+    _declined("cross_entropy", taken, x, y, ignore_index=2)
+    _declined("cross_entropy", taken, x, y, label_smoothing=0.1)
+    _declined("cross_entropy", taken, x, y, sample_weight=np.linspace(0.5, 2.0, 6))
+    _declined("cross_entropy", taken, x, np.exp(x) / np.exp(x).sum(-1, keepdims=True))  # probabilities
+    _declined("cross_entropy", taken, x.T.copy(), y, axis=0)  # the class axis first
+    _declined("cross_entropy", taken, x.astype(np.float16), y)
+    for bad in (-1, 4):  # invalid labels: NaN entries, made by the generic path
+        yb = y.copy()
+        yb[2] = bad
+        _declined("cross_entropy", taken, x, yb, reduction="none")
+        yl = rng.integers(0, 4, B + 1)
+        yl[B] = bad
+        _declined("cross_entropy", taken, rng.normal(size=(B + 1, 4)), yl)
+
+
+def test_cross_entropy_conformance_check_native():
+    (r,) = tc.check_native("cross_entropy", "numpy")
     assert r.ok and not r.skipped, r.detail
