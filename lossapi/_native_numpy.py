@@ -58,6 +58,23 @@ _REDUCTIONS = ("mean", "sum", "none")
 #: inputs of at most this many elements are summed in Python (cheaper than a ufunc reduction)
 _SHORT = 64
 
+_CONSTANTS: dict[tuple[np.dtype, float], np.ndarray] = {}
+
+
+def _full(value: float, like: np.ndarray) -> np.ndarray:
+    """A read-only array of ``value`` with ``like``'s (1-D, at most :data:`BLOCK`) size and dtype.
+
+    ``np.minimum``/``np.maximum`` against a scalar run a slow broadcast loop (4x their
+    array-array loop here, the cost of a transcendental function); against an array of the
+    constant they are vectorised. One block of each constant is kept per dtype."""
+    key = (like.dtype, value)
+    c = _CONSTANTS.get(key)
+    if c is None:
+        c = _CONSTANTS[key] = np.full(BLOCK, value, like.dtype)
+        c.flags.writeable = False
+    return c[: like.shape[0]]
+
+
 #: ``kernel(inputs, buffers, dest)``: the per-element loss of the input blocks into ``dest``,
 #: using the block-sized scratch ``buffers``.
 Kernel = Callable[[Sequence[np.ndarray], Sequence[np.ndarray], np.ndarray], None]
@@ -163,7 +180,7 @@ def _huber_kernel(delta: float) -> Kernel:
     def kernel(x: Sequence[np.ndarray], buf: Sequence[np.ndarray], dest: np.ndarray) -> None:
         # a = |p - t|, q = min(a, delta), q * (a - 0.5 q): the generic branch-free form
         a = np.abs(np.subtract(x[0], x[1], out=buf[0]), out=buf[0])
-        q = np.minimum(a, delta, out=buf[1])
+        q = np.minimum(a, _full(delta, a), out=buf[1])
         np.subtract(a, np.multiply(q, 0.5, out=dest), out=a)
         np.multiply(q, a, out=dest)
 
@@ -198,7 +215,7 @@ def _log_cosh(x: Sequence[np.ndarray], buf: Sequence[np.ndarray], dest: np.ndarr
     # random mask is slower than either). NaN stays NaN (min propagates it), a = inf gives inf.
     a, b, sh = buf
     np.abs(np.subtract(x[0], x[1], out=a), out=a)
-    np.minimum(a, _LOG_COSH_T, out=b)
+    np.minimum(a, _full(_LOG_COSH_T, a), out=b)
     np.sinh(np.multiply(0.5, b, out=sh), out=sh)
     np.subtract(a, b, out=a)
     np.log1p(np.multiply(np.multiply(2.0, sh, out=b), sh, out=b), out=b)
@@ -263,8 +280,9 @@ def _bce_logits_kernel(pos_weight: Any, label_smoothing: Any) -> Kernel:
         cpos = t if pos_weight is None else np.multiply(pos_weight, t, out=cpos)
         np.log1p(np.exp(np.negative(np.abs(logits, out=shared), out=shared), out=shared), out=shared)
         np.multiply(np.add(cpos, cneg, out=tmp), shared, out=shared)
-        np.multiply(cneg, np.maximum(logits, 0.0, out=tmp), out=cneg)
-        np.multiply(cpos, np.minimum(logits, 0.0, out=tmp), out=tmp)
+        zero = _full(0.0, logits)
+        np.multiply(cneg, np.maximum(logits, zero, out=tmp), out=cneg)
+        np.multiply(cpos, np.minimum(logits, zero, out=tmp), out=tmp)
         np.add(np.subtract(cneg, tmp, out=cneg), shared, out=dest)
 
     return kernel
