@@ -561,3 +561,26 @@ def _numpy_cross_entropy(
             j = min(rows, i + step)
             per[i:j] = _ce_rows(x[i:j], y[i:j], temperature, buf[: j - i])
     return _rows_result(per, logits.shape[:-1], reduction)
+
+
+@_fast_path("nll")
+def _numpy_nll(
+    log_probs: Any,
+    labels: Any,
+    *,
+    class_weight: Any,
+    ignore_index: Any,
+    sample_weight: Any,
+    where: Any,
+    reduction: str,
+    axis: Any,
+) -> Any:
+    # Integer labels without weights or ignored labels: -log_probs at the label (one gather).
+    if class_weight is not None or ignore_index is not None or sample_weight is not None or where is not None:
+        return NotImplemented
+    layout = _class_rows(log_probs, labels, axis, reduction)
+    if layout is None:
+        return NotImplemented
+    x, y = layout
+    per = np.negative(x[np.arange(x.shape[0]), y])
+    return _rows_result(per, log_probs.shape[:-1], reduction)

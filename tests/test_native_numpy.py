@@ -63,7 +63,7 @@ def _inputs(name: str, n: int, dtype: str, seed: int = 0) -> tuple[np.ndarray, n
 def taken(monkeypatch):
     """Names of the losses whose NumPy fast path returned a result (not ``NotImplemented``)."""
     hits: list[str] = []
-    for name in (*LOSSES, "kl_divergence", "cross_entropy"):
+    for name in (*LOSSES, "kl_divergence", "cross_entropy", "nll"):
         fn = _native._FAST[(name, "numpy")]
 
         def counting(*a, _fn=fn, _name=name, **k):
@@ -364,6 +364,36 @@ def test_cross_entropy_matches_generic(shape, dtype, taken):
                     else:
                         rtol = 1e-5 if dtype == "float32" else 1e-12
                         np.testing.assert_allclose(fast, generic, rtol=rtol, equal_nan=True)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("shape", [(10,), (32, 10), (2, 3, 300), (2, B + 3)])
+def test_nll_matches_generic(shape, dtype, taken):
+    rng = np.random.default_rng(6)
+    lp = _log_softmax_rows(rng.normal(size=shape) * 3).astype(dtype)
+    lp.flat[1] = -np.inf
+    lp.flat[4] = np.nan
+    y = rng.integers(0, shape[-1], shape[:-1])
+    for labels in (y, y.astype(np.int32)):
+        for reduction in ("none", "mean", "sum"):
+            taken.clear()
+            fast, generic = _both("nll", lp, labels, reduction=reduction)
+            assert taken == ["nll"]
+            assert fast.dtype == generic.dtype and fast.shape == generic.shape
+            if reduction == "none":
+                np.testing.assert_array_equal(fast, generic)
+            else:
+                np.testing.assert_allclose(fast, generic, rtol=1e-5 if dtype == "float32" else 1e-12, equal_nan=True)
+    yb = y.copy()
+    yb.flat[0] = shape[-1]  # an invalid label: the generic path's NaN entry
+    _declined("nll", taken, lp, yb, reduction="none")
+    _declined("nll", taken, lp, y, ignore_index=0)
+    _declined("nll", taken, lp, y, class_weight=np.linspace(0.5, 2, shape[-1]).astype(dtype))
+
+
+def test_nll_conformance_check_native():
+    (r,) = tc.check_native("nll", "numpy")
+    assert r.ok and not r.skipped, r.detail
 
 
 def test_cross_entropy_declines(taken):
