@@ -20,8 +20,8 @@ add the per-block sums in float64 (for float32 more accurate than one float32 su
 
 and return a 0-d array of the input's dtype, as the generic path does.
 
-``cross_entropy`` (integer labels) and ``kl_divergence``, the class axis last, run on blocks of
-whole rows: ``cross_entropy`` with the generic path's operations (equal to the last bit; invalid
+``cross_entropy``, ``softmax_focal`` and ``nll`` (integer labels) and ``kl_divergence``, the class
+axis last, run on blocks of whole rows: the first three with the generic path's operations (equal to the last bit; invalid
 labels are left to the generic path, which makes their entries NaN), ``kl_divergence`` with each
 row summed as the generic path sums it (a block with a non-finite row is recomputed by the
 generic path).
@@ -584,3 +584,64 @@ def _numpy_nll(
     x, y = layout
     per = np.negative(x[np.arange(x.shape[0]), y])
     return _rows_result(per, log_probs.shape[:-1], reduction)
+
+
+def _softplus(x: np.ndarray) -> np.ndarray:
+    """``max(x, 0) + log1p(exp(-|x|))``, the generic path's NumPy softplus."""
+    return np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x)))
+
+
+def _softmax_focal_rows(z: np.ndarray, y: np.ndarray, alpha: Any, gamma: float, buf: np.ndarray) -> np.ndarray:
+    """Per row ``alpha exp(-gamma sp(delta)) sp(-delta)``, ``delta = z_y - logsumexp_{c != y} z_c``
+    (``sp`` the softplus), with the generic path's operations; ``buf`` is ``z``'s shape."""
+    rows = np.arange(z.shape[0])
+    g = z[rows, y]
+    others = np.copyto(buf, z) or buf
+    others[rows, y] = -np.inf
+    m = np.maximum.reduce(others, axis=-1, keepdims=True)
+    m[~np.isfinite(m)] = 0  # rows of -inf give -inf, not NaN
+    e = np.exp(np.subtract(others, m, out=others), out=others)
+    delta = g - (np.log(np.add.reduce(e, axis=-1, keepdims=True)) + m).squeeze(-1)
+    out = _softplus(-delta)
+    if gamma != 0:
+        out = np.exp(-gamma * _softplus(delta)) * out
+    return out if alpha is None else alpha * out
+
+
+@_fast_path("softmax_focal")
+def _numpy_softmax_focal(
+    logits: Any,
+    target: Any,
+    *,
+    alpha: Any,
+    gamma: Any,
+    class_weight: Any,
+    ignore_index: Any,
+    label_smoothing: Any,
+    sample_weight: Any,
+    where: Any,
+    reduction: str,
+    axis: Any,
+) -> Any:
+    # Integer labels, a Python-number alpha (or None), no class weights, ignored labels or
+    # smoothing: the generic path's margin form on blocks of rows (one block-sized copy with the
+    # label's logit masked instead of a full-size one); equal to the last bit.
+    if class_weight is not None or ignore_index is not None or sample_weight is not None or where is not None:
+        return NotImplemented
+    if not _num(gamma, label_smoothing) or label_smoothing != 0 or (alpha is not None and not _num(alpha)):
+        return NotImplemented
+    layout = _class_rows(logits, target, axis, reduction)
+    if layout is None:
+        return NotImplemented
+    x, y = layout
+    rows, c = x.shape
+    step = max(1, BLOCK // c)
+    buf = np.empty((min(step, rows), c), x.dtype)
+    if rows <= step:
+        per = _softmax_focal_rows(x, y, alpha, gamma, buf)
+    else:
+        per = np.empty(rows, x.dtype)
+        for i in range(0, rows, step):
+            j = min(rows, i + step)
+            per[i:j] = _softmax_focal_rows(x[i:j], y[i:j], alpha, gamma, buf[: j - i])
+    return _rows_result(per, logits.shape[:-1], reduction)

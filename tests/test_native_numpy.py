@@ -63,7 +63,7 @@ def _inputs(name: str, n: int, dtype: str, seed: int = 0) -> tuple[np.ndarray, n
 def taken(monkeypatch):
     """Names of the losses whose NumPy fast path returned a result (not ``NotImplemented``)."""
     hits: list[str] = []
-    for name in (*LOSSES, "kl_divergence", "cross_entropy", "nll"):
+    for name in (*LOSSES, "kl_divergence", "cross_entropy", "nll", "softmax_focal"):
         fn = _native._FAST[(name, "numpy")]
 
         def counting(*a, _fn=fn, _name=name, **k):
@@ -339,11 +339,19 @@ def test_kl_divergence_conformance_check_native():
     assert r.ok and not r.skipped, r.detail
 
 
+#: the class-index fast paths with the generic path's operations, and option sets to try
+CLASS_OPTIONS = {
+    "cross_entropy": [{"temperature": 1}, {"temperature": 2.5}],
+    "softmax_focal": [{}, {"alpha": 0.25}, {"gamma": 0}, {"gamma": 0.5, "alpha": 0.7}],
+}
+
+
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("shape", [(10,), (3, 5), (32, 10), (2, 3, 300), (3 * (B // 1000) + 2, 1000), (2, B + 3)])
-def test_cross_entropy_matches_generic(shape, dtype, taken):
-    # integer labels of several dtypes, temperature, -inf / NaN / +inf logits: the generic
-    # path's operations, so "none" is equal to the last bit
+@pytest.mark.parametrize("name", list(CLASS_OPTIONS))
+def test_class_index_losses_match_generic(name, shape, dtype, taken):
+    # integer labels of several dtypes, -inf / NaN / +inf / huge logits: the generic path's
+    # operations, so "none" is equal to the last bit
     rng = np.random.default_rng(4)
     x = (rng.normal(size=shape) * 3).astype(dtype)
     y = rng.integers(0, shape[-1], shape[:-1])
@@ -351,13 +359,13 @@ def test_cross_entropy_matches_generic(shape, dtype, taken):
     masked[..., ::7] = -np.inf
     nan.flat[5] = np.nan
     inf.flat[3] = np.inf
-    for logits in (x, masked, nan, inf):
-        for labels in (y, y.astype(np.int32), y.astype(np.uint16)):
-            for temperature in (1, 2.5):
+    for logits in (x, masked, nan, inf, x * 1e4):
+        for labels in (y, y.astype(np.int32), y.astype(np.uint32)):
+            for opts in CLASS_OPTIONS[name]:
                 for reduction in ("none", "mean", "sum"):
                     taken.clear()
-                    fast, generic = _both("cross_entropy", logits, labels, temperature=temperature, reduction=reduction)
-                    assert taken == ["cross_entropy"]
+                    fast, generic = _both(name, logits, labels, reduction=reduction, **opts)
+                    assert taken == [name]
                     assert fast.dtype == generic.dtype and fast.shape == generic.shape
                     if reduction == "none":
                         np.testing.assert_array_equal(fast, generic)
@@ -396,26 +404,31 @@ def test_nll_conformance_check_native():
     assert r.ok and not r.skipped, r.detail
 
 
-def test_cross_entropy_declines(taken):
+@pytest.mark.parametrize("name", list(CLASS_OPTIONS))
+def test_class_index_losses_decline(name, taken):
     rng = np.random.default_rng(5)
     x = rng.normal(size=(6, 4))
     y = rng.integers(0, 4, 6)
-    _declined("cross_entropy", taken, x, y, class_weight=np.array([1.0, 2.0, 0.5, 1.0]))
-    _declined("cross_entropy", taken, x, y, ignore_index=2)
-    _declined("cross_entropy", taken, x, y, label_smoothing=0.1)
-    _declined("cross_entropy", taken, x, y, sample_weight=np.linspace(0.5, 2.0, 6))
-    _declined("cross_entropy", taken, x, np.exp(x) / np.exp(x).sum(-1, keepdims=True))  # probabilities
-    _declined("cross_entropy", taken, x.T.copy(), y, axis=0)  # the class axis first
-    _declined("cross_entropy", taken, x.astype(np.float16), y)
+    _declined(name, taken, x, y, class_weight=np.array([1.0, 2.0, 0.5, 1.0]))
+    if name == "softmax_focal":  # per-class alpha and array hyper-parameters
+        _declined(name, taken, x, y, alpha=np.array([0.1, 0.2, 0.3, 0.4]))
+        _declined(name, taken, x, y, gamma=np.asarray(2.0))
+    _declined(name, taken, x, y, ignore_index=2)
+    _declined(name, taken, x, y, label_smoothing=0.1)
+    _declined(name, taken, x, y, sample_weight=np.linspace(0.5, 2.0, 6))
+    _declined(name, taken, x, np.exp(x) / np.exp(x).sum(-1, keepdims=True))  # probabilities
+    _declined(name, taken, x.T.copy(), y, axis=0)  # the class axis first
+    _declined(name, taken, x.astype(np.float16), y)
     for bad in (-1, 4):  # invalid labels: NaN entries, made by the generic path
         yb = y.copy()
         yb[2] = bad
-        _declined("cross_entropy", taken, x, yb, reduction="none")
+        _declined(name, taken, x, yb, reduction="none")
         yl = rng.integers(0, 4, B + 1)
         yl[B] = bad
-        _declined("cross_entropy", taken, rng.normal(size=(B + 1, 4)), yl)
+        _declined(name, taken, rng.normal(size=(B + 1, 4)), yl)
 
 
-def test_cross_entropy_conformance_check_native():
-    (r,) = tc.check_native("cross_entropy", "numpy")
+@pytest.mark.parametrize("name", [*CLASS_OPTIONS, "nll", "kl_divergence"])
+def test_class_losses_conformance_check_native(name):
+    (r,) = tc.check_native(name, "numpy")
     assert r.ok and not r.skipped, r.detail
