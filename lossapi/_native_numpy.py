@@ -21,10 +21,10 @@ add the per-block sums in float64 (for float32 more accurate than one float32 su
 and return a 0-d array of the input's dtype, as the generic path does.
 
 ``cross_entropy``, ``softmax_focal`` and ``nll`` (integer labels) and ``kl_divergence``, the class
-axis last, run on blocks of whole rows: the first three with the generic path's operations (equal to the last bit; invalid
-labels are left to the generic path, which makes their entries NaN), ``kl_divergence`` with each
-row summed as the generic path sums it (a block with a non-finite row is recomputed by the
-generic path).
+axis last, run on blocks of whole rows: the first three with the generic path's operations
+(equal to the last bit; invalid labels are left to the generic path, which makes their entries
+NaN), ``kl_divergence`` with each row summed as the generic path sums it (a block with a
+non-finite row is recomputed by the generic path).
 
 Taken only for plain C-contiguous ``numpy.ndarray`` inputs of one float32/float64 dtype and one
 shape (no broadcasting), Python-number hyper-parameters, without ``sample_weight``/``where``
