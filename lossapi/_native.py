@@ -27,7 +27,7 @@ from typing import Any
 
 from ._dispatch import backend_name
 
-__all__ = ["lookup", "native", "native_backends", "register_native", "set_native", "try_fast"]
+__all__ = ["lookup", "native", "native_backends", "per_element", "register_native", "set_native", "try_fast"]
 
 # Process-wide default (environment, set_native); a `native()` block overrides it in its own
 # thread through _LOCAL.enabled. Registrations happen at import time; later reads need no lock.
@@ -99,6 +99,19 @@ def try_fast(loss: str, xp: Any, *arrays: Any, **kw: Any) -> Any:
     or when the fast path declines these options)."""
     fn = lookup(loss, xp)
     return NotImplemented if fn is None else fn(*arrays, **kw)
+
+
+def per_element(loss: str, body: Callable[..., Any]) -> Callable[..., Any]:
+    """``body(xp, *arrays, **options)``, the formula of the elementwise loss ``loss`` (its
+    ``reduction="none"`` values), run through the fast path of ``loss`` on ``xp`` first where one
+    is registered and takes the inputs: for a loss used as a term of another (the pixel term of
+    a compound segmentation loss)."""
+
+    def term(xp: Any, *arrays: Any, **options: Any) -> Any:
+        r = try_fast(loss, xp, *arrays, **options, sample_weight=None, where=None, reduction="none")
+        return body(xp, *arrays, **options) if r is NotImplemented else r
+
+    return term
 
 
 def native_backends(loss: str) -> tuple[str, ...]:

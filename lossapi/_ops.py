@@ -26,6 +26,7 @@ from ._dispatch import backend_name
 
 __all__ = [
     "abs_",
+    "activation",
     "as_result",
     "astype",
     "clip_max",
@@ -35,6 +36,7 @@ __all__ = [
     "finfo_eps",
     "gather_labels",
     "label_hits",
+    "label_sums",
     "log_sigmoid",
     "log_softmax",
     "logsumexp",
@@ -257,6 +259,51 @@ def log_softmax(xp: Any, x: Any, axis: int = -1) -> Any:
     m = stop_gradient(xp, amax(xp, x, axis=axis, keepdims=True))
     s = x - xp.where(xp.isfinite(m), m, xp.zeros_like(m))
     return s - xp.log(xp.sum(xp.exp(s), axis=axis, keepdims=True))
+
+
+def activation(xp: Any, x: Any, kind: str, axis: int = -1) -> Any:
+    """Probabilities of logits ``x``: ``"sigmoid"`` elementwise or ``"softmax"`` over ``axis``.
+
+    torch and JAX run their fused kernels (one pass instead of a log-probability and its
+    exponential); elsewhere the exponential of :func:`log_sigmoid` / :func:`log_softmax`, which
+    is as accurate: the same values to rounding and the same derivatives.
+    """
+    b = backend_name(xp)
+    if b == "torch":
+        torch = sys.modules["torch"]
+        return torch.sigmoid(x) if kind == "sigmoid" else torch.softmax(x, dim=axis)
+    if b == "jax":
+        nn = sys.modules["jax"].nn
+        return nn.sigmoid(x) if kind == "sigmoid" else nn.softmax(x, axis=axis)
+    return xp.exp(log_sigmoid(xp, x) if kind == "sigmoid" else log_softmax(xp, x, axis=axis))
+
+
+def label_sums(xp: Any, p: Any, labels: Any, num_classes: int, axis: int, axes: tuple[int, ...]) -> tuple[Any, Any]:
+    """``(sum p [y = c], sum [y = c])`` over ``axes`` for every class ``c``: the overlap and the
+    target size of probabilities ``p`` (class axis ``axis``, non-negative) and valid integer
+    ``labels`` (``p``'s shape without the class axis).
+
+    ``axes`` are the summed axes of ``p`` (every axis but the class axis, and the batch axis 0
+    when it is kept); the results have the kept axes, the class axis last. On torch the label's
+    probability is gathered and added into its class (a scatter over ``(groups, C)``: no
+    full-size comparison, selection or one-hot); elsewhere the comparison with the class range
+    selects the probabilities (fused under ``jax.jit``).
+    """
+    b = backend_name(xp)
+    if b == "torch" and axis not in axes and set(axes) | {0, axis} == set(range(p.ndim)):
+        torch = sys.modules["torch"]
+        g = 1 if 0 in axes else p.shape[0]
+        y = labels if labels.dtype == torch.int64 else labels.to(torch.int64)
+        m = y.numel() // g if g else 0  # pixels per group (an empty batch has no group)
+        py = torch.gather(p, axis, y.unsqueeze(axis)).reshape(g, m)
+        y = y.reshape(g, m)
+        zeros = torch.zeros(g, num_classes, dtype=p.dtype, device=p.device)
+        inter = zeros.scatter_add(1, y, py)
+        size = zeros.scatter_add(1, y, torch.ones_like(py))
+        return (inter[0], size[0]) if g == 1 and 0 in axes else (inter, size)
+    hits = label_hits(xp, labels, num_classes, axis)
+    inter, size = xp.where(hits, p, 0.0), astype(xp, hits, p.dtype)
+    return (xp.sum(inter, axis=axes), xp.sum(size, axis=axes)) if axes else (inter, size)
 
 
 def exprel(xp: Any, y: Any) -> Any:

@@ -353,3 +353,52 @@ def test_numpy_mean_and_sum_equal_the_ndarray_methods_bit_for_bit(dtype: str) ->
     x = x.astype(dtype)
     assert _ops.mean(np, x).tobytes() == np.asarray(x.mean()).tobytes()
     assert _ops.sum_(np, x).tobytes() == np.asarray(x.sum()).tobytes()
+
+
+@pytest.mark.parametrize("kind", ["sigmoid", "softmax"])
+def test_activation(backend, kind):
+    x = backend.asarray(M)
+    if kind == "sigmoid":
+        want = special.expit(M)
+    else:
+        want = special.softmax(M, axis=1)
+    _check(backend, _ops.activation(_ns(backend, x), x, kind, axis=1), want, rtol=1e-14, atol=1e-300)
+
+
+#: (probabilities' shape, class axis, summed axes): per sample and pooled, channels first and last
+_LABEL_SUMS = [
+    ((3, 4, 5, 2), 1, (2, 3)),
+    ((3, 4, 5, 2), 1, (0, 2, 3)),
+    ((3, 5, 2, 4), 3, (1, 2)),
+    ((3, 5, 2, 4), 3, (0, 1, 2)),
+    ((6, 4), 1, ()),
+    ((6, 4), 1, (0,)),
+    ((0, 4, 5), 1, (2,)),
+    ((0, 4, 5), 1, (0, 2)),
+]
+
+
+@pytest.mark.parametrize(("shape", "axis", "axes"), _LABEL_SUMS)
+def test_label_sums(backend, shape, axis, axes):
+    # against the one-hot formula in float64 NumPy
+    rng = np.random.default_rng(7)
+    p = rng.uniform(size=shape)
+    c = shape[axis]
+    y = rng.integers(0, c, size=tuple(n for i, n in enumerate(shape) if i != axis))
+    hot = np.moveaxis(np.eye(c)[y], -1, axis)
+    pb, yb = backend.asarray(p), backend.asarray(y)
+    inter, size = _ops.label_sums(_ns(backend, pb), pb, yb, c, axis, axes)
+    _check(backend, inter, np.sum(p * hot, axis=axes) if axes else p * hot, rtol=1e-13)
+    _check(backend, size, np.sum(hot, axis=axes) if axes else hot)
+
+
+def test_label_sums_gradient_torch(torch):
+    # the gather/scatter form has the one-hot formula's gradient
+    rng = np.random.default_rng(8)
+    p = torch.tensor(rng.uniform(size=(3, 4, 5)), requires_grad=True)
+    y = torch.tensor(rng.integers(0, 4, size=(3, 5)), dtype=torch.int32)
+    w = torch.tensor(rng.normal(size=(3, 4)))
+    inter, _ = _ops.label_sums(_ns(None, p), p, y, 4, 1, (2,))
+    (g,) = torch.autograd.grad((inter * w).sum(), p)
+    hot = torch.nn.functional.one_hot(y.long(), 4).movedim(-1, 1).to(p.dtype)
+    torch.testing.assert_close(g, hot * w[:, :, None], rtol=0, atol=0)

@@ -40,7 +40,8 @@ from typing import Any, NamedTuple
 from .._array import compute_dtype, device_of, dtype_kind
 from .._errors import InvalidDTypeError, InvalidOptionError, ShapeMismatchError
 from .._loss import NO_AXIS, Kind, PerElement, Prepared, finish_elements
-from .._ops import as_result, astype, cumulative_sum, label_hits, log_sigmoid, log_softmax, sort_descending_with
+from .._ops import activation as activation_of
+from .._ops import as_result, astype, cumulative_sum, label_hits, label_sums, sort_descending_with
 from .._options import BoolMask, Choice, ClassWeight, Constraint, Flag, Integer, Interval
 from .._validation import broadcast_shapes, check_where, same_size
 from ._classes import ClassContext, ignore_mask, nan_if_any, nan_where, prepare_classes
@@ -53,7 +54,6 @@ __all__ = [
     "SegContext",
     "Segmentation",
     "Terms",
-    "activate",
     "class_mean",
     "lovasz_grad",
     "lovasz_sorted",
@@ -111,16 +111,18 @@ class SegContext(Prepared):
         """``(I, P, T) = (sum p t, sum p, sum t)`` over the statistic axes, each ``(N, C)`` or ``(C,)``,
         over the kept pixels (:attr:`keep`); ``squared``: ``P = sum p^2``, ``T = sum t^2``.
 
-        Integer labels are compared with the class range (a boolean array), never expanded into a
-        floating one-hot. Left-out pixels are selected away (``where``), so NaN there reaches
-        neither the value nor the gradient.
+        Integer labels are never expanded into a floating one-hot (see :func:`label_sums`).
+        Left-out pixels are selected away (``where``), so NaN there reaches neither the value
+        nor the gradient.
         """
         xp, axes, keep = self.xp, self.stat_axes, self.keep
         p, t = self.arrays
         if keep is not None:
             p = xp.where(keep, p, 0.0)
         P = sum_over(xp, p * p if squared else p, axes)
-        if self.int_labels:
+        if self.int_labels and keep is None:
+            I, T = label_sums(xp, p, t, self.num_classes, self.axis, axes)  # noqa: E741
+        elif self.int_labels:
             hits = label_hits(xp, t, self.num_classes, self.axis)
             if keep is not None:
                 hits = hits & keep
@@ -405,7 +407,7 @@ class Overlap(Segmentation):
         if activation is not None:
             p, t = o.arrays
             o.logits = p
-            o.arrays = (activate(xp, p, activation, o.axis), t)
+            o.arrays = (activation_of(xp, p, activation, o.axis), t)
         o.class_weight = (
             None if class_weight is None else rec.constraints["class_weight"].prepare(o, "class_weight", class_weight)
         )
@@ -718,7 +720,7 @@ def prepare_segmentation(
         else:
             t = xp.where(_lead(xp, where, t.ndim), t, xp.asarray(0.0, dtype=dtype, device=device_of(t)))
     if activation is not None:
-        p = activate(xp, p, activation, ax)
+        p = activation_of(xp, p, activation, ax)
     if binary and two_class:
         p = xp.concat([1.0 - p, p], axis=-1)
         t = xp.concat([1.0 - t, t], axis=-1)
@@ -767,12 +769,6 @@ def check_activation(fn: str, activation: Any, axis: Any) -> None:
             f"lossapi.{fn}: activation='softmax' needs a class axis; binary masks (axis=None) have one "
             "channel: pass activation='sigmoid', or two-class logits with a class axis."
         )
-
-
-def activate(xp: Any, logits: Any, activation: str, axis: int) -> Any:
-    """Probabilities of ``logits``: ``"sigmoid"`` elementwise or ``"softmax"`` over ``axis``, as the
-    exponential of a stable log-probability."""
-    return xp.exp(log_sigmoid(xp, logits) if activation == "sigmoid" else log_softmax(xp, logits, axis=axis))
 
 
 def sum_over(xp: Any, x: Any, axes: tuple[int, ...]) -> Any:

@@ -45,6 +45,7 @@ from typing import Any
 from .._array import Array, device_of
 from .._catalog import lookup
 from .._loss import loss
+from .._native import per_element
 from .._ops import amax, label_hits, relu
 from .._options import Choice, Flag, Integer, Interval
 from . import classification, focal  # noqa: F401 - registers the formulas of the pixel terms
@@ -98,7 +99,8 @@ def _formula(name: str) -> Callable[..., Any]:
 # The pixel terms of the compound losses are these losses' formulas.
 _CROSS_ENTROPY = _formula("cross_entropy")
 _SOFTMAX_FOCAL = _formula("softmax_focal")
-_SIGMOID_FOCAL = _formula("sigmoid_focal")
+# sigmoid_focal's is elementwise: its fast path (torch's fused kernel) computes it where it applies.
+_SIGMOID_FOCAL = per_element("sigmoid_focal", _formula("sigmoid_focal"))
 
 
 # -- Dice, Jaccard, Tversky ---------------------------------------------------------------------------
