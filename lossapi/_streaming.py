@@ -48,7 +48,9 @@ def linear_nll(xp: Any, h: Any, weight: Any, bias: Any, labels: Any, chunk_size:
     tc, vc = chunks(h.shape[0], weight.shape[0], chunk_size)
     if native_enabled() and h.shape[0] > 0:  # an empty batch: the generic loop's empty result
         b = backend_name(xp)
-        if b == "torch":
+        # Dynamo cannot trace the class statement that defines the Function: a first call under
+        # torch.compile traces the generic loop (the same values) until an eager call defined it.
+        if b == "torch" and (_TORCH_FN is not None or not sys.modules["torch"].compiler.is_compiling()):
             out = _torch_function().apply(h, weight, bias, labels, tc, vc)
             return out[0], out[1]
         if b == "jax":

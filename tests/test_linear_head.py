@@ -15,6 +15,8 @@ import os
 
 os.environ.setdefault("JAX_ENABLE_X64", "1")
 
+import subprocess  # noqa: E402
+import sys  # noqa: E402
 from typing import Any  # noqa: E402
 
 import numpy as np  # noqa: E402
@@ -362,3 +364,19 @@ def test_jax_compiled_program_holds_no_logits(jax):
     """XLA's temporary buffers of value_and_grad: well below the (N, C) logits."""
     streamed, logits_bytes = _jax_temp_bytes(jax, lambda h, w, y: la.linear_cross_entropy(h, w, y))
     assert streamed < 0.1 * logits_bytes, (streamed, logits_bytes)
+
+
+def test_first_call_under_torch_compile():
+    # a fresh interpreter whose first linear_cross_entropy call is traced by torch.compile(fullgraph)
+    pytest.importorskip("torch")
+    code = (
+        "import torch, lossapi as la\n"
+        "h = torch.randn(6, 4, requires_grad=True); w = torch.randn(5, 4); y = torch.tensor([0, 1, 2, 3, 4, 0])\n"
+        "f = torch.compile(lambda h, w, y: la.linear_cross_entropy(h, w, y), fullgraph=True)\n"
+        "out = f(h, w, y); out.backward()\n"
+        "want = torch.nn.functional.cross_entropy(h @ w.T, y)\n"
+        "assert torch.allclose(out, want, atol=1e-6), (out, want)\n"
+        "print('ok')\n"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0 and r.stdout.strip().endswith("ok"), r.stderr[-2000:]
