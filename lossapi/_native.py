@@ -101,15 +101,21 @@ def try_fast(loss: str, xp: Any, *arrays: Any, **kw: Any) -> Any:
     return NotImplemented if fn is None else fn(*arrays, **kw)
 
 
-def per_element(loss: str, body: Callable[..., Any]) -> Callable[..., Any]:
-    """``body(xp, *arrays, **options)``, the formula of the elementwise loss ``loss`` (its
-    ``reduction="none"`` values), run through the fast path of ``loss`` on ``xp`` first where one
-    is registered and takes the inputs: for a loss used as a term of another (the pixel term of
-    a compound segmentation loss)."""
+def per_element(loss: str, body: Callable[..., Any], *, class_axis: bool = False) -> Callable[..., Any]:
+    """``body(first, *arrays, **options)``, the formula of the loss ``loss`` (its per-element,
+    ``reduction="none"`` values), run through the fast path of ``loss`` first where one is
+    registered and takes the inputs: for a loss used as a term of another (the pixel term of a
+    compound segmentation loss). ``first`` is the namespace, or with ``class_axis`` the class
+    context (its ``xp`` and ``axis`` go to the fast path)."""
 
-    def term(xp: Any, *arrays: Any, **options: Any) -> Any:
-        r = try_fast(loss, xp, *arrays, **options, sample_weight=None, where=None, reduction="none")
-        return body(xp, *arrays, **options) if r is NotImplemented else r
+    def term(first: Any, *arrays: Any, **options: Any) -> Any:
+        if options.get("ignore_index") is not None or options.get("class_weight") is not None:
+            # The formula then weighs its elements (ignored ones out of the mean), which a fast
+            # path's "none" values do not carry.
+            return body(first, *arrays, **options)
+        xp, extra = (first.xp, {"axis": first.axis}) if class_axis else (first, {})
+        r = try_fast(loss, xp, *arrays, **options, **extra, sample_weight=None, where=None, reduction="none")
+        return body(first, *arrays, **options) if r is NotImplemented else r
 
     return term
 

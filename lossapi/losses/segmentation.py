@@ -96,10 +96,10 @@ def _formula(name: str) -> Callable[..., Any]:
     return body
 
 
-# The pixel terms of the compound losses are these losses' formulas.
-_CROSS_ENTROPY = _formula("cross_entropy")
+# The pixel terms of the compound losses are these losses' formulas; the fast paths of
+# cross_entropy and sigmoid_focal (torch's kernels) compute them where they apply.
+_CROSS_ENTROPY = per_element("cross_entropy", _formula("cross_entropy"), class_axis=True)
 _SOFTMAX_FOCAL = _formula("softmax_focal")
-# sigmoid_focal's is elementwise: its fast path (torch's fused kernel) computes it where it applies.
 _SIGMOID_FOCAL = per_element("sigmoid_focal", _formula("sigmoid_focal"))
 
 
