@@ -571,3 +571,29 @@ def test_bad_options_and_inputs():
 def test_docstring_examples():
     result = doctest.testmod(segmentation_module, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted >= 10 and result.failed == 0
+
+
+@pytest.mark.parametrize("ignore_index", [None, 2])
+def test_dice_cross_entropy_pixel_term_fast_path_torch(monkeypatch, ignore_index):
+    # the cross-entropy term runs through the cross_entropy fast path when it weighs nothing
+    # (without ignore_index), with the generic answer either way
+    torch = pytest.importorskip("torch")
+    from lossapi import _native
+
+    calls = []
+    fast = _native._FAST[("cross_entropy", "torch")]
+    monkeypatch.setitem(_native._FAST, ("cross_entropy", "torch"), lambda *a, **k: calls.append(1) or fast(*a, **k))
+    rng = np.random.default_rng(4)
+    z = torch.tensor(rng.normal(size=(2, 3, 4, 5)) * 3)
+    y = torch.tensor(rng.integers(0, 3, size=(2, 4, 5)))
+    got = []
+    for native in (True, False):
+        zz = z.clone().requires_grad_(True)
+        with la.native(native):
+            out = la.dice_cross_entropy(zz, y, axis=1, ignore_index=ignore_index, reduction="none")
+        (g,) = torch.autograd.grad(out.sum(), zz)
+        got.append((out.detach(), g))
+    assert bool(calls) == (ignore_index is None)
+    (v1, g1), (v0, g0) = got
+    torch.testing.assert_close(v1, v0, rtol=1e-12, atol=1e-15)
+    torch.testing.assert_close(g1, g0, rtol=1e-10, atol=1e-15)
