@@ -334,6 +334,24 @@ def _reduce_labels(per: Any, bad: Any, counted: Any, safe: Any, weight: Any, red
     return total / den.masked_fill(den == 0, 1)
 
 
+def _in_range(labels: Any, num_classes: int) -> bool:
+    """Whether every label lies in ``[0, num_classes)`` (a host synchronisation: CPU, eager only)."""
+    if labels.numel() == 0:
+        return True
+    lo, hi = sys.modules["torch"].aminmax(labels)
+    return lo.item() >= 0 and hi.item() < num_classes
+
+
+def _cpu_eager(x: Any) -> bool:
+    """Whether checks that read values on the host are cheap and allowed: a CPU tensor, eagerly."""
+    return x.device.type == "cpu" and not _functorch_or_compiling(x)
+
+
+def _finite(out: Any, reduction: str) -> bool:
+    """Whether a fast path's result is finite (for ``"none"``: its sum, a single host read)."""
+    return math.isfinite(out.detach().sum() if reduction == "none" else out.detach())
+
+
 def _cpu_direct(kernel: Any, x: Any, y: Any, *, weight: Any, ignore_index: int | None, reduction: str) -> Any:
     """torch's own kernel (``cross_entropy`` for :func:`_lse_nll`) on the CPU, eagerly, when it
     gives the generic path's answer; None otherwise (the caller's exact path runs).
@@ -352,8 +370,7 @@ def _cpu_direct(kernel: Any, x: Any, y: Any, *, weight: Any, ignore_index: int |
     else:
         ignored = y == ignore_index
         ign, checked = ignore_index, y.masked_fill(ignored, 0)
-    lo, hi = torch.aminmax(checked)
-    if lo.item() < 0 or hi.item() >= x.shape[cdim]:
+    if not _in_range(checked, x.shape[cdim]):
         return None
     if kernel is _lse_nll:
         if ignored is not None and x.requires_grad and torch.is_grad_enabled():
@@ -362,7 +379,7 @@ def _cpu_direct(kernel: Any, x: Any, y: Any, *, weight: Any, ignore_index: int |
                 return None
         kernel = _F().cross_entropy
     out = kernel(x, y, weight=weight, ignore_index=ign, reduction=reduction)
-    return out if math.isfinite(out.detach().sum() if reduction == "none" else out.detach()) else None
+    return out if _finite(out, reduction) else None
 
 
 def _class_fast(
@@ -389,7 +406,7 @@ def _class_fast(
     if labels is None:
         return NotImplemented  # floating targets and wrong shapes: the generic path
     xl, yl, none_shape = _class_layout(x, labels, axis, True)
-    if xl.device.type == "cpu" and not _functorch_or_compiling(xl):
+    if _cpu_eager(xl):
         out = _cpu_direct(kernel, xl, yl, weight=weight, ignore_index=ignore_index, reduction=reduction)
         if out is not None:
             return out.reshape(none_shape) if reduction == "none" else out
@@ -489,9 +506,16 @@ def _torch_multiclass_hinge(
     if scores.ndim > 2 or (scores.ndim == 2 and axis % 2 == 0):  # torch wants (N, C): classes last, flattened
         scores = scores.movedim(axis, -1).reshape(-1, scores.shape[axis])
         y = y.reshape(-1)
+    p, margin = int(p), float(margin)
+    # On the CPU, eagerly, with labels in range: torch's reduction itself (its weighted "mean"
+    # divides by N, so not with class weights), where its result is finite.
+    if (class_weight is None or reduction != "mean") and _cpu_eager(scores) and _in_range(y, scores.shape[-1]):
+        out = _F().multi_margin_loss(scores, y, p=p, margin=margin, weight=class_weight, reduction=reduction)
+        if _finite(out, reduction):
+            return out.reshape(none_shape) if reduction == "none" else out
     safe = y.clamp(0, scores.shape[-1] - 1)
     bad = safe != y
-    per = _F().multi_margin_loss(scores, safe, p=int(p), margin=float(margin), weight=class_weight, reduction="none")
+    per = _F().multi_margin_loss(scores, safe, p=p, margin=margin, weight=class_weight, reduction="none")
     out = _reduce_labels(per, bad, None if class_weight is None else ~bad, safe, class_weight, reduction)
     return out.reshape(none_shape) if reduction == "none" else out
 

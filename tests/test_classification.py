@@ -1079,6 +1079,31 @@ def test_native_cpu_kernel_is_used_only_where_it_gives_the_generic_answer(monkey
             la.nll, (_leaf(x), _leaf(np.array([0, 1, 4, 3, 1]))), equal_nan=True, reduction=reduction
         )
         assert torch.isnan(v).any(), v
+    # multiclass_hinge (Weston-Watkins): torch's multi_margin_loss under the same rules
+    hinge_calls = []
+    real_hinge = torch.nn.functional.multi_margin_loss
+    monkeypatch.setattr(
+        torch.nn.functional,
+        "multi_margin_loss",
+        lambda *a, **k: hinge_calls.append(k["reduction"]) or real_hinge(*a, **k),
+    )
+    ww = {"variant": "weston_watkins"}
+    for reduction in REDUCTIONS:
+        hinge_calls.clear()
+        _native_vs_generic(la.multiclass_hinge, (_leaf(x), _leaf(y)), reduction=reduction, **ww)
+        assert hinge_calls == [reduction], hinge_calls  # torch's own reduction, one call
+        v, _ = _native_vs_generic(
+            la.multiclass_hinge, (_leaf(inf_other), _leaf(y)), equal_nan=True, reduction=reduction, **ww
+        )
+        assert not torch.isfinite(v).all(), v
+        v, _ = _native_vs_generic(
+            la.multiclass_hinge, (_leaf(x), _leaf(np.array([0, 1, 4, 3, 1]))), equal_nan=True, reduction=reduction, **ww
+        )
+        assert torch.isnan(v).any(), v
+    w4 = torch.tensor([0.5, 1.0, 2.0, 3.0], dtype=torch.float64)
+    hinge_calls.clear()
+    _native_vs_generic(la.multiclass_hinge, (_leaf(x), _leaf(y)), class_weight=w4, **ww)  # "mean" / sum(w_y)
+    assert hinge_calls == ["none"], hinge_calls
     # class weights of the counted labels summing to 0: torch divides by 0, the generic mean is 0
     w = torch.tensor([1.0, 0.0, 0.0, 0.0], dtype=torch.float64)
     v, _ = _native_vs_generic(
