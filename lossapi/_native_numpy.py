@@ -411,6 +411,7 @@ def _bce_generic_block(p: np.ndarray, t: np.ndarray, smoothing: Any, alpha: Any)
     from ._dispatch import get_namespace  # noqa: PLC0415
 
     body = lookup("binary_cross_entropy").body
+    assert body is not None  # a catalog loss always has its formula
     xp = get_namespace("binary_cross_entropy", "probs target", p, t)
     return body(xp, p, t, alpha=alpha, label_smoothing=smoothing)
 
@@ -598,7 +599,8 @@ def _softmax_focal_rows(z: np.ndarray, y: np.ndarray, alpha: Any, gamma: float, 
     (``sp`` the softplus), with the generic path's operations; ``buf`` is ``z``'s shape."""
     rows = np.arange(z.shape[0])
     g = z[rows, y]
-    others = np.copyto(buf, z) or buf
+    np.copyto(buf, z)
+    others = buf
     others[rows, y] = -np.inf
     m = np.maximum.reduce(others, axis=-1, keepdims=True)
     m[~np.isfinite(m)] = 0  # rows of -inf give -inf, not NaN
