@@ -649,3 +649,37 @@ def _numpy_softmax_focal(
             j = min(rows, i + step)
             per[i:j] = _softmax_focal_rows(x[i:j], y[i:j], alpha, gamma, buf[: j - i])
     return _rows_result(per, logits.shape[:-1], reduction)
+
+
+# -- margin ----------------------------------------------------------------------------------------
+
+
+def _hinge_kernel(margin: float, squared: bool) -> Kernel:
+    def kernel(x: Sequence[np.ndarray], buf: Sequence[np.ndarray], dest: np.ndarray) -> None:
+        # The generic form max(0, m - s t)^(1 or 2) with the target's 0 read as -1: the sign
+        # t - [t == 0] by arithmetic (a selection by a random mask costs ~10 ufuncs).
+        scores, t = x
+        (sign,) = buf
+        np.subtract(t, np.equal(t, 0.0, out=dest), out=sign)
+        np.subtract(margin, np.multiply(sign, scores, out=sign), out=sign)
+        np.maximum(sign, _full(0.0, sign), out=dest)
+        if squared:
+            np.multiply(dest, dest, out=dest)
+
+    return kernel
+
+
+@_fast_path("hinge")
+def _numpy_hinge(scores: Any, target: Any, *, margin: Any, sample_weight: Any, where: Any, reduction: str) -> Any:
+    if not _num(margin) or not _plain(scores, target, sample_weight=sample_weight, where=where, reduction=reduction):
+        return NotImplemented
+    return _blocked(_hinge_kernel(margin, False), 1, (scores, target), reduction)
+
+
+@_fast_path("squared_hinge")
+def _numpy_squared_hinge(
+    scores: Any, target: Any, *, margin: Any, sample_weight: Any, where: Any, reduction: str
+) -> Any:
+    if not _num(margin) or not _plain(scores, target, sample_weight=sample_weight, where=where, reduction=reduction):
+        return NotImplemented
+    return _blocked(_hinge_kernel(margin, True), 1, (scores, target), reduction)

@@ -21,6 +21,8 @@ LOSSES = (
     "binary_cross_entropy_with_logits",
     "binary_cross_entropy",
     "sigmoid_focal",
+    "hinge",
+    "squared_hinge",
 )
 #: fast paths that reorder the formula (more accurate, not bit-equal): "none" within rounding
 ROUNDED = ("sigmoid_focal", "log_cosh")
@@ -34,6 +36,8 @@ OPTIONS = {
     "log_cosh": [{}],
     "binary_cross_entropy_with_logits": [{}, {"pos_weight": 2.5}, {"label_smoothing": 0.1, "pos_weight": 3}],
     "binary_cross_entropy": [{}, {"alpha": 0.25}, {"label_smoothing": 0.1, "alpha": 0.6}],
+    "hinge": [{}, {"margin": 0.5}, {"margin": 2}],
+    "squared_hinge": [{}, {"margin": 0.5}],
     "sigmoid_focal": [
         {},
         {"alpha": 0.25},
@@ -52,6 +56,8 @@ def _inputs(name: str, n: int, dtype: str, seed: int = 0) -> tuple[np.ndarray, n
     x = (rng.normal(size=n) * 3).astype(dtype)
     probability = name in ("binary_cross_entropy_with_logits", "binary_cross_entropy", "sigmoid_focal")
     t = rng.uniform(size=n) if probability else rng.normal(size=n)
+    if name in ("hinge", "squared_hinge"):  # signs, 0 read as -1
+        t = rng.choice([-1.0, 0.0, 1.0], size=n)
     if name == "binary_cross_entropy":  # probabilities, a few saturated (0, 1 and p (1 - p) < 1e-12)
         x = rng.uniform(size=n)
         x[n // 3 :: 4099] = 1.0
@@ -152,7 +158,7 @@ def test_finite_reductions_of_inf_free_nan_inputs(name, taken):
         fast, generic = _both(name, x, t, reduction=reduction)
         assert np.isnan(fast) and np.isnan(generic)
     x[B + 3] = np.inf
-    if not name.startswith("binary_cross_entropy"):  # BCE: NaN at inf (as torch)
+    if not name.startswith("binary_cross_entropy") and "hinge" not in name:  # BCE: NaN at inf; hinge: 0 or inf
         fast, generic = _both(name, x, t, reduction="sum")
         assert np.isposinf(fast) and np.isposinf(generic)
 
