@@ -801,9 +801,7 @@ from . import _fused_torch  # noqa: E402
 
 _fused_torch.install(sys.modules[__name__])
 
-# NumPy's fast paths (blocked evaluation), registered on import.
-from ._native_numpy import FAST_PATHS as _NUMPY_FAST_PATHS  # noqa: E402
+# NumPy's fast paths (blocked evaluation), registered the same way.
+from . import _native_numpy  # noqa: E402
 
-for _loss, _fn in _NUMPY_FAST_PATHS.items():
-    register_native(_loss, "numpy")(_fn)
-del _loss, _fn
+_native_numpy.install(sys.modules[__name__])

@@ -40,11 +40,26 @@ from typing import Any
 
 import numpy as np
 
+from ._ops import BCE_GRAD_EPS
+
 __all__ = ["BLOCK", "FAST_PATHS"]
 
-#: loss -> NumPy fast path; :mod:`lossapi._native` registers them on import (this module
-#: imports nothing of lossapi, so there is no import cycle).
+#: loss -> NumPy fast path; :mod:`lossapi._native` registers them through :func:`install`
+#: (this module does not import it: that would be an import cycle).
 FAST_PATHS: dict[str, Callable[..., Any]] = {}
+
+# lossapi._native, given by install(): its ``native`` switch, for the generic path of a block.
+_HOST: Any = None
+
+
+def install(host: Any) -> None:
+    """Register the fast paths of :data:`FAST_PATHS` with ``host`` (:mod:`lossapi._native`, which
+    calls this at import time) and keep it for its ``native`` switch."""
+    global _HOST
+    _HOST = host
+    for loss, fn in FAST_PATHS.items():
+        host.register_native(loss, "numpy")(fn)
+
 
 #: Elements per block: a block's buffers (float64: 512 KiB each) stay in the L2/L3 caches;
 #: 2**16 measured fastest of 2**13 to 2**17 for MSE, Huber and BCE-with-logits at 10**7 elements.
@@ -384,8 +399,6 @@ def _bce_kernel(alpha: Any, smoothing: Any) -> Kernel:
         # 1e-12, torch's), the clamped saturated branch elsewhere; pos = alpha t, neg =
         # (1 - alpha)(1 - t) (alpha None: t, 1 - t). A block without a saturated probability
         # (the usual case) evaluates only the first; any other block the generic form itself.
-        from .losses.classification import _BCE_GRAD_EPS  # noqa: PLC0415 - no import cycle at load time
-
         p, t = x
         prod, pos, neg = buf
         if smoothing:
@@ -395,7 +408,7 @@ def _bce_kernel(alpha: Any, smoothing: Any) -> Kernel:
             np.multiply(1 - alpha, neg, out=neg)
             t = np.multiply(alpha, t, out=pos)
         np.multiply(p, np.subtract(1, p, out=dest), out=dest)
-        if not np.minimum.reduce(dest) >= _BCE_GRAD_EPS:  # NaN too
+        if not np.minimum.reduce(dest) >= BCE_GRAD_EPS:  # NaN too
             np.copyto(dest, _bce_generic_block(p, x[1], smoothing, alpha))
             return
         np.multiply(neg, np.log1p(np.negative(p, out=dest), out=dest), out=neg)
@@ -475,9 +488,7 @@ def _numpy_kl_divergence(
 
 def _generic_rows(name: str, *arrays: np.ndarray, **options: Any) -> np.ndarray:
     """The generic path's per-row values of the class-axis loss ``name`` (last axis)."""
-    from . import _native  # noqa: PLC0415
-
-    with _native.native(False):
+    with _HOST.native(False):
         return getattr(sys.modules["lossapi"], name)(*arrays, **options, reduction="none")
 
 

@@ -25,6 +25,7 @@ from ._array import device_of
 from ._dispatch import backend_name
 
 __all__ = [
+    "BCE_GRAD_EPS",
     "abs_",
     "activation",
     "as_result",
@@ -55,6 +56,10 @@ __all__ = [
     "take_1d",
     "xlogy",
 ]
+
+#: torch's BCE backward divides by max(p (1 - p), EPSILON) with a C++ float EPSILON = 1e-12f,
+#: i.e. float32(1e-12) also in float64; the probability-space BCE keeps that convention.
+BCE_GRAD_EPS = 9.999999960041972e-13
 
 
 def astype(xp: Any, x: Any, dtype: Any) -> Any:

@@ -24,7 +24,7 @@ from typing import Any
 from .._array import Array, Namespace, is_number
 from .._dispatch import backend_name
 from .._loss import Elementwise, PerElement, loss
-from .._ops import astype, gather_labels, logsumexp, relu, stop_gradient, take_1d
+from .._ops import BCE_GRAD_EPS, astype, gather_labels, logsumexp, relu, stop_gradient, take_1d
 from .._options import ClassWeight, Integer, Interval
 from ._classes import (
     BinaryLogits,
@@ -51,9 +51,6 @@ __all__ = [
 #: torch clamps log-probabilities at -100 in its BCE; so do the probability-space losses here.
 LOG_CLAMP = -100.0
 _CLAMP_AT = math.exp(LOG_CLAMP)
-#: torch's BCE backward divides by max(p (1 - p), EPSILON) with a C++ float EPSILON = 1e-12f,
-#: i.e. float32(1e-12) also in float64.
-_BCE_GRAD_EPS = 9.999999960041972e-13
 
 _BINARY = {"target": "probability"}
 _UNIT = Interval(0, 1)
@@ -82,7 +79,7 @@ def _saturated_bce(xp: Any, p: Any, t: Any, pos: Any, neg: Any, alpha: Any) -> A
     w.r.t. ``p`` (balanced by the same weights) and the derivative of the clamped value w.r.t. ``t``."""
     lp, l1p = _clamped_log(xp, p), _clamped_log(xp, 1 - p)
     val = -(pos * lp + neg * l1p)
-    gp = ((pos + neg) * p - pos) / _BCE_GRAD_EPS
+    gp = ((pos + neg) * p - pos) / BCE_GRAD_EPS
     gt = (l1p - lp) if alpha is None else ((1 - alpha) * l1p - alpha * lp)
     return (
         stop_gradient(xp, val)
@@ -168,7 +165,7 @@ def binary_cross_entropy(xp: Namespace, probs: Array, target: Array, *, alpha: A
     t = _smooth_binary(target, label_smoothing)
     pos, neg = _coefficients(t, alpha)
     # Away from saturation the plain formula, whose derivative is torch's gradient.
-    ok = probs * (1 - probs) >= _BCE_GRAD_EPS
+    ok = probs * (1 - probs) >= BCE_GRAD_EPS
     ps = xp.where(ok, probs, xp.full_like(probs, 0.5))
     exact = -(pos * xp.log(ps) + neg * xp.log1p(-ps))
     return xp.where(ok, exact, _saturated_bce(xp, probs, t, pos, neg, alpha))
