@@ -70,6 +70,8 @@ _F64 = np.dtype(np.float64)
 #: the dtypes the kernels handle -> their largest finite value
 _BIG = {_F32: float(np.finfo(_F32).max), _F64: float(np.finfo(_F64).max)}
 _REDUCTIONS = ("mean", "sum", "none")
+#: the smallest subnormal of each dtype
+_TINY = {dt: float(np.finfo(dt).smallest_subnormal) for dt in _BIG}
 #: inputs of at most this many elements are summed in Python (cheaper than a ufunc reduction)
 _SHORT = 64
 
@@ -452,8 +454,10 @@ def _kl_rows(lq: np.ndarray, t: np.ndarray, log_target: bool, buf: Sequence[np.n
         np.exp(t, out=a)
         np.multiply(a, np.subtract(t, lq, out=b), out=b)
     else:
-        # log t with t = 0 read as t = 1 (log 1 = 0): t (0 - log q) = 0 for a finite log q
-        np.add(t, np.equal(t, 0.0, out=a), out=a)
+        # log t with t = 0 raised to the smallest subnormal (every positive t is at least that,
+        # so its log is unchanged): t (log t - log q) = 0 there for a finite log q
+        c = t.shape[-1]
+        np.maximum(t, _full(_TINY[t.dtype], t[0]) if c <= BLOCK else _TINY[t.dtype], out=a)
         np.multiply(t, np.subtract(np.log(a, out=a), lq, out=b), out=b)
     np.add.reduce(b, axis=-1, out=dest)
     return math.isfinite(np.add.reduce(dest))
