@@ -448,12 +448,14 @@ def _numpy_bce(
 def _kl_rows(lq: np.ndarray, t: np.ndarray, log_target: bool, buf: Sequence[np.ndarray], dest: np.ndarray) -> bool:
     """Row sums of ``t (log t - log q)`` for a block of rows into ``dest``; False where the block
     must be left to the generic form (a non-finite row sum: a zero target against ``log q =
-    -inf``, NaN or infinite inputs)."""
+    -inf``, NaN or infinite inputs; a negative target, whose log is NaN there)."""
     a, b = buf
     if log_target:  # t = exp(log t); where exp underflows t = 0 and the term is 0 as well
         np.exp(t, out=a)
         np.multiply(a, np.subtract(t, lq, out=b), out=b)
     else:
+        if not np.minimum.reduce(t, axis=None) >= 0:  # NaN too
+            return False
         # log t with t = 0 raised to the smallest subnormal (every positive t is at least that,
         # so its log is unchanged): t (log t - log q) = 0 there for a finite log q
         c = t.shape[-1]

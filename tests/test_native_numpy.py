@@ -438,3 +438,18 @@ def test_class_index_losses_decline(name, taken):
 def test_class_losses_conformance_check_native(name):
     (r,) = tc.check_native(name, "numpy")
     assert r.ok and not r.skipped, r.detail
+
+
+def test_kl_divergence_negative_targets_are_the_generic_paths(taken):
+    # a target outside the domain: the generic path's log gives NaN, the fast path must too
+    rng = np.random.default_rng(9)
+    lq = _log_softmax_rows(rng.normal(size=(3, 2 * (B // 4), 4)).reshape(-1, 4))
+    t = np.exp(_log_softmax_rows(rng.normal(size=lq.shape)))
+    t[5, 3] = -1e30
+    t[B // 2, 0] = -0.5
+    for reduction in ("none", "sum"):
+        taken.clear()
+        fast, generic = _both("kl_divergence", lq, t, reduction=reduction)
+        assert taken == ["kl_divergence"]
+        np.testing.assert_array_equal(fast, generic)
+        assert np.isnan(fast).any()
