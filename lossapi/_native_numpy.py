@@ -71,7 +71,7 @@ _F64 = np.dtype(np.float64)
 _BIG = {_F32: float(np.finfo(_F32).max), _F64: float(np.finfo(_F64).max)}
 _REDUCTIONS = ("mean", "sum", "none")
 #: the smallest subnormal of each dtype
-_TINY = {dt: float(np.finfo(dt).smallest_subnormal) for dt in _BIG}
+_TINY = {_F32: float(np.finfo(_F32).smallest_subnormal), _F64: float(np.finfo(_F64).smallest_subnormal)}
 #: inputs of at most this many elements are summed in Python (cheaper than a ufunc reduction)
 _SHORT = 64
 
