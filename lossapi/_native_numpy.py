@@ -487,9 +487,7 @@ def _numpy_kl_divergence(
         ok = _kl_rows(lq[i:j], t[i:j], log_target, [b[: j - i] for b in bufs], out[i:j])
         if not ok:  # the generic form on these rows
             out[i:j] = _generic_rows("kl_divergence", lq[i:j], t[i:j], log_target=log_target)
-    if reduction == "none":
-        return out.reshape(log_probs.shape[:-1])
-    return _total(sum(float(np.add.reduce(out[i : i + BLOCK])) for i in range(0, rows, BLOCK)), rows, dt, reduction)
+    return _rows_result(out, log_probs.shape[:-1], reduction)
 
 
 def _generic_rows(name: str, *arrays: np.ndarray, **options: Any) -> np.ndarray:
@@ -501,12 +499,25 @@ def _generic_rows(name: str, *arrays: np.ndarray, **options: Any) -> np.ndarray:
 # -- class-index losses (the class axis last) ------------------------------------------------------
 
 
-def _class_rows(x: Any, labels: Any, axis: Any, reduction: str) -> tuple[np.ndarray, np.ndarray] | None:
+def _class_rows(
+    x: Any,
+    labels: Any,
+    *,
+    axis: Any,
+    reduction: str,
+    class_weight: Any,
+    ignore_index: Any,
+    sample_weight: Any,
+    where: Any,
+) -> tuple[np.ndarray, np.ndarray] | None:
     """``(x, labels)`` as ``(rows, C)`` and ``(rows,)`` views when the class-index fast paths take
-    them: ``x`` plain (see :func:`_plain`) with the class axis last, ``labels`` an integer
-    ``numpy.ndarray`` of ``x``'s shape without it, every label in ``[0, C)`` (invalid labels are
-    NaN entries, which the generic path makes); else None."""
-    if not _plain(x, sample_weight=None, where=None, reduction=reduction) or x.ndim < 1:
+    them: no class weights, ignored labels, ``sample_weight`` or ``where``; ``x`` plain (see
+    :func:`_plain`) with the class axis last, ``labels`` an integer ``numpy.ndarray`` of ``x``'s
+    shape without it, every label in ``[0, C)`` (invalid labels are NaN entries, which the
+    generic path makes); else None."""
+    if class_weight is not None or ignore_index is not None:
+        return None
+    if not _plain(x, sample_weight=sample_weight, where=where, reduction=reduction) or x.ndim < 1:
         return None
     if axis != -1 and axis != x.ndim - 1:
         return None
@@ -522,26 +533,53 @@ def _class_rows(x: Any, labels: Any, axis: Any, reduction: str) -> tuple[np.ndar
     return x.reshape(-1, c), labels.reshape(-1)
 
 
+def _row_logsumexp(z: np.ndarray, buf: np.ndarray) -> np.ndarray:
+    """``logsumexp`` of each row of ``z`` with the generic path's NumPy operations (the shift by
+    the row maximum, 0 for a row without a finite one), ``buf`` (``z``'s shape, may be ``z``) as
+    the workspace."""
+    m = np.maximum.reduce(z, axis=-1, keepdims=True)
+    if m.size > _SHORT or not math.isfinite(sum(m.ravel().tolist())):
+        m[~np.isfinite(m)] = 0  # rows of -inf give -inf, not NaN
+    t = np.exp(np.subtract(z, m, out=buf), out=buf)
+    return (np.log(np.add.reduce(t, axis=-1, keepdims=True)) + m).squeeze(-1)
+
+
+def _by_rows(
+    per_rows: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray], x: np.ndarray, y: np.ndarray
+) -> np.ndarray:
+    """``per_rows(z, y, buf)`` over blocks of rows of ``x`` (``(rows, C)``) and ``y``, with one
+    block-sized workspace ``buf``; one block (small inputs) without slicing."""
+    rows, c = x.shape
+    step = max(1, BLOCK // c)
+    buf = np.empty((min(step, rows), c), x.dtype)
+    if rows <= step:
+        return per_rows(x, y, buf)
+    per = np.empty(rows, x.dtype)
+    for i in range(0, rows, step):
+        j = min(rows, i + step)
+        per[i:j] = per_rows(x[i:j], y[i:j], buf[: j - i])
+    return per
+
+
 def _ce_rows(z: np.ndarray, y: np.ndarray, temperature: Any, buf: np.ndarray) -> np.ndarray:
     """``logsumexp(z / T) - z_y / T`` per row of ``z`` with the generic path's operations,
     ``buf`` (``z``'s shape) as the workspace."""
     if temperature != 1:
         z = np.divide(z, temperature, out=buf)
     g = z[np.arange(z.shape[0]), y]
-    m = np.maximum.reduce(z, axis=-1, keepdims=True)
-    if m.size > _SHORT or not math.isfinite(sum(m.ravel().tolist())):
-        m[~np.isfinite(m)] = 0  # rows of -inf give -inf, not NaN
-    t = np.exp(np.subtract(z, m, out=buf), out=buf)
-    lse = np.log(np.add.reduce(t, axis=-1, keepdims=True)) + m
-    return np.subtract(lse.squeeze(-1), g, out=g)
+    return np.subtract(_row_logsumexp(z, buf), g, out=g)
 
 
 def _rows_result(per: np.ndarray, shape: tuple[int, ...], reduction: str) -> np.ndarray:
-    """``reduction`` of the per-row values ``per`` (``"none"``: reshaped to ``shape``)."""
+    """``reduction`` of the per-row values ``per`` (``"none"``: reshaped to ``shape``); sums as
+    the elementwise kernels' (float64 sums of blocks)."""
     if reduction == "none":
         return per.reshape(shape)
     n = per.size
-    total = math.fsum(per.tolist()) if n <= _SHORT else float(np.add.reduce(per))
+    if n <= _SHORT:
+        total = math.fsum(per.tolist())
+    else:
+        total = sum(float(np.add.reduce(per[i : i + BLOCK])) for i in range(0, n, BLOCK))
     return _total(total, n, per.dtype, reduction)
 
 
@@ -562,24 +600,21 @@ def _numpy_cross_entropy(
     # Integer labels without weights, ignored labels or smoothing: per row lse(z) - z_y with the
     # generic path's logsumexp (the same operations: equal to the last bit), on blocks of rows
     # (one block-sized temporary, however large the logits).
-    if class_weight is not None or ignore_index is not None or sample_weight is not None or where is not None:
-        return NotImplemented
     if not _num(label_smoothing, temperature) or label_smoothing != 0:
         return NotImplemented
-    layout = _class_rows(logits, target, axis, reduction)
+    layout = _class_rows(
+        logits,
+        target,
+        axis=axis,
+        reduction=reduction,
+        class_weight=class_weight,
+        ignore_index=ignore_index,
+        sample_weight=sample_weight,
+        where=where,
+    )
     if layout is None:
         return NotImplemented
-    x, y = layout
-    rows, c = x.shape
-    step = max(1, BLOCK // c)
-    buf = np.empty((min(step, rows), c), x.dtype)
-    if rows <= step:  # one block: no slicing (small inputs pay only the ufunc calls)
-        per = _ce_rows(x, y, temperature, buf)
-    else:
-        per = np.empty(rows, x.dtype)
-        for i in range(0, rows, step):
-            j = min(rows, i + step)
-            per[i:j] = _ce_rows(x[i:j], y[i:j], temperature, buf[: j - i])
+    per = _by_rows(lambda z, y, buf: _ce_rows(z, y, temperature, buf), *layout)
     return _rows_result(per, logits.shape[:-1], reduction)
 
 
@@ -596,9 +631,16 @@ def _numpy_nll(
     axis: Any,
 ) -> Any:
     # Integer labels without weights or ignored labels: -log_probs at the label (one gather).
-    if class_weight is not None or ignore_index is not None or sample_weight is not None or where is not None:
-        return NotImplemented
-    layout = _class_rows(log_probs, labels, axis, reduction)
+    layout = _class_rows(
+        log_probs,
+        labels,
+        axis=axis,
+        reduction=reduction,
+        class_weight=class_weight,
+        ignore_index=ignore_index,
+        sample_weight=sample_weight,
+        where=where,
+    )
     if layout is None:
         return NotImplemented
     x, y = layout
@@ -619,10 +661,7 @@ def _softmax_focal_rows(z: np.ndarray, y: np.ndarray, alpha: Any, gamma: float, 
     np.copyto(buf, z)
     others = buf
     others[rows, y] = -np.inf
-    m = np.maximum.reduce(others, axis=-1, keepdims=True)
-    m[~np.isfinite(m)] = 0  # rows of -inf give -inf, not NaN
-    e = np.exp(np.subtract(others, m, out=others), out=others)
-    delta = g - (np.log(np.add.reduce(e, axis=-1, keepdims=True)) + m).squeeze(-1)
+    delta = g - _row_logsumexp(others, others)
     out = _softplus(-delta)
     if gamma != 0:
         out = np.exp(-gamma * _softplus(delta)) * out
@@ -647,24 +686,21 @@ def _numpy_softmax_focal(
     # Integer labels, a Python-number alpha (or None), no class weights, ignored labels or
     # smoothing: the generic path's margin form on blocks of rows (one block-sized copy with the
     # label's logit masked instead of a full-size one); equal to the last bit.
-    if class_weight is not None or ignore_index is not None or sample_weight is not None or where is not None:
-        return NotImplemented
     if not _num(gamma, label_smoothing) or label_smoothing != 0 or (alpha is not None and not _num(alpha)):
         return NotImplemented
-    layout = _class_rows(logits, target, axis, reduction)
+    layout = _class_rows(
+        logits,
+        target,
+        axis=axis,
+        reduction=reduction,
+        class_weight=class_weight,
+        ignore_index=ignore_index,
+        sample_weight=sample_weight,
+        where=where,
+    )
     if layout is None:
         return NotImplemented
-    x, y = layout
-    rows, c = x.shape
-    step = max(1, BLOCK // c)
-    buf = np.empty((min(step, rows), c), x.dtype)
-    if rows <= step:
-        per = _softmax_focal_rows(x, y, alpha, gamma, buf)
-    else:
-        per = np.empty(rows, x.dtype)
-        for i in range(0, rows, step):
-            j = min(rows, i + step)
-            per[i:j] = _softmax_focal_rows(x[i:j], y[i:j], alpha, gamma, buf[: j - i])
+    per = _by_rows(lambda z, y, buf: _softmax_focal_rows(z, y, alpha, gamma, buf), *layout)
     return _rows_result(per, logits.shape[:-1], reduction)
 
 
