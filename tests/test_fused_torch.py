@@ -398,25 +398,3 @@ def test_softmax_focal_second_backward_gradcheck_and_transforms():
     assert torch.allclose(g, _srun(xd, y, True)[1], rtol=1e-12, atol=0)
     compiled = torch.compile(lambda x: la.softmax_focal(x, y), fullgraph=True, backend="eager")
     assert torch.allclose(compiled(xd), la.softmax_focal(xd, y), rtol=1e-12)
-
-
-@pytest.mark.parametrize("reduction", REDUCTIONS)
-def test_dice_focal_pixel_term_uses_the_fused_path(monkeypatch, reduction):
-    # the sigmoid focal term of dice_focal runs through the fast path, with the generic answer
-    calls = []
-    fast = _native._FAST[("sigmoid_focal", "torch")]
-    monkeypatch.setitem(_native._FAST, ("sigmoid_focal", "torch"), lambda *a, **k: calls.append(1) or fast(*a, **k))
-    rng = np.random.default_rng(3)
-    z = torch.tensor(rng.normal(size=(2, 3, 4, 5)) * 4)
-    y = torch.tensor(rng.integers(0, 3, size=(2, 4, 5)))
-    got = []
-    for native in (True, False):
-        zz = z.clone().requires_grad_(True)
-        with la.native(native):
-            out = la.dice_focal(zz, y, axis=1, activation="sigmoid", gamma=1.5, reduction=reduction)
-        (g,) = torch.autograd.grad(out.sum(), zz)
-        got.append((out.detach(), g, out.grad_fn))
-    assert calls, "the fused path was not taken"
-    (v1, g1, _), (v0, g0, _) = got
-    torch.testing.assert_close(v1, v0, rtol=1e-12, atol=1e-15)
-    torch.testing.assert_close(g1, g0, rtol=1e-10, atol=1e-15)

@@ -573,27 +573,38 @@ def test_docstring_examples():
     assert result.attempted >= 10 and result.failed == 0
 
 
-@pytest.mark.parametrize("ignore_index", [None, 2])
-def test_dice_cross_entropy_pixel_term_fast_path_torch(monkeypatch, ignore_index):
-    # the cross-entropy term runs through the cross_entropy fast path when it weighs nothing
-    # (without ignore_index), with the generic answer either way
+#: (compound loss, its pixel term's loss, options, reduction, whether the term's fast path runs)
+_PIXEL_TERMS = [
+    *(
+        ("dice_focal", "sigmoid_focal", {"activation": "sigmoid", "gamma": 1.5}, r, True)
+        for r in ("mean", "sum", "none")
+    ),
+    ("dice_cross_entropy", "cross_entropy", {"ignore_index": None}, "none", True),
+    # ignore_index weighs the term's pixels, which a fast path's "none" values do not carry
+    ("dice_cross_entropy", "cross_entropy", {"ignore_index": 2}, "none", False),
+]
+
+
+@pytest.mark.parametrize(("name", "term", "options", "reduction", "fast"), _PIXEL_TERMS)
+def test_compound_pixel_terms_take_their_fast_paths_torch(monkeypatch, name, term, options, reduction, fast):
+    # the pixel term runs through its loss's fast path where it applies, with the generic answer
     torch = pytest.importorskip("torch")
     from lossapi import _native
 
     calls = []
-    fast = _native._FAST[("cross_entropy", "torch")]
-    monkeypatch.setitem(_native._FAST, ("cross_entropy", "torch"), lambda *a, **k: calls.append(1) or fast(*a, **k))
-    rng = np.random.default_rng(4)
-    z = torch.tensor(rng.normal(size=(2, 3, 4, 5)) * 3)
+    path = _native._FAST[(term, "torch")]
+    monkeypatch.setitem(_native._FAST, (term, "torch"), lambda *a, **k: calls.append(1) or path(*a, **k))
+    rng = np.random.default_rng(3)
+    z = torch.tensor(rng.normal(size=(2, 3, 4, 5)) * 4)
     y = torch.tensor(rng.integers(0, 3, size=(2, 4, 5)))
     got = []
     for native in (True, False):
         zz = z.clone().requires_grad_(True)
         with la.native(native):
-            out = la.dice_cross_entropy(zz, y, axis=1, ignore_index=ignore_index, reduction="none")
+            out = getattr(la, name)(zz, y, axis=1, reduction=reduction, **options)
         (g,) = torch.autograd.grad(out.sum(), zz)
         got.append((out.detach(), g))
-    assert bool(calls) == (ignore_index is None)
+    assert bool(calls) == fast
     (v1, g1), (v0, g0) = got
     torch.testing.assert_close(v1, v0, rtol=1e-12, atol=1e-15)
     torch.testing.assert_close(g1, g0, rtol=1e-10, atol=1e-15)
